@@ -1,0 +1,32 @@
+"""lksym: exact analysis of the weight penalty :math:`|w|^k` for any k.
+
+Importing :mod:`lksym` is cheap; SymPy and matplotlib load on first use.
+
+Examples
+--------
+>>> import lksym
+>>> a = lksym.analyze("3/2")
+>>> a.sparse, a.smoothness
+(False, 1)
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+__all__ = ["__version__", "analyze", "write_reports", "InputError", "LksymError"]
+
+from .errors import InputError, LksymError
+
+
+def __getattr__(name: str):
+    # Lazy: `lksym --help` and `import lksym` must not pay for SymPy.
+    if name == "analyze":
+        from .analysis import analyze
+
+        return analyze
+    if name == "write_reports":
+        from .api import write_reports
+
+        return write_reports
+    raise AttributeError(f"module 'lksym' has no attribute {name!r}")

@@ -1,0 +1,507 @@
+r"""Exact analysis of the penalty :math:`f(w) = |w|^k` for one exact k.
+
+:func:`analyze` asks a fixed set of questions of the penalty and returns one
+frozen :class:`Analysis`.  Writers (Markdown, JSON, plots, terminal) only read it.
+
+How the derivation avoids SymPy's pitfalls
+------------------------------------------
+Differentiating ``Abs(w)**k`` directly brings ``sign(w)**2`` and ``DiracDelta``
+terms.  Instead every derivative is taken on the right branch
+:math:`f_+(x) = x^k` with a *positive* symbol ``x`` and carried to the real line
+by the parity of an even function,
+
+.. math::
+
+    f^{(n)}(w) = \operatorname{sign}(w)^n \, f_+^{(n)}(|w|), \qquad w \ne 0,
+
+so limits at :math:`0^-` and :math:`-\infty` are :math:`(-1)^n` times those at
+:math:`0^+` and :math:`+\infty`.  What happens *at* 0 is decided from the
+one-sided difference quotients, not from a formula that is only valid for
+:math:`w \ne 0`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Optional
+
+import sympy as sp
+
+from .regime import Regime, classify, integer_parity
+
+W = sp.Symbol("w", real=True)
+"""The weight, a real symbol: every expression in :class:`Part` is in ``W``."""
+
+X = sp.Symbol("x", positive=True)
+"""A positive stand-in for :math:`|w|` on the right branch."""
+
+ALPHA = sp.Symbol("alpha", positive=True)
+TAU = sp.Symbol("tau", positive=True)
+ETA = sp.Symbol("eta", positive=True)
+
+POINTS = ("0+", "0-", "+oo", "-oo")
+PART_NAMES = ("penalty", "gradient", "curvature")
+
+
+@dataclass(frozen=True)
+class AtZero:
+    """What one derivative of the penalty does at :math:`w = 0` itself.
+
+    Attributes
+    ----------
+    value
+        The exact value of :math:`f^{(n)}(0)`, or ``None`` where it does not exist.
+    subdifferential
+        For the gradient of a convex penalty with a kink: the interval
+        ``(lo, hi)`` of subgradients at 0; otherwise ``None``.
+    continuous
+        Whether :math:`f^{(n)}` exists at 0 and is continuous there.
+    """
+
+    value: Optional[sp.Expr]
+    subdifferential: Optional[tuple[sp.Expr, sp.Expr]]
+    continuous: bool
+
+
+@dataclass(frozen=True)
+class Part:
+    """The penalty or one of its derivatives.
+
+    Attributes
+    ----------
+    name
+        ``"penalty"``, ``"gradient"`` or ``"curvature"``.
+    order
+        0, 1 or 2: which derivative.
+    expr
+        The derivative for :math:`w \\ne 0` in the real symbol ``w``, free of
+        ``DiracDelta`` and ``sign(w)**2``.
+    branch
+        The same on the right branch, in the positive symbol ``x``.
+    limits
+        One-sided limits keyed by ``"0+"``, ``"0-"``, ``"+oo"``, ``"-oo"``.
+    at_zero
+        Value, subdifferential and continuity at 0.
+    """
+
+    name: str
+    order: int
+    expr: sp.Expr
+    branch: sp.Expr
+    limits: dict
+    at_zero: AtZero
+
+
+@dataclass(frozen=True)
+class Crossover:
+    """Where the gradient magnitude of :math:`|w|^k` meets that of a reference.
+
+    Attributes
+    ----------
+    reference
+        ``"L1"`` (:math:`|w|`) or ``"L2"`` (:math:`|w|^2`).
+    weight
+        The exact :math:`|w| > 0` where the magnitudes are equal, or ``None``
+        when they never are (or are equal everywhere).
+    identical
+        The two penalties are the same.
+    stronger_below
+        Which gradient is larger for :math:`|w|` below ``weight``: ``"Lk"`` or
+        the reference; ``None`` when identical.
+    """
+
+    reference: str
+    weight: Optional[sp.Expr]
+    identical: bool
+    stronger_below: Optional[str]
+
+
+@dataclass(frozen=True)
+class Overshoot:
+    r"""Where one plain gradient step :math:`w \mapsto w - \eta f'(w)` jumps across 0.
+
+    The step overshoots when :math:`\eta |f'(w)| > |w|`.
+
+    Attributes
+    ----------
+    weight
+        The :math:`|w|` where :math:`\eta |f'(w)| = |w|`, in the positive symbol
+        ``eta``; ``None`` when no single weight separates the two behaviours.
+    side
+        ``"below"``: weights smaller than ``weight`` overshoot; ``"above"``:
+        larger ones do; ``None`` with ``weight`` ``None``.
+    step_limit
+        When ``weight`` is ``None``: the step size above which *every* weight
+        overshoots (1/2 for L2), else ``None``.
+    """
+
+    weight: Optional[sp.Expr]
+    side: Optional[str]
+    step_limit: Optional[sp.Expr]
+
+
+@dataclass(frozen=True)
+class Band:
+    """An interval of :math:`|w|` with a fixed order of the three gradient magnitudes.
+
+    ``order`` lists ``"L1"``, ``"L2"`` and ``"Lk"`` from the weakest to the
+    strongest pull toward 0 on ``(lo, hi)``; ``hi`` is ``oo`` for the last band.
+    ``ties`` names pairs that are equal throughout (when k is 1 or 2).
+    """
+
+    lo: sp.Expr
+    hi: sp.Expr
+    order: tuple[str, str, str]
+    ties: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class Analysis:
+    r"""Every derived fact about :math:`f(w) = |w|^k` for one exact k.
+
+    Build it with :func:`analyze`; it is immutable and computed once.
+
+    Attributes
+    ----------
+    k
+        The exponent, an exact positive SymPy number.
+    regime
+        The :class:`~lksym.regime.Regime` of ``k``.
+    penalty, gradient, curvature
+        :class:`Part` objects for :math:`f`, :math:`f'` and :math:`f''`.
+    smoothness
+        The largest n with :math:`f \in C^n` at 0, or ``None`` for
+        :math:`C^\infty`.
+    convex
+        Whether :math:`f` is convex on the real line.
+    sparse
+        Whether a proximal (or clipped) step sets small weights exactly to 0:
+        true exactly when the gradient does not vanish at :math:`0^+`.
+    lipschitz_gradient_near_zero
+        Whether the curvature stays bounded near 0, so that a small enough fixed
+        gradient step cannot overshoot 0 for small weights.
+    dead_zone
+        For penalties whose gradient vanishes at 0: the :math:`|w|` below which
+        :math:`\alpha |f'(w)| < \tau`, in the positive symbols ``alpha`` and
+        ``tau``; otherwise ``None``.
+    overshoot
+        :class:`Overshoot`: which weights one gradient step of size ``eta`` throws across 0.
+    crossovers
+        :class:`Crossover` against L1 and L2.
+    bands
+        The order of the L1, L2 and Lk gradient magnitudes between crossovers.
+    """
+
+    k: sp.Expr
+    regime: Regime
+    penalty: Part
+    gradient: Part
+    curvature: Part
+    smoothness: Optional[int]
+    convex: bool
+    sparse: bool
+    lipschitz_gradient_near_zero: bool
+    dead_zone: Optional[sp.Expr]
+    overshoot: Overshoot
+    crossovers: tuple[Crossover, Crossover]
+    bands: tuple[Band, ...]
+
+    @property
+    def parts(self) -> tuple[Part, Part, Part]:
+        """Penalty, gradient and curvature, in that order."""
+        return (self.penalty, self.gradient, self.curvature)
+
+    @property
+    def integer_parity(self) -> Optional[str]:
+        """``"even"``/``"odd"`` for an integer k, else ``None``."""
+        return integer_parity(self.k)
+
+    @property
+    def label(self) -> str:
+        """A short name such as ``L1.5`` or ``Lsqrt(2)``."""
+        return "L" + k_text(self.k)
+
+    def to_dict(self) -> dict:
+        """The analysis as JSON-ready data; see :mod:`lksym.jsonout`."""
+        from .jsonout import to_dict
+
+        return to_dict(self)
+
+    def _repr_markdown_(self) -> str:
+        from .report import summary_markdown
+
+        return summary_markdown(self)
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def k_text(k: sp.Expr) -> str:
+    """Write k as people do: a terminating fraction as a decimal (``1.5``), else SymPy's form.
+
+    Examples
+    --------
+    >>> k_text(sp.Rational(3, 2)), k_text(sp.Rational(7, 3)), k_text(sp.sqrt(2))
+    ('1.5', '7/3', 'sqrt(2)')
+    """
+    if k.is_Integer:
+        return str(k)
+    if k.is_Rational:
+        q = int(k.q)
+        twos = fives = 0
+        while q % 2 == 0:
+            q //= 2
+            twos += 1
+        while q % 5 == 0:
+            q //= 5
+            fives += 1
+        if q == 1:
+            digits = max(twos, fives)
+            scaled = k * 10**digits
+            sign = "-" if scaled < 0 else ""
+            whole, frac = divmod(abs(int(scaled)), 10**digits)
+            return f"{sign}{whole}.{frac:0{digits}d}"
+    return sp.sstr(k)
+
+
+def _limit(expr: sp.Expr, point: sp.Expr) -> sp.Expr:
+    """One-sided limit on the right branch, ``x -> point`` from inside (0, oo)."""
+    if not expr.has(X):
+        return expr
+    return sp.limit(expr, X, point, "+" if point == 0 else "-")
+
+
+def _to_real_line(branch: sp.Expr, order: int) -> sp.Expr:
+    r"""Carry a right-branch derivative to :math:`w \ne 0` as :math:`\operatorname{sign}(w)^n f_+^{(n)}(|w|)`.
+
+    Monomials :math:`c\,x^e` get the tidiest equivalent form: for odd ``order``
+    and an odd integer e, :math:`\operatorname{sign}(w)|w|^e = w^e`; for an even
+    integer e > 0, :math:`w^{e-1}|w|`.
+    """
+    coeff, exponent = branch.as_coeff_exponent(X)
+    odd = order % 2 == 1
+    if coeff.has(X):  # not a monomial: plain substitution is still correct
+        expr = branch.subs(X, sp.Abs(W))
+        return sp.sign(W) * expr if odd else expr
+    if not odd:
+        return coeff * sp.Abs(W) ** exponent  # SymPy turns |w|**even into w**even itself
+    if exponent.is_integer and exponent.is_odd:
+        return coeff * W**exponent
+    if exponent.is_integer and exponent.is_positive:
+        return coeff * W ** (exponent - 1) * sp.Abs(W)
+    return coeff * sp.sign(W) * sp.Abs(W) ** exponent
+
+
+def _limits(branch: sp.Expr, order: int) -> dict:
+    right0, right_inf = _limit(branch, sp.S.Zero), _limit(branch, sp.oo)
+    flip = -1 if order % 2 else 1  # parity of an even function's n-th derivative
+    return {"0+": right0, "0-": flip * right0, "+oo": right_inf, "-oo": flip * right_inf}
+
+
+def _is_finite(value: sp.Expr) -> bool:
+    return bool(value.is_finite)
+
+
+def _at_zero(order: int, branches: list, limits: dict, below: Optional[AtZero], convex: bool) -> AtZero:
+    r"""Value and continuity at 0 of :math:`f^{(n)}`, from the derivative below it.
+
+    :math:`f^{(n)}(0)` exists when :math:`f^{(n-1)}(0) = v` exists and the
+    difference quotients :math:`(f^{(n-1)}(\pm x) - v)/(\pm x)` have one finite
+    common limit as :math:`x \to 0^+`; the penalty itself is :math:`0^k = 0`.
+    A convex penalty whose quotients have different finite limits has the
+    subdifferential between them (L1's :math:`[-1, 1]`).
+    """
+    value: Optional[sp.Expr]
+    sub = None
+    if order == 0:
+        value = sp.S.Zero
+    elif below is None or below.value is None:
+        value = None
+    else:
+        v, b = below.value, branches[order - 1]
+        right = _limit((b - v) / X, sp.S.Zero)
+        left = _limit(((-1) ** (order - 1) * b - v) / (-X), sp.S.Zero)
+        value = right if _is_finite(right) and left == right else None
+        if value is None and convex and _is_finite(left) and _is_finite(right):
+            sub = (left, right)
+    continuous = value is not None and limits["0+"] == value and limits["0-"] == value
+    return AtZero(value=value, subdifferential=sub, continuous=continuous)
+
+
+def _is_nonnegative(branch: sp.Expr) -> bool:
+    """Whether a right-branch expression is >= 0 for every x > 0."""
+    known = branch.is_nonnegative
+    if known is not None:
+        return bool(known)
+    coeff, _ = branch.as_coeff_exponent(X)
+    if coeff.has(X):
+        raise ValueError(f"cannot decide the sign of {branch}")
+    return bool(coeff >= 0)  # c * x**e with x > 0 has the sign of c
+
+
+def _smoothness(k: sp.Expr) -> Optional[int]:
+    r"""Largest n with :math:`f \in C^n` at 0 (``None`` for :math:`C^\infty`).
+
+    By the mean value theorem, if :math:`f^{(n-1)}` is continuous at 0 and both
+    one-sided limits of :math:`f^{(n)}` at 0 agree and are finite, then
+    :math:`f^{(n)}(0)` exists and :math:`f^{(n)}` is continuous there.  A
+    derivative that vanishes identically makes every later one continuous.
+    """
+    branch = X**k
+    n = 0
+    while True:
+        if branch == 0:
+            return None
+        right = _limit(branch, sp.S.Zero)
+        left = right if n % 2 == 0 else -right
+        if not (_is_finite(right) and left == right):
+            return n - 1
+        branch = sp.diff(branch, X)
+        n += 1
+
+
+def _solve_positive(lhs: sp.Expr, rhs: sp.Expr) -> Optional[sp.Expr]:
+    r"""The unique :math:`x > 0` with ``lhs == rhs``, or ``None``.
+
+    Both sides are products of powers of ``x``; with :math:`x = e^t` the
+    equation becomes linear in t after taking logarithms, which SymPy solves
+    instantly where a polynomial form (:math:`x^{9/10} = x`, say) would be
+    of high degree.
+    """
+    t = sp.Dummy("t", real=True)
+    equation = sp.expand_log(sp.log(lhs.subs(X, sp.exp(t))) - sp.log(rhs.subs(X, sp.exp(t))), force=True)
+    roots = sp.solve(equation, t)
+    if len(roots) != 1:
+        return None
+    return sp.powsimp(sp.exp(roots[0]))
+
+
+def _crossover(gradient_branch: sp.Expr, reference: str) -> Crossover:
+    ref = {"L1": sp.S.One, "L2": 2 * X}[reference]
+    difference = sp.simplify(gradient_branch - ref)
+    if difference == 0:
+        return Crossover(reference, None, True, None)
+    weight = _solve_positive(gradient_branch, ref)
+    probe = weight / 2 if weight is not None else sp.S.One
+    stronger = "Lk" if bool(gradient_branch.subs(X, probe) > ref.subs(X, probe)) else reference
+    return Crossover(reference, weight, False, stronger)
+
+
+def _bands(gradient_branch: sp.Expr, crossovers: tuple[Crossover, ...]) -> tuple[Band, ...]:
+    magnitudes = {"L1": sp.S.One, "L2": 2 * X, "Lk": gradient_branch}
+    cuts = sorted({c.weight for c in crossovers if c.weight is not None}, key=lambda v: float(v))
+    # L1 and L2 gradients cross at |w| = 1/2 too: the order of the three changes there.
+    cuts = sorted(set(cuts) | {sp.Rational(1, 2)}, key=lambda v: float(v))
+    edges = [sp.S.Zero, *cuts, sp.oo]
+    bands = []
+    for lo, hi in zip(edges, edges[1:]):
+        probe = (lo + hi) / 2 if hi != sp.oo else lo + 1
+        values = {name: g.subs(X, probe) for name, g in magnitudes.items()}
+        order = tuple(sorted(values, key=lambda name: (float(values[name]), name)))
+        ties = tuple(
+            (a, b)
+            for i, a in enumerate(order)
+            for b in order[i + 1 :]
+            if sp.simplify(magnitudes[a] - magnitudes[b]) == 0
+        )
+        bands.append(Band(lo, hi, order, ties))
+    # Merge neighbours with the same order: a cut only matters where the order changes.
+    merged: list[Band] = []
+    for band in bands:
+        if merged and merged[-1].order == band.order:
+            merged[-1] = Band(merged[-1].lo, band.hi, band.order, band.ties)
+        else:
+            merged.append(band)
+    return tuple(merged)
+
+
+def _dead_zone(gradient_branch: sp.Expr, vanishes_at_zero: bool) -> Optional[sp.Expr]:
+    if not vanishes_at_zero:
+        return None
+    return _solve_positive(ALPHA * gradient_branch, TAU)
+
+
+def _overshoot(gradient_branch: sp.Expr) -> Overshoot:
+    weight = _solve_positive(ETA * gradient_branch, X)
+    if weight is not None:
+        probe = weight / 2
+        below = bool((ETA * gradient_branch).subs(X, probe).subs(ETA, 1) > probe.subs(ETA, 1))
+        return Overshoot(weight, "below" if below else "above", None)
+    # eta*|f'(w)|/|w| does not depend on w (L2): the step size alone decides.
+    ratio = sp.simplify(gradient_branch / X)
+    return Overshoot(None, None, 1 / ratio if ratio.is_positive else None)
+
+
+# --------------------------------------------------------------------------- public
+
+
+def analyze(k) -> Analysis:
+    r"""Derive every fact lksym reports about :math:`f(w) = |w|^k`.
+
+    Parameters
+    ----------
+    k : str, int or SymPy number
+        The exponent: any text :func:`lksym.expr.parse_k` accepts (``"3/2"``,
+        ``"1.5"``, ``"sqrt(2)"``), or an exact positive number.
+
+    Returns
+    -------
+    Analysis
+        The frozen result.
+
+    Raises
+    ------
+    lksym.errors.InputError
+        If ``k`` is not an exact positive real number lksym can handle.
+
+    Examples
+    --------
+    >>> a = analyze("3/2")
+    >>> a.gradient.expr
+    3*sign(w)*sqrt(Abs(w))/2
+    >>> a.gradient.limits["0+"], a.curvature.limits["0+"], a.smoothness
+    (0, oo, 1)
+    """
+    from .expr import parse_k
+
+    return _analyze_exact(parse_k(k))
+
+
+def _analyze_exact(k: sp.Expr) -> Analysis:
+    branches = [X**k]
+    for _ in range(2):
+        branches.append(sp.powsimp(sp.diff(branches[-1], X), force=True))
+
+    regime = classify(k)
+    limits = [_limits(b, n) for n, b in enumerate(branches)]
+    gradient_vanishes = limits[1]["0+"] == 0
+    curvature_nonnegative = _is_nonnegative(branches[2])
+    # A convex even function: curvature >= 0 off 0 and the gradient not decreasing across 0.
+    convex = curvature_nonnegative and bool(limits[1]["0-"] <= limits[1]["0+"])
+
+    at_zero: list[AtZero] = []
+    for n in range(3):
+        at_zero.append(_at_zero(n, branches, limits[n], at_zero[-1] if at_zero else None, convex))
+
+    parts = tuple(
+        Part(name, n, _to_real_line(branches[n], n), branches[n], limits[n], at_zero[n])
+        for n, name in enumerate(PART_NAMES)
+    )
+    crossovers = (_crossover(branches[1], "L1"), _crossover(branches[1], "L2"))
+    return Analysis(
+        k=k,
+        regime=regime,
+        penalty=parts[0],
+        gradient=parts[1],
+        curvature=parts[2],
+        smoothness=_smoothness(k),
+        convex=convex,
+        # Sparsity: a non-vanishing pull at 0+ beats the quadratic data term for small z.
+        sparse=bool(limits[1]["0+"] > 0),
+        lipschitz_gradient_near_zero=_is_finite(limits[2]["0+"]),
+        dead_zone=_dead_zone(branches[1], gradient_vanishes),
+        overshoot=_overshoot(branches[1]),
+        crossovers=crossovers,
+        bands=_bands(branches[1], crossovers),
+    )

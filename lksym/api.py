@@ -1,0 +1,169 @@
+"""Writing report folders: the one call the command line makes for ``lksym report``.
+
+Each k gets a folder ``k-<k>/`` with ``report.md``, ``analysis.json`` and the
+SVG figures.  Everything for one k is rendered in memory first and only then
+written, file by file atomically, so a failure never leaves a half-written
+report; several k are rendered on all cores.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Callable, Iterable, Optional
+
+from .fileio import write_atomic
+
+INDEX_NAME = "README.md"
+
+
+def k_slug(k) -> str:
+    """Folder-safe name of an exact k: ``1.5``, ``7_3``, ``sqrt2``.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> k_slug(sp.Rational(3, 2)), k_slug(sp.Rational(7, 3)), k_slug(sp.sqrt(2))
+    ('k-1.5', 'k-7_3', 'k-sqrt2')
+    """
+    from .analysis import k_text
+
+    text = k_text(k).replace("/", "_").replace("**", "^")
+    text = re.sub(r"[()*\s]", "", text)
+    return "k-" + re.sub(r"[^A-Za-z0-9._^+-]", "-", text)
+
+
+def render_report(k) -> tuple[str, dict[str, bytes]]:
+    """Analyse ``k`` and render its report folder in memory.
+
+    Returns
+    -------
+    (slug, files)
+        The folder name and a mapping from file name to content.
+    """
+    from .analysis import analyze
+    from .jsonout import dumps
+    from .plots import figures, render_svg
+    from .report import report_markdown
+
+    a = analyze(k)
+    files = {name: render_svg(fig) for name, fig in figures(a).items()}
+    files["report.md"] = report_markdown(a).encode("utf-8")
+    files["analysis.json"] = (dumps(a) + "\n").encode("utf-8")
+    return k_slug(a.k), files
+
+
+def _render_text(k_text_: str) -> tuple[str, dict[str, bytes]]:
+    # Worker entry point: exact k travels as text, SymPy objects are not pickled.
+    return render_report(k_text_)
+
+
+def _workers(count: int, jobs: Optional[int]) -> int:
+    if jobs is not None:
+        return max(1, min(jobs, count))
+    return max(1, min(count, os.cpu_count() or 1))
+
+
+def write_reports(
+    ks: Iterable,
+    out_dir: os.PathLike | str = "reports",
+    *,
+    jobs: Optional[int] = None,
+    progress: Optional[Callable[[int, int, Path], None]] = None,
+) -> list[Path]:
+    """Write one report folder per k under ``out_dir`` and refresh the index.
+
+    Parameters
+    ----------
+    ks : iterable of str or exact numbers
+        The exponents; all are checked before anything is written.  Equal values
+        (``1.5`` and ``3/2``) give one report.
+    out_dir : path
+        Parent folder of the report folders (created if needed).
+    jobs : int, optional
+        Worker processes; default: one per core, at most one per k.
+    progress : callable, optional
+        Called as ``progress(done, total, path)`` after each report is written.
+
+    Returns
+    -------
+    list of Path
+        The ``report.md`` written for each distinct k, in the order given.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> [p.parent.name for p in write_reports(["3/2", "1.5"], tempfile.mkdtemp())]
+    ['k-1.5']
+    """
+    from .analysis import k_text
+    from .expr import parse_k
+
+    exact = []
+    for k in ks:
+        value = parse_k(k)
+        if value not in exact:
+            exact.append(value)
+    texts = [k_text(k) for k in exact]
+    out = Path(out_dir)
+    workers = _workers(len(texts), jobs)
+    written: list[Path] = []
+
+    def store(slug: str, files: dict[str, bytes]) -> None:
+        folder = out / slug
+        for name in sorted(files, key=lambda n: n == "report.md"):  # report.md last: it links the rest
+            write_atomic(folder / name, files[name])
+        written.append(folder / "report.md")
+        if progress is not None:
+            progress(len(written), len(texts), written[-1])
+
+    if workers == 1:
+        for text in texts:
+            store(*render_report(text))
+    else:
+        import multiprocessing
+
+        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
+        context = multiprocessing.get_context(method)
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            for result in pool.map(_render_text, texts):
+                store(*result)
+    write_index(out)
+    return written
+
+
+def write_index(out_dir: os.PathLike | str) -> Path:
+    """(Re)write ``out_dir/README.md``: a table of every report folder found there.
+
+    The table is built from each folder's ``analysis.json``, sorted by k.
+    """
+    out = Path(out_dir)
+    rows = []
+    for data_file in out.glob("k-*/analysis.json"):
+        try:
+            data = json.loads(data_file.read_text(encoding="utf-8"))
+            rows.append((float(data["k_float"]), data_file.parent.name, data))
+        except (OSError, ValueError, KeyError):
+            continue  # a foreign or damaged folder does not stop the index
+    rows.sort()
+    lines = [
+        "# lksym reports",
+        "",
+        "One folder per k, generated by `lksym report --k K`. Each has `report.md`, `analysis.json` and figures.",
+        "",
+        "| k | regime | sparse | convex | smoothness at 0 | gradient at 0+ | report |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for _, slug, d in rows:
+        smooth = "C^∞" if d["smoothness"] == "inf" else f"C^{d['smoothness']}"
+        lines.append(
+            f"| `{d['k']}` | {d['regime']} | {'yes' if d['sparse'] else 'no'} | {'yes' if d['convex'] else 'no'} "
+            f"| {smooth} | `{d['limits']['gradient']['0+']}` | [{slug}/report.md]({slug}/report.md) |"
+        )
+    extra = sorted(p.name for p in out.glob("*.md") if p.name != INDEX_NAME)
+    if extra:
+        lines += ["", "Other pages: " + ", ".join(f"[{name}]({name})" for name in extra)]
+    return write_atomic(out / INDEX_NAME, "\n".join(lines) + "\n")

@@ -1,0 +1,81 @@
+"""The analysis as JSON-ready data: a stable, scriptable form.
+
+Every expression is a SymPy string (``sympy.sympify`` reads it back; ``w`` is the
+weight, ``alpha``/``tau``/``eta`` positive symbols), limits use ``oo`` for
+infinity, and the key set is documented in the README.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Optional
+
+import sympy as sp
+
+from .analysis import POINTS, Analysis, AtZero
+
+SCHEMA_VERSION = 1
+
+
+def _s(expr: Optional[sp.Expr]) -> Optional[str]:
+    return None if expr is None else sp.sstr(expr)
+
+
+def _at_zero(at: AtZero) -> dict:
+    return {
+        "value": _s(at.value),
+        "subdifferential": None if at.subdifferential is None else [_s(v) for v in at.subdifferential],
+        "continuous": at.continuous,
+    }
+
+
+def to_dict(a: Analysis) -> dict:
+    """Every derived fact of ``a`` as plain JSON data.
+
+    Examples
+    --------
+    >>> from lksym.analysis import analyze
+    >>> d = to_dict(analyze("1.5"))
+    >>> d["k"], d["gradient"], d["limits"]["curvature"]["0+"], d["smoothness"]
+    ('3/2', '3*sqrt(Abs(w))*sign(w)/2', 'oo', 1)
+    """
+    return {
+        "schema": SCHEMA_VERSION,
+        "k": _s(a.k),
+        "k_float": float(a.k),
+        "regime": a.regime.condition_text,
+        "penalty": _s(a.penalty.expr),
+        "gradient": _s(a.gradient.expr),
+        "curvature": _s(a.curvature.expr),
+        "limits": {p.name: {point: _s(p.limits[point]) for point in POINTS} for p in a.parts},
+        "at_zero": {p.name: _at_zero(p.at_zero) for p in a.parts},
+        "continuity": {p.name: p.at_zero.continuous for p in a.parts},
+        "smoothness": "inf" if a.smoothness is None else a.smoothness,
+        "convex": a.convex,
+        "sparse": a.sparse,
+        "lipschitz_gradient_near_zero": a.lipschitz_gradient_near_zero,
+        "dead_zone": _s(a.dead_zone),
+        "overshoot": {
+            "weight": _s(a.overshoot.weight),
+            "side": a.overshoot.side,
+            "step_limit": _s(a.overshoot.step_limit),
+        },
+        "crossovers": {
+            c.reference: {
+                "weight": _s(c.weight),
+                "weight_float": None if c.weight is None else float(c.weight),
+                "identical": c.identical,
+                "stronger_below": c.stronger_below,
+            }
+            for c in a.crossovers
+        },
+        "bands": [
+            {"from": _s(b.lo), "to": _s(b.hi), "order": list(b.order), "ties": [list(t) for t in b.ties]}
+            for b in a.bands
+        ],
+    }
+
+
+def dumps(a: Analysis) -> str:
+    """``to_dict(a)`` as indented JSON text, keys in a fixed order."""
+    return json.dumps(to_dict(a), indent=2, ensure_ascii=False)

@@ -1,0 +1,344 @@
+r"""The Markdown report of one :class:`~lksym.analysis.Analysis`.
+
+Formulas are LaTeX that GitHub renders (``$...$`` and ``$$...$$``); the
+section "What this penalty does to weights" is assembled from the derived facts,
+sentence by sentence, so every k gets its own reading and none is canned.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import sympy as sp
+
+from .analysis import POINTS, Analysis, Band, Part, k_text
+from .plots import FIGURES
+
+POINT_LATEX = {"0+": r"w \to 0^+", "0-": r"w \to 0^-", "+oo": r"w \to +\infty", "-oo": r"w \to -\infty"}
+SYMBOL = {"penalty": "f(w)", "gradient": "f'(w)", "curvature": "f''(w)"}
+
+
+def tex(expr: sp.Expr) -> str:
+    r"""LaTeX for ``expr`` without bare ``|`` (it would split a Markdown table cell).
+
+    Examples
+    --------
+    >>> tex(sp.Abs(sp.Symbol("w", real=True)) ** sp.Rational(3, 2))
+    '\\lvert{w}\\rvert^{\\frac{3}{2}}'
+    """
+    return sp.latex(expr).replace(r"\left|", r"\lvert").replace(r"\right|", r"\rvert")
+
+
+def _m(expr) -> str:
+    return f"${tex(expr) if isinstance(expr, sp.Basic) else expr}$"
+
+
+def _num(expr: sp.Expr) -> str:
+    """An exact value with its decimal approximation when it is not already a short number."""
+    if expr.is_Integer or (expr.is_Rational and len(k_text(expr)) <= 6 and "/" not in k_text(expr)):
+        return _m(expr)
+    return f"{_m(expr)} ≈ {float(expr):.4g}"
+
+
+def _label_tex(a: Analysis) -> str:
+    return f"L_{{{tex(a.k)}}}"
+
+
+def _at_zero_text(part: Part) -> str:
+    at = part.at_zero
+    if at.value is not None:
+        return _m(at.value)
+    if at.subdifferential is not None:
+        lo, hi = at.subdifferential
+        return f"subdifferential ${{[{tex(lo)}, {tex(hi)}]}}$"
+    return "does not exist"
+
+
+# --------------------------------------------------------------------------- sections
+
+
+def _formulas(a: Analysis) -> list[str]:
+    lines = ["## Formulas", "", r"For $w \ne 0$ (derived by SymPy on $w > 0$ and carried to $w < 0$ by symmetry):", ""]
+    for part in a.parts:
+        lines += ["$$", f"{SYMBOL[part.name]} = {tex(part.expr)}", "$$", ""]
+    lines += ["At $w = 0$ itself:", ""]
+    for part in a.parts:
+        lines.append(f"- {part.name} ${SYMBOL[part.name].replace('(w)', '(0)')}$: {_at_zero_text(part)}")
+    return lines + [""]
+
+
+def _limits_table(a: Analysis) -> list[str]:
+    header = "| | " + " | ".join(f"${POINT_LATEX[p]}$" for p in POINTS) + " | at $w = 0$ | continuous at 0 |"
+    lines = ["## Limits", "", header, "|---" * (len(POINTS) + 3) + "|"]
+    for part in a.parts:
+        cells = [_m(part.limits[p]) for p in POINTS]
+        cont = "yes" if part.at_zero.continuous else "no"
+        lines.append(f"| {part.name} ${SYMBOL[part.name]}$ | " + " | ".join(cells) + f" | {_at_zero_text(part)} | {cont} |")
+    return lines + [""]
+
+
+def _smoothness_text(a: Analysis) -> str:
+    if a.smoothness is None:
+        return r"$f \in C^\infty$: every derivative exists and is continuous at 0 (a polynomial)."
+    n = a.smoothness
+    failing = n + 1
+    name = {1: "first", 2: "second", 3: "third"}.get(failing, f"{failing}th")
+    return (
+        f"$f \\in C^{{{n}}}$ at 0 and no better: derivatives up to order {n} are continuous there, "
+        f"the {name} derivative is not."
+    )
+
+
+def _properties(a: Analysis) -> list[str]:
+    g0 = a.gradient.limits["0+"]
+    c0 = a.curvature.limits["0+"]
+    lines = ["## Smoothness, convexity, sparsity", ""]
+    lines.append(f"- **Smoothness**: {_smoothness_text(a)}")
+    if a.convex:
+        lines.append(
+            "- **Convex**: yes. The curvature is $\\ge 0$ for $w \\ne 0$ and the gradient does not decrease across 0 "
+            f"(from {_m(a.gradient.limits['0-'])} to {_m(g0)})."
+        )
+    else:
+        lines.append(
+            f"- **Convex**: no. The curvature is negative for every $w \\ne 0$ ({_m(a.curvature.expr)}): "
+            "the penalty is concave on each side of 0, so a loss plus this penalty can have several local minima."
+        )
+    if a.sparse:
+        lines.append(
+            f"- **Sparse**: yes. The gradient does not vanish at $0^+$ (it tends to {_m(g0)}), so near 0 the penalty "
+            "outgrows any smooth loss: a proximal (or clipped) step sets every small enough weight exactly to 0."
+        )
+    else:
+        lines.append(
+            f"- **Sparse**: no. The gradient tends to {_m(g0)} at $0^+$: near 0 the pull vanishes, so a proximal step "
+            "maps a weight to exactly 0 only when it is already 0. Weights get small, not zero."
+        )
+    lines.append(
+        "- **Curvature near 0**: "
+        + (
+            f"bounded (it tends to {_m(c0)}), so the gradient is Lipschitz near 0."
+            if a.lipschitz_gradient_near_zero
+            else f"unbounded (it tends to {_m(c0)}), so no fixed step size is small enough for every small weight."
+        )
+    )
+    return lines + [""]
+
+
+def _order_text(band: Band, a: Analysis) -> str:
+    names = {"L1": "L1", "L2": "L2", "Lk": a.label}
+    pieces = [names[band.order[0]]]
+    for lower, higher in zip(band.order, band.order[1:]):
+        tied = (lower, higher) in band.ties or (higher, lower) in band.ties
+        pieces.append(("= " if tied else "< ") + names[higher])
+    return " ".join(pieces)
+
+
+def _interval(band: Band) -> str:
+    if band.lo == 0:
+        return f"$\\lvert w\\rvert < {tex(band.hi)}$"
+    if band.hi == sp.oo:
+        return f"$\\lvert w\\rvert > {tex(band.lo)}$"
+    return f"${tex(band.lo)} < \\lvert w\\rvert < {tex(band.hi)}$"
+
+
+def _comparison(a: Analysis) -> list[str]:
+    lines = [
+        "## Against L1 and L2",
+        "",
+        "Gradient magnitudes compared: $\\lvert f'(w)\\rvert$ against L1's $1$ and L2's $2\\lvert w\\rvert$.",
+        "",
+    ]
+    for c in a.crossovers:
+        if c.identical:
+            lines.append(f"- **{c.reference}**: the same penalty.")
+            continue
+        if c.weight is None:
+            stronger = a.label if c.stronger_below == "Lk" else c.reference
+            lines.append(f"- **{c.reference}**: never equal; {stronger} pulls harder everywhere.")
+            continue
+        below = a.label if c.stronger_below == "Lk" else c.reference
+        above = c.reference if c.stronger_below == "Lk" else a.label
+        lines.append(
+            f"- **{c.reference}**: equal at $\\lvert w\\rvert = {tex(c.weight)}$ (≈ {float(c.weight):.4g}); "
+            f"{below} pulls harder below it, {above} above it."
+        )
+    lines += ["", "| weights | weakest → strongest pull |", "|---|---|"]
+    lines += [f"| {_interval(b)} | {_order_text(b, a)} |" for b in a.bands]
+    return lines + [""]
+
+
+def _dead_zone(a: Analysis) -> list[str]:
+    if a.dead_zone is None:
+        return []
+    return [
+        "## Dead zone",
+        "",
+        f"With the penalty scaled by $\\alpha$, the gradient magnitude $\\alpha\\lvert f'(w)\\rvert$ falls below a "
+        f"tolerance $\\tau$ for",
+        "",
+        "$$",
+        f"\\lvert w\\rvert < {tex(a.dead_zone)}",
+        "$$",
+        "",
+        "Below it the penalty barely acts (for `alpha * mean(|w_i|^k)` over n weights, use $\\alpha/n$).",
+        "",
+    ]
+
+
+# --------------------------------------------------------------------------- the reading
+
+
+def _near_zero(a: Analysis) -> str:
+    g0, c0 = a.gradient.limits["0+"], a.curvature.limits["0+"]
+    o = a.overshoot
+    if g0 == sp.oo:
+        return (
+            "**Near zero** the pull grows without bound: the gradient tends to $\\pm\\infty$ as $w \\to 0^\\pm$. "
+            f"One gradient step of size $\\eta$ throws every weight with $\\lvert w\\rvert < {tex(o.weight)}$ "
+            "across zero, and the smaller the weight the further it lands: small weights keep flipping sign "
+            "instead of settling."
+        )
+    if g0.is_finite and g0 != 0:
+        return (
+            f"**Near zero** the pull has the constant size {_m(g0)} whatever the weight: each step moves a weight "
+            f"toward 0 by the same amount, so a weight reaches 0 in finitely many steps; once "
+            f"$\\lvert w\\rvert < {tex(o.weight)}$ a plain step jumps across 0 and the weight chatters around it, "
+            "while a proximal (soft-threshold) step stops it at exactly 0."
+        )
+    if c0 == sp.oo:
+        return (
+            f"**Near zero** the pull vanishes (gradient $\\to 0$), but more slowly than $\\lvert w\\rvert$ itself "
+            "(the curvature $\\to \\infty$): the gradient is steep at 0. "
+            f"A step of size $\\eta$ still overshoots weights with $\\lvert w\\rvert < {tex(o.weight)}$, so plain "
+            "gradient descent leaves small weights oscillating around 0 with a tiny amplitude, never exactly 0."
+        )
+    if c0.is_finite and c0 != 0:
+        return (
+            f"**Near zero** the pull is proportional to the weight (curvature {_m(c0)} at 0): each step multiplies a "
+            f"small weight by the same factor, so weights shrink geometrically and never reach 0 exactly "
+            f"(weight decay); steps $\\eta > {tex(o.step_limit)}$ overshoot every weight."
+            if o.step_limit is not None
+            else f"**Near zero** the pull is proportional to the weight (curvature {_m(c0)} at 0)."
+        )
+    return (
+        "**Near zero** the pull vanishes faster than the weight itself (gradient and curvature $\\to 0$): "
+        f"the gradient is of order $\\lvert w\\rvert^{{{tex(a.k - 1)}}}$, so small weights stop moving long "
+        "before they reach 0."
+    )
+
+
+def _far_away(a: Analysis) -> str:
+    ginf = a.gradient.limits["+oo"]
+    o = a.overshoot
+    if ginf == 0:
+        return (
+            "**Far from zero** the pull fades (gradient $\\to 0$ as $\\lvert w\\rvert \\to \\infty$): "
+            "large weights are hardly regularised at all."
+        )
+    if ginf.is_finite:
+        return (
+            f"**Far from zero** the pull stays {_m(ginf)}: large weights are pulled exactly as hard as "
+            "moderate ones, so relative to their size they shrink slowly."
+        )
+    growth = a.k - 1
+    faster = bool(growth > 1)
+    text = (
+        f"**Far from zero** the pull grows like $\\lvert w\\rvert^{{{tex(growth)}}}$, "
+        + ("faster than L2's linear pull: large weights are pulled in hard" if faster else
+           "slower than L2's linear pull" if bool(growth < 1) else "linearly")
+        + "."
+    )
+    if o.side == "above":
+        text += (
+            f" A fixed step $\\eta$ overshoots for $\\lvert w\\rvert > {tex(o.weight)}$: "
+            "very large weights make plain gradient descent unstable."
+        )
+    return text
+
+
+def _spans(bands: list[Band]) -> str:
+    """Name the union of some bands, joining neighbours into one interval."""
+    merged: list[list] = []
+    for b in bands:
+        if merged and merged[-1][1] == b.lo:
+            merged[-1][1] = b.hi
+        else:
+            merged.append([b.lo, b.hi])
+    return ", ".join(_interval(Band(lo, hi, ("L1", "L2", "Lk"), ())) for lo, hi in merged)
+
+
+def _between_text(a: Analysis) -> Optional[str]:
+    crossings = [c for c in a.crossovers if c.weight is not None]
+    if not crossings:
+        return None
+    between = [b for b in a.bands if b.order.index("Lk") == 1]
+    if not between:
+        return None
+    parts = "; ".join(f"{_interval(b)}: {_order_text(b, a)}" for b in between)
+    above_both = [b for b in a.bands if b.order[-1] == "Lk"]
+    text = f"**Between L1 and L2?** {a.label}'s pull lies between L1's and L2's for {parts}."
+    if above_both:
+        text += f" It pulls harder than both for {_spans(above_both)}."
+    below_both = [b for b in a.bands if b.order[0] == "Lk"]
+    if below_both:
+        text += f" It pulls less than both for {_spans(below_both)}."
+    return text
+
+
+def reading(a: Analysis) -> list[str]:
+    """The plain-language section, one paragraph per derived fact."""
+    paragraphs = [_near_zero(a), _far_away(a)]
+    paragraphs.append(
+        "**Exact zeros**: "
+        + ("yes — with a proximal step, small weights become exactly 0 (sparsity)." if a.sparse else
+           "no — weights become small but not exactly 0; prune them with a threshold if you need zeros.")
+    )
+    if not a.convex:
+        paragraphs.append(
+            "**Stability**: the penalty is not convex, so training can settle in different minima from different "
+            "starting points; it is a poor regulariser when used on its own."
+        )
+    between = _between_text(a)
+    if between:
+        paragraphs.append(between)
+    lines = ["## What this penalty does to weights", ""]
+    for p in paragraphs:
+        lines += [p, ""]
+    return lines
+
+
+# --------------------------------------------------------------------------- whole documents
+
+
+def summary_markdown(a: Analysis) -> str:
+    """A compact Markdown view (used for notebooks): formulas, limits and the reading."""
+    return "\n".join([f"# The penalty $\\lvert w\\rvert^{{{tex(a.k)}}}$ ({a.label})", ""]
+                     + _formulas(a) + _limits_table(a) + reading(a))
+
+
+def report_markdown(a: Analysis, figure_names: tuple[str, ...] | None = None) -> str:
+    """The whole report as Markdown text, with links to the figures by file name.
+
+    Examples
+    --------
+    >>> from lksym.analysis import analyze
+    >>> report_markdown(analyze("2")).splitlines()[0]
+    '# The penalty $\\\\lvert w\\\\rvert^{2}$ (L2)'
+    """
+    lines = [
+        f"# The penalty $\\lvert w\\rvert^{{{tex(a.k)}}}$ ({a.label})",
+        "",
+        f"Regime: **{a.regime.title}** (${a.regime.condition_text.replace('k', 'k')}$, here $k = {tex(a.k)}$"
+        + (f" ≈ {float(a.k):.6g}" if not a.k.is_Rational else "")
+        + "). Penalty added to the loss: `alpha * mean(|w_i|^k)`; below, $f(w) = \\lvert w\\rvert^k$ for one weight.",
+        "",
+    ]
+    lines += reading(a)
+    lines += _formulas(a) + _limits_table(a) + _properties(a) + _comparison(a) + _dead_zone(a)
+    lines += ["## Figures", ""]
+    specs = [s for s in FIGURES if figure_names is None or s.name in figure_names]
+    for spec in specs:
+        lines += [f"### {spec.caption}", "", f"![{spec.caption}]({spec.name})", ""]
+    lines += ["---", "", "Generated by lksym from the exact SymPy analysis; every number above is derived, not typed.", ""]
+    return "\n".join(lines)
