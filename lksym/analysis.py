@@ -179,7 +179,8 @@ class Analysis:
         Whether a proximal (or clipped) step sets small weights exactly to 0:
         true exactly when the gradient does not vanish at :math:`0^+`.
     lipschitz_gradient_near_zero
-        Whether the curvature stays bounded near 0, so that a small enough fixed
+        Whether the gradient is continuous at 0 and the curvature stays bounded
+        near 0, so that a small enough fixed
         gradient step cannot overshoot 0 for small weights.
     dead_zone
         For penalties whose gradient vanishes at 0: the :math:`|w|` below which
@@ -357,7 +358,8 @@ def _smoothness(k: sp.Expr) -> Optional[int]:
         left = right if n % 2 == 0 else -right
         if not (_is_finite(right) and left == right):
             return n - 1
-        branch = sp.diff(branch, X)
+        # powsimp keeps c*x**e a monomial; unsimplified sums defeat limit() for irrational k.
+        branch = sp.powsimp(sp.diff(branch, X), force=True)
         n += 1
 
 
@@ -459,7 +461,7 @@ def analyze(k) -> Analysis:
     --------
     >>> a = analyze("3/2")
     >>> a.gradient.expr
-    3*sign(w)*sqrt(Abs(w))/2
+    3*sqrt(Abs(w))*sign(w)/2
     >>> a.gradient.limits["0+"], a.curvature.limits["0+"], a.smoothness
     (0, oo, 1)
     """
@@ -499,7 +501,8 @@ def _analyze_exact(k: sp.Expr) -> Analysis:
         convex=convex,
         # Sparsity: a non-vanishing pull at 0+ beats the quadratic data term for small z.
         sparse=bool(limits[1]["0+"] > 0),
-        lipschitz_gradient_near_zero=_is_finite(limits[2]["0+"]),
+        # Lipschitz near 0 needs a continuous gradient (L1's jumps) and bounded curvature.
+        lipschitz_gradient_near_zero=at_zero[1].continuous and _is_finite(limits[2]["0+"]),
         dead_zone=_dead_zone(branches[1], gradient_vanishes),
         overshoot=_overshoot(branches[1]),
         crossovers=crossovers,

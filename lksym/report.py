@@ -126,7 +126,8 @@ def _properties(a: Analysis) -> list[str]:
 
 
 def _order_text(band: Band, a: Analysis) -> str:
-    names = {"L1": "L1", "L2": "L2", "Lk": a.label}
+    # For k = 1 or 2 the penalty *is* a reference: name it so "L1 = L1" reads sensibly.
+    names = {"L1": "L1", "L2": "L2", "Lk": a.label if a.label not in ("L1", "L2") else f"this penalty ({a.label})"}
     pieces = [names[band.order[0]]]
     for lower, higher in zip(band.order, band.order[1:]):
         tied = (lower, higher) in band.ties or (higher, lower) in band.ties
@@ -268,19 +269,26 @@ def _spans(bands: list[Band]) -> str:
     return ", ".join(_interval(Band(lo, hi, ("L1", "L2", "Lk"), ())) for lo, hi in merged)
 
 
+def _strict_rank(band: Band) -> Optional[int]:
+    """How many of L1 and L2 pull strictly less than Lk on the band; ``None`` if Lk ties one."""
+    if any("Lk" in tie for tie in band.ties):
+        return None
+    return band.order.index("Lk")
+
+
 def _between_text(a: Analysis) -> Optional[str]:
     crossings = [c for c in a.crossovers if c.weight is not None]
     if not crossings:
         return None
-    between = [b for b in a.bands if b.order.index("Lk") == 1]
+    between = [b for b in a.bands if _strict_rank(b) == 1]
     if not between:
         return None
     parts = "; ".join(f"{_interval(b)}: {_order_text(b, a)}" for b in between)
-    above_both = [b for b in a.bands if b.order[-1] == "Lk"]
+    above_both = [b for b in a.bands if _strict_rank(b) == 2]
     text = f"**Between L1 and L2?** {a.label}'s pull lies between L1's and L2's for {parts}."
     if above_both:
         text += f" It pulls harder than both for {_spans(above_both)}."
-    below_both = [b for b in a.bands if b.order[0] == "Lk"]
+    below_both = [b for b in a.bands if _strict_rank(b) == 0]
     if below_both:
         text += f" It pulls less than both for {_spans(below_both)}."
     return text
@@ -329,7 +337,8 @@ def report_markdown(a: Analysis, figure_names: tuple[str, ...] | None = None) ->
     lines = [
         f"# The penalty $\\lvert w\\rvert^{{{tex(a.k)}}}$ ({a.label})",
         "",
-        f"Regime: **{a.regime.title}** (${a.regime.condition_text.replace('k', 'k')}$, here $k = {tex(a.k)}$"
+        f"Regime: **{a.regime.title}** (${a.regime.condition_text}$"
+        + ("" if "=" in a.regime.condition_text else f", here $k = {tex(a.k)}$")
         + (f" ≈ {float(a.k):.6g}" if not a.k.is_Rational else "")
         + "). Penalty added to the loss: `alpha * mean(|w_i|^k)`; below, $f(w) = \\lvert w\\rvert^k$ for one weight.",
         "",

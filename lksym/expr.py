@@ -1,0 +1,858 @@
+r"""Turn untrusted text into exact SymPy objects without running any code.
+
+``eval``, ``sympify``, ``parse_expr`` and ``S(text)`` all execute Python, so
+they never see user text here.  Instead the text is
+
+1. checked (type, length, ASCII, no control characters, no strings, no names
+   starting with ``_``) and rewritten by a small scanner: ``^`` becomes ``**``
+   and absolute-value bars ``|x|`` become a private call;
+2. parsed with :func:`ast.parse` in ``eval`` mode, whose tree is then bounded
+   in size and depth;
+3. walked with a whitelist that builds every SymPy object itself.  Decimal
+   literals are read from their source text, so ``0.1`` is exactly ``1/10``.
+
+Numbers are kept small enough for SymPy to stay fast: numeric exponents are
+bounded, so are ``exp`` of numbers and the roots of huge integers.
+
+Examples
+--------
+>>> import sympy as sp
+>>> w = sp.Symbol("w", real=True)
+>>> parse_expression("3/2*|w|^0.5", names={"w": w})
+3*sqrt(Abs(w))/2
+>>> parse_k("1.5"), parse_k("sqrt(2)")
+(3/2, sqrt(2))
+"""
+
+from __future__ import annotations
+
+import ast
+import keyword
+import math
+import numbers
+import re
+from decimal import Decimal
+from typing import Callable, Mapping, Optional
+
+import mpmath
+import sympy as sp
+
+from .errors import InputError
+
+__all__ = [
+    "MAX_LENGTH",
+    "MAX_DEPTH",
+    "MAX_NODES",
+    "MAX_EXPONENT",
+    "MAX_K",
+    "FUNCTIONS",
+    "K",
+    "parse_expression",
+    "parse_k",
+]
+
+MAX_LENGTH = 1000
+"""Most characters accepted in one expression."""
+
+MAX_DEPTH = 40
+"""Deepest nesting accepted, both of brackets/bars in the text and of the syntax tree."""
+
+MAX_NODES = 400
+"""Most syntax-tree nodes (numbers, names, operations, calls) in one expression."""
+
+MAX_EXPONENT = 1000
+"""Largest :math:`|e|` of a numeric exponent, in ``x**e`` for any ``x``."""
+
+MAX_POWER_BITS = 10_000
+"""Largest size, in bits, of a number raised to a numeric power."""
+
+MAX_EXP_ARGUMENT = 10_000
+"""Largest :math:`|x|` in ``exp(x)`` for a numeric ``x``; stops towers like ``exp(exp(exp(10)))``."""
+
+MAX_ROOT_BITS = 1024
+"""Largest exact rational (in bits) whose root is taken: SymPy factors it to simplify."""
+
+MAX_DECIMAL_EXPONENT = 400
+"""Largest :math:`|e|` written in a literal such as ``1.5e400``."""
+
+MAX_K = 1000
+"""Largest exponent k accepted by :func:`parse_k`."""
+
+MAX_K_DENOMINATOR = 10**12
+"""Largest denominator of a rational k accepted by :func:`parse_k`."""
+
+K = sp.Symbol("k", positive=True)
+"""The symbolic exponent returned by ``parse_k("k", allow_symbol=True)``."""
+
+_ECHO_LENGTH = 40
+_BAR = "_bar"  # the scanner rejects user names starting with "_", so only bars produce it
+
+CONSTANTS: Mapping[str, sp.Basic] = {
+    "pi": sp.pi,
+    "E": sp.E,
+    "oo": sp.oo,
+    "inf": sp.oo,
+    "infinity": sp.oo,
+}
+
+
+def _cbrt(x: sp.Expr) -> sp.Expr:
+    # The real cube root: SymPy's cbrt is the principal one, complex for x < 0.
+    return sp.real_root(x, 3)
+
+
+# name -> (SymPy callable, fewest arguments, most arguments or None)
+_FUNCTION_TABLE: Mapping[str, tuple[Callable[..., sp.Basic], int, Optional[int]]] = {
+    "abs": (sp.Abs, 1, 1),
+    "Abs": (sp.Abs, 1, 1),
+    "sign": (sp.sign, 1, 1),
+    "sqrt": (sp.sqrt, 1, 1),
+    "cbrt": (_cbrt, 1, 1),
+    "exp": (sp.exp, 1, 1),
+    "log": (sp.log, 1, 2),
+    "Piecewise": (sp.Piecewise, 1, None),
+    "Heaviside": (sp.Heaviside, 1, 2),
+    "Min": (sp.Min, 1, None),
+    "Max": (sp.Max, 1, None),
+}
+
+FUNCTIONS = frozenset(_FUNCTION_TABLE)
+"""Every function name :func:`parse_expression` can allow (the default)."""
+
+_ARITHMETIC: Mapping[type, Callable[[sp.Basic, sp.Basic], sp.Basic]] = {
+    ast.Add: lambda a, b: a + b,
+    ast.Sub: lambda a, b: a - b,
+    ast.Mult: lambda a, b: a * b,
+    ast.Div: lambda a, b: a / b,
+}
+_OPERATOR_TEXT = {
+    ast.FloorDiv: "//",
+    ast.Mod: "%",
+    ast.MatMult: "@",
+    ast.LShift: "<<",
+    ast.RShift: ">>",
+    ast.BitOr: "|",
+    ast.BitXor: "^",
+    ast.BitAnd: "&",
+    ast.Invert: "~",
+    ast.Is: "is",
+    ast.IsNot: "is not",
+    ast.In: "in",
+    ast.NotIn: "not in",
+}
+_COMPARISONS = {ast.Lt: sp.Lt, ast.LtE: sp.Le, ast.Gt: sp.Gt, ast.GtE: sp.Ge, ast.Eq: sp.Eq, ast.NotEq: sp.Ne}
+_SYNTAX_NAMES = {
+    ast.Attribute: "attribute access is",
+    ast.Subscript: "subscripts are",
+    ast.Lambda: "lambda is",
+    ast.List: "lists are",
+    ast.Dict: "dicts are",
+    ast.Set: "sets are",
+    ast.ListComp: "comprehensions are",
+    ast.SetComp: "comprehensions are",
+    ast.DictComp: "comprehensions are",
+    ast.GeneratorExp: "comprehensions are",
+    ast.JoinedStr: "f-strings are",
+    ast.FormattedValue: "f-strings are",
+    ast.NamedExpr: "':=' assignments are",
+    ast.IfExp: "'if' expressions are",
+    ast.Starred: "'*' unpacking is",
+    ast.Slice: "slices are",
+    ast.Await: "'await' is",
+    ast.Yield: "'yield' is",
+    ast.YieldFrom: "'yield' is",
+}
+_TRUTH_VALUES = (sp.core.relational.Relational, sp.logic.boolalg.BooleanFunction, sp.logic.boolalg.BooleanAtom)
+_PASSIVE_NODES = (ast.expr_context, ast.operator, ast.unaryop, ast.cmpop, ast.boolop)
+
+_TOKEN = re.compile(
+    r"""
+      (?P<space>\s+)
+    | (?P<number>(?:\d[\d_]*(?:\.[\d_]*)?|\.\d[\d_]*)(?:[eE][+-]?\d[\d_]*)?\w*)
+    | (?P<name>[A-Za-z_]\w*)
+    | (?P<quote>['"])
+    | (?P<op>\*\*|//|<<|>>|<=|>=|==|!=|:=|->|\S)
+    """,
+    re.VERBOSE | re.ASCII,
+)
+_DECIMAL = re.compile(r"(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?", re.ASCII)
+_OPENERS = {"(": ")", "[": "]", "{": "}"}
+_CLOSERS = {v: k for k, v in _OPENERS.items()}
+
+
+# --------------------------------------------------------------------------- messages
+
+
+def _short(text: str, limit: int = _ECHO_LENGTH) -> str:
+    """``text`` cut to ``limit`` characters with an ellipsis."""
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def _echo(text: str) -> str:
+    """``text`` quoted and shortened for a one-line message (repr escapes newlines)."""
+    return repr(_short(text))
+
+
+def _show(value: sp.Basic) -> str:
+    return _short(sp.sstr(value))
+
+
+def _first_line(error: BaseException) -> str:
+    lines = str(error).strip().splitlines()
+    return _short(lines[0], 100) if lines else type(error).__name__
+
+
+# --------------------------------------------------------------------------- scanning
+
+
+class _Source:
+    """The user's text and the rewritten code handed to :func:`ast.parse`.
+
+    ``origin[i]`` is the index in the user's text that produced ``code[i]``, so
+    messages can quote what the user wrote rather than the rewrite.
+    """
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._parts: list[str] = []
+        self.origin: list[int] = []
+
+    def emit(self, code: str, at: int) -> None:
+        self._parts.append(code)
+        self.origin.extend([at] * len(code))
+
+    def emit_token(self, token: str, start: int) -> None:
+        self._parts.append(token)
+        self.origin.extend(range(start, start + len(token)))
+
+    @property
+    def code(self) -> str:
+        return "".join(self._parts)
+
+    def original(self, start: int, end: int) -> str:
+        """The user's text behind ``code[start:end]``."""
+        if not self.origin:
+            return ""
+        start = min(max(start, 0), len(self.origin) - 1)
+        end = min(max(end, start + 1), len(self.origin))
+        return self.text[self.origin[start] : self.origin[end - 1] + 1]
+
+    def segment(self, node: ast.AST) -> str:
+        return self.original(node.col_offset, node.end_col_offset)
+
+    def quote(self, node: ast.AST) -> str:
+        return _echo(self.segment(node).strip())
+
+
+def _check_characters(text: str) -> None:
+    for ch in text:
+        if ord(ch) > 127:
+            raise InputError(f"non-ASCII character {ch!r} (U+{ord(ch):04X}) in expression")
+        if not ch.isprintable() and not ch.isspace():
+            raise InputError(f"control character {ch!r} in expression")
+
+
+def _scan(text: str) -> _Source:
+    """Rewrite ``^`` and ``|...|`` and catch what :mod:`ast` would hide or misread.
+
+    A bar opens at the start, after an operator, ``(``, ``,`` or another opening
+    bar; otherwise it closes the innermost open bar.  After a number with no bar
+    open (``2|w|``) it opens, with an implied ``*``.
+    """
+    source = _Source(text)
+    stack: list[tuple[str, int]] = []  # open brackets and bars with their position
+    previous = "start"  # kind of the last token: start, open, operand or number
+    for match in _TOKEN.finditer(text):
+        kind, token, start = match.lastgroup, match.group(), match.start()
+        if kind == "space":
+            if previous != "start":  # leading blanks would be an indent to ast.parse
+                source.emit(" ", start)  # one line, so ast offsets are plain columns
+            continue
+        if kind == "quote":
+            end = text.find(token, start + 1)
+            literal = text[start:] if end < 0 else text[start : end + 1]
+            raise InputError(f"strings are not allowed in expression: {_echo(literal)}")
+        if kind == "name" and token.startswith("_"):
+            raise InputError(f"names starting with '_' are not allowed: {_echo(token)}")
+        if token in ("#", "\\"):
+            raise InputError(f"character {token!r} is not allowed in expression")
+        if token == "^":
+            source.emit("**", start)
+            previous = "open"
+            continue
+        if token == "|":
+            previous = _bar(source, stack, previous, start)
+            continue
+        if token in _OPENERS:
+            stack.append((token, start))
+        elif token in _CLOSERS:
+            _close_bracket(stack, token, start)
+        if len(stack) > MAX_DEPTH:
+            raise InputError("expression nested too deeply")
+        source.emit_token(token, start)
+        previous = _token_kind(kind, token)
+    if stack:
+        opener, at = stack[-1]
+        if opener == "|":
+            raise InputError(f"unbalanced '|' at position {at + 1}: the absolute value is never closed")
+        raise InputError(f"unclosed {opener!r} at position {at + 1}")
+    return source
+
+
+def _token_kind(kind: str, token: str) -> str:
+    if kind == "number":
+        return "number"
+    if kind == "name":
+        is_operator = keyword.iskeyword(token) and token not in ("True", "False", "None")
+        return "open" if is_operator else "operand"
+    return "operand" if token in _CLOSERS else "open"
+
+
+def _bar(source: _Source, stack: list[tuple[str, int]], previous: str, start: int) -> str:
+    """Emit the code for one ``|`` and return the kind of token it was."""
+    if previous in ("start", "open"):
+        opens = True
+    elif stack and stack[-1][0] == "|":
+        opens = False
+    elif previous == "number":
+        source.emit("*", start)  # 2|w| means 2*|w|
+        opens = True
+    else:
+        raise InputError(
+            f"unbalanced '|' at position {start + 1}: no absolute value is open here "
+            "(use 'or' for a logical or)"
+        )
+    if opens:
+        stack.append(("|", start))
+        if len(stack) > MAX_DEPTH:
+            raise InputError("expression nested too deeply")
+        source.emit(_BAR + "(", start)
+        return "open"
+    stack.pop()
+    source.emit(")", start)
+    return "operand"
+
+
+def _close_bracket(stack: list[tuple[str, int]], token: str, start: int) -> None:
+    if not stack:
+        raise InputError(f"unmatched {token!r} at position {start + 1}")
+    opener, at = stack[-1]
+    if opener == "|":
+        raise InputError(f"unbalanced '|' at position {at + 1}: closed by {token!r} before its closing '|'")
+    if opener != _CLOSERS[token]:
+        raise InputError(f"unmatched {token!r} at position {start + 1}")
+    stack.pop()
+
+
+# --------------------------------------------------------------------------- parsing
+
+
+def _parse(source: _Source) -> ast.Expression:
+    code = source.code
+    try:
+        tree = ast.parse(code, mode="eval")
+    except SyntaxError as error:
+        raise InputError(_syntax_message(source, error)) from None
+    except RecursionError:
+        raise InputError("expression nested too deeply") from None
+    except MemoryError:
+        raise InputError("expression too large") from None
+    except (ValueError, OverflowError) as error:
+        raise InputError(f"invalid syntax: {_first_line(error)}") from None
+    _check_size(tree)
+    return tree
+
+
+def _syntax_message(source: _Source, error: SyntaxError) -> str:
+    code = source.code
+    offset = (error.offset or 0) - 1  # CPython reports 0 for "ran out of input"
+    if error.lineno not in (None, 1) or not 0 <= offset < len(code.rstrip()):
+        return "invalid syntax near the end of the expression (is something missing?)"
+    at = source.origin[offset]
+    words = source.text[at:].split()
+    near = _short(words[0] if words else source.text[at:], 20)
+    message = f"invalid syntax near {near!r} at position {at + 1}"
+    if re.match(r"\d+[A-Za-z_]", near):
+        message += " (implicit multiplication is not supported: write 2*w, not 2w)"
+    return message
+
+
+def _check_size(tree: ast.AST) -> None:
+    # Iterative, so a deep tree cannot exhaust the stack here; the builder
+    # recurses only after this has bounded the depth.
+    count = 0
+    stack = [(tree, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, _PASSIVE_NODES):
+            continue
+        count += 1
+        if count > MAX_NODES:
+            raise InputError(f"expression too large (more than {MAX_NODES} parts)")
+        if depth > MAX_DEPTH:
+            raise InputError("expression nested too deeply")
+        for child in ast.iter_child_nodes(node):
+            # w+w+...+w is a left-leaning chain that the builder walks in a
+            # loop, so its length is bounded by MAX_NODES, not MAX_DEPTH.
+            same_chain = child is getattr(node, "left", None) and _chain(child) is not None and _chain(child) == _chain(node)
+            stack.append((child, depth if same_chain else depth + 1))
+
+
+def _chain(node: ast.AST) -> Optional[str]:
+    """``"sum"`` or ``"product"`` for a ``+ -`` or ``* /`` node, else None."""
+    if isinstance(node, ast.BinOp):
+        if isinstance(node.op, (ast.Add, ast.Sub)):
+            return "sum"
+        if isinstance(node.op, (ast.Mult, ast.Div)):
+            return "product"
+    return None
+
+
+# --------------------------------------------------------------------------- building
+
+
+def _magnitude(value: sp.Basic) -> mpmath.mpf:
+    """:math:`|value|` of a number, evaluated without building anything big; inf if unknown."""
+    if value.is_Rational:
+        return abs(mpmath.mpf(value.p) / value.q)
+    try:
+        approx = sp.N(value, 15)
+        real, imag = approx.as_real_imag()
+        if real.is_Number and imag.is_Number:
+            result = mpmath.hypot(mpmath.mpf(real), mpmath.mpf(imag))
+            if mpmath.isfinite(result):
+                return result
+    except Exception:  # noqa: BLE001 - any failure means "cannot bound it"
+        pass
+    return mpmath.inf
+
+
+def _bits(value: sp.Rational) -> int:
+    return max(abs(int(value.p)).bit_length(), int(value.q).bit_length())
+
+
+class _Builder:
+    """Walks the syntax tree and builds SymPy objects from whitelisted nodes only.
+
+    ``condition`` says a truth value is expected (a Piecewise condition):
+    only there are comparisons, ``and``/``or``/``not``/``&`` and True/False allowed.
+    """
+
+    def __init__(self, source: _Source, names: Mapping[str, sp.Basic], functions: frozenset[str]) -> None:
+        self.source = source
+        self.names = names
+        self.functions = functions
+
+    def build(self, node: ast.AST, condition: bool = False) -> sp.Basic:
+        handler = getattr(self, "_" + type(node).__name__, None)
+        if handler is None:
+            what = _SYNTAX_NAMES.get(type(node), f"'{type(node).__name__}' syntax is")
+            raise InputError(f"{what} not allowed in expression: {self.source.quote(node)}")
+        value = handler(node, condition)
+        self._check_defined(node, value)
+        return value
+
+    def _check_defined(self, node: ast.AST, value: sp.Basic) -> None:
+        # Checked at every node: 0*(1/0) would hide the zoo as nan, and later
+        # steps could hide it entirely.
+        if isinstance(value, sp.Basic) and value.has(sp.zoo, sp.nan):
+            raise InputError(f"expression is undefined (division by zero?) at {self.source.quote(node)}")
+
+    def _construct(self, node: ast.AST, make: Callable[..., sp.Basic], *args: sp.Basic) -> sp.Basic:
+        # SymPy signals nonsense (Abs of a condition, Eq of a tuple...) with
+        # assorted exceptions; the user only needs to know which part failed.
+        try:
+            return make(*args)
+        except InputError:
+            raise
+        except Exception as error:  # noqa: BLE001
+            raise InputError(
+                f"cannot build expression: {self.source.quote(node)}: {_first_line(error)}"
+            ) from None
+
+    # ---- leaves
+
+    def _Expression(self, node: ast.Expression, condition: bool) -> sp.Basic:
+        return self.build(node.body, condition)
+
+    def _Constant(self, node: ast.Constant, condition: bool) -> sp.Basic:
+        value = node.value
+        if isinstance(value, bool):
+            if not condition:
+                raise InputError(f"{value} is only allowed as a Piecewise condition")
+            return sp.true if value else sp.false
+        if isinstance(value, int):
+            return sp.Integer(value)
+        if isinstance(value, float):
+            return self._decimal(node)
+        if isinstance(value, complex):
+            raise InputError(f"complex numbers are not allowed: {self.source.quote(node)}")
+        what = {str: "strings are", bytes: "bytes are"}.get(type(value), f"{value!r} is")
+        raise InputError(f"{what} not allowed in expression: {self.source.quote(node)}")
+
+    def _decimal(self, node: ast.Constant) -> sp.Rational:
+        # The float Python made is rounded; the digits the user wrote are exact.
+        text = self.source.code[node.col_offset : node.end_col_offset].replace("_", "")
+        match = _DECIMAL.fullmatch(text)
+        if match is None or not (match.group(1) or match.group(2)):
+            raise InputError(f"invalid number {_echo(text)}")
+        exponent = int(match.group(3) or 0)
+        if exponent > MAX_DECIMAL_EXPONENT:
+            raise InputError(f"number too large: {_short(text)}")
+        if exponent < -MAX_DECIMAL_EXPONENT:
+            raise InputError(f"number too small: {_short(text)}")
+        whole, fraction = match.group(1), match.group(2) or ""
+        value = sp.Rational(int(whole + fraction or "0"), 10 ** len(fraction))
+        return value * sp.Rational(10) ** exponent
+
+    def _Name(self, node: ast.Name, condition: bool) -> sp.Basic:
+        name = node.id
+        if name.startswith("_"):
+            raise InputError(f"names starting with '_' are not allowed: {name!r}")
+        if name in self.names:
+            return self.names[name]
+        if name in CONSTANTS:
+            return CONSTANTS[name]
+        if name in self.functions or name == _BAR:
+            raise InputError(f"function {name!r} must be called, e.g. {name}(w)")
+        raise InputError(f"unknown name {name!r} in expression")
+
+    # ---- operators
+
+    def _UnaryOp(self, node: ast.UnaryOp, condition: bool) -> sp.Basic:
+        if isinstance(node.op, ast.Not):
+            self._need_condition(node, "'not' is", condition)
+            return self._construct(node, sp.Not, self._condition(node.operand))
+        if isinstance(node.op, ast.Invert):
+            raise InputError(f"operator '~' is not allowed: {self.source.quote(node)}")
+        operand = self.build(node.operand)
+        if isinstance(node.op, ast.USub):
+            return self._construct(node, sp.Mul, sp.S.NegativeOne, operand)
+        return operand
+
+    def _BinOp(self, node: ast.BinOp, condition: bool) -> sp.Basic:
+        op = type(node.op)
+        if op is ast.BitAnd:
+            if not condition:
+                raise InputError(
+                    f"'&' only joins Piecewise conditions, each in parentheses as in (w > 0) & (w < 1): "
+                    f"{self.source.quote(node)}"
+                )
+            return self._construct(node, sp.And, self._condition(node.left), self._condition(node.right))
+        if op is not ast.Pow and op not in _ARITHMETIC:
+            symbol = _OPERATOR_TEXT.get(op, op.__name__)
+            raise InputError(f"operator {symbol!r} is not allowed: {self.source.quote(node)}")
+        if op is ast.Pow:
+            return self._power(node, self.build(node.left), self.build(node.right))
+        spine = [node]  # a loop, not recursion, along a + b + c + ...
+        while _chain(spine[-1].left) == _chain(node):
+            spine.append(spine[-1].left)
+        value = self.build(spine[-1].left)
+        for link in reversed(spine):
+            value = self._construct(link, _ARITHMETIC[type(link.op)], value, self.build(link.right))
+            self._check_defined(link, value)
+        return value
+
+    def _power(self, node: ast.AST, base: sp.Basic, exponent: sp.Basic) -> sp.Basic:
+        """``base**exponent``, refused before SymPy would compute something huge."""
+        shown = self.source.quote(node)
+        if isinstance(exponent, sp.Expr) and exponent.is_number:
+            size = _magnitude(exponent)
+            if size > MAX_EXPONENT:
+                raise InputError(
+                    f"exponent too large in {self._power_text(base, exponent)} "
+                    f"(|exponent| at most {MAX_EXPONENT}): {shown}"
+                )
+            if isinstance(base, sp.Expr) and base.is_number and not base.is_zero:
+                bits = size * abs(mpmath.log(_magnitude(base), 2))
+                if bits > MAX_POWER_BITS:
+                    raise InputError(
+                        f"number too large: {self._power_text(base, exponent)} has about "
+                        f"{mpmath.nstr(bits, 3)} bits (at most {MAX_POWER_BITS}): {shown}"
+                    )
+            if not exponent.is_Integer:
+                self._check_root(node, base)
+        return self._construct(node, sp.Pow, base, exponent)
+
+    @staticmethod
+    def _power_text(base: sp.Basic, exponent: sp.Basic) -> str:
+        # Unevaluated, so showing the power does not compute it.
+        return _show(sp.Pow(base, exponent, evaluate=False))
+
+    # ---- conditions
+
+    def _need_condition(self, node: ast.AST, what: str, condition: bool) -> None:
+        if not condition:
+            raise InputError(f"{what} only allowed in Piecewise conditions: {self.source.quote(node)}")
+
+    def _condition(self, node: ast.AST) -> sp.Basic:
+        value = self.build(node, condition=True)
+        if not isinstance(value, _TRUTH_VALUES):  # not Boolean: a Symbol is one
+            raise InputError(
+                f"a condition must be a comparison or True/False, got {self.source.quote(node)}"
+            )
+        return value
+
+    def _Compare(self, node: ast.Compare, condition: bool) -> sp.Basic:
+        self._need_condition(node, "comparisons are", condition)
+        operands = [self.build(node.left)]
+        parts = []
+        for op, right in zip(node.ops, node.comparators):
+            relation = _COMPARISONS.get(type(op))
+            if relation is None:
+                symbol = _OPERATOR_TEXT.get(type(op), type(op).__name__)
+                raise InputError(f"operator {symbol!r} is not allowed: {self.source.quote(node)}")
+            operands.append(self.build(right))
+            parts.append(self._construct(node, relation, operands[-2], operands[-1]))
+        return parts[0] if len(parts) == 1 else self._construct(node, sp.And, *parts)
+
+    def _BoolOp(self, node: ast.BoolOp, condition: bool) -> sp.Basic:
+        word = "'and' is" if isinstance(node.op, ast.And) else "'or' is"
+        self._need_condition(node, word, condition)
+        values = [self._condition(value) for value in node.values]
+        return self._construct(node, sp.And if isinstance(node.op, ast.And) else sp.Or, *values)
+
+    # ---- calls
+
+    def _Call(self, node: ast.Call, condition: bool) -> sp.Basic:
+        if not isinstance(node.func, ast.Name):
+            raise InputError(f"only named functions can be called: {self.source.quote(node)}")
+        name = node.func.id
+        if node.keywords:
+            keyword_text = self.source.quote(node.keywords[0])
+            raise InputError(f"keyword arguments are not allowed: {keyword_text} in {self.source.quote(node)}")
+        if any(isinstance(arg, ast.Starred) for arg in node.args):
+            raise InputError(f"'*' arguments are not allowed: {self.source.quote(node)}")
+        if name == _BAR:
+            if not {"abs", "Abs"} & self.functions:
+                raise InputError("absolute value bars |...| are not allowed here")
+            return self._construct(node, sp.Abs, self.build(node.args[0]))
+        if name not in self.functions:
+            if name in self.names or name in CONSTANTS:
+                raise InputError(f"{name!r} is not a function: {self.source.quote(node)}")
+            raise InputError(f"unknown function {name!r} in expression")
+        make, fewest, most = _FUNCTION_TABLE[name]
+        count = len(node.args)
+        if count < fewest or (most is not None and count > most):
+            expected = f"{fewest}" if fewest == most else f"{fewest} or {most}" if most else f"at least {fewest}"
+            raise InputError(f"{name} takes {expected} argument{'s' if expected != '1' else ''}, got {count}")
+        if name == "Piecewise":
+            return self._piecewise(node)
+        args = [self.build(arg) for arg in node.args]
+        if name == "exp":
+            self._check_exp(node, args[0])
+        if name in ("sqrt", "cbrt"):
+            self._check_root(node, args[0])
+        return self._construct(node, make, *args)
+
+    def _check_root(self, node: ast.AST, base: sp.Basic) -> None:
+        # SymPy factors a rational to simplify its root: fast up to ~1000 bits,
+        # seconds beyond a few thousand.
+        if isinstance(base, sp.Rational) and _bits(base) > MAX_ROOT_BITS:
+            raise InputError(
+                f"number too large to take a root of (at most {MAX_ROOT_BITS} bits): {self.source.quote(node)}"
+            )
+
+    def _check_exp(self, node: ast.AST, arg: sp.Basic) -> None:
+        # exp of a number is kept symbolic, but comparing it evaluates it:
+        # exp(exp(exp(10))) would take minutes and gigabytes.
+        if isinstance(arg, sp.Expr) and arg.is_number and arg not in (sp.oo, -sp.oo):
+            if _magnitude(arg) > MAX_EXP_ARGUMENT:
+                raise InputError(
+                    f"exponent too large in exp({_show(arg)}) (at most {MAX_EXP_ARGUMENT}): {self.source.quote(node)}"
+                )
+
+    def _piecewise(self, node: ast.Call) -> sp.Basic:
+        pairs = []
+        for arg in node.args:
+            if not (isinstance(arg, ast.Tuple) and len(arg.elts) == 2):
+                raise InputError(
+                    f"Piecewise arguments must be (expression, condition) pairs, got {self.source.quote(arg)}"
+                )
+            pairs.append((self.build(arg.elts[0]), self._condition(arg.elts[1])))
+        return self._construct(node, sp.Piecewise, *pairs)
+
+    def _Tuple(self, node: ast.Tuple, condition: bool) -> sp.Basic:
+        raise InputError(f"tuples are only allowed as Piecewise arguments: {self.source.quote(node)}")
+
+
+# --------------------------------------------------------------------------- public API
+
+
+def parse_expression(
+    text: str,
+    *,
+    names: Optional[Mapping[str, sp.Basic]] = None,
+    functions: Optional[frozenset[str]] = None,
+) -> sp.Basic:
+    """Parse ``text`` into a SymPy expression without running any code.
+
+    Parameters
+    ----------
+    text : str
+        Untrusted input such as ``"3/2*sign(w)*sqrt(|w|)"``.  ``^`` and ``**``
+        are powers, ``|x|`` is ``Abs(x)`` (``2|w|`` is ``2*Abs(w)``), decimals
+        are exact (``0.1`` is ``1/10``).  Comparisons, ``and``/``or``/``not``,
+        ``&`` and ``True``/``False`` are only allowed in Piecewise conditions.
+    names : mapping of str to sympy.Basic, optional
+        The free names allowed, e.g. ``{"w": Symbol("w", real=True)}``.  By
+        default there are none.  ``pi``, ``E``, ``oo`` (``inf``, ``infinity``)
+        are always known.
+    functions : frozenset of str, optional
+        The function names allowed, a subset of :data:`FUNCTIONS` (the
+        default): ``abs``/``Abs``, ``sign``, ``sqrt``, ``cbrt`` (real cube
+        root), ``exp``, ``log`` (``log(x)`` or ``log(x, base)``),
+        ``Piecewise``, ``Heaviside``, ``Min``, ``Max``.  Bars need ``abs``.
+
+    Returns
+    -------
+    sympy.Basic
+        The expression, evaluated as SymPy normally does (``1+1/3`` is ``4/3``).
+
+    Raises
+    ------
+    InputError
+        With a one-line message naming the offending part, for anything
+        outside the whitelist, too long, too deep, too large or undefined.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> w = sp.Symbol("w", real=True)
+    >>> parse_expression("1.5*w/sqrt(abs(w))", names={"w": w})
+    3*w/(2*sqrt(Abs(w)))
+    >>> parse_expression("|w - |w||", names={"w": w})
+    Abs(w - Abs(w))
+    >>> parse_expression("Piecewise((w^2, w > 0), (0, True))", names={"w": w})
+    Piecewise((w**2, w > 0), (0, True))
+    >>> parse_expression("__import__('os')")
+    Traceback (most recent call last):
+    ...
+    lksym.errors.InputError: names starting with '_' are not allowed: '__import__'
+    """
+    if not isinstance(text, str):
+        raise InputError(f"expression must be text, got {type(text).__name__}")
+    if len(text) > MAX_LENGTH:
+        raise InputError(f"expression too long ({len(text)} characters, at most {MAX_LENGTH})")
+    _check_characters(text)
+    if not text.strip():
+        raise InputError("empty expression")
+    allowed = FUNCTIONS if functions is None else frozenset(functions)
+    if allowed - FUNCTIONS:
+        raise InputError(f"unsupported function names: {', '.join(sorted(allowed - FUNCTIONS))}")
+    source = _scan(text)
+    tree = _parse(source)
+    builder = _Builder(source, dict(names or {}), allowed)
+    try:
+        return builder.build(tree)
+    except InputError:
+        raise
+    except Exception as error:  # noqa: BLE001 - the promise is: InputError or a result
+        raise InputError(f"cannot build expression: {_first_line(error)}") from None
+
+
+def parse_k(text: str | int | float | sp.Basic, *, allow_symbol: bool = False) -> sp.Expr:
+    """Parse an exponent k: a positive real exact number (or the symbol k if allow_symbol).
+
+    Parameters
+    ----------
+    text : str, int, float or SymPy number
+        ``"3"``, ``"3/2"``, ``"1.5"``, ``"sqrt(2)"``, ``"pi"``, ``"2^(1/2)"``...
+        Surrounding whitespace is ignored.  A Python float is read from its
+        shortest decimal form (``0.1`` is ``1/10``), as is a SymPy Float.
+    allow_symbol : bool
+        Accept the bare text ``"k"`` and return the positive symbol :data:`K`.
+
+    Returns
+    -------
+    sympy.Expr
+        An exact number: Integer, Rational or an exact irrational such as
+        ``sqrt(2)``, with :math:`0 < k \\le 1000` and a denominator of at most
+        :math:`10^{12}`; or :data:`K`.
+
+    Raises
+    ------
+    InputError
+        For text that is not such a number; the message echoes the input.
+
+    Examples
+    --------
+    >>> parse_k("1.5"), parse_k(" 0.1 "), parse_k("1+1/3"), parse_k(0.1)
+    (3/2, 1/10, 4/3, 1/10)
+    >>> parse_k("2^(1/2)")
+    sqrt(2)
+    >>> parse_k("k", allow_symbol=True)
+    k
+    >>> parse_k("-1")
+    Traceback (most recent call last):
+    ...
+    lksym.errors.InputError: k must be positive, got -1
+    >>> parse_k("1+2j")
+    Traceback (most recent call last):
+    ...
+    lksym.errors.InputError: invalid k '1+2j': complex numbers are not allowed: '2j'
+    """
+    if isinstance(text, bool):
+        raise InputError(f"k must be text or a number, got {text!r}")
+    if isinstance(text, sp.Basic) and not isinstance(text, sp.Float):
+        value, shown = text, sp.sstr(text)
+        if allow_symbol and isinstance(value, sp.Symbol) and value.name == "k":
+            return K
+    elif isinstance(text, numbers.Integral):
+        value, shown = sp.Integer(int(text)), str(int(text))
+    elif isinstance(text, numbers.Rational):
+        value, shown = sp.Rational(int(text.numerator), int(text.denominator)), str(text)
+    elif isinstance(text, (str, float, Decimal, sp.Float)):
+        shown = text.strip() if isinstance(text, str) else repr(text) if isinstance(text, float) else str(text)
+        if isinstance(text, float) and not math.isfinite(text):
+            raise InputError(f"k must be a finite real number, got {shown}")
+        if shown == "k":
+            if allow_symbol:
+                return K
+            raise InputError("symbolic k is not supported here; give a number such as 3/2")
+        try:
+            value = parse_expression(shown, names={"k": K} if allow_symbol else None)
+        except InputError as error:
+            raise InputError(f"invalid k {_echo(shown)}: {error}") from None
+    else:
+        raise InputError(f"k must be text or a number, got {type(text).__name__}")
+    return _check_k(value, shown, allow_symbol)
+
+
+def _check_k(value: sp.Basic, shown: str, allow_symbol: bool) -> sp.Expr:
+    printed = _show(value)
+    got = f"got {printed}" if printed == shown else f"got {printed} (from {_echo(shown)})"
+    if not isinstance(value, sp.Expr):
+        raise InputError(f"k must be a number, {got}")
+    if value.free_symbols:
+        if allow_symbol:
+            raise InputError(f"symbolic k must be given as the bare symbol 'k', {got}")
+        raise InputError(f"k must be a number, {got}")
+    if value.has(sp.oo, -sp.oo, sp.zoo, sp.nan) or value.is_finite is False:
+        raise InputError(f"k must be a finite real number, {got}")
+    if not _decide(value.is_real, lambda v: v.as_real_imag()[1] == 0, value):
+        raise InputError(f"k must be a real number, {got}")
+    if not _decide(value.is_positive, lambda v: v > mpmath.mpf(10) ** -40, value):
+        raise InputError(f"k must be positive, {got}")
+    if _decide(_truth(value > MAX_K), lambda v: v > MAX_K, value, undecided=True):
+        raise InputError(f"k must be at most {MAX_K}, {got}")
+    if value.is_Rational and value.q > MAX_K_DENOMINATOR:
+        raise InputError(f"k has too many digits (denominator above 10**12), {got}")
+    return value
+
+
+def _truth(relation: sp.Basic) -> Optional[bool]:
+    return bool(relation) if relation in (sp.true, sp.false) else None
+
+
+def _decide(
+    exact: Optional[bool], numeric: Callable[[sp.Expr], object], value: sp.Expr, undecided: bool = False
+) -> bool:
+    """SymPy's exact answer, else the answer at 50 digits, else ``undecided``."""
+    if exact is not None:
+        return bool(exact)
+    try:
+        approx = sp.N(value, 50)
+        return bool(numeric(approx)) if approx.is_number else undecided
+    except Exception:  # noqa: BLE001 - cannot evaluate: treat as undecided
+        return undecided

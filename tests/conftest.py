@@ -1,0 +1,160 @@
+"""Shared fixtures for the tests that hold lksym's derived results against independent truth.
+
+Everything a test compares *against* is written here by hand: the exact value of
+each k, its regime, its smoothness and the limit table of each regime.  None of
+it is computed by lksym.
+
+Fixtures
+--------
+k_case
+    Parametrised over :data:`K_CASES` (ids are the k texts): a :class:`KCase`.
+k_analysis
+    ``lksym.analysis.analyze(k_case.text)``, cached for the session.
+analysis_of
+    A cached function ``text -> Analysis`` for tests about one particular k.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from dataclasses import dataclass
+from typing import Optional
+
+import pytest
+import sympy as sp
+
+# The symbols of lksym's documented interface, re-declared here (SymPy symbols
+# compare by name and assumptions, so these equal lksym's own).
+W = sp.Symbol("w", real=True)
+ALPHA = sp.Symbol("alpha", positive=True)
+TAU = sp.Symbol("tau", positive=True)
+ETA = sp.Symbol("eta", positive=True)
+
+oo = sp.oo
+
+# --------------------------------------------------------------------------- limits by hand
+#
+# f(w) = |w|^k,  f'(w) = k sign(w) |w|^(k-1),  f''(w) = k (k-1) |w|^(k-2)  (w != 0).
+# Keys: "0+", "0-", "+oo", "-oo".
+
+PENALTY_LIMITS = {"0+": 0, "0-": 0, "+oo": oo, "-oo": oo}
+
+HAND_LIMITS = {
+    # 0 < k < 1: |w|^(k-1) blows up at 0 and fades at infinity; k(k-1) < 0.
+    "SUBLINEAR": {
+        "penalty": PENALTY_LIMITS,
+        "gradient": {"0+": oo, "0-": -oo, "+oo": 0, "-oo": 0},
+        "curvature": {"0+": -oo, "0-": -oo, "+oo": 0, "-oo": 0},
+    },
+    # k = 1: f' = sign(w), f'' = 0.
+    "L1": {
+        "penalty": PENALTY_LIMITS,
+        "gradient": {"0+": 1, "0-": -1, "+oo": 1, "-oo": -1},
+        "curvature": {"0+": 0, "0-": 0, "+oo": 0, "-oo": 0},
+    },
+    # 1 < k < 2: 0 < k-1 < 1 and k-2 < 0.
+    "BETWEEN": {
+        "penalty": PENALTY_LIMITS,
+        "gradient": {"0+": 0, "0-": 0, "+oo": oo, "-oo": -oo},
+        "curvature": {"0+": oo, "0-": oo, "+oo": 0, "-oo": 0},
+    },
+    # k = 2: f' = 2w, f'' = 2.
+    "L2": {
+        "penalty": PENALTY_LIMITS,
+        "gradient": {"0+": 0, "0-": 0, "+oo": oo, "-oo": -oo},
+        "curvature": {"0+": 2, "0-": 2, "+oo": 2, "-oo": 2},
+    },
+    # k > 2: both exponents k-1, k-2 positive.
+    "STEEP": {
+        "penalty": PENALTY_LIMITS,
+        "gradient": {"0+": 0, "0-": 0, "+oo": oo, "-oo": -oo},
+        "curvature": {"0+": 0, "0-": 0, "+oo": oo, "-oo": oo},
+    },
+}
+
+
+@dataclass(frozen=True)
+class KCase:
+    """One exponent with its hand-derived facts."""
+
+    text: str  # what the user types; also the pytest id
+    k: sp.Expr  # the exact value, written by hand
+    regime: str  # SUBLINEAR, L1, BETWEEN, L2 or STEEP
+    smoothness: Optional[int]  # largest n with f in C^n at 0; None = C^inf
+
+    @property
+    def kf(self) -> float:
+        return float(self.k)
+
+    @property
+    def convex(self) -> bool:
+        return self.kf >= 1
+
+    @property
+    def sparse(self) -> bool:
+        return self.kf <= 1
+
+    @property
+    def lipschitz(self) -> bool:
+        return self.kf >= 2  # L1's gradient jumps at 0: not Lipschitz
+
+    def limits(self, part: str) -> dict:
+        return {p: sp.sympify(v) for p, v in HAND_LIMITS[self.regime][part].items()}
+
+    def gradient(self, x: float) -> float:
+        """k sign(x) |x|^(k-1) with plain floats (x != 0)."""
+        return self.kf * math.copysign(1.0, x) * abs(x) ** (self.kf - 1)
+
+    def curvature(self, x: float) -> float:
+        """k (k-1) |x|^(k-2) with plain floats (x != 0)."""
+        return self.kf * (self.kf - 1) * abs(x) ** (self.kf - 2)
+
+
+R = sp.Rational
+
+K_CASES = (
+    KCase("0.1", R(1, 10), "SUBLINEAR", 0),
+    KCase("1/2", R(1, 2), "SUBLINEAR", 0),
+    KCase("1", sp.Integer(1), "L1", 0),
+    KCase("1.5", R(3, 2), "BETWEEN", 1),
+    KCase("1.9", R(19, 10), "BETWEEN", 1),
+    KCase("2", sp.Integer(2), "L2", None),
+    KCase("7/3", R(7, 3), "STEEP", 2),
+    KCase("3", sp.Integer(3), "STEEP", 2),
+    KCase("10", sp.Integer(10), "STEEP", None),
+    KCase("sqrt(2)", sp.sqrt(2), "BETWEEN", 1),
+    KCase("pi", sp.pi, "STEEP", 3),
+    KCase("4/3", R(4, 3), "BETWEEN", 1),
+    KCase("5/2", R(5, 2), "STEEP", 2),
+    KCase("11/2", R(11, 2), "STEEP", 5),
+)
+CASES_BY_TEXT = {c.text: c for c in K_CASES}
+
+@functools.lru_cache(maxsize=None)
+def _analyze(text: str):
+    from lksym.analysis import analyze
+
+    return analyze(text)
+
+
+@pytest.fixture(scope="session")
+def analysis_of():
+    """A cached ``analyze``: every k is derived once per test session."""
+    return _analyze
+
+
+@pytest.fixture(params=K_CASES, ids=[c.text for c in K_CASES])
+def k_case(request) -> KCase:
+    return request.param
+
+
+@pytest.fixture
+def k_analysis(k_case, analysis_of):
+    return analysis_of(k_case.text)
+
+
+@pytest.fixture(scope="session")
+def cases():
+    """The hand table keyed by k text."""
+    return CASES_BY_TEXT

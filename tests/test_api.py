@@ -1,0 +1,100 @@
+"""Report folders: atomic writes, determinism, the index, several k at once."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from lksym.api import k_slug, write_index, write_reports
+from lksym.errors import InputError
+from lksym.fileio import write_atomic
+
+
+def _snapshot(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_end_to_end_report(tmp_path):
+    [path] = write_reports(["1.5"], tmp_path, jobs=1)
+    assert path == tmp_path / "k-1.5" / "report.md"
+    text = path.read_text(encoding="utf-8")
+    assert "## What this penalty does to weights" in text
+    assert r"\frac{4}{9}" in text and r"\frac{9}{16}" in text
+    for link in ("penalty_gradient.svg", "zoom.svg", "curvature.svg", "gradients_l1_l2.svg"):
+        assert f"]({link})" in text
+        assert (path.parent / link).read_bytes().startswith(b"<?xml")
+    data = json.loads((path.parent / "analysis.json").read_text())
+    assert data["k"] == "3/2"
+    assert not list(tmp_path.rglob("*.tmp")), "temporary files left behind"
+
+
+def test_output_is_byte_identical(tmp_path):
+    write_reports(["3", "sqrt(2)"], tmp_path / "a", jobs=1)
+    write_reports(["3", "sqrt(2)"], tmp_path / "b", jobs=2)
+    assert _snapshot(tmp_path / "a") == _snapshot(tmp_path / "b")
+
+
+def test_parallel_keeps_order_and_dedupes(tmp_path):
+    seen = []
+    paths = write_reports(["2", "0.5", "1/2", "10"], tmp_path, jobs=2, progress=lambda d, t, p: seen.append((d, t)))
+    assert [p.parent.name for p in paths] == ["k-2", "k-0.5", "k-10"]
+    assert seen == [(1, 3), (2, 3), (3, 3)]
+
+
+def test_bad_k_fails_before_writing(tmp_path):
+    write_reports(["1"], tmp_path, jobs=1)
+    before = _snapshot(tmp_path)
+    with pytest.raises(InputError):
+        write_reports(["2", "oops"], tmp_path, jobs=1)
+    assert _snapshot(tmp_path) == before
+
+
+def test_failed_render_leaves_earlier_report_intact(tmp_path, monkeypatch):
+    write_reports(["1.5"], tmp_path, jobs=1)
+    before = _snapshot(tmp_path)
+
+    def broken(fig):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr("lksym.plots.render_svg", broken)
+    with pytest.raises(RuntimeError):
+        write_reports(["1.5"], tmp_path, jobs=1)
+    assert _snapshot(tmp_path) == before
+
+
+def test_write_atomic_failure_keeps_old_file(tmp_path, monkeypatch):
+    target = tmp_path / "x.txt"
+    write_atomic(target, "old")
+
+    def explode(src, dst):
+        raise OSError("rename failed")
+
+    monkeypatch.setattr("os.replace", explode)
+    with pytest.raises(OSError):
+        write_atomic(target, "new")
+    assert target.read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["x.txt"]
+
+
+def test_write_atomic_mode_is_not_private(tmp_path):
+    path = write_atomic(tmp_path / "m.txt", b"data")
+    assert path.stat().st_mode & 0o044  # readable by group/others like a normal file
+
+
+def test_index_lists_reports_sorted_by_k(tmp_path):
+    write_reports(["10", "0.5", "3/2"], tmp_path, jobs=1)
+    (tmp_path / "k-junk").mkdir()
+    (tmp_path / "k-junk" / "analysis.json").write_text("{not json")
+    index = write_index(tmp_path).read_text()
+    rows = [line for line in index.splitlines() if line.startswith("| `")]
+    assert [r.split("`")[1] for r in rows] == ["1/2", "3/2", "10"]
+    assert "(k-1.5/report.md)" in index
+
+
+@pytest.mark.parametrize("k, slug", [("1.5", "k-1.5"), ("7/3", "k-7_3"), ("sqrt(2)", "k-sqrt2"), ("pi", "k-pi"), ("10", "k-10")])
+def test_slugs(k, slug):
+    from lksym.expr import parse_k
+
+    assert k_slug(parse_k(k)) == slug

@@ -1,0 +1,127 @@
+"""The command line, through click's CliRunner and (for start-up cost) a real process."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+import sympy as sp
+from click.testing import CliRunner
+
+from lksym import __version__
+from lksym.cli import main
+
+W = sp.Symbol("w", real=True)
+
+
+@pytest.fixture()
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+def test_version(runner):
+    result = runner.invoke(main, ["--version"])
+    assert result.exit_code == 0
+    assert __version__ in result.output
+
+
+@pytest.mark.parametrize("args", [["--help"], ["analyze", "--help"], ["report", "--help"], ["-h"]])
+def test_help_everywhere(runner, args):
+    result = runner.invoke(main, args)
+    assert result.exit_code == 0
+    assert "Usage:" in result.output
+
+
+def test_analyze_summary(runner):
+    result = runner.invoke(main, ["analyze", "--k", "1.5"])
+    assert result.exit_code == 0, result.output
+    assert "k = 3/2" in result.output
+    assert "4/9" in result.output and "9/16" in result.output
+
+
+def test_analyze_json_keys_and_values(runner):
+    result = runner.invoke(main, ["analyze", "--k", "3/2", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    for key in ("k", "penalty", "gradient", "curvature", "limits", "smoothness", "convex", "sparse"):
+        assert key in data
+    assert data["k"] == "3/2"
+    assert data["limits"]["gradient"] == {"0+": "0", "0-": "0", "+oo": "oo", "-oo": "-oo"}
+    assert data["limits"]["curvature"]["0+"] == "oo"
+    assert data["smoothness"] == 1
+    assert data["convex"] is True and data["sparse"] is False
+    gradient = sp.sympify(data["gradient"], locals={"w": W})
+    assert sp.simplify(gradient.subs(W, 4) - 3) == 0  # 3/2 * sqrt(4)
+
+
+def test_analyze_json_even_integer_is_smooth(runner):
+    data = json.loads(runner.invoke(main, ["analyze", "--k", "2", "--json"]).output)
+    assert data["smoothness"] == "inf"
+    assert data["limits"]["curvature"]["0+"] == "2"
+
+
+@pytest.mark.parametrize(
+    "k, words",
+    [
+        ("0", "positive"),
+        ("-1", "positive"),
+        ("nan", "nan"),
+        ("1e999", "1e999"),
+        ("abc", "abc"),
+        ("1+2j", "complex"),
+        ("", "empty"),
+        ("9" * 10_000, "long"),
+        ("k", "symbolic"),
+        ("__import__('os')", "__import__"),
+    ],
+)
+def test_bad_k_is_one_line_exit_2(runner, k, words):
+    result = runner.invoke(main, ["analyze", "--k", k])
+    assert result.exit_code == 2
+    message = [line for line in result.output.splitlines() if line.startswith("Error:")]
+    assert len(message) == 1, result.output
+    assert words.lower() in message[0].lower()
+    assert "Traceback" not in result.output
+
+
+def test_report_writes_and_prints_paths(runner, tmp_path):
+    result = runner.invoke(main, ["report", "--k", "1.5", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    path = tmp_path / "k-1.5" / "report.md"
+    assert result.output.strip() == str(path)
+    assert path.exists()
+    assert (tmp_path / "README.md").exists()
+
+
+def test_report_several_k_shows_progress_on_stderr(tmp_path):
+    runner = CliRunner()
+    result = runner.invoke(main, ["report", "--k", "1", "--k", "2", "--k", "2.0", "--out", str(tmp_path), "-j", "1"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == [str(tmp_path / "k-1" / "report.md"), str(tmp_path / "k-2" / "report.md")]
+    assert "[2/2]" in result.stderr
+
+
+def test_bad_k_in_report_writes_nothing(runner, tmp_path):
+    result = runner.invoke(main, ["report", "--k", "2", "--k", "-3", "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2
+    assert not (tmp_path / "out").exists()
+
+
+def test_help_does_not_import_sympy_or_matplotlib():
+    code = (
+        "import sys\n"
+        "from lksym.cli import main\n"
+        "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+        "heavy = [m for m in ('sympy', 'matplotlib', 'numpy') if m in sys.modules]\n"
+        "print('HEAVY', heavy)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert "HEAVY []" in out
+
+
+def test_module_entry_point():
+    result = subprocess.run([sys.executable, "-m", "lksym", "analyze", "--k", "abc"], capture_output=True, text=True)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1].startswith("Error:")

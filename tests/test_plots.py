@@ -1,0 +1,123 @@
+"""lksym.plots: the four figures, deterministic SVG, and curves that are the derived formulas."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+
+from lksym.plots import FIGURES, figures, render_svg
+
+NAMES = ("penalty_gradient.svg", "zoom.svg", "curvature.svg", "gradients_l1_l2.svg")
+
+
+@pytest.fixture(scope="module")
+def figs(analysis_of):
+    cache = {}
+
+    def get(text):
+        if text not in cache:
+            cache[text] = figures(analysis_of(text))
+        return cache[text]
+
+    return get
+
+
+def _line(fig, label: str):
+    lines = [ln for ln in fig.axes[0].get_lines() if ln.get_label() == label]
+    assert len(lines) == 1, [ln.get_label() for ln in fig.axes[0].get_lines()]
+    return lines[0]
+
+
+def test_four_figures_named_as_in_FIGURES(figs):
+    assert tuple(spec.name for spec in FIGURES) == NAMES
+    out = figs("1.5")
+    assert list(out) == list(NAMES)
+    from matplotlib.figure import Figure
+
+    assert all(isinstance(f, Figure) for f in out.values())
+
+
+@pytest.mark.parametrize("text", ["1.5", "1/2"])
+def test_svg_is_deterministic_and_undated(analysis_of, text):
+    first = {n: render_svg(f) for n, f in figures(analysis_of(text)).items()}
+    second = {n: render_svg(f) for n, f in figures(analysis_of(text)).items()}
+    assert list(first) == list(NAMES)
+    for name in NAMES:
+        svg = first[name]
+        assert svg == second[name], name
+        assert svg.startswith(b"<?xml") and b"<svg" in svg
+        assert b"<dc:date>" not in svg
+        assert re.search(rb"(19|20)\d\d-\d\d-\d\d", svg) is None, name
+
+
+def test_svg_differs_between_k(figs):
+    a = render_svg(figs("1.5")["penalty_gradient.svg"])
+    b = render_svg(figs("3")["penalty_gradient.svg"])
+    assert a != b
+
+
+@pytest.mark.parametrize("text, k", [("1.5", 1.5), ("3", 3.0)])
+def test_penalty_figure_curves_are_the_formulas(figs, text, k):
+    fig = figs(text)["penalty_gradient.svg"]
+    w_grid = np.linspace(-1.5, 1.5, 801)  # the documented range and sample count
+    grad = _line(fig, "gradient (derivative)")
+    w = np.asarray(grad.get_xdata(), dtype=float)
+    y = np.asarray(grad.get_ydata(), dtype=float)
+    np.testing.assert_array_equal(w, w_grid)
+    assert 0.0 in w
+    # independent formula: k sign(w) |w|^(k-1); at 0 both are 0 (f'(0) = 0 for k > 1)
+    np.testing.assert_allclose(y, k * np.sign(w) * np.abs(w) ** (k - 1), rtol=1e-12, atol=0)
+    pen = _line(fig, next(ln.get_label() for ln in fig.axes[0].get_lines() if str(ln.get_label()).startswith("penalty")))
+    np.testing.assert_allclose(np.asarray(pen.get_ydata(), dtype=float), np.abs(w) ** k, rtol=1e-12, atol=0)
+
+
+@pytest.mark.parametrize("text, k", [("1.5", 1.5), ("3", 3.0)])
+def test_zoom_figure_gradient(figs, text, k):
+    fig = figs(text)["zoom.svg"]
+    grad = _line(fig, "gradient (derivative)")
+    w = np.asarray(grad.get_xdata(), dtype=float)
+    np.testing.assert_array_equal(w, np.linspace(-0.25, 0.25, 801))
+    np.testing.assert_allclose(np.asarray(grad.get_ydata(), dtype=float), k * np.sign(w) * np.abs(w) ** (k - 1), rtol=1e-12)
+
+
+def test_curvature_figure_k3(figs):
+    fig = figs("3")["curvature.svg"]
+    line = _line(fig, "curvature (second derivative)")
+    w = np.asarray(line.get_xdata(), dtype=float)
+    y = np.asarray(line.get_ydata(), dtype=float)
+    np.testing.assert_allclose(y, 6 * np.abs(w), rtol=1e-12, atol=0)  # f'' = 6|w|, f''(0) = 0
+
+
+def test_gradient_line_breaks_at_a_pole(figs):
+    """k = 1/2: the gradient has no value at 0 -- the line is broken there, not drawn through a fake 0."""
+    grad = _line(figs("1/2")["penalty_gradient.svg"], "gradient (derivative)")
+    w = np.asarray(grad.get_xdata(), dtype=float)
+    y = np.asarray(grad.get_ydata(), dtype=float)
+    assert np.isnan(y[w == 0]).all()
+    off = w != 0
+    np.testing.assert_allclose(y[off], 0.5 * np.sign(w[off]) / np.sqrt(np.abs(w[off])), rtol=1e-12)
+    assert np.isfinite(y[off]).all()
+
+
+def test_gradient_line_breaks_at_a_jump(figs):
+    grad = _line(figs("1")["penalty_gradient.svg"], "gradient (derivative)")
+    w = np.asarray(grad.get_xdata(), dtype=float)
+    y = np.asarray(grad.get_ydata(), dtype=float)
+    assert np.isnan(y[w == 0]).all()
+    assert (y[w > 0] == 1).all() and (y[w < 0] == -1).all()
+
+
+def test_comparison_figure_marks_exact_crossovers(figs):
+    fig = figs("1.5")["gradients_l1_l2.svg"]
+    ax = fig.axes[0]
+    # vertical crossover lines: the two-point lines with equal x other than the w = 0 axis
+    xs = sorted(
+        {round(float(ln.get_xdata()[0]), 12) for ln in ax.get_lines()
+         if len(ln.get_xdata()) == 2 and ln.get_xdata()[0] == ln.get_xdata()[1] and ln.get_xdata()[0] != 0}
+    )
+    assert xs == sorted(round(v, 12) for v in (-4 / 9, 4 / 9, -9 / 16, 9 / 16))
+    grad = _line(fig, "L1.5: gradient")
+    w = np.asarray(grad.get_xdata(), dtype=float)
+    np.testing.assert_allclose(np.asarray(grad.get_ydata(), dtype=float), 1.5 * np.sign(w) * np.abs(w) ** 0.5, rtol=1e-12)
