@@ -24,11 +24,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import sympy as sp
 
 from .regime import Regime, classify, integer_parity
+
+if TYPE_CHECKING:  # only for the annotations of Analysis: the modules import this one
+    from .gd import GradientDescent
+    from .prox import Prox
 
 W = sp.Symbol("w", real=True)
 """The weight, a real symbol: every expression in :class:`Part` is in ``W``."""
@@ -192,6 +196,12 @@ class Analysis:
         :class:`Crossover` against L1 and L2.
     bands
         The order of the L1, L2 and Lk gradient magnitudes between crossovers.
+    prox
+        :class:`~lksym.prox.Prox`: threshold and closed form of the proximal step
+        of :math:`\lambda |w|^k`.
+    gd
+        :class:`~lksym.gd.GradientDescent`: two-cycle and decay of plain gradient
+        descent with step ``eta``.
     """
 
     k: sp.Expr
@@ -207,6 +217,8 @@ class Analysis:
     overshoot: Overshoot
     crossovers: tuple[Crossover, Crossover]
     bands: tuple[Band, ...]
+    prox: "Prox"
+    gd: "GradientDescent"
 
     @property
     def parts(self) -> tuple[Part, Part, Part]:
@@ -233,6 +245,19 @@ class Analysis:
         from .report import summary_markdown
 
         return summary_markdown(self)
+
+    def figures(self) -> dict:
+        """The report's figures as matplotlib Figures keyed by file name, to restyle or save.
+
+        Examples
+        --------
+        >>> figs = analyze("3/2").figures()
+        >>> figs["zoom.svg"].axes[0].set_title("L1.5 near 0")  # doctest: +ELLIPSIS
+        Text(...)
+        """
+        from .plots import figures
+
+        return figures(self)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -373,16 +398,27 @@ def _solve_positive(lhs: sp.Expr, rhs: sp.Expr) -> Optional[sp.Expr]:
     """
     t = sp.Dummy("t", real=True)
     equation = sp.expand_log(sp.log(lhs.subs(X, sp.exp(t))) - sp.log(rhs.subs(X, sp.exp(t))), force=True)
-    roots = sp.solve(equation, t)
+    slope = sp.diff(equation, t)
+    if slope.has(t):  # not a ratio of powers after all: let solve() deal with it
+        roots = sp.solve(equation, t)
+    else:
+        # a*t + b = 0 solved directly: much cheaper than solve() on the same line.
+        # radsimp clears surds from denominators: a canonical form that sympify reads back as is.
+        roots = [] if slope == 0 else [sp.radsimp(-equation.subs(t, 0) / slope)]
     if len(roots) != 1:
         return None
-    return sp.powsimp(sp.exp(roots[0]))
+    # exp(a*log(p) + b*log(q)) -> p**a * q**b: SymPy's canonical, sympify-stable form.
+    return sp.powsimp(sp.expand_power_exp(sp.exp(sp.expand(roots[0]))))
+
+
+def _same(a: sp.Expr, b: sp.Expr) -> bool:
+    """Whether two right-branch products of powers are identical (cheaper than simplify)."""
+    return sp.powsimp(a / b, force=True) == 1
 
 
 def _crossover(gradient_branch: sp.Expr, reference: str) -> Crossover:
     ref = {"L1": sp.S.One, "L2": 2 * X}[reference]
-    difference = sp.simplify(gradient_branch - ref)
-    if difference == 0:
+    if _same(gradient_branch, ref):
         return Crossover(reference, None, True, None)
     weight = _solve_positive(gradient_branch, ref)
     probe = weight / 2 if weight is not None else sp.S.One
@@ -405,7 +441,7 @@ def _bands(gradient_branch: sp.Expr, crossovers: tuple[Crossover, ...]) -> tuple
             (a, b)
             for i, a in enumerate(order)
             for b in order[i + 1 :]
-            if sp.simplify(magnitudes[a] - magnitudes[b]) == 0
+            if _same(magnitudes[a], magnitudes[b])
         )
         bands.append(Band(lo, hi, order, ties))
     # Merge neighbours with the same order: a cut only matters where the order changes.
@@ -471,6 +507,9 @@ def analyze(k) -> Analysis:
 
 
 def _analyze_exact(k: sp.Expr) -> Analysis:
+    from .gd import derive_gd  # imported here: both modules use this one's symbols
+    from .prox import derive_prox
+
     branches = [X**k]
     for _ in range(2):
         branches.append(sp.powsimp(sp.diff(branches[-1], X), force=True))
@@ -507,4 +546,6 @@ def _analyze_exact(k: sp.Expr) -> Analysis:
         overshoot=_overshoot(branches[1]),
         crossovers=crossovers,
         bands=_bands(branches[1], crossovers),
+        prox=derive_prox(k),
+        gd=derive_gd(branches[1], branches[2]),
     )

@@ -36,35 +36,49 @@ def k_slug(k) -> str:
     return "k-" + re.sub(r"[^A-Za-z0-9._^+-]", "-", text)
 
 
+def _analysis_task(k) -> tuple[str, dict[str, bytes], dict]:
+    """The SymPy half of a report: text files and the figures' numbers (no matplotlib)."""
+    from .analysis import analyze
+    from .jsonout import dumps
+    from .plots import figure_data
+    from .report import report_markdown
+
+    a = analyze(k)
+    texts = {"report.md": report_markdown(a).encode("utf-8"), "analysis.json": (dumps(a) + "\n").encode("utf-8")}
+    return k_slug(a.k), texts, figure_data(a)
+
+
+def _render_task(data: dict) -> dict[str, bytes]:
+    """The matplotlib half: SVG bytes from the figures' numbers (no SymPy)."""
+    from .plots import render_figures, render_svg
+
+    return {name: render_svg(fig) for name, fig in render_figures(data).items()}
+
+
+def _warm_up() -> None:
+    # Loads matplotlib in one worker while another loads SymPy: the two imports
+    # are the bulk of a single report's time, and they need not be in series.
+    import matplotlib.backends.backend_svg  # noqa: F401
+    import matplotlib.figure  # noqa: F401
+
+
 def render_report(k) -> tuple[str, dict[str, bytes]]:
-    """Analyse ``k`` and render its report folder in memory.
+    """Analyse ``k`` and render its whole report folder in memory, in this process.
 
     Returns
     -------
     (slug, files)
         The folder name and a mapping from file name to content.
     """
-    from .analysis import analyze
-    from .jsonout import dumps
-    from .plots import figures, render_svg
-    from .report import report_markdown
-
-    a = analyze(k)
-    files = {name: render_svg(fig) for name, fig in figures(a).items()}
-    files["report.md"] = report_markdown(a).encode("utf-8")
-    files["analysis.json"] = (dumps(a) + "\n").encode("utf-8")
-    return k_slug(a.k), files
-
-
-def _render_text(k_text_: str) -> tuple[str, dict[str, bytes]]:
-    # Worker entry point: exact k travels as text, SymPy objects are not pickled.
-    return render_report(k_text_)
+    slug, files, data = _analysis_task(k)
+    return slug, {**_render_task(data), **files}
 
 
 def _workers(count: int, jobs: Optional[int]) -> int:
     if jobs is not None:
-        return max(1, min(jobs, count))
-    return max(1, min(count, os.cpu_count() or 1))
+        return max(1, jobs)
+    # Even one k gets two workers: SymPy and matplotlib load side by side.
+    return max(1, min(max(count, 2), os.cpu_count() or 1))
 
 
 def write_reports(
@@ -79,12 +93,13 @@ def write_reports(
     Parameters
     ----------
     ks : iterable of str or exact numbers
-        The exponents; all are checked before anything is written.  Equal values
-        (``1.5`` and ``3/2``) give one report.
+        The exponents.  Every k is analysed before anything is written, so one
+        bad k writes nothing.  Equal values (``1.5`` and ``3/2``) give one report.
     out_dir : path
         Parent folder of the report folders (created if needed).
     jobs : int, optional
-        Worker processes; default: one per core, at most one per k.
+        Worker processes; default: one per core (two cores help even one k).
+        ``jobs=1`` works in this process.
     progress : callable, optional
         Called as ``progress(done, total, path)`` after each report is written.
 
@@ -96,41 +111,47 @@ def write_reports(
     Examples
     --------
     >>> import tempfile
-    >>> [p.parent.name for p in write_reports(["3/2", "1.5"], tempfile.mkdtemp())]
+    >>> [p.parent.name for p in write_reports(["3/2", "1.5"], tempfile.mkdtemp(), jobs=1)]
     ['k-1.5']
     """
-    from .analysis import k_text
-    from .expr import parse_k
-
-    exact = []
-    for k in ks:
-        value = parse_k(k)
-        if value not in exact:
-            exact.append(value)
-    texts = [k_text(k) for k in exact]
+    ks = list(ks)
     out = Path(out_dir)
-    workers = _workers(len(texts), jobs)
+    workers = _workers(len(ks), jobs)
     written: list[Path] = []
+    seen: set[str] = set()
 
-    def store(slug: str, files: dict[str, bytes]) -> None:
+    def unique(analysed: list) -> list:
+        kept = []
+        for slug, texts, data in analysed:
+            if slug not in seen:
+                seen.add(slug)
+                kept.append((slug, texts, data))
+        return kept
+
+    def store(slug: str, files: dict[str, bytes], total: int) -> None:
         folder = out / slug
         for name in sorted(files, key=lambda n: n == "report.md"):  # report.md last: it links the rest
             write_atomic(folder / name, files[name])
         written.append(folder / "report.md")
         if progress is not None:
-            progress(len(written), len(texts), written[-1])
+            progress(len(written), total, written[-1])
 
     if workers == 1:
-        for text in texts:
-            store(*render_report(text))
+        analysed = unique([_analysis_task(k) for k in ks])
+        for slug, texts, data in analysed:
+            store(slug, {**_render_task(data), **texts}, len(analysed))
     else:
         import multiprocessing
 
         method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
-        context = multiprocessing.get_context(method)
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            for result in pool.map(_render_text, texts):
-                store(*result)
+        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method)) as pool:
+            pool.submit(_warm_up)
+            # Exact k travel as the user's text; SymPy objects stay in the workers.
+            texts_in = [k if isinstance(k, (str, int)) else str(k) for k in ks]
+            analysed = unique([f.result() for f in [pool.submit(_analysis_task, k) for k in texts_in]])
+            renders = [pool.submit(_render_task, data) for _, _, data in analysed]
+            for (slug, texts, _), render in zip(analysed, renders):
+                store(slug, {**render.result(), **texts}, len(analysed))
     write_index(out)
     return written
 

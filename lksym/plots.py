@@ -16,6 +16,7 @@ import numpy as np
 
 from .analysis import Analysis, Part
 from .numeric import evaluate
+from . import gd as _gd, prox as _prox  # their figures' data and drawing live beside their derivations
 
 RANGE = 1.5
 """Half-width of the main plots: wide enough to show both crossovers for every k."""
@@ -23,21 +24,33 @@ RANGE = 1.5
 ZOOM = 0.25
 """Half-width of the zoomed view near 0 (the article zooms in for k = 3 and 10)."""
 
-SAMPLES = 801
+SAMPLES = 401
 
 PENALTY_COLOR, GRADIENT_COLOR, CURVATURE_COLOR = "tab:blue", "tab:red", "tab:green"
 L1_COLOR, L2_COLOR = "0.45", "tab:purple"
 
-SVG_RC = {"svg.hashsalt": "lksym", "svg.fonttype": "path", "path.simplify": True}
+# Text stays text ("none"): smaller files, diffable labels, and several times faster than glyph paths.
+SVG_RC = {"svg.hashsalt": "lksym", "svg.fonttype": "none", "path.simplify": True}
 
 
 @dataclass(frozen=True)
 class FigureSpec:
-    """A figure of the report: its file name, a caption and how to draw it."""
+    """A figure of the report: file name, caption, and how to make it.
+
+    A figure is made in two steps so that SymPy and matplotlib can load in
+    different processes (the report pipeline overlaps them on two cores):
+    ``data(a)`` turns the analysis into plain numbers (NumPy arrays, floats,
+    strings; no SymPy objects), and ``render(data)`` draws them with matplotlib.
+    """
 
     name: str
     caption: str
-    draw: Callable[[Analysis], "object"]
+    data: Callable[[Analysis], dict]
+    render: Callable[[dict], "object"]
+
+    def draw(self, a: Analysis):
+        """Both steps at once: a :class:`~matplotlib.figure.Figure` for ``a``."""
+        return self.render(self.data(a))
 
 
 def _grid(half_width: float) -> np.ndarray:
@@ -53,6 +66,10 @@ def _curve(part: Part, w: np.ndarray) -> np.ndarray:
     return y
 
 
+def _value_at_zero(part: Part):
+    return None if part.at_zero.value is None else float(part.at_zero.value)
+
+
 def _clip_limits(curves: list[np.ndarray], w: np.ndarray) -> tuple[float, float]:
     """y-limits that show the curves away from a pole at 0 (ignoring |w| < 5% of the range)."""
     away = np.abs(w) >= 0.05 * np.abs(w).max()
@@ -63,102 +80,166 @@ def _clip_limits(curves: list[np.ndarray], w: np.ndarray) -> tuple[float, float]
     return lo - pad, hi + pad
 
 
-def _new_figure():
+def _new_figure(title: str, half_width: float, ylim: tuple[float, float]):
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(7.0, 4.2), dpi=100, layout="constrained")
+    # Fixed margins instead of a layout engine: same look for every k, and much faster.
+    fig = Figure(figsize=(7.0, 4.2), dpi=100)
+    fig.subplots_adjust(left=0.09, right=0.98, bottom=0.12, top=0.92)
     ax = fig.add_subplot()
     ax.axhline(0, color="0.8", lw=0.8, zorder=0)
     ax.axvline(0, color="0.8", lw=0.8, zorder=0)
     ax.grid(True, color="0.92", lw=0.6)
     ax.set_xlabel("weight w")
+    ax.set_xlim(-half_width, half_width)
+    ax.set_ylim(*ylim)
+    ax.set_title(title)
     return fig, ax
 
 
-def _penalty_and_gradient(a: Analysis, half_width: float, title: str):
-    fig, ax = _new_figure()
+# --------------------------------------------------------------------------- penalty and gradient
+
+
+def _penalty_data(a: Analysis, half_width: float, title: str) -> dict:
     w = _grid(half_width)
     penalty, gradient = _curve(a.penalty, w), _curve(a.gradient, w)
-    ax.plot(w, penalty, color=PENALTY_COLOR, lw=2, label=f"penalty |w|^{a.label[1:]}")
-    ax.plot(w, gradient, color=GRADIENT_COLOR, lw=2, label="gradient (derivative)")
-    if a.gradient.at_zero.value is not None:
-        ax.plot([0], [float(a.gradient.at_zero.value)], "o", color=GRADIENT_COLOR, ms=4)
-    ax.set_ylim(*_clip_limits([penalty, gradient], w))
-    ax.set_xlim(-half_width, half_width)
-    ax.set_title(title)
+    return {
+        "w": w,
+        "penalty": penalty,
+        "gradient": gradient,
+        "gradient_at_zero": _value_at_zero(a.gradient),
+        "penalty_label": f"penalty |w|^{a.label[1:]}",
+        "title": title,
+        "half_width": half_width,
+        "ylim": _clip_limits([penalty, gradient], w),
+    }
+
+
+def _penalty_render(d: dict):
+    fig, ax = _new_figure(d["title"], d["half_width"], d["ylim"])
+    ax.plot(d["w"], d["penalty"], color=PENALTY_COLOR, lw=2, label=d["penalty_label"])
+    ax.plot(d["w"], d["gradient"], color=GRADIENT_COLOR, lw=2, label="gradient (derivative)")
+    if d["gradient_at_zero"] is not None:
+        ax.plot([0], [d["gradient_at_zero"]], "o", color=GRADIENT_COLOR, ms=4)
     ax.legend(loc="upper center")
     return fig
 
 
-def penalty_figure(a: Analysis):
+def penalty_data(a: Analysis) -> dict:
     """Penalty (blue) and gradient (red) on :math:`|w| \\le 1.5`, as in the article."""
-    return _penalty_and_gradient(a, RANGE, f"{a.label}: penalty and its gradient")
+    return _penalty_data(a, RANGE, f"{a.label}: penalty and its gradient")
 
 
-def zoom_figure(a: Analysis):
+def zoom_data(a: Analysis) -> dict:
     """The same near :math:`w = 0`, where the regimes differ most."""
-    return _penalty_and_gradient(a, ZOOM, f"{a.label} near w = 0 (zoom)")
+    return _penalty_data(a, ZOOM, f"{a.label} near w = 0 (zoom)")
 
 
-def curvature_figure(a: Analysis):
+# --------------------------------------------------------------------------- curvature
+
+
+def curvature_data(a: Analysis) -> dict:
     """Curvature :math:`f''(w)`; a dot marks :math:`f''(0)` where it exists."""
-    fig, ax = _new_figure()
     w = _grid(RANGE)
     curvature = _curve(a.curvature, w)
-    ax.plot(w, curvature, color=CURVATURE_COLOR, lw=2, label="curvature (second derivative)")
-    if a.curvature.at_zero.value is not None:
-        ax.plot([0], [float(a.curvature.at_zero.value)], "o", color=CURVATURE_COLOR, ms=4)
-    ax.set_ylim(*_clip_limits([curvature], w))
-    ax.set_xlim(-RANGE, RANGE)
-    ax.set_title(f"{a.label}: curvature")
+    return {
+        "w": w,
+        "curvature": curvature,
+        "at_zero": _value_at_zero(a.curvature),
+        "title": f"{a.label}: curvature",
+        "ylim": _clip_limits([curvature], w),
+    }
+
+
+def curvature_render(d: dict):
+    fig, ax = _new_figure(d["title"], RANGE, d["ylim"])
+    ax.plot(d["w"], d["curvature"], color=CURVATURE_COLOR, lw=2, label="curvature (second derivative)")
+    if d["at_zero"] is not None:
+        ax.plot([0], [d["at_zero"]], "o", color=CURVATURE_COLOR, ms=4)
     ax.legend(loc="upper center")
     return fig
 
 
-def comparison_figure(a: Analysis):
+# --------------------------------------------------------------------------- against L1 and L2
+
+
+def comparison_data(a: Analysis) -> dict:
     """Gradient of :math:`|w|^k` beside those of L1 and L2, with the exact crossover weights."""
-    fig, ax = _new_figure()
     w = _grid(RANGE)
     gradient = _curve(a.gradient, w)
-    with np.errstate(invalid="ignore"):
-        l1 = np.where(w == 0, np.nan, np.sign(w))
+    l1 = np.where(w == 0, np.nan, np.sign(w))  # L1's gradient has no value at 0
     l2 = 2 * w
-    ax.plot(w, l1, color=L1_COLOR, lw=1.5, ls="--", label="L1: sign(w)")
-    ax.plot(w, l2, color=L2_COLOR, lw=1.5, ls=":", label="L2: 2w")
-    ax.plot(w, gradient, color=GRADIENT_COLOR, lw=2, label=f"{a.label}: gradient")
-    for crossover in a.crossovers:
-        if crossover.weight is None:
+    return {
+        "w": w,
+        "gradient": gradient,
+        "l1": l1,
+        "l2": l2,
+        "label": a.label,
+        "crossovers": [(c.reference, float(c.weight)) for c in a.crossovers if c.weight is not None],
+        "ylim": _clip_limits([gradient, l1, l2], w),
+    }
+
+
+def comparison_render(d: dict):
+    fig, ax = _new_figure(f"{d['label']}: gradient against L1 and L2", RANGE, d["ylim"])
+    w = d["w"]
+    ax.plot(w, d["l1"], color=L1_COLOR, lw=1.5, ls="--", label="L1: sign(w)")
+    ax.plot(w, d["l2"], color=L2_COLOR, lw=1.5, ls=":", label="L2: 2w")
+    ax.plot(w, d["gradient"], color=GRADIENT_COLOR, lw=2, label=f"{d['label']}: gradient")
+    for reference, x in d["crossovers"]:
+        if x > RANGE:
             continue
-        x = float(crossover.weight)
-        if x <= RANGE:
-            for side in (-x, x):
-                ax.axvline(side, color="0.6", lw=0.8, ls="-.")
-            ax.annotate(
-                f"= {crossover.reference}\n|w| = {x:.3g}",
-                (x, 0),
-                xytext=(4, -28 if crossover.reference == "L1" else 8),
-                textcoords="offset points",
-                fontsize=8,
-                color="0.3",
-            )
-    ax.set_ylim(*_clip_limits([gradient, l1, l2], w))
-    ax.set_xlim(-RANGE, RANGE)
-    ax.set_title(f"{a.label}: gradient against L1 and L2")
+        for side in (-x, x):
+            ax.axvline(side, color="0.6", lw=0.8, ls="-.")
+        ax.annotate(
+            f"= {reference}\n|w| = {x:.3g}",
+            (x, 0),
+            xytext=(4, -28 if reference == "L1" else 8),
+            textcoords="offset points",
+            fontsize=8,
+            color="0.3",
+        )
     ax.legend(loc="upper left")
     return fig
 
 
-FIGURES = (
-    FigureSpec("penalty_gradient.svg", "Penalty (blue) and gradient (red)", penalty_figure),
-    FigureSpec("zoom.svg", f"Zoom near w = 0 (|w| ≤ {ZOOM})", zoom_figure),
-    FigureSpec("curvature.svg", "Curvature", curvature_figure),
-    FigureSpec("gradients_l1_l2.svg", "Gradient beside L1's and L2's, crossovers marked", comparison_figure),
-)
-"""The report's figures, in order."""
+FIGURES = [
+    FigureSpec("penalty_gradient.svg", "Penalty (blue) and gradient (red)", penalty_data, _penalty_render),
+    FigureSpec("zoom.svg", f"Zoom near w = 0 (|w| ≤ {ZOOM})", zoom_data, _penalty_render),
+    FigureSpec("curvature.svg", "Curvature", curvature_data, curvature_render),
+    FigureSpec(
+        "gradients_l1_l2.svg", "Gradient beside L1's and L2's, crossovers marked", comparison_data, comparison_render
+    ),
+    FigureSpec(
+        "shrinkage.svg", "Proximal step (shrinkage map) beside L1's soft threshold and L2's scaling, lam = 1",
+        _prox.shrinkage_data, _prox.shrinkage_render,
+    ),
+    FigureSpec(
+        "gd_trajectories.svg", f"Plain gradient descent on the penalty alone, eta = {_gd.REPORT_ETA}",
+        _gd.trajectory_data, _gd.trajectory_render,
+    ),
+]
+"""The report's figures, in order (other modules append theirs)."""
+
+
+def figure_data(a: Analysis) -> dict:
+    """The numbers behind every figure, keyed by file name (picklable without SymPy)."""
+    return {spec.name: spec.data(a) for spec in FIGURES}
+
+
+def render_figures(data: dict) -> dict:
+    """Draw :func:`figure_data` output as matplotlib figures, keyed by file name."""
+    import matplotlib
+
+    renderers = {spec.name: spec.render for spec in FIGURES}
+    with matplotlib.rc_context(SVG_RC):
+        return {name: renderers[name](d) for name, d in data.items()}
 
 
 def figures(a: Analysis) -> dict:
     """All report figures as matplotlib :class:`~matplotlib.figure.Figure` objects, keyed by file name.
+
+    The figures are independent of pyplot: restyle them freely.
 
     Examples
     --------
@@ -166,10 +247,7 @@ def figures(a: Analysis) -> dict:
     >>> sorted(figures(analyze("3")))[0]
     'curvature.svg'
     """
-    import matplotlib
-
-    with matplotlib.rc_context(SVG_RC):
-        return {spec.name: spec.draw(a) for spec in FIGURES}
+    return render_figures(figure_data(a))
 
 
 def render_svg(fig) -> bytes:

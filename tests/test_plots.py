@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from lksym.plots import FIGURES, figures, render_svg
+from lksym import plots
 
 NAMES = ("penalty_gradient.svg", "zoom.svg", "curvature.svg", "gradients_l1_l2.svg")
 
@@ -61,7 +62,7 @@ def test_svg_differs_between_k(figs):
 @pytest.mark.parametrize("text, k", [("1.5", 1.5), ("3", 3.0)])
 def test_penalty_figure_curves_are_the_formulas(figs, text, k):
     fig = figs(text)["penalty_gradient.svg"]
-    w_grid = np.linspace(-1.5, 1.5, 801)  # the documented range and sample count
+    w_grid = np.linspace(-plots.RANGE, plots.RANGE, plots.SAMPLES)  # the documented range and sample count
     grad = _line(fig, "gradient (derivative)")
     w = np.asarray(grad.get_xdata(), dtype=float)
     y = np.asarray(grad.get_ydata(), dtype=float)
@@ -78,7 +79,7 @@ def test_zoom_figure_gradient(figs, text, k):
     fig = figs(text)["zoom.svg"]
     grad = _line(fig, "gradient (derivative)")
     w = np.asarray(grad.get_xdata(), dtype=float)
-    np.testing.assert_array_equal(w, np.linspace(-0.25, 0.25, 801))
+    np.testing.assert_array_equal(w, np.linspace(-plots.ZOOM, plots.ZOOM, plots.SAMPLES))
     np.testing.assert_allclose(np.asarray(grad.get_ydata(), dtype=float), k * np.sign(w) * np.abs(w) ** (k - 1), rtol=1e-12)
 
 
