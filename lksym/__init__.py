@@ -14,7 +14,7 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__", "analyze", "write_reports", "InputError", "LksymError"]
+__all__ = ["__version__", "analyze", "write_reports", "write_compare", "write_fit", "InputError", "LksymError"]
 
 from .errors import InputError, LksymError
 
@@ -29,4 +29,12 @@ def __getattr__(name: str):
         from .api import write_reports
 
         return write_reports
+    if name == "write_compare":
+        from .compare import write_compare
+
+        return write_compare
+    if name == "write_fit":
+        from .fit import write_fit
+
+        return write_fit
     raise AttributeError(f"module 'lksym' has no attribute {name!r}")

@@ -47,6 +47,13 @@ def analyze(k: str, as_json: bool) -> None:
     """Derive the penalty |w|^K, its gradient and curvature, limits, smoothness, convexity and sparsity."""
     from .analysis import analyze as run
 
+    if k.strip() == "k":  # the symbolic exponent: one set of facts per case of k
+        if not as_json:
+            raise InputError("symbolic k is only supported with --json (lksym analyze --k k --json)")
+        from .family import dumps as family_dumps
+
+        click.echo(family_dumps())
+        return
     result = run(k)
     if as_json:
         from .jsonout import dumps
@@ -77,8 +84,104 @@ def report(ks: tuple[str, ...], out_dir: str, jobs: int | None) -> None:
         if total > 1:
             click.echo(f"[{done}/{total}] {path}", err=True)
 
-    for path in write_reports(ks, out_dir, jobs=jobs, progress=progress):
-        click.echo(str(path))
+    numeric = [k for k in ks if k.strip() != "k"]
+    if len(numeric) < len(ks):  # "k": the general report for a symbolic exponent
+        from .family import write_report
+
+        click.echo(str(write_report(out_dir)))
+    if numeric:
+        for path in write_reports(numeric, out_dir, jobs=jobs, progress=progress):
+            click.echo(str(path))
+
+
+@main.command()
+@click.option("--k", "ks", required=True, multiple=True, metavar="K", help=K_HELP + " Repeat for several.")
+@click.option(
+    "--out",
+    "out_dir",
+    default="reports",
+    show_default=True,
+    type=click.Path(file_okay=False, writable=True),
+    help="Folder that receives compare.md, its figures in compare/ and the index README.md.",
+)
+def compare(ks: tuple[str, ...], out_dir: str) -> None:
+    """Compare several K on one page: overlaid penalties, gradients, unit balls and a table of facts."""
+    from .compare import write_compare
+
+    click.echo(str(write_compare(ks, out_dir)))
+
+
+@main.command()
+@click.option("--k", "k", required=True, metavar="K", help=K_HELP)
+@click.option("--penalty", metavar="EXPR", help="Claimed |w|^K in w, e.g. 'w^2' or '|w|^1.5'.")
+@click.option("--gradient", metavar="EXPR", help="Claimed derivative for w != 0, e.g. '3/2*sign(w)*sqrt(|w|)'.")
+@click.option("--curvature", metavar="EXPR", help="Claimed second derivative for w != 0.")
+@click.option("--limit", "limits", multiple=True, metavar="PART@POINT=VALUE",
+              help="Claimed one-sided limit, e.g. gradient@0+=oo (points 0+, 0-, +oo, -oo). Repeatable.")
+@click.option("--budget", type=click.FloatRange(min=0, min_open=True), default=5.0, show_default=True,
+              help="Seconds per claim before the exact check gives way to 50-digit evaluation.")
+@click.option("--json", "as_json", is_flag=True, help="Print the verdicts as one JSON object.")
+@click.pass_context
+def verify(ctx, k, penalty, gradient, curvature, limits, budget, as_json) -> None:
+    """Check hand-derived formulas (for all w != 0) and limits; exit 1 with a counterexample if one is wrong."""
+    import json
+
+    from .verify import verify as run
+
+    result = run(k, penalty=penalty, gradient=gradient, curvature=curvature, limits=limits, budget=budget)
+    click.echo(json.dumps(result.to_dict(), indent=2) if as_json else result.lines())
+    if not result.all_hold:
+        ctx.exit(1)
+
+
+@main.command()
+@click.option("--k", "ks", required=True, multiple=True, metavar="K", help=K_HELP + " Repeat for several.")
+@click.option(
+    "--out",
+    "out_dir",
+    default="reports",
+    show_default=True,
+    type=click.Path(file_okay=False, writable=True),
+    help="Folder that receives fit.md, its histograms in fit/ and the index README.md.",
+)
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the synthetic regression data.")
+def fit(ks: tuple[str, ...], out_dir: str, seed: int) -> None:
+    """Fit a sparse linear regression with the penalty for each K (plain and proximal GD) and report zeros, errors and jitter."""
+    from .expr import parse_k
+    from .fit import OPTIMISERS, write_fit
+
+    # Validate every k before the bar appears: bad input must fail fast with exit 2.
+    count = len({parse_k(k) for k in ks}) * len(OPTIMISERS)
+    with click.progressbar(length=count, label="fitting", file=sys.stderr) as bar:
+        path = write_fit(ks, out_dir, seed=seed, progress=lambda: bar.update(1))
+    click.echo(str(path))
+
+
+@main.command()
+@click.option("--k", "k", required=True, metavar="K", help=K_HELP)
+@click.option("--lam", "lam", required=True, metavar="L", help="Penalty weight lam > 0 (exact: 0.1 = 1/10).")
+@click.option("--z", "z", required=True, metavar="Z", help="The input z, any real number.")
+def prox(k: str, lam: str, z: str) -> None:
+    """Proximal step of lam*|x|^K at z: argmin 1/2 (x - z)^2 + lam |x|^K, exact where possible."""
+    from .prox import prox_lines
+
+    click.echo(prox_lines(k, lam, z))
+
+
+@main.command()
+@click.option("--k", "k", required=True, metavar="K", help=K_HELP)
+@click.option("--eta", "eta", required=True, metavar="E", help="Step size eta > 0.")
+@click.option("--steps", type=click.IntRange(min=1, max=100_000), default=200, show_default=True, help="Steps to run.")
+@click.option("--out", "out_dir", default="reports", show_default=True, type=click.Path(file_okay=False, writable=True),
+              help="Folder that receives simulate-k-<K>-eta-<E>.svg.")
+def simulate(k: str, eta: str, steps: int, out_dir: str) -> None:
+    """Plain gradient descent w <- w - E f'(w) on |w|^K from six starts; plot and summarise."""
+    from .gd import run_simulation
+
+    path, lines = run_simulation(k, eta, steps, out_dir)
+    click.echo(path)
+    for line in lines:
+        click.echo(line)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -36,6 +36,7 @@ from typing import Callable, Mapping, Optional
 
 import mpmath
 import sympy as sp
+from sympy.core.evalf import PrecisionExhausted
 
 from .errors import InputError
 
@@ -69,8 +70,20 @@ MAX_POWER_BITS = 10_000
 MAX_EXP_ARGUMENT = 10_000
 """Largest :math:`|x|` in ``exp(x)`` for a numeric ``x``; stops towers like ``exp(exp(exp(10)))``."""
 
+MAX_NUMBER_BITS = 10_000
+"""Largest numerator or denominator, in bits, of any exact rational in any part built.
+
+Also keeps every integer printable: Python refuses ``str`` of ints over 4300 digits.
+"""
+
+MAX_EXPONENT_DENOMINATOR = 10**12
+"""Largest denominator of a fractional exponent of a number: ``2**(1e-300)`` has degree 10**300."""
+
 MAX_ROOT_BITS = 1024
 """Largest exact rational (in bits) whose root is taken: SymPy factors it to simplify."""
+
+MAX_MIN_MAX_ARGUMENTS = 20
+"""Most arguments of one Min or Max (nested ones included): each pair is compared."""
 
 MAX_DECIMAL_EXPONENT = 400
 """Largest :math:`|e|` written in a literal such as ``1.5e400``."""
@@ -78,7 +91,10 @@ MAX_DECIMAL_EXPONENT = 400
 MAX_K = 1000
 """Largest exponent k accepted by :func:`parse_k`."""
 
-MAX_K_DENOMINATOR = 10**12
+MAX_K_DENOMINATOR = 1000
+
+MAX_POLE_EXPONENT = 100
+"""Largest |1/(k - 1)| and |1/(k - 2)| for a rational k: bounds the exact powers in crossovers."""
 """Largest denominator of a rational k accepted by :func:`parse_k`."""
 
 K = sp.Symbol("k", positive=True)
@@ -194,7 +210,10 @@ def _echo(text: str) -> str:
 
 
 def _show(value: sp.Basic) -> str:
-    return _short(sp.sstr(value))
+    try:
+        return _short(sp.sstr(value))
+    except Exception:  # noqa: BLE001 - e.g. Python refuses to print ints over 4300 digits
+        return "(too long to show)"
 
 
 def _first_line(error: BaseException) -> str:
@@ -427,6 +446,59 @@ def _magnitude(value: sp.Basic) -> mpmath.mpf:
     return mpmath.inf
 
 
+_NEAR_ZERO = "number cancels to too many digits to be evaluated reliably: {}"
+
+
+def _approximate(value: sp.Expr) -> Optional[sp.Expr]:
+    """``value`` to 15 digits, or None if SymPy cannot get there within its usual precision.
+
+    A sum that cancels to 100+ digits, such as ``2**(1/1000) - 1.000693...``
+    written to 130 digits, does not settle; SymPy then decides its sign from a
+    minimal polynomial of huge degree and coefficients: minutes and gigabytes.
+    SymPy also compares numbers with small integers on its own (``log(x)`` asks
+    whether ``x - 1`` is positive), so a number within 1e-100 of an integer is
+    just as bad and also gives None.
+    """
+    try:
+        approx = sp.N(value, 15, strict=True)
+        real = approx.as_real_imag()[0]
+        if real.is_Float and abs(real) < 10**15:
+            nearest = int(mpmath.nint(mpmath.mpf(real)))
+            if nearest:
+                sp.N(value - nearest, 15, strict=True)
+    except PrecisionExhausted:
+        return None
+    except Exception:  # noqa: BLE001 - other failures are SymPy's to report when it builds
+        return value
+    return approx
+
+
+def _settles(value: sp.Expr) -> bool:
+    return _approximate(value) is not None
+
+
+def _cancelling_sums(value: sp.Basic) -> list[sp.Expr]:
+    """The numeric sums in ``value`` and in its common-factor form that do not settle.
+
+    ``w*2**(1/1000) - w*1.000693...`` hides its cancelling sum until SymPy
+    factors out ``w``, as Min, Max and comparisons do.
+    """
+    found = []
+    for form in (value, sp.factor_terms(value)):
+        for sub in sp.preorder_traversal(form):
+            if isinstance(sub, sp.Add) and sub.is_number and not _settles(sub):
+                found.append(sub)
+    return found
+
+
+def _flat_arguments(kind: type, args: list[sp.Basic]) -> list[sp.Basic]:
+    """The arguments SymPy will compare: Min(Min(a, b), c) is Min(a, b, c)."""
+    flat = []
+    for arg in args:
+        flat.extend(arg.args if isinstance(arg, kind) else [arg])
+    return flat
+
+
 def _bits(value: sp.Rational) -> int:
     return max(abs(int(value.p)).bit_length(), int(value.q).bit_length())
 
@@ -442,6 +514,7 @@ class _Builder:
         self.source = source
         self.names = names
         self.functions = functions
+        self.root: Optional[ast.AST] = None
 
     def build(self, node: ast.AST, condition: bool = False) -> sp.Basic:
         handler = getattr(self, "_" + type(node).__name__, None)
@@ -457,6 +530,24 @@ class _Builder:
         # steps could hide it entirely.
         if isinstance(value, sp.Basic) and value.has(sp.zoo, sp.nan):
             raise InputError(f"expression is undefined (division by zero?) at {self.source.quote(node)}")
+        if not (isinstance(value, sp.Expr) and value.is_number):
+            return
+        # SymPy makes new rationals inside, as in sqrt(1.5)**99 = 3**49*sqrt(6)/2**50.
+        bits = max((_bits(r) for r in value.atoms(sp.Rational)), default=0)
+        if bits > MAX_NUMBER_BITS:
+            raise InputError(f"number too large ({bits} bits, at most {MAX_NUMBER_BITS}): {self.source.quote(node)}")
+        if value.is_Rational:
+            return
+        approx = _approximate(value)
+        if approx is None:
+            raise InputError(_NEAR_ZERO.format(self.source.quote(node)))
+        if node is not self.root and approx.as_real_imag()[1] != 0:
+            # Complex intermediate values make SymPy expand real and imaginary
+            # parts, exponentially in the nesting; only a whole expression may be
+            # complex (so parse_k can say "k must be a real number, got I").
+            raise InputError(
+                f"complex numbers are not allowed: {self.source.quote(node)} is {_show(value)}"
+            )
 
     def _construct(self, node: ast.AST, make: Callable[..., sp.Basic], *args: sp.Basic) -> sp.Basic:
         # SymPy signals nonsense (Abs of a condition, Eq of a tuple...) with
@@ -472,8 +563,9 @@ class _Builder:
 
     # ---- leaves
 
-    def _Expression(self, node: ast.Expression, condition: bool) -> sp.Basic:
-        return self.build(node.body, condition)
+    def build_root(self, tree: ast.Expression) -> sp.Basic:
+        self.root = tree.body
+        return self.build(tree.body)
 
     def _Constant(self, node: ast.Constant, condition: bool) -> sp.Basic:
         value = node.value
@@ -564,11 +656,17 @@ class _Builder:
                     f"(|exponent| at most {MAX_EXPONENT}): {shown}"
                 )
             if isinstance(base, sp.Expr) and base.is_number and not base.is_zero:
-                bits = size * abs(mpmath.log(_magnitude(base), 2))
+                # An exact rational grows by its digits, (1+1e-300)**1000 too.
+                digits = _bits(base) if base.is_Rational else abs(mpmath.log(_magnitude(base), 2))
+                bits = size * digits
                 if bits > MAX_POWER_BITS:
                     raise InputError(
                         f"number too large: {self._power_text(base, exponent)} has about "
                         f"{mpmath.nstr(bits, 3)} bits (at most {MAX_POWER_BITS}): {shown}"
+                    )
+                if exponent.is_Rational and exponent.q > MAX_EXPONENT_DENOMINATOR:
+                    raise InputError(
+                        f"exponent has too many digits (denominator above 10**12): {shown}"
                     )
             if not exponent.is_Integer:
                 self._check_root(node, base)
@@ -591,6 +689,9 @@ class _Builder:
             raise InputError(
                 f"a condition must be a comparison or True/False, got {self.source.quote(node)}"
             )
+        if value.has(sp.Piecewise):
+            # SymPy would solve it as an inequality to fold it, which can take forever.
+            raise InputError(f"a condition cannot contain Piecewise: {self.source.quote(node)}")
         return value
 
     def _Compare(self, node: ast.Compare, condition: bool) -> sp.Basic:
@@ -603,6 +704,7 @@ class _Builder:
                 symbol = _OPERATOR_TEXT.get(type(op), type(op).__name__)
                 raise InputError(f"operator {symbol!r} is not allowed: {self.source.quote(node)}")
             operands.append(self.build(right))
+            self._check_comparable(node, operands[-2:])
             parts.append(self._construct(node, relation, operands[-2], operands[-1]))
         return parts[0] if len(parts) == 1 else self._construct(node, sp.And, *parts)
 
@@ -643,7 +745,21 @@ class _Builder:
             self._check_exp(node, args[0])
         if name in ("sqrt", "cbrt"):
             self._check_root(node, args[0])
+        if name in ("Min", "Max"):
+            self._check_comparable(node, _flat_arguments(make, args))
         return self._construct(node, make, *args)
+
+    def _check_comparable(self, node: ast.AST, values: list[sp.Basic]) -> None:
+        """Refuse what SymPy would compare through a minimal polynomial of huge degree."""
+        if len(values) > MAX_MIN_MAX_ARGUMENTS:
+            raise InputError(
+                f"too many arguments to compare (at most {MAX_MIN_MAX_ARGUMENTS}): {self.source.quote(node)}"
+            )
+        for i, first in enumerate(values):
+            for second in values[i + 1 :]:
+                difference = self._construct(node, lambda a, b: a - b, first, second)
+                if self._construct(node, _cancelling_sums, difference):
+                    raise InputError(_NEAR_ZERO.format(self.source.quote(node)))
 
     def _check_root(self, node: ast.AST, base: sp.Basic) -> None:
         # SymPy factors a rational to simplify its root: fast up to ~1000 bits,
@@ -744,7 +860,7 @@ def parse_expression(
     tree = _parse(source)
     builder = _Builder(source, dict(names or {}), allowed)
     try:
-        return builder.build(tree)
+        return builder.build_root(tree)
     except InputError:
         raise
     except Exception as error:  # noqa: BLE001 - the promise is: InputError or a result
@@ -816,7 +932,12 @@ def parse_k(text: str | int | float | sp.Basic, *, allow_symbol: bool = False) -
             raise InputError(f"invalid k {_echo(shown)}: {error}") from None
     else:
         raise InputError(f"k must be text or a number, got {type(text).__name__}")
-    return _check_k(value, shown, allow_symbol)
+    try:
+        return _check_k(value, shown, allow_symbol)
+    except InputError:
+        raise
+    except Exception as error:  # noqa: BLE001 - the promise is: InputError or a result
+        raise InputError(f"invalid k {_echo(shown)}: cannot evaluate it: {_first_line(error)}") from None
 
 
 def _check_k(value: sp.Basic, shown: str, allow_symbol: bool) -> sp.Expr:
@@ -837,7 +958,16 @@ def _check_k(value: sp.Basic, shown: str, allow_symbol: bool) -> sp.Expr:
     if _decide(_truth(value > MAX_K), lambda v: v > MAX_K, value, undecided=True):
         raise InputError(f"k must be at most {MAX_K}, {got}")
     if value.is_Rational and value.q > MAX_K_DENOMINATOR:
-        raise InputError(f"k has too many digits (denominator above 10**12), {got}")
+        raise InputError(f"k has too many digits (at most 3 decimal places, denominator at most {MAX_K_DENOMINATOR}), {got}")
+    if value.is_Rational:
+        # Exact answers raise numbers to 1/(k-1) and 1/(k-2): for k within 1/100 of 1 or 2
+        # that is a power with thousands of digits (k = 0.999 needs 3-digit numbers to the 1000th).
+        for pole in (1, 2):
+            if value != pole and abs(1 / (value - pole)) > MAX_POLE_EXPONENT:
+                raise InputError(
+                    f"k is too close to {pole} for exact results (|k - {pole}| must be 0 or at least "
+                    f"1/{MAX_POLE_EXPONENT}), {got}"
+                )
     return value
 
 

@@ -73,6 +73,13 @@ def to_dict(a: Analysis) -> dict:
             {"from": _s(b.lo), "to": _s(b.hi), "order": list(b.order), "ties": [list(t) for t in b.ties]}
             for b in a.bands
         ],
+        "prox": {"threshold": _s(a.prox.threshold), "closed_form": _s(a.prox.closed_form)},
+        "gd": {
+            "cycle_amplitude": _s(a.gd.cycle_amplitude),
+            "cycle_stable": a.gd.cycle_stable,
+            "cycle_multiplier": _s(a.gd.cycle_multiplier),
+            "decay": {"kind": a.gd.decay.kind, "rate": _s(a.gd.decay.rate), "order": _s(a.gd.decay.order)},
+        },
     }
 
 

@@ -187,6 +187,108 @@ def _dead_zone(a: Analysis) -> list[str]:
     ]
 
 
+def _lam_tex(expr: sp.Expr) -> str:
+    from .prox import LAM
+
+    # The JSON symbol is "lam" (lambda is a Python keyword); the reader should see a Greek letter.
+    return tex(expr.subs(LAM, sp.Symbol("lambda", positive=True)))
+
+
+def _prox_section(a: Analysis) -> list[str]:
+    from .prox import LAM
+
+    threshold = a.prox.threshold
+    lines = [
+        "## Proximal step",
+        "",
+        "The proximal step of $\\lambda\\lvert x\\rvert^k$ (what proximal gradient methods apply after each "
+        "gradient step on the loss) is $\\operatorname{prox}(z) = \\arg\\min_x \\tfrac12 (x - z)^2 + "
+        "\\lambda\\lvert x\\rvert^k$; it is odd in $z$.",
+        "",
+    ]
+    if threshold == 0:
+        lines.append("- **Threshold**: none — every $z \\ne 0$ gives a nonzero weight (no exact zeros).")
+    else:
+        lines.append(f"- **Threshold**: $\\lvert z\\rvert \\le {_lam_tex(threshold)}$ is mapped to exactly 0.")
+        if a.gradient.limits["0+"] == sp.oo:
+            lines.append(
+                "  The objective is not convex here: at the threshold the minimiser jumps from 0 straight to a "
+                "nonzero weight (hard-threshold-like), derived as the $z$ where the nonzero stationary point is "
+                "exactly as good as $x = 0$."
+            )
+    # The closed form (when SymPy finds one) is left to analysis.json and `lksym prox`: whether radicals
+    # exist says nothing about the penalty, and reports of one regime should read alike.
+    lines.append(
+        "- **Value**: `lksym prox --k K --lam L --z Z` computes it — exactly where the stationarity equation "
+        "$x - z + \\lambda f'(x) = 0$ is solvable in radicals (`prox.closed_form` in `analysis.json`), "
+        "otherwise by bisection that compares the interior minimiser with $x = 0$."
+    )
+    value = threshold.subs(LAM, 1)
+    lines.append(f"- With $\\lambda = 1$ the threshold is {_num(value)}; the figure *Proximal step* shows the map.")
+    return lines + [""]
+
+
+def _gd_section(a: Analysis) -> list[str]:
+    g = a.gd
+    lines = [
+        "## Gradient descent near zero",
+        "",
+        "Plain gradient descent on the penalty alone is the map $w \\mapsto w - \\eta f'(w)$ with step size "
+        "$\\eta$.",
+        "",
+    ]
+    if g.cycle_amplitude is not None:
+        lines.append(
+            f"- **Two-cycle** $w \\to -w \\to w$ at $\\lvert w\\rvert = a = {tex(g.cycle_amplitude)}$ "
+            f"(where $\\eta f'(a) = 2a$), multiplier $(1 - \\eta f''(a))^2 = {tex(g.cycle_multiplier)}$: "
+            + ("attracting — nearby weights settle on it." if g.cycle_stable else
+               ("repelling — weights near it move away"
+                + ("; larger weights oscillate with growing amplitude and diverge, smaller ones decay."
+                   if a.overshoot.side == "above" else ".")) if g.cycle_stable is False else
+               "neutral: L1's curvature is 0, so every weight with $\\lvert w\\rvert < \\eta$ lies on its own "
+               "two-cycle $\\{w, w - \\eta\\operatorname{sign}(w)\\}$ (a subgradient step cannot settle).")
+        )
+    else:
+        lines.append("- **Two-cycle**: no single amplitude (for L2 only $\\eta = 1$ flips every weight).")
+    d = g.decay
+    if d.kind == "geometric":
+        lines.append(f"- **Decay**: geometric, $w_t = ({tex(d.rate)})^t w_0$.")
+    elif d.kind == "power":
+        lines.append(
+            f"- **Decay**: like a power of the step count, $\\lvert w_t\\rvert \\approx {tex(d.constant)}\\, "
+            f"t^{{-{tex(d.order)}}}$ for large $t$."
+        )
+    lines += ["", _claims(a), ""]
+    return lines
+
+
+def _claims(a: Analysis) -> str:
+    """Whether the article's two claims (L0.5 jumps across zero, L3 stops moving) describe this k."""
+    g, g0 = a.gd, a.gradient.limits["0+"]
+    if g0 == sp.oo and g.cycle_stable is False:
+        return (
+            "**The article's claim holds here**: as it says of $L_{0.5}$, small weights keep jumping across zero. Every weight "
+            f"below $\\lvert w\\rvert = {tex(a.overshoot.weight)}$ is thrown across 0 and the only two-cycle is "
+            "repelling, so the weights never settle (see *Plain gradient descent* below)."
+        )
+    if g.decay.kind == "power":
+        return (
+            "**The article's claim holds here**: as it says of $L_3$, weights near zero stop moving. The step "
+            f"$\\eta f'(w)$ is of order $\\lvert w\\rvert^{{{tex(a.k - 1)}}}$, far below $\\lvert w\\rvert$, "
+            "so they creep toward 0 ever more slowly and never reach it."
+        )
+    if g.cycle_stable:
+        return (
+            "**Between the article's two pictures**: weights do jump across zero, but settle on the attracting "
+            "two-cycle $\\pm a$ whose amplitude shrinks with $\\eta$ — they neither stop nor run away."
+        )
+    if g.decay.kind == "geometric":
+        return ("**Neither claim applies**: for $\\eta < 1/2$ weights shrink by the same factor every step, "
+                "smoothly to 0 (weight decay).")
+    return ("**The first claim holds in part**: weights get within $\\eta$ of 0 in finitely many steps and then "
+            "chatter on a two-cycle across 0, unless a proximal (soft-threshold) step stops them at 0.")
+
+
 # --------------------------------------------------------------------------- the reading
 
 
@@ -345,6 +447,7 @@ def report_markdown(a: Analysis, figure_names: tuple[str, ...] | None = None) ->
     ]
     lines += reading(a)
     lines += _formulas(a) + _limits_table(a) + _properties(a) + _comparison(a) + _dead_zone(a)
+    lines += _prox_section(a) + _gd_section(a)
     lines += ["## Figures", ""]
     specs = [s for s in FIGURES if figure_names is None or s.name in figure_names]
     for spec in specs:

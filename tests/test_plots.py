@@ -10,7 +10,7 @@ import pytest
 from lksym.plots import FIGURES, figures, render_svg
 from lksym import plots
 
-NAMES = ("penalty_gradient.svg", "zoom.svg", "curvature.svg", "gradients_l1_l2.svg")
+NAMES = ("penalty_gradient.svg", "zoom.svg", "curvature.svg", "gradients_l1_l2.svg", "shrinkage.svg", "gd_trajectories.svg")
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,416 @@
+r"""The proximal operator of :math:`\lambda |x|^k`: which weights a proximal step sets to 0.
+
+.. math::
+
+    \operatorname{prox}(z) = \operatorname*{arg\,min}_x \; \tfrac12 (x - z)^2 + \lambda |x|^k ,
+    \qquad \lambda > 0 .
+
+The objective is even in :math:`(x, z)`, so :math:`\operatorname{prox}(-z) = -\operatorname{prox}(z)`
+and everything is derived for :math:`z > 0`, where the minimiser lies in :math:`[0, z]`.
+
+* :func:`prox_threshold` — the largest :math:`z` mapped to exactly 0, derived by
+  SymPy from the right branch of the gradient (for :math:`0 < k < 1` from the
+  two conditions "stationary" and "as good as :math:`x = 0`").
+* :func:`prox_closed_form` — :math:`\operatorname{prox}(z)` for :math:`z` above
+  the threshold, when the stationarity equation becomes a polynomial of degree
+  at most 4 under :math:`x = t^q` (:math:`k = p/q`); the root is picked by
+  checking the candidates against :func:`prox_numeric`.
+* :func:`prox_numeric` — a bisection that works for every k, comparing the
+  interior minimiser with :math:`x = 0` where the objective is not convex.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Optional
+
+import sympy as sp
+
+LAM = sp.Symbol("lam", positive=True)
+"""The penalty weight :math:`\\lambda`."""
+
+Z = sp.Symbol("z", positive=True)
+"""The input of the proximal operator; closed forms are for :math:`z` above the threshold."""
+
+MAX_DEGREE = 4
+"""Highest polynomial degree solved in radicals: above it SymPy has no general formula."""
+
+
+@dataclass(frozen=True)
+class Prox:
+    """The exact facts about the proximal operator of :math:`\\lambda |x|^k`.
+
+    Attributes
+    ----------
+    threshold
+        The largest :math:`|z|` with :math:`\\operatorname{prox}(z) = 0`, in ``lam``.
+    closed_form
+        :math:`\\operatorname{prox}(z)` for :math:`z` above the threshold, in ``z``
+        and ``lam``; ``None`` where no closed form is attempted.
+    """
+
+    threshold: sp.Expr
+    closed_form: Optional[sp.Expr]
+
+
+def _branch_gradient(k: sp.Expr) -> sp.Expr:
+    from .analysis import X
+
+    return sp.powsimp(sp.diff(X**k, X), force=True)
+
+
+@lru_cache(maxsize=64)
+def prox_threshold(k: sp.Expr) -> sp.Expr:
+    r"""The largest :math:`|z|` that the proximal step maps to exactly 0.
+
+    With :math:`g = f'` on :math:`x > 0`: if :math:`g(0^+)` is finite the optimality
+    condition at 0 is :math:`|z| \le \lambda g(0^+)` (0 for :math:`k > 1`,
+    :math:`\lambda` for :math:`k = 1`).  If :math:`g(0^+) = \infty` (:math:`k < 1`)
+    the minimiser jumps: the threshold is the :math:`z` where the nonzero
+    stationary point :math:`x` is exactly as good as 0,
+
+    .. math::
+
+        x - z + \lambda g(x) = 0, \qquad \tfrac12 (x - z)^2 + \lambda x^k = \tfrac12 z^2 ,
+
+    solved by eliminating :math:`z`.
+
+    Examples
+    --------
+    >>> prox_threshold(sp.Integer(1)), prox_threshold(sp.Integer(2))
+    (lam, 0)
+    >>> prox_threshold(sp.Rational(1, 2))
+    3*lam**(2/3)/2
+    """
+    from .analysis import X, _solve_positive
+
+    g = _branch_gradient(k)
+    g0 = sp.limit(g, X, 0, "+")
+    if g0.is_finite:
+        return LAM * g0
+    z_stationary = X + LAM * g  # the stationarity condition solved for z
+    # "As good as x = 0" with z eliminated leaves two monomials in x: c1 x^2 + c2 x^k = 0.
+    tie = sp.powsimp(sp.expand((X - z_stationary) ** 2 / 2 + LAM * X**k - z_stationary**2 / 2), force=True)
+    by_power: dict = {}
+    for term in sp.Add.make_args(tie):
+        coefficient, power = term.as_coeff_exponent(X)
+        by_power[power] = by_power.get(power, 0) + coefficient  # irrational k: SymPy does not merge these itself
+    terms = [sp.factor_terms(c) * X**e for e, c in by_power.items() if sp.factor_terms(c) != 0]
+    if len(terms) != 2:
+        raise ValueError(f"unexpected tie equation {tie} for k = {k}")
+    x_star = _solve_positive(terms[0], -terms[1])
+    if x_star is None:
+        raise ValueError(f"no jump threshold found for k = {k}")
+    # Both terms of x + lam g(x) at x* are c * lam**(1/(2-k)): factor_terms joins them
+    # (simplify() would do the same but loads half of SymPy on first use).
+    return sp.factor_terms(sp.powsimp(sp.expand_power_base(z_stationary.subs(X, x_star), force=True), force=True))
+
+
+def _stationarity_polynomial(k: sp.Expr) -> Optional[tuple[sp.Poly, sp.Symbol, int]]:
+    """:math:`x - z + \\lambda k x^{k-1}` as a polynomial in :math:`t = x^{1/q}`, or ``None``."""
+    if not k.is_Rational:
+        return None
+    p, q = int(k.p), int(k.q)
+    t = sp.Symbol("t", positive=True)
+    expr = t**q - Z + LAM * k * t ** (p - q)
+    expr = sp.expand(expr * t ** max(0, q - p))  # clear the negative power for k < 1
+    poly = sp.Poly(expr, t)
+    if poly.degree() > MAX_DEGREE:
+        return None
+    return poly, t, q
+
+
+def _sample_points(k: sp.Expr) -> list[tuple[float, float]]:
+    """(z, lam) pairs above the threshold where a candidate root must match the numeric prox."""
+    threshold = prox_threshold(k)
+    points = []
+    for lam in (0.05, 0.7, 3.0):
+        t = float(threshold.subs(LAM, lam))
+        for z in (t + 1e-3 * (1 + t), 1.3 * t + 0.2, 3 * t + 2.0, 10 * t + 25.0):
+            points.append((z, lam))
+    return points
+
+
+@lru_cache(maxsize=64)
+def prox_closed_form(k: sp.Expr) -> Optional[sp.Expr]:
+    r"""Exact :math:`\operatorname{prox}(z)` for :math:`z` above the threshold, or ``None``.
+
+    For :math:`k = p/q` the stationarity equation :math:`x - z + \lambda k x^{k-1} = 0`
+    becomes, with :math:`x = t^q`, a polynomial in :math:`t`; when its degree is
+    at most 4 SymPy solves it in radicals (Cardano/Ferrari: the cubic and quartic
+    forms pass through complex numbers but are real above the threshold).  The candidate that equals :func:`prox_numeric` at a dozen
+    :math:`(z, \lambda)` spread above the threshold is the global minimiser; if
+    none does, ``None``.
+
+    Examples
+    --------
+    >>> prox_closed_form(sp.Integer(2))
+    z/(2*lam + 1)
+    >>> prox_closed_form(sp.Integer(1))
+    -lam + z
+    >>> prox_closed_form(sp.Integer(10)) is None
+    True
+    """
+    found = _stationarity_polynomial(k)
+    if found is None:
+        return None
+    poly, t, q = found
+    candidates = sp.roots(poly, t, trig=True) if poly.degree() == 3 else sp.roots(poly, t)
+    if sum(candidates.values()) != poly.degree():
+        return None
+    points = _sample_points(k)
+    want = [prox_numeric(k, lam, z) for z, lam in points]
+    for root in candidates:
+        x = root**q
+        # mpmath follows the same principal branches as SymPy's radicals (complex
+        # intermediates of Cardano's formula included), and lambdify to it is cheap.
+        f = sp.lambdify((Z, LAM), x, "mpmath")
+        if all(_matches(f, z, lam, target) for (z, lam), target in zip(points, want)):
+            return _tidy(x)
+    return None
+
+
+def _matches(f, z: float, lam: float, target: float) -> bool:
+    import mpmath
+
+    try:
+        value = mpmath.mpc(f(mpmath.mpf(z), mpmath.mpf(lam)))
+    except (ZeroDivisionError, ValueError, OverflowError):
+        return False
+    scale = 1e-7 * (1 + abs(target))
+    return abs(value.imag) <= scale and abs(value.real - target) <= scale
+
+
+def _tidy(x: sp.Expr) -> sp.Expr:
+    # Only small forms are tidied: on the cubic/quartic formulas even factor_terms costs 0.1 s.
+    if sp.count_ops(x) > 40:
+        return x
+    small = sp.factor_terms(x)
+    return small if sp.count_ops(small) <= sp.count_ops(x) else x
+
+
+def prox_numeric(k, lam: float, z: float) -> float:
+    r"""The proximal step :math:`\operatorname{prox}(z)` for any k > 0, by bisection.
+
+    On :math:`x > 0` the stationarity function :math:`g(x) = x - z + \lambda k x^{k-1}`
+    is increasing for :math:`k > 1`, so its one root in :math:`(0, z)` is the
+    minimiser.  For :math:`k < 1`, :math:`g` is convex with its minimum at
+    :math:`x_m = (\lambda k (1-k))^{1/(2-k)}`; the local minimiser of the objective
+    is the root of :math:`g` on :math:`(x_m, z)` (if :math:`g(x_m) < 0`) and it
+    wins over :math:`x = 0` only when its objective is strictly smaller.
+
+    Parameters
+    ----------
+    k : exact number or float
+        The exponent, :math:`k > 0`.
+    lam : float
+        :math:`\lambda > 0`.
+    z : float
+        Any real input.
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> prox_numeric(1, 0.5, 2.0), prox_numeric(2, 0.5, 2.0)
+    (1.5, 1.0)
+    >>> prox_numeric(0.5, 1.0, 1.4), round(prox_numeric(0.5, 1.0, 1.6), 6)
+    (0.0, 1.129545)
+    """
+    kf, lam, z = float(k), float(lam), float(z)
+    if not (lam > 0 and math.isfinite(lam)):
+        raise ValueError("lam must be a positive finite number")
+    if not math.isfinite(z):
+        raise ValueError("z must be a finite real number")
+    if z < 0:
+        return -prox_numeric(kf, lam, -z)
+    if z == 0:
+        return 0.0
+    if kf == 1:
+        return max(z - lam, 0.0)
+
+    def g(x: float) -> float:
+        try:
+            return x - z + lam * kf * x ** (kf - 1)
+        except OverflowError:
+            return math.inf
+
+    lo = 0.0
+    if kf < 1:
+        x_m = (lam * kf * (1 - kf)) ** (1 / (2 - kf))
+        if x_m >= z or g(x_m) >= 0:
+            return 0.0  # no interior stationary point with g crossing upward: 0 is the minimiser
+        lo = x_m
+    x = _bisect(g, lo, z)
+    if kf < 1:
+        gain = 0.5 * (x - z) ** 2 + lam * x**kf - 0.5 * z * z
+        if not gain < 0:
+            return 0.0  # ties go to 0: the threshold itself maps to 0
+    return x
+
+
+def _bisect(g, lo: float, hi: float) -> float:
+    """The root of an increasing-through-zero ``g`` on ``(lo, hi)``, to the last float."""
+    for _ in range(2000):
+        mid = 0.5 * (lo + hi)
+        if mid <= lo or mid >= hi:
+            break
+        if g(mid) < 0:
+            lo = mid
+        else:
+            hi = mid
+    return hi if abs(g(hi)) < abs(g(lo)) else lo
+
+
+def prox_exact(k: sp.Expr, lam: sp.Expr, z: sp.Expr) -> Optional[sp.Expr]:
+    """The exact value of :math:`\\operatorname{prox}(z)` when a closed form exists, else ``None``.
+
+    Examples
+    --------
+    >>> prox_exact(sp.Integer(2), sp.Integer(1), sp.Integer(3))
+    1
+    >>> prox_exact(sp.Integer(1), sp.Integer(1), sp.Rational(1, 2))
+    0
+    """
+    if z == 0:
+        return sp.S.Zero
+    if z.is_negative:
+        value = prox_exact(k, lam, -z)
+        return None if value is None else -value
+    threshold = prox_threshold(k).subs(LAM, lam)
+    if bool(z <= threshold):
+        return sp.S.Zero
+    form = prox_closed_form(k)
+    if form is None:
+        return None
+    value = form.subs({Z: z, LAM: lam})
+    # Small forms (k = 2, 3/2, 3) simplify to tidy numbers; the cubic/quartic ones are left as they are.
+    return sp.radsimp(sp.powsimp(value)) if sp.count_ops(form) < 40 else value
+
+
+def derive_prox(k: sp.Expr) -> Prox:
+    """Threshold and closed form for one exact k (what :class:`~lksym.analysis.Analysis` stores)."""
+    return Prox(threshold=prox_threshold(k), closed_form=prox_closed_form(k))
+
+
+# --------------------------------------------------------------------------- user input and output
+
+
+def parse_real(text: str, name: str, *, positive: bool = False) -> sp.Expr:
+    """Parse a user-typed real number exactly (``"0.1"`` is 1/10), never through ``sympify``.
+
+    Raises
+    ------
+    lksym.errors.InputError
+        For anything but a finite real number (positive if asked).
+
+    Examples
+    --------
+    >>> parse_real("0.1", "lam", positive=True), parse_real("-sqrt(2)", "z")
+    (1/10, -sqrt(2))
+    """
+    from .errors import InputError
+    from .expr import parse_expression
+
+    try:
+        value = parse_expression(text.strip() if isinstance(text, str) else text)
+    except InputError as error:
+        raise InputError(f"invalid {name}: {error}") from None
+    if not isinstance(value, sp.Expr) or value.free_symbols or value.has(sp.oo, -sp.oo, sp.zoo, sp.nan):
+        raise InputError(f"{name} must be a finite real number, got {text!r}")
+    approx = sp.N(value, 30)
+    if not approx.is_real or not approx.is_finite:
+        raise InputError(f"{name} must be a finite real number, got {text!r}")
+    if positive and not approx > 0:
+        raise InputError(f"{name} must be positive, got {text!r}")
+    if abs(approx) > 1e12:
+        raise InputError(f"{name} must be at most 1e12 in size, got {text!r}")
+    return value
+
+
+def prox_lines(k_text: str, lam_text: str, z_text: str) -> str:
+    """What ``lksym prox`` prints: the exact value where a closed form exists, and a float.
+
+    Examples
+    --------
+    >>> print(prox_lines("2", "1", "3"))
+    prox(z) of lam*|x|^k with k = 2, lam = 1, z = 3
+      exact: 1
+      float: 1.0
+      threshold: |z| <= 0 maps to exactly 0 (formula: 0)
+    """
+    from .expr import parse_k
+
+    k = parse_k(k_text)
+    lam = parse_real(lam_text, "lam", positive=True)
+    z = parse_real(z_text, "z")
+    numeric = prox_numeric(k, float(lam), float(z))
+    threshold = prox_threshold(k)
+    exact = prox_exact(k, lam, z)
+    lines = [f"prox(z) of lam*|x|^k with k = {sp.sstr(k)}, lam = {sp.sstr(lam)}, z = {sp.sstr(z)}"]
+    if exact is None:
+        lines.append("  exact: (no closed form for this k; value from the numeric solver)")
+    else:
+        lines.append(f"  exact: {sp.sstr(exact)}")
+        value = sp.N(exact, 30)
+        re_part, _ = value.as_real_imag()
+        numeric = float(re_part)  # the exact value at full precision beats the bisection
+    lines.append(f"  float: {numeric!r}")
+    lines.append(
+        f"  threshold: |z| <= {sp.sstr(threshold.subs(LAM, lam))} maps to exactly 0 (formula: {sp.sstr(threshold)})"
+    )
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- report figure
+
+
+def shrinkage_data(a) -> dict:
+    """Numbers for the shrinkage-map figure: prox(z) for lam = 1 beside L1's and L2's maps."""
+    import numpy as np
+
+    z = np.linspace(-3.0, 3.0, 601)
+    y = np.array([prox_numeric(a.k, 1.0, v) for v in z])
+    threshold = float(a.prox.threshold.subs(LAM, 1))
+    # A jump (k < 1) is not a steep segment: break the line where the map jumps.
+    jumps = np.abs(np.diff(y)) > 0.25
+    y_plot = y.copy()
+    y_plot[1:][jumps] = np.nan
+    return {
+        "z": z,
+        "prox": y_plot,
+        "soft": np.sign(z) * np.maximum(np.abs(z) - 1.0, 0.0),
+        "ridge": z / 3.0,
+        "threshold": threshold,
+        "label": a.label,
+    }
+
+
+def shrinkage_render(d: dict):
+    """The proximal map of :math:`|x|^k` (red) against soft thresholding and L2's scaling."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(7.0, 4.2), dpi=100)
+    fig.subplots_adjust(left=0.09, right=0.98, bottom=0.12, top=0.92)
+    ax = fig.add_subplot()
+    ax.axhline(0, color="0.8", lw=0.8, zorder=0)
+    ax.axvline(0, color="0.8", lw=0.8, zorder=0)
+    ax.grid(True, color="0.92", lw=0.6)
+    ax.plot(d["z"], d["z"], color="0.85", lw=1, ls="-", label="identity (no penalty)")
+    ax.plot(d["z"], d["soft"], color="0.45", lw=1.5, ls="--", label="L1: soft threshold")
+    ax.plot(d["z"], d["ridge"], color="tab:purple", lw=1.5, ls=":", label="L2: z/(1+2 lam)")
+    ax.plot(d["z"], d["prox"], color="tab:red", lw=2, label=f"{d['label']}: prox")
+    if d["threshold"] > 0:
+        for side in (-d["threshold"], d["threshold"]):
+            ax.axvline(side, color="0.6", lw=0.8, ls="-.")
+    ax.set_xlim(-3, 3)
+    ax.set_ylim(-3, 3)
+    ax.set_xlabel("input z")
+    ax.set_ylabel("prox(z)")
+    ax.set_title(f"{d['label']}: proximal step (shrinkage map), lam = 1")
+    ax.legend(loc="upper left", fontsize=8)
+    return fig

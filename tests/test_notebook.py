@@ -1,0 +1,54 @@
+"""Notebook use: ``import lksym`` is lazy, ``lksym.analyze`` works, Markdown and figures render."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import lksym
+
+
+def test_analyze_from_package():
+    a = lksym.analyze("3/2")
+    assert a.label == "L1.5"
+    assert a.sparse is False
+
+
+def test_repr_markdown_has_display_math():
+    md = lksym.analyze("3/2")._repr_markdown_()
+    assert "$$" in md
+    assert md.count("$$") % 2 == 0
+
+
+def test_figures_are_matplotlib_figures_with_lines():
+    from matplotlib.figure import Figure
+
+    figs = lksym.analyze("3/2").figures()
+    assert {"penalty_gradient.svg", "zoom.svg", "curvature.svg", "gradients_l1_l2.svg"} <= set(figs)
+    for fig in figs.values():
+        assert isinstance(fig, Figure)
+        assert fig.axes and fig.axes[0].get_lines()
+
+
+def test_figures_are_fresh_so_restyling_is_safe():
+    a = lksym.analyze("3")
+    first = a.figures()["zoom.svg"]
+    first.axes[0].set_title("mine")
+    assert a.figures()["zoom.svg"].axes[0].get_title() != "mine"
+
+
+def test_import_is_lazy():
+    code = (
+        "import sys, lksym\n"
+        "heavy = [m for m in ('sympy', 'matplotlib', 'numpy') if m in sys.modules]\n"
+        "print(heavy)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_lazy_exports_of_new_pages():
+    from lksym.compare import write_compare
+    from lksym.fit import write_fit
+
+    assert lksym.write_compare is write_compare and lksym.write_fit is write_fit

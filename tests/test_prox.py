@@ -1,0 +1,194 @@
+"""The proximal operator of lam*|x|^k against a brute-force argmin that knows nothing of stationarity.
+
+The brute force minimises 1/2 (x - z)^2 + lam |x|^k on a 200001-point grid over
+[0, z] and refines the best grid point by golden-section search in 40-digit
+mpmath; the typed jump threshold below is only used as a second opinion.
+"""
+
+from __future__ import annotations
+
+import math
+
+import mpmath
+import numpy as np
+import pytest
+import sympy as sp
+
+from lksym.expr import parse_k
+from lksym.prox import LAM, Z, derive_prox, prox_closed_form, prox_exact, prox_numeric, prox_threshold
+
+K_TEXTS = ["0.1", "1/2", "2/3", "1", "4/3", "1.5", "2", "3", "7/3", "10", "sqrt(2)", "1/sqrt(3)"]
+CLOSED = {"1/2", "2/3", "1", "4/3", "1.5", "2", "3", "7/3"}
+ZS = (0.05, 0.4, 1.1, 2.7, 6.0)
+LAMS = (0.1, 1.0, 2.5)
+
+
+def _objective(kf: float, lam: float, z: float, x):
+    return 0.5 * (x - z) ** 2 + lam * abs(x) ** kf
+
+
+def brute_prox(kf: float, lam: float, z: float) -> float:
+    """Global argmin by dense grid, refined locally at high precision; odd in z."""
+    if z < 0:
+        return -brute_prox(kf, lam, -z)
+    x = np.linspace(0.0, z, 200001)
+    with np.errstate(over="ignore"):
+        i = int(np.argmin(0.5 * (x - z) ** 2 + lam * x**kf))
+    lo, hi = x[max(i - 1, 0)], x[min(i + 1, len(x) - 1)]
+    with mpmath.workdps(32):
+        k, L, zz = mpmath.mpf(kf), mpmath.mpf(lam), mpmath.mpf(z)
+        phi = lambda v: 0.5 * (v - zz) ** 2 + L * abs(v) ** k  # noqa: E731
+        a, b = mpmath.mpf(lo), mpmath.mpf(hi)
+        ratio = (mpmath.sqrt(5) - 1) / 2
+        for _ in range(95):
+            c, d = b - ratio * (b - a), a + ratio * (b - a)
+            if phi(c) < phi(d):
+                b = d
+            else:
+                a = c
+        best = (a + b) / 2
+        return 0.0 if phi(mpmath.mpf(0)) <= phi(best) else float(best)
+
+
+def brute_threshold(kf: float, lam: float) -> float:
+    """Largest z > 0 whose brute-force argmin is 0, by bisection on z."""
+    lo, hi = 0.0, 1.0
+    while brute_prox(kf, lam, hi) == 0.0:
+        lo, hi = hi, 2 * hi
+    for _ in range(36):
+        mid = 0.5 * (lo + hi)
+        if brute_prox(kf, lam, mid) == 0.0:
+            lo = mid
+        else:
+            hi = mid
+    return 0.5 * (lo + hi)
+
+
+def _close(a: float, b: float, tol: float = 1e-9) -> bool:
+    return abs(a - b) <= tol * (1 + abs(b))
+
+
+def _points(k):
+    threshold = float(prox_threshold(k).subs(LAM, 1))
+    for lam in LAMS:
+        t = threshold * (lam ** float(prox_exponent(k)))
+        for z in ZS:
+            if abs(z - t) > 1e-6:
+                yield lam, z
+                if lam == 1.0:
+                    yield lam, -z  # odd symmetry
+
+
+def prox_exponent(k):
+    # The threshold is c * lam**e; read e off the derived formula (0 when it is 0).
+    thr = prox_threshold(k)
+    return 0 if thr == 0 else sp.degree(thr, LAM) if thr.is_polynomial(LAM) else thr.as_coeff_exponent(LAM)[1]
+
+
+@pytest.mark.parametrize("text", K_TEXTS)
+def test_numeric_matches_brute_force(text):
+    k = parse_k(text)
+    for lam, z in _points(k):
+        got, want = prox_numeric(k, lam, z), brute_prox(float(k), lam, z)
+        assert _close(got, want), (text, lam, z, got, want)
+
+
+@pytest.mark.parametrize("text", K_TEXTS)
+def test_closed_form_matches_brute_force(text):
+    k = parse_k(text)
+    form = prox_closed_form(k)
+    assert (form is not None) == (text in CLOSED)
+    if form is None:
+        return
+    assert form.free_symbols <= {Z, LAM}
+    threshold = prox_threshold(k)
+    for lam, z in _points(k):
+        if z <= 0 or z <= float(threshold.subs(LAM, lam)):
+            continue
+        value = sp.N(form.subs({Z: sp.Float(z, 40), LAM: sp.Float(lam, 40)}), 30)
+        re, im = (float(v) for v in value.as_real_imag())
+        assert abs(im) < 1e-20
+        assert _close(re, brute_prox(float(k), lam, z)), (text, lam, z)
+
+
+@pytest.mark.parametrize("text", K_TEXTS)
+def test_threshold_matches_brute_force(text):
+    k = parse_k(text)
+    kf = float(k)
+    for lam in (0.3, 2.5):
+        derived = float(prox_threshold(k).subs(LAM, lam))
+        if kf > 1:
+            assert derived == 0
+            assert brute_prox(kf, lam, 1e-3) > 0  # any z > 0 gives a nonzero weight
+        else:
+            assert _close(derived, brute_threshold(kf, lam), 1e-8), (text, lam)
+
+
+@pytest.mark.parametrize("text", ["0.1", "1/2", "2/3", "0.9"])
+def test_threshold_equals_the_known_formula(text):
+    k = parse_k(text)
+    typed = (2 - k) / (2 * (1 - k)) * (2 * LAM * (1 - k)) ** (1 / (2 - k))
+    assert sp.simplify(prox_threshold(k) - typed) == 0
+
+
+def test_l1_and_l2_closed_forms():
+    assert prox_threshold(sp.Integer(1)) == LAM
+    assert prox_closed_form(sp.Integer(1)) == Z - LAM
+    assert sp.simplify(prox_closed_form(sp.Integer(2)) - Z / (1 + 2 * LAM)) == 0
+
+
+def test_exact_values():
+    one = sp.Integer(1)
+    assert prox_exact(sp.Integer(2), one, sp.Integer(3)) == 1
+    assert prox_exact(sp.Integer(1), one, sp.Integer(-3)) == -2
+    assert prox_exact(sp.Rational(1, 2), one, sp.Rational(3, 2)) == 0  # exactly at the threshold
+    assert prox_exact(sp.Integer(10), one, one) is None
+
+
+def test_numeric_rejects_bad_input():
+    with pytest.raises(ValueError):
+        prox_numeric(2, 0, 1.0)
+    with pytest.raises(ValueError):
+        prox_numeric(2, 1.0, math.nan)
+
+
+def test_derive_prox_is_cheap():
+    import time
+
+    start = time.perf_counter()
+    derive_prox(sp.Rational(11, 7))  # not cached by any other test
+    assert time.perf_counter() - start < 2.0  # ~0.05 s alone; generous for a loaded machine
+
+
+def test_json_prox_keys(analysis_of):
+    from lksym.jsonout import to_dict
+
+    assert to_dict(analysis_of("1"))["prox"] == {"threshold": "lam", "closed_form": "-lam + z"}
+    assert to_dict(analysis_of("10"))["prox"] == {"threshold": "0", "closed_form": None}
+    half = to_dict(analysis_of("1/2"))["prox"]
+    assert half["threshold"] == "3*lam**(2/3)/2"
+    names = {"z": Z, "lam": LAM, "I": sp.I}
+    assert sp.sympify(half["closed_form"], locals=names) == prox_closed_form(sp.Rational(1, 2))
+
+
+def test_prox_command():
+    from click.testing import CliRunner
+
+    from lksym.cli import main
+
+    runner = CliRunner()
+    out = runner.invoke(main, ["prox", "--k", "1.5", "--lam", "0.5", "--z", "-2"])
+    assert out.exit_code == 0, out.output
+    assert "exact: -(-3 + sqrt(137))**2/64" in out.output
+    assert float(out.output.split("float: ")[1].split()[0]) == pytest.approx(-((-3 + math.sqrt(137)) ** 2) / 64, rel=1e-15)
+    numeric = runner.invoke(main, ["prox", "--k", "10", "--lam", "1", "--z", "2"])
+    assert numeric.exit_code == 0 and "no closed form" in numeric.output
+    assert abs(float(numeric.output.split("float: ")[1].split()[0]) - brute_prox(10.0, 1.0, 2.0)) < 1e-9
+    for args, message in (
+        (["--lam", "0", "--z", "1"], "lam must be positive"),
+        (["--lam", "1", "--z", "abc"], "invalid z"),
+        (["--lam", "1", "--z", "1+2j"], "complex"),
+        (["--lam", "__import__('os')", "--z", "1"], "invalid lam"),
+    ):
+        bad = runner.invoke(main, ["prox", "--k", "2", *args])
+        assert bad.exit_code == 2 and message in bad.output, (args, bad.output)

@@ -1,0 +1,426 @@
+"""``lksym verify``: hand derivations held against lksym, through Python and the CLI.
+
+Every expected value here is written by hand: the claims, and the float
+formulas used to check a counterexample's claimed and true values.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from lksym.cli import main
+from lksym.errors import InputError
+from lksym.verify import verify
+
+# --------------------------------------------------------------------------- hand formulas
+
+
+def grad(k: float, w: float) -> float:
+    """k sign(w) |w|^(k-1)."""
+    return k * math.copysign(1.0, w) * abs(w) ** (k - 1)
+
+
+def curv(k: float, w: float) -> float:
+    """k (k-1) |w|^(k-2)."""
+    return k * (k - 1) * abs(w) ** (k - 2)
+
+
+def pen(k: float, w: float) -> float:
+    return abs(w) ** k
+
+
+TRUE_FLOAT = {"penalty": pen, "gradient": grad, "curvature": curv}
+
+CORRECT = [
+    # (k text, k float, part, claim)
+    ("0.5", 0.5, "penalty", "sqrt(|w|)"),
+    ("0.5", 0.5, "gradient", "sign(w)/(2*sqrt(abs(w)))"),
+    ("0.5", 0.5, "gradient", "w/(2*|w|^1.5)"),
+    ("0.5", 0.5, "curvature", "-1/4*|w|^(-3/2)"),
+    ("1", 1.0, "penalty", "|w|"),
+    ("1", 1.0, "penalty", "Max(w, -w)"),
+    ("1", 1.0, "gradient", "sign(w)"),
+    ("1", 1.0, "gradient", "w/abs(w)"),
+    ("1", 1.0, "gradient", "Piecewise((1, w > 0), (-1, True))"),
+    ("1", 1.0, "curvature", "0"),
+    ("1.5", 1.5, "penalty", "|w|^1.5"),
+    ("1.5", 1.5, "penalty", "abs(w)*sqrt(abs(w))"),
+    ("1.5", 1.5, "gradient", "3/2*sign(w)*sqrt(abs(w))"),
+    ("1.5", 1.5, "gradient", "1.5*w/sqrt(abs(w))"),
+    ("1.5", 1.5, "gradient", "Piecewise((3*sqrt(w)/2, w > 0), (-3*sqrt(-w)/2, True))"),
+    ("1.5", 1.5, "curvature", "3/(4*sqrt(|w|))"),
+    ("1.5", 1.5, "curvature", "0.75*|w|^-0.5"),
+    ("2", 2.0, "penalty", "w^2"),
+    ("2", 2.0, "penalty", "|w|^2"),
+    ("2", 2.0, "gradient", "2*w"),
+    ("2", 2.0, "gradient", "2*sign(w)*|w|"),
+    ("2", 2.0, "curvature", "2"),
+    ("3", 3.0, "penalty", "|w|^3"),
+    ("3", 3.0, "penalty", "w^2*abs(w)"),
+    ("3", 3.0, "gradient", "3*w*abs(w)"),
+    ("3", 3.0, "gradient", "3*sign(w)*w^2"),
+    ("3", 3.0, "curvature", "6*|w|"),
+    ("sqrt(2)", math.sqrt(2), "penalty", "|w|^sqrt(2)"),
+    ("sqrt(2)", math.sqrt(2), "gradient", "sqrt(2)*sign(w)*|w|^(sqrt(2)-1)"),
+    ("sqrt(2)", math.sqrt(2), "gradient", "sqrt(2)*w*abs(w)^(sqrt(2)-2)"),
+    ("sqrt(2)", math.sqrt(2), "curvature", "(2-sqrt(2))*|w|^(sqrt(2)-2)"),
+    ("7/3", 7 / 3, "penalty", "|w|^(7/3)"),
+    ("7/3", 7 / 3, "gradient", "7/3*sign(w)*abs(w)^(4/3)"),
+    ("7/3", 7 / 3, "gradient", "7/3*w*cbrt(|w|)"),
+    ("7/3", 7 / 3, "curvature", "28/9*cbrt(abs(w))"),
+]
+
+
+@pytest.mark.parametrize("k, kf, part, claim", CORRECT, ids=[f"{c[0]}-{c[2]}-{c[3]}" for c in CORRECT])
+def test_correct_claims_hold(k, kf, part, claim):
+    result = verify(k, **{part: claim})
+    (verdict,) = result.claims
+    assert result.all_hold, verdict.line()
+    assert verdict.holds and verdict.counterexample is None
+    assert verdict.method in ("symbolic", "numeric")
+    assert verdict.part == part and verdict.kind == "expression" and verdict.claim == claim
+
+
+WRONG = [
+    # (k text, k float, part, claim, counterexample must have w < 0)
+    ("1.5", 1.5, "gradient", "3/2*sqrt(abs(w))", True),  # missing sign: wrong for w < 0 only
+    ("1.5", 1.5, "gradient", "3/2*sqrt(w)", True),  # negative base: not real for w < 0
+    ("1.5", 1.5, "gradient", "Piecewise((3*sqrt(w)/2, w > 0))", True),  # undefined for w < 0
+    ("1.5", 1.5, "gradient", "3*sign(w)*sqrt(abs(w))", False),  # factor 2 too large
+    ("1.5", 1.5, "gradient", "1.5*w", False),  # wrong power
+    ("1.5", 1.5, "curvature", "3/(4*sqrt(w))", True),
+    ("3", 3.0, "gradient", "3*w^2", True),  # even where it should be odd
+    ("3", 3.0, "penalty", "w^3", True),
+    ("2", 2.0, "curvature", "2*w", False),
+    ("0.5", 0.5, "gradient", "1/(2*sqrt(abs(w)))", True),
+    ("sqrt(2)", math.sqrt(2), "gradient", "1.41421356*sign(w)*|w|^(sqrt(2)-1)", False),  # rounded k
+    ("7/3", 7 / 3, "gradient", "7/3*w^(4/3)", True),
+    ("1", 1.0, "curvature", "1", False),
+]
+
+
+@pytest.mark.parametrize("k, kf, part, claim, negative", WRONG, ids=[f"{c[0]}-{c[2]}-{c[3]}" for c in WRONG])
+def test_wrong_claims_have_a_checked_counterexample(k, kf, part, claim, negative):
+    result = verify(k, **{part: claim})
+    (verdict,) = result.claims
+    assert not result.all_hold and not verdict.holds
+    assert verdict.method == "numeric"
+    example = verdict.counterexample
+    assert example is not None, verdict.line()
+    w = example.w_value
+    assert w != 0
+    if negative:
+        assert w < 0, verdict.line()
+    true = TRUE_FLOAT[part](kf, w)
+    assert example.true_value == pytest.approx(true, rel=1e-12)
+    claimed = example.claimed_value
+    if claimed is None or isinstance(claimed, complex):
+        pass  # undefined or not real: wrong whatever the truth
+    else:
+        assert not claimed == pytest.approx(true, rel=1e-9)
+    assert "WRONG at w = " in verdict.line() and "correct: " in verdict.line()
+
+
+def test_missing_sign_is_caught_at_minus_one_with_exact_values():
+    (verdict,) = verify("1.5", gradient="3/2*sqrt(abs(w))").claims
+    example = verdict.counterexample
+    assert (example.w, example.claimed, example.true) == ("-1", "1.5", "-1.5")
+    assert verdict.truth == "3*sqrt(Abs(w))*sign(w)/2"
+    assert verdict.line() == (
+        "gradient: 3/2*sqrt(abs(w))  WRONG at w = -1: claimed 1.5, true -1.5; "
+        "correct: 3*sqrt(Abs(w))*sign(w)/2"
+    )
+
+
+def test_irrational_counterexample_value_shows_its_float():
+    (verdict,) = verify("1.5", gradient="1.5*w").claims
+    example = verdict.counterexample
+    assert example.w == "2"
+    assert example.claimed == "3"
+    assert example.true.startswith("3*sqrt(2)/2 (2.1213")
+
+
+@pytest.mark.parametrize("claim", ["exp(w)^1000", "exp(w^1000)^1000", "2*w + exp(w)^1000 - exp(w)^1000*(1+1e-20)"])
+def test_values_beyond_float_range_still_differ(claim):
+    # exp(1000) overflows a Python float: the comparison must not see inf == inf.
+    (verdict,) = verify("2", gradient=claim).claims
+    assert not verdict.holds and verdict.counterexample.w == "1"
+
+
+def test_tiny_additive_error_is_found_where_it_matters():
+    (verdict,) = verify("2", gradient="2*w + 1e-30").claims
+    assert not verdict.holds
+    assert abs(verdict.counterexample.w_value) <= 1e-9
+    assert verdict.counterexample.claimed == "2.000000000000000001e-12"
+
+
+@pytest.mark.parametrize("claim, w", [("2*w*(1+1e-40)", "1"), ("2*w + 1e-40*(|w| - w)", "-1")])
+def test_difference_below_50_digits_is_caught_symbolically(claim, w):
+    (verdict,) = verify("2", gradient=claim).claims
+    assert not verdict.holds and verdict.method == "symbolic"
+    assert verdict.counterexample.w == w
+    assert verdict.counterexample.claimed != verdict.counterexample.true
+
+
+def test_costly_k_is_an_input_error(monkeypatch):
+    import lksym.verify as module
+
+    monkeypatch.setattr(module, "ANALYSIS_BUDGET", 1.0)
+    start = time.monotonic()
+    # parse_k now refuses such k up front; the analysis budget stays as a second line of defence.
+    with pytest.raises(InputError, match="too costly|too many digits"):
+        verify("999999999999/1000000000000", gradient="w")
+    assert time.monotonic() - start < 5
+
+
+def test_non_real_claim_is_reported():
+    (verdict,) = verify("1.5", gradient="3/2*sqrt(w)").claims
+    assert verdict.counterexample.w == "-1"
+    assert verdict.counterexample.claimed.startswith("non-real")
+
+
+# --------------------------------------------------------------------------- limits
+
+
+@pytest.mark.parametrize(
+    "k, spec, holds",
+    [
+        ("0.5", "gradient@0+=oo", True),
+        ("0.5", "gradient@0-=-oo", True),
+        ("0.5", "gradient@0+=0", False),
+        ("0.5", "gradient@0-=oo", False),
+        ("0.5", "gradient@+oo=0", True),
+        ("0.5", "curvature@0+=-inf", True),
+        ("1.5", "curvature@0+=oo", True),
+        ("1.5", "curvature@0+=inf", True),
+        ("1.5", "gradient@0+=0", True),
+        ("1", "gradient@0-=-1", True),
+        ("1", "gradient@0-=1", False),
+        ("2", "curvature@+oo=2", True),
+        ("2", "curvature@+oo=4/2", True),
+        ("2", "curvature@0+=sqrt(4)", True),
+        ("2", "curvature@0+=2.0000001", False),
+        ("3", "penalty@-oo=oo", True),
+        ("3", "gradient@-oo=oo", False),
+    ],
+)
+def test_limit_claims(k, spec, holds):
+    result = verify(k, limits=[spec])
+    (verdict,) = result.claims
+    assert verdict.kind == "limit"
+    assert verdict.holds is holds, verdict.line()
+    assert (verdict.counterexample is None) is holds
+
+
+def test_limit_tuple_and_points_are_normalised():
+    (verdict,) = verify("0.5", limits=[("gradient", "oo", "0")]).claims
+    assert verdict.point == "+oo" and verdict.holds
+
+
+@pytest.mark.parametrize(
+    "spec, words",
+    [
+        ("gradient", "PART@POINT=VALUE"),
+        ("gradient@0+", "PART@POINT=VALUE"),
+        ("gradient=oo", "PART@POINT=VALUE"),
+        ("@0+=oo", "PART@POINT=VALUE"),
+        ("slope@0+=oo", "unknown part"),
+        ("gradient@1=oo", "unknown point"),
+        ("gradient@0+=w", "unknown name"),
+        ("gradient@0+=__import__('os')", "'_'"),
+    ],
+)
+def test_bad_limit_specs(spec, words):
+    with pytest.raises(InputError) as info:
+        verify("1.5", limits=[spec])
+    assert words.lower() in str(info.value).lower()
+    assert "\n" not in str(info.value)
+
+
+def test_no_claim_is_an_input_error():
+    with pytest.raises(InputError, match="nothing to verify"):
+        verify("1.5")
+
+
+def test_several_claims_keep_their_order():
+    result = verify("2", penalty="w^2", gradient="2*w", curvature="3", limits=["gradient@0+=0"])
+    assert [v.part for v in result.claims] == ["penalty", "gradient", "curvature", "gradient"]
+    assert [v.holds for v in result.claims] == [True, True, False, True]
+    assert not result.all_hold
+
+
+# --------------------------------------------------------------------------- budget
+
+
+def test_expensive_claim_is_decided_numerically_within_budget():
+    # Correct (log((|w|+1)^n) = n*log(|w|+1)) but simplify takes ~10 s on it.
+    claim = "2*w + log((|w|+1)^997) - 997*log(|w|+1)"
+    start = time.monotonic()
+    result = verify("2", gradient=claim, budget=0.5)
+    elapsed = time.monotonic() - start
+    (verdict,) = result.claims
+    assert elapsed < 0.5 + 1.5
+    assert verdict.holds and verdict.method == "numeric"
+
+
+def test_expensive_wrong_claim_is_decided_numerically_within_budget():
+    claim = "2*w + log((|w|+1)^997) - 996*log(|w|+1)"
+    start = time.monotonic()
+    (verdict,) = verify("2", gradient=claim, budget=0.5).claims
+    assert time.monotonic() - start < 0.5 + 1.5
+    assert not verdict.holds and verdict.counterexample.w == "1"
+    assert verdict.counterexample.claimed_value == pytest.approx(2 + math.log(2))
+
+
+def test_budget_guard_works_off_the_main_thread():
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        result = pool.submit(verify, "1.5", gradient="3/2*sqrt(abs(w))", budget=2).result(timeout=60)
+    assert result.claims[0].counterexample.w == "-1"
+
+
+def test_expensive_claim_off_the_main_thread_is_bounded_too():
+    from concurrent.futures import ThreadPoolExecutor
+
+    claim = "2*w + log((|w|+1)^997) - 997*log(|w|+1)"
+    start = time.monotonic()
+    with ThreadPoolExecutor(1) as pool:
+        result = pool.submit(verify, "2", gradient=claim, budget=1.0).result(timeout=60)
+    assert time.monotonic() - start < 1.0 + 2.0
+    assert result.claims[0].holds and result.claims[0].method == "numeric"
+
+
+def test_out_of_budget_is_undecided_not_ok():
+    result = verify("2", gradient="2*w + log((|w|+1)^997) - 997*log(|w|+1)", budget=0.001)
+    (verdict,) = result.claims
+    assert not result.all_hold and not verdict.holds
+    assert verdict.counterexample is None and "budget" in verdict.note
+    assert "UNDECIDED" in verdict.line()
+
+
+def test_bad_budget():
+    with pytest.raises(InputError, match="budget"):
+        verify("2", gradient="2*w", budget=0)
+
+
+# --------------------------------------------------------------------------- CLI
+
+
+@pytest.fixture()
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+def test_cli_ok(runner):
+    result = runner.invoke(main, ["verify", "--k", "1.5", "--gradient", "3/2*sign(w)*sqrt(abs(w))"])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == "gradient: 3/2*sign(w)*sqrt(abs(w))  OK (symbolic)"
+
+
+def test_cli_wrong_exits_1(runner):
+    result = runner.invoke(
+        main, ["verify", "--k", "1.5", "--gradient", "3/2*sqrt(abs(w))", "--limit", "curvature@0+=oo"]
+    )
+    assert result.exit_code == 1, result.output
+    lines = result.output.strip().splitlines()
+    assert lines[0].startswith("gradient: 3/2*sqrt(abs(w))  WRONG at w = -1: claimed 1.5, true -1.5")
+    assert lines[1] == "curvature@0+: oo  OK (symbolic)"
+
+
+def test_cli_json_shape(runner):
+    result = runner.invoke(
+        main,
+        ["verify", "--k", "3/2", "--gradient", "3/2*sqrt(abs(w))", "--penalty", "|w|^1.5",
+         "--limit", "gradient@0+=oo", "--json"],
+    )
+    assert result.exit_code == 1, result.output
+    data = json.loads(result.output)
+    assert data["k"] == "3/2" and data["all_hold"] is False
+    penalty, gradient, limit = data["claims"]
+    for claim in data["claims"]:
+        assert {"part", "kind", "claim", "holds", "method", "truth", "counterexample"} <= set(claim)
+    assert penalty == {**penalty, "part": "penalty", "kind": "expression", "holds": True, "counterexample": None}
+    assert gradient["counterexample"] == {"w": "-1", "claimed": "1.5", "true": "-1.5"}
+    assert gradient["truth"] == "3*sqrt(Abs(w))*sign(w)/2"
+    assert limit["kind"] == "limit" and limit["holds"] is False and limit["truth"] == "0"
+
+
+def test_cli_json_all_hold(runner):
+    result = runner.invoke(main, ["verify", "--k", "2", "--penalty", "w^2", "--curvature", "2", "--json"])
+    assert result.exit_code == 0
+    assert json.loads(result.output)["all_hold"] is True
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--gradient", "__import__('os').system('x')"],
+        ["--gradient", "w.__class__"],
+        ["--gradient", "9**9**9**9"],
+        ["--gradient", "foo*w"],
+        ["--gradient", "x"],
+        ["--gradient", ""],
+        ["--gradient", "   "],
+        ["--gradient", "w >"],
+        ["--gradient", "w > 0"],
+        ["--gradient", "(" * 200 + "w" + ")" * 200],
+        ["--gradient", "w" * 5000],
+        ["--limit", "gradient0+=oo"],
+        ["--limit", "gradient@0+"],
+        ["--limit", "gradient@zero=oo"],
+        [],
+    ],
+    ids=lambda a: repr(a)[:40],
+)
+def test_cli_bad_input_exits_2(runner, args):
+    start = time.monotonic()
+    result = runner.invoke(main, ["verify", "--k", "1.5", *args])
+    assert time.monotonic() - start < 3
+    assert result.exit_code == 2, result.output
+    assert not isinstance(result.exception, Exception) or isinstance(result.exception, SystemExit)
+    error_lines = [line for line in result.output.splitlines() if line.startswith("Error:")]
+    assert len(error_lines) == 1
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("k", ["0", "-1", "abc", "__import__('os')", "1e999"])
+def test_cli_bad_k_exits_2(runner, k):
+    result = runner.invoke(main, ["verify", "--k", k, "--gradient", "w"])
+    assert result.exit_code == 2
+    assert "Error:" in result.output and "Traceback" not in result.output
+
+
+# --------------------------------------------------------------------------- fuzz
+
+
+_ALPHABET = "w()|+-*/^.0123456789 abcgilnqrstxpE,<>=_'[]"
+_TOKENS = ["w", "|w|", "abs(", "sign(", "sqrt(", "cbrt(", "exp(", "log(", "Max(", "Piecewise((", "^", "**",
+           "*", "/", "+", "-", "(", ")", ",", "1.5", "3/2", "2", "0", "w > 0", "True", "oo", "1e300", "9"]
+
+_texts = st.one_of(
+    st.text(alphabet=_ALPHABET, max_size=40),
+    st.lists(st.sampled_from(_TOKENS), max_size=14).map("".join),
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(_texts)
+def test_random_gradient_text_gives_verdict_or_input_error(text):
+    start = time.monotonic()
+    try:
+        result = verify("1.5", gradient=text, budget=1.0)
+    except InputError as error:
+        assert "\n" not in str(error)
+    else:
+        (verdict,) = result.claims
+        assert isinstance(verdict.holds, bool)
+        assert verdict.method in ("symbolic", "numeric")
+    assert time.monotonic() - start < 5
