@@ -17,6 +17,30 @@ from .errors import InputError
 K_HELP = "Exponent k > 0: an integer (3), a fraction (3/2), a decimal (1.5 = 3/2 exactly) or sqrt(2), pi, 1+1/3."
 
 
+def k_option(multiple: bool = False):
+    """The ``--k`` option every command takes (repeatable where a command handles several)."""
+    return click.option(
+        "--k",
+        "ks" if multiple else "k",
+        required=True,
+        multiple=multiple,
+        metavar="K",
+        help=K_HELP + (" Repeat for several." if multiple else ""),
+    )
+
+
+def out_option(receives: str):
+    """The ``--out`` folder option, default ``reports/``."""
+    return click.option(
+        "--out",
+        "out_dir",
+        default="reports",
+        show_default=True,
+        type=click.Path(file_okay=False, writable=True),
+        help=f"Folder that receives {receives}.",
+    )
+
+
 class LksymGroup(click.Group):
     """Turns library input errors into click usage errors (exit code 2, one line)."""
 
@@ -41,7 +65,7 @@ def main() -> None:
 
 
 @main.command()
-@click.option("--k", "k", required=True, metavar="K", help=K_HELP)
+@k_option()
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object (keys documented in the README).")
 def analyze(k: str, as_json: bool) -> None:
     """Derive the penalty |w|^K, its gradient and curvature, limits, smoothness, convexity and sparsity."""
@@ -66,18 +90,14 @@ def analyze(k: str, as_json: bool) -> None:
 
 
 @main.command()
-@click.option("--k", "ks", required=True, multiple=True, metavar="K", help=K_HELP + " Repeat for several.")
-@click.option(
-    "--out",
-    "out_dir",
-    default="reports",
-    show_default=True,
-    type=click.Path(file_okay=False, writable=True),
-    help="Folder that receives one k-<K>/ folder per k and an index README.md.",
-)
+@k_option(multiple=True)
+@out_option("one k-<K>/ folder per k and an index README.md")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="Worker processes [default: one per core].")
 def report(ks: tuple[str, ...], out_dir: str, jobs: int | None) -> None:
-    """Write a Markdown report with figures for each K; print each report's path."""
+    """Write a Markdown report with figures for each K; print each report's path.
+
+    K may also be the letter k: the general report, a case analysis over every k > 0.
+    """
     from .api import write_reports
 
     def progress(done: int, total: int, path) -> None:
@@ -95,15 +115,8 @@ def report(ks: tuple[str, ...], out_dir: str, jobs: int | None) -> None:
 
 
 @main.command()
-@click.option("--k", "ks", required=True, multiple=True, metavar="K", help=K_HELP + " Repeat for several.")
-@click.option(
-    "--out",
-    "out_dir",
-    default="reports",
-    show_default=True,
-    type=click.Path(file_okay=False, writable=True),
-    help="Folder that receives compare.md, its figures in compare/ and the index README.md.",
-)
+@k_option(multiple=True)
+@out_option("compare.md, its figures in compare/ and the index README.md")
 def compare(ks: tuple[str, ...], out_dir: str) -> None:
     """Compare several K on one page: overlaid penalties, gradients, unit balls and a table of facts."""
     from .compare import write_compare
@@ -112,38 +125,33 @@ def compare(ks: tuple[str, ...], out_dir: str) -> None:
 
 
 @main.command()
-@click.option("--k", "k", required=True, metavar="K", help=K_HELP)
+@k_option()
 @click.option("--penalty", metavar="EXPR", help="Claimed |w|^K in w, e.g. 'w^2' or '|w|^1.5'.")
 @click.option("--gradient", metavar="EXPR", help="Claimed derivative for w != 0, e.g. '3/2*sign(w)*sqrt(|w|)'.")
 @click.option("--curvature", metavar="EXPR", help="Claimed second derivative for w != 0.")
 @click.option("--limit", "limits", multiple=True, metavar="PART@POINT=VALUE",
               help="Claimed one-sided limit, e.g. gradient@0+=oo (points 0+, 0-, +oo, -oo). Repeatable.")
+@click.option("--prox", "prox", metavar="EXPR",
+              help="Claimed prox of lam*|x|^K in z and lam, e.g. 'sign(z)*Max(abs(z)-lam, 0)' for K = 1.")
 @click.option("--budget", type=click.FloatRange(min=0, min_open=True), default=5.0, show_default=True,
               help="Seconds per claim before the exact check gives way to 50-digit evaluation.")
 @click.option("--json", "as_json", is_flag=True, help="Print the verdicts as one JSON object.")
 @click.pass_context
-def verify(ctx, k, penalty, gradient, curvature, limits, budget, as_json) -> None:
+def verify(ctx, k, penalty, gradient, curvature, limits, prox, budget, as_json) -> None:
     """Check hand-derived formulas (for all w != 0) and limits; exit 1 with a counterexample if one is wrong."""
     import json
 
     from .verify import verify as run
 
-    result = run(k, penalty=penalty, gradient=gradient, curvature=curvature, limits=limits, budget=budget)
+    result = run(k, penalty=penalty, gradient=gradient, curvature=curvature, limits=limits, prox=prox, budget=budget)
     click.echo(json.dumps(result.to_dict(), indent=2) if as_json else result.lines())
     if not result.all_hold:
         ctx.exit(1)
 
 
 @main.command()
-@click.option("--k", "ks", required=True, multiple=True, metavar="K", help=K_HELP + " Repeat for several.")
-@click.option(
-    "--out",
-    "out_dir",
-    default="reports",
-    show_default=True,
-    type=click.Path(file_okay=False, writable=True),
-    help="Folder that receives fit.md, its histograms in fit/ and the index README.md.",
-)
+@k_option(multiple=True)
+@out_option("fit.md, its histograms in fit/ and the index README.md")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the synthetic regression data.")
 def fit(ks: tuple[str, ...], out_dir: str, seed: int) -> None:
     """Fit a sparse linear regression with the penalty for each K (plain and proximal GD) and report zeros, errors and jitter."""
@@ -158,7 +166,7 @@ def fit(ks: tuple[str, ...], out_dir: str, seed: int) -> None:
 
 
 @main.command()
-@click.option("--k", "k", required=True, metavar="K", help=K_HELP)
+@k_option()
 @click.option("--lam", "lam", required=True, metavar="L", help="Penalty weight lam > 0 (exact: 0.1 = 1/10).")
 @click.option("--z", "z", required=True, metavar="Z", help="The input z, any real number.")
 def prox(k: str, lam: str, z: str) -> None:
@@ -169,11 +177,10 @@ def prox(k: str, lam: str, z: str) -> None:
 
 
 @main.command()
-@click.option("--k", "k", required=True, metavar="K", help=K_HELP)
+@k_option()
 @click.option("--eta", "eta", required=True, metavar="E", help="Step size eta > 0.")
 @click.option("--steps", type=click.IntRange(min=1, max=100_000), default=200, show_default=True, help="Steps to run.")
-@click.option("--out", "out_dir", default="reports", show_default=True, type=click.Path(file_okay=False, writable=True),
-              help="Folder that receives simulate-k-<K>-eta-<E>.svg.")
+@out_option("simulate-k-<K>-eta-<E>.svg")
 def simulate(k: str, eta: str, steps: int, out_dir: str) -> None:
     """Plain gradient descent w <- w - E f'(w) on |w|^K from six starts; plot and summarise."""
     from .gd import run_simulation

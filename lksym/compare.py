@@ -98,15 +98,10 @@ def _colors(n: int) -> list:
 
 
 def _figure(xlabel: str, square: bool = False):
-    from matplotlib.figure import Figure
+    from .plots import new_axes
 
-    fig = Figure(figsize=(5.2, 5.2) if square else (7.0, 4.2), dpi=100, layout="constrained")
-    ax = fig.add_subplot()
-    ax.axhline(0, color="0.8", lw=0.8, zorder=0)
-    ax.axvline(0, color="0.8", lw=0.8, zorder=0)
-    ax.grid(True, color="0.92", lw=0.6)
-    ax.set_xlabel(xlabel)
-    return fig, ax
+    # The title is set by each caller; the square figure holds the unit balls.
+    return new_axes("", xlabel=xlabel, size=(5.2, 5.2) if square else (7.0, 4.2), left=0.12 if square else 0.09)
 
 
 def _part_overlay(analyses: list[Analysis], part: str, title: str, clip: Optional[float]):

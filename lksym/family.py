@@ -293,17 +293,12 @@ def report_markdown() -> str:
 def sweep_figure():
     """Gradients :math:`k\\,\\operatorname{sign}(w)|w|^{k-1}` for the k in :data:`SWEEP`, from each case's formula."""
     import numpy as np
-    from matplotlib.figure import Figure
 
     from .analysis import W
     from .expr import parse_k
+    from .plots import new_axes
 
-    fig = Figure(figsize=(7.0, 4.2), dpi=100)
-    fig.subplots_adjust(left=0.09, right=0.98, bottom=0.12, top=0.92)
-    ax = fig.add_subplot()
-    ax.axhline(0, color="0.8", lw=0.8, zorder=0)
-    ax.axvline(0, color="0.8", lw=0.8, zorder=0)
-    ax.grid(True, color="0.92", lw=0.6)
+    fig, ax = new_axes("Gradient of |w|^k for several k", xlim=(-1.5, 1.5), ylim=(-4, 4))
     w = np.linspace(-1.5, 1.5, 601)
     w = w[w != 0]  # the formulas hold for w != 0
     for text in SWEEP:
@@ -312,10 +307,6 @@ def sweep_figure():
         with np.errstate(all="ignore"):
             y = np.broadcast_to(np.asarray(sp.lambdify(W, expr, "numpy")(w), dtype=float), w.shape)
         ax.plot(w, y, lw=1.6, label=f"k = {text}")
-    ax.set_xlim(-1.5, 1.5)
-    ax.set_ylim(-4, 4)
-    ax.set_xlabel("weight w")
-    ax.set_title("Gradient of |w|^k for several k")
     ax.legend(loc="upper left", fontsize=8)
     return fig
 

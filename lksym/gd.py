@@ -203,23 +203,27 @@ def trajectory_data(a) -> dict:
 
 def trajectory_render(d: dict):
     """Weights against step number, one line per start, on a symmetric-log axis."""
-    from matplotlib.figure import Figure
+    from .plots import new_axes
 
-    fig = Figure(figsize=(7.0, 4.2), dpi=100)
-    fig.subplots_adjust(left=0.13, right=0.98, bottom=0.12, top=0.92)  # room for symlog tick labels
-    ax = fig.add_subplot()
-    ax.axhline(0, color="0.8", lw=0.8, zorder=0)
-    ax.grid(True, color="0.92", lw=0.6)
+    fig, ax = new_axes(
+        f"{d['label']}: gradient descent on the penalty alone, eta = {d['eta']:g}",
+        xlabel="step t",
+        left=0.13,  # room for symlog tick labels
+    )
     path = np.where(np.abs(d["path"]) > 10, np.nan, d["path"])
     steps = np.arange(path.shape[0])
     colors = ["tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple", "tab:brown"]
     for i, start in enumerate(d["starts"]):
         ax.plot(steps, path[:, i], lw=1.0, color=colors[i % len(colors)], label=f"w0 = {start:g}")
     ax.set_yscale("symlog", linthresh=1e-3)
+    # symlog's default minor ticks and mathtext labels ($10^{-3}$) cost most of this
+    # figure's rendering time (mathtext means a pyparsing run per label): plain text instead.
+    from matplotlib.ticker import FuncFormatter, NullLocator
+
+    ax.yaxis.set_minor_locator(NullLocator())
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
     ax.set_xlim(0, steps[-1])
-    ax.set_xlabel("step t")
     ax.set_ylabel("weight w_t")
-    ax.set_title(f"{d['label']}: gradient descent on the penalty alone, eta = {d['eta']:g}")
     ax.legend(loc="upper right", fontsize=8, ncol=3)
     return fig
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Optional
 
 import numpy as np
 
@@ -80,19 +80,37 @@ def _clip_limits(curves: list[np.ndarray], w: np.ndarray) -> tuple[float, float]
     return lo - pad, hi + pad
 
 
-def _new_figure(title: str, half_width: float, ylim: tuple[float, float]):
+def new_axes(
+    title: str,
+    *,
+    xlabel: str = "weight w",
+    xlim: Optional[tuple[float, float]] = None,
+    ylim: Optional[tuple[float, float]] = None,
+    size: tuple[float, float] = (7.0, 4.2),
+    left: float = 0.09,
+):
+    """A figure with one axes in lksym's house style: light axes lines through 0 and a grid.
+
+    Every lksym figure starts here, so they all look alike.  Fixed margins
+    instead of a layout engine: the same look for every k, and much faster.
+
+    Returns
+    -------
+    (Figure, Axes)
+    """
     from matplotlib.figure import Figure
 
-    # Fixed margins instead of a layout engine: same look for every k, and much faster.
-    fig = Figure(figsize=(7.0, 4.2), dpi=100)
-    fig.subplots_adjust(left=0.09, right=0.98, bottom=0.12, top=0.92)
+    fig = Figure(figsize=size, dpi=100)
+    fig.subplots_adjust(left=left, right=0.98, bottom=0.12, top=0.92)
     ax = fig.add_subplot()
     ax.axhline(0, color="0.8", lw=0.8, zorder=0)
     ax.axvline(0, color="0.8", lw=0.8, zorder=0)
     ax.grid(True, color="0.92", lw=0.6)
-    ax.set_xlabel("weight w")
-    ax.set_xlim(-half_width, half_width)
-    ax.set_ylim(*ylim)
+    ax.set_xlabel(xlabel)
+    if xlim is not None:
+        ax.set_xlim(*xlim)
+    if ylim is not None:
+        ax.set_ylim(*ylim)
     ax.set_title(title)
     return fig, ax
 
@@ -116,7 +134,7 @@ def _penalty_data(a: Analysis, half_width: float, title: str) -> dict:
 
 
 def _penalty_render(d: dict):
-    fig, ax = _new_figure(d["title"], d["half_width"], d["ylim"])
+    fig, ax = new_axes(d["title"], xlim=(-d["half_width"], d["half_width"]), ylim=d["ylim"])
     ax.plot(d["w"], d["penalty"], color=PENALTY_COLOR, lw=2, label=d["penalty_label"])
     ax.plot(d["w"], d["gradient"], color=GRADIENT_COLOR, lw=2, label="gradient (derivative)")
     if d["gradient_at_zero"] is not None:
@@ -152,7 +170,7 @@ def curvature_data(a: Analysis) -> dict:
 
 
 def curvature_render(d: dict):
-    fig, ax = _new_figure(d["title"], RANGE, d["ylim"])
+    fig, ax = new_axes(d["title"], xlim=(-RANGE, RANGE), ylim=d["ylim"])
     ax.plot(d["w"], d["curvature"], color=CURVATURE_COLOR, lw=2, label="curvature (second derivative)")
     if d["at_zero"] is not None:
         ax.plot([0], [d["at_zero"]], "o", color=CURVATURE_COLOR, ms=4)
@@ -181,7 +199,7 @@ def comparison_data(a: Analysis) -> dict:
 
 
 def comparison_render(d: dict):
-    fig, ax = _new_figure(f"{d['label']}: gradient against L1 and L2", RANGE, d["ylim"])
+    fig, ax = new_axes(f"{d['label']}: gradient against L1 and L2", xlim=(-RANGE, RANGE), ylim=d["ylim"])
     w = d["w"]
     ax.plot(w, d["l1"], color=L1_COLOR, lw=1.5, ls="--", label="L1: sign(w)")
     ax.plot(w, d["l2"], color=L2_COLOR, lw=1.5, ls=":", label="L2: 2w")

@@ -392,14 +392,11 @@ def shrinkage_data(a) -> dict:
 
 def shrinkage_render(d: dict):
     """The proximal map of :math:`|x|^k` (red) against soft thresholding and L2's scaling."""
-    from matplotlib.figure import Figure
+    from .plots import new_axes
 
-    fig = Figure(figsize=(7.0, 4.2), dpi=100)
-    fig.subplots_adjust(left=0.09, right=0.98, bottom=0.12, top=0.92)
-    ax = fig.add_subplot()
-    ax.axhline(0, color="0.8", lw=0.8, zorder=0)
-    ax.axvline(0, color="0.8", lw=0.8, zorder=0)
-    ax.grid(True, color="0.92", lw=0.6)
+    fig, ax = new_axes(
+        f"{d['label']}: proximal step (shrinkage map), lam = 1", xlabel="input z", xlim=(-3, 3), ylim=(-3, 3)
+    )
     ax.plot(d["z"], d["z"], color="0.85", lw=1, ls="-", label="identity (no penalty)")
     ax.plot(d["z"], d["soft"], color="0.45", lw=1.5, ls="--", label="L1: soft threshold")
     ax.plot(d["z"], d["ridge"], color="tab:purple", lw=1.5, ls=":", label="L2: z/(1+2 lam)")
@@ -407,10 +404,6 @@ def shrinkage_render(d: dict):
     if d["threshold"] > 0:
         for side in (-d["threshold"], d["threshold"]):
             ax.axvline(side, color="0.6", lw=0.8, ls="-.")
-    ax.set_xlim(-3, 3)
-    ax.set_ylim(-3, 3)
-    ax.set_xlabel("input z")
     ax.set_ylabel("prox(z)")
-    ax.set_title(f"{d['label']}: proximal step (shrinkage map), lam = 1")
     ax.legend(loc="upper left", fontsize=8)
     return fig

@@ -23,6 +23,16 @@ How a claim is decided
    on one branch (``2*w*(1 + 1e-40)``), the claim is wrong ("symbolic") with
    w = 1 or -1 as counterexample, values shown to 50 digits.
 
+A *prox* claim (``prox=``, ``--prox``) is an expression in ``z`` (real) and
+``lam`` (positive) for :math:`\operatorname{prox}(z) = \arg\min_x \tfrac12 (x-z)^2
++ \lambda |x|^k`.  When :func:`lksym.prox.prox_closed_form` exists, SymPy first
+tries to prove the claim equal to it on :math:`z = \text{threshold} + t`, :math:`t > 0`;
+then the claim is always evaluated at 30 digits at ~90 points (lam 1/10, 1/2,
+1, 2; z of both signs, inside and just outside the threshold, 1e-6 to 1000)
+and compared with :func:`lksym.prox.prox_numeric` (a float: tolerance 1e-9
+relative/absolute; non-real or undefined is wrong).  Method "symbolic" means
+the branch above the threshold was proved and the rest agreed numerically.
+
 Limit claims compare one exact number (``oo``, ``-oo``, ``inf`` allowed) with
 the derived limit, the same way: exactly, then at 50 digits.
 
@@ -138,6 +148,8 @@ class Counterexample:
         The claimed and the true value as text: exact where it is a plain
         number, else exact with its float in brackets, or ``"undefined"`` /
         ``"non-real (...)"``.
+    lam, lam_value
+        For a ``prox`` claim: the penalty weight (``w`` is then the point ``z``).
     w_value, claimed_value, true_value
         The same as Python numbers (``claimed_value`` is complex when not
         real, ``None`` when undefined; limits use ``float('inf')``).
@@ -149,9 +161,14 @@ class Counterexample:
     w_value: float
     claimed_value: Optional[Union[float, complex]]
     true_value: float
+    lam: Optional[str] = None
+    lam_value: Optional[float] = None
 
     def to_dict(self) -> dict:
-        return {"w": self.w, "claimed": self.claimed, "true": self.true}
+        data = {"w": self.w, "claimed": self.claimed, "true": self.true}
+        if self.lam is not None:
+            data.update(z=self.w, lam=self.lam)  # a prox claim: w is the point z
+        return data
 
 
 @dataclass(frozen=True)
@@ -161,9 +178,10 @@ class Verdict:
     Attributes
     ----------
     part
-        ``"penalty"``, ``"gradient"`` or ``"curvature"``.
+        ``"penalty"``, ``"gradient"``, ``"curvature"`` or ``"prox"``.
     kind
-        ``"expression"`` (for all :math:`w \\ne 0`) or ``"limit"``.
+        ``"expression"`` (for all :math:`w \\ne 0`), ``"limit"`` or ``"prox"``
+        (a proximal-operator formula in ``z`` and ``lam``).
     claim
         The claimed expression or limit value, as given.
     point
@@ -203,7 +221,10 @@ class Verdict:
         if self.counterexample is None:
             return head + f"UNDECIDED ({self.note}); derived: {self.truth}"
         c = self.counterexample
-        where = f"w = {c.w}" if self.kind == "expression" else f"w -> {c.w}"
+        if self.kind == "prox":
+            where = f"z = {c.w}, lam = {c.lam}"
+        else:
+            where = f"w = {c.w}" if self.kind == "expression" else f"w -> {c.w}"
         return head + f"WRONG at {where}: claimed {c.claimed}, true {c.true}; correct: {self.truth}"
 
     def to_dict(self) -> dict:
@@ -603,6 +624,7 @@ def verify(
     curvature: Optional[str] = None,
     limits: Iterable = (),
     *,
+    prox: Optional[str] = None,
     budget: float = DEFAULT_BUDGET,
 ) -> VerifyResult:
     r"""Check hand-derived formulas and limits for :math:`f(w) = |w|^k`.
@@ -617,6 +639,14 @@ def verify(
     limits : iterable of str or (part, point, value)
         Limit claims such as ``"gradient@0+=oo"``; points ``0+``, ``0-``,
         ``+oo``, ``-oo``; values may be ``oo``, ``-oo`` or ``inf``.
+    prox : str, optional
+        A claimed proximal operator of :math:`\\lambda |x|^k`, an expression in
+        ``z`` (real) and ``lam`` (positive), e.g. ``"sign(z)*Max(abs(z)-lam, 0)"``
+        for k = 1.  Checked at 30 digits against :func:`lksym.prox.prox_numeric`
+        at ~90 points (lam 1/10, 1/2, 1, 2; z of both signs, inside and outside
+        the threshold, 1e-6 to 1000) with tolerance 1e-9 relative/absolute;
+        method "symbolic" when SymPy also proves the claim equal to the closed
+        form on z > threshold.
     budget : float
         Seconds allowed per claim (see the module notes).
 
@@ -653,9 +683,12 @@ def verify(
     for spec in limits:
         part, point, value = parse_limit_spec(spec)
         limit_claims.append((part, point, value, _parse_limit_value(part, point, value)))
-    if not expressions and not limit_claims:
-        raise InputError("nothing to verify: give --penalty, --gradient, --curvature or --limit")
+    prox_claim = None if prox is None else _parse_prox_claim(prox)
+    if not expressions and not limit_claims and prox_claim is None:
+        raise InputError("nothing to verify: give --penalty, --gradient, --curvature, --limit or --prox")
     k_value = parse_k(k)
+    if not expressions and not limit_claims:
+        return VerifyResult(k_value, (_check_prox(k_value, *prox_claim, float(budget)),))
     ok, analysis = _bounded(analyze, ANALYSIS_BUDGET, k_value)
     if not ok:
         raise InputError(f"k = {sp.sstr(k_value)[:40]} is too costly to analyse (over {ANALYSIS_BUDGET:g} s)")
@@ -667,4 +700,169 @@ def verify(
         _check_limit(part, point, text, claim, parts[part].limits[point], float(budget))
         for part, point, text, claim in limit_claims
     ]
+    if prox_claim is not None:
+        verdicts.append(_check_prox(analysis.k, *prox_claim, float(budget)))
     return VerifyResult(analysis.k, tuple(verdicts))
+
+
+# --------------------------------------------------------------------------- proximal-operator claims
+
+PROX_Z = sp.Symbol("z", real=True)
+"""The ``z`` of a ``--prox`` claim: real, so ``sign(z)`` and ``abs(z)`` survive parsing."""
+
+PROX_LAMS = (sp.Rational(1, 10), sp.Rational(1, 2), sp.Integer(1), sp.Integer(2))
+"""The penalty weights a prox claim is evaluated at."""
+
+PROX_DIGITS = 30
+"""Digits at which a prox claim is evaluated (the truth is a float: see :data:`PROX_TOLERANCE`)."""
+
+PROX_TOLERANCE = 1e-9
+"""Relative/absolute tolerance: ``|claimed - true| <= 1e-9 * (1 + |true|)``, the truth being
+:func:`lksym.prox.prox_numeric` (a float bisection)."""
+
+
+def _parse_prox_claim(text) -> tuple[str, sp.Expr]:
+    from .prox import LAM
+
+    if not isinstance(text, str):
+        raise InputError(f"--prox must be text, got {type(text).__name__}")
+    try:
+        expr = parse_expression(text, names={"z": PROX_Z, "lam": LAM})
+    except InputError as error:
+        raise InputError(f"--prox: {error}") from None
+    if not isinstance(expr, sp.Expr):
+        raise InputError("--prox: expected an expression in z and lam, got a condition")
+    return text.strip(), expr
+
+
+def _derive_prox(k: sp.Expr):
+    from .prox import prox_closed_form, prox_threshold
+
+    return prox_threshold(k), prox_closed_form(k)
+
+
+def _prox_points(threshold: sp.Expr) -> list[tuple[sp.Expr, sp.Expr]]:
+    """(z, lam) pairs, nice ones first: both signs, inside and outside the threshold, tiny to large."""
+    from .prox import LAM
+
+    points = []
+    nice = [sp.Integer(1), sp.Integer(2), sp.Rational(1, 2), sp.Integer(3)]
+    for z in nice:
+        for lam in PROX_LAMS:
+            points += [(z, lam), (-z, lam)]
+    for lam in PROX_LAMS:
+        t = threshold.subs(LAM, lam)
+        relative = [t + sp.Rational(1, 1000) * (1 + t), sp.Rational(13, 10) * t + sp.Rational(1, 5),
+                    3 * t + 2, 10 * t + 25, sp.Integer(1000), sp.Rational(1, 10**6)]
+        if t != 0:
+            relative += [t / 2, sp.Rational(999, 1000) * t, t / 100]
+        for z in relative:
+            points += [(z, lam), (-z, lam)]
+    points.append((sp.Integer(0), sp.Integer(1)))
+    return points
+
+
+def _prox_value(claim: sp.Expr, z: sp.Expr, lam: sp.Expr) -> Optional[sp.Expr]:
+    from .prox import LAM
+
+    at = {PROX_Z: sp.Float(z.evalf(PROX_DIGITS + 10), PROX_DIGITS + 10), LAM: sp.Float(lam, PROX_DIGITS + 10)}
+    try:
+        value = claim.subs(at).evalf(PROX_DIGITS)
+    except Exception:  # noqa: BLE001 - a claim SymPy cannot evaluate there is unusable there
+        return None
+    if not isinstance(value, sp.Expr) or not value.is_number or value.has(sp.nan, sp.zoo, sp.oo, -sp.oo):
+        return None
+    return value
+
+
+def _prox_agrees(claimed: Optional[sp.Expr], true: float) -> bool:
+    if claimed is None:
+        return False
+    real, imag = claimed.as_real_imag()
+    scale = PROX_TOLERANCE * (1 + abs(true))
+    try:
+        return abs(float(imag)) <= scale and abs(float(real) - true) <= scale
+    except TypeError:
+        return False
+
+
+def _prox_scan(k: sp.Expr, claim: sp.Expr, threshold: sp.Expr):
+    """The first (z, lam) where the claim differs from :func:`prox_numeric`, with both values; None if none."""
+    from .prox import prox_numeric
+
+    for z, lam in _prox_points(threshold):
+        true = prox_numeric(k, float(lam), float(z))
+        claimed = _prox_value(claim, z, lam)
+        if not _prox_agrees(claimed, true):
+            return z, lam, claimed, true
+    return None
+
+
+def _prox_branch_zero(claim: sp.Expr, closed: sp.Expr, threshold: sp.Expr) -> bool:
+    """Whether claim - closed form simplifies to 0 for z = threshold + t, t > 0."""
+    from .prox import Z
+
+    t = sp.Symbol("t", positive=True)
+    difference = claim.subs(PROX_Z, threshold + t) - closed.subs(Z, threshold + t)
+    if difference == 0:
+        return True
+    if sp.piecewise_fold(difference).has(sp.Piecewise):
+        difference = sp.piecewise_fold(difference)
+    return sp.simplify(sp.powsimp(difference, force=True)) == 0
+
+
+def _prox_number_text(value: sp.Expr) -> str:
+    if value.is_Rational:
+        return sp.sstr(value)
+    with mpmath.workdps(PROX_DIGITS):
+        return mpmath.nstr(mpmath.mpf(sp.Float(value.evalf(PROX_DIGITS), PROX_DIGITS)._mpf_), 15)
+
+
+def _prox_counterexample(z, lam, claimed, true: float) -> Counterexample:
+    if claimed is None:
+        claimed_text, claimed_value = "undefined", None
+    else:
+        claimed_value = _complex(claimed)
+        if isinstance(claimed_value, complex) and abs(claimed_value.imag) > 0:
+            claimed_text = f"non-real ({sp.sstr(sp.N(claimed, 15))})"
+        else:
+            claimed_value = float(sp.re(claimed))
+            claimed_text = _prox_number_text(sp.re(claimed))
+    return Counterexample(
+        w=_prox_number_text(z),
+        claimed=claimed_text,
+        true=repr(true),
+        w_value=float(z),
+        claimed_value=claimed_value,
+        true_value=true,
+        lam=sp.sstr(lam),
+        lam_value=float(lam),
+    )
+
+
+def _check_prox(k: sp.Expr, text: str, claim: sp.Expr, budget: float) -> Verdict:
+    start = time.monotonic()
+    deadline = start + budget
+    ok, derived = _bounded(_derive_prox, ANALYSIS_BUDGET, k)
+    if not ok:
+        raise InputError(f"k = {sp.sstr(k)[:40]}: the proximal operator is too costly to derive")
+    threshold, closed = derived
+    zero_text = f"0 for |z| <= {sp.sstr(threshold)}, odd in z"
+    if closed is None:
+        truth_text = f"numeric only ({zero_text})"
+    else:
+        truth_text = f"{sp.sstr(closed)} for z > {sp.sstr(threshold)} ({zero_text})"
+
+    def verdict(holds, method, counterexample=None, note=None):
+        return Verdict("prox", "prox", text, None, holds, method, truth_text, counterexample, note)
+
+    proved = False
+    if closed is not None:
+        decided, proved = _bounded(_prox_branch_zero, budget / 2, claim, closed, threshold)
+        proved = bool(decided and proved)
+    finished, found = _bounded(_prox_scan, deadline - time.monotonic(), k, claim, threshold)
+    if not finished:
+        return verdict(False, "numeric", note=f"not decided within the {budget:g} s budget")
+    if found is not None:
+        return verdict(False, "numeric", _prox_counterexample(*found))
+    return verdict(True, "symbolic" if proved else "numeric")

@@ -424,3 +424,132 @@ def test_random_gradient_text_gives_verdict_or_input_error(text):
         assert isinstance(verdict.holds, bool)
         assert verdict.method in ("symbolic", "numeric")
     assert time.monotonic() - start < 5
+
+
+# --------------------------------------------------------------------------- prox claims (issue 5)
+
+import sympy as _sp  # noqa: E402
+
+from lksym.prox import prox_closed_form, prox_numeric  # noqa: E402
+
+
+def _odd(form: str) -> str:
+    """A closed form for z > threshold made odd: sign(z)*form(|z|)."""
+    return f"sign(z)*({form.replace('z', 'abs(z)')})"
+
+
+@pytest.mark.parametrize(
+    "k, claim",
+    [
+        ("1", "sign(z)*Max(abs(z)-lam, 0)"),
+        ("1", "Piecewise((z - lam, z > lam), (z + lam, z < -lam), (0, True))"),
+        ("2", "z/(1+2*lam)"),
+        ("3", "sign(z)*(sqrt(1 + 12*lam*abs(z)) - 1)/(6*lam)"),
+    ],
+)
+def test_prox_correct_claims_hold(k, claim):
+    (v,) = verify(k, prox=claim).claims
+    assert v.holds and v.part == "prox" and v.kind == "prox", v.line()
+    assert v.method in ("symbolic", "numeric")
+
+
+def test_prox_closed_form_for_three_halves_holds():
+    form = str(prox_closed_form(_sp.Rational(3, 2)))
+    (v,) = verify("3/2", prox=_odd(form)).claims
+    assert v.holds, v.line()
+    assert v.method == "symbolic"
+    # The closed form alone is only for z > 0: at a negative z it is wrong.
+    (raw,) = verify("3/2", prox=form).claims
+    assert not raw.holds and raw.counterexample.w_value < 0
+
+
+def test_prox_half_right_zero_zone_wrong_outer_branch():
+    (v,) = verify("1/2", prox="Piecewise((0, abs(z) <= 3/2*lam^(2/3)), (z, True))").claims
+    assert not v.holds
+    c = v.counterexample
+    assert abs(c.w_value) > 1.5 * c.lam_value ** (2 / 3)
+    assert c.claimed_value == pytest.approx(c.w_value, rel=1e-12)
+    assert "3*lam**(2/3)/2" in v.truth
+
+
+def test_prox_wrong_ridge_has_checked_counterexample_and_correct_form():
+    (v,) = verify("2", prox="z/(1+lam)").claims
+    assert not v.holds and v.method == "numeric"
+    c = v.counterexample
+    z, lam = c.w_value, c.lam_value
+    assert lam in (0.1, 0.5, 1.0, 2.0)
+    assert c.claimed_value == pytest.approx(z / (1 + lam), rel=1e-12)
+    assert c.true_value == pytest.approx(z / (1 + 2 * lam), rel=1e-12)
+    assert "z/(2*lam + 1)" in v.truth
+    assert f"lam = {c.lam}" in v.line() and "WRONG" in v.line()
+
+
+def test_prox_zero_for_half_is_wrong_above_the_threshold():
+    (v,) = verify("1/2", prox="0").claims
+    assert not v.holds
+    c = v.counterexample
+    assert abs(c.w_value) > 1.5 * c.lam_value ** (2 / 3)  # above the jump threshold
+    assert c.claimed_value == 0
+    assert c.true_value == pytest.approx(prox_numeric(0.5, c.lam_value, c.w_value))
+    assert c.true_value != 0
+
+
+def test_prox_without_closed_form_says_numeric_only():
+    (v,) = verify("sqrt(2)", prox="z").claims
+    assert not v.holds and v.truth.startswith("numeric only")
+    assert "|z| <= 0" in v.truth
+
+
+def test_prox_soft_threshold_without_sign_is_wrong_for_negative_z():
+    (v,) = verify("1", prox="Max(z-lam, 0)").claims
+    assert not v.holds and v.counterexample.w_value < 0
+    assert v.counterexample.true_value == pytest.approx(v.counterexample.w_value + v.counterexample.lam_value)
+
+
+@pytest.mark.parametrize("claim", ["sqrt(z - lam)", "log(z)", "1/(abs(z) - 1)"])
+def test_prox_non_real_or_undefined_claim_is_wrong(claim):
+    (v,) = verify("2", prox=claim).claims
+    assert not v.holds
+    assert v.counterexample.claimed.startswith(("non-real", "undefined")) or v.counterexample.claimed_value != pytest.approx(
+        v.counterexample.true_value
+    )
+
+
+def test_prox_after_other_claims():
+    r = verify("2", gradient="2*w", prox="z/(1+2*lam)")
+    assert [v.part for v in r.claims] == ["gradient", "prox"] and r.all_hold
+
+
+def test_cli_prox_ok_and_wrong(runner):
+    ok = runner.invoke(main, ["verify", "--k", "1", "--prox", "sign(z)*Max(abs(z)-lam, 0)"])
+    assert ok.exit_code == 0, ok.output
+    assert "OK" in ok.output
+    wrong = runner.invoke(main, ["verify", "--k", "2", "--prox", "z/(1+lam)"])
+    assert wrong.exit_code == 1, wrong.output
+    assert "WRONG at z = " in wrong.output and "z/(2*lam + 1)" in wrong.output
+
+
+def test_cli_prox_json_shape(runner):
+    result = runner.invoke(main, ["verify", "--k", "2", "--prox", "z/(1+lam)", "--json"])
+    assert result.exit_code == 1, result.output
+    data = json.loads(result.output)
+    assert set(data) == {"k", "all_hold", "claims"} and data["all_hold"] is False
+    (claim,) = data["claims"]
+    assert set(claim) == {"part", "kind", "claim", "point", "holds", "method", "truth", "counterexample", "note"}
+    assert claim["part"] == "prox" and claim["kind"] == "prox" and claim["holds"] is False
+    assert set(claim["counterexample"]) == {"w", "z", "lam", "claimed", "true"}
+    assert claim["counterexample"]["z"] == claim["counterexample"]["w"]
+
+
+@pytest.mark.parametrize(
+    "claim",
+    ["__import__('os').system('true')", "z.__class__", "w", "x + z", "z >", "z > lam", "lambda: 0", "z" * 5000, ""],
+    ids=lambda a: repr(a)[:30],
+)
+def test_cli_prox_hostile_input_exits_2(runner, claim):
+    start = time.monotonic()
+    result = runner.invoke(main, ["verify", "--k", "2", "--prox", claim])
+    assert time.monotonic() - start < 3
+    assert result.exit_code == 2, result.output
+    assert len([line for line in result.output.splitlines() if line.startswith("Error:")]) == 1
+    assert "Traceback" not in result.output
