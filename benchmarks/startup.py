@@ -32,9 +32,14 @@ def _lksym(*args: str) -> list[str]:
     return [sys.executable, "-m", "lksym", *args]
 
 
+# Users' Pythons cache bytecode; a PYTHONDONTWRITEBYTECODE in the environment (some CI and
+# sandboxes set it) would make every run recompile lksym and measure the compiler instead.
+ENV = {name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"}
+
+
 def _time(command: list[str]) -> float:
     start = time.perf_counter()
-    subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV)
     return time.perf_counter() - start
 
 

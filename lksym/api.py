@@ -56,10 +56,18 @@ def _render_task(data: dict) -> dict[str, bytes]:
 
 
 def _warm_up() -> None:
-    # Loads matplotlib in one worker while another loads SymPy: the two imports
-    # are the bulk of a single report's time, and they need not be in series.
-    import matplotlib.backends.backend_svg  # noqa: F401
-    import matplotlib.figure  # noqa: F401
+    """Load matplotlib and draw a throw-away figure, in a worker, while another loads SymPy.
+
+    The two imports are the bulk of a single report's time and need not be in
+    series; drawing once also loads the font and builds the text-layout caches
+    that the first real figure would otherwise pay for.
+    """
+    from .plots import new_axes, render_svg
+
+    fig, ax = new_axes("warm-up", xlim=(-1, 1), ylim=(-1, 1))
+    ax.plot([-1.0, 1.0], [-1.0, 1.0], label="line")
+    ax.legend(loc="upper left")
+    render_svg(fig)
 
 
 def render_report(k) -> tuple[str, dict[str, bytes]]:
@@ -185,6 +193,8 @@ def write_index(out_dir: os.PathLike | str) -> Path:
             f"| {smooth} | `{d['limits']['gradient']['0+']}` | [{slug}/report.md]({slug}/report.md) |"
         )
     extra = sorted(p.name for p in out.glob("*.md") if p.name != INDEX_NAME)
+    if (out / "k-symbolic" / "report.md").exists():  # the general report over every k (`--k k`)
+        extra.insert(0, "k-symbolic/report.md")
     if extra:
         lines += ["", "Other pages: " + ", ".join(f"[{name}]({name})" for name in extra)]
     return write_atomic(out / INDEX_NAME, "\n".join(lines) + "\n")

@@ -27,10 +27,12 @@ Examples
 from __future__ import annotations
 
 import ast
+import ctypes
 import keyword
 import math
 import numbers
 import re
+import threading
 from decimal import Decimal
 from typing import Callable, Mapping, Optional
 
@@ -87,6 +89,14 @@ MAX_MIN_MAX_ARGUMENTS = 20
 
 MAX_DECIMAL_EXPONENT = 400
 """Largest :math:`|e|` written in a literal such as ``1.5e400``."""
+
+TIME_LIMIT = 1.0
+"""Seconds one call may spend; the limits above keep ordinary input far below it.
+
+SymPy evaluates as it builds and has slow corners no static limit can fence
+off (``Heaviside(log(w)**1000)`` expands a 1000th power of a complex sum), so
+each call also runs against this clock.
+"""
 
 MAX_K = 1000
 """Largest exponent k accepted by :func:`parse_k`."""
@@ -792,6 +802,86 @@ class _Builder:
         raise InputError(f"tuples are only allowed as Piecewise arguments: {self.source.quote(node)}")
 
 
+# --------------------------------------------------------------------------- time limit
+
+
+class _OutOfTime(BaseException):
+    """Raised inside a call that ran past :data:`TIME_LIMIT`.
+
+    A BaseException, so the ``except Exception`` clauses in SymPy, mpmath and
+    this module let it through.
+    """
+
+
+def _raise_in_thread(thread_id: int, exception: Optional[type]) -> None:
+    # CPython raises it in that thread at its next bytecode; None cancels one
+    # that has not been raised yet.
+    target = ctypes.py_object(exception) if exception is not None else None
+    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread_id), target)
+
+
+class _TimeLimit:
+    """Interrupt the calling thread with :class:`_OutOfTime` after ``seconds``.
+
+    A watcher thread raises it in the caller, again every 50 ms in case
+    something swallows it, until the block ends.  No signals, so this works in
+    any thread and leaves the caller's own SIGALRM alone.  Where CPython's
+    ``PyThreadState_SetAsyncExc`` is missing the block runs without a limit.
+
+    The caller's side holds no lock while it can be interrupted (an exception
+    arriving just after a ``with lock:`` acquires would leave it held): the
+    block ends by releasing ``gate``, which the watcher waits on.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.thread_id = threading.get_ident()
+        self.gate = threading.Lock()
+        self.watcher = threading.Thread(target=self._watch, name="lksym-expr-time-limit", daemon=True)
+        self.started = False
+
+    def __enter__(self) -> "_TimeLimit":
+        if hasattr(ctypes, "pythonapi"):
+            self.gate.acquire()
+            self.watcher.start()
+            self.started = True
+        return self
+
+    def _watch(self) -> None:
+        timeout = self.seconds
+        while not self.gate.acquire(timeout=timeout):
+            _raise_in_thread(self.thread_id, _OutOfTime)
+            timeout = 0.05
+
+    def __exit__(self, *exc_info: object) -> None:
+        if not self.started:
+            return
+        # Open the gate, wait for the watcher to end, then drop anything it
+        # sent that has not arrived yet: nothing may reach the caller's later
+        # code.  What arrives meanwhile (ours, or a caller's signal) must not
+        # cut this short, so every step is retried.
+        interrupted: Optional[BaseException] = None
+        while True:
+            try:
+                try:
+                    self.gate.release()
+                except RuntimeError:
+                    pass  # released on an earlier pass
+                self.watcher.join()
+                _raise_in_thread(self.thread_id, None)
+                break
+            except _OutOfTime:
+                continue
+            except BaseException as error:  # noqa: BLE001 - re-raised once the watcher is gone
+                interrupted = error
+        if interrupted is not None:
+            raise interrupted
+
+
+def _too_slow() -> InputError:
+    return InputError(f"expression too costly to build (gave up after {TIME_LIMIT:g} s); simplify it")
+
+
 # --------------------------------------------------------------------------- public API
 
 
@@ -846,6 +936,16 @@ def parse_expression(
     ...
     lksym.errors.InputError: names starting with '_' are not allowed: '__import__'
     """
+    try:
+        with _TimeLimit(TIME_LIMIT):
+            return _parse_expression(text, names, functions)
+    except _OutOfTime:
+        raise _too_slow() from None
+
+
+def _parse_expression(
+    text: str, names: Optional[Mapping[str, sp.Basic]], functions: Optional[frozenset[str]]
+) -> sp.Basic:
     if not isinstance(text, str):
         raise InputError(f"expression must be text, got {type(text).__name__}")
     if len(text) > MAX_LENGTH:
@@ -908,6 +1008,14 @@ def parse_k(text: str | int | float | sp.Basic, *, allow_symbol: bool = False) -
     ...
     lksym.errors.InputError: invalid k '1+2j': complex numbers are not allowed: '2j'
     """
+    try:
+        with _TimeLimit(TIME_LIMIT):
+            return _parse_k(text, allow_symbol)
+    except _OutOfTime:
+        raise InputError(f"invalid k {_echo(str(text))}: {_too_slow()}") from None
+
+
+def _parse_k(text: str | int | float | sp.Basic, allow_symbol: bool) -> sp.Expr:
     if isinstance(text, bool):
         raise InputError(f"k must be text or a number, got {text!r}")
     if isinstance(text, sp.Basic) and not isinstance(text, sp.Float):
@@ -927,7 +1035,7 @@ def parse_k(text: str | int | float | sp.Basic, *, allow_symbol: bool = False) -
                 return K
             raise InputError("symbolic k is not supported here; give a number such as 3/2")
         try:
-            value = parse_expression(shown, names={"k": K} if allow_symbol else None)
+            value = _parse_expression(shown, {"k": K} if allow_symbol else None, None)
         except InputError as error:
             raise InputError(f"invalid k {_echo(shown)}: {error}") from None
     else:
