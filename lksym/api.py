@@ -152,14 +152,24 @@ def write_reports(
         import multiprocessing
 
         method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
-        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method)) as pool:
-            pool.submit(_warm_up)
-            # Exact k travel as the user's text; SymPy objects stay in the workers.
-            texts_in = [k if isinstance(k, (str, int)) else str(k) for k in ks]
-            analysed = unique([f.result() for f in [pool.submit(_analysis_task, k) for k in texts_in]])
-            renders = [pool.submit(_render_task, data) for _, _, data in analysed]
-            for (slug, texts, _), render in zip(analysed, renders):
-                store(slug, {**render.result(), **texts}, len(analysed))
+        context = multiprocessing.get_context(method)
+        # Exact k travel as the user's text; SymPy objects stay in the workers.
+        texts_in = [k if isinstance(k, (str, int)) else str(k) for k in ks]
+        if len(texts_in) == 1:
+            # One k: a worker derives while this process loads matplotlib, then draws here.
+            # (A pool could hand the drawing to a worker that has not loaded matplotlib.)
+            with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+                future = pool.submit(_analysis_task, texts_in[0])
+                _warm_up()
+                analysed = unique([future.result()])
+            for slug, texts, data in analysed:
+                store(slug, {**_render_task(data), **texts}, 1)
+        else:
+            with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+                analysed = unique([f.result() for f in [pool.submit(_analysis_task, k) for k in texts_in]])
+                renders = [pool.submit(_render_task, data) for _, _, data in analysed]
+                for (slug, texts, _), render in zip(analysed, renders):
+                    store(slug, {**render.result(), **texts}, len(analysed))
     write_index(out)
     return written
 

@@ -201,33 +201,6 @@ def trajectory_data(a) -> dict:
     return {"path": path, "label": a.label, "eta": REPORT_ETA, "starts": list(STARTS)}
 
 
-def trajectory_render(d: dict):
-    """Weights against step number, one line per start, on a symmetric-log axis."""
-    from .plots import new_axes
-
-    fig, ax = new_axes(
-        f"{d['label']}: gradient descent on the penalty alone, eta = {d['eta']:g}",
-        xlabel="step t",
-        left=0.13,  # room for symlog tick labels
-    )
-    path = np.where(np.abs(d["path"]) > 10, np.nan, d["path"])
-    steps = np.arange(path.shape[0])
-    colors = ["tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple", "tab:brown"]
-    for i, start in enumerate(d["starts"]):
-        ax.plot(steps, path[:, i], lw=1.0, color=colors[i % len(colors)], label=f"w0 = {start:g}")
-    ax.set_yscale("symlog", linthresh=1e-3)
-    # symlog's default minor ticks and mathtext labels ($10^{-3}$) cost most of this
-    # figure's rendering time (mathtext means a pyparsing run per label): plain text instead.
-    from matplotlib.ticker import FuncFormatter, NullLocator
-
-    ax.yaxis.set_minor_locator(NullLocator())
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
-    ax.set_xlim(0, steps[-1])
-    ax.set_ylabel("weight w_t")
-    ax.legend(loc="upper right", fontsize=8, ncol=3)
-    return fig
-
-
 def run_simulation(k_text: str, eta_text: str, steps: int, out_dir: str) -> tuple[str, list[str]]:
     """What ``lksym simulate`` does: write the trajectory SVG, return its path and one line per start.
 
@@ -246,7 +219,7 @@ def run_simulation(k_text: str, eta_text: str, steps: int, out_dir: str) -> tupl
     from .analysis import k_text as exact_text
     from .api import k_slug
     from .fileio import write_atomic
-    from .plots import SVG_RC, render_svg
+    from .plots import SVG_RC, render_svg, trajectory_render
     from .prox import parse_real
 
     a = analyze(k_text)

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from typing import Callable, Optional
+from typing import TYPE_CHECKING, Callable, Optional, Union
 
 import numpy as np
 
-from .analysis import Analysis, Part
-from .numeric import evaluate
-from . import gd as _gd, prox as _prox  # their figures' data and drawing live beside their derivations
+if TYPE_CHECKING:  # the drawing half of this module must load without SymPy
+    from .analysis import Analysis, Part
 
 RANGE = 1.5
 """Half-width of the main plots: wide enough to show both crossovers for every k."""
@@ -45,12 +44,23 @@ class FigureSpec:
 
     name: str
     caption: str
-    data: Callable[[Analysis], dict]
+    data: Union[Callable[[Analysis], dict], str]
+    """The numbers: a function, or ``"module:function"`` imported on first use (keeps SymPy out of the drawing side)."""
     render: Callable[[dict], "object"]
+
+    def numbers(self, a: Analysis) -> dict:
+        """Run the data step for ``a``."""
+        data = self.data
+        if isinstance(data, str):
+            import importlib
+
+            module, name = data.split(":")
+            data = getattr(importlib.import_module(module), name)
+        return data(a)
 
     def draw(self, a: Analysis):
         """Both steps at once: a :class:`~matplotlib.figure.Figure` for ``a``."""
-        return self.render(self.data(a))
+        return self.render(self.numbers(a))
 
 
 def _grid(half_width: float) -> np.ndarray:
@@ -59,6 +69,8 @@ def _grid(half_width: float) -> np.ndarray:
 
 
 def _curve(part: Part, w: np.ndarray) -> np.ndarray:
+    from .numeric import evaluate
+
     y = evaluate(part, w)
     if not part.at_zero.continuous:
         # Break the line at 0 so a jump or a pole is not drawn as a steep segment.
@@ -221,6 +233,55 @@ def comparison_render(d: dict):
     return fig
 
 
+# --------------------------------------------------------------------------- proximal step and gradient descent
+
+
+def shrinkage_render(d: dict):
+    """The proximal map of :math:`|x|^k` (red) against soft thresholding and L2's scaling."""
+    from .plots import new_axes
+
+    fig, ax = new_axes(
+        f"{d['label']}: proximal step (shrinkage map), lam = 1", xlabel="input z", xlim=(-3, 3), ylim=(-3, 3)
+    )
+    ax.plot(d["z"], d["z"], color="0.85", lw=1, ls="-", label="identity (no penalty)")
+    ax.plot(d["z"], d["soft"], color="0.45", lw=1.5, ls="--", label="L1: soft threshold")
+    ax.plot(d["z"], d["ridge"], color="tab:purple", lw=1.5, ls=":", label="L2: z/(1+2 lam)")
+    ax.plot(d["z"], d["prox"], color="tab:red", lw=2, label=f"{d['label']}: prox")
+    if d["threshold"] > 0:
+        for side in (-d["threshold"], d["threshold"]):
+            ax.axvline(side, color="0.6", lw=0.8, ls="-.")
+    ax.set_ylabel("prox(z)")
+    ax.legend(loc="upper left", fontsize=8)
+    return fig
+
+
+def trajectory_render(d: dict):
+    """Weights against step number, one line per start, on a symmetric-log axis."""
+    from .plots import new_axes
+
+    fig, ax = new_axes(
+        f"{d['label']}: gradient descent on the penalty alone, eta = {d['eta']:g}",
+        xlabel="step t",
+        left=0.13,  # room for symlog tick labels
+    )
+    path = np.where(np.abs(d["path"]) > 10, np.nan, d["path"])
+    steps = np.arange(path.shape[0])
+    colors = ["tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple", "tab:brown"]
+    for i, start in enumerate(d["starts"]):
+        ax.plot(steps, path[:, i], lw=1.0, color=colors[i % len(colors)], label=f"w0 = {start:g}")
+    ax.set_yscale("symlog", linthresh=1e-3)
+    # symlog's default minor ticks and mathtext labels ($10^{-3}$) cost most of this
+    # figure's rendering time (mathtext means a pyparsing run per label): plain text instead.
+    from matplotlib.ticker import FuncFormatter, NullLocator
+
+    ax.yaxis.set_minor_locator(NullLocator())
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+    ax.set_xlim(0, steps[-1])
+    ax.set_ylabel("weight w_t")
+    ax.legend(loc="upper right", fontsize=8, ncol=3)
+    return fig
+
+
 FIGURES = [
     FigureSpec("penalty_gradient.svg", "Penalty (blue) and gradient (red)", penalty_data, _penalty_render),
     FigureSpec("zoom.svg", f"Zoom near w = 0 (|w| ≤ {ZOOM})", zoom_data, _penalty_render),
@@ -230,11 +291,11 @@ FIGURES = [
     ),
     FigureSpec(
         "shrinkage.svg", "Proximal step (shrinkage map) beside L1's soft threshold and L2's scaling, lam = 1",
-        _prox.shrinkage_data, _prox.shrinkage_render,
+        "lksym.prox:shrinkage_data", shrinkage_render,
     ),
     FigureSpec(
-        "gd_trajectories.svg", f"Plain gradient descent on the penalty alone, eta = {_gd.REPORT_ETA}",
-        _gd.trajectory_data, _gd.trajectory_render,
+        "gd_trajectories.svg", "Plain gradient descent on the penalty alone (step size in the title)",
+        "lksym.gd:trajectory_data", trajectory_render,
     ),
 ]
 """The report's figures, in order (other modules append theirs)."""
@@ -242,7 +303,7 @@ FIGURES = [
 
 def figure_data(a: Analysis) -> dict:
     """The numbers behind every figure, keyed by file name (picklable without SymPy)."""
-    return {spec.name: spec.data(a) for spec in FIGURES}
+    return {spec.name: spec.numbers(a) for spec in FIGURES}
 
 
 def render_figures(data: dict) -> dict:

@@ -390,20 +390,3 @@ def shrinkage_data(a) -> dict:
     }
 
 
-def shrinkage_render(d: dict):
-    """The proximal map of :math:`|x|^k` (red) against soft thresholding and L2's scaling."""
-    from .plots import new_axes
-
-    fig, ax = new_axes(
-        f"{d['label']}: proximal step (shrinkage map), lam = 1", xlabel="input z", xlim=(-3, 3), ylim=(-3, 3)
-    )
-    ax.plot(d["z"], d["z"], color="0.85", lw=1, ls="-", label="identity (no penalty)")
-    ax.plot(d["z"], d["soft"], color="0.45", lw=1.5, ls="--", label="L1: soft threshold")
-    ax.plot(d["z"], d["ridge"], color="tab:purple", lw=1.5, ls=":", label="L2: z/(1+2 lam)")
-    ax.plot(d["z"], d["prox"], color="tab:red", lw=2, label=f"{d['label']}: prox")
-    if d["threshold"] > 0:
-        for side in (-d["threshold"], d["threshold"]):
-            ax.axvline(side, color="0.6", lw=0.8, ls="-.")
-    ax.set_ylabel("prox(z)")
-    ax.legend(loc="upper left", fontsize=8)
-    return fig
