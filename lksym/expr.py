@@ -27,12 +27,13 @@ Examples
 from __future__ import annotations
 
 import ast
-import ctypes
 import keyword
 import math
 import numbers
 import re
-import threading
+import sys
+import time
+import types
 from decimal import Decimal
 from typing import Callable, Mapping, Optional
 
@@ -813,69 +814,50 @@ class _OutOfTime(BaseException):
     """
 
 
-def _raise_in_thread(thread_id: int, exception: Optional[type]) -> None:
-    # CPython raises it in that thread at its next bytecode; None cancels one
-    # that has not been raised yet.
-    target = ctypes.py_object(exception) if exception is not None else None
-    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread_id), target)
-
-
 class _TimeLimit:
-    """Interrupt the calling thread with :class:`_OutOfTime` after ``seconds``.
+    """Raise :class:`_OutOfTime` in this thread once ``seconds`` have passed.
 
-    A watcher thread raises it in the caller, again every 50 ms in case
-    something swallows it, until the block ends.  No signals, so this works in
-    any thread and leaves the caller's own SIGALRM alone.  Where CPython's
-    ``PyThreadState_SetAsyncExc`` is missing the block runs without a limit.
-
-    The caller's side holds no lock while it can be interrupted (an exception
-    arriving just after a ``with lock:`` acquires would leave it held): the
-    block ends by releasing ``gate``, which the watcher waits on.
+    A profile hook (:func:`sys.setprofile`) looks at the clock on every call
+    and return, in this thread only: no signals and no other threads, so it
+    works in any thread and leaves the caller's own SIGALRM alone.  It never
+    raises inside an import, which would leave a half-initialised module behind
+    for the rest of the process.  If the exception was swallowed somewhere (a
+    bare ``except:`` in mpmath), whatever the block computed afterwards is not
+    trusted: leaving the block raises it again.  Under a profiler (another hook
+    already set) the block runs without a limit.
     """
 
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
-        self.thread_id = threading.get_ident()
-        self.gate = threading.Lock()
-        self.watcher = threading.Thread(target=self._watch, name="lksym-expr-time-limit", daemon=True)
-        self.started = False
+        self.fired = False
+        self.installed = False
 
     def __enter__(self) -> "_TimeLimit":
-        if hasattr(ctypes, "pythonapi"):
-            self.gate.acquire()
-            self.watcher.start()
-            self.started = True
+        if sys.getprofile() is None:
+            self.end = time.monotonic() + self.seconds
+            sys.setprofile(self._tick)
+            self.installed = True
         return self
 
-    def _watch(self) -> None:
-        timeout = self.seconds
-        while not self.gate.acquire(timeout=timeout):
-            _raise_in_thread(self.thread_id, _OutOfTime)
-            timeout = 0.05
-
-    def __exit__(self, *exc_info: object) -> None:
-        if not self.started:
+    def _tick(self, frame: types.FrameType, event: str, arg: object) -> None:
+        if time.monotonic() < self.end or _importing(frame):
             return
-        # Open the gate, wait for the watcher to end, then drop anything it
-        # sent that has not arrived yet: nothing may reach the caller's later
-        # code.  What arrives meanwhile (ours, or a caller's signal) must not
-        # cut this short, so every step is retried.
-        interrupted: Optional[BaseException] = None
-        while True:
-            try:
-                try:
-                    self.gate.release()
-                except RuntimeError:
-                    pass  # released on an earlier pass
-                self.watcher.join()
-                _raise_in_thread(self.thread_id, None)
-                break
-            except _OutOfTime:
-                continue
-            except BaseException as error:  # noqa: BLE001 - re-raised once the watcher is gone
-                interrupted = error
-        if interrupted is not None:
-            raise interrupted
+        self.fired = True
+        raise _OutOfTime  # CPython also removes the hook
+
+    def __exit__(self, exc_type: Optional[type], *rest: object) -> None:
+        if self.installed:
+            sys.setprofile(None)
+        if self.fired and exc_type is None:
+            raise _OutOfTime
+
+
+def _importing(frame: Optional[types.FrameType]) -> bool:
+    while frame is not None:
+        if frame.f_code.co_filename.startswith("<frozen importlib"):
+            return True
+        frame = frame.f_back
+    return False
 
 
 def _too_slow() -> InputError:

@@ -46,4 +46,14 @@ def summary(a: Analysis) -> str:
                          f"{below} stronger below")
     if a.dead_zone is not None:
         lines.append(f"  dead zone: alpha*|f'(w)| < tau for |w| < {_s(a.dead_zone)}")
+    lines.append(f"  prox of lam*|x|^k: zero for |z| <= {_s(a.prox.threshold)}"
+                 + (f"; prox(z) = {_s(a.prox.closed_form)} above it" if a.prox.closed_form is not None else ""))
+    gd = a.gd
+    if gd.cycle_amplitude is not None:
+        stable = {True: "attracting", False: "repelling", None: "neutral"}[gd.cycle_stable]
+        lines.append(f"  gradient descent, step eta: two-cycle w -> -w at |w| = {_s(gd.cycle_amplitude)} ({stable})")
+    if gd.decay.kind == "geometric":
+        lines.append(f"  gradient descent, step eta: small weights shrink by {_s(gd.decay.rate)} per step")
+    elif gd.decay.kind == "power":
+        lines.append(f"  gradient descent, step eta: small weights decay like t^(-{_s(gd.decay.order)})")
     return "\n".join(lines)
