@@ -42,13 +42,17 @@ def out_option(receives: str):
 
 
 class LksymGroup(click.Group):
-    """Turns library input errors into click usage errors (exit code 2, one line)."""
+    """Turns library input errors and unwritable outputs into click usage errors (exit code 2, one line)."""
 
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
         except InputError as error:
             raise click.UsageError(str(error), ctx) from None
+        except OSError as error:
+            # An --out folder that cannot be written is bad input too: say which path and why.
+            where = f" {error.filename}" if error.filename else ""
+            raise click.UsageError(f"cannot write{where}: {error.strerror or error}", ctx) from None
 
 
 @click.group(cls=LksymGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -125,3 +125,13 @@ def test_module_entry_point():
     result = subprocess.run([sys.executable, "-m", "lksym", "analyze", "--k", "abc"], capture_output=True, text=True)
     assert result.returncode == 2
     assert result.stderr.strip().splitlines()[-1].startswith("Error:")
+
+
+def test_unwritable_out_is_one_line_exit_2(runner, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    result = runner.invoke(main, ["report", "--k", "2", "-j", "1", "--out", str(blocker / "sub")])
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+    errors = [line for line in result.output.splitlines() if line.startswith("Error:")]
+    assert len(errors) == 1 and "cannot write" in errors[0]
