@@ -27,6 +27,7 @@ Examples
 from __future__ import annotations
 
 import ast
+import inspect
 import keyword
 import math
 import numbers
@@ -843,7 +844,7 @@ class _TimeLimit:
 
     def _tick(self, frame: types.FrameType, event: str, arg: object) -> None:
         # Returning None asks for no line events in the new frame.
-        if time.monotonic() < self.end or _importing(frame):
+        if time.monotonic() < self.end or not _interruptible(frame):
             return None
         self.fired = True
         raise _OutOfTime  # CPython also removes the hook
@@ -855,12 +856,29 @@ class _TimeLimit:
             raise _OutOfTime
 
 
-def _importing(frame: Optional[types.FrameType]) -> bool:
-    while frame is not None:
-        if frame.f_code.co_filename.startswith("<frozen importlib"):
-            return True
-        frame = frame.f_back
-    return False
+_INTERRUPTIBLE_PACKAGES = frozenset({"sympy", "mpmath", "lksym"})
+_NOT_PLAIN_FUNCTION = inspect.CO_GENERATOR | inspect.CO_COROUTINE | inspect.CO_ASYNC_GENERATOR
+
+
+def _interruptible(frame: types.FrameType) -> bool:
+    """Whether raising in ``frame`` stops the computation and nothing else.
+
+    Not in the standard library, not in a generator (closing one during the
+    unwinding would print "Exception ignored"), not in ``__del__``, and not
+    anywhere inside an import (a half-initialised module stays broken for the
+    rest of the process).
+    """
+    code = frame.f_code
+    if code.co_flags & _NOT_PLAIN_FUNCTION or code.co_name == "__del__":
+        return False
+    if str(frame.f_globals.get("__name__", "")).partition(".")[0] not in _INTERRUPTIBLE_PACKAGES:
+        return False
+    caller: Optional[types.FrameType] = frame
+    while caller is not None:
+        if caller.f_code.co_filename.startswith("<frozen importlib"):
+            return False
+        caller = caller.f_back
+    return True
 
 
 def _too_slow() -> InputError:
