@@ -11,8 +11,11 @@ they never see user text here.  Instead the text is
 3. walked with a whitelist that builds every SymPy object itself.  Decimal
    literals are read from their source text, so ``0.1`` is exactly ``1/10``.
 
-Numbers are kept small enough for SymPy to stay fast: numeric exponents are
-bounded, so are ``exp`` of numbers and the roots of huge integers.
+SymPy evaluates as it builds, so the builder also keeps that work small:
+numeric exponents, exact rationals, ``exp`` of numbers, roots of huge
+integers and nearly cancelling sums are refused before SymPy would spend
+minutes on them, and every call runs against :data:`TIME_LIMIT` for the slow
+corners no static rule fences off.
 
 Examples
 --------
@@ -50,6 +53,8 @@ __all__ = [
     "MAX_NODES",
     "MAX_EXPONENT",
     "MAX_K",
+    "TIME_LIMIT",
+    "CONSTANTS",
     "FUNCTIONS",
     "K",
     "parse_expression",
@@ -68,16 +73,18 @@ MAX_NODES = 400
 MAX_EXPONENT = 1000
 """Largest :math:`|e|` of a numeric exponent, in ``x**e`` for any ``x``."""
 
-MAX_POWER_BITS = 10_000
-"""Largest size, in bits, of a number raised to a numeric power."""
+MAX_POWER_BITS = 4000
+"""Largest size, in bits, of a number raised to a numeric power (``10**1000`` has 3322)."""
 
 MAX_EXP_ARGUMENT = 10_000
 """Largest :math:`|x|` in ``exp(x)`` for a numeric ``x``; stops towers like ``exp(exp(exp(10)))``."""
 
-MAX_NUMBER_BITS = 10_000
+MAX_NUMBER_BITS = MAX_POWER_BITS
 """Largest numerator or denominator, in bits, of any exact rational in any part built.
 
-Also keeps every integer printable: Python refuses ``str`` of ints over 4300 digits.
+SymPy's assumption system may test an integer for primality on its own (``Abs``
+asks whether its argument is nonnegative, which can ask whether it is prime):
+0.15 s at 4000 bits, 2 s at 10,000, in one uninterruptible step.
 """
 
 MAX_EXPONENT_DENOMINATOR = 10**12
@@ -97,17 +104,17 @@ TIME_LIMIT = 1.0
 
 SymPy evaluates as it builds and has slow corners no static limit can fence
 off (``Heaviside(log(w)**1000)`` expands a 1000th power of a complex sum), so
-each call also runs against this clock.
+each call also runs against this clock (see :class:`_TimeLimit`).
 """
 
 MAX_K = 1000
 """Largest exponent k accepted by :func:`parse_k`."""
 
 MAX_K_DENOMINATOR = 1000
+"""Largest denominator of a rational k accepted by :func:`parse_k`."""
 
 MAX_POLE_EXPONENT = 100
 """Largest |1/(k - 1)| and |1/(k - 2)| for a rational k: bounds the exact powers in crossovers."""
-"""Largest denominator of a rational k accepted by :func:`parse_k`."""
 
 K = sp.Symbol("k", positive=True)
 """The symbolic exponent returned by ``parse_k("k", allow_symbol=True)``."""
@@ -196,7 +203,8 @@ _PASSIVE_NODES = (ast.expr_context, ast.operator, ast.unaryop, ast.cmpop, ast.bo
 _TOKEN = re.compile(
     r"""
       (?P<space>\s+)
-    | (?P<number>(?:\d[\d_]*(?:\.[\d_]*)?|\.\d[\d_]*)(?:[eE][+-]?\d[\d_]*)?\w*)
+    | (?P<number>0[xX][\da-fA-F_]+|0[oO][0-7_]+|0[bB][01_]+
+                 |(?:\d[\d_]*(?:\.[\d_]*)?|\.\d[\d_]*)(?:[eE][+-]?\d[\d_]*)?[jJ]?)
     | (?P<name>[A-Za-z_]\w*)
     | (?P<quote>['"])
     | (?P<op>\*\*|//|<<|>>|<=|>=|==|!=|:=|->|\S)
@@ -279,7 +287,7 @@ def _check_characters(text: str) -> None:
     for ch in text:
         if ord(ch) > 127:
             raise InputError(f"non-ASCII character {ch!r} (U+{ord(ch):04X}) in expression")
-        if not ch.isprintable() and not ch.isspace():
+        if not ch.isprintable() and ch not in " \t\n\r\v\f":
             raise InputError(f"control character {ch!r} in expression")
 
 
@@ -303,6 +311,11 @@ def _scan(text: str) -> _Source:
             end = text.find(token, start + 1)
             literal = text[start:] if end < 0 else text[start : end + 1]
             raise InputError(f"strings are not allowed in expression: {_echo(literal)}")
+        following = text[match.end() : match.end() + 1]
+        if kind == "number" and re.match(r"[\w.]", following):
+            # 2w, 1if, 1.__class__, 1..2: Python would fail or, for 1if, merely warn.
+            hint = _IMPLICIT_PRODUCT if re.match(r"[A-Za-z_]", following) else ""
+            raise InputError(_syntax_near(text, start) + hint)
         if kind == "name" and token.startswith("_"):
             raise InputError(f"names starting with '_' are not allowed: {_echo(token)}")
         if token in ("#", "\\"):
@@ -399,13 +412,16 @@ def _syntax_message(source: _Source, error: SyntaxError) -> str:
     offset = (error.offset or 0) - 1  # CPython reports 0 for "ran out of input"
     if error.lineno not in (None, 1) or not 0 <= offset < len(code.rstrip()):
         return "invalid syntax near the end of the expression (is something missing?)"
-    at = source.origin[offset]
-    words = source.text[at:].split()
-    near = _short(words[0] if words else source.text[at:], 20)
-    message = f"invalid syntax near {near!r} at position {at + 1}"
-    if re.match(r"\d+[A-Za-z_]", near):
-        message += " (implicit multiplication is not supported: write 2*w, not 2w)"
-    return message
+    return _syntax_near(source.text, source.origin[offset])
+
+
+_IMPLICIT_PRODUCT = " (implicit multiplication is not supported: write 2*w, not 2w)"
+
+
+def _syntax_near(text: str, at: int) -> str:
+    words = text[at:].split()
+    near = _short(words[0] if words else text[at:], 20)
+    return f"invalid syntax near {near!r} at position {at + 1}"
 
 
 def _check_size(tree: ast.AST) -> None:
@@ -425,8 +441,8 @@ def _check_size(tree: ast.AST) -> None:
         for child in ast.iter_child_nodes(node):
             # w+w+...+w is a left-leaning chain that the builder walks in a
             # loop, so its length is bounded by MAX_NODES, not MAX_DEPTH.
-            same_chain = child is getattr(node, "left", None) and _chain(child) is not None and _chain(child) == _chain(node)
-            stack.append((child, depth if same_chain else depth + 1))
+            in_chain = _chain(node) is not None and child is node.left and _chain(child) == _chain(node)
+            stack.append((child, depth if in_chain else depth + 1))
 
 
 def _chain(node: ast.AST) -> Optional[str]:
@@ -461,15 +477,20 @@ def _magnitude(value: sp.Basic) -> mpmath.mpf:
 _NEAR_ZERO = "number cancels to too many digits to be evaluated reliably: {}"
 
 
-def _approximate(value: sp.Expr) -> Optional[sp.Expr]:
-    """``value`` to 15 digits, or None if SymPy cannot get there within its usual precision.
+class _Unsettled(Exception):
+    """A number SymPy cannot evaluate to 15 digits within its usual precision."""
 
-    A sum that cancels to 100+ digits, such as ``2**(1/1000) - 1.000693...``
-    written to 130 digits, does not settle; SymPy then decides its sign from a
-    minimal polynomial of huge degree and coefficients: minutes and gigabytes.
-    SymPy also compares numbers with small integers on its own (``log(x)`` asks
-    whether ``x - 1`` is positive), so a number within 1e-100 of an integer is
-    just as bad and also gives None.
+
+def _approximate(value: sp.Expr) -> Optional[sp.Expr]:
+    """``value`` to 15 digits, None if SymPy fails to evaluate it at all.
+
+    Raises :class:`_Unsettled` for a number that does not settle.  A sum that
+    cancels to 100+ digits, such as ``2**(1/1000) - 1.000693...`` written to
+    130 digits, does not; SymPy then decides its sign from a minimal polynomial
+    of huge degree and coefficients: minutes and gigabytes.  SymPy also
+    compares numbers with small integers on its own (``log(x)`` asks whether
+    ``x - 1`` is positive), so a number within 1e-100 of an integer is just as
+    bad.
     """
     try:
         approx = sp.N(value, 15, strict=True)
@@ -479,14 +500,18 @@ def _approximate(value: sp.Expr) -> Optional[sp.Expr]:
             if nearest:
                 sp.N(value - nearest, 15, strict=True)
     except PrecisionExhausted:
-        return None
+        raise _Unsettled from None
     except Exception:  # noqa: BLE001 - other failures are SymPy's to report when it builds
-        return value
+        return None
     return approx
 
 
 def _settles(value: sp.Expr) -> bool:
-    return _approximate(value) is not None
+    try:
+        _approximate(value)
+    except _Unsettled:
+        return False
+    return True
 
 
 def _cancelling_sums(value: sp.Basic) -> list[sp.Expr]:
@@ -534,26 +559,28 @@ class _Builder:
             what = _SYNTAX_NAMES.get(type(node), f"'{type(node).__name__}' syntax is")
             raise InputError(f"{what} not allowed in expression: {self.source.quote(node)}")
         value = handler(node, condition)
-        self._check_defined(node, value)
+        self._check_value(node, value)
         return value
 
-    def _check_defined(self, node: ast.AST, value: sp.Basic) -> None:
+    def _check_value(self, node: ast.AST, value: sp.Basic) -> None:
         # Checked at every node: 0*(1/0) would hide the zoo as nan, and later
         # steps could hide it entirely.
         if isinstance(value, sp.Basic) and value.has(sp.zoo, sp.nan):
             raise InputError(f"expression is undefined (division by zero?) at {self.source.quote(node)}")
-        if not (isinstance(value, sp.Expr) and value.is_number):
+        if not isinstance(value, sp.Basic):
             return
-        # SymPy makes new rationals inside, as in sqrt(1.5)**99 = 3**49*sqrt(6)/2**50.
+        # SymPy makes new rationals inside, as in sqrt(1.5)**99 = 3**49*sqrt(6)/2**50
+        # or Piecewise((1e-300, w > 0), (0, True))**1000 with 1e-300000 in it.
         bits = max((_bits(r) for r in value.atoms(sp.Rational)), default=0)
         if bits > MAX_NUMBER_BITS:
             raise InputError(f"number too large ({bits} bits, at most {MAX_NUMBER_BITS}): {self.source.quote(node)}")
-        if value.is_Rational:
+        if value.is_Rational or not (isinstance(value, sp.Expr) and value.is_number):
             return
-        approx = _approximate(value)
-        if approx is None:
-            raise InputError(_NEAR_ZERO.format(self.source.quote(node)))
-        if node is not self.root and approx.as_real_imag()[1] != 0:
+        try:
+            approx = _approximate(value)
+        except _Unsettled:
+            raise InputError(_NEAR_ZERO.format(self.source.quote(node))) from None
+        if approx is not None and node is not self.root and approx.as_real_imag()[1] != 0:
             # Complex intermediate values make SymPy expand real and imaginary
             # parts, exponentially in the nesting; only a whole expression may be
             # complex (so parse_k can say "k must be a real number, got I").
@@ -654,11 +681,17 @@ class _Builder:
         value = self.build(spine[-1].left)
         for link in reversed(spine):
             value = self._construct(link, _ARITHMETIC[type(link.op)], value, self.build(link.right))
-            self._check_defined(link, value)
+            self._check_value(link, value)
         return value
 
     def _power(self, node: ast.AST, base: sp.Basic, exponent: sp.Basic) -> sp.Basic:
         """``base**exponent``, refused before SymPy would compute something huge."""
+        self._check_power(node, base, exponent)
+        if base == sp.E:
+            self._check_exp(node, exponent)  # E**x is exp(x)
+        return self._construct(node, sp.Pow, base, exponent)
+
+    def _check_power(self, node: ast.AST, base: sp.Basic, exponent: sp.Basic) -> None:
         shown = self.source.quote(node)
         if isinstance(exponent, sp.Expr) and exponent.is_number:
             size = _magnitude(exponent)
@@ -669,7 +702,10 @@ class _Builder:
                 )
             if isinstance(base, sp.Expr) and base.is_number and not base.is_zero:
                 # An exact rational grows by its digits, (1+1e-300)**1000 too.
-                digits = _bits(base) if base.is_Rational else abs(mpmath.log(_magnitude(base), 2))
+                if base.is_Rational:
+                    digits = max(math.log2(abs(int(base.p))), math.log2(int(base.q)))
+                else:
+                    digits = abs(mpmath.log(_magnitude(base), 2))
                 bits = size * digits
                 if bits > MAX_POWER_BITS:
                     raise InputError(
@@ -682,7 +718,6 @@ class _Builder:
                     )
             if not exponent.is_Integer:
                 self._check_root(node, base)
-        return self._construct(node, sp.Pow, base, exponent)
 
     @staticmethod
     def _power_text(base: sp.Basic, exponent: sp.Basic) -> str:
@@ -784,11 +819,19 @@ class _Builder:
     def _check_exp(self, node: ast.AST, arg: sp.Basic) -> None:
         # exp of a number is kept symbolic, but comparing it evaluates it:
         # exp(exp(exp(10))) would take minutes and gigabytes.
-        if isinstance(arg, sp.Expr) and arg.is_number and arg not in (sp.oo, -sp.oo):
-            if _magnitude(arg) > MAX_EXP_ARGUMENT:
-                raise InputError(
-                    f"exponent too large in exp({_show(arg)}) (at most {MAX_EXP_ARGUMENT}): {self.source.quote(node)}"
-                )
+        if not isinstance(arg, sp.Expr):
+            return
+        if arg.is_number and arg not in (sp.oo, -sp.oo) and _magnitude(arg) > MAX_EXP_ARGUMENT:
+            raise InputError(
+                f"exponent too large in exp({_show(arg)}) (at most {MAX_EXP_ARGUMENT}): {self.source.quote(node)}"
+            )
+        # SymPy turns each term c*log(x) of the argument into the power x**c.
+        for term in sp.Add.make_args(arg):
+            factors = sp.Mul.make_args(term)
+            logs = [factor for factor in factors if isinstance(factor, sp.log)]
+            if len(logs) == 1:
+                coefficient = sp.Mul(*[factor for factor in factors if factor is not logs[0]])
+                self._check_power(node, logs[0].args[0], coefficient)
 
     def _piecewise(self, node: ast.Call) -> sp.Basic:
         pairs = []
@@ -821,8 +864,8 @@ class _TimeLimit:
     A trace hook (:func:`sys.settrace`) looks at the clock whenever a Python
     function is entered, in this thread only: no signals and no other threads,
     so it works in any thread and leaves the caller's own SIGALRM alone.  It
-    asks for no line events, which keeps SymPy at about half its speed rather
-    than a tenth.  It never raises inside an import, which would leave a
+    asks for no line events, so SymPy runs two to three times slower under it,
+    not ten.  It never raises inside an import, which would leave a
     half-initialised module behind for the rest of the process.  If the
     exception was swallowed somewhere (a bare ``except:`` in mpmath), whatever
     the block computed afterwards is not trusted: leaving the block raises it
@@ -986,8 +1029,9 @@ def parse_k(text: str | int | float | sp.Basic, *, allow_symbol: bool = False) -
     -------
     sympy.Expr
         An exact number: Integer, Rational or an exact irrational such as
-        ``sqrt(2)``, with :math:`0 < k \\le 1000` and a denominator of at most
-        :math:`10^{12}`; or :data:`K`.
+        ``sqrt(2)``, with :math:`0 < k \\le 1000`; a rational k has a
+        denominator of at most :data:`MAX_K_DENOMINATOR` and is 1, 2 or at
+        least ``1/MAX_POLE_EXPONENT`` away from them.  Or :data:`K`.
 
     Raises
     ------
@@ -1022,7 +1066,7 @@ def _parse_k(text: str | int | float | sp.Basic, allow_symbol: bool) -> sp.Expr:
     if isinstance(text, bool):
         raise InputError(f"k must be text or a number, got {text!r}")
     if isinstance(text, sp.Basic) and not isinstance(text, sp.Float):
-        value, shown = text, sp.sstr(text)
+        value, shown = text, _show(text)
         if allow_symbol and isinstance(value, sp.Symbol) and value.name == "k":
             return K
     elif isinstance(text, numbers.Integral):
