@@ -23,7 +23,6 @@ one-sided difference quotients, not from a formula that is only valid for
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
 from typing import TYPE_CHECKING, Optional
 
 import sympy as sp

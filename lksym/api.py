@@ -70,18 +70,6 @@ def _warm_up() -> None:
     render_svg(fig)
 
 
-def render_report(k) -> tuple[str, dict[str, bytes]]:
-    """Analyse ``k`` and render its whole report folder in memory, in this process.
-
-    Returns
-    -------
-    (slug, files)
-        The folder name and a mapping from file name to content.
-    """
-    slug, files, data = _analysis_task(k)
-    return slug, {**_render_task(data), **files}
-
-
 def _workers(count: int, jobs: Optional[int]) -> int:
     if jobs is not None:
         return max(1, jobs)

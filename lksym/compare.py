@@ -21,7 +21,6 @@ import sympy as sp
 
 from .analysis import Analysis, _solve_positive, analyze, k_text
 from .fileio import write_atomic
-from .numeric import evaluate
 from .report import tex
 
 PAGE_NAME = "compare.md"

@@ -40,10 +40,6 @@ def _num(expr: sp.Expr) -> str:
     return f"{_m(expr)} ≈ {float(expr):.4g}"
 
 
-def _label_tex(a: Analysis) -> str:
-    return f"L_{{{tex(a.k)}}}"
-
-
 def _at_zero_text(part: Part) -> str:
     at = part.at_zero
     if at.value is not None:
@@ -175,8 +171,8 @@ def _dead_zone(a: Analysis) -> list[str]:
     return [
         "## Dead zone",
         "",
-        f"With the penalty scaled by $\\alpha$, the gradient magnitude $\\alpha\\lvert f'(w)\\rvert$ falls below a "
-        f"tolerance $\\tau$ for",
+        "With the penalty scaled by $\\alpha$, the gradient magnitude $\\alpha\\lvert f'(w)\\rvert$ falls below a "
+        "tolerance $\\tau$ for",
         "",
         "$$",
         f"\\lvert w\\rvert < {tex(a.dead_zone)}",
