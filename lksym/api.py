@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import re
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Callable, Iterable, Optional
 
@@ -49,32 +48,15 @@ def _analysis_task(k) -> tuple[str, dict[str, bytes], dict]:
 
 
 def _render_task(data: dict) -> dict[str, bytes]:
-    """The matplotlib half: SVG bytes from the figures' numbers (no SymPy)."""
-    from .plots import render_figures, render_svg
+    """The matplotlib half, in this process: SVG bytes from the figures' numbers."""
+    from .plots import render_figure
 
-    return {name: render_svg(fig) for name, fig in render_figures(data).items()}
-
-
-def _warm_up() -> None:
-    """Load matplotlib and draw a throw-away figure, in a worker, while another loads SymPy.
-
-    The two imports are the bulk of a single report's time and need not be in
-    series; drawing once also loads the font and builds the text-layout caches
-    that the first real figure would otherwise pay for.
-    """
-    from .plots import new_axes, render_svg
-
-    fig, ax = new_axes("warm-up", xlim=(-1, 1), ylim=(-1, 1))
-    ax.plot([-1.0, 1.0], [-1.0, 1.0], label="line")
-    ax.legend(loc="upper left")
-    render_svg(fig)
+    return {name: render_figure(name, d) for name, d in data.items()}
 
 
-def _workers(count: int, jobs: Optional[int]) -> int:
-    if jobs is not None:
-        return max(1, jobs)
-    # Even one k gets two workers: SymPy and matplotlib load side by side.
-    return max(1, min(max(count, 2), os.cpu_count() or 1))
+def _jobs(jobs: Optional[int]) -> int:
+    # Even one k is drawn on every core: a task is one figure, not one report.
+    return max(1, jobs if jobs is not None else os.cpu_count() or 1)
 
 
 def write_reports(
@@ -94,8 +76,9 @@ def write_reports(
     out_dir : path
         Parent folder of the report folders (created if needed).
     jobs : int, optional
-        Worker processes; default: one per core (two cores help even one k).
-        ``jobs=1`` works in this process.
+        Processes that draw the figures while this one derives (see
+        :mod:`lksym.pipeline`); default: one per core.  ``jobs=1`` does
+        everything in this process.
     progress : callable, optional
         Called as ``progress(done, total, path)`` after each report is written.
 
@@ -110,19 +93,9 @@ def write_reports(
     >>> [p.parent.name for p in write_reports(["3/2", "1.5"], tempfile.mkdtemp(), jobs=1)]
     ['k-1.5']
     """
-    ks = list(ks)
+    ks = [k if isinstance(k, (str, int)) else str(k) for k in ks]
     out = Path(out_dir)
-    workers = _workers(len(ks), jobs)
     written: list[Path] = []
-    seen: set[str] = set()
-
-    def unique(analysed: list) -> list:
-        kept = []
-        for slug, texts, data in analysed:
-            if slug not in seen:
-                seen.add(slug)
-                kept.append((slug, texts, data))
-        return kept
 
     def store(slug: str, files: dict[str, bytes], total: int) -> None:
         folder = out / slug
@@ -132,32 +105,36 @@ def write_reports(
         if progress is not None:
             progress(len(written), total, written[-1])
 
-    if workers == 1:
-        analysed = unique([_analysis_task(k) for k in ks])
-        for slug, texts, data in analysed:
-            store(slug, {**_render_task(data), **texts}, len(analysed))
-    else:
-        import multiprocessing
+    def analysed() -> Iterable[tuple[str, dict[str, bytes], dict]]:
+        seen: set[str] = set()
+        for k in ks:
+            slug, texts, data = _analysis_task(k)
+            if slug not in seen:
+                seen.add(slug)
+                yield slug, texts, data
 
-        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
-        context = multiprocessing.get_context(method)
-        # Exact k travel as the user's text; SymPy objects stay in the workers.
-        texts_in = [k if isinstance(k, (str, int)) else str(k) for k in ks]
-        if len(texts_in) == 1:
-            # One k: a worker derives while this process loads matplotlib, then draws here.
-            # (A pool could hand the drawing to a worker that has not loaded matplotlib.)
-            with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
-                future = pool.submit(_analysis_task, texts_in[0])
-                _warm_up()
-                analysed = unique([future.result()])
-            for slug, texts, data in analysed:
-                store(slug, {**_render_task(data), **texts}, 1)
-        else:
-            with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-                analysed = unique([f.result() for f in [pool.submit(_analysis_task, k) for k in texts_in]])
-                renders = [pool.submit(_render_task, data) for _, _, data in analysed]
-                for (slug, texts, _), render in zip(analysed, renders):
-                    store(slug, {**render.result(), **texts}, len(analysed))
+    if _jobs(jobs) == 1:
+        reports = list(analysed())
+        for slug, texts, data in reports:
+            store(slug, {**_render_task(data), **texts}, len(reports))
+    else:
+        from .pipeline import DrawingServer
+
+        # Started before the first derivation imports SymPy, so matplotlib loads beside it.
+        with DrawingServer(_jobs(jobs)) as server:
+            files: dict[str, dict[str, bytes]] = {}
+            remaining: dict[str, int] = {}
+            for slug, texts, data in analysed():
+                files[slug], remaining[slug] = dict(texts), len(data)
+                for name, numbers in data.items():
+                    server.submit((slug, name), numbers)
+            # Only now, with every k derived, is anything written: a bad k leaves the folder as it was.
+            for (slug, name), svg in server.results(sum(remaining.values())):
+                files[slug][name] = svg
+                remaining[slug] -= 1
+                if not remaining[slug]:
+                    store(slug, files[slug], len(files))
+        written.sort(key=[out / slug / "report.md" for slug in files].index)
     write_index(out)
     return written
 

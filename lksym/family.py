@@ -294,8 +294,8 @@ def sweep_figure():
     """Gradients :math:`k\\,\\operatorname{sign}(w)|w|^{k-1}` for the k in :data:`SWEEP`, from each case's formula."""
     import numpy as np
 
-    from .analysis import W
     from .expr import parse_k
+    from .numeric import numpy_function
     from .plots import new_axes
 
     fig, ax = new_axes("Gradient of |w|^k for several k", xlim=(-1.5, 1.5), ylim=(-4, 4))
@@ -305,7 +305,7 @@ def sweep_figure():
         k = parse_k(text)
         expr = case_of(k).gradient.subs(K, k)
         with np.errstate(all="ignore"):
-            y = np.broadcast_to(np.asarray(sp.lambdify(W, expr, "numpy")(w), dtype=float), w.shape)
+            y = np.broadcast_to(np.asarray(numpy_function(expr)(w), dtype=float), w.shape)
         ax.plot(w, y, lw=1.6, label=f"k = {text}")
     ax.legend(loc="upper left", fontsize=8)
     return fig

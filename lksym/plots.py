@@ -96,6 +96,7 @@ def new_axes(
     title: str,
     *,
     xlabel: str = "weight w",
+    ylabel: Optional[str] = None,
     xlim: Optional[tuple[float, float]] = None,
     ylim: Optional[tuple[float, float]] = None,
     size: tuple[float, float] = (7.0, 4.2),
@@ -111,6 +112,8 @@ def new_axes(
     (Figure, Axes)
     """
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
+    from matplotlib.transforms import ScaledTranslation, blended_transform_factory
 
     fig = Figure(figsize=size, dpi=100)
     fig.subplots_adjust(left=left, right=0.98, bottom=0.12, top=0.92)
@@ -118,12 +121,26 @@ def new_axes(
     ax.axhline(0, color="0.8", lw=0.8, zorder=0)
     ax.axvline(0, color="0.8", lw=0.8, zorder=0)
     ax.grid(True, color="0.92", lw=0.6)
+    # Fewer, rounder ticks than the default (up to 9 per axis): easier to read, and each tick
+    # is five artists built and drawn per figure.
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 2.5, 5, 10]))
+    ax.yaxis.set_major_locator(MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10]))
+    # Title and axis labels at fixed places.  Left to itself, matplotlib measures every
+    # tick label at draw time to dodge them, a fifth of the cost of a figure; our margins
+    # leave room for them anyway.
+    ax.set_title(title, y=1.0)
     ax.set_xlabel(xlabel)
+    below_ticks = ScaledTranslation(0, -22 / 72, fig.dpi_scale_trans)  # tick, pad and label text, in inches
+    ax.xaxis.set_label_coords(0.5, 0.0, transform=ax.transAxes + below_ticks)
+    if ylabel is not None:
+        ax.set_ylabel(ylabel)
+        # The rotated label's anchor is its right edge (matplotlib's "bottom"): one text height from the edge.
+        from_edge = fig.transFigure + ScaledTranslation(16 / 72, 0, fig.dpi_scale_trans)
+        ax.yaxis.set_label_coords(0.0, 0.5, transform=blended_transform_factory(from_edge, ax.transAxes))
     if xlim is not None:
         ax.set_xlim(*xlim)
     if ylim is not None:
         ax.set_ylim(*ylim)
-    ax.set_title(title)
     return fig, ax
 
 
@@ -241,7 +258,11 @@ def shrinkage_render(d: dict):
     from .plots import new_axes
 
     fig, ax = new_axes(
-        f"{d['label']}: proximal step (shrinkage map), lam = 1", xlabel="input z", xlim=(-3, 3), ylim=(-3, 3)
+        f"{d['label']}: proximal step (shrinkage map), lam = 1",
+        xlabel="input z",
+        ylabel="prox(z)",
+        xlim=(-3, 3),
+        ylim=(-3, 3),
     )
     ax.plot(d["z"], d["z"], color="0.85", lw=1, ls="-", label="identity (no penalty)")
     ax.plot(d["z"], d["soft"], color="0.45", lw=1.5, ls="--", label="L1: soft threshold")
@@ -250,7 +271,6 @@ def shrinkage_render(d: dict):
     if d["threshold"] > 0:
         for side in (-d["threshold"], d["threshold"]):
             ax.axvline(side, color="0.6", lw=0.8, ls="-.")
-    ax.set_ylabel("prox(z)")
     ax.legend(loc="upper left", fontsize=8)
     return fig
 
@@ -262,6 +282,7 @@ def trajectory_render(d: dict):
     fig, ax = new_axes(
         f"{d['label']}: gradient descent on the penalty alone, eta = {d['eta']:g}",
         xlabel="step t",
+        ylabel="weight w_t",
         left=0.13,  # room for symlog tick labels
     )
     path = np.where(np.abs(d["path"]) > 10, np.nan, d["path"])
@@ -277,7 +298,6 @@ def trajectory_render(d: dict):
     ax.yaxis.set_minor_locator(NullLocator())
     ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
     ax.set_xlim(0, steps[-1])
-    ax.set_ylabel("weight w_t")
     ax.legend(loc="upper right", fontsize=8, ncol=3)
     return fig
 
@@ -313,6 +333,14 @@ def render_figures(data: dict) -> dict:
     renderers = {spec.name: spec.render for spec in FIGURES}
     with matplotlib.rc_context(SVG_RC):
         return {name: renderers[name](d) for name, d in data.items()}
+
+
+def render_figure(name: str, data: dict) -> bytes:
+    """SVG bytes of one report figure from its numbers (``figure_data(a)[name]``).
+
+    This is the whole drawing side of a report, and needs no SymPy.
+    """
+    return render_svg(render_figures({name: data})[name])
 
 
 def figures(a: Analysis) -> dict:

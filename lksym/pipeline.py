@@ -1,0 +1,183 @@
+r"""Deriving and drawing side by side: the process layout behind ``lksym report``.
+
+A report costs two imports that dwarf the work itself, SymPy (derivation) and
+matplotlib (figures), and then a few tenths of a second per k of each.  Neither
+half needs the other's library, so they run in different processes::
+
+    this process                      drawing server (forked first, before SymPy)
+    ------------                      --------------------------------------------
+    import SymPy                      import matplotlib, draw a throw-away figure
+    derive k1 --(figure numbers)-->   fork ``jobs`` drawing workers (matplotlib warm)
+    derive k2 -->                       workers draw one figure per task, in any order
+    ...                    <--(SVG bytes)--
+    write each k's folder once all of its figures are back
+
+Forks happen only while the forking process has a single thread (``fork`` in a
+threaded process can deadlock the child): the server is forked before anything
+here starts a thread, and it forks its workers before its own pool starts one.
+Messages travel over plain pipes; a task is one figure, so even a single k is
+drawn on every core.
+
+Errors: an exception while drawing comes back as :class:`~lksym.errors.LksymError`;
+a server that dies is noticed at once instead of waiting forever.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import queue
+import threading
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing.connection import wait
+from typing import Any, Iterator, Optional
+
+from .errors import LksymError
+
+Key = tuple[str, str]
+"""A drawing task's key: (report folder, figure file name)."""
+
+
+def context() -> multiprocessing.context.BaseContext:
+    """``fork`` where the platform has it (no re-import in the children), else the default."""
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
+    return multiprocessing.get_context(method)
+
+
+def warm_up() -> None:
+    """Load matplotlib and draw a throw-away figure.
+
+    Drawing once loads the font and fills the text-layout caches, so every
+    worker forked afterwards starts warm instead of paying for it per process.
+    """
+    from .plots import new_axes, render_svg
+
+    fig, ax = new_axes("warm-up", xlim=(-1, 1), ylim=(-1, 1))
+    ax.plot([-1.0, 1.0], [-1.0, 1.0], label="line")
+    ax.legend(loc="upper left")
+    render_svg(fig)
+
+
+def draw(task: tuple[Key, dict]) -> tuple[Key, bytes]:
+    """One figure: ``((folder, name), numbers)`` to ``((folder, name), SVG bytes)``."""
+    from .plots import render_figure
+
+    key, data = task
+    return key, render_figure(key[1], data)
+
+
+def _serve(tasks, results, callers_ends, workers: int) -> None:
+    """The drawing server's main loop (runs in its own process)."""
+    for end in callers_ends:  # inherited copies: keeping them would hide the caller's exit from us
+        end.close()
+    lock = threading.Lock()  # the pool's callbacks and this thread both send
+
+    def send(message: tuple[str, Any]) -> None:
+        with lock:
+            results.send(message)
+
+    try:
+        warm_up()
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context()) as pool:
+            while (task := tasks.recv()) is not None:
+                pool.submit(draw, task).add_done_callback(lambda done: send(_outcome(done)))
+    except EOFError:  # the caller went away: nobody to answer
+        pass
+    except BaseException as error:  # noqa: BLE001 -- whatever stops the server must reach the caller
+        send(("error", f"{type(error).__name__}: {error}"))
+    finally:
+        results.close()
+
+
+def _outcome(future) -> tuple[str, Any]:
+    error = future.exception()
+    if error is not None:
+        return "error", f"{type(error).__name__}: {error}"
+    return "ok", future.result()
+
+
+class DrawingServer:
+    """A process that turns figure numbers into SVG bytes on ``jobs`` cores.
+
+    Use it as a context manager; :meth:`submit` tasks as soon as their numbers
+    exist, then iterate :meth:`results` for exactly that many answers.
+
+    Examples
+    --------
+    >>> from lksym.analysis import analyze
+    >>> from lksym.plots import figure_data
+    >>> data = figure_data(analyze("2"))
+    >>> with DrawingServer(jobs=2) as server:
+    ...     server.submit(("k-2", "zoom.svg"), data["zoom.svg"])
+    ...     [(key, svg[:5]) for key, svg in server.results(1)]
+    [(('k-2', 'zoom.svg'), b'<?xml')]
+    """
+
+    def __init__(self, jobs: int) -> None:
+        ctx = context()
+        self._tasks_out, tasks_in = ctx.Pipe(duplex=False)[::-1]
+        self._results_in, results_out = ctx.Pipe(duplex=False)
+        self._process = ctx.Process(
+            target=_serve, args=(tasks_in, results_out, (self._tasks_out, self._results_in), jobs), name="lksym-draw"
+        )
+        self._process.start()
+        tasks_in.close()  # the server's ends: closing ours lets either side see the other go away
+        results_out.close()
+        # Answers are read as they come, on a thread (started after the fork): an SVG is tens
+        # of kilobytes, so a pipe nobody reads while this process derives the next k would
+        # fill up and stall every drawing worker.
+        self._answers: queue.SimpleQueue = queue.SimpleQueue()
+        self._reader = threading.Thread(target=self._read, name="lksym-draw-reader", daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        while True:
+            # The server's exit is watched too: its workers hold copies of the pipe, so a
+            # dead server would otherwise leave us waiting for an end of file that never comes.
+            if self._results_in not in wait([self._results_in, self._process.sentinel]):
+                break
+            try:
+                self._answers.put(self._results_in.recv())
+            except (EOFError, OSError):
+                break
+        self._answers.put(("stopped", None))
+
+    def submit(self, key: Key, data: dict) -> None:
+        """Queue one figure for drawing."""
+        self._tasks_out.send((key, data))
+
+    def results(self, count: int) -> Iterator[tuple[Key, bytes]]:
+        """Yield ``count`` drawn figures as they finish, in any order.
+
+        Raises
+        ------
+        LksymError
+            If drawing failed, or the server stopped before answering.
+        """
+        for _ in range(count):
+            status, payload = self._answers.get()
+            if status == "stopped":
+                self._process.join(1.0)
+                raise LksymError(f"the drawing process stopped unexpectedly (exit code {self._process.exitcode})")
+            if status == "error":
+                raise LksymError(f"drawing a figure failed: {payload}")
+            yield payload
+
+    def close(self, timeout: Optional[float] = 30.0) -> None:
+        """Let the server finish and exit (it drains the tasks already sent)."""
+        try:
+            self._tasks_out.send(None)
+        except OSError:  # the server is already gone
+            pass
+        self._tasks_out.close()
+        self._process.join(timeout)
+        if self._process.is_alive():
+            self._process.terminate()
+            self._process.join()
+        self._reader.join()
+        self._results_in.close()
+
+    def __enter__(self) -> "DrawingServer":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
