@@ -9,6 +9,8 @@ alone.  :func:`render_svg` makes byte-identical SVG for the same figure.
 from __future__ import annotations
 
 import io
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Optional, Union
 
@@ -107,12 +109,42 @@ def new_axes(
     Every lksym figure starts here, so they all look alike.  Fixed margins
     instead of a layout engine: the same look for every k, and much faster.
 
+    Inside :func:`render_figure` the figure is recycled: the one drawn for the
+    previous k, emptied, instead of a new one (see :func:`_recycled`).
+
     Returns
     -------
     (Figure, Axes)
     """
-    from matplotlib.figure import Figure
     from matplotlib.ticker import MaxNLocator
+
+    frame = (size, left, xlabel, ylabel)
+    name = _RECYCLING.get()
+    if name is None:
+        fig, ax = _frame(*frame)
+    elif (name, frame) in _FRAMES:
+        fig, ax, keep = _FRAMES[name, frame]
+        _empty(ax, keep)
+    else:
+        fig, ax = _frame(*frame)
+        _FRAMES[name, frame] = fig, ax, frozenset(_content(ax))
+    # Fewer, rounder ticks than the default (up to 9 per axis): easier to read, and each tick
+    # is five artists to build and draw.
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 2.5, 5, 10]))
+    ax.yaxis.set_major_locator(MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10]))
+    # y=1.0 fixes the title's place; left to itself, matplotlib measures the tick labels at
+    # every draw to dodge them.
+    ax.set_title(title, y=1.0)
+    if xlim is not None:
+        ax.set_xlim(*xlim)
+    if ylim is not None:
+        ax.set_ylim(*ylim)
+    return fig, ax
+
+
+def _frame(size: tuple[float, float], left: float, xlabel: str, ylabel: Optional[str]):
+    """The part of a figure that is the same for every k: size, margins, labels, grid, lines through 0."""
+    from matplotlib.figure import Figure
     from matplotlib.transforms import ScaledTranslation, blended_transform_factory
 
     fig = Figure(figsize=size, dpi=100)
@@ -121,14 +153,7 @@ def new_axes(
     ax.axhline(0, color="0.8", lw=0.8, zorder=0)
     ax.axvline(0, color="0.8", lw=0.8, zorder=0)
     ax.grid(True, color="0.92", lw=0.6)
-    # Fewer, rounder ticks than the default (up to 9 per axis): easier to read, and each tick
-    # is five artists built and drawn per figure.
-    ax.xaxis.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 2.5, 5, 10]))
-    ax.yaxis.set_major_locator(MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10]))
-    # Title and axis labels at fixed places.  Left to itself, matplotlib measures every
-    # tick label at draw time to dodge them, a fifth of the cost of a figure; our margins
-    # leave room for them anyway.
-    ax.set_title(title, y=1.0)
+    # Axis labels at fixed places, like the title: our margins leave room for the tick labels.
     ax.set_xlabel(xlabel)
     below_ticks = ScaledTranslation(0, -22 / 72, fig.dpi_scale_trans)  # tick, pad and label text, in inches
     ax.xaxis.set_label_coords(0.5, 0.0, transform=ax.transAxes + below_ticks)
@@ -137,11 +162,47 @@ def new_axes(
         # The rotated label's anchor is its right edge (matplotlib's "bottom"): one text height from the edge.
         from_edge = fig.transFigure + ScaledTranslation(16 / 72, 0, fig.dpi_scale_trans)
         ax.yaxis.set_label_coords(0.0, 0.5, transform=blended_transform_factory(from_edge, ax.transAxes))
-    if xlim is not None:
-        ax.set_xlim(*xlim)
-    if ylim is not None:
-        ax.set_ylim(*ylim)
     return fig, ax
+
+
+# --------------------------------------------------------------------------- recycling figures
+#
+# A new figure costs as much as drawing it: an Axes and, at the first draw, every tick
+# (five artists each, copied property by property).  The report pipeline draws the same six
+# figures for k after k, so each drawing process keeps one of each and empties it for the
+# next k.  Emptied means: back to the state _frame() left it in, which the tests check byte
+# for byte against a new figure.
+
+_RECYCLING: ContextVar[Optional[str]] = ContextVar("lksym_recycling", default=None)
+_FRAMES: dict = {}
+
+
+def _content(ax) -> list:
+    return [*ax.lines, *ax.texts, *ax.patches, *ax.collections, *ax.images]
+
+
+def _empty(ax, keep: frozenset) -> None:
+    for artist in _content(ax):
+        if artist not in keep:
+            artist.remove()
+    if ax.get_legend() is not None:
+        ax.get_legend().remove()
+    for axis, scale in ((ax.xaxis, ax.set_xscale), (ax.yaxis, ax.set_yscale)):
+        if axis.get_scale() != "linear":
+            scale("linear")
+    ax.set_prop_cycle(None)  # the colour cycle restarts, as on a new Axes
+    ax.set_autoscale_on(True)
+    ax.relim()  # data limits from what is left: the lines through 0
+
+
+@contextmanager
+def _recycled(name: str):
+    """Within the block, :func:`new_axes` hands out the kept figure for ``name``."""
+    token = _RECYCLING.set(name)
+    try:
+        yield
+    finally:
+        _RECYCLING.reset(token)
 
 
 # --------------------------------------------------------------------------- penalty and gradient
@@ -338,9 +399,11 @@ def render_figures(data: dict) -> dict:
 def render_figure(name: str, data: dict) -> bytes:
     """SVG bytes of one report figure from its numbers (``figure_data(a)[name]``).
 
-    This is the whole drawing side of a report, and needs no SymPy.
+    This is the whole drawing side of a report, and needs no SymPy.  The
+    matplotlib figure is recycled from the previous call for the same name.
     """
-    return render_svg(render_figures({name: data})[name])
+    with _recycled(name):
+        return render_svg(render_figures({name: data})[name])
 
 
 def figures(a: Analysis) -> dict:

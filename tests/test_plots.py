@@ -122,3 +122,30 @@ def test_comparison_figure_marks_exact_crossovers(figs):
     grad = _line(fig, "L1.5: gradient")
     w = np.asarray(grad.get_xdata(), dtype=float)
     np.testing.assert_allclose(np.asarray(grad.get_ydata(), dtype=float), 1.5 * np.sign(w) * np.abs(w) ** 0.5, rtol=1e-12)
+
+
+# A sequence that changes everything recycling could leak from one k to the next: poles and
+# jumps (0.1, 0.5, 1), thresholds that appear and vanish, symlog ranges, crossovers off the
+# plot (10), an irrational k, and a k drawn again at the end.
+RECYCLE_SEQUENCE = ["0.1", "3", "0.5", "1", "1.5", "1.9", "2", "7/3", "10", "sqrt(2)", "0.1"]
+
+
+def test_recycled_figures_are_byte_identical_to_new_ones(analysis_of):
+    from lksym.plots import figure_data, render_figure, render_figures
+
+    for text in RECYCLE_SEQUENCE:
+        for name, data in figure_data(analysis_of(text)).items():
+            recycled = render_figure(name, data)
+            new = render_svg(render_figures({name: data})[name])
+            assert recycled == new, f"k = {text}, {name}: a recycled figure kept something from an earlier k"
+
+
+def test_recycling_does_not_touch_figures_handed_out(analysis_of):
+    from lksym.plots import figure_data, render_figure
+
+    handed_out = figures(analysis_of("1.5"))
+    before = {name: render_svg(fig) for name, fig in handed_out.items()}
+    for name, data in figure_data(analysis_of("3")).items():
+        render_figure(name, data)
+    assert {name: render_svg(fig) for name, fig in handed_out.items()} == before
+    assert all(fig not in {f for f, _, _ in plots._FRAMES.values()} for fig in handed_out.values())
