@@ -1,8 +1,8 @@
 r"""Several exponents side by side: one Markdown page and its overlay figures.
 
 :func:`write_compare` analyses each k (sequentially: a handful of k take well
-under a second each), overlays their penalties, gradients and — when
-:mod:`lksym.prox` offers ``prox_numeric`` — shrinkage maps, draws the 2-D unit
+under a second each), overlays their penalties, gradients and shrinkage
+maps (:func:`lksym.prox.prox_vector`), draws the 2-D unit
 balls :math:`|x|^k + |y|^k \le 1`, and tabulates every derived fact k by k,
 with the exact weight where the gradients of neighbouring k pull equally hard.
 
@@ -78,14 +78,6 @@ def unit_ball(k, samples: int = SAMPLES) -> tuple[np.ndarray, np.ndarray]:
     return np.sign(c) * np.abs(c) ** e, np.sign(s) * np.abs(s) ** e
 
 
-def _prox_function():
-    try:
-        from . import prox  # written concurrently; optional
-    except ImportError:
-        return None
-    return getattr(prox, "prox_numeric", None)
-
-
 # --------------------------------------------------------------------------- figures
 
 
@@ -138,13 +130,14 @@ def _unit_balls(analyses: list[Analysis]):
     return fig
 
 
-def _shrinkage(analyses: list[Analysis], prox):
+def _shrinkage(analyses: list[Analysis]):
+    from .prox import prox_vector
+
     fig, ax = _figure("input z")
     z = np.linspace(-2.0, 2.0, SAMPLES)
     ax.plot(z, z, color="0.7", lw=1, ls=":", label="identity")
     for a, color in zip(analyses, _colors(len(analyses))):
-        # prox_numeric is scalar; 801 points per k is cheap enough to loop.
-        shrunk = np.array([prox(a.k, SHRINK_LAMBDA, float(v)) for v in z])
+        shrunk = prox_vector(a.k, SHRINK_LAMBDA, z)
         ax.plot(z, shrunk, color=color, lw=1.8, label=f"k = {k_text(a.k)}")
     ax.set_xlim(-2, 2)
     ax.set_ylim(-2, 2)
@@ -170,11 +163,9 @@ def compare_figures(analyses: list[Analysis]) -> dict:
         figs = {
             "penalties.svg": _part_overlay(analyses, "penalty", "penalties |w|^k", None),
             "gradients.svg": _part_overlay(analyses, "gradient", "gradients f'(w)", GRADIENT_CLIP),
+            "shrinkage.svg": _shrinkage(analyses),
             "unit_balls.svg": _unit_balls(analyses),
         }
-        prox = _prox_function()
-        if prox is not None:
-            figs["shrinkage.svg"] = _shrinkage(analyses, prox)
     return figs
 
 

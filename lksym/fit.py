@@ -29,7 +29,7 @@ Optimisers (fixed step :math:`\eta = 1/L`, :math:`L` the largest eigenvalue of
         is used.
     ``prox``
         proximal gradient descent (ISTA): a gradient step on the data term, then
-        :func:`prox_vector`, the vectorised counterpart of
+        :func:`lksym.prox.prox_vector`, the vectorised counterpart of
         :func:`lksym.prox.prox_numeric` (the scalar version would cost 100 000
         Python calls per fit).
 
@@ -48,6 +48,7 @@ import numpy as np
 from .analysis import Analysis, analyze, k_text
 from .fileio import write_atomic
 from .numeric import evaluate
+from .prox import prox_vector
 
 N_TRAIN, N_FEATURES, N_TRUE, N_TEST = 200, 50, 5, 1000
 NOISE_SD = 0.1
@@ -57,8 +58,6 @@ TAIL = 200
 SMALL = 1e-3
 NEAR_ZERO = 0.05
 """A final weight below this counts as "near zero" for the flip count."""
-BISECTION_STEPS = 20
-NEWTON_STEPS = 3
 OPTIMISERS = ("gd", "prox")
 PAGE_NAME = "fit.md"
 FIGURE_DIR = "fit"
@@ -114,65 +113,6 @@ def default_alpha(k) -> float:
 
 
 # --------------------------------------------------------------------------- prox
-
-
-def prox_vector(k, lam: float, z: np.ndarray) -> np.ndarray:
-    r"""Vectorised :math:`\operatorname{prox}_{\lambda|\cdot|^k}(z)`, coordinate by coordinate.
-
-    The same rule as :func:`lksym.prox.prox_numeric`: by oddness work on
-    :math:`|z|`; for :math:`k > 1` bisect the increasing
-    :math:`g(x) = x - |z| + \lambda k x^{k-1}` on :math:`(0, |z|)`; for
-    :math:`k < 1` bisect on :math:`(x_m, |z|)` right of the minimum
-    :math:`x_m = (\lambda k(1-k))^{1/(2-k)}` of the convex g, and keep the root
-    only where it beats :math:`x = 0` strictly.  k = 1 and 2 are closed forms.
-
-    Examples
-    --------
-    >>> prox_vector(1, 0.5, np.array([-2.0, 0.3, 2.0]))
-    array([-1.5,  0. ,  1.5])
-    >>> prox_vector(0.5, 1.0, np.array([1.4, 1.6])).round(6)
-    array([0.      , 1.129545])
-    """
-    kf, lam = float(k), float(lam)
-    z = np.asarray(z, dtype=float)
-    a = np.abs(z)
-    if kf == 1:
-        return np.sign(z) * np.maximum(a - lam, 0.0)
-    if kf == 2:
-        return z / (1 + 2 * lam)
-
-    def g(x):
-        return x - a + lam * kf * x ** (kf - 1)
-
-    lo = np.zeros_like(a)
-    active = a > 0
-    if kf < 1:
-        x_m = (lam * kf * (1 - kf)) ** (1 / (2 - kf))
-        with np.errstate(divide="ignore"):
-            active &= (x_m < a) & (g(np.full_like(a, x_m)) < 0)
-        lo = np.full_like(a, x_m)
-    if not active.any():
-        return np.zeros_like(z)
-    lo, hi, target = lo[active], a[active].copy(), a[active]
-    c1, c2 = lam * kf, lam * kf * (kf - 1)
-    # Bisection brackets the root safely (g has a pole or a kink at 0); a few
-    # Newton steps inside the tight bracket then reach full precision at a
-    # fraction of the cost of bisecting to the last bit.  Fixed step counts keep
-    # the path, and so the output, identical run after run.
-    for _ in range(BISECTION_STEPS):
-        mid = 0.5 * (lo + hi)
-        below = mid - target + c1 * mid ** (kf - 1) < 0
-        lo = np.where(below, mid, lo)
-        hi = np.where(below, hi, mid)
-    x = 0.5 * (lo + hi)
-    for _ in range(NEWTON_STEPS):
-        x = np.clip(x - (x - target + c1 * x ** (kf - 1)) / (1 + c2 * x ** (kf - 2)), lo, hi)
-    if kf < 1:
-        gain = 0.5 * (x - target) ** 2 + lam * x**kf - 0.5 * target**2
-        x = np.where(gain < 0, x, 0.0)
-    out = np.zeros_like(a)
-    out[active] = x
-    return np.sign(z) * out
 
 
 # --------------------------------------------------------------------------- optimisers

@@ -126,19 +126,7 @@ def test_help():
     assert result.exit_code == 0 and "Usage:" in result.output
 
 
-def test_shrinkage_when_prox_exists(written):
-    prox = pytest.importorskip("lksym.prox")
-    if not hasattr(prox, "prox_numeric"):
-        pytest.skip("lksym.prox has no prox_numeric yet")
+def test_shrinkage_figure_is_linked(written):
     out, _ = written
     assert (out / "compare" / "shrinkage.svg").is_file()
     assert "](compare/shrinkage.svg)" in (out / "compare.md").read_text(encoding="utf-8")
-
-
-def test_without_prox_no_shrinkage(monkeypatch):
-    import lksym.compare as compare
-
-    monkeypatch.setattr(compare, "_prox_function", lambda: None)
-    files = compare.render_compare(["1", "2"])
-    assert "compare/shrinkage.svg" not in files
-    assert "shrinkage.svg" not in files["compare.md"].decode("utf-8")

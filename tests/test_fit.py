@@ -7,7 +7,8 @@ import pytest
 from click.testing import CliRunner
 
 from lksym.cli import main
-from lksym.fit import N_FEATURES, fit_one, make_data, measures, prox_vector
+from lksym.fit import N_FEATURES, fit_one, make_data, measures
+from lksym.prox import prox_vector
 
 
 @pytest.fixture(scope="module")
@@ -75,14 +76,15 @@ def test_prox_vector_is_the_minimiser(k, lam):
     assert np.allclose(got, brute, atol=1e-4) or kf < 1  # k < 1 may tie at the threshold
 
 
-def test_prox_vector_matches_prox_numeric():
-    prox = pytest.importorskip("lksym.prox")
-    if not hasattr(prox, "prox_numeric"):
-        pytest.skip("no prox_numeric")
-    z = np.linspace(-3, 3, 61)
-    for k in ("0.5", "1", "1.5", "3"):
-        ref = np.array([prox.prox_numeric(k, 0.3, v) for v in z])
-        assert np.allclose(prox_vector(k, 0.3, z), ref, atol=1e-12)
+@pytest.mark.parametrize("k", ["0.1", "0.5", "0.9", "1", "1.5", "1.9", "2", "7/3", "3", "10", "sqrt(2)"])
+@pytest.mark.parametrize("lam", [0.3, 1.0])
+def test_prox_vector_matches_prox_numeric(k, lam):
+    from lksym.expr import parse_k
+    from lksym.prox import prox_numeric
+
+    z = np.linspace(-3, 3, 601)  # the report's shrinkage grid at lam = 1
+    ref = np.array([prox_numeric(parse_k(k), lam, v) for v in z])
+    np.testing.assert_allclose(prox_vector(parse_k(k), lam, z), ref, rtol=1e-12, atol=1e-12)
 
 
 def test_jitter_and_stall_as_predicted(analysis_of, data):
