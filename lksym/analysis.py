@@ -407,7 +407,39 @@ def _solve_positive(lhs: sp.Expr, rhs: sp.Expr) -> Optional[sp.Expr]:
     if len(roots) != 1:
         return None
     # exp(a*log(p) + b*log(q)) -> p**a * q**b: SymPy's canonical, sympify-stable form.
-    return sp.powsimp(sp.expand_power_exp(sp.exp(sp.expand(roots[0]))))
+    root = sp.expand(roots[0])
+    canonical = sp.powsimp(sp.expand_power_exp(sp.exp(root)))
+    if _largest_integer_digits(canonical) <= MAX_EXACT_DIGITS:
+        return canonical
+    return _unevaluated_powers(root) or canonical
+
+
+MAX_EXACT_DIGITS = 60
+"""Longest integer an exact result may spell out; longer ones are kept as unevaluated powers."""
+
+
+def _unevaluated_powers(log_value: sp.Expr) -> Optional[sp.Expr]:
+    r"""``exp(log_value)`` as a product of powers that SymPy is told not to evaluate.
+
+    SymPy writes :math:`b^{-p/q}` as :math:`(b^{q-p})^{1/q} / b`, so for
+    k = 100.1 (roots of order 981) a crossover spells out an integer of
+    thousands of digits: unreadable, and longer than Python agrees to print.
+    :math:`\sum_i c_i \log b_i` becomes :math:`\prod_i b_i^{c_i}` instead, which
+    prints short and has the same value.  ``None`` if a term is not of that shape.
+    """
+    factors = []
+    for term in sp.Add.make_args(log_value):
+        coefficient, rest = term.as_coeff_Mul()
+        if not isinstance(rest, sp.log):
+            return None
+        factors.append(sp.Pow(rest.args[0], coefficient, evaluate=False))
+    return sp.Mul(*factors, evaluate=False)
+
+
+def _largest_integer_digits(expr: sp.Expr) -> int:
+    """Decimal digits of the longest integer in ``expr`` (numerators and denominators), by bit length."""
+    sizes = [max(abs(r.p), r.q).bit_length() for r in expr.atoms(sp.Rational)]
+    return int(max(sizes, default=0) * 0.30103) + 1
 
 
 def _same(a: sp.Expr, b: sp.Expr) -> bool:

@@ -7,11 +7,12 @@ sentence by sentence, so every k gets its own reading and none is canned.
 
 from __future__ import annotations
 
+import re
 from typing import Optional
 
 import sympy as sp
 
-from .analysis import POINTS, Analysis, Band, Part, k_text
+from .analysis import MAX_EXACT_DIGITS, POINTS, Analysis, Band, Part, k_text
 from .plots import FIGURES
 
 POINT_LATEX = {"0+": r"w \to 0^+", "0-": r"w \to 0^-", "+oo": r"w \to +\infty", "-oo": r"w \to -\infty"}
@@ -26,7 +27,29 @@ def tex(expr: sp.Expr) -> str:
     >>> tex(sp.Abs(sp.Symbol("w", real=True)) ** sp.Rational(3, 2))
     '\\lvert{w}\\rvert^{\\frac{3}{2}}'
     """
-    return sp.latex(expr).replace(r"\left|", r"\lvert").replace(r"\right|", r"\rvert")
+    text = sp.latex(expr)
+    if isinstance(expr, sp.Mul) and re.search(r"\d{%d}" % (MAX_EXACT_DIGITS + 1), text):
+        text = _tex_unevaluated_product(expr)
+    return text.replace(r"\left|", r"\lvert").replace(r"\right|", r"\rvert")
+
+
+def _tex_unevaluated_product(expr: sp.Mul) -> str:
+    """A product of powers as a fraction, factor by factor, without evaluating any power.
+
+    SymPy's printer evaluates the denominator it builds, so :math:`201^{-100}`,
+    kept unevaluated by :func:`lksym.analysis._solve_positive`, would come out as
+    a 232-digit integer.
+    """
+    top, bottom = [], []
+    for factor in expr.args:
+        base, exponent = factor.as_base_exp()
+        if exponent.is_negative:
+            bottom.append(sp.latex(sp.Pow(base, -exponent, evaluate=False)))
+        else:
+            top.append(sp.latex(factor))
+    times = r" \cdot "
+    numerator, denominator = times.join(top) or "1", times.join(bottom)
+    return rf"\frac{{{numerator}}}{{{denominator}}}" if bottom else numerator
 
 
 def _m(expr) -> str:

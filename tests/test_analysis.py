@@ -452,3 +452,48 @@ def test_overshoot_brute_force(k_case, k_analysis):
     assert o.side == ("below" if overshoots_small else "above")
     # side by hand: eta k x^(k-1) > x for small x iff k < 2
     assert o.side == ("below" if k_case.kf < 2 else "above")
+
+
+# --------------------------------------------------------------------------- exact forms that SymPy would blow up
+#
+# SymPy writes b**(-p/q) as (b**(q-p))**(1/q)/b: for k = 100.1 (1/(k-2) = 10/981) a crossover
+# would spell out a 5000-digit integer, which Python refuses to print.  Such results are kept
+# as unevaluated products of powers.  The values are checked against hand formulas for
+# f'(x) = k x^(k-1):  L1: x = k^(-1/(k-1));  L2: x = (2/k)^(1/(k-2));
+# decay |w_t| ~ C t^(-1/(k-2)) with C = (eta k (k-2))^(-1/(k-2)).
+
+HUGE_FORM_K = ["100.1", "999/10", "201/100", "99/100", "37.37", "1000"]
+
+
+@pytest.mark.parametrize("text", HUGE_FORM_K)
+def test_huge_exact_forms_stay_short_and_right(analysis_of, text):
+    from lksym.analysis import MAX_EXACT_DIGITS, ETA
+    from lksym.jsonout import dumps
+    from lksym.report import report_markdown
+    from lksym.terminal import summary
+    import json
+    import re
+
+    a = analysis_of(text)
+    outputs = {"markdown": report_markdown(a), "json": dumps(a), "terminal": summary(a)}
+    for name, out in outputs.items():
+        longest = max((len(m) for m in re.findall(r"\d+", out)), default=0)
+        assert longest <= MAX_EXACT_DIGITS, f"{name}: a {longest}-digit number"
+
+    mpmath.mp.dps = 40
+    k = mpmath.mpf(sp.Rational(a.k).p) / sp.Rational(a.k).q
+
+    def close(exact, want):
+        return abs(mpmath.mpf(sp.N(exact, 45)) / want - 1) < mpmath.mpf(10) ** -35
+
+    l1, l2 = (c.weight for c in a.crossovers)
+    assert close(l1, k ** (-1 / (k - 1)))
+    assert close(l2, (2 / k) ** (1 / (k - 2)))
+    if a.gd.decay.kind == "power":
+        assert close(a.gd.decay.constant.subs(ETA, sp.Rational(1, 7)), (k * (k - 2) / 7) ** (-1 / (k - 2)))
+
+    # The JSON strings read back (with sympify, as the README promises) to the same values.
+    data = json.loads(outputs["json"])
+    for c in a.crossovers:
+        back = sp.sympify(data["crossovers"][c.reference]["weight"])
+        assert abs(sp.N(back - c.weight, 40)) < sp.Float(10) ** -35
