@@ -15,6 +15,8 @@ half needs the other's library, so they run in different processes::
 Forks happen only while the forking process has a single thread (``fork`` in a
 threaded process can deadlock the child): the server is forked before anything
 here starts a thread, and it forks its workers before its own pool starts one.
+Called from a process that already runs threads, children are spawned instead
+(:func:`context`).
 Messages travel over plain pipes; a task is one figure, so even a single k is
 drawn on every core.
 
@@ -38,9 +40,16 @@ Key = tuple[str, str]
 
 
 def context() -> multiprocessing.context.BaseContext:
-    """``fork`` where the platform has it (no re-import in the children), else the default."""
-    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
-    return multiprocessing.get_context(method)
+    """How to start child processes: ``fork`` when it is safe, else ``spawn``.
+
+    A forked child starts with everything already imported, which is the point
+    of this module; but forking a process that runs other threads (a notebook
+    kernel, a web server) can leave the child holding a lock no thread will ever
+    release.  There the slower, clean ``spawn`` is used.
+    """
+    if "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("spawn")
 
 
 def warm_up() -> None:
@@ -142,8 +151,17 @@ class DrawingServer:
         self._answers.put(("stopped", None))
 
     def submit(self, key: Key, data: dict) -> None:
-        """Queue one figure for drawing."""
-        self._tasks_out.send((key, data))
+        """Queue one figure for drawing.
+
+        Raises
+        ------
+        LksymError
+            If the server has stopped.
+        """
+        try:
+            self._tasks_out.send((key, data))
+        except OSError:  # a broken pipe: not the user's disk, so not an OSError for the CLI to report as one
+            raise LksymError(self._stopped()) from None
 
     def results(self, count: int) -> Iterator[tuple[Key, bytes]]:
         """Yield ``count`` drawn figures as they finish, in any order.
@@ -156,11 +174,14 @@ class DrawingServer:
         for _ in range(count):
             status, payload = self._answers.get()
             if status == "stopped":
-                self._process.join(1.0)
-                raise LksymError(f"the drawing process stopped unexpectedly (exit code {self._process.exitcode})")
+                raise LksymError(self._stopped())
             if status == "error":
                 raise LksymError(f"drawing a figure failed: {payload}")
             yield payload
+
+    def _stopped(self) -> str:
+        self._process.join(1.0)
+        return f"the drawing process stopped unexpectedly (exit code {self._process.exitcode})"
 
     def close(self, timeout: Optional[float] = 30.0) -> None:
         """Let the server finish and exit (it drains the tasks already sent)."""
