@@ -96,7 +96,7 @@ def analyze(k: str, as_json: bool) -> None:
 @main.command()
 @k_option(multiple=True)
 @out_option("one k-<K>/ folder per k and an index README.md")
-@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="Worker processes [default: one per core].")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="Processes that draw the figures while this one derives [default: one per core]; 1 does all in one process.")
 def report(ks: tuple[str, ...], out_dir: str, jobs: int | None) -> None:
     """Write a Markdown report with figures for each K; print each report's path.
 
