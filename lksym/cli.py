@@ -12,7 +12,7 @@ import sys
 import click
 
 from . import __version__
-from .errors import InputError
+from .errors import InputError, LksymError
 
 K_HELP = "Exponent k > 0: an integer (3), a fraction (3/2), a decimal (1.5 = 3/2 exactly) or sqrt(2), pi, 1+1/3."
 
@@ -49,6 +49,8 @@ class LksymGroup(click.Group):
             return super().invoke(ctx)
         except InputError as error:
             raise click.UsageError(str(error), ctx) from None
+        except LksymError as error:  # a failure lksym noticed, not the user's input: exit code 1
+            raise click.ClickException(str(error)) from None
         except OSError as error:
             # An --out folder that cannot be written is bad input too: say which path and why.
             where = f" {error.filename}" if error.filename else ""

@@ -1,7 +1,9 @@
 """Exceptions raised by lksym.
 
-The command line turns :class:`InputError` into exit code 2 and a one-line
-message; anything else escaping the library is a bug.
+The command line turns :class:`InputError` into exit code 2 and any other
+:class:`LksymError` (a failure lksym detected, such as a drawing process that
+died) into exit code 1, each with a one-line message; any other exception
+escaping the library is a bug.
 """
 
 from __future__ import annotations

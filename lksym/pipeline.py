@@ -21,14 +21,18 @@ Messages travel over plain pipes; a task is one figure, so even a single k is
 drawn on every core.
 
 Errors: an exception while drawing comes back as :class:`~lksym.errors.LksymError`;
-a server that dies is noticed at once instead of waiting forever.
+a server that dies is noticed within :data:`WATCH_INTERVAL` instead of waiting
+forever, and its workers, orphaned, exit by themselves.  Leaving the ``with``
+block on an error cancels the drawing not yet started.
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import os
 import queue
 import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing.connection import wait
 from typing import Any, Iterator, Optional
@@ -74,6 +78,13 @@ def draw(task: tuple[Key, dict]) -> tuple[Key, bytes]:
     return key, render_figure(key[1], data)
 
 
+ABORT = "abort"
+"""Task-pipe message: drop the tasks not started yet and exit (``None`` finishes them first)."""
+
+WATCH_INTERVAL = 0.25
+"""Seconds between checks that the process on the other end is still alive."""
+
+
 def _serve(tasks, results, callers_ends, workers: int) -> None:
     """The drawing server's main loop (runs in its own process)."""
     for end in callers_ends:  # inherited copies: keeping them would hide the caller's exit from us
@@ -84,17 +95,37 @@ def _serve(tasks, results, callers_ends, workers: int) -> None:
         with lock:
             results.send(message)
 
+    def answer(done) -> None:
+        if not done.cancelled():
+            send(_outcome(done))
+
     try:
         warm_up()
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context()) as pool:
+        with ProcessPoolExecutor(
+            max_workers=workers, mp_context=context(), initializer=_exit_with_parent, initargs=(os.getpid(),)
+        ) as pool:
             while (task := tasks.recv()) is not None:
-                pool.submit(draw, task).add_done_callback(lambda done: send(_outcome(done)))
+                if task == ABORT:
+                    pool.shutdown(cancel_futures=True)
+                    break
+                pool.submit(draw, task).add_done_callback(answer)
     except EOFError:  # the caller went away: nobody to answer
         pass
     except BaseException as error:  # noqa: BLE001 -- whatever stops the server must reach the caller
         send(("error", f"{type(error).__name__}: {error}"))
     finally:
         results.close()
+
+
+def _exit_with_parent(parent: int) -> None:
+    """Pool initializer: a drawing worker whose server died exits instead of waiting for work forever."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(WATCH_INTERVAL)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="lksym-orphan-watch", daemon=True).start()
 
 
 def _outcome(future) -> tuple[str, Any]:
@@ -140,10 +171,15 @@ class DrawingServer:
 
     def _read(self) -> None:
         while True:
-            # The server's exit is watched too: its workers hold copies of the pipe, so a
-            # dead server would otherwise leave us waiting for an end of file that never comes.
-            if self._results_in not in wait([self._results_in, self._process.sentinel]):
+            # Polled, not just waited on: the server's workers inherit its end of both the
+            # results pipe and the exit sentinel, so a dead server shows neither an end of
+            # file nor a ready sentinel while they live.
+            if not wait([self._results_in, self._process.sentinel], WATCH_INTERVAL):
+                if self._process.is_alive():
+                    continue
                 break
+            if not self._results_in.poll():
+                break  # only the sentinel: the server is gone
             try:
                 self._answers.put(self._results_in.recv())
             except (EOFError, OSError):
@@ -183,16 +219,16 @@ class DrawingServer:
         self._process.join(1.0)
         return f"the drawing process stopped unexpectedly (exit code {self._process.exitcode})"
 
-    def close(self, timeout: Optional[float] = 30.0) -> None:
-        """Let the server finish and exit (it drains the tasks already sent)."""
+    def close(self, timeout: Optional[float] = 30.0, *, abort: bool = False) -> None:
+        """Let the server exit: after drawing every task already sent, or at once with ``abort``."""
         try:
-            self._tasks_out.send(None)
+            self._tasks_out.send(ABORT if abort else None)
         except OSError:  # the server is already gone
             pass
         self._tasks_out.close()
         self._process.join(timeout)
         if self._process.is_alive():
-            self._process.terminate()
+            self._process.terminate()  # its workers notice and exit (_exit_with_parent)
             self._process.join()
         self._reader.join()
         self._results_in.close()
@@ -200,5 +236,6 @@ class DrawingServer:
     def __enter__(self) -> "DrawingServer":
         return self
 
-    def __exit__(self, *exc) -> None:
-        self.close()
+    def __exit__(self, error_type, *_) -> None:
+        # Leaving on an error (a bad k, a failed figure): the rest of the drawing is wasted work.
+        self.close(abort=error_type is not None)

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import multiprocessing
+import os
+import signal
+import threading
+import time
 from pathlib import Path
 
 import pytest
 
 from lksym.api import k_slug, write_index, write_reports
-from lksym.errors import InputError
+from lksym.errors import InputError, LksymError
 from lksym.fileio import write_atomic
 
 
@@ -98,3 +104,116 @@ def test_slugs(k, slug):
     from lksym.expr import parse_k
 
     assert k_slug(parse_k(k)) == slug
+
+
+# --------------------------------------------------------------------------- the drawing server (jobs >= 2)
+#
+# Helpers as in test_pipeline.py: a SIGALRM deadline turns a hang into a failure, and
+# _family() finds the processes a call leaves behind, orphans included.
+
+
+@contextlib.contextmanager
+def _deadline(seconds: float, what: str = "write_reports"):
+    def expired(signum, frame):
+        pytest.fail(f"{what} did not finish within {seconds} s (hang?)")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds, 1.0)  # repeats: a hanging clean-up is interrupted too
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _family() -> set[int]:
+    """Live processes forked or spawned from this one (same process group), re-parented or not."""
+    proc = Path("/proc")
+    if not (proc / "self" / "cmdline").exists():
+        return set()
+    me, group, cmdline = os.getpid(), os.getpgid(0), (proc / "self" / "cmdline").read_bytes()
+    found = set()
+    for entry in proc.iterdir():
+        if entry.name.isdigit() and int(entry.name) != me:
+            try:
+                theirs = (entry / "cmdline").read_bytes()
+                if os.getpgid(int(entry.name)) == group and (theirs == cmdline or b"multiprocessing.spawn" in theirs):
+                    found.add(int(entry.name))
+            except OSError:
+                continue
+    return found
+
+
+@pytest.fixture
+def no_stray_processes():
+    """The test leaves no process behind (strays are killed, then reported)."""
+    before, children = _family(), set(multiprocessing.active_children())
+    yield
+    end = time.monotonic() + 3.0
+    while (stray := _family() - before) and time.monotonic() < end:
+        time.sleep(0.05)
+    for pid in stray:
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+    assert not stray, f"processes left running: {sorted(stray)}"
+    assert set(multiprocessing.active_children()) <= children
+
+
+needs_fork = pytest.mark.skipif(
+    "fork" not in multiprocessing.get_all_start_methods(), reason="the patch reaches the server only through fork"
+)
+
+
+@pytest.mark.usefixtures("no_stray_processes")
+@pytest.mark.parametrize("ks", [["2", "oops"], ["oops", "2"], ["2", "1/0", "3"]], ids=["last", "first", "middle"])
+def test_parallel_bad_k_writes_nothing(tmp_path, ks):
+    write_reports(["1"], tmp_path, jobs=1)
+    before = _snapshot(tmp_path)
+    children, threads = set(multiprocessing.active_children()), threading.active_count()
+    with _deadline(30):
+        with pytest.raises(InputError):
+            write_reports(ks, tmp_path, jobs=2)
+    assert _snapshot(tmp_path) == before
+    assert set(multiprocessing.active_children()) <= children, "the drawing server is still running"
+    assert threading.active_count() <= threads, "the answer-reading thread is still running"
+
+
+def _broken_render(name, data):
+    raise RuntimeError(f"disk on fire while drawing {name}")
+
+
+@needs_fork
+@pytest.mark.usefixtures("no_stray_processes")
+@pytest.mark.parametrize("ks", [["1.5"], ["3", "1.5", "0.5"]], ids=["same-k", "several-k"])
+def test_parallel_failed_drawing_leaves_earlier_report_intact(tmp_path, monkeypatch, ks):
+    write_reports(["1.5"], tmp_path, jobs=1)
+    before = _snapshot(tmp_path)
+    # Patched before the call: the drawing server is forked from this process and keeps the patch.
+    monkeypatch.setattr("lksym.plots.render_figure", _broken_render)
+    assert threading.active_count() == 1, "another thread would make the server spawned, without the patch"
+    with _deadline(30):
+        with pytest.raises(LksymError, match=r"^drawing a figure failed: RuntimeError: disk on fire") as failure:
+            write_reports(ks, tmp_path, jobs=2)
+    assert not isinstance(failure.value, InputError), "not the user's fault"
+    assert _snapshot(tmp_path) == before
+    assert not list(tmp_path.rglob("*.tmp")), "temporary files left behind"
+
+
+@pytest.mark.usefixtures("no_stray_processes")
+def test_jobs_do_not_change_the_output(tmp_path):
+    ks = ["7/3", "0.1", "sqrt(2)", "14/6", "1/10", "0.1"]  # not sorted; two duplicates of earlier k
+    names = ["k-7_3", "k-0.1", "k-sqrt2"]
+    snapshots = {}
+    for jobs in (1, 2, 3):
+        out, seen = tmp_path / f"jobs-{jobs}", []
+        with _deadline(60, f"write_reports(jobs={jobs})"):
+            paths = write_reports(ks, out, jobs=jobs, progress=lambda d, t, p: seen.append((d, t, p, p.is_file())))
+        assert paths == [out / name / "report.md" for name in names], f"jobs={jobs}: input order, no duplicates"
+        assert [(d, t) for d, t, _, _ in seen] == [(1, 3), (2, 3), (3, 3)], f"jobs={jobs}"
+        assert sorted(p for _, _, p, _ in seen) == sorted(paths), f"jobs={jobs}: each report reported once"
+        assert all(existed for *_, existed in seen), f"jobs={jobs}: progress was called before the report was written"
+        snapshots[jobs] = _snapshot(out)
+    assert {f"{name}/{file}" for name in names for file in ("report.md", "analysis.json", "zoom.svg")} < set(snapshots[1])
+    assert sorted(snapshots[1]) == sorted(snapshots[2]) == sorted(snapshots[3])
+    for name in snapshots[1]:
+        assert snapshots[1][name] == snapshots[2][name] == snapshots[3][name], f"{name} differs between jobs"

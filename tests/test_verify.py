@@ -274,7 +274,8 @@ def test_expensive_wrong_claim_is_decided_numerically_within_budget():
     claim = "2*w + log((|w|+1)^997) - 996*log(|w|+1)"
     start = time.monotonic()
     (verdict,) = verify("2", gradient=claim, budget=0.5).claims
-    assert time.monotonic() - start < 0.5 + 1.5
+    # Bounded, not exact: the slack absorbs a loaded 2-core machine (SymPy itself can take minutes here).
+    assert time.monotonic() - start < 0.5 + 5
     assert not verdict.holds and verdict.counterexample.w == "1"
     assert verdict.counterexample.claimed_value == pytest.approx(2 + math.log(2))
 
@@ -294,7 +295,7 @@ def test_expensive_claim_off_the_main_thread_is_bounded_too():
     start = time.monotonic()
     with ThreadPoolExecutor(1) as pool:
         result = pool.submit(verify, "2", gradient=claim, budget=1.0).result(timeout=60)
-    assert time.monotonic() - start < 1.0 + 2.0
+    assert time.monotonic() - start < 1.0 + 5
     assert result.claims[0].holds and result.claims[0].method == "numeric"
 
 
