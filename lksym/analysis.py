@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Optional
 
 import sympy as sp
 
+from .errors import InputError
 from .regime import Regime, classify, integer_parity
 
 if TYPE_CHECKING:  # only for the annotations of Analysis: the modules import this one
@@ -506,7 +507,11 @@ def _overshoot(gradient_branch: sp.Expr) -> Overshoot:
 # --------------------------------------------------------------------------- public
 
 
-def analyze(k) -> Analysis:
+TIME_LIMIT = 20.0
+"""Seconds an analysis may take (nearly every k takes well under one)."""
+
+
+def analyze(k, *, time_limit: Optional[float] = None) -> Analysis:
     r"""Derive every fact lksym reports about :math:`f(w) = |w|^k`.
 
     Parameters
@@ -514,6 +519,11 @@ def analyze(k) -> Analysis:
     k : str, int or SymPy number
         The exponent: any text :func:`lksym.expr.parse_k` accepts (``"3/2"``,
         ``"1.5"``, ``"sqrt(2)"``), or an exact positive number.
+    time_limit : float, optional
+        Seconds before giving up (default :data:`TIME_LIMIT`; main thread only,
+        see :mod:`lksym.budget`).
+        Exact arithmetic can run away for k with many digits: 1.541 needs
+        1000/541-th powers, and SymPy factors numbers of thousands of digits.
 
     Returns
     -------
@@ -523,7 +533,8 @@ def analyze(k) -> Analysis:
     Raises
     ------
     lksym.errors.InputError
-        If ``k`` is not an exact positive real number lksym can handle.
+        If ``k`` is not an exact positive real number lksym can handle, or
+        its analysis takes longer than ``time_limit``.
 
     Examples
     --------
@@ -533,9 +544,19 @@ def analyze(k) -> Analysis:
     >>> a.gradient.limits["0+"], a.curvature.limits["0+"], a.smoothness
     (0, oo, 1)
     """
+    from . import budget
     from .expr import parse_k
 
-    return _analyze_exact(parse_k(k))
+    value = parse_k(k)
+    time_limit = TIME_LIMIT if time_limit is None else time_limit
+    try:
+        with budget.deadline(time_limit):
+            return _analyze_exact(value)
+    except budget.Timeout:
+        raise InputError(
+            f"k = {k_text(value)} is too costly to analyse exactly (over {time_limit:g} s): "
+            "exact powers with k's digits grow too large; a k with fewer digits works"
+        ) from None
 
 
 def _analyze_exact(k: sp.Expr) -> Analysis:

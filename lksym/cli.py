@@ -41,20 +41,30 @@ def out_option(receives: str):
     )
 
 
+class BadInput(click.ClickException):
+    """A value the user gave is not acceptable: one ``Error:`` line and exit code 2.
+
+    Unlike :class:`click.UsageError` no usage block is printed: the options were
+    well formed, their value is what is wrong, and the message says why.
+    """
+
+    exit_code = 2
+
+
 class LksymGroup(click.Group):
-    """Turns library input errors and unwritable outputs into click usage errors (exit code 2, one line)."""
+    """Turns library errors into one-line messages: bad input and unwritable outputs exit 2, other failures 1."""
 
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
         except InputError as error:
-            raise click.UsageError(str(error), ctx) from None
+            raise BadInput(str(error)) from None
         except LksymError as error:  # a failure lksym noticed, not the user's input: exit code 1
             raise click.ClickException(str(error)) from None
         except OSError as error:
             # An --out folder that cannot be written is bad input too: say which path and why.
             where = f" {error.filename}" if error.filename else ""
-            raise click.UsageError(f"cannot write{where}: {error.strerror or error}", ctx) from None
+            raise BadInput(f"cannot write{where}: {error.strerror or error}") from None
 
 
 @click.group(cls=LksymGroup, context_settings={"help_option_names": ["-h", "--help"]})

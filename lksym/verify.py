@@ -40,18 +40,16 @@ Time budget
 -----------
 Parseable input can still be expensive (``simplify`` on a nasty nest), so each
 claim gets ``budget`` seconds (default 5): at most half for the symbolic step,
-the rest for the numeric one.  The guard is ``signal.setitimer`` with SIGALRM
-when running in the main thread (the timer repeats every 50 ms, so SymPy code
-that swallows one exception is interrupted again); in other threads the guarded
+the rest for the numeric one.  The guard is :func:`lksym.budget.deadline`
+(SIGALRM) when running in the main thread; in other threads the guarded
 step runs in a worker process (``multiprocessing``, fork on Linux) that is
 killed when the time is up.  Numeric evaluation substitutes 60-digit floats,
 never exact rationals, so no huge exact integer is ever built.  If the numeric
 step runs out of time before any mismatch, the claim is reported *undecided*
 (``holds`` false, ``method`` "numeric", a ``note``).  A C-level call that never
 returns to the interpreter cannot be interrupted by the signal guard; the
-parser's bounds on size, depth and exponents keep such calls short.  While a
-guarded step runs, the caller's own SIGALRM handler and ITIMER_REAL timer are
-set aside (the handler is restored, the timer is not).  Deriving the truth for
+parser's bounds on size, depth and exponents keep such calls short.  A timer
+of the caller's own is honoured and given back.  Deriving the truth for
 k is guarded the same way (:data:`ANALYSIS_BUDGET`); a k that takes longer is
 refused with :class:`~lksym.errors.InputError`.
 
@@ -76,8 +74,6 @@ from __future__ import annotations
 
 import math
 import multiprocessing
-import signal
-import threading
 import time
 from dataclasses import dataclass
 from typing import Callable, Iterable, Optional, Sequence, Union
@@ -85,7 +81,8 @@ from typing import Callable, Iterable, Optional, Sequence, Union
 import mpmath
 import sympy as sp
 
-from .analysis import PART_NAMES, W, X, analyze, k_text
+from . import budget
+from .analysis import PART_NAMES, TIME_LIMIT, W, X, analyze, k_text
 from .errors import InputError
 from .expr import parse_expression, parse_k
 
@@ -94,14 +91,13 @@ __all__ = ["Counterexample", "Verdict", "VerifyResult", "verify", "parse_limit_s
 DEFAULT_BUDGET = 5.0
 """Seconds allowed per claim."""
 
-ANALYSIS_BUDGET = 20.0
+ANALYSIS_BUDGET = TIME_LIMIT
 """Seconds allowed for deriving the truth for k (a few exotic k make SymPy factor huge numbers)."""
 
 DIGITS = 50
 """Significant digits of the numeric comparison."""
 
 _TOLERANCE = sp.Float("1e-25", DIGITS)
-_REPEAT = 0.05  # seconds between repeated alarms once the budget is spent
 
 _POINT_ALIASES = {
     "0+": "0+",
@@ -279,52 +275,17 @@ class VerifyResult:
 # --------------------------------------------------------------------------- time guard
 
 
-class _Timeout(BaseException):
-    # BaseException, like KeyboardInterrupt: SymPy's `except Exception` must not swallow it.
-    pass
-
-
 def _bounded(fn: Callable, seconds: float, *args):
     """``(True, fn(*args))``, or ``(False, None)`` on timeout or any error in ``fn``."""
     if seconds <= 0:
         return False, None
-    if threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer"):
-        return _bounded_by_signal(fn, seconds, args)
+    if budget.available():
+        try:
+            with budget.deadline(seconds):
+                return True, fn(*args)
+        except (budget.Timeout, Exception, RecursionError):  # noqa: BLE001 - SymPy failing means "cannot decide"
+            return False, None
     return _bounded_by_process(fn, seconds, args)
-
-
-def _bounded_by_signal(fn: Callable, seconds: float, args: tuple):
-    armed = [True]
-
-    def alarm(signum, frame):
-        if armed[0]:
-            raise _Timeout()
-
-    previous = signal.signal(signal.SIGALRM, alarm)
-    try:
-        try:
-            # A zero first delay would disarm the timer instead of firing at once.
-            signal.setitimer(signal.ITIMER_REAL, max(seconds, 1e-3), _REPEAT)
-            return True, fn(*args)
-        except _Timeout:
-            return False, None
-        except (Exception, RecursionError):  # noqa: BLE001 - SymPy failing means "cannot decide"
-            return False, None
-        finally:
-            _disarm(armed)
-    finally:
-        signal.signal(signal.SIGALRM, previous)
-
-
-def _disarm(armed: list) -> None:
-    # The alarm may fire while we are switching it off; retry until it is off.
-    while True:
-        try:
-            armed[0] = False
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            return
-        except _Timeout:
-            continue
 
 
 def _child(connection, fn: Callable, args: tuple) -> None:

@@ -266,7 +266,7 @@ def test_expensive_claim_is_decided_numerically_within_budget():
     result = verify("2", gradient=claim, budget=0.5)
     elapsed = time.monotonic() - start
     (verdict,) = result.claims
-    assert elapsed < 0.5 + 1.5
+    assert elapsed < 0.5 + 5  # unbounded, simplify alone takes ~10 s; the slack absorbs a loaded machine
     assert verdict.holds and verdict.method == "numeric"
 
 

@@ -1,0 +1,94 @@
+"""Time limits for SymPy work that can run away.
+
+Exact arithmetic is not bounded by the size of its input: a k such as 1.541
+makes SymPy take 1000/541-th powers and factor numbers of thousands of digits.
+:func:`deadline` turns "still computing after N seconds" into :class:`Timeout`.
+
+The guard is ``signal.setitimer`` with SIGALRM, so it works in the main thread
+(where the command line and notebooks run); elsewhere :func:`deadline` does
+nothing, and a caller that needs a bound there runs the work in a process of
+its own (see :mod:`lksym.verify`).  The alarm repeats every
+:data:`REPEAT` seconds once the time is up, so SymPy code that swallows one
+exception is interrupted again.  A timer already running (an outer guard, or
+the caller's own) is honoured: whichever ends first fires, and the outer one
+gets back what is left of its time.  A C-level call that never returns to the interpreter cannot be
+interrupted; the parser's bounds on sizes keep such calls short.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+import time
+from contextlib import contextmanager
+from typing import Iterator
+
+REPEAT = 0.05
+"""Seconds between repeated alarms once the time is up."""
+
+
+class Timeout(BaseException):
+    """The time given to :func:`deadline` ran out.
+
+    A ``BaseException``, like ``KeyboardInterrupt``: SymPy's ``except Exception``
+    clauses must not swallow it.
+    """
+
+
+def available() -> bool:
+    """Whether :func:`deadline` can interrupt work here (main thread, a platform with ``setitimer``)."""
+    return hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+
+
+@contextmanager
+def deadline(seconds: float) -> Iterator[None]:
+    """Raise :class:`Timeout` inside the block once ``seconds`` have passed.
+
+    Examples
+    --------
+    >>> import time
+    >>> try:
+    ...     with deadline(0.05):
+    ...         time.sleep(1)
+    ... except Timeout:
+    ...     print("stopped")
+    stopped
+    """
+    if not available():
+        yield
+        return
+    now = time.monotonic()
+    outer_left, outer_interval = signal.getitimer(signal.ITIMER_REAL)
+    outer_end = now + outer_left if outer_left > 0 else None  # someone else's timer, already counting
+    armed = [True]
+
+    def alarm(signum, frame):
+        if outer_end is not None and time.monotonic() >= outer_end and callable(previous):
+            previous(signum, frame)  # the outer deadline came first: it is theirs to handle
+        if armed[0]:
+            raise Timeout()
+
+    previous = signal.signal(signal.SIGALRM, alarm)
+    try:
+        first = seconds if outer_end is None else min(seconds, outer_left)
+        # A zero first delay would disarm the timer instead of firing at once.
+        signal.setitimer(signal.ITIMER_REAL, max(first, 1e-3), REPEAT)
+        try:
+            yield
+        finally:
+            _disarm(armed)
+    finally:
+        signal.signal(signal.SIGALRM, previous)
+        if outer_end is not None:  # give the outer timer back what is left of it
+            signal.setitimer(signal.ITIMER_REAL, max(outer_end - time.monotonic(), 1e-3), outer_interval)
+
+
+def _disarm(armed: list) -> None:
+    # The alarm may fire while we are switching it off; retry until it is off.
+    while True:
+        try:
+            armed[0] = False
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            return
+        except Timeout:
+            continue

@@ -1,0 +1,102 @@
+"""lksym.budget: the SIGALRM deadline, nested guards, and the time limit of analyze()."""
+
+from __future__ import annotations
+
+import signal
+import threading
+import time
+
+import pytest
+
+from lksym import budget
+from lksym.budget import Timeout, deadline
+from lksym.errors import InputError
+
+
+def test_deadline_interrupts_and_cleans_up():
+    handler = signal.getsignal(signal.SIGALRM)
+    start = time.monotonic()
+    with pytest.raises(Timeout):
+        with deadline(0.1):
+            time.sleep(5)
+    assert 0.05 < time.monotonic() - start < 2
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+    assert signal.getsignal(signal.SIGALRM) is handler
+
+
+def test_a_fast_block_is_untouched():
+    with deadline(5):
+        value = sum(range(1000))
+    assert value == 499500
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+
+
+def test_inner_guard_shorter_than_outer():
+    start = time.monotonic()
+    with pytest.raises(Timeout):
+        with deadline(1.0):
+            with pytest.raises(Timeout):
+                with deadline(0.1):
+                    time.sleep(5)
+            inner = time.monotonic() - start
+            time.sleep(5)
+    assert inner < 0.8  # the inner guard fired first
+    assert 0.8 < time.monotonic() - start < 3  # and the outer one still fired on time
+
+
+def test_outer_timer_of_the_caller_is_honoured_and_given_back():
+    fired = []
+    previous = signal.signal(signal.SIGALRM, lambda *_: fired.append(time.monotonic()))
+    try:
+        start = time.monotonic()
+        signal.setitimer(signal.ITIMER_REAL, 0.6)
+        with deadline(5):
+            time.sleep(0.1)
+        left, _ = signal.getitimer(signal.ITIMER_REAL)
+        assert 0.2 < left <= 0.5, left  # given back, minus the time spent inside
+        while not fired and time.monotonic() - start < 3:
+            time.sleep(0.02)
+        assert fired and fired[0] - start < 1.5
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def test_off_the_main_thread_it_does_nothing():
+    seen = []
+
+    def work():
+        seen.append(budget.available())
+        with deadline(0.01):
+            time.sleep(0.1)
+        seen.append("finished")
+
+    thread = threading.Thread(target=work)
+    thread.start()
+    thread.join(5)
+    assert seen == [False, "finished"]
+
+
+def test_costly_k_is_refused_within_its_time_limit():
+    from lksym.analysis import analyze
+
+    start = time.monotonic()
+    with pytest.raises(InputError, match=r"k = 1\.541 is too costly to analyse exactly \(over 0\.5 s\)"):
+        analyze("1.541", time_limit=0.5)
+    assert time.monotonic() - start < 3
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+
+
+def test_costly_k_is_a_one_line_exit_2_in_the_cli(monkeypatch):
+    from click.testing import CliRunner
+
+    import lksym.analysis
+    from lksym.cli import main
+
+    monkeypatch.setattr(lksym.analysis, "TIME_LIMIT", 0.5)
+    result = CliRunner().invoke(main, ["analyze", "--k", "1.541", "--json"])
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines() == [
+        "Error: k = 1.541 is too costly to analyse exactly (over 0.5 s): "
+        "exact powers with k's digits grow too large; a k with fewer digits works"
+    ]
