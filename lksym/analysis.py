@@ -292,9 +292,17 @@ def k_text(k: sp.Expr) -> str:
 
 
 def _limit(expr: sp.Expr, point: sp.Expr) -> sp.Expr:
-    """One-sided limit on the right branch, ``x -> point`` from inside (0, oo)."""
+    """One-sided limit on the right branch, ``x -> point`` (0 or oo) from inside (0, oo)."""
     if not expr.has(X):
         return expr
+    coeff, exponent = expr.as_coeff_exponent(X)
+    if not coeff.has(X) and exponent.is_real and point in (0, sp.oo):
+        # c*x**e, every branch lksym derives: the sign of e decides, no series needed
+        # (limit() would also expand the coefficient's powers, which for k = 998.3 is slow).
+        if coeff == 0:
+            return sp.S.Zero
+        grows = bool(exponent < 0) if point == 0 else bool(exponent > 0)
+        return sp.sign(coeff) * sp.oo if grows else sp.S.Zero
     return sp.limit(expr, X, point, "+" if point == 0 else "-")
 
 
@@ -373,18 +381,23 @@ def _smoothness(k: sp.Expr) -> Optional[int]:
     one-sided limits of :math:`f^{(n)}` at 0 agree and are finite, then
     :math:`f^{(n)}(0)` exists and :math:`f^{(n)}` is continuous there.  A
     derivative that vanishes identically makes every later one continuous.
+
+    On :math:`x > 0` the n-th derivative of :math:`x^k` is
+    :math:`(k)_n x^{k-n}` (falling factorial), and on :math:`x < 0` it is
+    :math:`(-1)^n` times its mirror image, so only the exponent :math:`k - n`
+    and whether :math:`(k)_n` vanishes matter: the coefficients themselves,
+    products of up to a thousand factors for k near 1000, are never built.
     """
-    branch = X**k
     n = 0
     while True:
-        if branch == 0:
+        if k.is_integer and n > k:  # (k)_n = 0: the derivative vanishes identically from here on
             return None
-        right = _limit(branch, sp.S.Zero)
-        left = right if n % 2 == 0 else -right
-        if not (_is_finite(right) and left == right):
+        exponent = k - n
+        if exponent.is_zero:  # a nonzero constant n! on the right, (-1)^n n! on the left
+            if n % 2:
+                return n - 1
+        elif bool(exponent < 0):  # a pole: the one-sided limits are infinite
             return n - 1
-        # powsimp keeps c*x**e a monomial; unsimplified sums defeat limit() for irrational k.
-        branch = sp.powsimp(sp.diff(branch, X), force=True)
         n += 1
 
 
@@ -408,16 +421,36 @@ def _solve_positive(lhs: sp.Expr, rhs: sp.Expr) -> Optional[sp.Expr]:
         roots = sp.solve(sp.expand_log(sp.log(lhs.subs(X, sp.exp(t)) / rhs.subs(X, sp.exp(t))), force=True), t)
     if len(roots) != 1:
         return None
-    # exp(a*log(p) + b*log(q)) -> p**a * q**b: SymPy's canonical, sympify-stable form.
     root = sp.expand(roots[0])
-    canonical = sp.powsimp(sp.expand_power_exp(sp.exp(root)))
-    if _largest_integer_digits(canonical) <= MAX_EXACT_DIGITS:
-        return canonical
-    return _unevaluated_powers(root) or canonical
+    if not _costly_powers(root):
+        # exp(a*log(p) + b*log(q)) -> p**a * q**b: SymPy's canonical, sympify-stable form.
+        canonical = sp.powsimp(sp.expand_power_exp(sp.exp(root)))
+        if _largest_integer_digits(canonical) <= MAX_EXACT_DIGITS:
+            return canonical
+    return _unevaluated_powers(root) or sp.exp(root)
 
 
 MAX_EXACT_DIGITS = 60
 """Longest integer an exact result may spell out; longer ones are kept as unevaluated powers."""
+
+
+def _costly_powers(log_value: sp.Expr) -> bool:
+    r"""Whether SymPy's canonical form of ``exp(log_value)`` would be huge or slow to build.
+
+    A term :math:`(p/q)\log b` becomes :math:`b^{p/q}`, which SymPy normalises
+    through :math:`b^{q-p}`-sized integers and perfect-power tests on them
+    (k = 1.541: q = 541, seconds of factoring).  Estimated digits: q times the digits of b.
+    """
+    for term in sp.Add.make_args(log_value):
+        coefficient, rest = term.as_independent(sp.log, as_Add=False)
+        if not isinstance(rest, sp.log) or rest.args[0].free_symbols:
+            continue
+        # Irrational k too: radsimp turns 1/(k - 2) for k = 1000*sqrt(6)/3 into a 7-digit denominator.
+        denominator = max((r.q for r in coefficient.atoms(sp.Rational)), default=1)
+        digits = max((len(str(max(abs(r.p), r.q))) for r in rest.args[0].atoms(sp.Rational)), default=1)
+        if denominator * digits > MAX_EXACT_DIGITS:
+            return True
+    return False
 
 
 def _unevaluated_powers(log_value: sp.Expr) -> Optional[sp.Expr]:
@@ -431,11 +464,26 @@ def _unevaluated_powers(log_value: sp.Expr) -> Optional[sp.Expr]:
     """
     factors = []
     for term in sp.Add.make_args(log_value):
-        coefficient, rest = term.as_coeff_Mul()
+        coefficient, rest = term.as_independent(sp.log, as_Add=False)
         if not isinstance(rest, sp.log):
             return None
         factors.append(sp.Pow(rest.args[0], coefficient, evaluate=False))
     return sp.Mul(*factors, evaluate=False)
+
+
+def substitute(expr: sp.Expr, mapping: dict) -> sp.Expr:
+    """``expr.subs(mapping)``, or the same substitution left unevaluated where SymPy would spell out huge integers.
+
+    Examples
+    --------
+    >>> substitute(ETA * X, {ETA: 2})
+    2*x
+    """
+    value = expr.subs(mapping)
+    if _largest_integer_digits(value) <= MAX_EXACT_DIGITS:
+        return value
+    with sp.evaluate(False):
+        return expr.xreplace(mapping)
 
 
 def _largest_integer_digits(expr: sp.Expr) -> int:
@@ -454,21 +502,39 @@ def _crossover(gradient_branch: sp.Expr, reference: str) -> Crossover:
     if _same(gradient_branch, ref):
         return Crossover(reference, None, True, None)
     weight = _solve_positive(gradient_branch, ref)
-    probe = weight / 2 if weight is not None else sp.S.One
-    stronger = "Lk" if bool(gradient_branch.subs(X, probe) > ref.subs(X, probe)) else reference
+    probe = _to_float(weight) / 2 if weight is not None else 1.0
+    stronger = "Lk" if _at(gradient_branch, probe) > _at(ref, probe) else reference
     return Crossover(reference, weight, False, stronger)
+
+
+PROBE_DIGITS = 30
+"""Digits of the numeric probes that decide which side of a crossing is which."""
+
+
+def _to_float(value: sp.Expr, subs: Optional[dict] = None) -> float:
+    # evalf with subs: no exact re-evaluation of powers like 1541**(1000/541) on the way.
+    return float(value.evalf(PROBE_DIGITS, subs=subs))
+
+
+def _at(expr: sp.Expr, x: float) -> sp.Float:
+    """``expr`` at the point ``x`` (a float strictly between crossings), to :data:`PROBE_DIGITS` digits.
+
+    Which of two pulls is stronger between two crossings is the same at every
+    point there, so a float point decides it; exact substitution could make
+    SymPy build and factor huge powers.
+    """
+    return expr.evalf(PROBE_DIGITS, subs={X: sp.Float(x, PROBE_DIGITS)})
 
 
 def _bands(gradient_branch: sp.Expr, crossovers: tuple[Crossover, ...]) -> tuple[Band, ...]:
     magnitudes = {"L1": sp.S.One, "L2": 2 * X, "Lk": gradient_branch}
-    cuts = sorted({c.weight for c in crossovers if c.weight is not None}, key=lambda v: float(v))
     # L1 and L2 gradients cross at |w| = 1/2 too: the order of the three changes there.
-    cuts = sorted(set(cuts) | {sp.Rational(1, 2)}, key=lambda v: float(v))
+    cuts = sorted({c.weight for c in crossovers if c.weight is not None} | {sp.Rational(1, 2)}, key=_to_float)
     edges = [sp.S.Zero, *cuts, sp.oo]
     bands = []
     for lo, hi in zip(edges, edges[1:]):
-        probe = (lo + hi) / 2 if hi != sp.oo else lo + 1
-        values = {name: g.subs(X, probe) for name, g in magnitudes.items()}
+        probe = (_to_float(lo) + _to_float(hi)) / 2 if hi != sp.oo else _to_float(lo) + 1
+        values = {name: _at(g, probe) for name, g in magnitudes.items()}
         order = tuple(sorted(values, key=lambda name: (float(values[name]), name)))
         ties = tuple(
             (a, b)
@@ -496,8 +562,8 @@ def _dead_zone(gradient_branch: sp.Expr, vanishes_at_zero: bool) -> Optional[sp.
 def _overshoot(gradient_branch: sp.Expr) -> Overshoot:
     weight = _solve_positive(ETA * gradient_branch, X)
     if weight is not None:
-        probe = weight / 2
-        below = bool((ETA * gradient_branch).subs(X, probe).subs(ETA, 1) > probe.subs(ETA, 1))
+        probe = _to_float(weight, {ETA: 1}) / 2  # at eta = 1: which side overshoots does not depend on eta
+        below = _at(gradient_branch, probe) > probe
         return Overshoot(weight, "below" if below else "above", None)
     # eta*|f'(w)|/|w| does not depend on w (L2): the step size alone decides.
     ratio = sp.simplify(gradient_branch / X)

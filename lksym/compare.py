@@ -19,7 +19,7 @@ from typing import Iterable, Optional
 import numpy as np
 import sympy as sp
 
-from .analysis import Analysis, _solve_positive, analyze, k_text
+from .analysis import Analysis, _solve_positive, analyze, k_text, substitute
 from .fileio import write_atomic
 from .report import tex
 
@@ -211,7 +211,7 @@ def _row(a: Analysis, prox_column: bool) -> str:
         prox = getattr(a, "prox", None)
         # lksym.prox writes lambda as `lam`; show it as the Greek letter the page uses.
         lam = sp.Symbol("lam", positive=True)
-        cells.append(_m(prox.threshold.subs(lam, sp.Symbol("lambda", positive=True))) if prox is not None else "—")
+        cells.append(_m(substitute(prox.threshold, {lam: sp.Symbol("lambda", positive=True)})) if prox is not None else "—")
     return "| " + " | ".join(cells) + " |"
 
 

@@ -53,6 +53,7 @@ __all__ = [
     "MAX_NODES",
     "MAX_EXPONENT",
     "MAX_K",
+    "MIN_K",
     "TIME_LIMIT",
     "CONSTANTS",
     "FUNCTIONS",
@@ -109,6 +110,12 @@ each call also runs against this clock (see :class:`_TimeLimit`).
 
 MAX_K = 1000
 """Largest exponent k accepted by :func:`parse_k`."""
+
+MIN_K = sp.Rational(1, 1000)
+"""Smallest exponent k accepted by :func:`parse_k` (the smallest rational with an accepted denominator).
+
+Below it even irrational k (``pi/10**6``) need powers like :math:`x^{1/(1-k)}`
+of numbers with millions of digits in exact form."""
 
 MAX_K_DENOMINATOR = 1000
 """Largest denominator of a rational k accepted by :func:`parse_k`."""
@@ -1114,6 +1121,8 @@ def _check_k(value: sp.Basic, shown: str, allow_symbol: bool) -> sp.Expr:
         raise InputError(f"k must be at most {MAX_K}, {got}")
     if value.is_Rational and value.q > MAX_K_DENOMINATOR:
         raise InputError(f"k has too many digits (at most 3 decimal places, denominator at most {MAX_K_DENOMINATOR}), {got}")
+    if _decide(_truth(value < MIN_K), lambda v: v < mpmath.mpf(MIN_K.p) / MIN_K.q, value, undecided=True):
+        raise InputError(f"k must be at least {MIN_K}, {got}")
     if value.is_Rational:
         # Exact answers raise numbers to 1/(k-1) and 1/(k-2): for k within 1/100 of 1 or 2
         # that is a power with thousands of digits (k = 0.999 needs 3-digit numbers to the 1000th).

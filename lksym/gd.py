@@ -114,8 +114,13 @@ def derive_gd(gradient_branch: sp.Expr, curvature_branch: sp.Expr) -> GradientDe
     amplitude = _solve_positive(ETA * gradient_branch, 2 * X)
     multiplier = stable = None
     if amplitude is not None:
-        # powsimp cancels eta (f''(a) ~ 1/eta); simplify() is too slow for irrational k and not needed.
-        inner = sp.powsimp(sp.expand_power_base(ETA * curvature_branch.subs(X, amplitude), force=True), force=True)
+        # eta f''(a) = (x f''/f')(a) * eta f'(a)/a = 2 (x f''/f')(a): for c x^m branches the ratio is
+        # the constant m, with no substitution of a (which for k = 47.98 is a 2299th root).
+        ratio = sp.powsimp(X * curvature_branch / gradient_branch, force=True)
+        if not ratio.has(X):
+            inner = 2 * ratio
+        else:  # powsimp cancels eta (f''(a) ~ 1/eta); simplify() is too slow for irrational k and not needed.
+            inner = sp.powsimp(sp.expand_power_base(ETA * curvature_branch.subs(X, amplitude), force=True), force=True)
         multiplier = sp.factor_terms((1 - inner) ** 2)
         if curvature_branch == 0:
             stable = None  # L1: multiplier exactly 1, a neutral family of cycles (see the class docstring)

@@ -87,7 +87,7 @@ def prox_threshold(k: sp.Expr) -> sp.Expr:
     >>> prox_threshold(sp.Rational(1, 2))
     3*lam**(2/3)/2
     """
-    from .analysis import X, _solve_positive
+    from .analysis import MAX_EXACT_DIGITS, X, _largest_integer_digits, _solve_positive
 
     g = _branch_gradient(k)
     g0 = sp.limit(g, X, 0, "+")
@@ -108,7 +108,18 @@ def prox_threshold(k: sp.Expr) -> sp.Expr:
         raise ValueError(f"no jump threshold found for k = {k}")
     # Both terms of x + lam g(x) at x* are c * lam**(1/(2-k)): factor_terms joins them
     # (simplify() would do the same but loads half of SymPy on first use).
-    return sp.factor_terms(sp.powsimp(sp.expand_power_base(z_stationary.subs(X, x_star), force=True), force=True))
+    threshold = sp.factor_terms(sp.powsimp(sp.expand_power_base(z_stationary.subs(X, x_star), force=True), force=True))
+    if _largest_integer_digits(threshold) <= MAX_EXACT_DIGITS:
+        return threshold
+    # k = 1/1000: x* is a 1999th root, and SymPy spells its powers out in thousands of digits.
+    # z = x* (1 + c x*^m) with c x^m = lam g(x)/x; the tie c_a x*^a = -c_b x*^b gives x*^m
+    # as (-c_b/c_a)^(m/(a-b)) (here m/(a-b) = -1) without taking the root: a plain number.
+    # Kept as that product, x* stays in its short form.
+    (c_a, a), (c_b, b) = (term.as_coeff_exponent(X) for term in terms)
+    c, m = sp.powsimp(sp.expand(z_stationary / X - 1), force=True).as_coeff_exponent(X)
+    if c.has(X):  # not c x^m after all: keep the long form, which is right
+        return threshold
+    return sp.Mul(x_star, sp.powsimp(1 + c * (-c_b / c_a) ** (m / (a - b)), force=True), evaluate=False)
 
 
 def _stationarity_polynomial(k: sp.Expr) -> Optional[tuple[sp.Poly, sp.Symbol, int]]:
@@ -326,8 +337,11 @@ def prox_vector(k, lam: float, z):
         lo = np.where(below, mid, lo)
         hi = np.where(below, hi, mid)
     x = 0.5 * (lo + hi)
-    for _ in range(NEWTON_STEPS):
-        x = np.clip(x - (x - target + c1 * x ** (kf - 1)) / (1 + c2 * x ** (kf - 2)), lo, hi)
+    # Bisection can pin a tiny root at x = 0 (k just above 1, z near 0), where x**(k-2) is
+    # inf: the Newton step is then 0, which is right, so NumPy's warning is noise.
+    with np.errstate(divide="ignore", over="ignore"):
+        for _ in range(NEWTON_STEPS):
+            x = np.clip(x - (x - target + c1 * x ** (kf - 1)) / (1 + c2 * x ** (kf - 2)), lo, hi)
     if kf < 1:
         gain = 0.5 * (x - target) ** 2 + lam * x**kf - 0.5 * target**2
         x = np.where(gain < 0, x, 0.0)

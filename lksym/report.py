@@ -12,7 +12,7 @@ from typing import Optional
 
 import sympy as sp
 
-from .analysis import MAX_EXACT_DIGITS, POINTS, Analysis, Band, Part, k_text
+from .analysis import MAX_EXACT_DIGITS, POINTS, Analysis, Band, Part, k_text, substitute
 from .plots import FIGURES
 
 POINT_LATEX = {"0+": r"w \to 0^+", "0-": r"w \to 0^-", "+oo": r"w \to +\infty", "-oo": r"w \to -\infty"}
@@ -33,6 +33,14 @@ def tex(expr: sp.Expr) -> str:
     return text.replace(r"\left|", r"\lvert").replace(r"\right|", r"\rvert")
 
 
+def _flat_factors(expr: sp.Mul):
+    for factor in expr.args:
+        if isinstance(factor, sp.Mul):  # unevaluated products nest: (x*) * (1 + ...)
+            yield from _flat_factors(factor)
+        else:
+            yield factor
+
+
 def _tex_unevaluated_product(expr: sp.Mul) -> str:
     """A product of powers as a fraction, factor by factor, without evaluating any power.
 
@@ -41,7 +49,7 @@ def _tex_unevaluated_product(expr: sp.Mul) -> str:
     a 232-digit integer.
     """
     top, bottom = [], []
-    for factor in expr.args:
+    for factor in _flat_factors(expr):
         base, exponent = factor.as_base_exp()
         if exponent.is_negative:
             bottom.append(sp.latex(sp.Pow(base, -exponent, evaluate=False)))
@@ -210,7 +218,7 @@ def _lam_tex(expr: sp.Expr) -> str:
     from .prox import LAM
 
     # The JSON symbol is "lam" (lambda is a Python keyword); the reader should see a Greek letter.
-    return tex(expr.subs(LAM, sp.Symbol("lambda", positive=True)))
+    return tex(substitute(expr, {LAM: sp.Symbol("lambda", positive=True)}))
 
 
 def _prox_section(a: Analysis) -> list[str]:
@@ -242,7 +250,7 @@ def _prox_section(a: Analysis) -> list[str]:
         "$x - z + \\lambda f'(x) = 0$ is solvable in radicals (`prox.closed_form` in `analysis.json`), "
         "otherwise by bisection that compares the interior minimiser with $x = 0$."
     )
-    value = threshold.subs(LAM, 1)
+    value = substitute(threshold, {LAM: 1})
     lines.append(f"- With $\\lambda = 1$ the threshold is {_num(value)}; the figure *Proximal step* shows the map.")
     return lines + [""]
 

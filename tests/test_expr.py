@@ -545,6 +545,8 @@ BAD_K = [
     ("2.005", "too close to 2"),
     ("1999/1000", "too close to 2"),
     ("1/3000000000000", "k has too many digits"),
+    ("pi/10**6", "k must be at least 1/1000"),
+    ("sqrt(2)/10000", "k must be at least 1/1000"),
     ("w", "unknown name 'w'"),
 ]
 
