@@ -158,3 +158,21 @@ def k_analysis(k_case, analysis_of):
 def cases():
     """The hand table keyed by k text."""
     return CASES_BY_TEXT
+
+
+@pytest.fixture
+def no_stray_processes():
+    """The test leaves no process behind (strays are killed, then reported)."""
+    import multiprocessing
+    import time
+
+    from processes import family, kill_all
+
+    before, children = family(), set(multiprocessing.active_children())
+    yield
+    end = time.monotonic() + 3.0
+    while (stray := family() - before) and time.monotonic() < end:
+        time.sleep(0.05)
+    kill_all(stray)
+    assert not stray, f"processes left running after the test: {sorted(stray)}"
+    assert set(multiprocessing.active_children()) <= children

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import multiprocessing
-import os
-import signal
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -16,6 +12,7 @@ import pytest
 from lksym.api import k_slug, write_index, write_reports
 from lksym.errors import InputError, LksymError
 from lksym.fileio import write_atomic
+from processes import deadline
 
 
 def _snapshot(folder: Path) -> dict[str, bytes]:
@@ -108,55 +105,8 @@ def test_slugs(k, slug):
 
 # --------------------------------------------------------------------------- the drawing server (jobs >= 2)
 #
-# Helpers as in test_pipeline.py: a SIGALRM deadline turns a hang into a failure, and
-# _family() finds the processes a call leaves behind, orphans included.
-
-
-@contextlib.contextmanager
-def _deadline(seconds: float, what: str = "write_reports"):
-    def expired(signum, frame):
-        pytest.fail(f"{what} did not finish within {seconds} s (hang?)")
-
-    previous = signal.signal(signal.SIGALRM, expired)
-    signal.setitimer(signal.ITIMER_REAL, seconds, 1.0)  # repeats: a hanging clean-up is interrupted too
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-
-
-def _family() -> set[int]:
-    """Live processes forked or spawned from this one (same process group), re-parented or not."""
-    proc = Path("/proc")
-    if not (proc / "self" / "cmdline").exists():
-        return set()
-    me, group, cmdline = os.getpid(), os.getpgid(0), (proc / "self" / "cmdline").read_bytes()
-    found = set()
-    for entry in proc.iterdir():
-        if entry.name.isdigit() and int(entry.name) != me:
-            try:
-                theirs = (entry / "cmdline").read_bytes()
-                if os.getpgid(int(entry.name)) == group and (theirs == cmdline or b"multiprocessing.spawn" in theirs):
-                    found.add(int(entry.name))
-            except OSError:
-                continue
-    return found
-
-
-@pytest.fixture
-def no_stray_processes():
-    """The test leaves no process behind (strays are killed, then reported)."""
-    before, children = _family(), set(multiprocessing.active_children())
-    yield
-    end = time.monotonic() + 3.0
-    while (stray := _family() - before) and time.monotonic() < end:
-        time.sleep(0.05)
-    for pid in stray:
-        with contextlib.suppress(OSError):
-            os.kill(pid, signal.SIGKILL)
-    assert not stray, f"processes left running: {sorted(stray)}"
-    assert set(multiprocessing.active_children()) <= children
+# tests/processes.py: a SIGALRM deadline turns a hang into a failure; the no_stray_processes
+# fixture (conftest.py) finds the processes a call leaves behind, orphans included.
 
 
 needs_fork = pytest.mark.skipif(
@@ -170,7 +120,7 @@ def test_parallel_bad_k_writes_nothing(tmp_path, ks):
     write_reports(["1"], tmp_path, jobs=1)
     before = _snapshot(tmp_path)
     children, threads = set(multiprocessing.active_children()), threading.active_count()
-    with _deadline(30):
+    with deadline(30):
         with pytest.raises(InputError):
             write_reports(ks, tmp_path, jobs=2)
     assert _snapshot(tmp_path) == before
@@ -191,7 +141,7 @@ def test_parallel_failed_drawing_leaves_earlier_report_intact(tmp_path, monkeypa
     # Patched before the call: the drawing server is forked from this process and keeps the patch.
     monkeypatch.setattr("lksym.plots.render_figure", _broken_render)
     assert threading.active_count() == 1, "another thread would make the server spawned, without the patch"
-    with _deadline(30):
+    with deadline(30):
         with pytest.raises(LksymError, match=r"^drawing a figure failed: RuntimeError: disk on fire") as failure:
             write_reports(ks, tmp_path, jobs=2)
     assert not isinstance(failure.value, InputError), "not the user's fault"
@@ -206,7 +156,7 @@ def test_jobs_do_not_change_the_output(tmp_path):
     snapshots = {}
     for jobs in (1, 2, 3):
         out, seen = tmp_path / f"jobs-{jobs}", []
-        with _deadline(60, f"write_reports(jobs={jobs})"):
+        with deadline(60, f"write_reports(jobs={jobs})"):
             paths = write_reports(ks, out, jobs=jobs, progress=lambda d, t, p: seen.append((d, t, p, p.is_file())))
         assert paths == [out / name / "report.md" for name in names], f"jobs={jobs}: input order, no duplicates"
         assert [(d, t) for d, t, _, _ in seen] == [(1, 3), (2, 3), (3, 3)], f"jobs={jobs}"

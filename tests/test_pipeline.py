@@ -7,18 +7,16 @@ autouse fixture kills (and reports) any process a test leaves behind.
 
 from __future__ import annotations
 
-import contextlib
-import multiprocessing
 import os
 import signal
 import threading
 import time
-from pathlib import Path
 
 import pytest
 
 from lksym.errors import LksymError
 from lksym.pipeline import DrawingServer, context
+from processes import deadline, family, kill_all
 
 pytestmark = pytest.mark.skipif(not hasattr(signal, "setitimer"), reason="needs SIGALRM timers")
 
@@ -29,73 +27,9 @@ NAMES = ("zoom.svg", "curvature.svg")
 # --------------------------------------------------------------------------- helpers
 
 
-@contextlib.contextmanager
-def deadline(seconds: float, what: str = "the block"):
-    """Fail the test if the block runs longer than ``seconds``.
-
-    SIGALRM interrupts a blocked queue get, lock acquire or join in the main
-    thread; the timer repeats every second so that a clean-up which hangs too
-    (a ``finally`` or ``__exit__`` on the way out) is interrupted again.
-    """
-
-    def expired(signum, frame):
-        pytest.fail(f"{what} did not finish within {seconds} s (hang?)", pytrace=True)
-
-    previous = signal.signal(signal.SIGALRM, expired)
-    signal.setitimer(signal.ITIMER_REAL, seconds, 1.0)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-
-
-def family() -> set[int]:
-    """Live processes forked from this one, directly or not, orphans included.
-
-    Forked children keep the process group and the command line, and keep both
-    when they are re-parented to init, which ``multiprocessing.active_children``
-    cannot see; spawned ones keep the group and run ``multiprocessing.spawn``
-    (the resource tracker, meant to outlive them, does not).  Zombies have an
-    empty command line and are not counted.
-    """
-    proc = Path("/proc")
-    if not (proc / "self" / "cmdline").exists():
-        return set()
-    me, group = os.getpid(), os.getpgid(0)
-    cmdline = (proc / "self" / "cmdline").read_bytes()
-    found = set()
-    for entry in proc.iterdir():
-        if not entry.name.isdigit() or int(entry.name) == me:
-            continue
-        try:
-            if os.getpgid(int(entry.name)) != group:
-                continue
-            theirs = (entry / "cmdline").read_bytes()
-            if theirs == cmdline or b"multiprocessing.spawn" in theirs:
-                found.add(int(entry.name))
-        except OSError:  # gone meanwhile
-            continue
-    return found
-
-
-def kill_all(pids) -> None:
-    for pid in pids:
-        with contextlib.suppress(OSError):
-            os.kill(pid, signal.SIGKILL)
-
-
 @pytest.fixture(autouse=True)
-def no_stray_processes():
-    """Every process a test starts is gone when it ends (strays are killed, then reported)."""
-    before, children = family(), set(multiprocessing.active_children())
+def _every_test_cleans_up(no_stray_processes):
     yield
-    end = time.monotonic() + 3.0
-    while (stray := family() - before) and time.monotonic() < end:
-        time.sleep(0.05)
-    kill_all(stray)
-    assert not stray, f"processes left running after the test: {sorted(stray)}"
-    assert set(multiprocessing.active_children()) <= children
 
 
 @pytest.fixture(scope="module")
@@ -108,6 +42,17 @@ def numbers(analysis_of):
 
 def slug(k: str) -> str:
     return "k-" + k.replace("/", "_")  # enough for K_TEXTS
+
+
+def round_trip(server: DrawingServer, tasks: dict, seconds: float) -> list:
+    """Submit every task, collect as many answers, close the server."""
+    try:
+        with deadline(seconds, "a round trip"):
+            for key, data in tasks.items():
+                server.submit(key, data)
+            return list(server.results(len(tasks)))
+    finally:
+        closed(server)
 
 
 def closed(server: DrawingServer) -> None:
@@ -136,13 +81,7 @@ def test_round_trip_matches_drawing_in_process(numbers, jobs):
     assert expected == {key: fresh_svg(key[1], data) for key, data in tasks.items()}, "in-process determinism"
     assert len(set(expected.values())) == len(expected), "different figures"
     server = DrawingServer(jobs=jobs)
-    try:
-        with deadline(20, "the round trip"):
-            for key, data in tasks.items():
-                server.submit(key, data)
-            answers = list(server.results(len(tasks)))
-    finally:
-        closed(server)
+    answers = round_trip(server, tasks, 20)
     assert sorted(key for key, _ in answers) == sorted(expected), "each key exactly once"
     for key, svg in answers:
         assert svg.startswith(b"<?xml"), key
@@ -162,13 +101,7 @@ def test_round_trip_when_the_caller_runs_threads(numbers):
     finally:
         stop.set()
         other.join()
-    try:
-        with deadline(30, "a round trip through a spawned server"):
-            for key, data in tasks.items():
-                server.submit(key, data)
-            answers = dict(server.results(len(tasks)))
-    finally:
-        closed(server)
+    answers = dict(round_trip(server, tasks, 30))
     assert answers == {key: fresh_svg(key[1], data) for key, data in tasks.items()}
 
 
