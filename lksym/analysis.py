@@ -422,34 +422,34 @@ def _solve_positive(lhs: sp.Expr, rhs: sp.Expr) -> Optional[sp.Expr]:
     if len(roots) != 1:
         return None
     root = sp.expand(roots[0])
-    if not _costly_powers(root):
-        # exp(a*log(p) + b*log(q)) -> p**a * q**b: SymPy's canonical, sympify-stable form.
-        canonical = sp.powsimp(sp.expand_power_exp(sp.exp(root)))
-        if _largest_integer_digits(canonical) <= MAX_EXACT_DIGITS:
-            return canonical
-    return _unevaluated_powers(root) or sp.exp(root)
+    product = _unevaluated_powers(root)  # b1**c1 * b2**c2 * ..., nothing evaluated yet
+    if product is not None and _costly(product):
+        return product
+    # exp(a*log(p) + b*log(q)) -> p**a * q**b: SymPy's canonical, sympify-stable form.
+    canonical = sp.powsimp(sp.expand_power_exp(sp.exp(root)))
+    if product is None or _largest_integer_digits(canonical) <= MAX_EXACT_DIGITS:
+        return canonical
+    return product
 
 
 MAX_EXACT_DIGITS = 60
 """Longest integer an exact result may spell out; longer ones are kept as unevaluated powers."""
 
 
-def _costly_powers(log_value: sp.Expr) -> bool:
-    r"""Whether SymPy's canonical form of ``exp(log_value)`` would be huge or slow to build.
+def _costly(expr: sp.Expr) -> bool:
+    r"""Whether evaluating the numeric powers in ``expr`` would make SymPy build huge integers.
 
-    A term :math:`(p/q)\log b` becomes :math:`b^{p/q}`, which SymPy normalises
-    through :math:`b^{q-p}`-sized integers and perfect-power tests on them
-    (k = 1.541: q = 541, seconds of factoring).  Estimated digits: q times the digits of b.
+    SymPy normalises :math:`b^{p/q}` through :math:`b^{q-p}`-sized integers and
+    perfect-power tests on them (k = 1.541: q = 541, seconds of factoring); the
+    estimate is q times the digits of b.  Irrational exponents count too: radsimp
+    turns 1/(k - 2) for k = 1000*sqrt(6)/3 into a 7-digit denominator.
     """
-    for term in sp.Add.make_args(log_value):
-        coefficient, rest = term.as_independent(sp.log, as_Add=False)
-        if not isinstance(rest, sp.log) or rest.args[0].free_symbols:
-            continue
-        # Irrational k too: radsimp turns 1/(k - 2) for k = 1000*sqrt(6)/3 into a 7-digit denominator.
-        denominator = max((r.q for r in coefficient.atoms(sp.Rational)), default=1)
-        digits = max((len(str(max(abs(r.p), r.q))) for r in rest.args[0].atoms(sp.Rational)), default=1)
-        if denominator * digits > MAX_EXACT_DIGITS:
-            return True
+    for power in expr.atoms(sp.Pow):
+        base, exponent = power.args
+        if base.is_number and not exponent.free_symbols:
+            denominator = max((r.q for r in exponent.atoms(sp.Rational)), default=1)
+            if denominator * _largest_integer_digits(base) > MAX_EXACT_DIGITS:
+                return True
     return False
 
 
@@ -479,11 +479,13 @@ def substitute(expr: sp.Expr, mapping: dict) -> sp.Expr:
     >>> substitute(ETA * X, {ETA: 2})
     2*x
     """
-    value = expr.subs(mapping)
-    if _largest_integer_digits(value) <= MAX_EXACT_DIGITS:
-        return value
+    if not _costly(expr):
+        value = expr.subs(mapping)
+        if _largest_integer_digits(value) <= MAX_EXACT_DIGITS:
+            return value
     with sp.evaluate(False):
-        return expr.xreplace(mapping)
+        value = expr.xreplace(mapping)
+        return value.replace(lambda e: e.is_Pow and e.base == 1, lambda e: sp.S.One)  # lam = 1 leaves 1**c
 
 
 def _largest_integer_digits(expr: sp.Expr) -> int:

@@ -54,9 +54,13 @@ def _render_task(data: dict) -> dict[str, bytes]:
     return {name: render_figure(name, d) for name, d in data.items()}
 
 
-def _jobs(jobs: Optional[int]) -> int:
-    # Even one k is drawn on every core: a task is one figure, not one report.
-    return max(1, jobs if jobs is not None else os.cpu_count() or 1)
+def _jobs(jobs: Optional[int], count: int) -> int:
+    # Even one k is drawn on every core (a task is one figure, not one report), but
+    # never on more processes than there are figures to draw.
+    from .plots import FIGURES
+
+    wanted = jobs if jobs is not None else os.cpu_count() or 1
+    return max(1, min(wanted, count * len(FIGURES)))
 
 
 def write_reports(
@@ -93,7 +97,7 @@ def write_reports(
     >>> [p.parent.name for p in write_reports(["3/2", "1.5"], tempfile.mkdtemp(), jobs=1)]
     ['k-1.5']
     """
-    ks = [k if isinstance(k, (str, int)) else str(k) for k in ks]
+    ks = list(ks)
     out = Path(out_dir)
     written: list[Path] = []
 
@@ -113,7 +117,8 @@ def write_reports(
                 seen.add(slug)
                 yield slug, texts, data
 
-    if _jobs(jobs) == 1:
+    workers = _jobs(jobs, len(ks))
+    if workers == 1:
         reports = list(analysed())
         for slug, texts, data in reports:
             store(slug, {**_render_task(data), **texts}, len(reports))
@@ -121,7 +126,7 @@ def write_reports(
         from .pipeline import DrawingServer
 
         # Started before the first derivation imports SymPy, so matplotlib loads beside it.
-        with DrawingServer(_jobs(jobs)) as server:
+        with DrawingServer(workers) as server:
             files: dict[str, dict[str, bytes]] = {}
             remaining: dict[str, int] = {}
             for slug, texts, data in analysed():
@@ -134,7 +139,7 @@ def write_reports(
                 remaining[slug] -= 1
                 if not remaining[slug]:
                     store(slug, files[slug], len(files))
-        written.sort(key=[out / slug / "report.md" for slug in files].index)
+        written = [out / slug / "report.md" for slug in files]  # the order given, not the order finished
     write_index(out)
     return written
 

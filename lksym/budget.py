@@ -57,30 +57,43 @@ def deadline(seconds: float) -> Iterator[None]:
     if not available():
         yield
         return
-    now = time.monotonic()
+    start = time.monotonic()
+    own_end = start + seconds
     outer_left, outer_interval = signal.getitimer(signal.ITIMER_REAL)
-    outer_end = now + outer_left if outer_left > 0 else None  # someone else's timer, already counting
+    # Someone else's timer, already counting: [its next expiry], emptied once it has been delivered.
+    outer = [start + outer_left] if outer_left > 0 else []
     armed = [True]
 
+    def arm(now: float) -> None:
+        # Wake at whichever comes first; a zero delay would disarm the timer instead of firing.
+        signal.setitimer(signal.ITIMER_REAL, max(min([own_end, *outer]) - now, 1e-3), REPEAT)
+
     def alarm(signum, frame):
-        if outer_end is not None and time.monotonic() >= outer_end and callable(previous):
-            previous(signum, frame)  # the outer deadline came first: it is theirs to handle
-        if armed[0]:
+        now = time.monotonic()
+        if outer and now >= outer[0]:  # the caller's timer came first: it is theirs to handle
+            outer[0] = now + outer_interval if outer_interval > 0 else None
+            if outer[0] is None:
+                outer.clear()
+            if callable(previous):
+                previous(signum, frame)
+        if not armed[0]:
+            return
+        if now >= own_end:
             raise Timeout()
+        arm(now)
 
     previous = signal.signal(signal.SIGALRM, alarm)
     try:
-        first = seconds if outer_end is None else min(seconds, outer_left)
-        # A zero first delay would disarm the timer instead of firing at once.
-        signal.setitimer(signal.ITIMER_REAL, max(first, 1e-3), REPEAT)
+        arm(start)
         try:
             yield
         finally:
             _disarm(armed)
     finally:
-        signal.signal(signal.SIGALRM, previous)
-        if outer_end is not None:  # give the outer timer back what is left of it
-            signal.setitimer(signal.ITIMER_REAL, max(outer_end - time.monotonic(), 1e-3), outer_interval)
+        if previous is not None:  # None: a handler installed from C, which cannot be put back
+            signal.signal(signal.SIGALRM, previous)
+        if outer:  # give the caller's timer back what is left of it
+            signal.setitimer(signal.ITIMER_REAL, max(outer[0] - time.monotonic(), 1e-3), outer_interval)
 
 
 def _disarm(armed: list) -> None:

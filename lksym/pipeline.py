@@ -170,21 +170,20 @@ class DrawingServer:
         self._reader.start()
 
     def _read(self) -> None:
-        while True:
-            # Polled, not just waited on: the server's workers inherit its end of both the
-            # results pipe and the exit sentinel, so a dead server shows neither an end of
-            # file nor a ready sentinel while they live.
-            if not wait([self._results_in, self._process.sentinel], WATCH_INTERVAL):
-                if self._process.is_alive():
+        try:
+            while True:
+                # Polled, not just waited on: the server's workers inherit its end of both the
+                # results pipe and the exit sentinel, so a dead server shows neither an end of
+                # file nor a ready sentinel while they live.
+                if not wait([self._results_in, self._process.sentinel], WATCH_INTERVAL) and self._process.is_alive():
                     continue
-                break
-            if not self._results_in.poll():
-                break  # only the sentinel: the server is gone
-            try:
+                if not self._results_in.poll():
+                    break  # the server is gone, and it said all it had to say
                 self._answers.put(self._results_in.recv())
-            except (EOFError, OSError):
-                break
-        self._answers.put(("stopped", None))
+        except (EOFError, OSError):
+            pass
+        finally:  # whatever stops this thread, results() must not wait forever
+            self._answers.put(("stopped", None))
 
     def submit(self, key: Key, data: dict) -> None:
         """Queue one figure for drawing.

@@ -9,6 +9,7 @@ alone.  :func:`render_svg` makes byte-identical SVG for the same figure.
 from __future__ import annotations
 
 import io
+import threading
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -120,14 +121,16 @@ def new_axes(
 
     frame = (size, left, xlabel, ylabel)
     name = _RECYCLING.get()
+    # Per thread: two threads drawing the same figure at once must not share one.
+    key = (threading.get_ident(), name, frame)
     if name is None:
         fig, ax = _frame(*frame)
-    elif (name, frame) in _FRAMES:
-        fig, ax, keep = _FRAMES[name, frame]
+    elif key in _FRAMES:
+        fig, ax, keep = _FRAMES[key]
         _empty(ax, keep)
     else:
         fig, ax = _frame(*frame)
-        _FRAMES[name, frame] = fig, ax, frozenset(_content(ax))
+        _FRAMES[key] = fig, ax, frozenset(_content(ax))
     # Fewer, rounder ticks than the default (up to 9 per axis): easier to read, and each tick
     # is five artists to build and draw.
     ax.xaxis.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 2.5, 5, 10]))

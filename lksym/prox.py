@@ -87,7 +87,7 @@ def prox_threshold(k: sp.Expr) -> sp.Expr:
     >>> prox_threshold(sp.Rational(1, 2))
     3*lam**(2/3)/2
     """
-    from .analysis import MAX_EXACT_DIGITS, X, _largest_integer_digits, _solve_positive
+    from .analysis import MAX_EXACT_DIGITS, X, _costly, _largest_integer_digits, _solve_positive
 
     g = _branch_gradient(k)
     g0 = sp.limit(g, X, 0, "+")
@@ -106,20 +106,21 @@ def prox_threshold(k: sp.Expr) -> sp.Expr:
     x_star = _solve_positive(terms[0], -terms[1])
     if x_star is None:
         raise ValueError(f"no jump threshold found for k = {k}")
+    # z = x* (1 + c x*^m) with c x^m = lam g(x)/x; the tie c_a x*^a = -c_b x*^b gives x*^m as
+    # (-c_b/c_a)^(m/(a-b)) (m/(a-b) = +-1) without taking the root of x*: a plain number.
+    (c_a, a), (c_b, b) = (term.as_coeff_exponent(X) for term in terms)
+    c, m = sp.powsimp(sp.expand(z_stationary / X - 1), force=True).as_coeff_exponent(X)
+    short = None
+    if not c.has(X):
+        short = sp.Mul(x_star, sp.powsimp(1 + c * (-c_b / c_a) ** sp.cancel(m / (a - b)), force=True), evaluate=False)
+        if _costly(x_star):  # k = 1/1000: x* is a 1999th root; SymPy would spell its powers out
+            return short
     # Both terms of x + lam g(x) at x* are c * lam**(1/(2-k)): factor_terms joins them
     # (simplify() would do the same but loads half of SymPy on first use).
     threshold = sp.factor_terms(sp.powsimp(sp.expand_power_base(z_stationary.subs(X, x_star), force=True), force=True))
-    if _largest_integer_digits(threshold) <= MAX_EXACT_DIGITS:
+    if short is None or _largest_integer_digits(threshold) <= MAX_EXACT_DIGITS:
         return threshold
-    # k = 1/1000: x* is a 1999th root, and SymPy spells its powers out in thousands of digits.
-    # z = x* (1 + c x*^m) with c x^m = lam g(x)/x; the tie c_a x*^a = -c_b x*^b gives x*^m
-    # as (-c_b/c_a)^(m/(a-b)) (here m/(a-b) = -1) without taking the root: a plain number.
-    # Kept as that product, x* stays in its short form.
-    (c_a, a), (c_b, b) = (term.as_coeff_exponent(X) for term in terms)
-    c, m = sp.powsimp(sp.expand(z_stationary / X - 1), force=True).as_coeff_exponent(X)
-    if c.has(X):  # not c x^m after all: keep the long form, which is right
-        return threshold
-    return sp.Mul(x_star, sp.powsimp(1 + c * (-c_b / c_a) ** (m / (a - b)), force=True), evaluate=False)
+    return short
 
 
 def _stationarity_polynomial(k: sp.Expr) -> Optional[tuple[sp.Poly, sp.Symbol, int]]:
@@ -138,10 +139,11 @@ def _stationarity_polynomial(k: sp.Expr) -> Optional[tuple[sp.Poly, sp.Symbol, i
 
 def _sample_points(k: sp.Expr) -> list[tuple[float, float]]:
     """(z, lam) pairs above the threshold where a candidate root must match the numeric prox."""
+    from .analysis import _to_float
     threshold = prox_threshold(k)
     points = []
     for lam in (0.05, 0.7, 3.0):
-        t = float(threshold.subs(LAM, lam))
+        t = _to_float(threshold, {LAM: lam})
         for z in (t + 1e-3 * (1 + t), 1.3 * t + 0.2, 3 * t + 2.0, 10 * t + 25.0):
             points.append((z, lam))
     return points
@@ -365,7 +367,9 @@ def prox_exact(k: sp.Expr, lam: sp.Expr, z: sp.Expr) -> Optional[sp.Expr]:
     if z.is_negative:
         value = prox_exact(k, lam, -z)
         return None if value is None else -value
-    threshold = prox_threshold(k).subs(LAM, lam)
+    from .analysis import substitute
+
+    threshold = substitute(prox_threshold(k), {LAM: lam})
     if bool(z <= threshold):
         return sp.S.Zero
     form = prox_closed_form(k)
@@ -427,6 +431,7 @@ def prox_lines(k_text: str, lam_text: str, z_text: str) -> str:
       float: 1.0
       threshold: |z| <= 0 maps to exactly 0 (formula: 0)
     """
+    from .analysis import substitute
     from .expr import parse_k
 
     k = parse_k(k_text)
@@ -445,7 +450,7 @@ def prox_lines(k_text: str, lam_text: str, z_text: str) -> str:
         numeric = float(re_part)  # the exact value at full precision beats the bisection
     lines.append(f"  float: {numeric!r}")
     lines.append(
-        f"  threshold: |z| <= {sp.sstr(threshold.subs(LAM, lam))} maps to exactly 0 (formula: {sp.sstr(threshold)})"
+        f"  threshold: |z| <= {sp.sstr(substitute(threshold, {LAM: lam}))} maps to exactly 0 (formula: {sp.sstr(threshold)})"
     )
     return "\n".join(lines)
 
@@ -457,9 +462,11 @@ def shrinkage_data(a) -> dict:
     """Numbers for the shrinkage-map figure: prox(z) for lam = 1 beside L1's and L2's maps."""
     import numpy as np
 
+    from .analysis import _to_float
+
     z = np.linspace(-3.0, 3.0, 601)
     y = prox_vector(a.k, 1.0, z)
-    threshold = float(a.prox.threshold.subs(LAM, 1))
+    threshold = _to_float(a.prox.threshold, {LAM: 1})
     # A jump (k < 1) is not a steep segment: break the line where the map jumps.
     jumps = np.abs(np.diff(y)) > 0.25
     y_plot = y.copy()

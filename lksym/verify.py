@@ -73,7 +73,6 @@ Examples
 from __future__ import annotations
 
 import math
-import multiprocessing
 import time
 from dataclasses import dataclass
 from typing import Callable, Iterable, Optional, Sequence, Union
@@ -298,8 +297,9 @@ def _child(connection, fn: Callable, args: tuple) -> None:
 
 
 def _bounded_by_process(fn: Callable, seconds: float, args: tuple):
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    from .pipeline import context as start_method
+
+    context = start_method()  # fork where safe; this runs off the main thread, so often spawn
     receiver, sender = context.Pipe(duplex=False)
     process = context.Process(target=_child, args=(sender, fn, args), daemon=True)
     process.start()

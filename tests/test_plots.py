@@ -149,3 +149,29 @@ def test_recycling_does_not_touch_figures_handed_out(analysis_of):
         render_figure(name, data)
     assert {name: render_svg(fig) for name, fig in handed_out.items()} == before
     assert all(fig not in {f for f, _, _ in plots._FRAMES.values()} for fig in handed_out.values())
+
+
+def test_recycling_is_per_thread(analysis_of):
+    """Each thread recycles its own figures: two threads never draw on one Figure.
+
+    (Bytes are not compared across concurrent threads: matplotlib's rcParams are
+    global, so matplotlib itself does not promise that.)
+    """
+    import threading
+
+    from lksym.plots import figure_data, render_figure
+
+    data = figure_data(analysis_of("3"))["zoom.svg"]
+    idents = []
+
+    def draw():
+        render_figure("zoom.svg", data)
+        idents.append(threading.get_ident())
+
+    threads = [threading.Thread(target=draw) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+        thread.join()  # one after the other: both threads are alive in turn, the cache must tell them apart
+    figures_of = {key[0]: fig for key, (fig, _, _) in plots._FRAMES.items() if key[1] == "zoom.svg"}
+    assert set(idents) <= set(figures_of)
+    assert len({id(figures_of[i]) for i in idents}) == len(set(idents))
