@@ -40,10 +40,11 @@ Time budget
 -----------
 Parseable input can still be expensive (``simplify`` on a nasty nest), so each
 claim gets ``budget`` seconds (default 5): at most half for the symbolic step,
-the rest for the numeric one.  The guard is :func:`lksym.budget.deadline`
-(SIGALRM) when running in the main thread; in other threads the guarded
-step runs in a worker process (``multiprocessing``, fork on Linux) that is
-killed when the time is up.  Numeric evaluation substitutes 60-digit floats,
+the rest, and at least half, for the numeric one (a symbolic step can overrun a
+little when the timer signal lands where Python ignores exceptions).  The guard
+is :func:`lksym.budget.deadline` (SIGALRM) when running in the main thread; in
+other threads the guarded step runs in a worker process (fork where the
+platform has it) that is killed when the time is up.  Numeric evaluation substitutes 60-digit floats,
 never exact rationals, so no huge exact integer is ever built.  If the numeric
 step runs out of time before any mismatch, the claim is reported *undecided*
 (``holds`` false, ``method`` "numeric", a ``note``).  A C-level call that never
@@ -73,6 +74,7 @@ Examples
 from __future__ import annotations
 
 import math
+import multiprocessing
 import time
 from dataclasses import dataclass
 from typing import Callable, Iterable, Optional, Sequence, Union
@@ -297,9 +299,11 @@ def _child(connection, fn: Callable, args: tuple) -> None:
 
 
 def _bounded_by_process(fn: Callable, seconds: float, args: tuple):
-    from .pipeline import context as start_method
-
-    context = start_method()  # fork where safe; this runs off the main thread, so often spawn
+    # Fork even though this runs off the main thread: the child only computes and is killed when
+    # its time is up, so a lock it inherited held would cost a verdict, never a hang; spawn would
+    # spend the whole budget importing SymPy.
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     receiver, sender = context.Pipe(duplex=False)
     process = context.Process(target=_child, args=(sender, fn, args), daemon=True)
     process.start()
@@ -491,6 +495,9 @@ def _check_expression(part: str, text: str, claim: sp.Expr, truth: sp.Expr, budg
         status = ("unknown", 0)
     if status[0] == "zero":
         return verdict(True, "symbolic")
+    # The numeric half is the one that decides: it keeps its half even when the symbolic step overran
+    # (a timer signal landing in a garbage-collector callback is swallowed, and repeats take a while).
+    deadline = max(deadline, time.monotonic() + budget / 2)
     finished, found = _bounded(_scan, deadline - time.monotonic(), claim, truth)
     if not finished:
         return verdict(False, "numeric", note=f"not decided within the {budget:g} s budget")
@@ -821,6 +828,7 @@ def _check_prox(k: sp.Expr, text: str, claim: sp.Expr, budget: float) -> Verdict
     if closed is not None:
         decided, proved = _bounded(_prox_branch_zero, budget / 2, claim, closed, threshold)
         proved = bool(decided and proved)
+    deadline = max(deadline, time.monotonic() + budget / 2)  # the numeric half keeps its half (see _check_expression)
     finished, found = _bounded(_prox_scan, deadline - time.monotonic(), k, claim, threshold)
     if not finished:
         return verdict(False, "numeric", note=f"not decided within the {budget:g} s budget")
