@@ -46,8 +46,13 @@ def summary(a: Analysis) -> str:
                          f"{below} stronger below")
     if a.dead_zone is not None:
         lines.append(f"  dead zone: alpha*|f'(w)| < tau for |w| < {_s(a.dead_zone)}")
-    lines.append(f"  prox of lam*|x|^k: zero for |z| <= {_s(a.prox.threshold)}"
-                 + (f"; prox(z) = {_s(a.prox.closed_form)} above it" if a.prox.closed_form is not None else ""))
+    if a.prox.threshold == 0:  # "zero for |z| <= 0" would be true but puzzling
+        prox, above = "only z = 0 maps to 0", "for z > 0"
+    else:
+        prox, above = f"zero for |z| <= {_s(a.prox.threshold)}", "above it"
+    if a.prox.closed_form is not None:
+        prox += f"; prox(z) = {_s(a.prox.closed_form)} {above}"
+    lines.append(f"  prox of lam*|x|^k: {prox}")
     gd = a.gd
     if gd.cycle_amplitude is not None:
         stable = {True: "attracting", False: "repelling", None: "neutral"}[gd.cycle_stable]
