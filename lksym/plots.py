@@ -319,8 +319,6 @@ def comparison_render(d: dict):
 
 def shrinkage_render(d: dict):
     """The proximal map of :math:`|x|^k` (red) against soft thresholding and L2's scaling."""
-    from .plots import new_axes
-
     fig, ax = new_axes(
         f"{d['label']}: proximal step (shrinkage map), lam = 1",
         xlabel="input z",
@@ -341,8 +339,6 @@ def shrinkage_render(d: dict):
 
 def trajectory_render(d: dict):
     """Weights against step number, one line per start, on a symmetric-log axis."""
-    from .plots import new_axes
-
     fig, ax = new_axes(
         f"{d['label']}: gradient descent on the penalty alone, eta = {d['eta']:g}",
         xlabel="step t",
