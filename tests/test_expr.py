@@ -621,28 +621,18 @@ def parse_w(text: str) -> sp.Basic:
     return parse_expression(text, names=NAMES)
 
 
+@pytest.mark.parametrize("parse", [parse_w, parse_k], ids=["expression", "k"])
 @settings(max_examples=300, deadline=None)
 @given(st.text())
-def test_random_unicode_expression(text):
-    check_total(parse_w, text)
+def test_random_unicode(parse, text):
+    check_total(parse, text)
 
 
+@pytest.mark.parametrize("parse", [parse_w, parse_k], ids=["expression", "k"])
 @settings(max_examples=300, deadline=None)
 @given(st.text(alphabet=ALPHABET, max_size=60))
-def test_random_formula_like_expression(text):
-    check_total(parse_w, text)
-
-
-@settings(max_examples=300, deadline=None)
-@given(st.text())
-def test_random_unicode_k(text):
-    check_total(parse_k, text)
-
-
-@settings(max_examples=300, deadline=None)
-@given(st.text(alphabet=ALPHABET, max_size=60))
-def test_random_formula_like_k(text):
-    check_total(parse_k, text)
+def test_random_formula_like(parse, text):
+    check_total(parse, text)
 
 
 @settings(max_examples=300, deadline=None)
