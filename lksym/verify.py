@@ -77,6 +77,7 @@ import math
 import multiprocessing
 import time
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Callable, Iterable, Optional, Sequence, Union
 
 import mpmath
@@ -806,16 +807,22 @@ def sweep_points(lo: int, hi: int) -> list[sp.Expr]:
     Examples
     --------
     >>> sweep_points(0, 0)[:2]
-    [7/5, -7/5]
+    [81/20, -81/20]
     """
+    return list(_sweep(lo, hi))
+
+
+@lru_cache(maxsize=8)
+def _sweep(lo: int, hi: int) -> tuple[sp.Expr, ...]:
     out: list[sp.Expr] = []
     for e in sorted(range(lo, hi + 1), key=lambda e: (abs(e), -e)):
         count = 3 if abs(e) <= DENSE_EXPONENT else 1
         for j in range(count):
             fraction = ((e + 10_000) * _GOLDEN + j / count) % 1.0
-            point = sp.Integer(100 + int(fraction * 900)) * sp.Rational(10) ** (e - 2)
+            mantissa = 100 + int(fraction * 900)
+            point = sp.Integer(mantissa * 10 ** (e - 2)) if e >= 2 else sp.Rational(mantissa, 10 ** (2 - e))
             out += [point, -point]
-    return out
+    return tuple(out)
 
 
 def _near(b: sp.Expr) -> list[sp.Expr]:
@@ -1046,7 +1053,9 @@ def check_expression(
                        statuses=statuses, coverage=coverage)
     if different:
         # Proved different there, by less than 50 digits can show: the representative is a counterexample.
-        point = next((p for p in SAMPLE_POINTS if different[0].contains(p)), None) or different[0].representative()
+        point = next((p for p in SAMPLE_POINTS if any(r.contains(p) for r in different)), None)
+        if point is None:
+            point = different[0].representative()
         claimed, true = _value(claim, point, DIGITS, symbol), _value(truth, point, DIGITS, symbol)
         example = _counterexample(claim, truth, point, claimed, true, deadline, DIGITS, symbol=symbol)
         return verdict(False, "symbolic", example, statuses=statuses, coverage=coverage)
