@@ -414,7 +414,7 @@ def _shown(approx: Optional[sp.Expr], exact: Optional[sp.Expr], digits: int = 20
     if number is not None:
         # ``digits`` digits, trailing zeros dropped: enough to show a tiny relative difference.
         with mpmath.workdps(DIGITS):
-            return mpmath.nstr(mpmath.mpf(sp.re(approx).evalf(DIGITS)._mpf_), digits)
+            return mpmath.nstr(mpmath.mpf(sp.re(approx).evalf(DIGITS)._mpf_), digits, min_fixed=-5, max_fixed=7)
     return sp.sstr(sp.N(approx, 15))
 
 
@@ -475,7 +475,7 @@ class Region:
             return sp.floor(self.hi) - 1
         if self.hi == sp.oo:
             return sp.ceiling(self.lo) + 1
-        middle = sp.Rational(mpmath.nstr(mpmath.mpf(sp.Float((self.lo + self.hi) / 2, 40)._mpf_), 30))
+        middle = sp.Rational(mpmath.nstr(mpmath.mpf(sp.Float(((self.lo + self.hi) / 2).evalf(40), 40)._mpf_), 30))
         if not self.contains(middle):
             raise _Unresolved("breakpoints too close to separate")
         return middle
@@ -791,7 +791,7 @@ def _log10(number: sp.Number) -> Optional[float]:
 
 def _exponent_range(exprs: Iterable[sp.Expr], points: Iterable[sp.Expr]) -> tuple[int, int]:
     logs = [_log10(n) for e in exprs for n in e.atoms(sp.Number)]
-    logs += [_log10(sp.Float(p, 20)) for p in points if p != 0]
+    logs += [_log10(sp.Float(p.evalf(20), 20)) for p in points if p != 0]
     logs = [x for x in logs if x is not None]
     lo = min([-SWEEP_EXPONENT] + [math.floor(x) - 30 for x in logs])
     hi = max([SWEEP_EXPONENT] + [math.ceil(x) + 30 for x in logs])
@@ -938,10 +938,10 @@ def _numeric(claim, truth, bps: Breakpoints, first: Sequence[Region], soft_deadl
 
 def _number_text(value: sp.Expr, digits: int = 20) -> str:
     """A number as readers want it: exact when short (``-1``, ``3/2``), else a float with ``digits`` digits."""
-    if value.is_Rational and len(sp.sstr(value)) <= 8:
+    if value.is_Rational and len(sp.sstr(value)) <= 7:
         return sp.sstr(value)
     with mpmath.workdps(DIGITS):
-        return mpmath.nstr(mpmath.mpf(sp.Float(sp.re(value).evalf(DIGITS), DIGITS)._mpf_), digits)
+        return mpmath.nstr(mpmath.mpf(sp.Float(sp.re(value).evalf(DIGITS), DIGITS)._mpf_), digits, min_fixed=-5, max_fixed=7)
 
 
 MAX_EXACT_TEXT = 2000
@@ -1150,6 +1150,12 @@ def _counterexample(claim, truth, point, claimed, true, deadline: float, digits:
                     symbol: sp.Symbol = W) -> Counterexample:
     # Past the deadline, still show the point: the values are already known.
     grace = max(deadline, time.monotonic() + 1.0)
+    if claimed is not None and not isinstance(_complex(claimed), complex) and true is not None:
+        # Enough digits to see the difference: a relative 1e-24 needs 27.
+        scale = sp.Max(sp.Abs(claimed), sp.Abs(true)).evalf(DIGITS)
+        relative = (sp.Abs(claimed - true) / scale).evalf(DIGITS) if scale != 0 else sp.Integer(1)
+        if relative > 0:
+            digits = max(digits, min(DIGITS, 3 - math.floor(float(mpmath.log10(mpmath.mpf(sp.Float(relative, 20)._mpf_))))))
     exact = []
     for expr, approx in ((claim, claimed), (truth, true)):
         value = None
