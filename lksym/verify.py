@@ -905,25 +905,30 @@ def _numeric(claim, truth, bps: Breakpoints, first: Sequence[Region], soft_deadl
         points = inside + [p for p in points if p not in set(inside)]
 
     checked, failed, stopped, found = 0, [], False, None
-    for point in points:
-        if time.monotonic() > soft_deadline:
-            stopped = True
-            break
-        try:
-            true = _value(truth, point, DIGITS, symbol)
-            claimed = _value(claim, point, DIGITS, symbol) if true is not None else None
-        except Exception:  # noqa: BLE001 - not evaluable here: this point decides nothing
-            true = None
-        if true is None:
-            failed.append(point)
-            continue
-        if _agrees(claimed, true):
-            checked += 1
-            continue
-        if _confirmed(claim, truth, point, claimed, symbol):
-            found = (point, claimed, true)
-            break
-        failed.append(point)
+    try:
+        # One evaluation can be slow (exp(exp(w)) at w = 1e6 builds a 340000-digit exponent): the
+        # timer stops the sampling itself, so what was covered can still be reported.
+        with budget.deadline(max(soft_deadline - time.monotonic(), 1e-3)):
+            for point in points:
+                if time.monotonic() > soft_deadline:
+                    raise budget.Timeout()
+                try:
+                    true = _value(truth, point, DIGITS, symbol)
+                    claimed = _value(claim, point, DIGITS, symbol) if true is not None else None
+                except Exception:  # noqa: BLE001 - not evaluable here: this point decides nothing
+                    true = None
+                if true is None:
+                    failed.append(point)
+                    continue
+                if _agrees(claimed, true):
+                    checked += 1
+                    continue
+                if _confirmed(claim, truth, point, claimed, symbol):
+                    found = (point, claimed, true)
+                    break
+                failed.append(point)
+    except budget.Timeout:
+        stopped = found is None
     coverage = Coverage(
         points=checked,
         total=len(points),

@@ -573,3 +573,196 @@ def test_cli_prox_hostile_input_exits_2(runner, claim):
     assert result.exit_code == 2, result.output
     assert len([line for line in result.output.splitlines() if line.startswith("Error:")]) == 1
     assert "Traceback" not in result.output
+
+
+# --------------------------------------------------------------------------- the whole line (issue 11)
+
+import mpmath as _mp  # noqa: E402
+
+from lksym.analysis import W as _W  # noqa: E402
+from lksym.verify import breakpoints, check_expression, regions, resolve, sweep_points  # noqa: E402
+
+
+def _exact_point(example) -> _sp.Expr:
+    # Our own output (not user input): the exact point the counterexample names.
+    return _sp.sympify(example.w_exact)
+
+
+def _mgrad(k):
+    return lambda w: k * _mp.sign(w) * abs(w) ** (k - 1)
+
+
+def _mcurv(k):
+    return lambda w: k * (k - 1) * abs(w) ** (k - 2)
+
+
+def _mpen(k):
+    return lambda w: abs(w) ** k
+
+
+_H = lambda u: 1 if u > 0 else 0  # noqa: E731 - Heaviside away from its jump
+_G25 = _mgrad(_mp.mpf(5) / 2)
+
+FAR_WRONG = [
+    # (k, part, claim, hand truth, hand claim), both hand formulas in mpmath at 60 digits
+    ("5/2", "gradient", "Piecewise((5/2*sign(w)*abs(w)^(3/2), abs(w) < 10^8), (0, True))", _G25,
+     lambda w: _G25(w) if abs(w) < 10**8 else 0),
+    ("5/2", "gradient", "Piecewise((5/2*sign(w)*abs(w)^(3/2), abs(w) > 10^-13), (0, True))", _G25,
+     lambda w: _G25(w) if abs(w) > _mp.mpf(10) ** -13 else 0),
+    ("5/2", "gradient", "Piecewise((5/2*w*abs(w)^(1/2), w < 10^200), (5/2*w^(3/2)*(1+10^-10), True))", _G25,
+     lambda w: _G25(w) * (1 if w < _mp.mpf(10) ** 200 else 1 + _mp.mpf(10) ** -10)),
+    ("5/2", "gradient", "Piecewise((5/2*w*abs(w)^(1/2), w > -10^150), (0, True))", _G25,  # one sign only
+     lambda w: _G25(w) if w > -_mp.mpf(10) ** 150 else 0),
+    ("5/2", "gradient", "Piecewise((5/2*w*abs(w)^(1/2), (w < 3) or (w > 3)), (0, True))", _G25,  # one point
+     lambda w: 0 if w == 3 else _G25(w)),
+    ("5/2", "gradient", "5/2*sign(w)*abs(w)^(3/2) + Heaviside(w - 10^7)", _G25,
+     lambda w: _G25(w) + _H(w - 10**7)),
+    ("5/2", "gradient", "5/2*sign(w)*abs(w)^(3/2) + Heaviside(-w - 10^9)*w", _G25,
+     lambda w: _G25(w) + _H(-w - 10**9) * w),
+    ("5/2", "gradient", "5/2*sign(w)*Min(abs(w)^(3/2), 10^12)", _G25,
+     lambda w: _mp.mpf(5) / 2 * _mp.sign(w) * min(abs(w) ** 1.5, _mp.mpf(10) ** 12)),
+    ("5/2", "gradient", "5/2*sign(w)*Max(abs(w)^(3/2), 10^-20)", _G25,
+     lambda w: _mp.mpf(5) / 2 * _mp.sign(w) * max(abs(w) ** 1.5, _mp.mpf(10) ** -20)),
+    ("5/2", "gradient", "5/2*sign(w)*abs(w)^(3/2) + Max(0, -w - 10^7)", _G25,
+     lambda w: _G25(w) + max(0, -w - 10**7)),
+    ("5/2", "gradient", "5/2*sign(w)*abs(w)^(3/2)*(1 + w^2/10^40)", _G25,
+     lambda w: _G25(w) * (1 + w**2 / _mp.mpf(10) ** 40)),
+    ("5/2", "gradient", "5/2*sign(w)*abs(w)^(3/2) + 10^-40", _G25, lambda w: _G25(w) + _mp.mpf(10) ** -40),
+    ("5/2", "gradient", "5/2*w*abs(w)^(1/2) + exp(w - 10^3)", _G25, lambda w: _G25(w) + _mp.exp(w - 1000)),
+    ("5/2", "penalty", "Piecewise((abs(w)^(5/2), w^2 < 10^14), (abs(w)^2.5*(1+1e-6), True))",
+     _mpen(_mp.mpf(5) / 2), lambda w: abs(w) ** 2.5 * (1 if w**2 < 10**14 else 1 + _mp.mpf(10) ** -6)),
+    ("1/2", "curvature", "-1/4*abs(w)^(-3/2)*(1 + Heaviside(10^-15 - abs(w)))", _mcurv(_mp.mpf(1) / 2),
+     lambda w: -abs(w) ** -1.5 / 4 * (1 + _H(_mp.mpf(10) ** -15 - abs(w)))),
+    ("3", "gradient", "3*w*abs(w) + Max(w - 10^8, 0)", _mgrad(3), lambda w: 3 * w * abs(w) + max(w - 10**8, 0)),
+    ("3", "gradient", "3*w*abs(w) + Min(w + 10^8, 0)", _mgrad(3), lambda w: 3 * w * abs(w) + min(w + 10**8, 0)),
+    ("7/3", "gradient", "Piecewise((7/3*w*cbrt(abs(w)), abs(w) < 10^250), (0, True))", _mgrad(_mp.mpf(7) / 3),
+     lambda w: _mgrad(_mp.mpf(7) / 3)(w) if abs(w) < _mp.mpf(10) ** 250 else 0),
+    ("sqrt(2)", "gradient", "sqrt(2)*sign(w)*abs(w)^(sqrt(2)-1) + Heaviside(10^-200 - abs(w))",
+     _mgrad(_mp.sqrt(2)), lambda w: _mgrad(_mp.sqrt(2))(w) + _H(_mp.mpf(10) ** -200 - abs(w))),
+    ("2", "gradient", "2*w + 10^-290", _mgrad(2), lambda w: 2 * w + _mp.mpf(10) ** -290),
+]
+
+
+@pytest.mark.parametrize("k, part, claim, truth, hand", FAR_WRONG, ids=[f"{c[0]}-{c[2]}" for c in FAR_WRONG])
+def test_claims_wrong_only_far_out_are_wrong_with_a_valid_counterexample(k, part, claim, truth, hand):
+    (verdict,) = verify(k, **{part: claim}).claims
+    assert not verdict.holds and verdict.counterexample is not None, verdict.line()
+    example = verdict.counterexample
+    w = _exact_point(example)
+    assert w != 0
+    with _mp.workdps(60):
+        at = _mp.mpf(_sp.Float(w, 70)) if w.is_Rational else _mp.mpf(_sp.N(w, 70))
+        true, claimed = truth(at), hand(at)
+        assert abs(claimed - true) > _mp.mpf(10) ** -30 * abs(true)  # the hand formulas really differ there
+        assert float(true) == pytest.approx(example.true_value, rel=1e-12)
+        assert float(claimed) == pytest.approx(example.claimed_value, rel=1e-12)
+    # Readable: floats in the text, no long exact numbers; the exact point in the JSON.
+    line = verdict.line()
+    assert "WRONG at w = " in line and len(line.split("correct:")[0]) < 260
+    assert not any(len(token) > 30 and token.isdigit() for token in line.replace("/", " ").split())
+    data = verdict.to_dict()["counterexample"]
+    assert _sp.sympify(data["w_exact"]) == w
+
+
+def test_the_issue_example_is_wrong_past_its_breakpoint():
+    (verdict,) = verify("2.5", gradient="Piecewise((5/2*sign(w)*abs(w)^(3/2), abs(w) < 10^8), (0, True))").claims
+    example = verdict.counterexample
+    assert abs(example.w_value) > 1e8 and example.claimed_value == 0
+    assert example.true_value == pytest.approx(2.5 * math.copysign(abs(example.w_value) ** 1.5, example.w_value))
+    statuses = dict(verdict.regions)
+    assert statuses["(-oo, -100000000)"] == statuses["(100000000, oo)"] == "different"
+    assert statuses["(-100000000, 0)"] == statuses["(0, 100000000)"] == "equal"
+
+
+RIGHT_PIECEWISE = [
+    ("5/2", "gradient", "Piecewise((5/2*w^(3/2), w > 10^8), (5/2*sign(w)*abs(w)^(3/2), True))"),
+    ("5/2", "gradient", "Piecewise((5/2*sign(w)*abs(w)^(3/2), abs(w) < 10^8), (5/2*w*sqrt(abs(w)), True))"),
+    ("3", "gradient", "Piecewise((3*w^2, w > 5), (3*w*abs(w), True))"),
+    ("3", "gradient", "3*Max(w, -w)*w"),
+    ("3", "penalty", "Piecewise((w^3, w > 10^-9), (-w^3, w < -10^-9), (abs(w)^3, True))"),
+    ("1", "gradient", "Heaviside(w) - Heaviside(-w)"),
+    ("1", "penalty", "Max(w, 0) + Max(-w, 0)"),
+    ("2", "gradient", "2*Min(w, 10^6) + 2*Max(w - 10^6, 0)"),
+    ("2", "penalty", "Piecewise((w^2, abs(w - 3) < 1), (abs(w)^2, True))"),
+    ("1/2", "gradient", "Piecewise((1/(2*sqrt(w)), w > 1), (1/(2*sqrt(w)), w > 0), (-1/(2*sqrt(-w)), True))"),
+    ("7/3", "curvature", "Piecewise((28/9*cbrt(w), w > 2), (28/9*cbrt(abs(w)), True))"),
+]
+
+
+@pytest.mark.parametrize("k, part, claim", RIGHT_PIECEWISE, ids=[f"{c[0]}-{c[2]}" for c in RIGHT_PIECEWISE])
+def test_right_claims_with_breakpoints_are_ok(k, part, claim):
+    (verdict,) = verify(k, **{part: claim}).claims
+    assert verdict.holds and verdict.method == "symbolic", verdict.line()
+    assert verdict.regions and all(status == "equal" for _, status in verdict.regions)
+
+
+def test_breakpoints_and_regions_of_a_claim():
+    claim = _sp.Piecewise((_W, _sp.Abs(_W) < 10**8), (0, True)) + _sp.Heaviside(_W - 2) + _sp.Max(_W, -5)
+    found = breakpoints(_sp.sign(_W), claim)
+    assert found.points == (-10**8, -5, 0, 2, 10**8) and found.unsolved == ()
+    assert [str(r) for r in regions(_sp.sign(_W), claim)] == [
+        "(-oo, -100000000)", "(-100000000, -5)", "(-5, 0)", "(0, 2)", "(2, 100000000)", "(100000000, oo)"]
+    assert resolve(claim, _sp.Integer(3)) == 2 * _W + 1
+    assert resolve(claim, _sp.Integer(-10**9)) == -5
+
+
+def test_irrational_breakpoints_are_solved_exactly():
+    found = breakpoints(_sp.Max(_sp.Abs(_W) ** _sp.Rational(3, 2), _sp.Rational(1, 10**20)))
+    assert len(found.points) == 3 and found.unsolved == ()
+    assert found.points[2] == _sp.Rational(1, 10**20) ** _sp.Rational(2, 3)
+
+
+def test_unsolvable_breakpoints_are_located_numerically_and_never_proved():
+    # exp(w) = w + 2 has two real roots SymPy only gives as LambertW: located on the sweep instead.
+    claim = "2*w + Heaviside(exp(w) - w - 2)*0 + Piecewise((0, exp(w) > w + 2 + 10^-30), (0, True))"
+    verdict = check_expression(claim, 2 * _W)
+    assert verdict.holds, verdict.line()
+
+
+def test_sweep_covers_the_whole_line():
+    points = sweep_points(-300, 300)
+    magnitudes = sorted(abs(float(_sp.log(abs(p), 10))) for p in points[::50])
+    assert points[0] == -points[1] and len(points) == 2 * (601 + 2 * 41)
+    assert max(abs(p) for p in points) > _sp.Integer(10) ** 300 and min(abs(p) for p in points) < _sp.Rational(1, 10**299)
+    assert magnitudes[0] < 1
+
+
+def test_evaluation_failing_far_out_is_undecided_not_ok(monkeypatch):
+    import lksym.verify as module
+
+    value = module._value
+
+    def failing_far_out(expr, point, *args):
+        if abs(point) > 10**200:  # as exp(exp(w)) does: mpmath refuses such exponents
+            raise OverflowError("too many digits in integer")
+        return value(expr, point, *args)
+
+    monkeypatch.setattr(module, "_symbolic", lambda *args: [])
+    monkeypatch.setattr(module, "_value", failing_far_out)
+    (verdict,) = verify("2", gradient="2*w").claims
+    assert not verdict.holds and verdict.counterexample is None, verdict.line()
+    assert "could not be decided" in verdict.note and "UNDECIDED" in verdict.line()
+    assert verdict.to_dict()["coverage"]["failed"] == 2 * 101  # the decades 1e200 .. 1e300, both signs
+
+
+def test_slow_evaluation_stops_at_the_budget_and_says_how_far_it_got(monkeypatch):
+    import lksym.verify as module
+
+    monkeypatch.setattr(module, "_symbolic", lambda *args: [])
+    # Right, but exp(exp(w)) at w ~ 1e6 takes a minute to evaluate: the budget stops the sweep.
+    claim = "2*w*(exp(exp(w)) + 1)/(exp(exp(w)) + 2) + 2*w/(exp(exp(w)) + 2)"
+    start = time.monotonic()
+    (verdict,) = verify("2", gradient=claim, budget=3).claims
+    assert time.monotonic() - start < 3 + 5
+    assert not verdict.holds and verdict.counterexample is None, verdict.line()
+    assert "budget ran out after" in verdict.note
+
+
+def test_cli_json_has_regions_and_coverage(runner):
+    result = runner.invoke(main, ["verify", "--k", "3", "--gradient", "Piecewise((3*w^2, w > 5), (3*w*abs(w), True))",
+                                  "--json"])
+    assert result.exit_code == 0, result.output
+    (claim,) = json.loads(result.output)["claims"]
+    assert claim["method"] == "symbolic" and claim["coverage"] is None
+    assert [r["where"] for r in claim["regions"]] == ["(-oo, 0)", "(0, 5)", "(5, oo)", "5"]
+    assert {r["status"] for r in claim["regions"]} == {"equal"}
