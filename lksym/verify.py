@@ -238,7 +238,7 @@ class Verdict:
         """One line for the terminal."""
         head = f"{self.label}: {self.claim}  "
         if self.holds:
-            if self.method == "numeric" and self.coverage is not None:
+            if self.method == "numeric" and self.coverage is not None and self.kind == "expression":
                 return head + f"OK (numeric: agrees at {self.coverage.text()})"
             return head + f"OK ({self.method})"
         if self.counterexample is None:
@@ -755,15 +755,19 @@ class Coverage:
     located: tuple[str, ...] = ()
     failed: tuple[str, ...] = ()
     failed_count: int = 0
+    variable: str = "w"
+    extra: str = ""
 
     def text(self) -> str:
         lo, hi = self.exponents
-        where = f"{self.points} points, |w| from 1e{lo} to 1e+{hi} on both signs"
+        where = f"{self.points} points, |{self.variable}| from 1e{lo} to 1e+{hi} on both signs"
         near = [b for b in self.breakpoints if b != "0"]
         if near:
             where += f", both sides of {', '.join(near[:4])}" + (" ..." if len(near) > 4 else "")
         if self.located:
             where += f", {len(self.located)} breakpoint(s) located numerically"
+        if self.extra:
+            where += f", {self.extra}"
         return where
 
     def to_dict(self) -> dict:
@@ -771,13 +775,16 @@ class Coverage:
         return {
             "points": self.points,
             "planned": self.total,
-            "abs_w_from": f"1e{lo}",
-            "abs_w_to": f"1e+{hi}",
+            "variable": self.variable,
+            f"abs_{self.variable}_from": f"1e{lo}",
+            f"abs_{self.variable}_to": f"1e+{hi}",
             "signs": "both",
             "breakpoints": list(self.breakpoints),
             "located_numerically": list(self.located),
             "failed": self.failed_count,
             "failed_at": list(self.failed),
+            **({"lam_from": f"1e{int(math.log10(PROX_FAR_LAMS[0]))}", "lam_to": f"1e+{int(math.log10(PROX_FAR_LAMS[-1]))}"}
+               if self.variable == "z" else {}),
         }
 
 
@@ -815,7 +822,12 @@ def sweep_points(lo: int, hi: int) -> list[sp.Expr]:
 @lru_cache(maxsize=8)
 def _sweep(lo: int, hi: int) -> tuple[sp.Expr, ...]:
     out: list[sp.Expr] = []
-    for e in sorted(range(lo, hi + 1), key=lambda e: (abs(e), -e)):
+    # Coarse to fine over the whole range (0, then +-hi, then halfway, ...): a difference far out
+    # shows within the first few dozen points instead of after a thousand.
+    exponents = sorted(range(lo, hi + 1), key=lambda e: (abs(e), -e))
+    bits = max(1, (len(exponents) - 1).bit_length())
+    order = sorted(range(len(exponents)), key=lambda i: (int(format(i, f"0{bits}b")[::-1], 2), i))
+    for e in (exponents[i] for i in order):
         count = 3 if abs(e) <= DENSE_EXPONENT else 1
         for j in range(count):
             fraction = ((e + 10_000) * _GOLDEN + j / count) % 1.0
@@ -823,6 +835,12 @@ def _sweep(lo: int, hi: int) -> tuple[sp.Expr, ...]:
             point = sp.Integer(mantissa * 10 ** (e - 2)) if e >= 2 else sp.Rational(mantissa, 10 ** (2 - e))
             out += [point, -point]
     return tuple(out)
+
+
+def _approx(x: sp.Expr):
+    if x == sp.oo or x == -sp.oo:
+        return mpmath.inf if x == sp.oo else -mpmath.inf
+    return mpmath.mpf(sp.Float(x.evalf(30), 30)._mpf_)
 
 
 def _near(b: sp.Expr) -> list[sp.Expr]:
@@ -900,9 +918,12 @@ def _numeric(claim, truth, bps: Breakpoints, first: Sequence[Region], soft_deadl
             seen.add(p)
             points.append(p)
     if first:
-        # A region proved different gets its counterexample from inside it: sample it first.
-        inside = [p for p in points if any(r.contains(p) for r in first)]
-        points = inside + [p for p in points if p not in set(inside)]
+        # A region proved different gets its counterexample from inside it: sample it first
+        # (30-digit comparisons: this only orders the points).
+        bounds = [(_approx(r.lo), _approx(r.hi)) for r in first]
+        inside = [p for p in points if any(a < _approx(p) < b for a, b in bounds)]
+        chosen = set(inside)
+        points = inside + [p for p in points if p not in chosen]
 
     checked, failed, stopped, found = 0, [], False, None
     try:
@@ -1328,8 +1349,16 @@ PROX_DIGITS = 30
 """Digits at which a prox claim is evaluated (the truth is a float: see :data:`PROX_TOLERANCE`)."""
 
 PROX_TOLERANCE = 1e-9
-"""Relative/absolute tolerance: ``|claimed - true| <= 1e-9 * (1 + |true|)``, the truth being
-:func:`lksym.prox.prox_numeric` (a float bisection)."""
+"""Relative tolerance: ``|claimed - true| <= 1e-9 * (|true| + 1e-30 |z|)``, the truth being
+:func:`lksym.prox.prox_numeric` (a float bisection).  Relative, not absolute: at z = 1e-300 an
+absolute 1e-9 would let any claim near 0 pass.  Far points are planned only where the float
+truth is representable (:func:`_float_safe`)."""
+
+PROX_FAR_LAMS = tuple(sp.Integer(10) ** e for e in (-300, -100, -20, -6, 6, 20, 100, 300))
+"""Far penalty weights, besides :data:`PROX_LAMS`: the claim must hold for every lam > 0."""
+
+PROX_Z_EXPONENTS = tuple(range(-250, 251, 25))
+"""|z| = m 10^e for these e at every lam, where :func:`_float_safe` (floats bound the truth)."""
 
 
 def _parse_prox_claim(text) -> tuple[str, sp.Expr]:
@@ -1352,8 +1381,9 @@ def _derive_prox(k: sp.Expr):
     return prox_threshold(k), prox_closed_form(k)
 
 
-def _prox_points(threshold: sp.Expr) -> list[tuple[sp.Expr, sp.Expr]]:
-    """(z, lam) pairs, nice ones first: both signs, inside and outside the threshold, tiny to large."""
+def _prox_points(threshold: sp.Expr, k: sp.Expr = sp.Integer(1)) -> list[tuple[sp.Expr, sp.Expr]]:
+    """(z, lam) pairs, nice ones first: both signs, inside and outside the threshold, tiny to large;
+    then far lam (:data:`PROX_FAR_LAMS`) and |z| swept from 1e-300 to 1e300 at every lam."""
     from .prox import LAM
 
     points = []
@@ -1370,43 +1400,117 @@ def _prox_points(threshold: sp.Expr) -> list[tuple[sp.Expr, sp.Expr]]:
         for z in relative:
             points += [(z, lam), (-z, lam)]
     points.append((sp.Integer(0), sp.Integer(1)))
-    return points
+    sweep = [p for p in _sweep(-300, 300) if p > 0]
+    sweep = [p for p in sweep if _decade(p) in PROX_Z_EXPONENTS]
+    for lam in PROX_LAMS + PROX_FAR_LAMS:
+        t = threshold.subs(LAM, lam)
+        near = [] if t == 0 else [t * (1 - d) for d in (sp.Rational(1, 10), sp.Rational(1, 10**6))] + \
+            [t * (1 + d) for d in (sp.Rational(1, 10), sp.Rational(1, 10**6))]
+        for z in near + sweep:
+            if _float_safe(k, z, lam):
+                points += [(z, lam), (-z, lam)]
+    return list(dict.fromkeys(points))
 
 
-def _prox_value(claim: sp.Expr, z: sp.Expr, lam: sp.Expr) -> Optional[sp.Expr]:
+def _float_safe(k: sp.Expr, z: sp.Expr, lam: sp.Expr) -> bool:
+    """Whether :func:`prox_numeric` (floats) can be trusted at (z, lam): z, lam and every term of
+    its stationarity function stay within 1e-250 .. 1e250, and so does the root it seeks."""
+    lz, ll, kf = _log10(sp.Float(z.evalf(20), 20)), _log10(sp.Float(lam, 20)), float(k)
+    if lz is None or ll is None or not (-250 < lz < 250):
+        return False
+    term = ll + math.log10(kf) + (kf - 1) * lz  # lam k z^(k-1), the largest gradient term on [0, z] for k > 1
+    if kf > 1 and term > lz:  # the root is near (z / (lam k))^(1/(k-1)), far below z
+        root = (lz - ll - math.log10(kf)) / (kf - 1)
+        return -250 < root and term < 300
+    if kf < 1:
+        x_m = (ll + math.log10(kf * (1 - kf))) / (2 - kf)
+        return -250 < x_m < 250 and -250 < ll < 250
+    return -250 < term < 250 or kf == 1
+
+
+def _decade(p: sp.Rational) -> int:
+    return len(str(p.p)) - len(str(p.q))
+
+
+def _prox_value(claim: sp.Expr, z: sp.Expr, lam: sp.Expr, digits: int = PROX_DIGITS) -> Optional[sp.Expr]:
+    """The claim at exact (z, lam): an evalf substitution, so cancelling terms
+    (``sqrt(1 + 12 lam z) - 1`` at z = 1e-300) are recomputed at higher precision."""
     from .prox import LAM
 
-    at = {PROX_Z: sp.Float(z.evalf(PROX_DIGITS + 10), PROX_DIGITS + 10), LAM: sp.Float(lam, PROX_DIGITS + 10)}
-    try:
-        value = claim.subs(at).evalf(PROX_DIGITS)
-    except Exception:  # noqa: BLE001 - a claim SymPy cannot evaluate there is unusable there
-        return None
+    value = claim.evalf(digits, subs={PROX_Z: z, LAM: lam}, maxn=_MAXN)
+    if isinstance(value, sp.Basic) and value.free_symbols:
+        at = {PROX_Z: sp.Float(z.evalf(digits + 10), digits + 10), LAM: sp.Float(lam.evalf(digits + 10), digits + 10)}
+        value = claim.subs(at).evalf(digits)
     if not isinstance(value, sp.Expr) or not value.is_number or value.has(sp.nan, sp.zoo, sp.oo, -sp.oo):
         return None
     return value
 
 
-def _prox_agrees(claimed: Optional[sp.Expr], true: float) -> bool:
+def _prox_agrees(claimed: Optional[sp.Expr], true: float, z: float) -> bool:
     if claimed is None:
         return False
     real, imag = claimed.as_real_imag()
-    scale = PROX_TOLERANCE * (1 + abs(true))
+    scale = PROX_TOLERANCE * (abs(true) + 1e-30 * abs(z))
     try:
+        if abs(true) < 1e-280 and abs(float(real)) < 1e-270 and abs(float(imag)) < 1e-270:
+            return True  # both below what the float truth resolves
         return abs(float(imag)) <= scale and abs(float(real) - true) <= scale
     except TypeError:
         return False
 
 
-def _prox_scan(k: sp.Expr, claim: sp.Expr, threshold: sp.Expr):
-    """The first (z, lam) where the claim differs from :func:`prox_numeric`, with both values; None if none."""
+def _prox_scan(k: sp.Expr, claim: sp.Expr, threshold: sp.Expr, soft_deadline: float):
+    """``(found, coverage, stopped)``: the first confirmed (z, lam, claimed, true) where the claim
+    differs from :func:`prox_numeric`, or None; what was sampled; whether the budget stopped it."""
     from .prox import prox_numeric
 
-    for z, lam in _prox_points(threshold):
-        true = prox_numeric(k, float(lam), float(z))
-        claimed = _prox_value(claim, z, lam)
-        if not _prox_agrees(claimed, true):
-            return z, lam, claimed, true
-    return None
+    points = _prox_points(threshold, k)
+    checked, failed, found, stopped = 0, [], None, False
+    try:
+        with budget.deadline(max(soft_deadline - time.monotonic(), 1e-3)):
+            for z, lam in points:
+                if time.monotonic() > soft_deadline:
+                    raise budget.Timeout()
+                try:
+                    true = prox_numeric(k, float(lam), float(z))
+                    claimed = _prox_value(claim, z, lam)
+                except Exception:  # noqa: BLE001 - not evaluable here: this point decides nothing
+                    failed.append((z, lam))
+                    continue
+                if not math.isfinite(true):
+                    failed.append((z, lam))
+                elif _prox_agrees(claimed, true, float(z)):
+                    checked += 1
+                elif _prox_confirmed(claim, z, lam, claimed):
+                    found = (z, lam, claimed, true)
+                    break
+                else:
+                    failed.append((z, lam))
+    except budget.Timeout:
+        stopped = found is None
+    coverage = Coverage(
+        points=checked,
+        total=len(points),
+        exponents=(-250, 250),
+        breakpoints=(),
+        failed=tuple(f"z = {_number_text(z)}, lam = {_number_text(lam)}" for z, lam in failed[:5]),
+        failed_count=len(failed),
+        variable="z",
+        extra=f"lam from 1e{int(math.log10(PROX_FAR_LAMS[0]))} to 1e+{int(math.log10(PROX_FAR_LAMS[-1]))} "
+              "and both sides of the threshold",
+    )
+    return found, coverage, stopped
+
+
+def _prox_confirmed(claim, z, lam, claimed) -> bool:
+    """Whether the claim's value is stable at three times the digits (not a rounding artefact)."""
+    try:
+        high = _prox_value(claim, z, lam, 3 * PROX_DIGITS)
+    except Exception:  # noqa: BLE001
+        return False
+    if claimed is None or high is None:
+        return claimed is None and high is None
+    return bool(sp.Abs(claimed - high).evalf(PROX_DIGITS) <= sp.Float("1e-20") * sp.Abs(high).evalf(PROX_DIGITS))
 
 
 def _prox_branch_zero(claim: sp.Expr, closed: sp.Expr, threshold: sp.Expr) -> bool:
@@ -1429,7 +1533,7 @@ def _prox_number_text(value: sp.Expr) -> str:
         return mpmath.nstr(mpmath.mpf(sp.Float(value.evalf(PROX_DIGITS), PROX_DIGITS)._mpf_), 15)
 
 
-def _prox_counterexample(z, lam, claimed, true: float) -> Counterexample:
+def _prox_counterexample(claim, z, lam, claimed, true: float) -> Counterexample:
     if claimed is None:
         claimed_text, claimed_value = "undefined", None
     else:
@@ -1439,16 +1543,33 @@ def _prox_counterexample(z, lam, claimed, true: float) -> Counterexample:
         else:
             claimed_value = float(sp.re(claimed))
             claimed_text = _prox_number_text(sp.re(claimed))
+    exact = None
+    if claimed is not None and not isinstance(claimed_value, complex):
+        ok, exact = _bounded(_prox_exact, 0.5, claim, z, lam)
+        exact = exact if ok else None
     return Counterexample(
-        w=_prox_number_text(z),
+        w=_number_text(z),
         claimed=claimed_text,
         true=repr(true),
         w_value=float(z),
         claimed_value=claimed_value,
         true_value=true,
-        lam=sp.sstr(lam),
+        lam=_number_text(lam),
         lam_value=float(lam),
+        w_exact=_exact_text(z),
+        claimed_exact=_exact_text(exact),
+        true_exact=None,  # the truth is a float bisection (prox_numeric): no exact value to give
+        lam_exact=_exact_text(lam),
     )
+
+
+def _prox_exact(claim: sp.Expr, z: sp.Expr, lam: sp.Expr) -> Optional[sp.Expr]:
+    from .prox import LAM
+
+    value = sp.simplify(claim.subs({PROX_Z: z, LAM: lam}))
+    if not value.is_number or value.has(sp.nan, sp.zoo) or value.is_real is not True:
+        return None
+    return value
 
 
 def _check_prox(k: sp.Expr, text: str, claim: sp.Expr, budget: float) -> Verdict:
@@ -1464,17 +1585,27 @@ def _check_prox(k: sp.Expr, text: str, claim: sp.Expr, budget: float) -> Verdict
     else:
         truth_text = f"{sp.sstr(closed)} for z > {sp.sstr(threshold)} ({zero_text})"
 
-    def verdict(holds, method, counterexample=None, note=None):
-        return Verdict("prox", "prox", text, None, holds, method, truth_text, counterexample, note)
+    def verdict(holds, method, counterexample=None, note=None, coverage=None):
+        return Verdict("prox", "prox", text, None, holds, method, truth_text, counterexample, note, (), coverage)
 
     proved = False
     if closed is not None:
         decided, proved = _bounded(_prox_branch_zero, budget / 2, claim, closed, threshold)
         proved = bool(decided and proved)
     deadline = max(deadline, time.monotonic() + budget / 2)  # the numeric half keeps its half (see _check_expression)
-    finished, found = _bounded(_prox_scan, deadline - time.monotonic(), k, claim, threshold)
+    soft = deadline - min(0.2, budget / 10)
+    finished, outcome = _bounded(_prox_scan, deadline - time.monotonic(), k, claim, threshold, soft)
     if not finished:
         return verdict(False, "numeric", note=f"not decided within the {budget:g} s budget")
+    found, coverage, stopped = outcome
     if found is not None:
-        return verdict(False, "numeric", _prox_counterexample(*found))
-    return verdict(True, "symbolic" if proved else "numeric")
+        return verdict(False, "numeric", _prox_counterexample(claim, *found), coverage=coverage)
+    if stopped or coverage.failed_count:
+        why = []
+        if stopped:
+            why.append(f"the {budget:g} s budget ran out after {coverage.points} of {coverage.total} points")
+        if coverage.failed_count:
+            why.append(f"{coverage.failed_count} point(s) could not be decided, e.g. {coverage.failed[0]}")
+        return verdict(False, "numeric", note="numeric: " + "; ".join(why), coverage=coverage)
+    # "symbolic": the branch above the threshold is proved, the rest sampled (see the module notes).
+    return verdict(True, "symbolic" if proved else "numeric", coverage=coverage)
