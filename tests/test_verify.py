@@ -766,3 +766,49 @@ def test_cli_json_has_regions_and_coverage(runner):
     assert claim["method"] == "symbolic" and claim["coverage"] is None
     assert [r["where"] for r in claim["regions"]] == ["(-oo, 0)", "(0, 5)", "(5, oo)", "5"]
     assert {r["status"] for r in claim["regions"]} == {"equal"}
+
+
+_FORMS = {}
+for _k, _kf, _part, _claim in CORRECT:
+    if "Piecewise" not in _claim:
+        _FORMS.setdefault((_k, _kf, _part), []).append(_claim)
+_FORMS = {key: forms for key, forms in _FORMS.items() if len(forms) >= 2}
+
+
+@st.composite
+def _piecewise_claims(draw):
+    (k, kf, part), forms = draw(st.sampled_from(sorted(_FORMS.items())))
+    inner, outer = draw(st.sampled_from(forms)), draw(st.sampled_from(forms))
+    exponent = draw(st.integers(-250, 250))
+    shape = draw(st.sampled_from(["abs(w) < 10^({e})", "w < 10^({e})", "w > -10^({e})"]))
+    condition = shape.format(e=exponent)
+    return k, kf, part, inner, outer, condition, exponent, shape
+
+
+def _outer_region(shape: str, exponent: int, w: float) -> bool:
+    """Whether w is where the True branch applies (the condition fails)."""
+    c = 10.0**exponent
+    return {"abs(w) < 10^({e})": abs(w) >= c, "w < 10^({e})": w >= c, "w > -10^({e})": w <= -c}[shape]
+
+
+@settings(max_examples=12, deadline=None)
+@given(_piecewise_claims())
+def test_random_correct_piecewise_forms_stay_ok(case):
+    k, kf, part, inner, outer, condition, _, _ = case
+    claim = f"Piecewise(({inner}, {condition}), ({outer}, True))"
+    (verdict,) = verify(k, **{part: claim}, budget=20).claims
+    assert verdict.holds and verdict.counterexample is None, verdict.line()
+
+
+@settings(max_examples=12, deadline=None)
+@given(_piecewise_claims(), st.integers(1, 20))
+def test_random_perturbations_past_a_far_breakpoint_are_wrong(case, digits):
+    k, kf, part, inner, outer, condition, exponent, shape = case
+    # Only the True branch, used past the breakpoint 10^exponent, is off by a relative 10^-digits.
+    claim = f"Piecewise(({inner}, {condition}), (({outer})*(1 + 10^(-{digits})), True))"
+    (verdict,) = verify(k, **{part: claim}, budget=20).claims
+    assert not verdict.holds and verdict.counterexample is not None, verdict.line()
+    example = verdict.counterexample
+    assert _outer_region(shape, exponent, example.w_value), verdict.line()
+    if math.isfinite(example.true_value) and example.true_value != 0:
+        assert example.true_value == pytest.approx(TRUE_FLOAT[part](kf, example.w_value), rel=1e-9)
