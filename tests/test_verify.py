@@ -713,10 +713,14 @@ def test_irrational_breakpoints_are_solved_exactly():
 
 
 def test_unsolvable_breakpoints_are_located_numerically_and_never_proved():
-    # exp(w) = w + 2 has two real roots SymPy only gives as LambertW: located on the sweep instead.
-    claim = "2*w + Heaviside(exp(w) - w - 2)*0 + Piecewise((0, exp(w) > w + 2 + 10^-30), (0, True))"
-    verdict = check_expression(claim, 2 * _W)
-    assert verdict.holds, verdict.line()
+    # w + log(1 + w^2) = 3 has one real root (1.66889...) that SymPy cannot write down.
+    condition = "w + log(1 + w^2) > 3"
+    right = check_expression(f"Piecewise((2*w, {condition}), (2*abs(w)*sign(w), True))", 2 * _W, budget=30)
+    assert right.holds and right.method == "numeric", right.line()
+    (located,) = right.coverage.located
+    assert float(located) == pytest.approx(1.6688968571794643, rel=1e-12)
+    wrong = check_expression(f"Piecewise((2*w, {condition}), (0, True))", 2 * _W)
+    assert not wrong.holds and wrong.counterexample.w_value < 1.6688968571794643
 
 
 def test_sweep_covers_the_whole_line():
