@@ -529,7 +529,7 @@ def switch_arguments(expr: sp.Expr, symbol: sp.Symbol = W) -> list[sp.Expr]:
     Examples
     --------
     >>> switch_arguments(sp.Piecewise((W, sp.Abs(W) < 3), (0, True)))
-    [w, Abs(w) - 3]
+    [Abs(w) - 3, w]
     """
     found: list[sp.Expr] = []
 
