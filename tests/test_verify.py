@@ -816,3 +816,36 @@ def test_random_perturbations_past_a_far_breakpoint_are_wrong(case, digits):
     assert _outer_region(shape, exponent, example.w_value), verdict.line()
     if math.isfinite(example.true_value) and example.true_value != 0:
         assert example.true_value == pytest.approx(TRUE_FLOAT[part](kf, example.w_value), rel=1e-9)
+
+
+PROX_FAR_WRONG = [
+    # (k, claim, where the claim is wrong, the hand prox there)
+    ("2", "Piecewise((z/(1+2*lam), lam < 10^10), (0, True))", lambda z, lam: lam >= 1e10,
+     lambda z, lam: z / (1 + 2 * lam)),
+    ("2", "Piecewise((z/(1+2*lam), abs(z) > 10^-100), (0, True))", lambda z, lam: abs(z) <= 1e-100,
+     lambda z, lam: z / (1 + 2 * lam)),
+    ("2", "z/(1+2*lam) + z^2/10^200", lambda z, lam: abs(z) > 1e50, lambda z, lam: z / (1 + 2 * lam)),
+    ("1", "Piecewise((sign(z)*Max(abs(z)-lam, 0), abs(z) < 10^50), (z, True))", lambda z, lam: abs(z) >= 1e50,
+     lambda z, lam: math.copysign(max(abs(z) - lam, 0.0), z)),
+    ("1", "Piecewise((sign(z)*Max(abs(z)-lam, 0), lam > 10^-20), (z, True))", lambda z, lam: lam <= 1e-20,
+     lambda z, lam: math.copysign(max(abs(z) - lam, 0.0), z)),
+]
+
+
+@pytest.mark.parametrize("k, claim, wrong_where, hand", PROX_FAR_WRONG, ids=[f"{c[0]}-{c[1]}" for c in PROX_FAR_WRONG])
+def test_prox_claims_wrong_only_far_out_are_wrong(k, claim, wrong_where, hand):
+    (v,) = verify(k, prox=claim).claims
+    assert not v.holds and v.counterexample is not None, v.line()
+    c = v.counterexample
+    assert wrong_where(c.w_value, c.lam_value), v.line()
+    assert c.true_value == pytest.approx(hand(c.w_value, c.lam_value), rel=1e-9)
+    assert _sp.sympify(c.to_dict()["z_exact"]) == _sp.sympify(c.w_exact) and c.lam_exact is not None
+    assert len(v.line().split("correct:")[0]) < 200  # floats, not 300-digit integers
+
+
+def test_prox_ok_states_its_far_coverage():
+    (v,) = verify("2", prox="z/(1+2*lam)").claims
+    assert v.holds, v.line()
+    coverage = v.to_dict()["coverage"]
+    assert coverage["variable"] == "z" and coverage["lam_from"] == "1e-300" and coverage["lam_to"] == "1e+300"
+    assert coverage["points"] == coverage["planned"] > 300 and coverage["failed"] == 0
