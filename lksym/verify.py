@@ -7,31 +7,62 @@ held against :func:`lksym.analysis.analyze` and gets one :class:`Verdict`.
 
 How a claim is decided
 ----------------------
-1. **Symbolic.**  The claim and the derived truth are compared on each branch
-   separately: ``w = x`` and ``w = -x`` with a *positive* symbol ``x``, so
-   ``Abs``, ``sign`` and Piecewise conditions resolve.  If SymPy simplifies the
-   difference to 0 on both branches, the claim holds ("symbolic").  Anything
-   not provably 0 goes on to step 2.
-2. **Numeric.**  Claim and truth are evaluated with 50 significant digits at
-   fixed points of both signs: "nice" ones first (1, -1, 2, -2, 1/2, ...),
-   then tiny (1e-12 .. 1e-3), moderate, large (10 .. 1e6) and irrational-ish
-   ones.  The first point where they differ (relative 1e-25), or where the
-   claim is undefined or not real, is a definitive counterexample; agreement
-   everywhere is "holds (numeric)".  Because nice points come first, a
-   counterexample is usually an exact small rational, shown with exact values.
-3. If the numbers agree everywhere but step 1 *proved* the difference never 0
-   on one branch (``2*w*(1 + 1e-40)``), the claim is wrong ("symbolic") with
-   w = 1 or -1 as counterexample, values shown to 50 digits.
+1. **Regions.**  The line is split at 0 and at every *breakpoint* of truth or
+   claim (:func:`breakpoints`): the real zeros of the arguments of ``Abs``,
+   ``sign``, ``Heaviside``, of the pairwise differences of ``Min``/``Max``
+   arguments and of every relation in a Piecewise condition, solved exactly by
+   SymPy (only real solutions).  A condition SymPy cannot solve (``exp(w) > w + 2``)
+   is located numerically (sign changes on the sweep, then bisection) and the
+   claim can then only be decided numerically.
+2. **Symbolic, region by region.**  On each open region (:func:`regions`) every
+   switching building block takes the branch it has at an interior point
+   (:func:`resolve`), ``w`` becomes ``x`` or ``-x`` with ``x > 0``, and SymPy
+   simplifies the difference; each breakpoint other than 0 is checked at the
+   point itself.  All proved equal: "OK (symbolic)".  The verdict's ``regions``
+   lists each region's status: "equal", "different" (SymPy proved the
+   difference never 0 there) or "unknown".
+3. **Numeric, the whole line.**  Claim and truth are evaluated with 50
+   significant digits (exact points substituted by evalf, so cancelling terms
+   are recomputed at higher precision) at: "nice" points first (1, -1, 2, -2,
+   1/2, ...); both sides of every breakpoint, b(1 +- 1/10), b(1 +- 1e-6),
+   b(1 +- 1e-20), and b itself; then |w| log-uniformly from 1e-300 to 1e300 (30
+   decades beyond the claim's smallest and largest constant when those are
+   further out), coarse to fine, both signs (:func:`sweep_points`).  Points in
+   a region proved different are sampled first, so the counterexample lies
+   there.  A difference (relative 1e-25) that survives evaluation at 150 digits,
+   or a claim undefined or not real where the truth is defined, is a
+   counterexample: WRONG.  Agreement at every planned point is "OK (numeric)",
+   which states its :class:`Coverage` (points, range, breakpoints): sampled
+   agreement is evidence, not proof.
+4. A region proved different that no sample shows at 50 digits
+   (``2*w*(1 + 1e-40)``) is WRONG ("symbolic") at a point of that region,
+   values shown with 50 digits.
+5. Anything else is **UNDECIDED** (``holds`` false, no counterexample, a
+   ``note`` saying what was checked): a point where evaluation failed (an
+   exponent mpmath refuses) or a difference that did not survive higher
+   precision, or the budget running out before every point was sampled.
+
+A counterexample's text shows short exact numbers (``-1``, ``3/2``,
+``3*sqrt(2)/2 (2.12...)``) and otherwise floats with as many digits as it
+takes to see the difference; the exact point and values are in
+``w_exact``, ``claimed_exact`` and ``true_exact`` (SymPy text, powers of ten
+kept short).  :func:`check_expression` does all this for any true expression
+in ``w`` (a penalty's), not only for :math:`|w|^k`.
 
 A *prox* claim (``prox=``, ``--prox``) is an expression in ``z`` (real) and
 ``lam`` (positive) for :math:`\operatorname{prox}(z) = \arg\min_x \tfrac12 (x-z)^2
 + \lambda |x|^k`.  When :func:`lksym.prox.prox_closed_form` exists, SymPy first
 tries to prove the claim equal to it on :math:`z = \text{threshold} + t`, :math:`t > 0`;
-then the claim is always evaluated at 30 digits at ~90 points (lam 1/10, 1/2,
-1, 2; z of both signs, inside and just outside the threshold, 1e-6 to 1000)
-and compared with :func:`lksym.prox.prox_numeric` (a float: tolerance 1e-9
-relative/absolute; non-real or undefined is wrong).  Method "symbolic" means
-the branch above the threshold was proved and the rest agreed numerically.
+then the claim is always evaluated at 30 digits (exact evalf substitution) at
+the nice points of old (lam 1/10, 1/2, 1, 2; z of both signs, inside and just
+outside the threshold), then for lam from 1e-300 to 1e300
+(:data:`PROX_FAR_LAMS`) on both sides of each threshold and for |z| from 1e-250
+to 1e250 (:data:`PROX_Z_EXPONENTS`), wherever the float truth is
+representable, and compared with :func:`lksym.prox.prox_numeric` (relative
+tolerance 1e-9, see :data:`PROX_TOLERANCE`; non-real or undefined is wrong).
+Method "symbolic" means the branch above the threshold was proved and all the
+rest agreed numerically; a point not evaluable, or the budget running out,
+makes it UNDECIDED.
 
 Limit claims compare one exact number (``oo``, ``-oo``, ``inf`` allowed) with
 the derived limit, the same way: exactly, then at 50 digits.
@@ -39,15 +70,17 @@ the derived limit, the same way: exactly, then at 50 digits.
 Time budget
 -----------
 Parseable input can still be expensive (``simplify`` on a nasty nest), so each
-claim gets ``budget`` seconds (default 5): at most half for the symbolic step,
-the rest, and at least half, for the numeric one (a symbolic step can overrun a
-little when the timer signal lands where Python ignores exceptions).  The guard
+claim gets ``budget`` seconds (default 5): at most a quarter for the
+breakpoints, at most half in all for the symbolic step, the rest, and at least
+half, for the numeric one (a symbolic step can overrun a little when the timer
+signal lands where Python ignores exceptions).  The sampling stops itself just
+before its time is up and reports how far it got (UNDECIDED).  The guard
 is :func:`lksym.budget.deadline` (SIGALRM) when running in the main thread; in
 other threads the guarded step runs in a worker process (fork where the
-platform has it) that is killed when the time is up.  Numeric evaluation substitutes 60-digit floats,
-never exact rationals, so no huge exact integer is ever built.  If the numeric
-step runs out of time before any mismatch, the claim is reported *undecided*
-(``holds`` false, ``method`` "numeric", a ``note``).  A C-level call that never
+platform has it) that is killed when the time is up.  Numeric evaluation substitutes the exact point inside
+evalf, so no huge exact power is ever built.  If the numeric step runs out of
+time before any mismatch, the claim is reported *undecided* (``holds`` false,
+``method`` "numeric", a ``note``).  A C-level call that never
 returns to the interpreter cannot be interrupted by the signal guard; the
 parser's bounds on size, depth and exponents keep such calls short.  A timer
 of the caller's own is honoured and given back.  Deriving the truth for
@@ -58,8 +91,12 @@ Limitations
 -----------
 Equality is as SymPy's automatic evaluation sees it: ``w*log(w)/log(w)`` is
 ``w`` before any check, though undefined at ``w = 1``.  Numerically, a
-relative difference below 1e-25 at every sample point passes unless step 1
-proved the difference nonzero.
+relative difference below 1e-25 at every sample point passes unless step 2
+proved the difference nonzero, and a claim wrong only between sample points
+of a region SymPy could not decide (a spike of width 1e-30 at w = 7) passes as
+"OK (numeric)": the coverage says what was looked at.  The symbolic step trusts
+that every breakpoint was found; conditions SymPy cannot solve exactly are
+never proved.
 
 Examples
 --------
@@ -77,6 +114,7 @@ import math
 import multiprocessing
 import time
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Callable, Iterable, Optional, Sequence, Union
 
 import mpmath
@@ -87,7 +125,11 @@ from .analysis import PART_NAMES, TIME_LIMIT, W, X, analyze, k_text
 from .errors import InputError
 from .expr import parse_expression, parse_k
 
-__all__ = ["Counterexample", "Verdict", "VerifyResult", "verify", "parse_limit_spec", "DEFAULT_BUDGET"]
+__all__ = [
+    "Breakpoints", "Counterexample", "Coverage", "Region", "Verdict", "VerifyResult", "DEFAULT_BUDGET",
+    "breakpoints", "check_expression", "parse_limit_spec", "regions", "resolve", "sweep_points",
+    "switch_arguments", "verify",
+]
 
 DEFAULT_BUDGET = 5.0
 """Seconds allowed per claim."""
@@ -150,6 +192,10 @@ class Counterexample:
     w_value, claimed_value, true_value
         The same as Python numbers (``claimed_value`` is complex when not
         real, ``None`` when undefined; limits use ``float('inf')``).
+    w_exact, claimed_exact, true_exact, lam_exact
+        Exact values as SymPy text (powers of ten kept short, ``347*10**248``),
+        ``None`` when not real, undefined, too costly or longer than
+        :data:`MAX_EXACT_TEXT`; the text fields above are for reading.
     """
 
     w: str
@@ -160,11 +206,17 @@ class Counterexample:
     true_value: float
     lam: Optional[str] = None
     lam_value: Optional[float] = None
+    w_exact: Optional[str] = None
+    claimed_exact: Optional[str] = None
+    true_exact: Optional[str] = None
+    lam_exact: Optional[str] = None
 
     def to_dict(self) -> dict:
-        data = {"w": self.w, "claimed": self.claimed, "true": self.true}
+        data = {"w": self.w, "claimed": self.claimed, "true": self.true,
+                "w_exact": self.w_exact, "claimed_exact": self.claimed_exact, "true_exact": self.true_exact}
         if self.lam is not None:
-            data.update(z=self.w, lam=self.lam)  # a prox claim: w is the point z
+            # A prox claim: w is the point z.
+            data.update(z=self.w, lam=self.lam, z_exact=self.w_exact, lam_exact=self.lam_exact)
         return data
 
 
@@ -193,6 +245,13 @@ class Verdict:
         Where the claim fails, or ``None``.
     note
         Why a claim is undecided, else ``None``.
+    regions
+        For an expression claim: ``(where, status)`` per region (``"(0, oo)"``)
+        and per breakpoint other than 0, status ``"equal"``, ``"different"``
+        (proved by SymPy) or ``"unknown"``; empty when nothing was proved.
+    coverage
+        What the numeric step sampled (:class:`Coverage`), or ``None`` when it
+        did not run.
     """
 
     part: str
@@ -204,6 +263,8 @@ class Verdict:
     truth: str
     counterexample: Optional[Counterexample]
     note: Optional[str] = None
+    regions: tuple = ()
+    coverage: Optional["Coverage"] = None
 
     @property
     def label(self) -> str:
@@ -214,6 +275,8 @@ class Verdict:
         """One line for the terminal."""
         head = f"{self.label}: {self.claim}  "
         if self.holds:
+            if self.method == "numeric" and self.coverage is not None and self.kind == "expression":
+                return head + f"OK (numeric: agrees at {self.coverage.text()})"
             return head + f"OK ({self.method})"
         if self.counterexample is None:
             return head + f"UNDECIDED ({self.note}); derived: {self.truth}"
@@ -235,6 +298,8 @@ class Verdict:
             "truth": self.truth,
             "counterexample": None if self.counterexample is None else self.counterexample.to_dict(),
             "note": self.note,
+            "regions": [{"where": where, "status": status} for where, status in self.regions],
+            "coverage": None if self.coverage is None else self.coverage.to_dict(),
         }
 
 
@@ -324,26 +389,6 @@ def _bounded_by_process(fn: Callable, seconds: float, args: tuple):
 # --------------------------------------------------------------------------- symbolic step
 
 
-def _branch_status(claim: sp.Expr, truth: sp.Expr) -> tuple[str, int]:
-    """Compare on w = x and w = -x (x > 0): ``("zero", 0)`` when ``claim - truth``
-    simplifies to 0 on both, ``("nonzero", sign)`` when SymPy proves it is never
-    0 on the branch of that sign, else ``("unknown", 0)``."""
-    unknown = False
-    for sign in (1, -1):
-        difference = claim.subs(W, sign * X) - truth.subs(W, sign * X)
-        if difference == 0:
-            continue
-        if sp.piecewise_fold(difference).has(sp.Piecewise):
-            difference = sp.piecewise_fold(difference)
-        difference = sp.simplify(sp.powsimp(difference, force=True))
-        if difference == 0:
-            continue
-        if difference.is_zero is False:
-            return "nonzero", sign
-        unknown = True
-    return ("unknown", 0) if unknown else ("zero", 0)
-
-
 def _numbers_equal(claim: sp.Expr, truth: sp.Expr) -> bool:
     return sp.simplify(claim - truth) == 0
 
@@ -351,10 +396,21 @@ def _numbers_equal(claim: sp.Expr, truth: sp.Expr) -> bool:
 # --------------------------------------------------------------------------- numeric step
 
 
-def _value(expr: sp.Expr, point: sp.Expr) -> Optional[sp.Expr]:
-    """``expr`` at ``point`` to :data:`DIGITS` digits, or None when undefined."""
-    at = sp.Float(point.evalf(DIGITS + 10), DIGITS + 10)
-    value = expr.subs(W, at).evalf(DIGITS)
+_MAXN = 2000
+"""Digits evalf may climb to when terms cancel (``(w+1)^2 - w^2`` at w = 1e300 needs ~600)."""
+
+
+def _value(expr: sp.Expr, point: sp.Expr, digits: int = DIGITS, symbol: sp.Symbol = W) -> Optional[sp.Expr]:
+    """``expr`` at ``point`` to ``digits`` digits, or None when undefined.
+
+    The exact point goes to evalf as a substitution: no exact power is built,
+    and cancelling terms are recomputed at higher precision (up to :data:`_MAXN`)."""
+    value = expr.evalf(digits, subs={symbol: point}, maxn=_MAXN)
+    if isinstance(value, sp.Basic) and value.free_symbols:  # a function evalf could not substitute into
+        at = sp.Float(point.evalf(digits + 10), digits + 10)
+        value = expr.subs(symbol, at).evalf(digits)
+        if isinstance(value, sp.Basic) and value.free_symbols:
+            raise ValueError("not evaluable at a number")
     if not isinstance(value, sp.Expr) or not value.is_number or value.has(sp.nan, sp.zoo, sp.oo, -sp.oo):
         return None
     return value
@@ -379,37 +435,704 @@ def _agrees(claimed: Optional[sp.Expr], true: sp.Expr) -> bool:
     return bool(difference <= _TOLERANCE * scale)
 
 
-def _shown(expr: sp.Basic, point: sp.Expr, approx: Optional[sp.Expr], deadline: float, digits: int = 20) -> str:
-    """A value at ``point`` as text: exact when cheap and small, with its float."""
+def _shown(approx: Optional[sp.Expr], exact: Optional[sp.Expr], digits: int = 20) -> str:
+    """A value as text: exact when short (``1.5``, ``3*sqrt(2)/2 (2.12...)``), else a float of ``digits`` digits."""
     if approx is None:
         return "undefined"
     number = _complex(approx)
     if isinstance(number, complex):
         return f"non-real ({sp.sstr(sp.N(approx, 15))})"
-    exact = None
-    # An exact form is only worth building (and short) for a moderate value.
-    if number is not None and (number == 0 or 1e-30 < abs(number) < 1e30):
-        ok, exact = _bounded(_exact_value, min(0.5, deadline - time.monotonic()), expr, point)
-        if not ok:
-            exact = None
     if exact is not None and exact.is_Rational:
         text = k_text(exact) if exact >= 0 else "-" + k_text(-exact)
-        if len(text) <= 24:
+        if len(text) <= 12:
             return text
-    if exact is not None and len(sp.sstr(exact)) <= 40:
-        return sp.sstr(exact) if exact.is_Rational else f"{sp.sstr(exact)} ({number!r})"
+    if exact is not None and not exact.is_Rational and len(sp.sstr(exact)) <= 16:
+        return f"{sp.sstr(exact)} ({number!r})"
     if number is not None:
-        # 20 digits, trailing zeros dropped: enough to show a tiny relative difference.
+        # ``digits`` digits, trailing zeros dropped: enough to show a tiny relative difference.
         with mpmath.workdps(DIGITS):
-            return mpmath.nstr(mpmath.mpf(sp.re(approx).evalf(DIGITS)._mpf_), digits)
+            return mpmath.nstr(mpmath.mpf(sp.re(approx).evalf(DIGITS)._mpf_), digits, min_fixed=-5, max_fixed=7)
     return sp.sstr(sp.N(approx, 15))
 
 
-def _exact_value(expr: sp.Expr, point: sp.Expr) -> Optional[sp.Expr]:
-    value = sp.simplify(expr.subs(W, point))
+def _exact_value(expr: sp.Expr, point: sp.Expr, symbol: sp.Symbol = W) -> Optional[sp.Expr]:
+    value = sp.simplify(expr.subs(symbol, point))
     if not value.is_number or value.has(sp.nan, sp.zoo) or value.is_real is not True:
         return None
     return value
+
+
+# --------------------------------------------------------------------------- regions
+
+
+class _Unresolved(Exception):
+    """A building block whose branch cannot be read off at a point."""
+
+
+@dataclass(frozen=True)
+class Breakpoints:
+    """Where the branches of two expressions in ``w`` can switch.
+
+    Attributes
+    ----------
+    points
+        The exact real zeros, sorted, of every *switch argument*
+        (:func:`switch_arguments`) of either expression; 0 is always one.
+    unsolved
+        Switch arguments whose real zeros SymPy could not list within the
+        budget (a transcendental condition): they must be located numerically,
+        and no region can then be proved.
+    """
+
+    points: tuple[sp.Expr, ...]
+    unsolved: tuple[sp.Expr, ...] = ()
+
+
+@dataclass(frozen=True)
+class Region:
+    """An open interval ``(lo, hi)`` of the line on which no building block of
+    either expression changes branch (``lo`` may be ``-oo``, ``hi`` ``oo``)."""
+
+    lo: sp.Expr
+    hi: sp.Expr
+
+    def __str__(self) -> str:
+        return f"({sp.sstr(self.lo)}, {sp.sstr(self.hi)})"
+
+    def contains(self, point: sp.Expr) -> bool:
+        """Whether ``point`` (an exact real number) lies strictly inside."""
+        return bool(sp.Lt(self.lo, point)) and bool(sp.Lt(point, self.hi))
+
+    def representative(self) -> sp.Expr:
+        """A small exact rational strictly inside: 1 or -1 when the region holds it."""
+        for candidate in (sp.Integer(1), sp.Integer(-1)):
+            if self.contains(candidate):
+                return candidate
+        if self.lo == -sp.oo:
+            return sp.floor(self.hi) - 1
+        if self.hi == sp.oo:
+            return sp.ceiling(self.lo) + 1
+        middle = sp.Rational(mpmath.nstr(mpmath.mpf(sp.Float(((self.lo + self.hi) / 2).evalf(40), 40)._mpf_), 30))
+        if not self.contains(middle):
+            raise _Unresolved("breakpoints too close to separate")
+        return middle
+
+
+def switch_arguments(expr: sp.Expr, symbol: sp.Symbol = W) -> list[sp.Expr]:
+    """The expressions whose zeros are the only places where ``expr`` can switch branch.
+
+    Arguments ``u`` of ``Abs(u)``, ``sign(u)``, ``Heaviside(u)``; pairwise
+    differences ``a - b`` of the arguments of ``Min`` and ``Max``; ``lhs - rhs``
+    of every relation in a ``Piecewise`` condition.  Between consecutive real
+    zeros of all of them, ``expr`` is one analytic formula.
+
+    Examples
+    --------
+    >>> switch_arguments(sp.Piecewise((W, sp.Abs(W) < 3), (0, True)))
+    [Abs(w) - 3, w]
+    """
+    found: list[sp.Expr] = []
+
+    def add(u: sp.Expr) -> None:
+        if isinstance(u, sp.Expr) and u.has(symbol) and u not in found:
+            found.append(u)
+
+    def relations(condition) -> None:
+        if isinstance(condition, sp.core.relational.Relational):
+            add(condition.lhs - condition.rhs)
+            for side in (condition.lhs, condition.rhs):
+                visit(side)
+        else:
+            for arg in getattr(condition, "args", ()):
+                relations(arg)
+
+    def visit(node) -> None:
+        if not isinstance(node, sp.Basic) or not node.has(symbol):
+            return
+        if isinstance(node, (sp.Abs, sp.sign, sp.Heaviside)):
+            add(node.args[0])
+        elif isinstance(node, (sp.Min, sp.Max)):
+            for i, a in enumerate(node.args):
+                for b in node.args[i + 1:]:
+                    add(a - b)
+        elif isinstance(node, sp.Piecewise):
+            for _, condition in node.args:
+                relations(condition)
+        for arg in node.args:
+            visit(arg)
+
+    visit(expr)
+    return found
+
+
+def _real_zeros(u: sp.Expr, symbol: sp.Symbol) -> Optional[list[sp.Expr]]:
+    """The real zeros of ``u``, exactly, or None when SymPy cannot list them all."""
+    if u.is_polynomial(symbol):
+        poly = sp.Poly(u, symbol)
+        if poly.degree() == 1:  # the common case (w, w - 3): no solver needed
+            a, b = poly.all_coeffs()
+            return [sp.nsimplify(-b / a)] if (-b / a).is_real else None
+    try:
+        solutions = sp.solveset(u, symbol, domain=sp.S.Reals)
+    except Exception:  # noqa: BLE001 - a solver failure means "not listed"
+        return None
+    if solutions is sp.S.EmptySet:
+        return []
+    if not isinstance(solutions, sp.FiniteSet):
+        return None
+    zeros = []
+    for s in solutions:
+        if s.free_symbols or s.is_real is not True or s.has(sp.oo, -sp.oo, sp.zoo, sp.nan):
+            return None
+        zeros.append(s)
+    return zeros
+
+
+def breakpoints(*exprs: sp.Expr, symbol: sp.Symbol = W) -> Breakpoints:
+    """All exact real breakpoints of the expressions (always including 0).
+
+    Parameters
+    ----------
+    *exprs
+        Expressions in ``symbol`` (the truth and the claim).
+    symbol
+        The real variable.
+
+    Returns
+    -------
+    Breakpoints
+        Sorted exact points, and the switch arguments whose zeros could not be
+        listed.
+
+    Examples
+    --------
+    >>> b = breakpoints(sp.sign(W), sp.Piecewise((W, sp.Abs(W) < 10**8), (0, True)))
+    >>> b.points, b.unsolved
+    ((-100000000, 0, 100000000), ())
+    """
+    points: list[sp.Expr] = [sp.Integer(0)]
+    unsolved: list[sp.Expr] = []
+    for expr in exprs:
+        for u in switch_arguments(expr, symbol):
+            zeros = _real_zeros(u, symbol)
+            if zeros is None:
+                unsolved.append(u)
+                continue
+            for z in zeros:
+                if not any(sp.simplify(z - p) == 0 for p in points):
+                    points.append(z)
+    ordered = sorted(points, key=lambda p: (float(p), sp.default_sort_key(p)))
+    return Breakpoints(tuple(ordered), tuple(unsolved))
+
+
+def regions(expr_true: sp.Expr, expr_claim: sp.Expr, symbol: sp.Symbol = W) -> list[Region]:
+    """The open intervals between consecutive breakpoints of truth and claim.
+
+    On each, every ``Abs``, ``sign``, ``Heaviside``, ``Min``, ``Max`` and
+    Piecewise condition keeps one branch, so equality can be proved there with
+    plain algebra.  Unlisted zeros (:attr:`Breakpoints.unsolved`) are not
+    included: check :func:`breakpoints` before trusting the intervals.
+
+    Examples
+    --------
+    >>> [str(r) for r in regions(sp.sign(W), sp.Heaviside(W - 2))]
+    ['(-oo, 0)', '(0, 2)', '(2, oo)']
+    """
+    return _regions_from(breakpoints(expr_true, expr_claim, symbol=symbol).points)
+
+
+def _regions_from(points: Sequence[sp.Expr]) -> list[Region]:
+    edges = [-sp.oo, *points, sp.oo]
+    return [Region(a, b) for a, b in zip(edges, edges[1:])]
+
+
+def _sign_at(u: sp.Expr, at: sp.Expr, symbol: sp.Symbol) -> int:
+    if u == 0:
+        return 0
+    value = u.evalf(30, subs={symbol: at}, maxn=_MAXN)
+    if not value.is_number or value.is_real is not True or value == 0:
+        raise _Unresolved(f"sign of {sp.sstr(u)[:40]}")
+    return 1 if value > 0 else -1
+
+
+def _condition_at(condition, at: sp.Expr, symbol: sp.Symbol) -> bool:
+    value = condition.subs(symbol, at)
+    if value is sp.true or value is sp.false:
+        return bool(value)
+    raise _Unresolved(f"condition {sp.sstr(condition)[:40]}")
+
+
+def resolve(expr: sp.Expr, at: sp.Expr, symbol: sp.Symbol = W) -> sp.Expr:
+    """``expr`` with every switching building block replaced by its branch at ``at``.
+
+    Valid on the whole region around ``at`` when ``at`` lies strictly between
+    consecutive :func:`breakpoints`.  Raises ``_Unresolved`` when a branch
+    cannot be read off (a non-real argument, a tie).
+
+    Examples
+    --------
+    >>> resolve(sp.Piecewise((sp.Abs(W), W < 5), (0, True)) + sp.Max(W, 2), sp.Integer(3))
+    2*w
+    """
+    if not isinstance(expr, sp.Basic) or expr.is_Atom or not expr.has(symbol):
+        return expr
+    if isinstance(expr, sp.Piecewise):
+        for branch, condition in expr.args:
+            if _condition_at(condition, at, symbol):
+                return resolve(branch, at, symbol)
+        return sp.nan  # no branch applies: undefined here
+    args = [resolve(a, at, symbol) for a in expr.args]
+    if isinstance(expr, (sp.Abs, sp.sign, sp.Heaviside)):
+        u = args[0]
+        s = _sign_at(u, at, symbol)
+        if s == 0:
+            return expr.func(*args)
+        if isinstance(expr, sp.Abs):
+            return s * u
+        if isinstance(expr, sp.sign):
+            return sp.Integer(s)
+        return sp.Integer(1 if s > 0 else 0)
+    if isinstance(expr, (sp.Min, sp.Max)):
+        values = []
+        for a in args:
+            v = a.evalf(30, subs={symbol: at}, maxn=_MAXN)
+            if not v.is_number or v.is_real is not True:
+                raise _Unresolved("Min/Max of a non-real value")
+            values.append(v)
+        best = max(values) if isinstance(expr, sp.Max) else min(values)
+        winners = [a for a, v in zip(args, values) if v == best]
+        if len(set(winners)) != 1:
+            raise _Unresolved("Min/Max tie")
+        return winners[0]
+    return expr.func(*args)
+
+
+def _region_status(claim: sp.Expr, truth: sp.Expr, region: Region, symbol: sp.Symbol) -> str:
+    """``"equal"``, ``"different"`` (proved never equal) or ``"unknown"`` on one region."""
+    try:
+        at = region.representative()
+        c, t = resolve(claim, at, symbol), resolve(truth, at, symbol)
+    except _Unresolved:
+        return "unknown"
+    sign = 1 if at > 0 else -1  # 0 is always a breakpoint: every region lies on one side
+    difference = c.subs(symbol, sign * X) - t.subs(symbol, sign * X)
+    if difference == 0:
+        return "equal"
+    if difference.has(sp.nan):
+        return "unknown"
+    if sp.piecewise_fold(difference).has(sp.Piecewise):
+        difference = sp.piecewise_fold(difference)
+    difference = sp.simplify(sp.powsimp(difference, force=True))
+    if difference == 0:
+        return "equal"
+    if difference.is_zero is False:
+        return "different"
+    return "unknown"
+
+
+def _point_status(claim: sp.Expr, truth: sp.Expr, point: sp.Expr, symbol: sp.Symbol) -> str:
+    difference = claim.subs(symbol, point) - truth.subs(symbol, point)
+    if difference.has(sp.nan, sp.zoo, sp.oo, -sp.oo):
+        return "unknown"
+    return "equal" if difference == 0 or sp.simplify(difference) == 0 else "unknown"
+
+
+def _symbolic(claim: sp.Expr, truth: sp.Expr, points: tuple, symbol: sp.Symbol) -> list[tuple[str, str]]:
+    """``(where, status)`` for every region and every breakpoint other than 0."""
+    statuses = [(str(r), _region_status(claim, truth, r, symbol)) for r in _regions_from(points)]
+    statuses += [(sp.sstr(p), _point_status(claim, truth, p, symbol)) for p in points if p != 0]
+    return statuses
+
+
+# --------------------------------------------------------------------------- whole-line sampling
+
+SWEEP_EXPONENT = 300
+r"""|w| is sampled log-uniformly over at least :math:`10^{-300} .. 10^{300}`, and 30 decades
+beyond the smallest and largest constant of truth and claim (capped at :data:`MAX_SWEEP_EXPONENT`)."""
+
+MAX_SWEEP_EXPONENT = 1000
+
+DENSE_EXPONENT = 20
+r"""Three points per decade for :math:`10^{-20} \le |w| \le 10^{20}`, one per decade beyond."""
+
+BREAKPOINT_OFFSETS = (sp.Rational(1, 10), sp.Rational(1, 10**6), sp.Rational(1, 10**20))
+"""Relative distances of the points sampled on both sides of every breakpoint b != 0: b(1 +- d)."""
+
+_GOLDEN = (math.sqrt(5) - 1) / 2
+_MAX_LOCATED = 20  # numerically located switches per argument (sin-like conditions have infinitely many)
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """What the numeric step checked.
+
+    Attributes
+    ----------
+    points
+        Sample points where claim and truth were both evaluated and agreed.
+    total
+        Sample points planned.
+    exponents
+        ``(lo, hi)``: |w| was swept log-uniformly from ``10**lo`` to ``10**hi``, both signs.
+    breakpoints
+        The exact breakpoints sampled around (each itself and b(1 +- d), see
+        :data:`BREAKPOINT_OFFSETS`).
+    located
+        Breakpoints located numerically, by sign changes on the sweep and
+        bisection, when SymPy could not solve a condition.
+    failed
+        Points where an evaluation failed or a difference did not survive
+        evaluation at higher precision (first few, as text), and how many.
+    """
+
+    points: int
+    total: int
+    exponents: tuple[int, int]
+    breakpoints: tuple[str, ...]
+    located: tuple[str, ...] = ()
+    failed: tuple[str, ...] = ()
+    failed_count: int = 0
+    variable: str = "w"
+    extra: str = ""
+
+    def text(self) -> str:
+        lo, hi = self.exponents
+        where = f"{self.points} points, |{self.variable}| from 1e{lo} to 1e+{hi} on both signs"
+        near = [b for b in self.breakpoints if b != "0"]
+        if near:
+            where += f", both sides of {', '.join(near[:4])}" + (" ..." if len(near) > 4 else "")
+        if self.located:
+            where += f", {len(self.located)} breakpoint(s) located numerically"
+        if self.extra:
+            where += f", {self.extra}"
+        return where
+
+    def to_dict(self) -> dict:
+        lo, hi = self.exponents
+        return {
+            "points": self.points,
+            "planned": self.total,
+            "variable": self.variable,
+            f"abs_{self.variable}_from": f"1e{lo}",
+            f"abs_{self.variable}_to": f"1e+{hi}",
+            "signs": "both",
+            "breakpoints": list(self.breakpoints),
+            "located_numerically": list(self.located),
+            "failed": self.failed_count,
+            "failed_at": list(self.failed),
+            **({"lam_from": f"1e{int(math.log10(PROX_FAR_LAMS[0]))}", "lam_to": f"1e+{int(math.log10(PROX_FAR_LAMS[-1]))}"}
+               if self.variable == "z" else {}),
+        }
+
+
+def _log10(number: sp.Number) -> Optional[float]:
+    if number == 0 or not number.is_finite:
+        return None
+    if number.is_Rational:
+        return math.log10(abs(number.p)) - math.log10(number.q)
+    return float(mpmath.log10(abs(mpmath.mpf(sp.Float(number, 20)._mpf_))))
+
+
+def _exponent_range(exprs: Iterable[sp.Expr], points: Iterable[sp.Expr]) -> tuple[int, int]:
+    logs = [_log10(n) for e in exprs for n in e.atoms(sp.Number)]
+    logs += [_log10(sp.Float(p.evalf(20), 20)) for p in points if p != 0]
+    logs = [x for x in logs if x is not None]
+    lo = min([-SWEEP_EXPONENT] + [math.floor(x) - 30 for x in logs])
+    hi = max([SWEEP_EXPONENT] + [math.ceil(x) + 30 for x in logs])
+    return max(lo, -MAX_SWEEP_EXPONENT), min(hi, MAX_SWEEP_EXPONENT)
+
+
+def sweep_points(lo: int, hi: int) -> list[sp.Expr]:
+    r"""Exact points of both signs, log-uniform in :math:`10^{lo} .. 10^{hi}`, nearest 1 first.
+
+    Each decade gets a 3-digit mantissa from a golden-ratio sequence (so the
+    points are not all powers of 10), three in the dense band.
+
+    Examples
+    --------
+    >>> sweep_points(0, 0)[:2]
+    [81/20, -81/20]
+    """
+    return list(_sweep(lo, hi))
+
+
+@lru_cache(maxsize=8)
+def _sweep(lo: int, hi: int) -> tuple[sp.Expr, ...]:
+    out: list[sp.Expr] = []
+    # Coarse to fine over the whole range (0, then +-hi, then halfway, ...): a difference far out
+    # shows within the first few dozen points instead of after a thousand.
+    exponents = sorted(range(lo, hi + 1), key=lambda e: (abs(e), -e))
+    bits = max(1, (len(exponents) - 1).bit_length())
+    order = sorted(range(len(exponents)), key=lambda i: (int(format(i, f"0{bits}b")[::-1], 2), i))
+    for e in (exponents[i] for i in order):
+        count = 3 if abs(e) <= DENSE_EXPONENT else 1
+        for j in range(count):
+            fraction = ((e + 10_000) * _GOLDEN + j / count) % 1.0
+            mantissa = 100 + int(fraction * 900)
+            point = sp.Integer(mantissa * 10 ** (e - 2)) if e >= 2 else sp.Rational(mantissa, 10 ** (2 - e))
+            out += [point, -point]
+    return tuple(out)
+
+
+def _approx(x: sp.Expr):
+    if x == sp.oo or x == -sp.oo:
+        return mpmath.inf if x == sp.oo else -mpmath.inf
+    return mpmath.mpf(sp.Float(x.evalf(30), 30)._mpf_)
+
+
+def _near(b: sp.Expr) -> list[sp.Expr]:
+    out = [b]
+    for d in BREAKPOINT_OFFSETS:
+        out += [b * (1 - d), b * (1 + d)]
+    return out
+
+
+def _sign_or_none(u: sp.Expr, point: sp.Expr, symbol: sp.Symbol) -> Optional[int]:
+    try:
+        value = _value(u, point, 30, symbol)
+    except Exception:  # noqa: BLE001
+        return None
+    if value is None or value.is_real is not True:
+        return None
+    return 0 if value == 0 else (1 if value > 0 else -1)
+
+
+def _locate(u: sp.Expr, grid: Sequence[sp.Expr], symbol: sp.Symbol, soft_deadline: float) -> list[sp.Expr]:
+    """Switches of ``u`` found by sign changes on ``grid`` (sorted) and 60 bisection steps."""
+    found: list[sp.Expr] = []
+    previous = None
+    for point in grid:
+        if len(found) >= _MAX_LOCATED or time.monotonic() > soft_deadline:
+            break
+        s = _sign_or_none(u, point, symbol)
+        if s == 0:
+            found.append(point)
+        elif s is not None and previous is not None and previous[1] == -s:
+            a, b = sp.Float(previous[0], 60), sp.Float(point, 60)
+            for _ in range(60):
+                middle = (a + b) / 2
+                sm = _sign_or_none(u, middle, symbol)
+                if sm is None or sm == 0:
+                    break
+                a, b = (middle, b) if sm == previous[1] else (a, middle)
+            found.append((a + b) / 2)
+        if s is not None:
+            previous = (point, s)
+    return found
+
+
+def _confirmed(claim, truth, point, claimed, symbol) -> bool:
+    """Whether a difference survives evaluation at three times the digits (not a rounding artefact)."""
+    try:
+        claimed_high = _value(claim, point, 3 * DIGITS, symbol)
+        true_high = _value(truth, point, 3 * DIGITS, symbol)
+    except Exception:  # noqa: BLE001
+        return False
+    if true_high is None or _agrees(claimed_high, true_high):
+        return False
+    if claimed is None or claimed_high is None:
+        return claimed is None and claimed_high is None
+    return _agrees(claimed, claimed_high)
+
+
+def _numeric(claim, truth, bps: Breakpoints, first: Sequence[Region], soft_deadline: float, symbol: sp.Symbol):
+    """Sample the whole line; ``(found, coverage, stopped)`` with ``found = (point, claimed, true)`` or None."""
+    lo, hi = _exponent_range((claim, truth), bps.points)
+    sweep = sweep_points(lo, hi)
+    located: list[sp.Expr] = []
+    if bps.unsolved:
+        grid = sorted(sweep, key=float)
+        for u in bps.unsolved:
+            located += _locate(u, grid, symbol, soft_deadline)
+    planned: list[sp.Expr] = list(SAMPLE_POINTS) if symbol == W else []
+    for b in [*bps.points, *located]:
+        if b != 0:
+            planned += _near(b)
+    planned += sweep
+    seen, points = set(), []
+    for p in planned:
+        if p not in seen:
+            seen.add(p)
+            points.append(p)
+    if first:
+        # A region proved different gets its counterexample from inside it: sample it first
+        # (30-digit comparisons: this only orders the points).
+        bounds = [(_approx(r.lo), _approx(r.hi)) for r in first]
+        inside = [p for p in points if any(a < _approx(p) < b for a, b in bounds)]
+        chosen = set(inside)
+        points = inside + [p for p in points if p not in chosen]
+
+    checked, failed, stopped, found = 0, [], False, None
+    try:
+        # One evaluation can be slow (exp(exp(w)) at w = 1e6 builds a 340000-digit exponent): the
+        # timer stops the sampling itself, so what was covered can still be reported.
+        with budget.deadline(max(soft_deadline - time.monotonic(), 1e-3)):
+            for point in points:
+                if time.monotonic() > soft_deadline:
+                    raise budget.Timeout()
+                try:
+                    true = _value(truth, point, DIGITS, symbol)
+                    claimed = _value(claim, point, DIGITS, symbol) if true is not None else None
+                except Exception:  # noqa: BLE001 - not evaluable here: this point decides nothing
+                    true = None
+                if true is None:
+                    failed.append(point)
+                    continue
+                if _agrees(claimed, true):
+                    checked += 1
+                    continue
+                if _confirmed(claim, truth, point, claimed, symbol):
+                    found = (point, claimed, true)
+                    break
+                failed.append(point)
+    except budget.Timeout:
+        stopped = found is None
+    coverage = Coverage(
+        points=checked,
+        total=len(points),
+        exponents=(lo, hi),
+        breakpoints=tuple(sp.sstr(b) for b in bps.points),
+        located=tuple(_number_text(b) for b in located),
+        failed=tuple(_number_text(p) for p in failed[:5]),
+        failed_count=len(failed),
+    )
+    return found, coverage, stopped
+
+
+def _number_text(value: sp.Expr, digits: int = 20) -> str:
+    """A number as readers want it: exact when short (``-1``, ``3/2``), else a float with ``digits`` digits."""
+    if value.is_Rational and len(sp.sstr(value)) <= 7:
+        return sp.sstr(value)
+    with mpmath.workdps(DIGITS):
+        return mpmath.nstr(mpmath.mpf(sp.Float(sp.re(value).evalf(DIGITS), DIGITS)._mpf_), digits, min_fixed=-5, max_fixed=7)
+
+
+MAX_EXACT_TEXT = 2000
+"""Longest exact value written to the JSON (``null`` beyond)."""
+
+
+def _exact_text(value: Optional[sp.Expr]) -> Optional[str]:
+    """An exact value as text, powers of ten kept short (``347*10**248``), or None when too long."""
+    if value is None:
+        return None
+    if value.is_Rational and value != 0:
+        parts = []
+        for n in (abs(value.p), value.q):
+            zeros = len(str(n)) - len(str(n).rstrip("0"))
+            head = n // 10**zeros
+            parts.append(str(n) if zeros < 6 else (f"10**{zeros}" if head == 1 else f"{head}*10**{zeros}"))
+        text = ("-" if value < 0 else "") + (parts[0] if value.q == 1 else f"{parts[0]}/{parts[1]}" if "*" not in parts[1] else f"{parts[0]}/({parts[1]})")
+    else:
+        text = sp.sstr(value)
+    return text if len(text) <= MAX_EXACT_TEXT else None
+
+
+def check_expression(
+    claim: Union[str, sp.Expr],
+    truth: sp.Expr,
+    *,
+    part: str = "expression",
+    text: Optional[str] = None,
+    budget: float = DEFAULT_BUDGET,
+    symbol: sp.Symbol = W,
+) -> Verdict:
+    r"""Decide ``claim == truth`` for every real ``symbol`` except 0, region by region.
+
+    The line is split at 0 and at every breakpoint either side introduces
+    (:func:`breakpoints`); on each region (:func:`regions`) the switching
+    building blocks are replaced by their branch (:func:`resolve`) and SymPy
+    simplifies the difference; each breakpoint other than 0 is checked at the
+    point itself.
+
+    * Every region and breakpoint proved equal: ``OK (symbolic)``.
+    * A sampled point where the values differ, confirmed at three times the
+      digits: WRONG (``numeric``) with that point; points in regions SymPy
+      proved different are sampled first.
+    * A region proved different but no sample shows it at 50 digits: WRONG
+      (``symbolic``), the region's representative as counterexample.
+    * Otherwise the whole line is sampled (:func:`sweep_points`, both sides of
+      every breakpoint): agreement everywhere is ``OK (numeric)`` with the
+      :class:`Coverage`; any point not evaluated, or the budget running out,
+      leaves it UNDECIDED (``holds`` false, no counterexample, a ``note``).
+
+    Parameters
+    ----------
+    claim : str or SymPy expression
+        The claim in ``symbol`` (text goes through the whitelisting parser).
+    truth : SymPy expression
+        The true expression in ``symbol`` (any penalty's, not only |w|^k's).
+    part, text
+        Labels for the :class:`Verdict`.
+    budget : float
+        Seconds: a quarter for breakpoints, the symbolic step up to half, the
+        sampling at least half.
+    symbol : Symbol
+        The real variable.
+
+    Examples
+    --------
+    >>> v = check_expression("Piecewise((2*w, w < 10**8), (0, True))", 2 * W)
+    >>> v.holds, v.counterexample.w
+    (False, '1.1e+8')
+    """
+    if isinstance(claim, str):
+        text = claim.strip() if text is None else text
+        parsed = parse_expression(claim, names={symbol.name: symbol})
+        if not isinstance(parsed, sp.Expr):
+            raise InputError("expected an expression, got a condition")
+        claim = parsed
+    text = sp.sstr(claim) if text is None else text
+    start = time.monotonic()
+    deadline = start + budget
+    truth_text = sp.sstr(truth)
+
+    def verdict(holds, method, counterexample=None, note=None, statuses=(), coverage=None):
+        return Verdict(part, "expression", text, None, holds, method, truth_text, counterexample, note,
+                       tuple(statuses), coverage)
+
+    found_bps, bps = _bounded(breakpoints, budget / 4, truth, claim)
+    if not found_bps:
+        bps = Breakpoints((sp.Integer(0),), tuple(switch_arguments(claim, symbol) + switch_arguments(truth, symbol)))
+    statuses: list[tuple[str, str]] = []
+    if not bps.unsolved:
+        left = start + budget / 2 - time.monotonic()
+        decided, result = _bounded(_symbolic, left, claim, truth, bps.points, symbol)
+        if decided:
+            statuses = result
+    if statuses and all(s == "equal" for _, s in statuses):
+        return verdict(True, "symbolic", statuses=statuses)
+    region_list = _regions_from(bps.points)
+    different = [r for r in region_list if (str(r), "different") in statuses]
+    # The sampling is what decides: it keeps half the budget even when the steps before overran
+    # (a timer signal landing in a garbage-collector callback is swallowed, and repeats take a while).
+    deadline = max(deadline, time.monotonic() + budget / 2)
+    soft = deadline - min(0.2, budget / 10)  # stop sampling in time to report what was covered
+    finished, outcome = _bounded(_numeric, deadline - time.monotonic(), claim, truth, bps, different, soft, symbol)
+    if not finished:
+        return verdict(False, "numeric", note=f"not decided within the {budget:g} s budget", statuses=statuses)
+    found, coverage, stopped = outcome
+    if found is not None:
+        return verdict(False, "numeric", _counterexample(claim, truth, *found, deadline, symbol=symbol),
+                       statuses=statuses, coverage=coverage)
+    if different:
+        # Proved different there, by less than 50 digits can show: the representative is a counterexample.
+        point = next((p for p in SAMPLE_POINTS if any(r.contains(p) for r in different)), None)
+        if point is None:
+            point = different[0].representative()
+        claimed, true = _value(claim, point, DIGITS, symbol), _value(truth, point, DIGITS, symbol)
+        example = _counterexample(claim, truth, point, claimed, true, deadline, DIGITS, symbol=symbol)
+        return verdict(False, "symbolic", example, statuses=statuses, coverage=coverage)
+    if stopped or coverage.failed_count:
+        why = []
+        if stopped:
+            why.append(f"the {budget:g} s budget ran out after {coverage.points} of {coverage.total} points")
+        if coverage.failed_count:
+            why.append(f"{coverage.failed_count} point(s) could not be decided, e.g. w = {coverage.failed[0]}")
+        unknown = [w for w, s in statuses if s != "equal"]
+        proof = f"no proof on {', '.join(unknown[:3])}" if unknown else "no proof"
+        return verdict(False, "numeric", note=f"{proof}; numeric: {'; '.join(why)}", statuses=statuses,
+                       coverage=coverage)
+    return verdict(True, "numeric", statuses=statuses, coverage=coverage)
 
 
 # --------------------------------------------------------------------------- claims
@@ -483,58 +1206,36 @@ def _parse_limit_value(part: str, point: str, text: str) -> sp.Expr:
 
 
 def _check_expression(part: str, text: str, claim: sp.Expr, truth: sp.Expr, budget: float) -> Verdict:
-    start = time.monotonic()
-    deadline = start + budget
-    truth_text = sp.sstr(truth)
-
-    def verdict(holds, method, counterexample=None, note=None):
-        return Verdict(part, "expression", text, None, holds, method, truth_text, counterexample, note)
-
-    decided, status = _bounded(_branch_status, budget / 2, claim, truth)
-    if not decided:
-        status = ("unknown", 0)
-    if status[0] == "zero":
-        return verdict(True, "symbolic")
-    # The numeric half is the one that decides: it keeps its half even when the symbolic step overran
-    # (a timer signal landing in a garbage-collector callback is swallowed, and repeats take a while).
-    deadline = max(deadline, time.monotonic() + budget / 2)
-    finished, found = _bounded(_scan, deadline - time.monotonic(), claim, truth)
-    if not finished:
-        return verdict(False, "numeric", note=f"not decided within the {budget:g} s budget")
-    if found is not None:
-        return verdict(False, "numeric", _counterexample(claim, truth, *found, deadline))
-    if status[0] == "nonzero":
-        # Proved different on one sign, by less than 50 digits can show: w = +-1 is a counterexample.
-        point = sp.Integer(status[1])
-        claimed, true = _value(claim, point), _value(truth, point)
-        return verdict(False, "symbolic", _counterexample(claim, truth, point, claimed, true, deadline, DIGITS))
-    return verdict(True, "numeric")
+    return check_expression(claim, truth, part=part, text=text, budget=budget)
 
 
-def _scan(claim: sp.Expr, truth: sp.Expr):
-    """The first sample point where claim and truth differ, with both values; None if none."""
-    # One bounded call for the whole scan: with the process guard, one fork rather than one per point.
-    for point in SAMPLE_POINTS:
-        try:
-            claimed = _value(claim, point)
-        except Exception:  # noqa: BLE001 - a claim SymPy cannot evaluate at w is unusable there
-            claimed = None
-        true = _value(truth, point)
-        if not _agrees(claimed, true):
-            return point, claimed, true
-    return None
-
-
-def _counterexample(claim, truth, point, claimed, true, deadline: float, digits: int = 20) -> Counterexample:
+def _counterexample(claim, truth, point, claimed, true, deadline: float, digits: int = 20,
+                    symbol: sp.Symbol = W) -> Counterexample:
     # Past the deadline, still show the point: the values are already known.
     grace = max(deadline, time.monotonic() + 1.0)
+    if claimed is not None and not isinstance(_complex(claimed), complex) and true is not None:
+        # Enough digits to see the difference: a relative 1e-24 needs 27.
+        scale = sp.Max(sp.Abs(claimed), sp.Abs(true)).evalf(DIGITS)
+        relative = (sp.Abs(claimed - true) / scale).evalf(DIGITS) if scale != 0 else sp.Integer(1)
+        if relative > 0:
+            digits = max(digits, min(DIGITS, 3 - math.floor(float(mpmath.log10(mpmath.mpf(sp.Float(relative, 20)._mpf_))))))
+    exact = []
+    for expr, approx in ((claim, claimed), (truth, true)):
+        value = None
+        if approx is not None and not isinstance(_complex(approx), complex):
+            ok, value = _bounded(_exact_value, min(0.5, grace - time.monotonic()), expr, point, symbol)
+            value = value if ok else None
+        exact.append(value)
     return Counterexample(
-        w=sp.sstr(point),
-        claimed=_shown(claim, point, claimed, grace, digits),
-        true=_shown(truth, point, true, grace, digits),
+        w=_number_text(point),
+        claimed=_shown(claimed, exact[0], digits),
+        true=_shown(true, exact[1], digits),
         w_value=float(point),
         claimed_value=_complex(claimed),
         true_value=float(_complex(true)),
+        w_exact=_exact_text(point),
+        claimed_exact=_exact_text(exact[0]),
+        true_exact=_exact_text(exact[1]),
     )
 
 
@@ -611,10 +1312,11 @@ def verify(
         A claimed proximal operator of :math:`\\lambda |x|^k`, an expression in
         ``z`` (real) and ``lam`` (positive), e.g. ``"sign(z)*Max(abs(z)-lam, 0)"``
         for k = 1.  Checked at 30 digits against :func:`lksym.prox.prox_numeric`
-        at ~90 points (lam 1/10, 1/2, 1, 2; z of both signs, inside and outside
-        the threshold, 1e-6 to 1000) with tolerance 1e-9 relative/absolute;
-        method "symbolic" when SymPy also proves the claim equal to the closed
-        form on z > threshold.
+        at several hundred points (lam 1/10 .. 2 and 1e-300 .. 1e300; z of both
+        signs, both sides of the threshold, |z| 1e-250 .. 1e250 where the float
+        truth is representable) with relative tolerance 1e-9; method
+        "symbolic" when SymPy also proves the claim equal to the closed form on
+        z > threshold.
     budget : float
         Seconds allowed per claim (see the module notes).
 
@@ -685,8 +1387,17 @@ PROX_DIGITS = 30
 """Digits at which a prox claim is evaluated (the truth is a float: see :data:`PROX_TOLERANCE`)."""
 
 PROX_TOLERANCE = 1e-9
-"""Relative/absolute tolerance: ``|claimed - true| <= 1e-9 * (1 + |true|)``, the truth being
-:func:`lksym.prox.prox_numeric` (a float bisection)."""
+"""Relative tolerance: ``|claimed - true| <= 1e-9 * (|true| + 1e-30 |z|)``, the truth being
+:func:`lksym.prox.prox_numeric` (a float bisection).  Relative, not absolute: at z = 1e-300 an
+absolute 1e-9 would let any claim near 0 pass.  Far points are planned only where the float
+truth is representable (:func:`_float_safe`)."""
+
+PROX_FAR_LAMS = tuple(sp.Integer(10) ** e for e in (-300, -100, -20, -6, 6, 20, 100, 300))
+"""Far penalty weights, besides :data:`PROX_LAMS`: the claim must hold for every lam > 0."""
+
+PROX_Z_EXPONENTS = tuple(range(-250, 251, 25))
+"""|z| = m 10^e for these e at every lam (every other one at the far lam), where
+:func:`_float_safe` (floats bound the truth)."""
 
 
 def _parse_prox_claim(text) -> tuple[str, sp.Expr]:
@@ -709,8 +1420,9 @@ def _derive_prox(k: sp.Expr):
     return prox_threshold(k), prox_closed_form(k)
 
 
-def _prox_points(threshold: sp.Expr) -> list[tuple[sp.Expr, sp.Expr]]:
-    """(z, lam) pairs, nice ones first: both signs, inside and outside the threshold, tiny to large."""
+def _prox_points(threshold: sp.Expr, k: sp.Expr = sp.Integer(1)) -> list[tuple[sp.Expr, sp.Expr]]:
+    """(z, lam) pairs, nice ones first: both signs, inside and outside the threshold, tiny to large;
+    then far lam (:data:`PROX_FAR_LAMS`) and |z| swept from 1e-300 to 1e300 at every lam."""
     from .prox import LAM
 
     points = []
@@ -727,43 +1439,119 @@ def _prox_points(threshold: sp.Expr) -> list[tuple[sp.Expr, sp.Expr]]:
         for z in relative:
             points += [(z, lam), (-z, lam)]
     points.append((sp.Integer(0), sp.Integer(1)))
-    return points
+    sweep = [p for p in _sweep(-300, 300) if p > 0]
+    sweep = [p for p in sweep if _decade(p) in PROX_Z_EXPONENTS]
+    for lam in PROX_LAMS + PROX_FAR_LAMS:
+        t = threshold.subs(LAM, lam)
+        if lam in PROX_FAR_LAMS:
+            sweep = [p for p in sweep if _decade(p) % 50 == 0]  # half as dense at the far lam: time
+        near = [] if t == 0 else [t * (1 - d) for d in (sp.Rational(1, 10), sp.Rational(1, 10**6))] + \
+            [t * (1 + d) for d in (sp.Rational(1, 10), sp.Rational(1, 10**6))]
+        for z in near + sweep:
+            if _float_safe(k, z, lam):
+                points += [(z, lam), (-z, lam)]
+    return list(dict.fromkeys(points))
 
 
-def _prox_value(claim: sp.Expr, z: sp.Expr, lam: sp.Expr) -> Optional[sp.Expr]:
+def _float_safe(k: sp.Expr, z: sp.Expr, lam: sp.Expr) -> bool:
+    """Whether :func:`prox_numeric` (floats) can be trusted at (z, lam): z, lam and every term of
+    its stationarity function stay within 1e-250 .. 1e250, and so does the root it seeks."""
+    lz, ll, kf = _log10(sp.Float(z.evalf(20), 20)), _log10(sp.Float(lam, 20)), float(k)
+    if lz is None or ll is None or not (-250 < lz < 250) or abs((kf - 1) * lz) > 290:
+        return False  # x^(k-1) itself must not overflow or underflow on the way to the root
+    term = ll + math.log10(kf) + (kf - 1) * lz  # lam k z^(k-1), the largest gradient term on [0, z] for k > 1
+    if kf > 1 and term > lz:  # the root is near (z / (lam k))^(1/(k-1)), far below z
+        root = (lz - ll - math.log10(kf)) / (kf - 1)
+        return -250 < root and term < 290 and abs((kf - 1) * root) < 290
+    if kf < 1:
+        x_m = (ll + math.log10(kf * (1 - kf))) / (2 - kf)
+        return -250 < x_m < 250 and -250 < ll < 250
+    return -250 < term < 250 or kf == 1
+
+
+def _decade(p: sp.Rational) -> int:
+    return len(str(p.p)) - len(str(p.q))
+
+
+def _prox_value(claim: sp.Expr, z: sp.Expr, lam: sp.Expr, digits: int = PROX_DIGITS) -> Optional[sp.Expr]:
+    """The claim at exact (z, lam): an evalf substitution, so cancelling terms
+    (``sqrt(1 + 12 lam z) - 1`` at z = 1e-300) are recomputed at higher precision."""
     from .prox import LAM
 
-    at = {PROX_Z: sp.Float(z.evalf(PROX_DIGITS + 10), PROX_DIGITS + 10), LAM: sp.Float(lam, PROX_DIGITS + 10)}
-    try:
-        value = claim.subs(at).evalf(PROX_DIGITS)
-    except Exception:  # noqa: BLE001 - a claim SymPy cannot evaluate there is unusable there
-        return None
+    value = claim.evalf(digits, subs={PROX_Z: z, LAM: lam}, maxn=_MAXN)
+    if isinstance(value, sp.Basic) and value.free_symbols:
+        at = {PROX_Z: sp.Float(z.evalf(digits + 10), digits + 10), LAM: sp.Float(lam.evalf(digits + 10), digits + 10)}
+        value = claim.subs(at).evalf(digits)
     if not isinstance(value, sp.Expr) or not value.is_number or value.has(sp.nan, sp.zoo, sp.oo, -sp.oo):
         return None
     return value
 
 
-def _prox_agrees(claimed: Optional[sp.Expr], true: float) -> bool:
+def _prox_agrees(claimed: Optional[sp.Expr], true: float, z: float) -> bool:
     if claimed is None:
         return False
     real, imag = claimed.as_real_imag()
-    scale = PROX_TOLERANCE * (1 + abs(true))
+    scale = PROX_TOLERANCE * (abs(true) + 1e-30 * abs(z))
     try:
+        if abs(true) < 1e-280 and abs(float(real)) < 1e-270 and abs(float(imag)) < 1e-270:
+            return True  # both below what the float truth resolves
         return abs(float(imag)) <= scale and abs(float(real) - true) <= scale
     except TypeError:
         return False
 
 
-def _prox_scan(k: sp.Expr, claim: sp.Expr, threshold: sp.Expr):
-    """The first (z, lam) where the claim differs from :func:`prox_numeric`, with both values; None if none."""
+def _prox_scan(k: sp.Expr, claim: sp.Expr, threshold: sp.Expr, soft_deadline: float):
+    """``(found, coverage, stopped)``: the first confirmed (z, lam, claimed, true) where the claim
+    differs from :func:`prox_numeric`, or None; what was sampled; whether the budget stopped it."""
     from .prox import prox_numeric
 
-    for z, lam in _prox_points(threshold):
-        true = prox_numeric(k, float(lam), float(z))
-        claimed = _prox_value(claim, z, lam)
-        if not _prox_agrees(claimed, true):
-            return z, lam, claimed, true
-    return None
+    points = _prox_points(threshold, k)
+    checked, failed, found, stopped = 0, [], None, False
+    try:
+        with budget.deadline(max(soft_deadline - time.monotonic(), 1e-3)):
+            for z, lam in points:
+                if time.monotonic() > soft_deadline:
+                    raise budget.Timeout()
+                try:
+                    true = prox_numeric(k, float(lam), float(z))
+                    claimed = _prox_value(claim, z, lam)
+                except Exception:  # noqa: BLE001 - not evaluable here: this point decides nothing
+                    failed.append((z, lam))
+                    continue
+                if not math.isfinite(true):
+                    failed.append((z, lam))
+                elif _prox_agrees(claimed, true, float(z)):
+                    checked += 1
+                elif _prox_confirmed(claim, z, lam, claimed):
+                    found = (z, lam, claimed, true)
+                    break
+                else:
+                    failed.append((z, lam))
+    except budget.Timeout:
+        stopped = found is None
+    coverage = Coverage(
+        points=checked,
+        total=len(points),
+        exponents=(-250, 250),
+        breakpoints=(),
+        failed=tuple(f"z = {_number_text(z)}, lam = {_number_text(lam)}" for z, lam in failed[:5]),
+        failed_count=len(failed),
+        variable="z",
+        extra=f"lam from 1e{int(math.log10(PROX_FAR_LAMS[0]))} to 1e+{int(math.log10(PROX_FAR_LAMS[-1]))} "
+              "and both sides of the threshold",
+    )
+    return found, coverage, stopped
+
+
+def _prox_confirmed(claim, z, lam, claimed) -> bool:
+    """Whether the claim's value is stable at three times the digits (not a rounding artefact)."""
+    try:
+        high = _prox_value(claim, z, lam, 3 * PROX_DIGITS)
+    except Exception:  # noqa: BLE001
+        return False
+    if claimed is None or high is None:
+        return claimed is None and high is None
+    return bool(sp.Abs(claimed - high).evalf(PROX_DIGITS) <= sp.Float("1e-20") * sp.Abs(high).evalf(PROX_DIGITS))
 
 
 def _prox_branch_zero(claim: sp.Expr, closed: sp.Expr, threshold: sp.Expr) -> bool:
@@ -786,7 +1574,7 @@ def _prox_number_text(value: sp.Expr) -> str:
         return mpmath.nstr(mpmath.mpf(sp.Float(value.evalf(PROX_DIGITS), PROX_DIGITS)._mpf_), 15)
 
 
-def _prox_counterexample(z, lam, claimed, true: float) -> Counterexample:
+def _prox_counterexample(claim, z, lam, claimed, true: float) -> Counterexample:
     if claimed is None:
         claimed_text, claimed_value = "undefined", None
     else:
@@ -796,16 +1584,33 @@ def _prox_counterexample(z, lam, claimed, true: float) -> Counterexample:
         else:
             claimed_value = float(sp.re(claimed))
             claimed_text = _prox_number_text(sp.re(claimed))
+    exact = None
+    if claimed is not None and not isinstance(claimed_value, complex):
+        ok, exact = _bounded(_prox_exact, 0.5, claim, z, lam)
+        exact = exact if ok else None
     return Counterexample(
-        w=_prox_number_text(z),
+        w=_number_text(z),
         claimed=claimed_text,
         true=repr(true),
         w_value=float(z),
         claimed_value=claimed_value,
         true_value=true,
-        lam=sp.sstr(lam),
+        lam=_number_text(lam),
         lam_value=float(lam),
+        w_exact=_exact_text(z),
+        claimed_exact=_exact_text(exact),
+        true_exact=None,  # the truth is a float bisection (prox_numeric): no exact value to give
+        lam_exact=_exact_text(lam),
     )
+
+
+def _prox_exact(claim: sp.Expr, z: sp.Expr, lam: sp.Expr) -> Optional[sp.Expr]:
+    from .prox import LAM
+
+    value = sp.simplify(claim.subs({PROX_Z: z, LAM: lam}))
+    if not value.is_number or value.has(sp.nan, sp.zoo) or value.is_real is not True:
+        return None
+    return value
 
 
 def _check_prox(k: sp.Expr, text: str, claim: sp.Expr, budget: float) -> Verdict:
@@ -821,17 +1626,27 @@ def _check_prox(k: sp.Expr, text: str, claim: sp.Expr, budget: float) -> Verdict
     else:
         truth_text = f"{sp.sstr(closed)} for z > {sp.sstr(threshold)} ({zero_text})"
 
-    def verdict(holds, method, counterexample=None, note=None):
-        return Verdict("prox", "prox", text, None, holds, method, truth_text, counterexample, note)
+    def verdict(holds, method, counterexample=None, note=None, coverage=None):
+        return Verdict("prox", "prox", text, None, holds, method, truth_text, counterexample, note, (), coverage)
 
     proved = False
     if closed is not None:
         decided, proved = _bounded(_prox_branch_zero, budget / 2, claim, closed, threshold)
         proved = bool(decided and proved)
     deadline = max(deadline, time.monotonic() + budget / 2)  # the numeric half keeps its half (see _check_expression)
-    finished, found = _bounded(_prox_scan, deadline - time.monotonic(), k, claim, threshold)
+    soft = deadline - min(0.2, budget / 10)
+    finished, outcome = _bounded(_prox_scan, deadline - time.monotonic(), k, claim, threshold, soft)
     if not finished:
         return verdict(False, "numeric", note=f"not decided within the {budget:g} s budget")
+    found, coverage, stopped = outcome
     if found is not None:
-        return verdict(False, "numeric", _prox_counterexample(*found))
-    return verdict(True, "symbolic" if proved else "numeric")
+        return verdict(False, "numeric", _prox_counterexample(claim, *found), coverage=coverage)
+    if stopped or coverage.failed_count:
+        why = []
+        if stopped:
+            why.append(f"the {budget:g} s budget ran out after {coverage.points} of {coverage.total} points")
+        if coverage.failed_count:
+            why.append(f"{coverage.failed_count} point(s) could not be decided, e.g. {coverage.failed[0]}")
+        return verdict(False, "numeric", note="numeric: " + "; ".join(why), coverage=coverage)
+    # "symbolic": the branch above the threshold is proved, the rest sampled (see the module notes).
+    return verdict(True, "symbolic" if proved else "numeric", coverage=coverage)

@@ -149,9 +149,10 @@ def test_irrational_counterexample_value_shows_its_float():
 
 @pytest.mark.parametrize("claim", ["exp(w)^1000", "exp(w^1000)^1000", "2*w + exp(w)^1000 - exp(w)^1000*(1+1e-20)"])
 def test_values_beyond_float_range_still_differ(claim):
-    # exp(1000) overflows a Python float: the comparison must not see inf == inf.
+    # exp(1000) overflows a Python float: the comparison must not see inf == inf.  (SymPy may
+    # prove w < 0 different first: the counterexample then comes from there.)
     (verdict,) = verify("2", gradient=claim).claims
-    assert not verdict.holds and verdict.counterexample.w == "1"
+    assert not verdict.holds and verdict.counterexample.w in ("1", "-1")
 
 
 def test_tiny_additive_error_is_found_where_it_matters():
@@ -259,15 +260,29 @@ def test_several_claims_keep_their_order():
 # --------------------------------------------------------------------------- budget
 
 
-def test_expensive_claim_is_decided_numerically_within_budget():
-    # Correct (log((|w|+1)^n) = n*log(|w|+1)) but simplify takes ~10 s on it.
+def test_expensive_claim_is_bounded_and_never_ok_without_full_coverage():
+    # Correct (log((|w|+1)^n) = n*log(|w|+1)) but simplify takes ~10 s on it, and 0.25 s cannot
+    # sample the whole line: UNDECIDED, saying how far the sampling got (issue 11: never OK).
     claim = "2*w + log((|w|+1)^997) - 997*log(|w|+1)"
     start = time.monotonic()
     result = verify("2", gradient=claim, budget=0.5)
     elapsed = time.monotonic() - start
     (verdict,) = result.claims
     assert elapsed < 0.5 + 5  # unbounded, simplify alone takes ~10 s; the slack absorbs a loaded machine
+    assert not verdict.holds and verdict.counterexample is None
+    assert "budget" in verdict.note and "UNDECIDED" in verdict.line()
+
+
+def test_claim_sympy_cannot_prove_is_ok_numeric_with_its_coverage(monkeypatch):
+    import lksym.verify as module
+
+    monkeypatch.setattr(module, "_symbolic", lambda *args: [])  # as if simplify never finished
+    (verdict,) = verify("1.5", gradient="3/2*sign(w)*sqrt(abs(w))", budget=30).claims  # room on a loaded machine
     assert verdict.holds and verdict.method == "numeric"
+    coverage = verdict.coverage.to_dict()
+    assert coverage["abs_w_from"] == "1e-300" and coverage["abs_w_to"] == "1e+300"
+    assert coverage["points"] == coverage["planned"] > 1200 and coverage["failed"] == 0
+    assert "OK (numeric: agrees at " in verdict.line() and "|w| from 1e-300 to 1e+300 on both signs" in verdict.line()
 
 
 def test_expensive_wrong_claim_is_decided_numerically_within_budget():
@@ -296,7 +311,7 @@ def test_expensive_claim_off_the_main_thread_is_bounded_too():
     with ThreadPoolExecutor(1) as pool:
         result = pool.submit(verify, "2", gradient=claim, budget=1.0).result(timeout=60)
     assert time.monotonic() - start < 1.0 + 5
-    assert result.claims[0].holds and result.claims[0].method == "numeric"
+    assert not result.claims[0].holds and result.claims[0].counterexample is None  # undecided, not OK
 
 
 def test_out_of_budget_is_undecided_not_ok():
@@ -349,7 +364,9 @@ def test_cli_json_shape(runner):
     for claim in data["claims"]:
         assert {"part", "kind", "claim", "holds", "method", "truth", "counterexample"} <= set(claim)
     assert penalty == {**penalty, "part": "penalty", "kind": "expression", "holds": True, "counterexample": None}
-    assert gradient["counterexample"] == {"w": "-1", "claimed": "1.5", "true": "-1.5"}
+    assert gradient["counterexample"] == {"w": "-1", "claimed": "1.5", "true": "-1.5",
+                                          "w_exact": "-1", "claimed_exact": "3/2", "true_exact": "-3/2"}
+    assert [r["status"] for r in gradient["regions"]] == ["different", "equal"]
     assert gradient["truth"] == "3*sqrt(Abs(w))*sign(w)/2"
     assert limit["kind"] == "limit" and limit["holds"] is False and limit["truth"] == "0"
 
@@ -536,9 +553,11 @@ def test_cli_prox_json_shape(runner):
     data = json.loads(result.output)
     assert set(data) == {"k", "all_hold", "claims"} and data["all_hold"] is False
     (claim,) = data["claims"]
-    assert set(claim) == {"part", "kind", "claim", "point", "holds", "method", "truth", "counterexample", "note"}
+    assert set(claim) == {"part", "kind", "claim", "point", "holds", "method", "truth", "counterexample", "note",
+                          "regions", "coverage"}
     assert claim["part"] == "prox" and claim["kind"] == "prox" and claim["holds"] is False
-    assert set(claim["counterexample"]) == {"w", "z", "lam", "claimed", "true"}
+    assert set(claim["counterexample"]) == {"w", "z", "lam", "claimed", "true", "w_exact", "z_exact", "lam_exact",
+                                            "claimed_exact", "true_exact"}
     assert claim["counterexample"]["z"] == claim["counterexample"]["w"]
 
 
@@ -554,3 +573,279 @@ def test_cli_prox_hostile_input_exits_2(runner, claim):
     assert result.exit_code == 2, result.output
     assert len([line for line in result.output.splitlines() if line.startswith("Error:")]) == 1
     assert "Traceback" not in result.output
+
+
+# --------------------------------------------------------------------------- the whole line (issue 11)
+
+import mpmath as _mp  # noqa: E402
+
+from lksym.analysis import W as _W  # noqa: E402
+from lksym.verify import breakpoints, check_expression, regions, resolve, sweep_points  # noqa: E402
+
+
+def _exact_point(example) -> _sp.Expr:
+    # Our own output (not user input): the exact point the counterexample names.
+    return _sp.sympify(example.w_exact)
+
+
+def _mgrad(k):
+    return lambda w: k * _mp.sign(w) * abs(w) ** (k - 1)
+
+
+def _mcurv(k):
+    return lambda w: k * (k - 1) * abs(w) ** (k - 2)
+
+
+def _mpen(k):
+    return lambda w: abs(w) ** k
+
+
+_H = lambda u: 1 if u > 0 else 0  # noqa: E731 - Heaviside away from its jump
+_G25 = _mgrad(_mp.mpf(5) / 2)
+
+FAR_WRONG = [
+    # (k, part, claim, hand truth, hand claim), both hand formulas in mpmath at 60 digits
+    ("5/2", "gradient", "Piecewise((5/2*sign(w)*abs(w)^(3/2), abs(w) < 10^8), (0, True))", _G25,
+     lambda w: _G25(w) if abs(w) < 10**8 else 0),
+    ("5/2", "gradient", "Piecewise((5/2*sign(w)*abs(w)^(3/2), abs(w) > 10^-13), (0, True))", _G25,
+     lambda w: _G25(w) if abs(w) > _mp.mpf(10) ** -13 else 0),
+    ("5/2", "gradient", "Piecewise((5/2*w*abs(w)^(1/2), w < 10^200), (5/2*w^(3/2)*(1+10^-10), True))", _G25,
+     lambda w: _G25(w) * (1 if w < _mp.mpf(10) ** 200 else 1 + _mp.mpf(10) ** -10)),
+    ("5/2", "gradient", "Piecewise((5/2*w*abs(w)^(1/2), w > -10^150), (0, True))", _G25,  # one sign only
+     lambda w: _G25(w) if w > -_mp.mpf(10) ** 150 else 0),
+    ("5/2", "gradient", "Piecewise((5/2*w*abs(w)^(1/2), (w < 3) or (w > 3)), (0, True))", _G25,  # one point
+     lambda w: 0 if w == 3 else _G25(w)),
+    ("5/2", "gradient", "5/2*sign(w)*abs(w)^(3/2) + Heaviside(w - 10^7)", _G25,
+     lambda w: _G25(w) + _H(w - 10**7)),
+    ("5/2", "gradient", "5/2*sign(w)*abs(w)^(3/2) + Heaviside(-w - 10^9)*w", _G25,
+     lambda w: _G25(w) + _H(-w - 10**9) * w),
+    ("5/2", "gradient", "5/2*sign(w)*Min(abs(w)^(3/2), 10^12)", _G25,
+     lambda w: _mp.mpf(5) / 2 * _mp.sign(w) * min(abs(w) ** 1.5, _mp.mpf(10) ** 12)),
+    ("5/2", "gradient", "5/2*sign(w)*Max(abs(w)^(3/2), 10^-20)", _G25,
+     lambda w: _mp.mpf(5) / 2 * _mp.sign(w) * max(abs(w) ** 1.5, _mp.mpf(10) ** -20)),
+    ("5/2", "gradient", "5/2*sign(w)*abs(w)^(3/2) + Max(0, -w - 10^7)", _G25,
+     lambda w: _G25(w) + max(0, -w - 10**7)),
+    ("5/2", "gradient", "5/2*sign(w)*abs(w)^(3/2)*(1 + w^2/10^40)", _G25,
+     lambda w: _G25(w) * (1 + w**2 / _mp.mpf(10) ** 40)),
+    ("5/2", "gradient", "5/2*sign(w)*abs(w)^(3/2) + 10^-40", _G25, lambda w: _G25(w) + _mp.mpf(10) ** -40),
+    ("5/2", "gradient", "5/2*w*abs(w)^(1/2) + exp(w - 10^3)", _G25, lambda w: _G25(w) + _mp.exp(w - 1000)),
+    ("5/2", "penalty", "Piecewise((abs(w)^(5/2), w^2 < 10^14), (abs(w)^2.5*(1+1e-6), True))",
+     _mpen(_mp.mpf(5) / 2), lambda w: abs(w) ** 2.5 * (1 if w**2 < 10**14 else 1 + _mp.mpf(10) ** -6)),
+    ("1/2", "curvature", "-1/4*abs(w)^(-3/2)*(1 + Heaviside(10^-15 - abs(w)))", _mcurv(_mp.mpf(1) / 2),
+     lambda w: -abs(w) ** -1.5 / 4 * (1 + _H(_mp.mpf(10) ** -15 - abs(w)))),
+    ("3", "gradient", "3*w*abs(w) + Max(w - 10^8, 0)", _mgrad(3), lambda w: 3 * w * abs(w) + max(w - 10**8, 0)),
+    ("3", "gradient", "3*w*abs(w) + Min(w + 10^8, 0)", _mgrad(3), lambda w: 3 * w * abs(w) + min(w + 10**8, 0)),
+    ("7/3", "gradient", "Piecewise((7/3*w*cbrt(abs(w)), abs(w) < 10^250), (0, True))", _mgrad(_mp.mpf(7) / 3),
+     lambda w: _mgrad(_mp.mpf(7) / 3)(w) if abs(w) < _mp.mpf(10) ** 250 else 0),
+    ("sqrt(2)", "gradient", "sqrt(2)*sign(w)*abs(w)^(sqrt(2)-1) + Heaviside(10^-200 - abs(w))",
+     _mgrad(_mp.sqrt(2)), lambda w: _mgrad(_mp.sqrt(2))(w) + _H(_mp.mpf(10) ** -200 - abs(w))),
+    ("2", "gradient", "2*w + 10^-290", _mgrad(2), lambda w: 2 * w + _mp.mpf(10) ** -290),
+]
+
+
+@pytest.mark.parametrize("k, part, claim, truth, hand", FAR_WRONG, ids=[f"{c[0]}-{c[2]}" for c in FAR_WRONG])
+def test_claims_wrong_only_far_out_are_wrong_with_a_valid_counterexample(k, part, claim, truth, hand):
+    (verdict,) = verify(k, **{part: claim}).claims
+    assert not verdict.holds and verdict.counterexample is not None, verdict.line()
+    example = verdict.counterexample
+    w = _exact_point(example)
+    assert w != 0
+    with _mp.workdps(60):
+        at = _mp.mpf(_sp.Float(w, 70)) if w.is_Rational else _mp.mpf(_sp.N(w, 70))
+        true, claimed = truth(at), hand(at)
+        assert abs(claimed - true) > _mp.mpf(10) ** -30 * abs(true)  # the hand formulas really differ there
+        assert float(true) == pytest.approx(example.true_value, rel=1e-12)
+        assert float(claimed) == pytest.approx(example.claimed_value, rel=1e-12)
+    # Readable: floats in the text, no long exact numbers; the exact point in the JSON.
+    line = verdict.line()
+    assert "WRONG at w = " in line and len(line.split("correct:")[0]) < 260
+    assert not any(len(token) > 30 and token.isdigit() for token in line.replace("/", " ").split())
+    data = verdict.to_dict()["counterexample"]
+    assert _sp.sympify(data["w_exact"]) == w
+
+
+def test_the_issue_example_is_wrong_past_its_breakpoint():
+    (verdict,) = verify("2.5", gradient="Piecewise((5/2*sign(w)*abs(w)^(3/2), abs(w) < 10^8), (0, True))").claims
+    example = verdict.counterexample
+    assert abs(example.w_value) > 1e8 and example.claimed_value == 0
+    assert example.true_value == pytest.approx(2.5 * math.copysign(abs(example.w_value) ** 1.5, example.w_value))
+    statuses = dict(verdict.regions)
+    assert statuses["(-oo, -100000000)"] == statuses["(100000000, oo)"] == "different"
+    assert statuses["(-100000000, 0)"] == statuses["(0, 100000000)"] == "equal"
+
+
+RIGHT_PIECEWISE = [
+    ("5/2", "gradient", "Piecewise((5/2*w^(3/2), w > 10^8), (5/2*sign(w)*abs(w)^(3/2), True))"),
+    ("5/2", "gradient", "Piecewise((5/2*sign(w)*abs(w)^(3/2), abs(w) < 10^8), (5/2*w*sqrt(abs(w)), True))"),
+    ("3", "gradient", "Piecewise((3*w^2, w > 5), (3*w*abs(w), True))"),
+    ("3", "gradient", "3*Max(w, -w)*w"),
+    ("3", "penalty", "Piecewise((w^3, w > 10^-9), (-w^3, w < -10^-9), (abs(w)^3, True))"),
+    ("1", "gradient", "Heaviside(w) - Heaviside(-w)"),
+    ("1", "penalty", "Max(w, 0) + Max(-w, 0)"),
+    ("2", "gradient", "2*Min(w, 10^6) + 2*Max(w - 10^6, 0)"),
+    ("2", "penalty", "Piecewise((w^2, abs(w - 3) < 1), (abs(w)^2, True))"),
+    ("1/2", "gradient", "Piecewise((1/(2*sqrt(w)), w > 1), (1/(2*sqrt(w)), w > 0), (-1/(2*sqrt(-w)), True))"),
+    ("7/3", "curvature", "Piecewise((28/9*cbrt(w), w > 2), (28/9*cbrt(abs(w)), True))"),
+]
+
+
+@pytest.mark.parametrize("k, part, claim", RIGHT_PIECEWISE, ids=[f"{c[0]}-{c[2]}" for c in RIGHT_PIECEWISE])
+def test_right_claims_with_breakpoints_are_ok(k, part, claim):
+    (verdict,) = verify(k, **{part: claim}).claims
+    assert verdict.holds and verdict.method == "symbolic", verdict.line()
+    assert verdict.regions and all(status == "equal" for _, status in verdict.regions)
+
+
+def test_breakpoints_and_regions_of_a_claim():
+    claim = _sp.Piecewise((_W, _sp.Abs(_W) < 10**8), (0, True)) + _sp.Heaviside(_W - 2) + _sp.Max(_W, -5)
+    found = breakpoints(_sp.sign(_W), claim)
+    assert found.points == (-10**8, -5, 0, 2, 10**8) and found.unsolved == ()
+    assert [str(r) for r in regions(_sp.sign(_W), claim)] == [
+        "(-oo, -100000000)", "(-100000000, -5)", "(-5, 0)", "(0, 2)", "(2, 100000000)", "(100000000, oo)"]
+    assert resolve(claim, _sp.Integer(3)) == 2 * _W + 1
+    assert resolve(claim, _sp.Integer(-10**9)) == -5
+
+
+def test_irrational_breakpoints_are_solved_exactly():
+    found = breakpoints(_sp.Max(_sp.Abs(_W) ** _sp.Rational(3, 2), _sp.Rational(1, 10**20)))
+    assert len(found.points) == 3 and found.unsolved == ()
+    assert found.points[2] == _sp.Rational(1, 10**20) ** _sp.Rational(2, 3)
+
+
+def test_unsolvable_breakpoints_are_located_numerically_and_never_proved():
+    # w + log(1 + w^2) = 3 has one real root (1.66889...) that SymPy cannot write down.
+    condition = "w + log(1 + w^2) > 3"
+    right = check_expression(f"Piecewise((2*w, {condition}), (2*abs(w)*sign(w), True))", 2 * _W, budget=30)
+    assert right.holds and right.method == "numeric", right.line()
+    (located,) = right.coverage.located
+    assert float(located) == pytest.approx(1.6688968571794643, rel=1e-12)
+    wrong = check_expression(f"Piecewise((2*w, {condition}), (0, True))", 2 * _W)
+    assert not wrong.holds and wrong.counterexample.w_value < 1.6688968571794643
+
+
+def test_sweep_covers_the_whole_line():
+    points = sweep_points(-300, 300)
+    magnitudes = sorted(abs(float(_sp.log(abs(p), 10))) for p in points[::50])
+    assert points[0] == -points[1] and len(points) == 2 * (601 + 2 * 41)
+    assert max(abs(p) for p in points) > _sp.Integer(10) ** 300 and min(abs(p) for p in points) < _sp.Rational(1, 10**299)
+    assert magnitudes[0] < 1
+
+
+def test_evaluation_failing_far_out_is_undecided_not_ok(monkeypatch):
+    import lksym.verify as module
+
+    value = module._value
+
+    def failing_far_out(expr, point, *args):
+        if abs(point) > 10**200:  # as exp(exp(w)) does: mpmath refuses such exponents
+            raise OverflowError("too many digits in integer")
+        return value(expr, point, *args)
+
+    monkeypatch.setattr(module, "_symbolic", lambda *args: [])
+    monkeypatch.setattr(module, "_value", failing_far_out)
+    (verdict,) = verify("2", gradient="2*w").claims
+    assert not verdict.holds and verdict.counterexample is None, verdict.line()
+    assert "could not be decided" in verdict.note and "UNDECIDED" in verdict.line()
+    assert verdict.to_dict()["coverage"]["failed"] == 2 * 101  # the decades 1e200 .. 1e300, both signs
+
+
+def test_slow_evaluation_stops_at_the_budget_and_says_how_far_it_got(monkeypatch):
+    import lksym.verify as module
+
+    monkeypatch.setattr(module, "_symbolic", lambda *args: [])
+    # Right, but exp(exp(w)) at w ~ 1e6 takes a minute to evaluate: the budget stops the sweep.
+    claim = "2*w*(exp(exp(w)) + 1)/(exp(exp(w)) + 2) + 2*w/(exp(exp(w)) + 2)"
+    start = time.monotonic()
+    (verdict,) = verify("2", gradient=claim, budget=3).claims
+    assert time.monotonic() - start < 3 + 5
+    assert not verdict.holds and verdict.counterexample is None, verdict.line()
+    assert "budget ran out after" in verdict.note
+
+
+def test_cli_json_has_regions_and_coverage(runner):
+    result = runner.invoke(main, ["verify", "--k", "3", "--gradient", "Piecewise((3*w^2, w > 5), (3*w*abs(w), True))",
+                                  "--json"])
+    assert result.exit_code == 0, result.output
+    (claim,) = json.loads(result.output)["claims"]
+    assert claim["method"] == "symbolic" and claim["coverage"] is None
+    assert [r["where"] for r in claim["regions"]] == ["(-oo, 0)", "(0, 5)", "(5, oo)", "5"]
+    assert {r["status"] for r in claim["regions"]} == {"equal"}
+
+
+_FORMS = {}
+for _k, _kf, _part, _claim in CORRECT:
+    if "Piecewise" not in _claim:
+        _FORMS.setdefault((_k, _kf, _part), []).append(_claim)
+_FORMS = {key: forms for key, forms in _FORMS.items() if len(forms) >= 2}
+
+
+@st.composite
+def _piecewise_claims(draw):
+    (k, kf, part), forms = draw(st.sampled_from(sorted(_FORMS.items())))
+    inner, outer = draw(st.sampled_from(forms)), draw(st.sampled_from(forms))
+    exponent = draw(st.integers(-250, 250))
+    shape = draw(st.sampled_from(["abs(w) < 10^({e})", "w < 10^({e})", "w > -10^({e})"]))
+    condition = shape.format(e=exponent)
+    return k, kf, part, inner, outer, condition, exponent, shape
+
+
+def _outer_region(shape: str, exponent: int, w: float) -> bool:
+    """Whether w is where the True branch applies (the condition fails)."""
+    c = 10.0**exponent
+    return {"abs(w) < 10^({e})": abs(w) >= c, "w < 10^({e})": w >= c, "w > -10^({e})": w <= -c}[shape]
+
+
+@settings(max_examples=12, deadline=None)
+@given(_piecewise_claims())
+def test_random_correct_piecewise_forms_stay_ok(case):
+    k, kf, part, inner, outer, condition, _, _ = case
+    claim = f"Piecewise(({inner}, {condition}), ({outer}, True))"
+    (verdict,) = verify(k, **{part: claim}, budget=20).claims
+    assert verdict.holds and verdict.counterexample is None, verdict.line()
+
+
+@settings(max_examples=12, deadline=None)
+@given(_piecewise_claims(), st.integers(1, 20))
+def test_random_perturbations_past_a_far_breakpoint_are_wrong(case, digits):
+    k, kf, part, inner, outer, condition, exponent, shape = case
+    # Only the True branch, used past the breakpoint 10^exponent, is off by a relative 10^-digits.
+    claim = f"Piecewise(({inner}, {condition}), (({outer})*(1 + 10^(-{digits})), True))"
+    (verdict,) = verify(k, **{part: claim}, budget=20).claims
+    assert not verdict.holds and verdict.counterexample is not None, verdict.line()
+    example = verdict.counterexample
+    assert _outer_region(shape, exponent, example.w_value), verdict.line()
+    if math.isfinite(example.true_value) and example.true_value != 0:
+        assert example.true_value == pytest.approx(TRUE_FLOAT[part](kf, example.w_value), rel=1e-9)
+
+
+PROX_FAR_WRONG = [
+    # (k, claim, where the claim is wrong, the hand prox there)
+    ("2", "Piecewise((z/(1+2*lam), lam < 10^10), (0, True))", lambda z, lam: lam >= 1e10,
+     lambda z, lam: z / (1 + 2 * lam)),
+    ("2", "Piecewise((z/(1+2*lam), abs(z) > 10^-100), (0, True))", lambda z, lam: abs(z) <= 1e-100,
+     lambda z, lam: z / (1 + 2 * lam)),
+    ("2", "z/(1+2*lam) + z^2/10^200", lambda z, lam: abs(z) > 1e50, lambda z, lam: z / (1 + 2 * lam)),
+    ("1", "Piecewise((sign(z)*Max(abs(z)-lam, 0), abs(z) < 10^50), (z, True))", lambda z, lam: abs(z) >= 1e50,
+     lambda z, lam: math.copysign(max(abs(z) - lam, 0.0), z)),
+    ("1", "Piecewise((sign(z)*Max(abs(z)-lam, 0), lam > 10^-20), (z, True))", lambda z, lam: lam <= 1e-20,
+     lambda z, lam: math.copysign(max(abs(z) - lam, 0.0), z)),
+]
+
+
+@pytest.mark.parametrize("k, claim, wrong_where, hand", PROX_FAR_WRONG, ids=[f"{c[0]}-{c[1]}" for c in PROX_FAR_WRONG])
+def test_prox_claims_wrong_only_far_out_are_wrong(k, claim, wrong_where, hand):
+    (v,) = verify(k, prox=claim).claims
+    assert not v.holds and v.counterexample is not None, v.line()
+    c = v.counterexample
+    assert wrong_where(c.w_value, c.lam_value), v.line()
+    assert c.true_value == pytest.approx(hand(c.w_value, c.lam_value), rel=1e-9)
+    assert _sp.sympify(c.to_dict()["z_exact"]) == _sp.sympify(c.w_exact) and c.lam_exact is not None
+    assert len(v.line().split("correct:")[0]) < 200  # floats, not 300-digit integers
+
+
+def test_prox_ok_states_its_far_coverage():
+    (v,) = verify("2", prox="z/(1+2*lam)").claims
+    assert v.holds, v.line()
+    coverage = v.to_dict()["coverage"]
+    assert coverage["variable"] == "z" and coverage["lam_from"] == "1e-300" and coverage["lam_to"] == "1e+300"
+    assert coverage["points"] == coverage["planned"] > 300 and coverage["failed"] == 0
