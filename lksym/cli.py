@@ -17,15 +17,18 @@ from .errors import InputError, LksymError
 K_HELP = "Exponent k > 0: an integer (3), a fraction (3/2), a decimal (1.5 = 3/2 exactly) or sqrt(2), pi, 1+1/3."
 
 
-def k_option(multiple: bool = False):
-    """The ``--k`` option every command takes (repeatable where a command handles several)."""
+def k_option(multiple: bool = False, default_help: str = ""):
+    """The ``--k`` option every command takes (repeatable where a command handles several).
+
+    With ``default_help`` the option may be left out (the library picks the default it names).
+    """
     return click.option(
         "--k",
         "ks" if multiple else "k",
-        required=True,
+        required=not default_help,
         multiple=multiple,
         metavar="K",
-        help=K_HELP + (" Repeat for several." if multiple else ""),
+        help=K_HELP + (" Repeat for several." if multiple else "") + (f" Default: {default_help}." if default_help else ""),
     )
 
 
@@ -131,7 +134,7 @@ def report(ks: tuple[str, ...], out_dir: str, jobs: int | None) -> None:
 
 
 @main.command()
-@k_option(multiple=True)
+@k_option(multiple=True, default_help="the article's 0.5, 1, 1.5, 2, 3, 10")
 @out_option("compare.md, its figures in compare/ and the index README.md")
 def compare(ks: tuple[str, ...], out_dir: str) -> None:
     """Compare several K on one page: overlaid penalties, gradients, unit balls and a table of facts."""
@@ -166,7 +169,7 @@ def verify(ctx, k, penalty, gradient, curvature, limits, prox, budget, as_json) 
 
 
 @main.command()
-@k_option(multiple=True)
+@k_option(multiple=True, default_help="0.5, 1, 1.5, 2, 3 (the published fit.md)")
 @out_option("fit.md, its histograms in fit/ and the index README.md")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the synthetic regression data.")
 def fit(ks: tuple[str, ...], out_dir: str, seed: int) -> None:
@@ -175,10 +178,22 @@ def fit(ks: tuple[str, ...], out_dir: str, seed: int) -> None:
     from .fit import OPTIMISERS, write_fit
 
     # Validate every k before the bar appears: bad input must fail fast with exit 2.
-    count = len({parse_k(k) for k in ks}) * len(OPTIMISERS)
+    from .regenerate import FIT_KS
+
+    count = len({parse_k(k) for k in ks or FIT_KS}) * len(OPTIMISERS)
     with click.progressbar(length=count, label="fitting", file=sys.stderr) as bar:
         path = write_fit(ks, out_dir, seed=seed, progress=lambda: bar.update(1))
     click.echo(str(path))
+
+
+@main.command()
+@out_option("every committed page: the article's k reports, the symbolic report, compare.md, fit.md, the index")
+def regenerate(out_dir: str) -> None:
+    """Rebuild everything under reports/ (CI checks that nothing changes); print each page written."""
+    from .regenerate import regenerate as run
+
+    for path in run(out_dir, progress=lambda target: click.echo(f"{target.name}: {target.command}", err=True)):
+        click.echo(str(path))
 
 
 @main.command()

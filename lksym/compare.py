@@ -293,7 +293,15 @@ def render_compare(ks: Iterable) -> dict[str, bytes]:
     """Analyse ``ks`` and render the page and figures in memory, keyed by path relative to the output folder."""
     from .plots import render_svg
 
-    analyses = [analyze(k) for k in _distinct(ks)]
+    from .errors import InputError
+    from .regenerate import ARTICLE_KS
+
+    ks = list(ks) or list(ARTICLE_KS)
+    distinct = _distinct(ks)
+    if len(distinct) < 2:
+        raise InputError(f"compare needs at least two different k, got {len(distinct)} ({', '.join(map(str, ks))}); "
+                         "give --k twice, or no --k for the article's k")
+    analyses = [analyze(k) for k in distinct]
     figs = compare_figures(analyses)
     order = ["penalties.svg", "gradients.svg", "shrinkage.svg", "unit_balls.svg"]
     names = [n for n in order if n in figs]
@@ -309,7 +317,9 @@ def write_compare(ks: Iterable, out_dir: os.PathLike | str = "reports") -> Path:
     ----------
     ks : iterable of str or exact numbers
         The exponents, checked before anything is written; duplicates (``1.5``
-        and ``3/2``) count once and the page lists k in increasing order.
+        and ``3/2``) count once and the page lists k in increasing order.  At
+        least two different k; none means the article's
+        (:data:`lksym.regenerate.ARTICLE_KS`).
     out_dir : path
         Output folder (created if needed).
 

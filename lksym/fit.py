@@ -33,7 +33,14 @@ Optimisers (fixed step :math:`\eta = 1/L`, :math:`L` the largest eigenvalue of
         :func:`lksym.prox.prox_numeric` (the scalar version would cost 100 000
         Python calls per fit).
 
-Everything is deterministic: the same seed gives byte-identical pages and SVGs.
+Everything is deterministic: the same seed gives byte-identical pages and SVGs,
+on any machine.  Plain GD for :math:`k \le 1` is chaotic (weights jump across
+0 for ever), so one rounding difference in the last bit changes its final
+weights completely (a 1e-16 relative change of y moves the L0.5 support RMSE
+from 0.036 to 0.045).  BLAS sums a matrix-vector product in an order that
+depends on the CPU's kernel, so every product the optimisers use goes through
+:func:`fixed_order_matvec` instead, and the step :math:`1/L` (from LAPACK) is
+rounded to 12 significant digits.
 """
 
 from __future__ import annotations
@@ -81,6 +88,21 @@ class Data:
         return np.flatnonzero(self.w_true)
 
 
+def fixed_order_matvec(A: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """``A @ v`` summed column by column: each step one exactly rounded IEEE operation, the same on every CPU.
+
+    Examples
+    --------
+    >>> fixed_order_matvec(np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([1.0, -1.0]))
+    array([-1., -1.])
+    """
+    columns = np.ascontiguousarray(A.T)
+    out = np.zeros(A.shape[0])
+    for j in range(columns.shape[0]):
+        out += columns[j] * v[j]
+    return out
+
+
 def make_data(seed: int = 0) -> Data:
     """The documented synthetic regression problem (see the module docstring).
 
@@ -95,9 +117,9 @@ def make_data(seed: int = 0) -> Data:
     support = rng.choice(N_FEATURES, size=N_TRUE, replace=False)
     w_true[support] = rng.uniform(1.0, 3.0, N_TRUE) * rng.choice([-1.0, 1.0], N_TRUE)
     X = rng.standard_normal((N_TRAIN, N_FEATURES))
-    y = X @ w_true + NOISE_SD * rng.standard_normal(N_TRAIN)
+    y = fixed_order_matvec(X, w_true) + NOISE_SD * rng.standard_normal(N_TRAIN)
     X_test = rng.standard_normal((N_TEST, N_FEATURES))
-    y_test = X_test @ w_true + NOISE_SD * rng.standard_normal(N_TEST)
+    y_test = fixed_order_matvec(X_test, w_true) + NOISE_SD * rng.standard_normal(N_TEST)
     return Data(X, y, X_test, y_test, w_true)
 
 
@@ -168,15 +190,17 @@ def fit_one(a: Analysis, data: Data, optimiser: str, alpha: Optional[float] = No
         raise ValueError(f"optimiser must be one of {OPTIMISERS}")
     alpha = default_alpha(a.k) if alpha is None else float(alpha)
     n, p = data.X.shape
-    gram = data.X.T @ data.X / n
-    xty = data.X.T @ data.y / n
-    step = 1.0 / float(np.linalg.eigvalsh(gram)[-1])
+    # Fixed summation order everywhere (see the module docstring): chaotic runs amplify any rounding difference.
+    Xt = np.ascontiguousarray(data.X.T)
+    gram = np.stack([fixed_order_matvec(Xt, row) for row in Xt]) / n
+    xty = fixed_order_matvec(Xt, data.y) / n
+    step = float(f"{1.0 / float(np.linalg.eigvalsh(gram)[-1]):.12g}")
     lam = alpha / p  # alpha * mean(|w|^k) = (alpha / p) * sum(|w|^k)
     w = np.zeros(p)
     tail = min(TAIL, iterations)
     history = np.empty((tail, p))
     for t in range(iterations):
-        data_grad = gram @ w - xty
+        data_grad = fixed_order_matvec(gram, w) - xty
         if optimiser == "gd":
             with np.errstate(over="ignore", invalid="ignore"):
                 w = w - step * (data_grad + lam * _penalty_gradient(a, w))
@@ -204,7 +228,7 @@ def measures(result: FitResult, data: Data) -> dict:
     (0, True)
     """
     w, s = result.w, data.support
-    residual = data.X_test @ w - data.y_test
+    residual = fixed_order_matvec(data.X_test, w) - data.y_test
     return {
         "exact_zeros": int((w == 0).sum()),
         "small": int((np.abs(w) < SMALL).sum()),
@@ -390,6 +414,9 @@ def render_fit(ks: Iterable, seed: int = 0, progress: Optional[Callable[[], None
     from .compare import _distinct
     from .plots import SVG_RC, render_svg
 
+    from .regenerate import FIT_KS
+
+    ks = list(ks) or list(FIT_KS)  # none: the published set
     data = make_data(seed)
     rows, files, names = [], {}, {}
     for k in _distinct(ks):
