@@ -232,8 +232,10 @@ class Analysis:
 
     @property
     def label(self) -> str:
-        """A short name such as ``L1.5`` or ``Lsqrt(2)``."""
-        return "L" + k_text(self.k)
+        """A short name such as ``L1.5``, ``L7/3`` or ``L√2`` (see :func:`lksym.mathtext.k_name`)."""
+        from .mathtext import k_name
+
+        return k_name(self.k)
 
     def to_dict(self) -> dict:
         """The analysis as JSON-ready data; see :mod:`lksym.jsonout`."""
