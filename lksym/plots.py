@@ -395,28 +395,93 @@ def render_figures(data: dict) -> dict:
         return {name: renderers[name](d) for name, d in data.items()}
 
 
-def render_figure(name: str, data: dict) -> bytes:
-    """SVG bytes of one report figure from its numbers (``figure_data(a)[name]``).
+FORMATS = ("svg", "png")
+"""Image formats the writers produce (``--format``)."""
 
-    This is the whole drawing side of a report, and needs no SymPy.  The
-    matplotlib figure is recycled from the previous call for the same name.
+DPI = 150
+"""Default resolution of PNG figures (``--dpi``); SVG has none."""
+
+
+def image_name(name: str, fmt: str = "svg") -> str:
+    """The file name of figure ``name`` (``"zoom.svg"``) in format ``fmt``.
+
+    Examples
+    --------
+    >>> image_name("zoom.svg", "png"), image_name("zoom.svg")
+    ('zoom.png', 'zoom.svg')
     """
-    with _recycled(name):
-        return render_svg(render_figures({name: data})[name])
+    if fmt not in FORMATS:
+        raise ValueError(f"image format must be one of {', '.join(FORMATS)}, got {fmt!r}")
+    return figure_key(name) + "." + fmt
+
+
+def render_image(fig, fmt: str = "svg", dpi: int = DPI) -> bytes:
+    """SVG or PNG bytes of ``fig``, identical for identical figures (see :func:`render_svg`, :func:`render_png`)."""
+    return render_png(fig, dpi) if fmt == "png" else render_svg(fig)
+
+
+def render_figure(name: str, data: dict) -> bytes:
+    """SVG or PNG bytes of one report figure from its numbers (``figure_data(a)[name]``).
+
+    ``name`` is the output file name: its extension picks the format (``zoom.png``
+    is the ``zoom.svg`` figure as PNG), and a ``"_dpi"`` entry in ``data`` the PNG
+    resolution.  This is the whole drawing side of a report, and needs no SymPy.
+    The matplotlib figure is recycled from the previous call for the same name.
+    """
+    spec_name = figure_key(name) + ".svg"
+    fmt = name.rsplit(".", 1)[-1]
+    numbers = {key: value for key, value in data.items() if key != "_dpi"}
+    with _recycled(spec_name):
+        return render_image(render_figures({spec_name: numbers})[spec_name], fmt, data.get("_dpi", DPI))
+
+
+def figure_key(name: str) -> str:
+    """The plain name of a figure file: ``"zoom.svg"`` → ``"zoom"`` (the same for SVG and PNG).
+
+    Examples
+    --------
+    >>> figure_key("gradients_l1_l2.svg")
+    'gradients_l1_l2'
+    """
+    return name.rsplit(".", 1)[0]
 
 
 def figures(a: Analysis) -> dict:
-    """All report figures as matplotlib :class:`~matplotlib.figure.Figure` objects, keyed by file name.
+    """All report figures as matplotlib :class:`~matplotlib.figure.Figure` objects, keyed by plain name.
 
-    The figures are independent of pyplot: restyle them freely.
+    The keys are the file names without extension (``"zoom"``, ``"gradients_l1_l2"``):
+    the report writes each as SVG or PNG.  The figures are independent of
+    pyplot: restyle them freely, then ``fig.savefig("zoom.png")``.
 
     Examples
     --------
     >>> from lksym.analysis import analyze
     >>> sorted(figures(analyze("3")))[0]
-    'curvature.svg'
+    'curvature'
     """
-    return render_figures(figure_data(a))
+    return {figure_key(name): fig for name, fig in render_figures(figure_data(a)).items()}
+
+
+def render_png(fig, dpi: int = DPI) -> bytes:
+    """Serialise a figure to PNG bytes (Agg), identical for identical figures.
+
+    The ``Software`` tag (matplotlib's version) is left out, so the bytes depend
+    on the picture only.
+
+    Examples
+    --------
+    >>> fig, ax = new_axes("t", xlim=(0, 1), ylim=(0, 1))
+    >>> render_png(fig, 50)[:8] == b"\\x89PNG\\r\\n\\x1a\\n"
+    True
+    """
+    import matplotlib
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    buffer = io.BytesIO()
+    with matplotlib.rc_context(SVG_RC):
+        FigureCanvasAgg(fig)  # Agg whatever the session's backend: the same pixels everywhere
+        fig.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})
+    return buffer.getvalue()
 
 
 def render_svg(fig) -> bytes:

@@ -448,10 +448,28 @@ def reading(a: Analysis) -> list[str]:
 # --------------------------------------------------------------------------- whole documents
 
 
-def summary_markdown(a: Analysis) -> str:
-    """A compact Markdown view (used for notebooks): formulas, limits and the reading."""
-    return "\n".join([f"# The penalty $\\lvert w\\rvert^{{{tex(a.k)}}}$ ({a.label})", ""]
-                     + _formulas(a) + _limits_table(a) + reading(a))
+NOTEBOOK_FIGURES = ("penalty_gradient.svg", "gradients_l1_l2.svg", "gd_trajectories.svg")
+"""The figures a notebook shows under the summary (all six would crowd it; ``a.figures()`` has the rest)."""
+
+
+def summary_markdown(a: Analysis, figures: bool = False) -> str:
+    """A compact Markdown view (used for notebooks): formulas, limits and the reading.
+
+    With ``figures`` three of the report's figures follow, inline as PNG data
+    URIs (Jupyter renders Markdown images from ``data:`` URIs; it has no folder to link).
+    """
+    lines = [f"# The penalty $\\lvert w\\rvert^{{{tex(a.k)}}}$ ({a.label})", ""] + _formulas(a) + _limits_table(a) + reading(a)
+    if figures:
+        import base64
+
+        from .plots import FIGURES, render_png
+
+        specs = {spec.name: spec for spec in FIGURES}
+        for name in NOTEBOOK_FIGURES:
+            spec = specs[name]
+            png = render_png(spec.render(spec.numbers(a)), dpi=72)
+            lines += ["", f"![{spec.caption}](data:image/png;base64,{base64.b64encode(png).decode('ascii')})"]
+    return "\n".join(lines)
 
 
 def report_markdown(a: Analysis, figure_names: tuple[str, ...] | None = None) -> str:
