@@ -35,16 +35,19 @@ def k_slug(k) -> str:
     return "k-" + re.sub(r"[^A-Za-z0-9._^+-]", "-", text)
 
 
-def _analysis_task(k) -> tuple[str, dict[str, bytes], dict]:
-    """The SymPy half of a report: text files and the figures' numbers (no matplotlib)."""
+def _analysis_task(k, image_format: str = "svg", dpi: Optional[int] = None) -> tuple[str, dict[str, bytes], dict]:
+    """The SymPy half of a report: text files and the figures' numbers (no matplotlib), keyed by output file name."""
     from .analysis import analyze
     from .jsonout import dumps
-    from .plots import figure_data
+    from .plots import figure_data, image_name
     from .report import report_markdown
 
     a = analyze(k)
-    texts = {"report.md": report_markdown(a).encode("utf-8"), "analysis.json": (dumps(a) + "\n").encode("utf-8")}
-    return k_slug(a.k), texts, figure_data(a)
+    report = report_markdown(a, image_format=image_format)
+    texts = {"report.md": report.encode("utf-8"), "analysis.json": (dumps(a) + "\n").encode("utf-8")}
+    extra = {} if image_format == "svg" or dpi is None else {"_dpi": dpi}  # read by plots.render_figure
+    data = {image_name(name, image_format): {**numbers, **extra} for name, numbers in figure_data(a).items()}
+    return k_slug(a.k), texts, data
 
 
 def _render_task(data: dict) -> dict[str, bytes]:
@@ -69,6 +72,8 @@ def write_reports(
     *,
     jobs: Optional[int] = None,
     progress: Optional[Callable[[int, int, Path], None]] = None,
+    image_format: str = "svg",
+    dpi: Optional[int] = None,
 ) -> list[Path]:
     """Write one report folder per k under ``out_dir`` and refresh the index.
 
@@ -85,6 +90,10 @@ def write_reports(
         everything in this process.
     progress : callable, optional
         Called as ``progress(done, total, path)`` after each report is written.
+    image_format : {"svg", "png"}
+        Format of the figures; ``report.md`` links them.
+    dpi : int, optional
+        Resolution of PNG figures (default :data:`lksym.plots.DPI`).
 
     Returns
     -------
@@ -97,6 +106,9 @@ def write_reports(
     >>> [p.parent.name for p in write_reports(["3/2", "1.5"], tempfile.mkdtemp(), jobs=1)]
     ['k-1.5']
     """
+    from .plots import image_name
+
+    image_name("check.svg", image_format)  # an unknown format fails before any work
     ks = list(ks)
     out = Path(out_dir)
     written: list[Path] = []
@@ -112,7 +124,7 @@ def write_reports(
     def analysed() -> Iterable[tuple[str, dict[str, bytes], dict]]:
         seen: set[str] = set()
         for k in ks:
-            slug, texts, data = _analysis_task(k)
+            slug, texts, data = _analysis_task(k, image_format, dpi)
             if slug not in seen:
                 seen.add(slug)
                 yield slug, texts, data

@@ -215,7 +215,7 @@ def _row(a: Analysis, prox_column: bool) -> str:
     return "| " + " | ".join(cells) + " |"
 
 
-def compare_markdown(analyses: list[Analysis], figure_names: Iterable[str]) -> str:
+def compare_markdown(analyses: list[Analysis], figure_names: Iterable[str], image_format: str = "svg") -> str:
     r"""The comparison page for analyses sorted by k, linking ``figure_names`` in ``compare/``.
 
     Examples
@@ -273,8 +273,11 @@ def compare_markdown(analyses: list[Analysis], figure_names: Iterable[str]) -> s
     figure_names = list(figure_names)
     if figure_names:
         lines += ["", "## Figures", ""]
+        from .plots import image_name
+
         for name in figure_names:
-            lines += [f"**{captions.get(name, name)}**", "", f"![{name}]({FIGURE_DIR}/{name})", ""]
+            file = image_name(name, image_format)
+            lines += [f"**{captions.get(name, name)}**", "", f"![{file}]({FIGURE_DIR}/{file})", ""]
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -289,9 +292,9 @@ def _distinct(ks: Iterable) -> list[sp.Expr]:
     return sorted(exact, key=float)
 
 
-def render_compare(ks: Iterable) -> dict[str, bytes]:
-    """Analyse ``ks`` and render the page and figures in memory, keyed by path relative to the output folder."""
-    from .plots import render_svg
+def render_compare(ks: Iterable, image_format: str = "svg", dpi: Optional[int] = None) -> dict[str, bytes]:
+    """Analyse ``ks`` and render the page and figures (SVG or PNG) in memory, keyed by path relative to the output folder."""
+    from .plots import DPI, image_name, render_image
 
     from .errors import InputError
     from .regenerate import ARTICLE_KS
@@ -305,12 +308,14 @@ def render_compare(ks: Iterable) -> dict[str, bytes]:
     figs = compare_figures(analyses)
     order = ["penalties.svg", "gradients.svg", "shrinkage.svg", "unit_balls.svg"]
     names = [n for n in order if n in figs]
-    files = {f"{FIGURE_DIR}/{name}": render_svg(figs[name]) for name in names}
-    files[PAGE_NAME] = compare_markdown(analyses, names).encode("utf-8")
+    files = {f"{FIGURE_DIR}/{image_name(name, image_format)}": render_image(figs[name], image_format, dpi or DPI)
+             for name in names}
+    files[PAGE_NAME] = compare_markdown(analyses, names, image_format).encode("utf-8")
     return files
 
 
-def write_compare(ks: Iterable, out_dir: os.PathLike | str = "reports") -> Path:
+def write_compare(ks: Iterable, out_dir: os.PathLike | str = "reports", image_format: str = "svg",
+                  dpi: Optional[int] = None) -> Path:
     """Write ``out_dir/compare.md`` and its figures in ``out_dir/compare/``, then refresh the index.
 
     Parameters
@@ -322,6 +327,8 @@ def write_compare(ks: Iterable, out_dir: os.PathLike | str = "reports") -> Path:
         (:data:`lksym.regenerate.ARTICLE_KS`).
     out_dir : path
         Output folder (created if needed).
+    image_format : {"svg", "png"}
+        Format of the figures (the page links them); ``dpi`` for PNG.
 
     Returns
     -------
@@ -337,7 +344,7 @@ def write_compare(ks: Iterable, out_dir: os.PathLike | str = "reports") -> Path:
     from .api import write_index
 
     out = Path(out_dir)
-    files = render_compare(ks)
+    files = render_compare(ks, image_format, dpi)
     for name in sorted(files, key=lambda n: n == PAGE_NAME):  # the page last: it links the rest
         write_atomic(out / name, files[name])
     write_index(out)

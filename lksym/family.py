@@ -311,18 +311,19 @@ def sweep_figure():
     return fig
 
 
-def write_report(out_dir) -> "object":
-    """Write ``<out_dir>/k-symbolic/report.md`` and its figure; return the report's path."""
+def write_report(out_dir, image_format: str = "svg", dpi=None) -> "object":
+    """Write ``<out_dir>/k-symbolic/report.md`` and its figure (SVG or PNG); return the report's path."""
     from pathlib import Path
 
     import matplotlib
 
     from .fileio import write_atomic
-    from .plots import SVG_RC, render_svg
+    from .plots import DPI, SVG_RC, image_name, render_image
 
     folder = Path(out_dir) / FOLDER
+    figure = image_name("gradients_sweep.svg", image_format)
     with matplotlib.rc_context(SVG_RC):
-        svg = render_svg(sweep_figure())
-    write_atomic(folder / "gradients_sweep.svg", svg)
+        image = render_image(sweep_figure(), image_format, dpi or DPI)
+    write_atomic(folder / figure, image)
     write_atomic(folder / "cases.json", dumps() + "\n")
-    return write_atomic(folder / "report.md", report_markdown())
+    return write_atomic(folder / "report.md", report_markdown().replace("(gradients_sweep.svg)", f"({figure})"))

@@ -398,23 +398,25 @@ def fit_markdown(rows: list[tuple[Analysis, dict, dict]], seed: int, figure_name
     return "\n".join(lines).rstrip() + "\n"
 
 
-def _slug(k) -> str:
+def _slug(k, image_format: str = "svg") -> str:
     from .api import k_slug
 
-    return k_slug(k) + ".svg"
+    return k_slug(k) + "." + image_format
 
 
-def render_fit(ks: Iterable, seed: int = 0, progress: Optional[Callable[[], None]] = None) -> dict[str, bytes]:
-    """Fit every k with both optimisers and render ``fit.md`` and histograms in memory.
+def render_fit(ks: Iterable, seed: int = 0, progress: Optional[Callable[[], None]] = None,
+               image_format: str = "svg", dpi: Optional[int] = None) -> dict[str, bytes]:
+    """Fit every k with both optimisers and render ``fit.md`` and histograms (SVG or PNG) in memory.
 
     ``progress()`` is called after each single fit.
     """
     import matplotlib
 
     from .compare import _distinct
-    from .plots import SVG_RC, render_svg
-
+    from .plots import DPI, SVG_RC, image_name, render_image
     from .regenerate import FIT_KS
+
+    image_name("check.svg", image_format)  # an unknown format fails before the fits
 
     ks = list(ks) or list(FIT_KS)  # none: the published set
     data = make_data(seed)
@@ -429,15 +431,16 @@ def render_fit(ks: Iterable, seed: int = 0, progress: Optional[Callable[[], None
                 progress()
         measured["gd"]["observed"] = _observed_gd(a, results["gd"], data)
         rows.append((a, results, measured))
-        names[a.k] = _slug(a.k)
+        names[a.k] = _slug(a.k, image_format)
         with matplotlib.rc_context(SVG_RC):
-            files[f"{FIGURE_DIR}/{names[a.k]}"] = render_svg(_histogram(a, results, data))
+            files[f"{FIGURE_DIR}/{names[a.k]}"] = render_image(_histogram(a, results, data), image_format, dpi or DPI)
     files[PAGE_NAME] = fit_markdown(rows, seed, names).encode("utf-8")
     return files
 
 
-def write_fit(ks: Iterable, out_dir: os.PathLike | str = "reports", seed: int = 0, progress=None) -> Path:
-    """Write ``out_dir/fit.md`` and its histograms in ``out_dir/fit/``, then refresh the index.
+def write_fit(ks: Iterable, out_dir: os.PathLike | str = "reports", seed: int = 0, progress=None,
+              image_format: str = "svg", dpi: Optional[int] = None) -> Path:
+    """Write ``out_dir/fit.md`` and its histograms (``image_format`` SVG or PNG) in ``out_dir/fit/``, then refresh the index.
 
     Examples
     --------
@@ -448,7 +451,7 @@ def write_fit(ks: Iterable, out_dir: os.PathLike | str = "reports", seed: int = 
     from .api import write_index
 
     out = Path(out_dir)
-    files = render_fit(ks, seed, progress)
+    files = render_fit(ks, seed, progress, image_format, dpi)
     for name in sorted(files, key=lambda n: n == PAGE_NAME):  # the page last: it links the rest
         write_atomic(out / name, files[name])
     write_index(out)
