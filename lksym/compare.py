@@ -96,7 +96,7 @@ def _figure(xlabel: str, square: bool = False):
 
 
 def _part_overlay(analyses: list[Analysis], part: str, title: str, clip: Optional[float]):
-    from .plots import _curve
+    from .plots import _curve, outside_legend
 
     fig, ax = _figure("weight w")
     w = np.linspace(-RANGE, RANGE, SAMPLES)
@@ -112,11 +112,13 @@ def _part_overlay(analyses: list[Analysis], part: str, title: str, clip: Optiona
     else:
         ax.set_ylim(-0.1, 2.5)
     ax.set_title(title)
-    ax.legend(loc="upper center", ncols=min(len(analyses), 4), fontsize=8)
+    outside_legend(ax)
     return fig
 
 
 def _unit_balls(analyses: list[Analysis]):
+    from .plots import outside_legend
+
     fig, ax = _figure("x", square=True)
     for a, color in zip(analyses, _colors(len(analyses))):
         x, y = unit_ball(a.k)
@@ -126,11 +128,12 @@ def _unit_balls(analyses: list[Analysis]):
     ax.set_ylim(-1.15, 1.15)
     ax.set_ylabel("y")
     ax.set_title("unit balls |x|^k + |y|^k ≤ 1")
-    ax.legend(loc="lower left", fontsize=8)
+    outside_legend(ax)
     return fig
 
 
 def _shrinkage(analyses: list[Analysis]):
+    from .plots import outside_legend
     from .prox import prox_vector
 
     fig, ax = _figure("input z")
@@ -138,12 +141,14 @@ def _shrinkage(analyses: list[Analysis]):
     ax.plot(z, z, color="0.7", lw=1, ls=":", label="identity")
     for a, color in zip(analyses, _colors(len(analyses))):
         shrunk = prox_vector(a.k, SHRINK_LAMBDA, z)
+        # A jump (k < 1) is not a steep segment: break the line where the map jumps, as the per-k figure does.
+        shrunk[1:][np.abs(np.diff(shrunk)) > 0.25] = np.nan
         ax.plot(z, shrunk, color=color, lw=1.8, label=f"k = {k_text(a.k)}")
     ax.set_xlim(-2, 2)
     ax.set_ylim(-2, 2)
     ax.set_ylabel("prox(z)")
     ax.set_title(f"shrinkage maps: argmin_w (w - z)^2/2 + {SHRINK_LAMBDA}|w|^k")
-    ax.legend(loc="upper left", fontsize=8)
+    outside_legend(ax)
     return fig
 
 

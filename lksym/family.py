@@ -296,18 +296,20 @@ def sweep_figure():
 
     from .expr import parse_k
     from .numeric import numpy_function
-    from .plots import new_axes
+    from .plots import new_axes, outside_legend
 
     fig, ax = new_axes("Gradient of |w|^k for several k", xlim=(-1.5, 1.5), ylim=(-4, 4))
-    w = np.linspace(-1.5, 1.5, 601)
-    w = w[w != 0]  # the formulas hold for w != 0
+    w = np.linspace(-1.5, 1.5, 601)  # odd count: w = 0 is a sample, left empty
     for text in SWEEP:
         k = parse_k(text)
         expr = case_of(k).gradient.subs(K, k)
         with np.errstate(all="ignore"):
-            y = np.broadcast_to(np.asarray(numpy_function(expr)(w), dtype=float), w.shape)
+            y = np.array(np.broadcast_to(np.asarray(numpy_function(expr)(w), dtype=float), w.shape))
+        # The formulas hold for w != 0: a gap at 0, so a pole (k = 1/2) or a jump (k = 1) is not a vertical line.
+        y[w == 0] = np.nan
+        y[np.abs(y) > 40] = np.nan  # far off the axes near the pole: no line back from there
         ax.plot(w, y, lw=1.6, label=f"k = {text}")
-    ax.legend(loc="upper left", fontsize=8)
+    outside_legend(ax)
     return fig
 
 

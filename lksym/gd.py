@@ -299,7 +299,17 @@ def describe(path: np.ndarray, column: int, a=None, eta: Optional[float] = None)
 def trajectory_data(a) -> dict:
     """Numbers for the report figure: trajectories at :data:`REPORT_ETA` (no SymPy inside)."""
     path = simulate(a, REPORT_ETA)
-    return {"path": path, "label": a.label, "eta": REPORT_ETA, "starts": list(STARTS)}
+    return {"path": path, "label": a.label, "eta": REPORT_ETA, "starts": list(STARTS), **_cycle_marks(a, REPORT_ETA)}
+
+
+def _cycle_marks(a, eta: float) -> dict:
+    """The two-cycle amplitude at ``eta`` and whether it attracts, for the figure (nothing for L1's neutral family)."""
+    from .analysis import ETA
+
+    gd = a.gd
+    if gd.cycle_amplitude is None or gd.cycle_stable is None:
+        return {}
+    return {"cycle": float(gd.cycle_amplitude.subs(ETA, eta)), "cycle_kind": "attracting" if gd.cycle_stable else "repelling"}
 
 
 def run_simulation(k_text: str, eta_text: str, steps: int, out_dir: str) -> tuple[str, list[str]]:
@@ -326,7 +336,7 @@ def run_simulation(k_text: str, eta_text: str, steps: int, out_dir: str) -> tupl
     a = analyze(k_text)
     eta = parse_real(eta_text, "eta", positive=True)
     path = simulate(a, float(eta), steps=steps)
-    data = {"path": path, "label": a.label, "eta": float(eta), "starts": list(STARTS)}
+    data = {"path": path, "label": a.label, "eta": float(eta), "starts": list(STARTS), **_cycle_marks(a, float(eta))}
     with matplotlib.rc_context(SVG_RC):
         svg = render_svg(trajectory_render(data))
     name = f"simulate-{k_slug(a.k)}-eta-{exact_text(eta).replace('/', '_')}.svg"
