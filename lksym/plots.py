@@ -384,8 +384,8 @@ def shrinkage_render(d: dict):
     return fig
 
 
-TRAJECTORY_FLOOR = 1e-12
-"""Bottom of the trajectory figure's log axis: smaller weights, exact zeros included, are drawn on it."""
+TRAJECTORY_FLOOR = 1e-300
+"""Lowest bottom of the trajectory figure's log axis (L2's weights shrink geometrically: 1e-20 after 200 steps)."""
 
 
 def trajectory_render(d: dict):
@@ -402,26 +402,33 @@ def trajectory_render(d: dict):
         left=0.11,
     )
     starts = list(d["starts"])
-    path = np.abs(np.asarray(d["path"], dtype=float))
+    raw = np.abs(np.asarray(d["path"], dtype=float))
     with np.errstate(invalid="ignore"):
-        path = np.where(np.isfinite(path) & (path <= 1e3), np.maximum(path, TRAJECTORY_FLOOR), np.nan)
+        # Exactly 0 has no place on a log axis: the line stops there and a cross marks the step.
+        path = np.where(np.isfinite(raw) & (raw <= 1e3) & (raw > 0), np.maximum(raw, TRAJECTORY_FLOOR), np.nan)
     steps = np.arange(path.shape[0])
     colors = ["tab:blue", "tab:orange", "tab:green", "tab:purple", "tab:brown", "tab:pink"]
     shown = [i for i, start in enumerate(starts) if start > 0] or list(range(len(starts)))
-    for n, i in enumerate(shown):
-        mirror = " (and -w0)" if -starts[i] in starts else ""
-        ax.plot(steps, path[:, i], lw=1.0, color=colors[n % len(colors)], marker="." if len(steps) <= 60 else None,
-                ms=3, label=f"w0 = {starts[i]:g}{mirror}")
-    ax.set_yscale("log")
-    log_ticks(ax.yaxis)
-    finite = path[np.isfinite(path)]
+    finite = path[:, shown][np.isfinite(path[:, shown])]
     top = float(finite.max()) if finite.size else 1.0
     bottom = float(finite.min()) if finite.size else TRAJECTORY_FLOOR
     cycle = d.get("cycle")
     if cycle is not None and cycle > 0:
-        ax.axhline(cycle, color="tab:red", lw=1.2, ls="--", label=f"two-cycle ±{cycle:.4g}\n({d.get('cycle_kind', '')})")
         top, bottom = max(top, cycle), min(bottom, cycle)
-    ax.set_ylim(max(bottom / 3, TRAJECTORY_FLOOR / 3), top * 3)
+    bottom = max(bottom / 3, TRAJECTORY_FLOOR / 3)
+    for n, i in enumerate(shown):
+        mirror = " (and -w0)" if -starts[i] in starts else ""
+        zero = np.flatnonzero(raw[:, i] == 0)
+        reached = f"\n= 0 from t = {int(zero[0])} (×)" if zero.size else ""
+        color = colors[n % len(colors)]
+        ax.plot(steps, path[:, i], lw=1.0, color=color, label=f"w0 = {starts[i]:g}{mirror}{reached}")
+        if zero.size:
+            ax.plot([zero[0]], [bottom], "x", color=color, ms=7, mew=2, clip_on=False, zorder=6)
+    ax.set_yscale("log")
+    log_ticks(ax.yaxis)
+    if cycle is not None and cycle > 0:
+        ax.axhline(cycle, color="tab:red", lw=1.2, ls="--", label=f"two-cycle ±{cycle:.4g}\n({d.get('cycle_kind', '')})")
+    ax.set_ylim(bottom, top * 3)
     ax.set_xlim(0, steps[-1])
     outside_legend(ax)
     return fig
