@@ -222,7 +222,7 @@ def cubic_real_roots(P: sp.Expr, Q: sp.Expr) -> tuple[list[sp.Expr], list[sp.Exp
     --------
     >>> trig, _ = cubic_real_roots(sp.Integer(-3), sp.Integer(1))
     >>> [round(float(s), 6) for s in trig]
-    [1.532089, -0.347296, -1.879385]
+    [1.532089, 0.347296, -1.879385]
     """
     m = 2 * sp.sqrt(-P / 3)
     angle = sp.acos(sp.factor_terms(-4 * Q / m**3)) / 3
