@@ -232,8 +232,10 @@ class Analysis:
 
     @property
     def label(self) -> str:
-        """A short name such as ``L1.5`` or ``Lsqrt(2)``."""
-        return "L" + k_text(self.k)
+        """A short name such as ``L1.5``, ``L7/3`` or ``L√2`` (see :func:`lksym.mathtext.k_name`)."""
+        from .mathtext import k_name
+
+        return k_name(self.k)
 
     def to_dict(self) -> dict:
         """The analysis as JSON-ready data; see :mod:`lksym.jsonout`."""
@@ -241,18 +243,28 @@ class Analysis:
 
         return to_dict(self)
 
+    def __str__(self) -> str:
+        """The readable summary of ``lksym analyze`` (:func:`lksym.terminal.summary`)."""
+        from .terminal import summary
+
+        return summary(self)
+
+    def __repr__(self) -> str:
+        # The REPL shows repr(): the summary, not a dump of every field (those are attributes).
+        return str(self)
+
     def _repr_markdown_(self) -> str:
         from .report import summary_markdown
 
-        return summary_markdown(self)
+        return summary_markdown(self, figures=True)
 
     def figures(self) -> dict:
-        """The report's figures as matplotlib Figures keyed by file name, to restyle or save.
+        """The report's figures as matplotlib Figures keyed by plain name (``"zoom"``), to restyle or save.
 
         Examples
         --------
         >>> figs = analyze("3/2").figures()
-        >>> figs["zoom.svg"].axes[0].set_title("L1.5 near 0")  # doctest: +ELLIPSIS
+        >>> figs["zoom"].axes[0].set_title("L1.5 near 0")  # doctest: +ELLIPSIS
         Text(...)
         """
         from .plots import figures

@@ -17,15 +17,18 @@ from .errors import InputError, LksymError
 K_HELP = "Exponent k > 0: an integer (3), a fraction (3/2), a decimal (1.5 = 3/2 exactly) or sqrt(2), pi, 1+1/3."
 
 
-def k_option(multiple: bool = False):
-    """The ``--k`` option every command takes (repeatable where a command handles several)."""
+def k_option(multiple: bool = False, default_help: str = ""):
+    """The ``--k`` option every command takes (repeatable where a command handles several).
+
+    With ``default_help`` the option may be left out (the library picks the default it names).
+    """
     return click.option(
         "--k",
         "ks" if multiple else "k",
-        required=True,
+        required=not default_help,
         multiple=multiple,
         metavar="K",
-        help=K_HELP + (" Repeat for several." if multiple else ""),
+        help=K_HELP + (" Repeat for several." if multiple else "") + (f" Default: {default_help}." if default_help else ""),
     )
 
 
@@ -39,6 +42,14 @@ def out_option(receives: str):
         type=click.Path(file_okay=False, writable=True),
         help=f"Folder that receives {receives}.",
     )
+
+
+def image_options(f):
+    """``--format svg|png`` and ``--dpi`` for the commands that draw figures."""
+    f = click.option("--dpi", type=click.IntRange(min=20, max=1200), default=None, metavar="N",
+                     help="Resolution of PNG figures [default: 150].")(f)
+    return click.option("--format", "image_format", type=click.Choice(["svg", "png"]), default="svg",
+                        show_default=True, help="Format of the figures; the Markdown links them.")(f)
 
 
 class BadInput(click.ClickException):
@@ -109,7 +120,8 @@ def analyze(k: str, as_json: bool) -> None:
 @k_option(multiple=True)
 @out_option("one k-<K>/ folder per k and an index README.md")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="Processes that draw the figures while this one derives [default: one per core]; 1 does all in one process.")
-def report(ks: tuple[str, ...], out_dir: str, jobs: int | None) -> None:
+@image_options
+def report(ks: tuple[str, ...], out_dir: str, jobs: int | None, image_format: str, dpi: int | None) -> None:
     """Write a Markdown report with figures for each K; print each report's path.
 
     K may also be the letter k: the general report, a case analysis over every k > 0.
@@ -124,20 +136,21 @@ def report(ks: tuple[str, ...], out_dir: str, jobs: int | None) -> None:
     if len(numeric) < len(ks):  # "k": the general report for a symbolic exponent
         from .family import write_report
 
-        click.echo(str(write_report(out_dir)))
+        click.echo(str(write_report(out_dir, image_format, dpi)))
     if numeric:
-        for path in write_reports(numeric, out_dir, jobs=jobs, progress=progress):
+        for path in write_reports(numeric, out_dir, jobs=jobs, progress=progress, image_format=image_format, dpi=dpi):
             click.echo(str(path))
 
 
 @main.command()
-@k_option(multiple=True)
+@k_option(multiple=True, default_help="the article's 0.5, 1, 1.5, 2, 3, 10")
 @out_option("compare.md, its figures in compare/ and the index README.md")
-def compare(ks: tuple[str, ...], out_dir: str) -> None:
+@image_options
+def compare(ks: tuple[str, ...], out_dir: str, image_format: str, dpi: int | None) -> None:
     """Compare several K on one page: overlaid penalties, gradients, unit balls and a table of facts."""
     from .compare import write_compare
 
-    click.echo(str(write_compare(ks, out_dir)))
+    click.echo(str(write_compare(ks, out_dir, image_format, dpi)))
 
 
 @main.command()
@@ -166,19 +179,32 @@ def verify(ctx, k, penalty, gradient, curvature, limits, prox, budget, as_json) 
 
 
 @main.command()
-@k_option(multiple=True)
+@k_option(multiple=True, default_help="0.5, 1, 1.5, 2, 3 (the published fit.md)")
 @out_option("fit.md, its histograms in fit/ and the index README.md")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the synthetic regression data.")
-def fit(ks: tuple[str, ...], out_dir: str, seed: int) -> None:
+@image_options
+def fit(ks: tuple[str, ...], out_dir: str, seed: int, image_format: str, dpi: int | None) -> None:
     """Fit a sparse linear regression with the penalty for each K (plain and proximal GD) and report zeros, errors and jitter."""
     from .expr import parse_k
     from .fit import OPTIMISERS, write_fit
 
     # Validate every k before the bar appears: bad input must fail fast with exit 2.
-    count = len({parse_k(k) for k in ks}) * len(OPTIMISERS)
+    from .regenerate import FIT_KS
+
+    count = len({parse_k(k) for k in ks or FIT_KS}) * len(OPTIMISERS)
     with click.progressbar(length=count, label="fitting", file=sys.stderr) as bar:
-        path = write_fit(ks, out_dir, seed=seed, progress=lambda: bar.update(1))
+        path = write_fit(ks, out_dir, seed=seed, progress=lambda: bar.update(1), image_format=image_format, dpi=dpi)
     click.echo(str(path))
+
+
+@main.command()
+@out_option("every committed page: the article's k reports, the symbolic report, compare.md, fit.md, the index")
+def regenerate(out_dir: str) -> None:
+    """Rebuild everything under reports/ (CI checks that nothing changes); print each page written."""
+    from .regenerate import regenerate as run
+
+    for path in run(out_dir, progress=lambda target: click.echo(f"{target.name}: {target.command}", err=True)):
+        click.echo(str(path))
 
 
 @main.command()

@@ -96,7 +96,7 @@ def _figure(xlabel: str, square: bool = False):
 
 
 def _part_overlay(analyses: list[Analysis], part: str, title: str, clip: Optional[float]):
-    from .plots import _curve
+    from .plots import _curve, outside_legend
 
     fig, ax = _figure("weight w")
     w = np.linspace(-RANGE, RANGE, SAMPLES)
@@ -112,11 +112,13 @@ def _part_overlay(analyses: list[Analysis], part: str, title: str, clip: Optiona
     else:
         ax.set_ylim(-0.1, 2.5)
     ax.set_title(title)
-    ax.legend(loc="upper center", ncols=min(len(analyses), 4), fontsize=8)
+    outside_legend(ax)
     return fig
 
 
 def _unit_balls(analyses: list[Analysis]):
+    from .plots import outside_legend
+
     fig, ax = _figure("x", square=True)
     for a, color in zip(analyses, _colors(len(analyses))):
         x, y = unit_ball(a.k)
@@ -126,11 +128,12 @@ def _unit_balls(analyses: list[Analysis]):
     ax.set_ylim(-1.15, 1.15)
     ax.set_ylabel("y")
     ax.set_title("unit balls |x|^k + |y|^k ≤ 1")
-    ax.legend(loc="lower left", fontsize=8)
+    outside_legend(ax)
     return fig
 
 
 def _shrinkage(analyses: list[Analysis]):
+    from .plots import outside_legend
     from .prox import prox_vector
 
     fig, ax = _figure("input z")
@@ -138,12 +141,14 @@ def _shrinkage(analyses: list[Analysis]):
     ax.plot(z, z, color="0.7", lw=1, ls=":", label="identity")
     for a, color in zip(analyses, _colors(len(analyses))):
         shrunk = prox_vector(a.k, SHRINK_LAMBDA, z)
+        # A jump (k < 1) is not a steep segment: break the line where the map jumps, as the per-k figure does.
+        shrunk[1:][np.abs(np.diff(shrunk)) > 0.25] = np.nan
         ax.plot(z, shrunk, color=color, lw=1.8, label=f"k = {k_text(a.k)}")
     ax.set_xlim(-2, 2)
     ax.set_ylim(-2, 2)
     ax.set_ylabel("prox(z)")
     ax.set_title(f"shrinkage maps: argmin_w (w - z)^2/2 + {SHRINK_LAMBDA}|w|^k")
-    ax.legend(loc="upper left", fontsize=8)
+    outside_legend(ax)
     return fig
 
 
@@ -215,7 +220,7 @@ def _row(a: Analysis, prox_column: bool) -> str:
     return "| " + " | ".join(cells) + " |"
 
 
-def compare_markdown(analyses: list[Analysis], figure_names: Iterable[str]) -> str:
+def compare_markdown(analyses: list[Analysis], figure_names: Iterable[str], image_format: str = "svg") -> str:
     r"""The comparison page for analyses sorted by k, linking ``figure_names`` in ``compare/``.
 
     Examples
@@ -273,8 +278,11 @@ def compare_markdown(analyses: list[Analysis], figure_names: Iterable[str]) -> s
     figure_names = list(figure_names)
     if figure_names:
         lines += ["", "## Figures", ""]
+        from .plots import image_name
+
         for name in figure_names:
-            lines += [f"**{captions.get(name, name)}**", "", f"![{name}]({FIGURE_DIR}/{name})", ""]
+            file = image_name(name, image_format)
+            lines += [f"**{captions.get(name, name)}**", "", f"![{file}]({FIGURE_DIR}/{file})", ""]
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -289,29 +297,43 @@ def _distinct(ks: Iterable) -> list[sp.Expr]:
     return sorted(exact, key=float)
 
 
-def render_compare(ks: Iterable) -> dict[str, bytes]:
-    """Analyse ``ks`` and render the page and figures in memory, keyed by path relative to the output folder."""
-    from .plots import render_svg
+def render_compare(ks: Iterable, image_format: str = "svg", dpi: Optional[int] = None) -> dict[str, bytes]:
+    """Analyse ``ks`` and render the page and figures (SVG or PNG) in memory, keyed by path relative to the output folder."""
+    from .plots import DPI, image_name, render_image
 
-    analyses = [analyze(k) for k in _distinct(ks)]
+    from .errors import InputError
+    from .regenerate import ARTICLE_KS
+
+    ks = list(ks) or list(ARTICLE_KS)
+    distinct = _distinct(ks)
+    if len(distinct) < 2:
+        raise InputError(f"compare needs at least two different k, got {len(distinct)} ({', '.join(map(str, ks))}); "
+                         "give --k twice, or no --k for the article's k")
+    analyses = [analyze(k) for k in distinct]
     figs = compare_figures(analyses)
     order = ["penalties.svg", "gradients.svg", "shrinkage.svg", "unit_balls.svg"]
     names = [n for n in order if n in figs]
-    files = {f"{FIGURE_DIR}/{name}": render_svg(figs[name]) for name in names}
-    files[PAGE_NAME] = compare_markdown(analyses, names).encode("utf-8")
+    files = {f"{FIGURE_DIR}/{image_name(name, image_format)}": render_image(figs[name], image_format, dpi or DPI)
+             for name in names}
+    files[PAGE_NAME] = compare_markdown(analyses, names, image_format).encode("utf-8")
     return files
 
 
-def write_compare(ks: Iterable, out_dir: os.PathLike | str = "reports") -> Path:
+def write_compare(ks: Iterable, out_dir: os.PathLike | str = "reports", image_format: str = "svg",
+                  dpi: Optional[int] = None) -> Path:
     """Write ``out_dir/compare.md`` and its figures in ``out_dir/compare/``, then refresh the index.
 
     Parameters
     ----------
     ks : iterable of str or exact numbers
         The exponents, checked before anything is written; duplicates (``1.5``
-        and ``3/2``) count once and the page lists k in increasing order.
+        and ``3/2``) count once and the page lists k in increasing order.  At
+        least two different k; none means the article's
+        (:data:`lksym.regenerate.ARTICLE_KS`).
     out_dir : path
         Output folder (created if needed).
+    image_format : {"svg", "png"}
+        Format of the figures (the page links them); ``dpi`` for PNG.
 
     Returns
     -------
@@ -327,7 +349,7 @@ def write_compare(ks: Iterable, out_dir: os.PathLike | str = "reports") -> Path:
     from .api import write_index
 
     out = Path(out_dir)
-    files = render_compare(ks)
+    files = render_compare(ks, image_format, dpi)
     for name in sorted(files, key=lambda n: n == PAGE_NAME):  # the page last: it links the rest
         write_atomic(out / name, files[name])
     write_index(out)

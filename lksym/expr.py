@@ -151,6 +151,13 @@ _FUNCTION_TABLE: Mapping[str, tuple[Callable[..., sp.Basic], int, Optional[int]]
     "sqrt": (sp.sqrt, 1, 1),
     "cbrt": (_cbrt, 1, 1),
     "exp": (sp.exp, 1, 1),
+    # Trigonometric functions: the real form of a cubic's roots (the L1/2 prox) needs cos and acos.
+    "cos": (sp.cos, 1, 1),
+    "sin": (sp.sin, 1, 1),
+    "tan": (sp.tan, 1, 1),
+    "acos": (sp.acos, 1, 1),
+    "asin": (sp.asin, 1, 1),
+    "atan": (sp.atan, 1, 1),
     "log": (sp.log, 1, 2),
     "Piecewise": (sp.Piecewise, 1, None),
     "Heaviside": (sp.Heaviside, 1, 2),

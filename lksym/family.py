@@ -296,33 +296,36 @@ def sweep_figure():
 
     from .expr import parse_k
     from .numeric import numpy_function
-    from .plots import new_axes
+    from .plots import new_axes, outside_legend
 
     fig, ax = new_axes("Gradient of |w|^k for several k", xlim=(-1.5, 1.5), ylim=(-4, 4))
-    w = np.linspace(-1.5, 1.5, 601)
-    w = w[w != 0]  # the formulas hold for w != 0
+    w = np.linspace(-1.5, 1.5, 601)  # odd count: w = 0 is a sample, left empty
     for text in SWEEP:
         k = parse_k(text)
         expr = case_of(k).gradient.subs(K, k)
         with np.errstate(all="ignore"):
-            y = np.broadcast_to(np.asarray(numpy_function(expr)(w), dtype=float), w.shape)
+            y = np.array(np.broadcast_to(np.asarray(numpy_function(expr)(w), dtype=float), w.shape))
+        # The formulas hold for w != 0: a gap at 0, so a pole (k = 1/2) or a jump (k = 1) is not a vertical line.
+        y[w == 0] = np.nan
+        y[np.abs(y) > 40] = np.nan  # far off the axes near the pole: no line back from there
         ax.plot(w, y, lw=1.6, label=f"k = {text}")
-    ax.legend(loc="upper left", fontsize=8)
+    outside_legend(ax)
     return fig
 
 
-def write_report(out_dir) -> "object":
-    """Write ``<out_dir>/k-symbolic/report.md`` and its figure; return the report's path."""
+def write_report(out_dir, image_format: str = "svg", dpi=None) -> "object":
+    """Write ``<out_dir>/k-symbolic/report.md`` and its figure (SVG or PNG); return the report's path."""
     from pathlib import Path
 
     import matplotlib
 
     from .fileio import write_atomic
-    from .plots import SVG_RC, render_svg
+    from .plots import DPI, SVG_RC, image_name, render_image
 
     folder = Path(out_dir) / FOLDER
+    figure = image_name("gradients_sweep.svg", image_format)
     with matplotlib.rc_context(SVG_RC):
-        svg = render_svg(sweep_figure())
-    write_atomic(folder / "gradients_sweep.svg", svg)
+        image = render_image(sweep_figure(), image_format, dpi or DPI)
+    write_atomic(folder / figure, image)
     write_atomic(folder / "cases.json", dumps() + "\n")
-    return write_atomic(folder / "report.md", report_markdown())
+    return write_atomic(folder / "report.md", report_markdown().replace("(gradients_sweep.svg)", f"({figure})"))

@@ -184,26 +184,132 @@ def simulate(a, eta: float, steps: int = REPORT_STEPS, starts: Sequence[float] =
     return path
 
 
-def describe(path: np.ndarray, column: int) -> str:
-    """One line on how the trajectory in ``column`` of :func:`simulate` ended."""
+@dataclass(frozen=True)
+class Outcome:
+    """What one trajectory of :func:`simulate` does, named from the derived facts and the path.
+
+    Attributes
+    ----------
+    kind
+        ``"diverges"``, ``"zero"`` (lands exactly on 0), ``"cycle"`` (settles on a
+        two-cycle), ``"flips"`` (L2 with η = 1: w → -w for ever), ``"chaos"``
+        (jumps across 0 without settling), ``"decays"`` (to 0, geometrically or
+        like a power of t), ``"approaches"`` (heading for one of these, not
+        there within the steps run) or ``"ends"`` (none of these: where it ended).
+    text
+        One line for the terminal, with the numbers.
+    """
+
+    kind: str
+    text: str
+
+
+def _n(x: float) -> str:
+    return f"{x:.4g}"
+
+
+def classify(a, eta: float, path: np.ndarray, column: int) -> Outcome:
+    r"""Name what the trajectory in ``column`` of :func:`simulate` does.
+
+    The derived facts decide what is possible: the two-cycle :math:`\pm a`
+    (attracting for :math:`1 < k < 2`: weights settle on it; repelling for
+    :math:`k < 1`: weights jump across 0 chaotically; repelling for :math:`k > 2`:
+    it separates decay, :math:`|w_0| < a`, from divergence), L1's neutral
+    cycles :math:`\{w, w - \eta\,\mathrm{sign}\,w\}`, L2's factor :math:`1 - 2\eta`
+    and the power decay :math:`t^{-1/(k-2)}`; the path says which one this start
+    shows within the steps run.
+
+    Examples
+    --------
+    >>> from lksym.analysis import analyze
+    >>> a = analyze("3/2")
+    >>> classify(a, 0.1, simulate(a, 0.1, starts=[0.3]), 0).text
+    'w0 = +0.3: settles on the two-cycle ±9η²/16 = ±0.005625 (attracting)'
+    """
+    from .analysis import ETA
+    from .mathtext import text
+
+    w = path[:, column]
+    start, end, steps = w[0], w[-1], len(w) - 1
+    head = f"w0 = {start:+.3g}: "
+    gd = a.gd
+    amplitude = None if gd.cycle_amplitude is None else float(gd.cycle_amplitude.subs(ETA, eta))
+    cycle = None if gd.cycle_amplitude is None else f"±{text(gd.cycle_amplitude)} = ±{_n(amplitude)}"
+    if not np.all(np.isfinite(w)) or abs(end) > 1e6 * max(1.0, abs(start)):
+        why = ""
+        if gd.decay.kind == "geometric":
+            why = f" (|1 − 2η| = {_n(abs(1 - 2 * eta))} > 1: each step multiplies w by {_n(1 - 2 * eta)})"
+        elif amplitude is not None and gd.cycle_stable is False and abs(start) > amplitude:
+            why = f" (|w0| > a: outside the repelling two-cycle {cycle}, the jumps grow)"
+        return Outcome("diverges", head + "diverges" + why)
+    zeros = np.flatnonzero(w == 0)
+    if zeros.size and np.all(w[zeros[0]:] == 0):
+        return Outcome("zero", head + f"reaches exactly 0 at step {int(zeros[0])} and stays")
+    tail = w[len(w) // 2 :]
+    alternates = bool(np.all(tail[1:] * tail[:-1] < 0))
+    if gd.decay.kind == "geometric":
+        rate = 1 - 2 * eta
+        if rate == -1:
+            return Outcome("flips", head + f"flips between ±{_n(abs(start))} for ever (η = 1: each step maps w to -w)")
+        return Outcome("decays", head + f"decays geometrically to 0, by the factor 1 − 2η = {_n(rate)} per step "
+                                        f"(|w| = {abs(end):.3g} after {steps} steps)")
+    if amplitude is not None and gd.cycle_stable is True:
+        if alternates and abs(abs(end) - amplitude) <= 1e-6 * amplitude:
+            return Outcome("cycle", head + f"settles on the two-cycle {cycle} (attracting)")
+        return Outcome("approaches", head + f"approaches the attracting two-cycle {cycle} "
+                                            f"(|w| = {_n(abs(end))} after {steps} steps)")
+    if gd.cycle_stable is None and amplitude is not None:  # L1: |w| < eta lies on its own two-cycle
+        if alternates and abs(end) < eta and abs(abs(w[-1] - w[-2]) - eta) <= 1e-9 * eta:
+            return Outcome("cycle", head + f"settles on the two-cycle {{{w[-2]:+.4g}, {w[-1]:+.4g}}} "
+                                           "(L1: every |w| < η lies on one, w ↔ w − η·sign(w))")
+        return Outcome("approaches", head + f"steps toward 0 by η per step (|w| = {_n(abs(end))} after {steps} steps)")
+    flips = int(np.sum(tail[1:] * tail[:-1] < 0))
+    if gd.decay.kind == "power":
+        order = gd.decay.order
+        if amplitude is not None and abs(start) > amplitude:
+            return Outcome("approaches", head + f"grows away from 0 across it (|w0| > a, outside the repelling "
+                                                f"two-cycle {cycle}; |w| = {_n(abs(end))} after {steps} steps)")
+        return Outcome("decays", head + f"decays to 0 like t^(-{text(order)}) (|w| = {abs(end):.3g} after {steps} "
+                                        f"steps; |w0| < a, inside the repelling two-cycle {cycle})")
+    if amplitude is not None and gd.cycle_stable is False:  # k < 1: the cycle repels, the pole throws weights out
+        if flips > 0:  # nothing attracts but 0 itself: a weight that crosses 0 keeps crossing
+            lo, hi = float(np.min(np.abs(tail))), float(np.max(np.abs(tail)))
+            return Outcome("chaos", head + f"jumps across 0 chaotically, |w| between {lo:.3g} and {hi:.3g} over the "
+                                           f"last {len(tail)} steps ({flips} sign changes; the two-cycle {cycle} "
+                                           "repels, so it never settles)")
+        return Outcome("approaches", head + f"moves toward 0 (|w| = {_n(abs(end))} after {steps} steps); near 0 "
+                                            f"it will jump across (the two-cycle {cycle} repels)")
+    moved = abs(w[-1] - w[-2])
+    return Outcome("ends", head + f"ends at {end:+.4g} (last step moved it by {moved:.2g})")
+
+
+def describe(path: np.ndarray, column: int, a=None, eta: Optional[float] = None) -> str:
+    """One line on what the trajectory in ``column`` of :func:`simulate` does (:func:`classify`, given ``a`` and ``eta``)."""
+    if a is not None and eta is not None:
+        return classify(a, eta, path, column).text
     w = path[:, column]
     start, end = w[0], w[-1]
     if not np.all(np.isfinite(w)) or abs(end) > 1e6:
         return f"w0 = {start:+.3g}: diverges"
-    tail = w[len(w) // 2 :]
-    flips = int(np.sum(np.sign(tail[1:]) * np.sign(tail[:-1]) < 0))
     if end == 0:
         return f"w0 = {start:+.3g}: reaches exactly 0"
-    if flips > len(tail) // 4:
-        return f"w0 = {start:+.3g}: keeps jumping across 0 (|w| up to {np.max(np.abs(tail)):.3g}, {flips} sign flips in the last {len(tail)} steps)"
-    moved = abs(w[-1] - w[-2])
-    return f"w0 = {start:+.3g}: ends at {end:+.4g} (last step moved it by {moved:.2g})"
+    return f"w0 = {start:+.3g}: ends at {end:+.4g} (last step moved it by {abs(w[-1] - w[-2]):.2g})"
 
 
 def trajectory_data(a) -> dict:
     """Numbers for the report figure: trajectories at :data:`REPORT_ETA` (no SymPy inside)."""
     path = simulate(a, REPORT_ETA)
-    return {"path": path, "label": a.label, "eta": REPORT_ETA, "starts": list(STARTS)}
+    return {"path": path, "label": a.label, "eta": REPORT_ETA, "starts": list(STARTS), **_cycle_marks(a, REPORT_ETA)}
+
+
+def _cycle_marks(a, eta: float) -> dict:
+    """The two-cycle amplitude at ``eta`` and whether it attracts, for the figure (nothing for L1's neutral family)."""
+    from .analysis import ETA
+
+    gd = a.gd
+    if gd.cycle_amplitude is None or gd.cycle_stable is None:
+        return {}
+    return {"cycle": float(gd.cycle_amplitude.subs(ETA, eta)), "cycle_kind": "attracting" if gd.cycle_stable else "repelling"}
 
 
 def run_simulation(k_text: str, eta_text: str, steps: int, out_dir: str) -> tuple[str, list[str]]:
@@ -214,7 +320,7 @@ def run_simulation(k_text: str, eta_text: str, steps: int, out_dir: str) -> tupl
     >>> import tempfile
     >>> path, lines = run_simulation("2", "0.25", 3, tempfile.mkdtemp())
     >>> path.endswith("simulate-k-2-eta-0.25.svg"), lines[-1]
-    (True, 'w0 = +1: ends at +0.125 (last step moved it by 0.12)')
+    (True, 'w0 = +1: decays geometrically to 0, by the factor 1 − 2η = 0.5 per step (|w| = 0.125 after 3 steps)')
     """
     from pathlib import Path
 
@@ -230,9 +336,9 @@ def run_simulation(k_text: str, eta_text: str, steps: int, out_dir: str) -> tupl
     a = analyze(k_text)
     eta = parse_real(eta_text, "eta", positive=True)
     path = simulate(a, float(eta), steps=steps)
-    data = {"path": path, "label": a.label, "eta": float(eta), "starts": list(STARTS)}
+    data = {"path": path, "label": a.label, "eta": float(eta), "starts": list(STARTS), **_cycle_marks(a, float(eta))}
     with matplotlib.rc_context(SVG_RC):
         svg = render_svg(trajectory_render(data))
     name = f"simulate-{k_slug(a.k)}-eta-{exact_text(eta).replace('/', '_')}.svg"
     target = write_atomic(Path(out_dir) / name, svg)
-    return str(target), [describe(path, i) for i in range(path.shape[1])]
+    return str(target), [classify(a, float(eta), path, i).text for i in range(path.shape[1])]

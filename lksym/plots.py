@@ -32,6 +32,9 @@ PENALTY_COLOR, GRADIENT_COLOR, CURVATURE_COLOR = "tab:blue", "tab:red", "tab:gre
 L1_COLOR, L2_COLOR = "0.45", "tab:purple"
 
 # Text stays text ("none"): smaller files, diffable labels, and several times faster than glyph paths.
+LEGEND_WIDTH = 1.8
+"""Inches right of the plot that hold its legend."""
+
 SVG_RC = {"svg.hashsalt": "lksym", "svg.fonttype": "none", "path.simplify": True}
 
 
@@ -75,14 +78,23 @@ def _curve(part: Part, w: np.ndarray) -> np.ndarray:
     from .numeric import evaluate
 
     y = evaluate(part, w)
-    if not part.at_zero.continuous:
-        # Break the line at 0 so a jump or a pole is not drawn as a steep segment.
+    if not part.at_zero.continuous or part.at_zero.value is None:
+        # Break the line at 0 so a jump or a pole is not drawn as a steep segment, and a
+        # part that does not exist at 0 (L1's curvature) is not drawn through it.
         y[w == 0] = np.nan
     return y
 
 
 def _value_at_zero(part: Part):
     return None if part.at_zero.value is None else float(part.at_zero.value)
+
+
+def _finite_limit_at_zero(part: Part) -> Optional[float]:
+    """The common finite one-sided limit at 0 of a part with no value there (L1's curvature: 0), else None."""
+    if part.at_zero.value is not None:
+        return None
+    right, left = part.limits["0+"], part.limits["0-"]
+    return float(right) if right == left and right.is_finite else None
 
 
 def _clip_limits(curves: list[np.ndarray], w: np.ndarray) -> tuple[float, float]:
@@ -104,11 +116,15 @@ def new_axes(
     ylim: Optional[tuple[float, float]] = None,
     size: tuple[float, float] = (7.0, 4.2),
     left: float = 0.09,
+    legend_width: float = LEGEND_WIDTH,
 ):
     """A figure with one axes in lksym's house style: light axes lines through 0 and a grid.
 
     Every lksym figure starts here, so they all look alike.  Fixed margins
     instead of a layout engine: the same look for every k, and much faster.
+    ``size`` and ``left`` describe the plot as before; ``legend_width`` inches
+    are added on the right for the legend (:func:`outside_legend`), so a legend
+    never covers data.
 
     Inside :func:`render_figure` the figure is recycled: the one drawn for the
     previous k, emptied, instead of a new one (see :func:`_recycled`).
@@ -119,7 +135,8 @@ def new_axes(
     """
     from matplotlib.ticker import MaxNLocator
 
-    frame = (size, left, xlabel, ylabel)
+    width = size[0] + legend_width
+    frame = ((width, size[1]), left * size[0] / width, xlabel, ylabel, 1 - (0.02 * size[0] + legend_width) / width)
     name = _RECYCLING.get()
     # Per thread: two threads drawing the same figure at once must not share one.
     key = (threading.get_ident(), name, frame)
@@ -145,13 +162,13 @@ def new_axes(
     return fig, ax
 
 
-def _frame(size: tuple[float, float], left: float, xlabel: str, ylabel: Optional[str]):
+def _frame(size: tuple[float, float], left: float, xlabel: str, ylabel: Optional[str], right: float = 0.98):
     """The part of a figure that is the same for every k: size, margins, labels, grid, lines through 0."""
     from matplotlib.figure import Figure
     from matplotlib.transforms import ScaledTranslation, blended_transform_factory
 
     fig = Figure(figsize=size, dpi=100)
-    fig.subplots_adjust(left=left, right=0.98, bottom=0.12, top=0.92)
+    fig.subplots_adjust(left=left, right=right, bottom=0.12, top=0.92)
     ax = fig.add_subplot()
     ax.axhline(0, color="0.8", lw=0.8, zorder=0)
     ax.axvline(0, color="0.8", lw=0.8, zorder=0)
@@ -166,6 +183,24 @@ def _frame(size: tuple[float, float], left: float, xlabel: str, ylabel: Optional
         from_edge = fig.transFigure + ScaledTranslation(16 / 72, 0, fig.dpi_scale_trans)
         ax.yaxis.set_label_coords(0.0, 0.5, transform=blended_transform_factory(from_edge, ax.transAxes))
     return fig, ax
+
+
+def outside_legend(ax, **options):
+    """The legend right of the axes, in the room :func:`new_axes` leaves for it: it never covers data."""
+    return ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0, fontsize=8, **options)
+
+
+def log_ticks(axis) -> None:
+    """Decades on a log axis, labelled as plain numbers (0.01, 1, 100).
+
+    Matplotlib's default labels are mathtext (``$10^{-2}$``): a pyparsing run per
+    label, most of a small figure's drawing time.
+    """
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
+
+    axis.set_major_locator(LogLocator(base=10, numticks=12))
+    axis.set_minor_locator(NullLocator())
+    axis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
 
 
 # --------------------------------------------------------------------------- recycling figures
@@ -232,7 +267,7 @@ def _penalty_render(d: dict):
     ax.plot(d["w"], d["gradient"], color=GRADIENT_COLOR, lw=2, label="gradient (derivative)")
     if d["gradient_at_zero"] is not None:
         ax.plot([0], [d["gradient_at_zero"]], "o", color=GRADIENT_COLOR, ms=4)
-    ax.legend(loc="upper center")
+    outside_legend(ax)
     return fig
 
 
@@ -257,6 +292,7 @@ def curvature_data(a: Analysis) -> dict:
         "w": w,
         "curvature": curvature,
         "at_zero": _value_at_zero(a.curvature),
+        "limit_at_zero": _finite_limit_at_zero(a.curvature),
         "title": f"{a.label}: curvature",
         "ylim": _clip_limits([curvature], w),
     }
@@ -264,10 +300,13 @@ def curvature_data(a: Analysis) -> dict:
 
 def curvature_render(d: dict):
     fig, ax = new_axes(d["title"], xlim=(-RANGE, RANGE), ylim=d["ylim"])
-    ax.plot(d["w"], d["curvature"], color=CURVATURE_COLOR, lw=2, label="curvature (second derivative)")
+    ax.plot(d["w"], d["curvature"], color=CURVATURE_COLOR, lw=2, label="curvature f''(w)")
     if d["at_zero"] is not None:
         ax.plot([0], [d["at_zero"]], "o", color=CURVATURE_COLOR, ms=4)
-    ax.legend(loc="upper center")
+    elif d.get("limit_at_zero") is not None:  # finite on both sides, but no value at 0 itself (L1)
+        ax.plot([0], [d["limit_at_zero"]], "o", mfc="white", color=CURVATURE_COLOR, ms=5,
+                label="no value at w = 0")
+    outside_legend(ax)
     return fig
 
 
@@ -275,42 +314,50 @@ def curvature_render(d: dict):
 
 
 def comparison_data(a: Analysis) -> dict:
-    """Gradient of :math:`|w|^k` beside those of L1 and L2, with the exact crossover weights."""
-    w = _grid(RANGE)
-    gradient = _curve(a.gradient, w)
-    l1 = np.where(w == 0, np.nan, np.sign(w))  # L1's gradient has no value at 0
-    l2 = 2 * w
+    """Gradient magnitudes :math:`|f'(w)|` of :math:`|w|^k`, L1 and L2 on log-log axes, with the exact crossovers.
+
+    On log-log axes each :math:`k|w|^{k-1}` is a straight line of slope
+    :math:`k - 1` (L1's is flat, L2's has slope 1), so "pulls harder below the
+    crossover" is which line lies above left of the intersection.  The range
+    spans two decades either side of the crossovers (and at least 0.01 to 10).
+    """
+    crossovers = [(c.reference, float(c.weight)) for c in a.crossovers if c.weight is not None]
+    xs = [x for _, x in crossovers] or [1.0]
+    lo, hi = min(1e-2, 10 ** np.floor(np.log10(min(xs)) - 1)), max(10.0, 10 ** np.ceil(np.log10(max(xs)) + 1))
+    w = np.geomspace(lo, hi, SAMPLES)
+    magnitude = np.abs(_curve(a.gradient, w))
     return {
         "w": w,
-        "gradient": gradient,
-        "l1": l1,
-        "l2": l2,
+        "gradient": magnitude,
+        "l1": np.ones_like(w),
+        "l2": 2 * w,
         "label": a.label,
-        "crossovers": [(c.reference, float(c.weight)) for c in a.crossovers if c.weight is not None],
-        "ylim": _clip_limits([gradient, l1, l2], w),
+        "crossovers": crossovers,
+        "identical": [c.reference for c in a.crossovers if c.identical],
+        "xlim": (float(lo), float(hi)),
     }
 
 
 def comparison_render(d: dict):
-    fig, ax = new_axes(f"{d['label']}: gradient against L1 and L2", xlim=(-RANGE, RANGE), ylim=d["ylim"])
+    fig, ax = new_axes(f"{d['label']}: gradient magnitude against L1 and L2 (log-log)", xlabel="|w|",
+                       ylabel="|f'(w)|", xlim=d["xlim"], ylim=(1e-3, 1e3), left=0.1)
     w = d["w"]
-    ax.plot(w, d["l1"], color=L1_COLOR, lw=1.5, ls="--", label="L1: sign(w)")
-    ax.plot(w, d["l2"], color=L2_COLOR, lw=1.5, ls=":", label="L2: 2w")
-    ax.plot(w, d["gradient"], color=GRADIENT_COLOR, lw=2, label=f"{d['label']}: gradient")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    log_ticks(ax.xaxis)
+    log_ticks(ax.yaxis)
+    ax.set_xlim(*d["xlim"])
+    ax.set_ylim(1e-3, 1e3)
+    ax.plot(w, d["l1"], color=L1_COLOR, lw=1.5, ls="--", label="L1: 1")
+    ax.plot(w, d["l2"], color=L2_COLOR, lw=1.5, ls=":", label="L2: 2|w|")
+    same = " = " + " = ".join(d["identical"]) if d["identical"] else ""
+    ax.plot(w, d["gradient"], color=GRADIENT_COLOR, lw=2, label=f"{d['label']}{same}: k|w|^(k-1)")
     for reference, x in d["crossovers"]:
-        if x > RANGE:
-            continue
-        for side in (-x, x):
-            ax.axvline(side, color="0.6", lw=0.8, ls="-.")
-        ax.annotate(
-            f"= {reference}\n|w| = {x:.3g}",
-            (x, 0),
-            xytext=(4, -28 if reference == "L1" else 8),
-            textcoords="offset points",
-            fontsize=8,
-            color="0.3",
-        )
-    ax.legend(loc="upper left")
+        y = 1.0 if reference == "L1" else 2 * x
+        ax.plot([x], [y], "o", color="0.2", ms=5, zorder=5)
+        ax.annotate(f"= {reference} at |w| = {x:.4g}", (x, y), xytext=(8, -14 if reference == "L1" else 8),
+                    textcoords="offset points", fontsize=8, color="0.2")
+    outside_legend(ax)
     return fig
 
 
@@ -332,33 +379,58 @@ def shrinkage_render(d: dict):
     ax.plot(d["z"], d["prox"], color="tab:red", lw=2, label=f"{d['label']}: prox")
     if d["threshold"] > 0:
         for side in (-d["threshold"], d["threshold"]):
-            ax.axvline(side, color="0.6", lw=0.8, ls="-.")
-    ax.legend(loc="upper left", fontsize=8)
+            ax.axvline(side, color="0.6", lw=0.8, ls="-.", label="threshold" if side > 0 else None)
+    outside_legend(ax)
     return fig
 
 
+TRAJECTORY_FLOOR = 1e-300
+"""Lowest bottom of the trajectory figure's log axis (L2's weights shrink geometrically: 1e-20 after 200 steps)."""
+
+
 def trajectory_render(d: dict):
-    """Weights against step number, one line per start, on a symmetric-log axis."""
+    """:math:`|w_t|` against the step on a log axis, from the positive starts, with the two-cycle marked.
+
+    :math:`f'` is odd, so a negative start is the mirror image of the positive
+    one: three lines say all.  On the two-cycle the sign flips every step and
+    :math:`|w_t|` is constant: a flat line at the cycle amplitude.
+    """
     fig, ax = new_axes(
         f"{d['label']}: gradient descent on the penalty alone, eta = {d['eta']:g}",
         xlabel="step t",
-        ylabel="weight w_t",
-        left=0.13,  # room for symlog tick labels
+        ylabel="|w_t|",
+        left=0.11,
     )
-    path = np.where(np.abs(d["path"]) > 10, np.nan, d["path"])
+    starts = list(d["starts"])
+    raw = np.abs(np.asarray(d["path"], dtype=float))
+    with np.errstate(invalid="ignore"):
+        # Exactly 0 has no place on a log axis: the line stops there and a cross marks the step.
+        path = np.where(np.isfinite(raw) & (raw <= 1e3) & (raw > 0), np.maximum(raw, TRAJECTORY_FLOOR), np.nan)
     steps = np.arange(path.shape[0])
-    colors = ["tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple", "tab:brown"]
-    for i, start in enumerate(d["starts"]):
-        ax.plot(steps, path[:, i], lw=1.0, color=colors[i % len(colors)], label=f"w0 = {start:g}")
-    ax.set_yscale("symlog", linthresh=1e-3)
-    # symlog's default minor ticks and mathtext labels ($10^{-3}$) cost most of this
-    # figure's rendering time (mathtext means a pyparsing run per label): plain text instead.
-    from matplotlib.ticker import FuncFormatter, NullLocator
-
-    ax.yaxis.set_minor_locator(NullLocator())
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+    colors = ["tab:blue", "tab:orange", "tab:green", "tab:purple", "tab:brown", "tab:pink"]
+    shown = [i for i, start in enumerate(starts) if start > 0] or list(range(len(starts)))
+    finite = path[:, shown][np.isfinite(path[:, shown])]
+    top = float(finite.max()) if finite.size else 1.0
+    bottom = float(finite.min()) if finite.size else TRAJECTORY_FLOOR
+    cycle = d.get("cycle")
+    if cycle is not None and cycle > 0:
+        top, bottom = max(top, cycle), min(bottom, cycle)
+    bottom = max(bottom / 3, TRAJECTORY_FLOOR / 3)
+    for n, i in enumerate(shown):
+        mirror = " (and -w0)" if -starts[i] in starts else ""
+        zero = np.flatnonzero(raw[:, i] == 0)
+        reached = f"\n= 0 from t = {int(zero[0])} (×)" if zero.size else ""
+        color = colors[n % len(colors)]
+        ax.plot(steps, path[:, i], lw=1.0, color=color, label=f"w0 = {starts[i]:g}{mirror}{reached}")
+        if zero.size:
+            ax.plot([zero[0]], [bottom], "x", color=color, ms=7, mew=2, clip_on=False, zorder=6)
+    ax.set_yscale("log")
+    log_ticks(ax.yaxis)
+    if cycle is not None and cycle > 0:
+        ax.axhline(cycle, color="tab:red", lw=1.2, ls="--", label=f"two-cycle ±{cycle:.4g}\n({d.get('cycle_kind', '')})")
+    ax.set_ylim(bottom, top * 3)
     ax.set_xlim(0, steps[-1])
-    ax.legend(loc="upper right", fontsize=8, ncol=3)
+    outside_legend(ax)
     return fig
 
 
@@ -395,28 +467,93 @@ def render_figures(data: dict) -> dict:
         return {name: renderers[name](d) for name, d in data.items()}
 
 
-def render_figure(name: str, data: dict) -> bytes:
-    """SVG bytes of one report figure from its numbers (``figure_data(a)[name]``).
+FORMATS = ("svg", "png")
+"""Image formats the writers produce (``--format``)."""
 
-    This is the whole drawing side of a report, and needs no SymPy.  The
-    matplotlib figure is recycled from the previous call for the same name.
+DPI = 150
+"""Default resolution of PNG figures (``--dpi``); SVG has none."""
+
+
+def image_name(name: str, fmt: str = "svg") -> str:
+    """The file name of figure ``name`` (``"zoom.svg"``) in format ``fmt``.
+
+    Examples
+    --------
+    >>> image_name("zoom.svg", "png"), image_name("zoom.svg")
+    ('zoom.png', 'zoom.svg')
     """
-    with _recycled(name):
-        return render_svg(render_figures({name: data})[name])
+    if fmt not in FORMATS:
+        raise ValueError(f"image format must be one of {', '.join(FORMATS)}, got {fmt!r}")
+    return figure_key(name) + "." + fmt
+
+
+def render_image(fig, fmt: str = "svg", dpi: int = DPI) -> bytes:
+    """SVG or PNG bytes of ``fig``, identical for identical figures (see :func:`render_svg`, :func:`render_png`)."""
+    return render_png(fig, dpi) if fmt == "png" else render_svg(fig)
+
+
+def render_figure(name: str, data: dict) -> bytes:
+    """SVG or PNG bytes of one report figure from its numbers (``figure_data(a)[name]``).
+
+    ``name`` is the output file name: its extension picks the format (``zoom.png``
+    is the ``zoom.svg`` figure as PNG), and a ``"_dpi"`` entry in ``data`` the PNG
+    resolution.  This is the whole drawing side of a report, and needs no SymPy.
+    The matplotlib figure is recycled from the previous call for the same name.
+    """
+    spec_name = figure_key(name) + ".svg"
+    fmt = name.rsplit(".", 1)[-1]
+    numbers = {key: value for key, value in data.items() if key != "_dpi"}
+    with _recycled(spec_name):
+        return render_image(render_figures({spec_name: numbers})[spec_name], fmt, data.get("_dpi", DPI))
+
+
+def figure_key(name: str) -> str:
+    """The plain name of a figure file: ``"zoom.svg"`` → ``"zoom"`` (the same for SVG and PNG).
+
+    Examples
+    --------
+    >>> figure_key("gradients_l1_l2.svg")
+    'gradients_l1_l2'
+    """
+    return name.rsplit(".", 1)[0]
 
 
 def figures(a: Analysis) -> dict:
-    """All report figures as matplotlib :class:`~matplotlib.figure.Figure` objects, keyed by file name.
+    """All report figures as matplotlib :class:`~matplotlib.figure.Figure` objects, keyed by plain name.
 
-    The figures are independent of pyplot: restyle them freely.
+    The keys are the file names without extension (``"zoom"``, ``"gradients_l1_l2"``):
+    the report writes each as SVG or PNG.  The figures are independent of
+    pyplot: restyle them freely, then ``fig.savefig("zoom.png")``.
 
     Examples
     --------
     >>> from lksym.analysis import analyze
     >>> sorted(figures(analyze("3")))[0]
-    'curvature.svg'
+    'curvature'
     """
-    return render_figures(figure_data(a))
+    return {figure_key(name): fig for name, fig in render_figures(figure_data(a)).items()}
+
+
+def render_png(fig, dpi: int = DPI) -> bytes:
+    """Serialise a figure to PNG bytes (Agg), identical for identical figures.
+
+    The ``Software`` tag (matplotlib's version) is left out, so the bytes depend
+    on the picture only.
+
+    Examples
+    --------
+    >>> fig, ax = new_axes("t", xlim=(0, 1), ylim=(0, 1))
+    >>> render_png(fig, 50)[:8] == b"\\x89PNG\\r\\n\\x1a\\n"
+    True
+    """
+    import matplotlib
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    buffer = io.BytesIO()
+    with matplotlib.rc_context(SVG_RC):
+        FigureCanvasAgg(fig)  # Agg whatever the session's backend: the same pixels everywhere
+        fig.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})
+    return buffer.getvalue()
 
 
 def render_svg(fig) -> bytes:

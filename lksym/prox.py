@@ -173,11 +173,15 @@ def prox_closed_form(k: sp.Expr) -> Optional[sp.Expr]:
     if found is None:
         return None
     poly, t, q = found
-    candidates = sp.roots(poly, t, trig=True) if poly.degree() == 3 else sp.roots(poly, t)
-    if sum(candidates.values()) != poly.degree():
-        return None
     points = _sample_points(k)
     want = [prox_numeric(k, lam, z) for z, lam in points]
+    if poly.degree() == 3:
+        real = _real_cubic_form(k, poly, q, points, want)
+        if real is not None:
+            return real
+    candidates = sp.roots(poly, t)
+    if sum(candidates.values()) != poly.degree():
+        return None
     for root in candidates:
         x = root**q
         # mpmath follows the same principal branches as SymPy's radicals (complex
@@ -186,6 +190,91 @@ def prox_closed_form(k: sp.Expr) -> Optional[sp.Expr]:
         if all(_matches(f, z, lam, target) for (z, lam), target in zip(points, want)):
             return _tidy(x)
     return None
+
+
+def _depressed_cubic(poly: sp.Poly) -> tuple[sp.Expr, sp.Expr, sp.Expr]:
+    r"""Shift and coefficients of :math:`a t^3 + b t^2 + c t + d` as :math:`s^3 + P s + Q`, :math:`t = s + \text{shift}`."""
+    a, b, c, d = poly.all_coeffs()
+    shift = -b / (3 * a)
+    P = sp.factor_terms(sp.expand((3 * a * c - b**2) / (3 * a**2)))
+    Q = sp.factor_terms(sp.expand((2 * b**3 - 9 * a * b * c + 27 * a**2 * d) / (27 * a**3)))
+    return shift, P, Q
+
+
+def cubic_real_roots(P: sp.Expr, Q: sp.Expr) -> tuple[list[sp.Expr], list[sp.Expr]]:
+    r"""Real-valued root formulas of :math:`s^3 + P s + Q` for :math:`P < 0`.
+
+    With :math:`s = m \cos\theta`, :math:`m = 2\sqrt{-P/3}`, the cubic becomes
+    :math:`\tfrac{m^3}{4}(4\cos^3\theta - 3\cos\theta) + Q = \tfrac{m^3}{4}\cos 3\theta + Q`
+    (SymPy checks the identity in the tests), so where
+    :math:`D = Q^2/4 + P^3/27 < 0` (three real roots, the *casus irreducibilis*)
+
+    .. math:: s_j = m \cos\Bigl(\tfrac13 \arccos\bigl(-4Q/m^3\bigr) - \tfrac{2\pi j}{3}\Bigr),
+              \quad j = 0, 1, 2 ,
+
+    with no complex intermediate.  Where :math:`D > 0` (one real root) both
+    Cardano radicands :math:`-Q/2 \pm \sqrt D` have the sign of :math:`-Q`
+    (:math:`\sqrt D < \lvert Q\rvert/2` as :math:`P < 0`), so the real root is a
+    sum of two real cube roots: ``(trig, cardano)``, the latter one formula per
+    sign of :math:`Q`.
+
+    Examples
+    --------
+    >>> trig, _ = cubic_real_roots(sp.Integer(-3), sp.Integer(1))
+    >>> [round(float(s), 6) for s in trig]
+    [1.532089, 0.347296, -1.879385]
+    """
+    m = 2 * sp.sqrt(-P / 3)
+    angle = sp.acos(sp.factor_terms(-4 * Q / m**3)) / 3
+    trig = [m * sp.cos(angle - 2 * sp.pi * j / 3) for j in range(3)]
+    root_d = sp.sqrt(sp.factor_terms(sp.expand(Q**2 / 4 + P**3 / 27)))
+    half = sp.factor_terms(-Q / 2)
+    cardano = [sp.cbrt(half + root_d) + sp.cbrt(half - root_d),
+               -(sp.cbrt(-half - root_d) + sp.cbrt(-half + root_d))]
+    return trig, cardano
+
+
+def _real_cubic_form(k: sp.Expr, poly: sp.Poly, q: int, points, want) -> Optional[sp.Expr]:
+    r"""The prox as a real formula when :math:`x = t^q` with :math:`t` a root of a cubic, or ``None``.
+
+    SymPy's own cubic formula passes through complex numbers (Cardano) whenever
+    the cubic has three real roots, as it does above the threshold for
+    :math:`k = 1/2`; there the trigonometric form of :func:`cubic_real_roots` is
+    used.  When the sign of the discriminant changes above the threshold
+    (:math:`k = 5/2`) the answer is a ``Piecewise`` of the trigonometric and the
+    real Cardano form.  Each candidate is kept only if it equals
+    :func:`prox_numeric` at every sample point of its region.
+    """
+    import mpmath
+
+    shift, P, Q = _depressed_cubic(poly)
+    if not P.is_negative:
+        return None  # one real root everywhere: SymPy's radicals are real already
+    D = sp.factor_terms(sp.expand(Q**2 / 4 + P**3 / 27))
+    trig, cardano = cubic_real_roots(P, Q)
+    d_at = sp.lambdify((Z, LAM), D, "mpmath")
+    with mpmath.workdps(30):
+        negative = [float(d_at(mpmath.mpf(z), mpmath.mpf(lam))) < 0 for z, lam in points]
+
+    def pick(candidates, region):
+        chosen = [(z, lam, w) for (z, lam), w, inside in zip(points, want, negative) if inside == region]
+        for s in candidates:
+            x = (s + shift) ** q
+            f = sp.lambdify((Z, LAM), x, "mpmath")
+            if all(_matches(f, z, lam, w) for z, lam, w in chosen):
+                return x, bool(chosen)
+        return None, bool(chosen)
+
+    x_trig, has_trig = pick(trig, True)
+    x_card, has_card = pick(cardano, False)
+    threshold = prox_threshold(k)
+    u = sp.Symbol("u", positive=True)
+    # D < 0 on all of z > threshold, proved on z = threshold + u: the trigonometric form alone.
+    if sp.expand(D.subs(Z, threshold + u)).is_negative and x_trig is not None and not has_card:
+        return x_trig
+    if x_trig is None or x_card is None or not (has_trig and has_card):
+        return None
+    return sp.Piecewise((x_trig, D < 0), (x_card, True))
 
 
 def _matches(f, z: float, lam: float, target: float) -> bool:
@@ -420,6 +509,26 @@ def parse_real(text: str, name: str, *, positive: bool = False) -> sp.Expr:
     return value
 
 
+LONG_FORM = 40
+"""Operations above which an exact prox value is stated as the root of a polynomial instead of spelt out."""
+
+
+def _exact_text(k: sp.Expr, lam: sp.Expr, z: sp.Expr, exact: sp.Expr) -> str:
+    """The exact value, short; a long radical (Ferrari's quartic) as "the root of ... in (a, b)"."""
+    if sp.count_ops(exact) <= LONG_FORM or exact == 0:
+        return sp.sstr(exact)
+    poly, t, q = _stationarity_polynomial(k)
+    numeric = poly.as_expr().subs({Z: abs(z), LAM: lam})
+    at = sp.Poly(numeric, t)
+    root = abs(sp.N(exact, 30)) ** sp.Rational(1, q)
+    for (lo, hi), _ in at.intervals(eps=sp.Rational(1, 100)):
+        if lo <= root <= hi:
+            sign = "-" if z < 0 else ""
+            where = f"{sign}x where " if q == 1 else f"{sign}t**{q} where t is"
+            return f"{where} the root of {sp.sstr(at.as_expr())} = 0 in ({sp.sstr(lo)}, {sp.sstr(hi)})"
+    return sp.sstr(exact)
+
+
 def prox_lines(k_text: str, lam_text: str, z_text: str) -> str:
     """What ``lksym prox`` prints: the exact value where a closed form exists, and a float.
 
@@ -444,7 +553,7 @@ def prox_lines(k_text: str, lam_text: str, z_text: str) -> str:
     if exact is None:
         lines.append("  exact: (no closed form for this k; value from the numeric solver)")
     else:
-        lines.append(f"  exact: {sp.sstr(exact)}")
+        lines.append(f"  exact: {_exact_text(k, lam, z, exact)}")
         value = sp.N(exact, 30)
         re_part, _ = value.as_real_imag()
         numeric = float(re_part)  # the exact value at full precision beats the bisection

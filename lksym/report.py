@@ -13,7 +13,7 @@ from typing import Optional
 import sympy as sp
 
 from .analysis import MAX_EXACT_DIGITS, POINTS, Analysis, Band, Part, k_text, substitute
-from .plots import FIGURES
+from .plots import FIGURES, image_name
 
 POINT_LATEX = {"0+": r"w \to 0^+", "0-": r"w \to 0^-", "+oo": r"w \to +\infty", "-oo": r"w \to -\infty"}
 SYMBOL = {"penalty": "f(w)", "gradient": "f'(w)", "curvature": "f''(w)"}
@@ -122,10 +122,10 @@ def _properties(a: Analysis) -> list[str]:
     lines = ["## Smoothness, convexity, sparsity", ""]
     lines.append(f"- **Smoothness**: {_smoothness_text(a)}")
     if a.convex:
-        lines.append(
-            "- **Convex**: yes. The curvature is $\\ge 0$ for $w \\ne 0$ and the gradient does not decrease across 0 "
-            f"(from {_m(a.gradient.limits['0-'])} to {_m(g0)})."
-        )
+        left = a.gradient.limits["0-"]
+        across = ("the gradient is continuous across 0" if left == g0 else
+                  f"the gradient jumps up across 0 (from {_m(left)} to {_m(g0)})")
+        lines.append(f"- **Convex**: yes. The curvature is $\\ge 0$ for $w \\ne 0$ and {across}.")
     else:
         lines.append(
             f"- **Convex**: no. The curvature is negative for every $w \\ne 0$ ({_m(a.curvature.expr)}): "
@@ -243,16 +243,31 @@ def _prox_section(a: Analysis) -> list[str]:
                 "nonzero weight (hard-threshold-like), derived as the $z$ where the nonzero stationary point is "
                 "exactly as good as $x = 0$."
             )
-    # The closed form (when SymPy finds one) is left to analysis.json and `lksym prox`: whether radicals
-    # exist says nothing about the penalty, and reports of one regime should read alike.
-    lines.append(
-        "- **Value**: `lksym prox --k K --lam L --z Z` computes it — exactly where the stationarity equation "
-        "$x - z + \\lambda f'(x) = 0$ is solvable in radicals (`prox.closed_form` in `analysis.json`), "
-        "otherwise by bisection that compares the interior minimiser with $x = 0$."
-    )
-    value = substitute(threshold, {LAM: 1})
-    lines.append(f"- With $\\lambda = 1$ the threshold is {_num(value)}; the figure *Proximal step* shows the map.")
+    above = "z > 0" if threshold == 0 else f"z > {_lam_tex(threshold)}"
+    form = a.prox.closed_form
+    if form is not None and sp.count_ops(form) <= PROX_FORM_OPS:
+        from .prox import LAM
+
+        # order="none": a sum as SymPy built it, z - lambda rather than the sorted -lambda + z.
+        shown = sp.latex(substitute(form, {LAM: sp.Symbol("lambda", positive=True)}), order="none")
+        shown = shown.replace(r"\left|", r"\lvert").replace(r"\right|", r"\rvert")
+        lines.append(f"- **Closed form** for ${above}$ (SymPy, from $x - z + \\lambda f'(x) = 0$): "
+                     f"$\\operatorname{{prox}}(z) = {shown}$.")
+    elif form is not None:
+        lines.append(f"- **Closed form** for ${above}$: the root of $x - z + \\lambda f'(x) = 0$ in $(0, z)$, in radicals "
+                     "too long to print here (`prox.closed_form` in `analysis.json`).")
+    else:
+        lines.append("- **Closed form**: none in radicals (the stationarity equation $x - z + \\lambda f'(x) = 0$ is "
+                     "not a polynomial of degree ≤ 4 in a root of $x$); the value comes from a bisection.")
+    lines.append("- **Value** at given $\\lambda, z$: `lksym prox --k K --lam L --z Z`, exact and as a float.")
+    if threshold != 0:
+        value = substitute(threshold, {LAM: 1})
+        lines.append(f"- With $\\lambda = 1$ the threshold is {_num(value)}; the figure *Proximal step* shows the map.")
     return lines + [""]
+
+
+PROX_FORM_OPS = 40
+"""Operations above which the report names the closed form instead of printing it (Ferrari's quartic)."""
 
 
 def _gd_section(a: Analysis) -> list[str]:
@@ -398,6 +413,32 @@ def _spans(bands: list[Band]) -> str:
     return ", ".join(_interval(Band(lo, hi, ("L1", "L2", "Lk"), ())) for lo, hi in merged)
 
 
+def _fixed_step_text(a: Analysis) -> str:
+    """What plain gradient descent with a fixed step does to small weights, in one clause."""
+    g = a.gd
+    a_tex = None if g.cycle_amplitude is None else tex(g.cycle_amplitude)
+    if g.cycle_stable is True:
+        return f"small weights settle on the attracting two-cycle $\\pm {a_tex}$ across 0, never on 0 itself"
+    if g.cycle_stable is False and g.decay.kind is None:
+        return f"small weights jump across 0 chaotically and never settle (the two-cycle $\\pm {a_tex}$ repels)"
+    if g.decay.kind == "power":
+        return (f"small weights creep toward 0 like $t^{{-{tex(g.decay.order)}}}$ and stall, never reaching it "
+                f"(weights beyond the repelling two-cycle $\\pm {a_tex}$ diverge)")
+    if g.decay.kind == "geometric":
+        return f"weights shrink by the factor ${tex(g.decay.rate)}$ every step (for $\\eta < 1$)"
+    return "weights step toward 0 by $\\eta$ and end on a two-cycle across it, unless a proximal step stops them at 0"
+
+
+def _in_short(a: Analysis) -> str:
+    """The answer in one paragraph: between L1 and L2, smoothness, convexity, zeros, a fixed step near 0."""
+    between = _between_text(a)
+    smooth = "C^\\infty" if a.smoothness is None else f"C^{{{a.smoothness}}}"
+    facts = (f"At 0 it is ${smooth}$, it is {'convex' if a.convex else '**not** convex'}, and it gives "
+             + ("exact zeros under a proximal step" if a.sparse else "no exact zeros (its pull vanishes at 0)")
+             + f". Under plain gradient descent with a fixed step $\\eta$, {_fixed_step_text(a)}.")
+    return (between + " " if between else "") + facts
+
+
 def _strict_rank(band: Band) -> Optional[int]:
     """How many of L1 and L2 pull strictly less than Lk on the band; ``None`` if Lk ties one."""
     if any("Lk" in tie for tie in band.ties):
@@ -436,9 +477,6 @@ def reading(a: Analysis) -> list[str]:
             "**Stability**: the penalty is not convex, so training can settle in different minima from different "
             "starting points; it is a poor regulariser when used on its own."
         )
-    between = _between_text(a)
-    if between:
-        paragraphs.append(between)
     lines = ["## What this penalty does to weights", ""]
     for p in paragraphs:
         lines += [p, ""]
@@ -448,13 +486,32 @@ def reading(a: Analysis) -> list[str]:
 # --------------------------------------------------------------------------- whole documents
 
 
-def summary_markdown(a: Analysis) -> str:
-    """A compact Markdown view (used for notebooks): formulas, limits and the reading."""
-    return "\n".join([f"# The penalty $\\lvert w\\rvert^{{{tex(a.k)}}}$ ({a.label})", ""]
-                     + _formulas(a) + _limits_table(a) + reading(a))
+NOTEBOOK_FIGURES = ("penalty_gradient.svg", "gradients_l1_l2.svg", "gd_trajectories.svg")
+"""The figures a notebook shows under the summary (all six would crowd it; ``a.figures()`` has the rest)."""
 
 
-def report_markdown(a: Analysis, figure_names: tuple[str, ...] | None = None) -> str:
+def summary_markdown(a: Analysis, figures: bool = False) -> str:
+    """A compact Markdown view (used for notebooks): formulas, limits and the reading.
+
+    With ``figures`` three of the report's figures follow, inline as PNG data
+    URIs (Jupyter renders Markdown images from ``data:`` URIs; it has no folder to link).
+    """
+    lines = ([f"# The penalty $\\lvert w\\rvert^{{{tex(a.k)}}}$ ({a.label})", "", _in_short(a), ""]
+             + _formulas(a) + _limits_table(a) + reading(a))
+    if figures:
+        import base64
+
+        from .plots import render_png
+
+        specs = {spec.name: spec for spec in FIGURES}
+        for name in NOTEBOOK_FIGURES:
+            spec = specs[name]
+            png = render_png(spec.render(spec.numbers(a)), dpi=72)
+            lines += ["", f"![{spec.caption}](data:image/png;base64,{base64.b64encode(png).decode('ascii')})"]
+    return "\n".join(lines)
+
+
+def report_markdown(a: Analysis, figure_names: tuple[str, ...] | None = None, image_format: str = "svg") -> str:
     """The whole report as Markdown text, with links to the figures by file name.
 
     Examples
@@ -472,12 +529,13 @@ def report_markdown(a: Analysis, figure_names: tuple[str, ...] | None = None) ->
         + "). Penalty added to the loss: `alpha * mean(|w_i|^k)`; below, $f(w) = \\lvert w\\rvert^k$ for one weight.",
         "",
     ]
+    lines += ["## In short", "", _in_short(a), ""]
     lines += reading(a)
     lines += _formulas(a) + _limits_table(a) + _properties(a) + _comparison(a) + _dead_zone(a)
     lines += _prox_section(a) + _gd_section(a)
     lines += ["## Figures", ""]
     specs = [s for s in FIGURES if figure_names is None or s.name in figure_names]
     for spec in specs:
-        lines += [f"### {spec.caption}", "", f"![{spec.caption}]({spec.name})", ""]
+        lines += [f"### {spec.caption}", "", f"![{spec.caption}]({image_name(spec.name, image_format)})", ""]
     lines += ["---", "", "Generated by lksym from the exact SymPy analysis; every number above is derived, not typed.", ""]
     return "\n".join(lines)

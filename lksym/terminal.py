@@ -1,14 +1,23 @@
-"""A readable plain-text summary of an analysis, for ``lksym analyze``."""
+"""A readable plain-text summary of an analysis, for ``lksym analyze``: maths in Unicode, not SymPy code."""
 
 from __future__ import annotations
 
 import sympy as sp
 
 from .analysis import POINTS, Analysis
+from .mathtext import text as _s
+
+LONG_FORM = 40
+"""Operations above which a closed form is named (where to find it) instead of printed."""
+
+POINT_TEXT = {"0+": "0⁺", "0-": "0⁻", "+oo": "+∞", "-oo": "-∞"}
+PART_TEXT = {"penalty": "f(w)", "gradient": "f′(w)", "curvature": "f″(w)"}
 
 
-def _s(expr) -> str:
-    return "-" if expr is None else sp.sstr(expr)
+def _header(a: Analysis) -> str:
+    condition = a.regime.condition_text
+    point = condition.startswith("k =")  # "k = 1 (k = 1)" says nothing twice
+    return f"k = {_s(a.k)}" + ("" if point else f" ({condition})") + f": {a.regime.title}"
 
 
 def summary(a: Analysis) -> str:
@@ -18,19 +27,21 @@ def summary(a: Analysis) -> str:
     --------
     >>> from lksym.analysis import analyze
     >>> print(summary(analyze("2")).splitlines()[0])
-    k = 2  (L2 (quadratic): k = 2)
+    k = 2: L2 (quadratic)
+    >>> print(summary(analyze("3/2")).splitlines()[2])
+      penalty    f(w) = |w|^(3/2)   (w ≠ 0)
     """
-    lines = [f"k = {_s(a.k)}  ({a.regime.title}: {a.regime.condition_text})", ""]
+    lines = [_header(a), ""]
     width = max(len(p.name) for p in a.parts)
     for p in a.parts:
-        lines.append(f"  {p.name:<{width}}  {_s(p.expr)}   (w != 0)")
-    lines += ["", f"  {'limits':<{width}}  " + "  ".join(f"{pt:>6}" for pt in POINTS) + "   at 0"]
+        lines.append(f"  {p.name:<{width}}  {PART_TEXT.get(p.name, p.name)} = {_s(p.expr)}   (w ≠ 0)")
+    lines += ["", f"  {'limits':<{width}}  " + "  ".join(f"{POINT_TEXT[pt]:>6}" for pt in POINTS) + "   at 0"]
     for p in a.parts:
         at = p.at_zero
         zero = _s(at.value) if at.value is not None else (
             f"[{_s(at.subdifferential[0])}, {_s(at.subdifferential[1])}]" if at.subdifferential else "none")
         lines.append(f"  {p.name:<{width}}  " + "  ".join(f"{_s(p.limits[pt]):>6}" for pt in POINTS) + f"   {zero}")
-    smooth = "C^inf" if a.smoothness is None else f"C^{a.smoothness}"
+    smooth = "C^∞" if a.smoothness is None else f"C^{a.smoothness}"
     lines += [
         "",
         f"  smoothness at 0: {smooth}    convex: {'yes' if a.convex else 'no'}    sparse: {'yes' if a.sparse else 'no'}",
@@ -42,23 +53,28 @@ def summary(a: Analysis) -> str:
             lines.append(f"  vs {c.reference}: never equal")
         else:
             below = a.label if c.stronger_below == "Lk" else c.reference
-            lines.append(f"  vs {c.reference}: equal gradient at |w| = {_s(c.weight)} (~{float(c.weight):.4g}); "
-                         f"{below} stronger below")
+            above = c.reference if below == a.label else a.label
+            lines.append(f"  vs {c.reference}: equal pull at |w| = {_s(c.weight)} (≈ {float(c.weight):.4g}); "
+                         f"{below} pulls harder below, {above} above")
     if a.dead_zone is not None:
-        lines.append(f"  dead zone: alpha*|f'(w)| < tau for |w| < {_s(a.dead_zone)}")
+        lines.append(f"  dead zone: α|f′(w)| < τ for |w| < {_s(a.dead_zone)}")
     if a.prox.threshold == 0:  # "zero for |z| <= 0" would be true but puzzling
         prox, above = "only z = 0 maps to 0", "for z > 0"
     else:
-        prox, above = f"zero for |z| <= {_s(a.prox.threshold)}", "above it"
-    if a.prox.closed_form is not None:
-        prox += f"; prox(z) = {_s(a.prox.closed_form)} {above}"
-    lines.append(f"  prox of lam*|x|^k: {prox}")
+        prox, above = f"0 for |z| ≤ {_s(a.prox.threshold)}", "above"
+    form = a.prox.closed_form
+    if form is not None and sp.count_ops(form) <= LONG_FORM:
+        prox += f"; prox(z) = {_s(form)} {above}"
+    elif form is not None:
+        prox += (f"; prox(z) {above} is the root in (0, z) of x − z + λ·f′(x) = 0, in radicals in analysis.json "
+                 "(lksym prox prints it for given λ, z)")
+    lines.append(f"  prox of λ|x|^k: {prox}")
     gd = a.gd
     if gd.cycle_amplitude is not None:
         stable = {True: "attracting", False: "repelling", None: "neutral"}[gd.cycle_stable]
-        lines.append(f"  gradient descent, step eta: two-cycle w -> -w at |w| = {_s(gd.cycle_amplitude)} ({stable})")
+        lines.append(f"  gradient descent, step η: two-cycle w → -w at |w| = {_s(gd.cycle_amplitude)} ({stable})")
     if gd.decay.kind == "geometric":
-        lines.append(f"  gradient descent, step eta: small weights shrink by {_s(gd.decay.rate)} per step")
+        lines.append(f"  gradient descent, step η: small weights shrink by the factor {_s(gd.decay.rate)} per step")
     elif gd.decay.kind == "power":
-        lines.append(f"  gradient descent, step eta: small weights decay like t^(-{_s(gd.decay.order)})")
+        lines.append(f"  gradient descent, step η: small weights decay like t^(-{_s(gd.decay.order)})")
     return "\n".join(lines)

@@ -39,12 +39,12 @@ def test_analyze_summary(runner):
     assert result.exit_code == 0, result.output
     assert "k = 3/2" in result.output
     assert "4/9" in result.output and "9/16" in result.output
-    assert "prox of lam*|x|^k: only z = 0 maps to 0;" in result.output  # not "zero for |z| <= 0"
+    assert "prox of λ|x|^k: only z = 0 maps to 0;" in result.output  # not "zero for |z| <= 0"
 
 
 def test_analyze_summary_prox_threshold(runner):
     result = runner.invoke(main, ["analyze", "--k", "1"])
-    assert "prox of lam*|x|^k: zero for |z| <= lam; prox(z) = -lam + z above it" in result.output
+    assert "prox of λ|x|^k: 0 for |z| ≤ λ; prox(z) = z − λ above" in result.output
 
 
 def test_analyze_json_keys_and_values(runner):

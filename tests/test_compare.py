@@ -130,3 +130,24 @@ def test_shrinkage_figure_is_linked(written):
     out, _ = written
     assert (out / "compare" / "shrinkage.svg").is_file()
     assert "](compare/shrinkage.svg)" in (out / "compare.md").read_text(encoding="utf-8")
+
+
+def test_overlays_break_at_jumps_and_poles():
+    """The shrinkage map of k = 1/2 jumps at its threshold: no vertical segment is drawn there."""
+    from lksym.analysis import analyze
+    from lksym.compare import compare_figures
+
+    figs = compare_figures([analyze("1/2"), analyze("1"), analyze("2")])
+    half = [ln for ln in figs["shrinkage.svg"].axes[0].get_lines() if ln.get_label() == "k = 0.5"][0]
+    y = np.asarray(half.get_ydata(), dtype=float)
+    steps = np.abs(np.diff(y))
+    assert np.isnan(y).any() and np.nanmax(steps) < 0.05  # broken at the jump, smooth elsewhere
+
+
+def test_symbolic_sweep_leaves_a_gap_at_zero():
+    from lksym.family import sweep_figure
+
+    for line in sweep_figure().axes[0].get_lines():
+        if str(line.get_label()).startswith("k = "):
+            w, y = (np.asarray(v, dtype=float) for v in (line.get_xdata(), line.get_ydata()))
+            assert np.isnan(y[w == 0]).all(), line.get_label()

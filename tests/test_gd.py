@@ -109,7 +109,9 @@ def test_simulate_uses_the_derived_gradient(analysis_of):
     path = simulate(a, ETA_VALUE, steps=50, starts=[0.3, -1.0])
     for column, start in enumerate([0.3, -1.0]):
         np.testing.assert_allclose(path[:, column], _run(case, start, ETA_VALUE, 50), rtol=1e-12, atol=1e-15)
-    assert "keeps jumping across 0" in describe(simulate(a, ETA_VALUE), 0)
+    assert "ends at" in describe(simulate(a, ETA_VALUE), 0)  # without the analysis: only where it ended
+    # The old summary said "keeps jumping across 0" here, the words for L0.5's chaos.
+    assert "settles on the two-cycle ±9η²/16" in describe(simulate(a, ETA_VALUE), 0, a, ETA_VALUE)
 
 
 def test_simulate_command(tmp_path):
@@ -148,3 +150,85 @@ def test_report_states_the_article_claims(analysis_of):
 
     assert "of $L_{0.5}$, small weights keep jumping across zero" in report_markdown(analysis_of("1/2"))
     assert "of $L_3$, weights near zero stop moving" in report_markdown(analysis_of("3"))
+
+
+# --------------------------------------------------------------------------- naming trajectories (issue 13)
+
+OUTCOME_CASES = [  # (k, eta): both sides of the cycle / divergence boundaries
+    ("0.5", 0.1), ("0.5", 1.0), ("1", 0.07), ("1.5", 0.1), ("1.5", 0.5), ("2", 0.1), ("2", 1.0), ("2", 1.5),
+    ("3", 0.1), ("3", 10.0), ("10", 0.1), ("10", 10.0),
+]
+
+
+def _truth(kf: float, eta: float, w0: float, steps: int = 200) -> str:
+    """What the trajectory does, from a 60-digit loop with the hand gradient and hand-derived facts only."""
+    import mpmath
+
+    from fractions import Fraction
+
+    def exact(x: float):  # the decimal the user typed (0.1 is 1/10), not the binary float
+        f = Fraction(str(x))
+        return mpmath.mpf(f.numerator) / f.denominator
+
+    with mpmath.workdps(60):
+        k, e = mpmath.mpf(kf), exact(eta)
+        w, path = exact(w0), [exact(w0)]
+        for _ in range(steps):
+            if w == 0:
+                path.append(w)
+                continue
+            w = w - e * k * mpmath.sign(w) * abs(w) ** (k - 1)
+            path.append(w)
+            if abs(w) > 1e6:
+                return "diverges"
+        tail = path[len(path) // 2 :]
+        alternates = all(x * y < 0 for x, y in zip(tail, tail[1:]))
+        flips = sum(x * y < 0 for x, y in zip(tail, tail[1:]))
+        if path[-1] == 0:
+            return "zero"
+        if kf == 2:
+            return "flips" if eta == 1 else "decays"
+        if kf == 1:  # L1: ends on {r, r - eta sign r} with |r| < eta
+            return "cycle" if alternates and abs(path[-1]) < e and abs(abs(path[-1] - path[-2]) - e) < 1e-40 else "?"
+        a = (2 / (e * k)) ** (1 / (k - 2))  # the two-cycle by hand: eta k a^(k-1) = 2a
+        if 1 < kf < 2:
+            return "cycle" if alternates and abs(abs(path[-1]) - a) < 1e-6 * a else "approaches"
+        if kf > 2:
+            return "decays" if abs(w0) < a and abs(path[-1]) < abs(w0) else "?"
+        # k < 1: nothing attracts but 0 itself, so once a weight has crossed 0 it jumps for ever.
+        return "chaos" if flips > 0 else "approaches"
+
+
+@pytest.mark.parametrize("text, eta", OUTCOME_CASES)
+def test_trajectories_are_named_for_what_they_do(text, eta, analysis_of):
+    from lksym.gd import STARTS, classify, simulate
+
+    a = analysis_of(text)
+    path = simulate(a, eta)
+    for column, w0 in enumerate(STARTS):
+        outcome = classify(a, eta, path, column)
+        assert outcome.kind == _truth(float(a.k), eta, w0), (text, eta, w0, outcome.text)
+
+
+def test_chaotic_weights_never_end_where_a_float_run_ends(analysis_of):
+    import mpmath
+
+    from lksym.gd import classify, simulate
+
+    a = analysis_of("0.5")
+    path = simulate(a, 0.1, starts=[0.3])
+    assert classify(a, 0.1, path, 0).kind == "chaos"
+    with mpmath.workdps(60):
+        w = mpmath.mpf(0.3)
+        for _ in range(200):
+            w = w - mpmath.mpf(0.1) * mpmath.sign(w) / (2 * mpmath.sqrt(abs(w)))
+    assert abs(float(w) - path[-1, 0]) > 1e-3  # the end is an accident of rounding, so the label names none
+
+
+def test_cycle_label_names_the_amplitude(analysis_of):
+    from lksym.gd import classify, simulate
+
+    a = analysis_of("1.5")
+    line = classify(a, 0.1, simulate(a, 0.1, starts=[1.0]), 0).text
+    assert line == "w0 = +1: settles on the two-cycle ±9η²/16 = ±0.005625 (attracting)"
+    assert "jumping" not in line

@@ -14,17 +14,31 @@ def test_analyze_from_package():
     assert a.sparse is False
 
 
-def test_repr_markdown_has_display_math():
+def test_repr_markdown_has_display_math_and_figures():
+    import base64
+
     md = lksym.analyze("3/2")._repr_markdown_()
     assert "$$" in md
     assert md.count("$$") % 2 == 0
+    images = md.split("](data:image/png;base64,")[1:]
+    assert len(images) == 3
+    for image in images:
+        assert base64.b64decode(image.split(")")[0])[:4] == b"\x89PNG"
+
+
+def test_print_and_repr_show_the_summary():
+    from lksym.terminal import summary
+
+    a = lksym.analyze("3/2")
+    assert str(a) == repr(a) == summary(a)
+    assert len(repr(a)) < 1200 and "Analysis(" not in repr(a) and "Part(" not in repr(a)
 
 
 def test_figures_are_matplotlib_figures_with_lines():
     from matplotlib.figure import Figure
 
     figs = lksym.analyze("3/2").figures()
-    assert {"penalty_gradient.svg", "zoom.svg", "curvature.svg", "gradients_l1_l2.svg"} <= set(figs)
+    assert {"penalty_gradient", "zoom", "curvature", "gradients_l1_l2", "shrinkage", "gd_trajectories"} == set(figs)
     for fig in figs.values():
         assert isinstance(fig, Figure)
         assert fig.axes and fig.axes[0].get_lines()
@@ -32,9 +46,9 @@ def test_figures_are_matplotlib_figures_with_lines():
 
 def test_figures_are_fresh_so_restyling_is_safe():
     a = lksym.analyze("3")
-    first = a.figures()["zoom.svg"]
+    first = a.figures()["zoom"]
     first.axes[0].set_title("mine")
-    assert a.figures()["zoom.svg"].axes[0].get_title() != "mine"
+    assert a.figures()["zoom"].axes[0].get_title() != "mine"
 
 
 def test_import_is_lazy():

@@ -19,7 +19,7 @@ def figs(analysis_of):
 
     def get(text):
         if text not in cache:
-            cache[text] = figures(analysis_of(text))
+            cache[text] = {name + ".svg": fig for name, fig in figures(analysis_of(text)).items()}
         return cache[text]
 
     return get
@@ -42,8 +42,8 @@ def test_four_figures_named_as_in_FIGURES(figs):
 
 @pytest.mark.parametrize("text", ["1.5", "1/2"])
 def test_svg_is_deterministic_and_undated(analysis_of, text):
-    first = {n: render_svg(f) for n, f in figures(analysis_of(text)).items()}
-    second = {n: render_svg(f) for n, f in figures(analysis_of(text)).items()}
+    first = {n + ".svg": render_svg(f) for n, f in figures(analysis_of(text)).items()}
+    second = {n + ".svg": render_svg(f) for n, f in figures(analysis_of(text)).items()}
     assert list(first) == list(NAMES)
     for name in NAMES:
         svg = first[name]
@@ -85,7 +85,7 @@ def test_zoom_figure_gradient(figs, text, k):
 
 def test_curvature_figure_k3(figs):
     fig = figs("3")["curvature.svg"]
-    line = _line(fig, "curvature (second derivative)")
+    line = _line(fig, "curvature f''(w)")
     w = np.asarray(line.get_xdata(), dtype=float)
     y = np.asarray(line.get_ydata(), dtype=float)
     np.testing.assert_allclose(y, 6 * np.abs(w), rtol=1e-12, atol=0)  # f'' = 6|w|, f''(0) = 0
@@ -111,17 +111,46 @@ def test_gradient_line_breaks_at_a_jump(figs):
 
 
 def test_comparison_figure_marks_exact_crossovers(figs):
+    """Log-log gradient magnitudes: the crossovers are dots at the exact |w| where the lines meet."""
     fig = figs("1.5")["gradients_l1_l2.svg"]
     ax = fig.axes[0]
-    # vertical crossover lines: the two-point lines with equal x other than the w = 0 axis
-    xs = sorted(
-        {round(float(ln.get_xdata()[0]), 12) for ln in ax.get_lines()
-         if len(ln.get_xdata()) == 2 and ln.get_xdata()[0] == ln.get_xdata()[1] and ln.get_xdata()[0] != 0}
-    )
-    assert xs == sorted(round(v, 12) for v in (-4 / 9, 4 / 9, -9 / 16, 9 / 16))
-    grad = _line(fig, "L1.5: gradient")
+    assert ax.get_xscale() == ax.get_yscale() == "log"
+    dots = sorted((float(ln.get_xdata()[0]), float(ln.get_ydata()[0])) for ln in ax.get_lines() if len(ln.get_xdata()) == 1)
+    np.testing.assert_allclose(dots, [(4 / 9, 1.0), (9 / 16, 9 / 8)], rtol=1e-12)  # L1: 1; L2: 2|w|
+    grad = _line(fig, "L1.5: k|w|^(k-1)")
     w = np.asarray(grad.get_xdata(), dtype=float)
-    np.testing.assert_allclose(np.asarray(grad.get_ydata(), dtype=float), 1.5 * np.sign(w) * np.abs(w) ** 0.5, rtol=1e-12)
+    assert (w > 0).all() and w.min() <= 0.01 and w.max() >= 10
+    np.testing.assert_allclose(np.asarray(grad.get_ydata(), dtype=float), 1.5 * w**0.5, rtol=1e-12)
+    # Straight lines on log-log axes: the slope is k - 1 everywhere.
+    slope = np.diff(np.log(np.asarray(grad.get_ydata(), dtype=float))) / np.diff(np.log(w))
+    np.testing.assert_allclose(slope, 0.5, rtol=1e-9)
+
+
+@pytest.mark.parametrize("text", ["1", "1/2"])
+def test_curvature_is_not_drawn_through_zero_where_it_does_not_exist(figs, text):
+    line = _line(figs(text)["curvature.svg"], "curvature f''(w)")
+    w, y = (np.asarray(v, dtype=float) for v in (line.get_xdata(), line.get_ydata()))
+    assert np.isnan(y[w == 0]).all()
+
+
+def test_legends_sit_outside_the_axes(analysis_of):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    for name, fig in figures(analysis_of("1/2")).items():
+        ax = fig.axes[0]
+        renderer = FigureCanvasAgg(fig).get_renderer()
+        box = ax.get_legend().get_window_extent(renderer)
+        assert box.x0 >= ax.get_window_extent(renderer).x1, name  # right of the plot: it covers no data
+        assert box.x1 <= fig.bbox.x1, name  # and inside the figure
+
+
+def test_trajectory_figure_marks_the_two_cycle(figs):
+    ax = figs("1.5")["gd_trajectories.svg"].axes[0]
+    assert ax.get_yscale() == "log" and ax.get_ylabel() == "|w_t|"
+    cycle = [ln for ln in ax.get_lines() if str(ln.get_label()).startswith("two-cycle")]
+    assert len(cycle) == 1 and float(cycle[0].get_ydata()[0]) == pytest.approx(9 * 0.1**2 / 16, rel=1e-12)
+    starts = [ln for ln in ax.get_lines() if str(ln.get_label()).startswith("w0 =")]
+    assert len(starts) == 3  # the negative starts mirror the positive ones
 
 
 # A sequence that changes everything recycling could leak from one k to the next: poles and

@@ -192,3 +192,110 @@ def test_prox_command():
     ):
         bad = runner.invoke(main, ["prox", "--k", "2", *args])
         assert bad.exit_code == 2 and message in bad.output, (args, bad.output)
+
+
+# --------------------------------------------------------------------------- real closed forms (issue 13)
+
+REAL_FORM_KS = ["1/2", "5/2", "4/3", "2/3", "3/2", "3", "7/3"]
+
+
+def _prox_at_40_digits(k: sp.Rational, lam: float, z: float):
+    """The prox polished to 40 digits: Newton on x - z + lam k x^(k-1) from the float bisection."""
+    start = prox_numeric(k, lam, z)
+    with mpmath.workdps(45):
+        k, L, zz = mpmath.mpf(int(k.p)) / int(k.q), mpmath.mpf(lam), mpmath.mpf(z)
+        g = lambda v: v - zz + L * k * v ** (k - 1)  # noqa: E731
+        lo, hi = mpmath.mpf(start) * (1 - mpmath.mpf(10) ** -9), mpmath.mpf(start) * (1 + mpmath.mpf(10) ** -9)
+        if not (start > 0 and g(lo) < 0 < g(hi)):  # a root too small for the float solver to bracket
+            lo, hi = zz * mpmath.mpf(10) ** -80, zz
+        x = mpmath.findroot(g, (lo, hi), solver="illinois")
+        # It must be the global minimiser, not just a stationary point: beat x = 0.
+        assert 0.5 * (x - zz) ** 2 + L * x**k < 0.5 * zz**2
+        return x
+
+
+@pytest.mark.parametrize("text", REAL_FORM_KS)
+def test_closed_forms_are_real_formulas(text):
+    form = prox_closed_form(parse_k(text))
+    assert form is not None and not form.has(sp.I), form
+
+
+@pytest.mark.parametrize("text", REAL_FORM_KS)
+def test_real_closed_form_matches_the_prox_at_30_digits(text):
+    k = parse_k(text)
+    form = prox_closed_form(k)
+    f = sp.lambdify((Z, LAM), form, "mpmath")
+    for lam in (0.01, 0.3, 1.0, 4.0):
+        t = float(prox_threshold(k).subs(LAM, lam))
+        for z in [t + 1e-6 * (1 + t), t * 1.01 + 1e-3, 1.5 * t + 0.1, 2 * t + 1, 7.3, 40.0, 1e3]:
+            # Radical forms cancel badly at small z (Cardano, Ferrari): evaluate them at 90 digits.
+            with mpmath.workdps(90):
+                value = mpmath.mpmathify(f(mpmath.mpf(z), mpmath.mpf(lam)))
+            with mpmath.workdps(45):
+                truth = _prox_at_40_digits(k, lam, z)
+                assert abs(mpmath.im(value)) < mpmath.mpf(10) ** -35
+                assert abs(mpmath.re(value) - truth) <= mpmath.mpf(10) ** -30 * (1 + abs(truth)), (text, lam, z)
+
+
+def test_half_thresholding_matches_xu_et_al_2012():
+    # Xu, Chang, Xu, Zhang (2012), "L1/2 regularization: a thresholding representation theory":
+    # argmin (x - z)^2 + mu |x|^(1/2) is (2/3) z (1 + cos(2 pi/3 - 2/3 phi(z))) with
+    # phi(z) = arccos(mu/8 (|z|/3)^(-3/2)) above the threshold 54^(1/3)/4 mu^(2/3).
+    # Our objective 1/2 (x - z)^2 + lam |x|^(1/2) is theirs with mu = 2 lam.
+    half = sp.Rational(1, 2)
+    form = sp.lambdify((Z, LAM), prox_closed_form(half), "mpmath")
+    with mpmath.workdps(40):
+        for lam in ("0.1", "1", "2.5"):
+            mu = 2 * mpmath.mpf(lam)
+            xu_threshold = mpmath.cbrt(54) / 4 * mu ** (mpmath.mpf(2) / 3)
+            assert abs(xu_threshold - mpmath.mpf(prox_threshold(half).subs(LAM, sp.Rational(lam)).evalf(40))) < 1e-35
+            for factor in ("1.000001", "1.01", "1.3", "2", "5", "30"):
+                z = xu_threshold * mpmath.mpf(factor)
+                phi = mpmath.acos(mu / 8 * (z / 3) ** (-mpmath.mpf(3) / 2))
+                xu = 2 * z / 3 * (1 + mpmath.cos(2 * mpmath.pi / 3 - 2 * phi / 3))
+                assert abs(form(z, mpmath.mpf(lam)) - xu) < mpmath.mpf(10) ** -32, (lam, factor)
+
+
+def test_trigonometric_cubic_roots_solve_the_cubic():
+    from lksym.prox import cubic_real_roots
+
+    P, Q = sp.Symbol("P", negative=True), sp.Symbol("Q", real=True)
+    trig, cardano = cubic_real_roots(P, Q)
+    rng = np.random.default_rng(1)
+    for _ in range(30):
+        p, q = -rng.uniform(0.01, 10), rng.uniform(-10, 10)
+        d = q**2 / 4 + p**3 / 27
+        roots = trig if d < 0 else cardano
+        with mpmath.workdps(50):
+            for s in roots:
+                value = sp.N(s.subs({P: sp.Float(p, 50), Q: sp.Float(q, 50)}), 45)
+                if d >= 0 and abs(sp.im(value)) > 1e-30:
+                    continue  # the Cardano form for the other sign of Q
+                assert abs(complex(value**3 + p * value + q)) < 1e-30 * (1 + abs(p) + abs(q)) ** 3
+                assert abs(sp.im(value)) < 1e-40
+
+
+def test_prox_prints_real_values():
+    from click.testing import CliRunner
+
+    from lksym.cli import main
+
+    runner = CliRunner()
+    out = runner.invoke(main, ["prox", "--k", "0.5", "--lam", "1", "--z", "2"])
+    assert out.exit_code == 0 and "I" not in out.output.split("exact: ")[1].split("\n")[0]
+    assert "cos(acos(" in out.output
+    quartic = runner.invoke(main, ["prox", "--k", "2/3", "--lam", "1", "--z", "3"]).output
+    assert "t**3 where t is the root of t**4 - 3*t + 2/3 = 0 in (" in quartic
+
+
+def test_verify_accepts_the_real_half_thresholding_formula():
+    from click.testing import CliRunner
+
+    from lksym.cli import main
+
+    xu = "Piecewise((2/3*z*(1+cos(2*pi/3 - 2/3*acos(lam/4*(abs(z)/3)^(-3/2)))), abs(z) > 3/2*lam^(2/3)), (0, True))"
+    runner = CliRunner()
+    good = runner.invoke(main, ["verify", "--k", "0.5", "--prox", xu])
+    assert good.exit_code == 0 and "OK" in good.output, good.output
+    wrong = runner.invoke(main, ["verify", "--k", "0.5", "--prox", xu.replace("lam/4", "lam/3")])
+    assert wrong.exit_code == 1 and "WRONG" in wrong.output

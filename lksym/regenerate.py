@@ -1,0 +1,106 @@
+"""Rebuild every committed page under ``reports/``: the one list of what is published.
+
+``lksym regenerate [--out DIR]`` (or :func:`regenerate`) runs every entry of
+:data:`TARGETS` in order.  CI runs it after the tests and fails when
+``reports/`` then differs from the commit, so a stale page cannot land.  To
+publish a new page, add one :class:`Target` here (nothing else needs to know).
+
+Examples
+--------
+>>> [t.name for t in TARGETS]
+['article reports', 'symbolic k', 'compare', 'fit']
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Optional
+
+ARTICLE_KS = ("0.5", "1", "1.5", "2", "3", "10")
+"""The exponents of the article: one per regime, and the defaults of ``lksym compare``."""
+
+FIT_KS = ("0.5", "1", "1.5", "2", "3")
+"""The exponents ``lksym fit`` fits by default (k = 10 stalls like k = 3 and adds nothing)."""
+
+FIT_SEED = 0
+"""Seed of the published fit."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """One published page (or set of pages).
+
+    Attributes
+    ----------
+    name
+        Short name, for progress messages.
+    command
+        The ``lksym`` command line that builds the same files (documentation).
+    build
+        ``build(out_dir)`` writes the files and returns the paths of the pages written.
+    """
+
+    name: str
+    command: str
+    build: Callable[[Path], list]
+
+
+def _article_reports(out: Path) -> list:
+    from .api import write_reports
+
+    return write_reports(ARTICLE_KS, out)
+
+
+def _symbolic(out: Path) -> list:
+    from .family import write_report
+
+    return [write_report(out)]
+
+
+def _compare(out: Path) -> list:
+    from .compare import write_compare
+
+    return [write_compare(ARTICLE_KS, out)]
+
+
+def _fit(out: Path) -> list:
+    from .fit import write_fit
+
+    return [write_fit(FIT_KS, out, seed=FIT_SEED)]
+
+
+TARGETS: tuple[Target, ...] = (
+    Target("article reports", "lksym report " + " ".join(f"--k {k}" for k in ARTICLE_KS), _article_reports),
+    Target("symbolic k", "lksym report --k k", _symbolic),
+    Target("compare", "lksym compare", _compare),
+    Target("fit", f"lksym fit --seed {FIT_SEED}", _fit),
+)
+"""Everything under ``reports/``, in build order; each writer also refreshes the index ``README.md``."""
+
+
+def regenerate(out_dir: os.PathLike | str = "reports", progress: Optional[Callable[[Target], None]] = None) -> list[Path]:
+    """Build every :data:`TARGETS` entry under ``out_dir``; return the pages written.
+
+    Parameters
+    ----------
+    out_dir : path
+        Output folder (created if needed); ``reports`` is the committed one.
+    progress : callable, optional
+        Called as ``progress(target)`` before each target is built.
+
+    Returns
+    -------
+    list of Path
+    """
+    from .api import write_index
+
+    out = Path(out_dir)
+    pages: list[Path] = []
+    for target in TARGETS:
+        if progress is not None:
+            progress(target)
+        pages += [Path(p) for p in target.build(out)]
+    write_index(out)
+    return pages
