@@ -1,0 +1,442 @@
+r"""``lksym explore``: one self-contained HTML page to play with the penalties.
+
+The page (template :file:`explore_page.html`, shipped as package data) draws
+the penalty, its gradient and curvature, the gradient beside L1's and L2's,
+the shrinkage map and plain gradient descent, live as sliders for
+:math:`k`, :math:`\lambda` and :math:`\eta` move, and lists the derived facts
+for the k on screen.  Nothing on it is typed by hand: this module derives every
+formula with SymPy and compiles it to JavaScript with
+:func:`sympy.printing.jscode.jscode`.
+
+Data model.  A *penalty* is a name, a list of parameter sliders
+``{name, label, min, max, step, default}`` and a list of *cases*, each with a
+condition on the parameters (compiled to JS), the right-branch penalty,
+gradient and curvature :math:`f(x), f'(x), f''(x)` on :math:`x = |w| > 0`
+(JS functions of ``x`` and the parameter object ``p``), and a list of facts
+``{key, label, formula, js}``.  For :math:`|w|^k` the cases are those of
+:func:`lksym.family.cases`; every open interval of k is handled at once by a
+positive shift :math:`s` (:math:`k = 1 - s`, :math:`1 + s`, :math:`2 + s`) so
+that SymPy's assumptions decide signs, and the result is written back in
+``k``.  For the point cases (k = 1, 2) the exact analysis is used.
+
+Derived per case (with :math:`g = f'` on :math:`x > 0`):
+
+.. math::
+
+    g(x) = 1 \;(\text{L1 crossover}), \quad g(x) = 2x \;(\text{L2}), \quad
+    \alpha g(x) = \tau \;(\text{dead zone}), \quad \eta g(a) = 2a \;(\text{two-cycle}),
+
+the cycle multiplier :math:`(1 - \eta f''(a))^2 = (1 - 2 x f''/f')^2`, and the prox
+threshold: :math:`\lambda g(0^+)` where finite, else (:math:`k < 1`) the
+:math:`z = x + \lambda g(x)` at which the nonzero stationary point is exactly as
+good as 0.  The JS prox solves :math:`x - z + \lambda g(x) = 0` by bisection as
+:func:`lksym.prox.prox_numeric` does, from the derived minimum :math:`x_m` of the
+stationarity function where it is not monotone.
+
+A handful of exact analyses (:data:`STOPS`) are embedded too: when the k on
+screen is one of them the page shows the exact forms beside the floats.
+The output is deterministic (sorted JSON, no time stamps).
+
+Examples
+--------
+>>> page = render()
+>>> page.startswith("<!DOCTYPE html>") and "http://" not in page and "https://" not in page
+True
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+from typing import Optional
+
+import sympy as sp
+
+from .regime import K
+
+DEFAULT_NAME = "explore.html"
+PENALTIES = ("power",)
+"""Penalties the page can show; ``power`` is :math:`|w|^k`.  The catalogue's penalties join here."""
+
+STOPS = ("1/2", "1", "3/2", "2", "3", "10", "7/3", "sqrt(2)")
+"""Exponents whose exact analyses are embedded (the article's k and two awkward ones)."""
+
+LAM = sp.Symbol("lam", positive=True)
+S = sp.Symbol("s", positive=True)
+
+SLIDERS = (
+    # name, label, min, max, step, default
+    ("k", "k (exponent)", 0.1, 10, 0.01, 1.5),
+    ("lam", "λ (prox strength)", 0.01, 5, 0.01, 1),
+    ("eta", "η (step size)", 0.001, 1, 0.001, 0.1),
+    ("w0", "w₀ (starting weight)", -2, 2, 0.01, 0.3),
+)
+"""The page's sliders; their element ids are their names."""
+
+TAU_DEFAULT = 0.001
+"""Default τ of the dead zone (a typed field, id ``tau``)."""
+
+
+def _symbols() -> dict:
+    from .analysis import ALPHA, ETA, TAU
+
+    return {"k": K, "lam": LAM, "eta": ETA, "alpha": ALPHA, "tau": TAU}
+
+
+def _js(expr) -> str:
+    """A JS expression for a SymPy expression in k, lam, eta, alpha, tau (and x)."""
+    from sympy.printing.jscode import jscode
+
+    text = jscode(sp.sympify(expr))
+    if "I" in text.replace("Infinity", "").replace("Math.", "").replace("PI", "") and any(
+        tok == "I" for tok in _tokens(text)
+    ):
+        raise ValueError(f"complex unit in compiled formula {text}")
+    return text
+
+
+def _tokens(text: str) -> list:
+    import re
+
+    return re.findall(r"[A-Za-z_][A-Za-z_0-9.]*", text)
+
+
+def _text(expr) -> str:
+    """A short plain-text formula: SymPy's string with ``^`` for powers."""
+    if expr is None:
+        return ""
+    return sp.sstr(expr).replace("**", "^")
+
+
+def _powers(expr: sp.Expr) -> sp.Expr:
+    """``exp(c1 log b1 + ...)`` (what solving with logarithms gives) as ``b1^c1 * ...``, combined."""
+    if not isinstance(expr, sp.exp):
+        return expr
+    factors = []
+    for term in sp.Add.make_args(sp.expand(expr.args[0])):
+        coefficient, rest = term.as_independent(sp.log, as_Add=False)
+        if not isinstance(rest, sp.log):
+            return expr
+        factors.append(rest.args[0] ** coefficient)
+    combined = sp.powsimp(sp.Mul(*factors), force=True)
+    return sp.factor_terms(combined)
+
+
+def _solve(lhs: sp.Expr, rhs: sp.Expr, shift: sp.Expr) -> Optional[sp.Expr]:
+    """The x > 0 with lhs = rhs, solved with k = shift(s), written back in k."""
+    from .analysis import _solve_positive
+
+    k_of_s = shift
+    s_of_k = sp.solve(sp.Eq(K, k_of_s), S)[0]
+    root = _solve_positive(lhs.subs(K, k_of_s), rhs.subs(K, k_of_s))
+    if root is None:
+        return None
+    return _tidy_powers(root.subs(S, s_of_k))
+
+
+def _fact(key: str, label: str, formula, js: Optional[str], kind: str = "number", note: str = "") -> dict:
+    return {"key": key, "label": label, "formula": formula, "js": js, "kind": kind, "note": note}
+
+
+def _jump_threshold(gradient: sp.Expr, shift: sp.Expr) -> tuple[sp.Expr, sp.Expr]:
+    r"""Prox threshold and the minimiser of the stationarity function, for a gradient with :math:`g(0^+) = \infty`.
+
+    Stationary: :math:`z = x + \lambda g(x)`; as good as 0:
+    :math:`\tfrac12 (x - z)^2 + \lambda f(x) = \tfrac12 z^2`.  Eliminating z leaves
+    two monomials in x, solved for the tie point :math:`x^*`; the threshold is
+    :math:`z(x^*)`.  :math:`x_m` solves :math:`1 + \lambda g'(x) = 0`.
+    """
+    from .analysis import X, _solve_positive
+
+    g = gradient.subs(K, shift)
+    penalty = X**shift
+    s_of_k = sp.solve(sp.Eq(K, shift), S)[0]
+    z_stationary = X + LAM * g
+    tie = sp.powsimp(sp.expand((X - z_stationary) ** 2 / 2 + LAM * penalty - z_stationary**2 / 2), force=True)
+    by_power: dict = {}
+    for term in sp.Add.make_args(tie):
+        coefficient, power = term.as_coeff_exponent(X)
+        by_power[power] = by_power.get(power, 0) + coefficient
+    (a, ca), (b, cb) = [(p, sp.factor(c)) for p, c in by_power.items() if sp.factor(c) != 0]
+    x_star = _solve_positive(ca * X**a, -cb * X**b)
+    # z = x* (1 + c x*^m) with lam g(x)/x = c x^m, and the tie gives x*^(a-b) = -cb/ca: no root of x* needed.
+    c, m = sp.powsimp(LAM * g / X, force=True).as_coeff_exponent(X)
+    factor = sp.factor(sp.powsimp(1 + c * (-cb / ca) ** sp.cancel(m / (a - b)), force=True))
+    threshold = sp.Mul(factor.subs(S, s_of_k), _tidy_powers(x_star.subs(S, s_of_k)))
+    x_m = _solve_positive(-LAM * sp.diff(g, X), sp.S.One)
+    x_m = _tidy_powers(x_m.subs(S, s_of_k)) if x_m is not None else None
+    return threshold, x_m
+
+
+def _tidy_powers(expr: sp.Expr) -> sp.Expr:
+    return expr.replace(lambda e: isinstance(e, sp.exp), _powers)
+
+
+SHIFTS = {"SUBLINEAR": 1 - S, "BETWEEN": 1 + S, "STEEP_EVEN": 2 + S, "STEEP_OTHER": 2 + S}
+"""k as a positive shift s on each open interval: s > 0 makes 1 - k, k - 1 or k - 2 positive for SymPy."""
+
+
+def _interval_facts(case) -> tuple[list, dict]:
+    from .analysis import ALPHA, ETA, TAU, W, X
+
+    shift = SHIFTS[case.name]
+    g = case.gradient.subs(W, X)
+    c = case.curvature.subs(W, X)
+    g0 = case.limits["gradient"]["0+"]
+    facts = []
+    l1 = _solve(g, sp.S.One, shift)
+    l2 = _solve(g, 2 * X, shift)
+    facts.append(_fact("crossover_L1", "crossover with L1: |w| where |f′| = 1", l1, _js(l1)))
+    facts.append(_fact("crossover_L2", "crossover with L2: |w| where |f′| = 2|w|", l2, _js(l2)))
+    if g0 == 0:
+        dz = _solve(ALPHA * g, TAU, shift)
+        facts.append(_fact("dead_zone", "dead zone: α|f′(w)| < τ for |w| below", dz, _js(dz),
+                           note="α = λ on this page"))
+    else:
+        facts.append(_fact("dead_zone", "dead zone", None, None, kind="none",
+                           note="none: the gradient does not vanish at 0"))
+    extra = {}
+    if g0.is_finite:
+        threshold = LAM * g0
+        facts.append(_fact("prox_threshold", "prox threshold: largest |z| with prox(z) = 0", threshold, _js(threshold)))
+    else:
+        threshold, x_m = _jump_threshold(g, shift)
+        facts.append(_fact("prox_threshold", "prox threshold (a jump): largest |z| with prox(z) = 0",
+                           threshold, _js(threshold), note="prox jumps from 0 to a nonzero value there"))
+        extra["x_m"] = _js(x_m)
+        extra["x_m_formula"] = _text(x_m)
+    amplitude = _solve(ETA * g, 2 * X, shift)
+    ratio = sp.powsimp(X * c / g, force=True)
+    multiplier = sp.factor((1 - 2 * ratio) ** 2)
+    facts.append(_fact("cycle_amplitude", "two-cycle ±a of gradient descent: η f′(a) = 2a", amplitude, _js(amplitude)))
+    facts.append(_fact("cycle_multiplier", "cycle multiplier (1 − η f″(a))²", multiplier, _js(multiplier)))
+    attracts = sp.Lt(multiplier, 1)
+    facts.append(_fact("cycle_attracts", "two-cycle attracts nearby weights", attracts, _js(attracts), kind="bool",
+                       note="multiplier < 1"))
+    overshoot = _solve(ETA * g, X, shift)
+    facts.append(_fact("overshoot", "overshoot: one step from |w| lands exactly on 0 (η|f′(w)| = |w|)", overshoot, _js(overshoot)))
+    return facts, extra
+
+
+def _point_facts(case) -> tuple[list, dict]:
+    from .analysis import analyze
+
+    a = analyze({"L1": 1, "L2": 2}[case.name])
+    facts = []
+    for cross in a.crossovers:
+        key = f"crossover_{cross.reference}"
+        label = {"L1": "crossover with L1: |w| where |f′| = 1", "L2": "crossover with L2: |w| where |f′| = 2|w|"}[
+            cross.reference]
+        if cross.identical:
+            facts.append(_fact(key, label, None, None, kind="none", note="none: identical to " + cross.reference))
+        else:
+            facts.append(_fact(key, label, cross.weight, _js(cross.weight)))
+    if a.dead_zone is None:
+        facts.append(_fact("dead_zone", "dead zone", None, None, kind="none",
+                           note="none: the gradient does not vanish at 0"))
+    else:
+        facts.append(_fact("dead_zone", "dead zone: α|f′(w)| < τ for |w| below", a.dead_zone, _js(a.dead_zone),
+                           note="α = λ on this page"))
+    facts.append(_fact("prox_threshold", "prox threshold: largest |z| with prox(z) = 0", a.prox.threshold,
+                       _js(a.prox.threshold)))
+    gd = a.gd
+    if gd.cycle_amplitude is None:
+        from .analysis import ETA, X
+
+        # w -> (1 - eta g(x)/x) w for a linear gradient: a two-cycle needs the factor -1, i.e. one eta only.
+        only = sp.solve(sp.Eq(1 - ETA * sp.cancel(a.gradient.branch / X), -1), ETA)
+        facts.append(_fact("cycle_amplitude", "two-cycle ±a of gradient descent", None, None, kind="none",
+                           note=f"none: only at η = {_text(only[0])}, where every weight is on a two-cycle"))
+        facts.append(_fact("cycle_multiplier", "cycle multiplier", None, None, kind="none"))
+        facts.append(_fact("cycle_attracts", "two-cycle attracts nearby weights", None, None, kind="none"))
+    else:
+        facts.append(_fact("cycle_amplitude", "two-cycle ±a of gradient descent: η f′(a) = 2a", gd.cycle_amplitude,
+                           _js(gd.cycle_amplitude)))
+        facts.append(_fact("cycle_multiplier", "cycle multiplier (1 − η f″(a))²", gd.cycle_multiplier,
+                           _js(gd.cycle_multiplier)))
+        if gd.cycle_stable is None:
+            facts.append(_fact("cycle_attracts", "two-cycle attracts nearby weights", None, None, kind="none",
+                               note="neutral: multiplier exactly 1, every |w| < η lies on its own two-cycle"))
+        else:
+            facts.append(_fact("cycle_attracts", "two-cycle attracts nearby weights", sp.S.true if gd.cycle_stable
+                               else sp.S.false, "true" if gd.cycle_stable else "false", kind="bool"))
+    o = a.overshoot
+    if o.weight is not None:
+        facts.append(_fact("overshoot", "overshoot: one step from |w| lands exactly on 0 (η|f′(w)| = |w|)", o.weight, _js(o.weight)))
+    else:
+        facts.append(_fact("overshoot", "every weight overshoots 0 for η above", o.step_limit, _js(o.step_limit),
+                           note="η|f′(w)|/|w| does not depend on w"))
+    return facts, {}
+
+
+def _case_record(case) -> dict:
+    from .analysis import W, X
+
+    branch = {part: getattr(case, part).subs(W, X) for part in ("penalty", "gradient", "curvature")}
+    facts, extra = (_point_facts if case.name in ("L1", "L2") else _interval_facts)(case)
+    smooth = case.smoothness
+    if smooth is None:
+        smooth_text, smooth_js = "C^∞", "Infinity"
+    elif isinstance(smooth, int):
+        smooth_text, smooth_js = f"C^{smooth}", str(smooth)
+    else:
+        smooth_text, smooth_js = f"C^({_text(smooth)})", _js(smooth)
+    limits = {part: {point: _text(case.limits[part][point]) for point in ("0+", "+oo")} for part in case.limits}
+    g0 = case.limits["gradient"]["0+"]
+    facts = [
+        _fact("regime", "regime", case.title, None, kind="text", note=_text(case.condition)),
+        _fact("smoothness", "smoothness class at 0", smooth_text, smooth_js, kind="class"),
+        _fact("convex", "convex on ℝ", case.convex, "true" if case.convex else "false", kind="bool"),
+        _fact("sparse", "sparse (prox sets small weights exactly to 0)", case.sparse,
+              "true" if case.sparse else "false", kind="bool", note=f"f′(0+) = {_text(g0)}"),
+        *facts,
+    ]
+    return {
+        "name": case.name,
+        "title": case.title,
+        "condition": _text(case.condition),
+        "condition_js": _js(case.condition),
+        "penalty_js": _js(branch["penalty"]),
+        "gradient_js": _js(branch["gradient"]),
+        "curvature_js": _js(branch["curvature"]),
+        "penalty": _text(case.penalty),
+        "gradient": _text(case.gradient),
+        "curvature": _text(case.curvature),
+        "gradient_at_0": "Infinity" if g0 == sp.oo else _js(g0),
+        "convex": case.convex,
+        "limits": limits,
+        "facts": facts,
+        **extra,
+    }
+
+
+def _stop_record(text: str) -> dict:
+    """The exact analysis of one k, as the strings the page shows beside the floats."""
+    from .analysis import analyze, k_text
+
+    a = analyze(text)
+    exact = {
+        "crossover_L1": a.crossovers[0].weight,
+        "crossover_L2": a.crossovers[1].weight,
+        "dead_zone": a.dead_zone,
+        "prox_threshold": a.prox.threshold,
+        "cycle_amplitude": a.gd.cycle_amplitude,
+        "cycle_multiplier": a.gd.cycle_multiplier,
+        "overshoot": a.overshoot.weight if a.overshoot.weight is not None else a.overshoot.step_limit,
+    }
+    smooth = "C^∞" if a.smoothness is None else f"C^{a.smoothness}"
+    return {
+        "k": k_text(a.k),
+        "k_float": float(a.k),
+        "exact": {key: _text(value) for key, value in exact.items() if value is not None},
+        "smoothness": smooth,
+        "regime": a.regime.title,
+        "prox_closed_form": _text(a.prox.closed_form) if a.prox.closed_form is not None and sp.count_ops(
+            a.prox.closed_form) < 30 else None,
+    }
+
+
+@lru_cache(maxsize=1)
+def power_cases() -> tuple:
+    """One record per case of :func:`lksym.family.cases`, facts' ``formula`` still SymPy (for tests and the page)."""
+    from .family import cases
+
+    return tuple(_case_record(c) for c in cases())
+
+
+def _public(record: dict) -> dict:
+    """A case record with its SymPy formulas written as text."""
+    facts = []
+    for f in record["facts"]:
+        formula = f["formula"]
+        facts.append({**f, "formula": formula if isinstance(formula, (bool, str)) or formula is None else _text(formula)})
+    return {**record, "facts": facts}
+
+
+@lru_cache(maxsize=1)
+def power_family() -> dict:
+    """The page's data for :math:`|w|^k`: sliders, cases with compiled JS, and the exact stops.
+
+    Examples
+    --------
+    >>> d = power_family()
+    >>> [c["name"] for c in d["cases"]]
+    ['SUBLINEAR', 'L1', 'BETWEEN', 'L2', 'STEEP_EVEN', 'STEEP_OTHER']
+    >>> d["cases"][2]["gradient_js"]
+    'k*Math.pow(x, k - 1)'
+    """
+    return {
+        "name": "power",
+        "title": "|w|^k",
+        "params": [dict(zip(("name", "label", "min", "max", "step", "default"), s)) for s in SLIDERS],
+        "cases": [_public(c) for c in power_cases()],
+        "stops": [_stop_record(t) for t in STOPS],
+    }
+
+
+def page_data(penalties: tuple[str, ...] = PENALTIES) -> dict:
+    """Everything the page needs, as JSON-ready data."""
+    from .errors import InputError
+
+    unknown = [p for p in penalties if p not in PENALTIES]
+    if unknown:
+        raise InputError(f"unknown penalty {unknown[0]!r}; known: {', '.join(PENALTIES)}")
+    builders = {"power": power_family}
+    return {"schema": 1, "tau": TAU_DEFAULT, "penalties": [builders[p]() for p in dict.fromkeys(penalties)]}
+
+
+def _template() -> str:
+    from importlib.resources import files
+
+    return files("lksym").joinpath("explore_page.html").read_text(encoding="utf-8")
+
+
+def _function(body: Optional[str], args: str = "p") -> str:
+    """A JS function of the parameter object (and x) returning the compiled expression ``body``."""
+    if body is None:
+        return "null"
+    return f"function({args}){{const k=p.k,lam=p.lam,eta=p.eta,alpha=p.alpha,tau=p.tau;return ({body});}}"
+
+
+def _code(family: dict) -> str:
+    """The compiled functions of one penalty as JS source (functions, not strings: no eval in the page)."""
+    cases = []
+    for c in family["cases"]:
+        facts = ",".join(f"{json.dumps(f['key'])}:{_function(f['js'])}" for f in c["facts"])
+        cases.append(
+            "{"
+            f"cond:{_function(c['condition_js'])},"
+            f"pen:{_function(c['penalty_js'], 'x,p')},"
+            f"grad:{_function(c['gradient_js'], 'x,p')},"
+            f"curv:{_function(c['curvature_js'], 'x,p')},"
+            f"g0:{_function(c['gradient_at_0'])},"
+            f"xm:{_function(c.get('x_m'))},"
+            f"facts:{{{facts}}}"
+            "}"
+        )
+    return "{cases:[" + ",\n".join(cases) + "]}"
+
+
+def render(penalties: tuple[str, ...] = PENALTIES) -> str:
+    """The page's HTML text: the template with the derived data and the compiled functions inlined."""
+    data = page_data(penalties)
+    text = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    code = "{" + ",\n".join(f"{json.dumps(f['name'])}:{_code(f)}" for f in data["penalties"]) + "}"
+    # Never close the <script> element from inside the data.
+    text, code = text.replace("</", "<\\/"), code.replace("</", "<\\/")
+    return _template().replace("/*LKSYM_DATA*/null", text).replace("/*LKSYM_CODE*/null", code)
+
+
+def write_explore(penalties=(), out_dir="reports") -> Path:
+    """Write ``out_dir/explore.html`` atomically, refresh the index if there is one, return the path."""
+    from .fileio import write_atomic
+
+    html = render(tuple(penalties) or PENALTIES)
+    out = Path(out_dir)
+    target = write_atomic(out / DEFAULT_NAME, html)
+    if (out / "README.md").exists():
+        from .api import write_index
+
+        write_index(out)
+    return target
