@@ -127,8 +127,7 @@ def _solve(lhs: sp.Expr, rhs: sp.Expr, shift: sp.Expr) -> Optional[sp.Expr]:
     """The x > 0 with lhs = rhs, solved with k = shift(s), written back in k."""
     from .analysis import _solve_positive
 
-    k_of_s = shift
-    s_of_k = sp.solve(sp.Eq(K, k_of_s), S)[0]
+    k_of_s, s_of_k = shift
     root = _solve_positive(lhs.subs(K, k_of_s), rhs.subs(K, k_of_s))
     if root is None:
         return None
@@ -149,9 +148,9 @@ def _jump_threshold(gradient: sp.Expr, shift: sp.Expr) -> tuple[sp.Expr, sp.Expr
     """
     from .analysis import X, _solve_positive
 
+    shift, s_of_k = shift
     g = gradient.subs(K, shift)
     penalty = X**shift
-    s_of_k = sp.solve(sp.Eq(K, shift), S)[0]
     z_stationary = X + LAM * g
     tie = sp.powsimp(sp.expand((X - z_stationary) ** 2 / 2 + LAM * penalty - z_stationary**2 / 2), force=True)
     by_power: dict = {}
@@ -164,7 +163,7 @@ def _jump_threshold(gradient: sp.Expr, shift: sp.Expr) -> tuple[sp.Expr, sp.Expr
     c, m = sp.powsimp(LAM * g / X, force=True).as_coeff_exponent(X)
     factor = sp.factor(sp.powsimp(1 + c * (-cb / ca) ** sp.cancel(m / (a - b)), force=True))
     threshold = sp.Mul(factor.subs(S, s_of_k), _tidy_powers(x_star.subs(S, s_of_k)))
-    x_m = _solve_positive(-LAM * sp.diff(g, X), sp.S.One)
+    x_m = _solve_positive(sp.powsimp(-LAM * sp.diff(g, X), force=True), sp.S.One)
     x_m = _tidy_powers(x_m.subs(S, s_of_k)) if x_m is not None else None
     return threshold, x_m
 
@@ -173,8 +172,10 @@ def _tidy_powers(expr: sp.Expr) -> sp.Expr:
     return expr.replace(lambda e: isinstance(e, sp.exp), _powers)
 
 
-SHIFTS = {"SUBLINEAR": 1 - S, "BETWEEN": 1 + S, "STEEP_EVEN": 2 + S, "STEEP_OTHER": 2 + S}
-"""k as a positive shift s on each open interval: s > 0 makes 1 - k, k - 1 or k - 2 positive for SymPy."""
+SHIFTS = {"SUBLINEAR": (1 - S, 1 - K), "BETWEEN": (1 + S, K - 1), "STEEP_EVEN": (2 + S, K - 2),
+          "STEEP_OTHER": (2 + S, K - 2)}
+"""k as a positive shift s on each open interval, and s back in k: s > 0 makes 1 - k, k - 1 or k - 2
+positive for SymPy (the tests check that each pair is inverse)."""
 
 
 def _interval_facts(case) -> tuple[list, dict]:
@@ -366,13 +367,46 @@ def power_family() -> dict:
     >>> d["cases"][2]["gradient_js"]
     'k*Math.pow(x, k - 1)'
     """
+    stops = _stop_records()
+    cases = [_public(c) for c in power_cases()]  # derived here while the workers analyse the stops
     return {
         "name": "power",
         "title": "|w|^k",
         "params": [dict(zip(("name", "label", "min", "max", "step", "default"), s)) for s in SLIDERS],
-        "cases": [_public(c) for c in power_cases()],
-        "stops": [_stop_record(t) for t in STOPS],
+        "cases": cases,
+        "stops": stops.result() if hasattr(stops, "result") else stops,
     }
+
+
+class _Pending:
+    """Stop records being computed by forked workers (plain strings come back, in :data:`STOPS` order)."""
+
+    def __init__(self, pool, futures):
+        self.pool, self.futures = pool, futures
+
+    def result(self) -> list:
+        try:
+            return [f.result() for f in self.futures]
+        finally:
+            self.pool.shutdown()
+
+
+def _stop_records():
+    """The exact stops, on the other cores when there are any (forked: SymPy is already loaded)."""
+    import multiprocessing
+    import os
+
+    # This process derives the cases meanwhile: it keeps one core.
+    workers = min(len(STOPS), (os.cpu_count() or 1) - 1)
+    if workers < 1 or "fork" not in multiprocessing.get_all_start_methods():
+        return [_stop_record(t) for t in STOPS]
+    from concurrent.futures import ProcessPoolExecutor
+
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+    # Costliest first, so the last one to finish is short.
+    order = sorted(STOPS, key=lambda t: t not in ("7/3", "sqrt(2)", "1/2"))
+    futures = {t: pool.submit(_stop_record, t) for t in order}
+    return _Pending(pool, [futures[t] for t in STOPS])
 
 
 def page_data(penalties: tuple[str, ...] = PENALTIES) -> dict:

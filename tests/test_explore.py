@@ -215,7 +215,7 @@ class Watched:
         self.page.route("http*://**/*", block)
         self.page.route("ws*://**/*", block)
         self.page.goto(url)
-        self.page.wait_for_function("window.lksym && window.lksym.draws > 0")
+        self.page.wait_for_function("() => window.lksym && window.lksym.draws > 0")
 
     def clean(self, base: str) -> None:
         assert self.errors == []
