@@ -286,7 +286,7 @@ def _case_record(case) -> dict:
     limits = {part: {point: _text(case.limits[part][point]) for point in ("0+", "+oo")} for part in case.limits}
     g0 = case.limits["gradient"]["0+"]
     facts = [
-        _fact("regime", "regime", case.title, None, kind="text", note=_text(case.condition)),
+        _fact("regime", "regime", case.title, None, kind="text", note=sp.pretty(case.condition, use_unicode=True)),
         _fact("smoothness", "smoothness class at 0", smooth_text, smooth_js, kind="class"),
         _fact("convex", "convex on ℝ", case.convex, "true" if case.convex else "false", kind="bool"),
         _fact("sparse", "sparse (prox sets small weights exactly to 0)", case.sparse,
@@ -296,7 +296,7 @@ def _case_record(case) -> dict:
     return {
         "name": case.name,
         "title": case.title,
-        "condition": _text(case.condition),
+        "condition": sp.pretty(case.condition, use_unicode=True),
         "condition_js": _js(case.condition),
         "penalty_js": _js(branch["penalty"]),
         "gradient_js": _js(branch["gradient"]),

@@ -343,12 +343,14 @@ def test_typed_exact_k_and_bad_input(browser, page_file):
 
 
 @pytest.mark.parametrize("viewport", [{"width": 1280, "height": 900}, {"width": 390, "height": 844}])
-def test_layout_fits_and_curves_are_labelled(browser, page_file, viewport, tmp_path):
+@pytest.mark.parametrize("text", ["0.5", "10", "sqrt(2)"])
+def test_layout_fits_and_curves_are_labelled(browser, page_file, viewport, text, tmp_path):
     base = _url(page_file)
-    w = Watched(browser, base + "#k=0.5", viewport=viewport)
+    w = Watched(browser, base + f"#k={text}", viewport=viewport)
     assert w.page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+    assert w.page.evaluate("document.body.scrollWidth") <= viewport["width"]
     canvases = w.page.evaluate("[...document.querySelectorAll('canvas')].map(c => [c.id, c.width, c.getAttribute('aria-label')])")
-    assert len(canvases) == 6 and all(width > 100 and "k = 0.5" in label for _, width, label in canvases)
+    assert len(canvases) == 6 and all(width > 100 and f"k = {text}" in label for _, width, label in canvases)
     w.page.screenshot(path=str(tmp_path / "explore.png"), full_page=True)
     assert (tmp_path / "explore.png").stat().st_size > 10_000
     w.clean(base)
