@@ -56,8 +56,8 @@ import sympy as sp
 from .regime import K
 
 DEFAULT_NAME = "explore.html"
-PENALTIES = ("power",)
-"""Penalties the page can show; ``power`` is :math:`|w|^k`.  The catalogue's penalties join here."""
+PENALTIES = ("power", "elastic_net", "scad", "mcp", "logsum", "capped_l1", "huber", "l0")
+"""Penalties the page shows by default: ``power`` is :math:`|w|^k`, the others :data:`lksym.penalty.CATALOGUE`."""
 
 STOPS = ("1/2", "1", "3/2", "2", "3", "10", "7/3", "sqrt(2)")
 """Exponents whose exact analyses are embedded (the article's k and two awkward ones)."""
@@ -88,7 +88,10 @@ def _js(expr) -> str:
     """A JS expression for a SymPy expression in k, lam, eta, alpha, tau (and x)."""
     from sympy.printing.jscode import jscode
 
-    text = jscode(sp.sympify(expr))
+    expr = sp.sympify(expr)
+    if expr is sp.true or expr is sp.false:
+        return "true" if expr is sp.true else "false"  # SymPy's JS printer writes Python's True/False
+    text = jscode(expr)
     if "I" in text.replace("Infinity", "").replace("Math.", "").replace("PI", "") and any(
         tok == "I" for tok in _tokens(text)
     ):
@@ -372,6 +375,7 @@ def power_family() -> dict:
     return {
         "name": "power",
         "title": "|w|^k",
+        "kind": "power",
         "params": [dict(zip(("name", "label", "min", "max", "step", "default"), s)) for s in SLIDERS],
         "cases": cases,
         "stops": stops.result() if hasattr(stops, "result") else stops,
@@ -409,15 +413,166 @@ def _stop_records():
     return _Pending(pool, [futures[t] for t in STOPS])
 
 
+# --------------------------------------------------------------------------- the catalogue (lksym.penalty)
+
+RANGES = {
+    "lam": (0.1, 3, 0.01), "a": (2.1, 10, 0.01), "gamma": (0.1, 10, 0.01), "eps": (0.01, 2, 0.01),
+    "theta": (0.1, 3, 0.01), "delta": (0.1, 3, 0.01), "l1": (0, 2, 0.01), "l2": (0, 2, 0.01),
+}
+"""Slider ranges of the catalogue's parameters (min, max, step): where to look, not a fact."""
+
+COMMON = tuple(s for s in SLIDERS if s[0] != "k")
+"""Sliders every penalty has: the prox strength, the step size and the starting weight."""
+
+
+def _parameter_symbol(parameter) -> sp.Symbol:
+    # Prefixed: SCAD's and MCP's own "lam" is not the page's prox strength lam.
+    assumptions = {"nonnegative": True} if parameter.zero_allowed else {"positive": True}
+    return sp.Symbol("P_" + parameter.name, **assumptions)
+
+
+def _decide(relation) -> object:
+    """A SymPy boolean as True/False when decided, else the relation itself (compiled to JS)."""
+    relation = sp.simplify(relation) if isinstance(relation, sp.Basic) and not isinstance(
+        relation, sp.logic.boolalg.BooleanAtom) else relation
+    return bool(relation) if isinstance(relation, (bool, sp.logic.boolalg.BooleanAtom)) else relation
+
+
+def _nonnegative_on(expr: sp.Expr, lo: sp.Expr, hi: sp.Expr):
+    """``expr >= 0`` for every x in (lo, hi), as a boolean or a relation in the parameters; None if undecided."""
+    from .penalty import X
+
+    if not expr.has(X):
+        return _decide(sp.Ge(expr, 0))
+    sign = expr.is_nonnegative
+    if sign is not None:
+        return sign
+    return None
+
+
+def catalogue_family(name: str) -> dict:
+    r"""The page's data for one entry of :data:`lksym.penalty.CATALOGUE`, with symbolic parameters.
+
+    The pieces of the right branch are taken with positive (or, where 0 is allowed,
+    nonnegative) symbols for the parameters, differentiated piece by piece and
+    compiled to JS as ``Piecewise`` expressions.  Facts: the breakpoints, the jump of
+    the penalty at 0, :math:`f'(0^+)` and :math:`f'(+\infty)`, sparsity
+    (:math:`f'(0^+) > 0` or a jump at 0), convexity (every piece's curvature
+    :math:`\ge 0`, no downward jump of the gradient at a breakpoint, continuity at 0)
+    and, for a convex penalty, the prox threshold :math:`\lambda f'(0^+)`.  Where SymPy
+    leaves a condition on the parameters it is compiled too and decided in the page.
+
+    Examples
+    --------
+    >>> d = catalogue_family("huber")
+    >>> d["title"], [p["name"] for p in d["params"]]
+    ('Huber', ['P_delta', 'lam', 'eta', 'w0'])
+    >>> " ".join(d["cases"][0]["gradient_js"].split())
+    '((P_delta >= x) ? ( x/P_delta ) : ( 1 ))'
+    """
+    from .penalty import CATALOGUE, X, _parameter
+
+    entry = CATALOGUE[name]
+    symbols = {p.name: _parameter_symbol(p) for p in entry.parameters}
+    usual = dict(entry.usual)
+    raw = entry.pieces(symbols)
+    pieces, lo = [], sp.Integer(0)
+    for expr, hi in raw:
+        expr = sp.expand(sp.sympify(expr))
+        pieces.append((expr, lo, hi))
+        lo = hi
+    derivatives = [[e, sp.diff(e, X), sp.diff(e, X, 2)] for e, _, _ in pieces]
+
+    def piecewise(order: int) -> sp.Expr:
+        if len(pieces) == 1:
+            return derivatives[0][order]
+        return sp.Piecewise(*[(derivatives[i][order], X <= hi) for i, (_, _, hi) in enumerate(pieces[:-1])],
+                            (derivatives[-1][order], True))
+
+    g0 = sp.limit(derivatives[0][1], X, 0, "+")
+    g_inf = sp.limit(derivatives[-1][1], X, sp.oo)
+    jump0 = sp.limit(derivatives[0][0], X, 0, "+") - entry.at_zero
+    breakpoints = [hi for _, _, hi in pieces[:-1]]
+    conditions = [sp.Eq(jump0, 0) if jump0.free_symbols else bool(jump0 == 0)]
+    conditions += [_nonnegative_on(d[2], lo, hi) for d, (_, lo, hi) in zip(derivatives, pieces)]
+    for i, b in enumerate(breakpoints):  # the gradient may not drop at a breakpoint
+        conditions.append(_decide(sp.Ge(sp.simplify(derivatives[i + 1][1].subs(X, b) - derivatives[i][1].subs(X, b)), 0)))
+    convex = None if any(c is None for c in conditions) else _decide(sp.And(*conditions))
+    sparse = _decide(sp.Or(sp.Gt(g0, 0), sp.Gt(jump0, 0)))
+    facts = [
+        _fact("regime", "penalty", entry.title + (f" ({entry.source})" if entry.source else ""), None, kind="text",
+              note="catalogue of lksym.penalty"),
+        _fact("breakpoints", "breakpoints (|w| where the definition changes)", "[" + ", ".join(_text(b) for b in breakpoints) + "]",
+              "[" + ", ".join(_js(b) for b in breakpoints) + "]", kind="list"),
+        _fact("jump_at_0", "jump of f at 0: f(0+) − f(0)", jump0, _js(jump0)),
+        _fact("gradient_0", "gradient at 0+: f′(0+)", g0, _js(g0)),
+        _fact("gradient_inf", "gradient far away: f′(+∞)", g_inf, _js(g_inf)),
+        _fact("convex", "convex on ℝ", convex, None if convex is None else _js(convex), kind="bool" if convex is not None else "none",
+              note="curvature ≥ 0 on every piece, no drop of f′ at a breakpoint, continuous at 0"),
+        _fact("sparse", "sparse (prox sets small weights exactly to 0)", sparse, _js(sparse), kind="bool",
+              note="f′(0+) > 0 or a jump at 0"),
+    ]
+    if convex is True or isinstance(convex, sp.Basic):
+        threshold = LAM * g0
+        js = _js(threshold) if convex is True else f"(({_js(convex)}) ? ({_js(threshold)}) : NaN)"
+        facts.append({**_fact("prox_threshold", "prox threshold: largest |z| with prox(z) = 0", threshold, js,
+                              note="λ f′(0+) where convex; numeric (from the page's prox) where not"),
+                      "fallback": "numeric"})
+    else:
+        facts.append(_fact("prox_threshold", "prox threshold: largest |z| with prox(z) = 0", None, "NUMERIC",
+                           note="not convex: found numerically from the page's prox"))
+    params = []
+    for p in entry.parameters:
+        lo_, hi_, step = RANGES.get(p.name, (0.1, 5, 0.01))
+        default = float(_parameter(entry, p.name, usual[p.name])) if p.name in usual else lo_
+        from .penalty import GREEK
+
+        params.append({"name": "P_" + p.name, "label": f"{entry.title} {GREEK.get(p.name, p.name)}: {p.meaning}",
+                       "min": lo_, "max": hi_,
+                       "step": step, "default": default})
+    params += [dict(zip(("name", "label", "min", "max", "step", "default"), s)) for s in COMMON]
+    branch = {n: piecewise(i) for i, n in enumerate(("penalty", "gradient", "curvature"))}
+    case = {
+        "name": name.upper(),
+        "title": entry.title,
+        "condition": "all parameters in range",
+        "condition_js": "true",
+        "penalty_js": _js(branch["penalty"]),
+        "gradient_js": _js(branch["gradient"]),
+        "curvature_js": _js(branch["curvature"]),
+        "penalty": _text(branch["penalty"]),
+        "gradient": _text(branch["gradient"]),
+        "curvature": _text(branch["curvature"]),
+        "gradient_at_0": _js(g0),
+        "at_zero": _js(entry.at_zero),
+        "convex": convex is True,
+        "facts": [{**f, "formula": f["formula"] if isinstance(f["formula"], (bool, str)) or f["formula"] is None
+                   else _text(f["formula"])} for f in facts],
+    }
+    return {"name": name, "title": entry.title, "kind": "catalogue", "params": params, "cases": [case], "stops": [],
+            "symbols": ["P_" + p.name for p in entry.parameters]}
+
+
+def _catalogue_names() -> tuple[str, ...]:
+    try:
+        from .penalty import CATALOGUE
+    except ImportError:  # pragma: no cover - the catalogue is part of lksym from now on
+        return ()
+    return tuple(CATALOGUE)
+
+
 def page_data(penalties: tuple[str, ...] = PENALTIES) -> dict:
     """Everything the page needs, as JSON-ready data."""
     from .errors import InputError
 
-    unknown = [p for p in penalties if p not in PENALTIES]
+    known = ("power", *_catalogue_names())
+    unknown = [p for p in penalties if p not in known]
     if unknown:
-        raise InputError(f"unknown penalty {unknown[0]!r}; known: {', '.join(PENALTIES)}")
-    builders = {"power": power_family}
-    return {"schema": 1, "tau": TAU_DEFAULT, "penalties": [builders[p]() for p in dict.fromkeys(penalties)]}
+        raise InputError(f"unknown penalty {unknown[0]!r}; known: {', '.join(known)}")
+    # The power family always comes first: the L1/L2 comparison curves are its k = 1 and k = 2.
+    names = ("power", *[p for p in dict.fromkeys(penalties) if p != "power"])
+    return {"schema": 1, "tau": TAU_DEFAULT,
+            "penalties": [power_family() if n == "power" else catalogue_family(n) for n in names]}
 
 
 def _template() -> str:
@@ -426,26 +581,31 @@ def _template() -> str:
     return files("lksym").joinpath("explore_page.html").read_text(encoding="utf-8")
 
 
-def _function(body: Optional[str], args: str = "p") -> str:
+def _function(body: Optional[str], args: str = "p", symbols: tuple = ()) -> str:
     """A JS function of the parameter object (and x) returning the compiled expression ``body``."""
     if body is None:
         return "null"
-    return f"function({args}){{const k=p.k,lam=p.lam,eta=p.eta,alpha=p.alpha,tau=p.tau;return ({body});}}"
+    if body == "NUMERIC":
+        return '"numeric"'
+    names = ("k", "lam", "eta", "alpha", "tau", *symbols)
+    return f"function({args}){{const {','.join(f'{n}=p.{n}' for n in names)};return ({body});}}"
 
 
 def _code(family: dict) -> str:
     """The compiled functions of one penalty as JS source (functions, not strings: no eval in the page)."""
     cases = []
+    sym = tuple(family.get("symbols", ()))
     for c in family["cases"]:
-        facts = ",".join(f"{json.dumps(f['key'])}:{_function(f['js'])}" for f in c["facts"])
+        facts = ",".join(f"{json.dumps(f['key'])}:{_function(f['js'], 'p', sym)}" for f in c["facts"])
         cases.append(
             "{"
-            f"cond:{_function(c['condition_js'])},"
-            f"pen:{_function(c['penalty_js'], 'x,p')},"
-            f"grad:{_function(c['gradient_js'], 'x,p')},"
-            f"curv:{_function(c['curvature_js'], 'x,p')},"
-            f"g0:{_function(c['gradient_at_0'])},"
-            f"xm:{_function(c.get('x_m'))},"
+            f"cond:{_function(c['condition_js'], 'p', sym)},"
+            f"pen:{_function(c['penalty_js'], 'x,p', sym)},"
+            f"grad:{_function(c['gradient_js'], 'x,p', sym)},"
+            f"curv:{_function(c['curvature_js'], 'x,p', sym)},"
+            f"g0:{_function(c['gradient_at_0'], 'p', sym)},"
+            f"xm:{_function(c.get('x_m'), 'p', sym)},"
+            f"at0:{_function(c.get('at_zero', '0'), 'p', sym)},"
             f"facts:{{{facts}}}"
             "}"
         )
