@@ -354,3 +354,114 @@ def test_layout_fits_and_curves_are_labelled(browser, page_file, viewport, text,
     w.page.screenshot(path=str(tmp_path / "explore.png"), full_page=True)
     assert (tmp_path / "explore.png").stat().st_size > 10_000
     w.clean(base)
+
+
+# --------------------------------------------------------------------------- the catalogue (lksym.penalty)
+
+# By hand, at the catalogue's usual parameters: f'(0+), the breakpoints, convex, sparse, the jump at 0.
+CATALOGUE_BY_HAND = {
+    "elastic_net": (0.5, [], True, True, 0),   # 0.5|w| + 0.25 w^2
+    "scad": (1, [1, 3.7], False, True, 0),     # slope lam = 1 up to lam, concave middle piece, flat after a*lam
+    "mcp": (1, [3], False, True, 0),           # lam - x/gamma up to gamma*lam
+    "logsum": (10, [], False, True, 0),        # 1/(eps + x) with eps = 0.1
+    "capped_l1": (1, [1], False, True, 0),     # the gradient drops from 1 to 0 at theta
+    "huber": (0, [1], True, False, 0),         # x/delta, then 1
+    "l0": (0, [], False, True, 1),             # 0 at 0, 1 elsewhere
+}
+
+
+def _usual(name):
+    from lksym.penalty import CATALOGUE
+
+    entry = CATALOGUE[name]
+    return {"P_" + n: float(sp.Rational(v)) for n, v in entry.usual}  # "3.7" is 37/10 exactly
+
+
+def _catalogue_penalty(name):
+    from lksym.penalty import CATALOGUE, parse_penalty
+
+    entry = CATALOGUE[name]
+    args = ", ".join(f"{n}={v}" for n, v in entry.usual)
+    return parse_penalty(f"{name}({args})" if args else name)
+
+
+def _brute_prox(penalty, lam, z):
+    """Dense-grid argmin of 1/2 (x - z)^2 + lam p(x) on [0, |z|] (p from lksym.penalty's pieces), odd in z."""
+    import numpy as np
+
+    from lksym.penalty import X
+
+    if z < 0:
+        return -_brute_prox(penalty, lam, -z)
+    x = np.linspace(0.0, z, 400001)[1:]
+    p = np.zeros_like(x)
+    for piece in penalty.pieces:
+        f = sp.lambdify(X, piece.expr, "numpy")
+        inside = (x > float(piece.lo)) & (x <= float(piece.hi))
+        p[inside] = np.broadcast_to(f(x[inside]), x[inside].shape)
+    objective = 0.5 * (x - z) ** 2 + lam * p
+    i = int(np.argmin(objective))
+    return float(x[i]) if objective[i] < 0.5 * z * z + lam * float(penalty.at_zero) else 0.0
+
+
+@pytest.mark.parametrize("name", sorted(CATALOGUE_BY_HAND))
+def test_catalogue_facts_by_hand(name):
+    g0, breakpoints, convex, sparse, jump = CATALOGUE_BY_HAND[name]
+    record = explore.catalogue_family(name)
+    facts = {f["key"]: f for f in record["cases"][0]["facts"]}
+    usual = {n: sp.Rational(v) for n, v in _usual(name).items()}
+
+    def at_usual(text):
+        expr = sp.sympify(text)  # the page's own formula text, not user input
+        return expr.subs({s: usual[s.name] for s in expr.free_symbols})
+
+    assert float(at_usual(facts["gradient_0"]["formula"])) == g0
+    assert float(at_usual(facts["jump_at_0"]["formula"])) == jump
+    assert [float(at_usual(b)) for b in facts["breakpoints"]["formula"].strip("[]").split(", ") if b] == breakpoints
+    conv = facts["convex"]["formula"]
+    assert (conv if isinstance(conv, bool) else bool(at_usual(conv))) is convex
+    spar = facts["sparse"]["formula"]
+    assert (spar if isinstance(spar, bool) else bool(at_usual(spar))) is sparse
+
+
+@pytest.mark.parametrize("name", sorted(CATALOGUE_BY_HAND))
+def test_catalogue_in_the_browser(browser, page_file, name):
+    """Pick the penalty, check its compiled pieces against lksym.penalty, its prox against a brute force,
+    move one of its sliders and round-trip the fragment."""
+    from lksym.penalty import X
+
+    base = _url(page_file)
+    w = Watched(browser, base)
+    w.page.select_option("#penalty", name)
+    w.settle()
+    assert w.page.evaluate("lksym.state.penalty") == name
+    usual = _usual(name)
+    for slider, value in usual.items():
+        assert float(w.page.input_value(f"#{slider}")) == value
+    assert w.page.evaluate("document.getElementById('k') === null")  # the power family's slider is gone
+    penalty = _catalogue_penalty(name)
+    # The compiled branch equals the catalogue's pieces on both sides of each breakpoint.
+    xs = [0.013, 0.37, 0.99, 1.01, 2.5, 3.69, 3.71, 7.0]
+    got = w.page.evaluate("([name, xs, p]) => xs.map(x => CODE[name].cases[0].pen(x, p))", [name, xs, usual])
+    for x, value in zip(xs, got):
+        piece = next(pc for pc in penalty.pieces if pc.lo < x <= pc.hi)
+        assert math.isclose(value, float(piece.expr.subs(X, x)), rel_tol=1e-12, abs_tol=1e-12), (name, x)
+    # prox against the brute force, at lam = 1 (the page's default).
+    zs = [-2.7, -0.8, 0.05, 0.6, 1.3, 2.2, 4.5]
+    got = w.page.evaluate("(zs) => zs.map(z => lksym.prox(z))", zs)
+    for z, value in zip(zs, got):
+        assert abs(value - _brute_prox(penalty, 1.0, z)) <= 2e-5 * (1 + abs(z)), (name, z, value)
+    facts = w.facts()
+    assert set(facts) >= {"gradient_0", "convex", "sparse", "prox_threshold", "breakpoints"}
+    if usual:
+        first = next(iter(usual))
+        w.page.focus(f"#{first}")
+        w.page.keyboard.press("ArrowRight")
+        w.settle()
+        assert f"{first}=" in w.page.evaluate("location.hash")
+    shared = w.page.evaluate("location.href")
+    assert f"penalty={name}" in shared
+    other = Watched(browser, shared)
+    assert other.facts() == w.facts()
+    w.clean(base)
+    other.clean(base)
