@@ -33,6 +33,9 @@ good as 0.  The JS prox solves :math:`x - z + \lambda g(x) = 0` by bisection as
 :func:`lksym.prox.prox_numeric` does, from the derived minimum :math:`x_m` of the
 stationarity function where it is not monotone.
 
+The catalogue of :mod:`lksym.penalty` joins through :func:`catalogue_family`: the same
+data model with the parameters as positive symbols and one case.
+
 A handful of exact analyses (:data:`STOPS`) are embedded too: when the k on
 screen is one of them the page shows the exact forms beside the floats.
 The output is deterministic (sorted JSON, no time stamps).
@@ -433,8 +436,6 @@ def _parameter_symbol(parameter) -> sp.Symbol:
 
 def _decide(relation) -> object:
     """A SymPy boolean as True/False when decided, else the relation itself (compiled to JS)."""
-    relation = sp.simplify(relation) if isinstance(relation, sp.Basic) and not isinstance(
-        relation, sp.logic.boolalg.BooleanAtom) else relation
     return bool(relation) if isinstance(relation, (bool, sp.logic.boolalg.BooleanAtom)) else relation
 
 
@@ -496,7 +497,7 @@ def catalogue_family(name: str) -> dict:
     conditions = [sp.Eq(jump0, 0) if jump0.free_symbols else bool(jump0 == 0)]
     conditions += [_nonnegative_on(d[2], lo, hi) for d, (_, lo, hi) in zip(derivatives, pieces)]
     for i, b in enumerate(breakpoints):  # the gradient may not drop at a breakpoint
-        conditions.append(_decide(sp.Ge(sp.simplify(derivatives[i + 1][1].subs(X, b) - derivatives[i][1].subs(X, b)), 0)))
+        conditions.append(_decide(sp.Ge(sp.factor(derivatives[i + 1][1].subs(X, b) - derivatives[i][1].subs(X, b)), 0)))
     convex = None if any(c is None for c in conditions) else _decide(sp.And(*conditions))
     sparse = _decide(sp.Or(sp.Gt(g0, 0), sp.Gt(jump0, 0)))
     facts = [
