@@ -213,7 +213,8 @@ def simulate(k: str, eta: str, steps: int, out_dir: str) -> None:
 def explore(penalties: tuple[str, ...], out_dir: str) -> None:
     """Write one self-contained HTML page with sliders for k, lam and eta, live plots and the derived facts.
 
-    PENALTY names the penalties to show (default and, for now, only: power, i.e. |w|^k).
+    PENALTY names the penalties in the picker: power (|w|^k, always there) and the catalogue's elastic_net,
+    scad, mcp, logsum, capped_l1, huber, l0 (default: all).
     """
     from .explore import write_explore
 
