@@ -233,5 +233,19 @@ def simulate(k: str, eta: str, steps: int, out_dir: str) -> None:
         click.echo(line)
 
 
+@main.command()
+@click.argument("penalties", nargs=-1, metavar="[PENALTY]...")
+@out_option("explore.html (and a link in the index README.md if there is one)")
+def explore(penalties: tuple[str, ...], out_dir: str) -> None:
+    """Write one self-contained HTML page with sliders for k, lam and eta, live plots and the derived facts.
+
+    PENALTY names the penalties in the picker: power (|w|^k, always there) and the catalogue's elastic_net,
+    scad, mcp, logsum, capped_l1, huber, l0 (default: all).
+    """
+    from .explore import write_explore
+
+    click.echo(str(write_explore(penalties, out_dir)))
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

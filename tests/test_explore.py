@@ -1,0 +1,467 @@
+"""``lksym explore``: the page's derived formulas against the exact analysis and independent checks,
+and the page itself in a real browser (Playwright driving the system Chromium).
+
+Pure-Python tests hold each case's compiled formulas (still SymPy in
+:func:`lksym.explore.power_cases`) against :func:`lksym.analysis.analyze` at many k,
+and against the defining equations evaluated by mpmath (g(x) = 1 at the L1
+crossover, eta g(a) = 2a on the two-cycle, a brute-force prox around the jump).
+Browser tests open the written page from disk, block every request that would
+leave it, move each slider from the keyboard, compare the facts panel and the
+JS prox with lksym's own numbers, and round-trip the URL fragment.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import shutil
+from pathlib import Path
+
+import mpmath
+import pytest
+import sympy as sp
+
+from lksym import explore
+from lksym.analysis import ALPHA, ETA, TAU, analyze
+from lksym.expr import parse_k
+from lksym.family import case_of
+from lksym.prox import LAM, prox_numeric
+from lksym.regime import K
+
+K_TEXTS = ["0.1", "0.5", "0.9", "1", "1.1", "1.5", "1.9", "2", "2.5", "3", "4", "7/3", "10", "sqrt(2)", "1/sqrt(3)"]
+VALUES = {LAM: sp.Rational(7, 10), ETA: sp.Rational(13, 100), ALPHA: sp.Rational(7, 10), TAU: sp.Rational(1, 1000)}
+
+
+def _record(k):
+    name = case_of(k).name
+    return next(r for r in explore.power_cases() if r["name"] == name)
+
+
+def _truth(a, key):
+    """The analysis' own value for a fact key (None where it has none)."""
+    return {
+        "crossover_L1": a.crossovers[0].weight,
+        "crossover_L2": a.crossovers[1].weight,
+        "dead_zone": a.dead_zone,
+        "prox_threshold": a.prox.threshold,
+        "cycle_amplitude": a.gd.cycle_amplitude,
+        "cycle_multiplier": a.gd.cycle_multiplier,
+        "overshoot": a.overshoot.weight if a.overshoot.weight is not None else a.overshoot.step_limit,
+    }[key]
+
+
+def _num(expr, k):
+    return sp.N(sp.sympify(expr).subs({K: k, **VALUES}), 30)
+
+
+@pytest.mark.parametrize("text", K_TEXTS)
+def test_case_formulas_equal_the_exact_analysis(text):
+    k = parse_k(text)
+    a = analyze(k)
+    facts = {f["key"]: f for f in _record(k)["facts"]}
+    for key in ("crossover_L1", "crossover_L2", "dead_zone", "prox_threshold", "cycle_amplitude",
+                "cycle_multiplier", "overshoot"):
+        truth, formula = _truth(a, key), facts[key]["formula"]
+        assert (truth is None) == (formula is None), (key, truth, formula)
+        if truth is not None:
+            got, want = _num(formula, k), _num(truth, k)
+            assert abs(got - want) <= 1e-25 * (1 + abs(want)), (key, formula, truth)
+    attracts = facts["cycle_attracts"]["formula"]
+    if a.gd.cycle_stable is None:
+        assert attracts is None or not isinstance(attracts, sp.Basic) or attracts.subs(K, k) in (sp.true, sp.false)
+        if a.gd.cycle_amplitude is not None and a.gd.cycle_multiplier == 1:
+            assert attracts is None  # L1: neutral
+    else:
+        assert bool(sp.sympify(attracts).subs(K, k)) is a.gd.cycle_stable
+    assert facts["convex"]["formula"] is a.convex
+    assert facts["sparse"]["formula"] is a.sparse
+
+
+@pytest.mark.parametrize("text", ["0.1", "0.5", "0.9", "1/sqrt(3)", "2/3"])
+@pytest.mark.parametrize("lam", [0.3, 1.0, 2.5])
+def test_jump_threshold_against_brute_force(text, lam):
+    """Just below the derived threshold prox is 0; just above it jumps to a nonzero value (k < 1)."""
+    k = parse_k(text)
+    t = float(_num(_record(k)["facts"][[f["key"] for f in _record(k)["facts"]].index("prox_threshold")]["formula"]
+                   .subs(LAM, lam), k))
+    assert prox_numeric(k, lam, t * (1 - 1e-7)) == 0.0
+    assert prox_numeric(k, lam, t * (1 + 1e-7)) > 0.1 * t
+
+
+@pytest.mark.parametrize("text", K_TEXTS)
+def test_defining_equations_hold(text):
+    """Independent of the analysis: each solved weight satisfies its defining equation at 40 digits."""
+    k = parse_k(text)
+    facts = {f["key"]: f["formula"] for f in _record(k)["facts"]}
+    mpmath.mp.dps = 40
+    kf = mpmath.mpf(sp.N(k, 45))
+    eta = mpmath.mpf(13) / 100
+
+    def g(x):
+        return kf * x ** (kf - 1)
+
+    def value(key):
+        return mpmath.mpf(sp.N(sp.sympify(facts[key]).subs({K: k, **VALUES}), 45))
+
+    if facts["crossover_L1"] is not None:
+        assert abs(g(value("crossover_L1")) - 1) < mpmath.mpf(10) ** -30
+    if facts["crossover_L2"] is not None:
+        x = value("crossover_L2")
+        assert abs(g(x) - 2 * x) < mpmath.mpf(10) ** -30 * (1 + x)
+    if facts["cycle_amplitude"] is not None:
+        x = value("cycle_amplitude")
+        assert abs(eta * g(x) - 2 * x) < mpmath.mpf(10) ** -30 * (1 + x)
+    if facts["dead_zone"] is not None:
+        x = value("dead_zone")
+        assert abs(mpmath.mpf(7) / 10 * g(x) - mpmath.mpf(1) / 1000) < mpmath.mpf(10) ** -30
+
+
+def test_every_case_compiles_every_function():
+    for record in explore.power_cases():
+        for key in ("condition_js", "penalty_js", "gradient_js", "curvature_js", "gradient_at_0"):
+            assert record[key] and "I*" not in record[key] and "**" not in record[key], (record["name"], key)
+        if not record["convex"]:
+            assert record["x_m"].startswith("Math.pow(")
+        for f in record["facts"]:
+            if f["kind"] in ("number", "bool", "class") and f["formula"] is not None:
+                assert f["js"], (record["name"], f["key"])
+
+
+def test_render_is_deterministic_small_and_offline():
+    first, second = explore.render(), explore.render()
+    assert first == second
+    assert len(first.encode()) < 300_000
+    lowered = first.lower()
+    for bad in ("http://", "https://", "<link", "@import", "src=", "url("):
+        assert bad not in lowered, bad
+
+
+def test_unknown_penalty_is_bad_input(tmp_path):
+    from click.testing import CliRunner
+
+    from lksym.cli import main
+
+    result = CliRunner().invoke(main, ["explore", "nope", "--out", str(tmp_path)])
+    assert result.exit_code == 2 and "unknown penalty 'nope'" in result.output
+    assert not (tmp_path / "explore.html").exists()
+
+
+def test_cli_writes_the_page_and_links_it_from_the_index(tmp_path):
+    from click.testing import CliRunner
+
+    from lksym.api import write_index
+    from lksym.cli import main
+
+    write_index(tmp_path)
+    result = CliRunner().invoke(main, ["explore", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == str(tmp_path / "explore.html")
+    assert (tmp_path / "explore.html").read_text(encoding="utf-8") == explore.render()
+    assert "[explore.html](explore.html)" in (tmp_path / "README.md").read_text(encoding="utf-8")
+
+
+def test_template_ships_as_package_data():
+    from importlib.resources import files
+
+    assert files("lksym").joinpath("explore_page.html").is_file()
+    text = Path(__file__).resolve().parents[1].joinpath("pyproject.toml").read_text(encoding="utf-8")
+    assert 'lksym = ["explore_page.html"]' in text
+
+
+# --------------------------------------------------------------------------- in a real browser
+
+CHROMIUM = os.environ.get("LKSYM_CHROMIUM", "/usr/bin/chromium")
+
+
+def _browser_or_skip():
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.skip("playwright is not installed (pip install playwright)")
+    if not (os.path.exists(CHROMIUM) or shutil.which(CHROMIUM)):
+        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium, or set LKSYM_CHROMIUM)")
+    return sync_playwright
+
+
+@pytest.fixture(scope="module")
+def browser():
+    sync_playwright = _browser_or_skip()
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def page_file(tmp_path_factory):
+    return explore.write_explore((), tmp_path_factory.mktemp("explore"))
+
+
+class Watched:
+    """A page whose errors and outgoing requests are recorded (and the requests blocked)."""
+
+    def __init__(self, browser, url: str, viewport=None):
+        self.errors: list[str] = []
+        self.requests: list[str] = []
+        self.page = browser.new_page(viewport=viewport or {"width": 1280, "height": 900})
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type in ("error", "warning") else None)
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.on("request", lambda r: self.requests.append(r.url))
+
+        def block(route):
+            self.requests.append("BLOCKED " + route.request.url)
+            route.abort()
+
+        self.page.route("http*://**/*", block)
+        self.page.route("ws*://**/*", block)
+        self.page.goto(url)
+        self.page.wait_for_function("() => window.lksym && window.lksym.draws > 0")
+
+    def clean(self, base: str) -> None:
+        assert self.errors == []
+        leaving = [u for u in self.requests if not u.split("#")[0] == base]
+        assert leaving == []
+
+    def facts(self) -> dict:
+        return self.page.evaluate(
+            "() => Object.fromEntries([...document.querySelectorAll('#facts tbody tr')]"
+            ".map(r => [r.dataset.key, r.dataset.value]))"
+        )
+
+    def settle(self) -> None:
+        self.page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+
+
+def _url(page_file) -> str:
+    return Path(page_file).resolve().as_uri()
+
+
+BROWSER_K = ["0.5", "1", "1.5", "2", "3", "10", "7/3", "sqrt(2)", "0.1", "1.9"]
+
+
+@pytest.mark.parametrize("text", BROWSER_K)
+def test_facts_panel_matches_the_analysis(browser, page_file, text):
+    base = _url(page_file)
+    w = Watched(browser, base + f"#k={text}&lam=0.7&eta=0.13&tau=0.001")
+    got = w.facts()
+    k = parse_k(text)
+    a = analyze(k)
+    assert w.page.evaluate("document.getElementById('facts').dataset.case") == case_of(k).name
+    for key in ("crossover_L1", "crossover_L2", "dead_zone", "prox_threshold", "cycle_amplitude",
+                "cycle_multiplier", "overshoot"):
+        truth = _truth(a, key)
+        if truth is None:
+            assert got[key] == "none", (key, got[key])
+        else:
+            want = float(_num(truth, k))
+            assert math.isclose(float(got[key]), want, rel_tol=1e-9, abs_tol=1e-300), (key, got[key], want)
+    stable = a.gd.cycle_stable
+    assert got["cycle_attracts"] == ("none" if stable is None else str(stable).lower())
+    assert got["convex"] == str(a.convex).lower() and got["sparse"] == str(a.sparse).lower()
+    assert got["smoothness"] == ("Infinity" if a.smoothness is None else str(a.smoothness))
+    assert got["regime"] == case_of(k).title
+    # The exact column shows the embedded analysis for the stops.
+    if text in explore.STOPS or text in ("0.5", "1.5"):
+        exact = w.page.inner_text("#fact-crossover_L2 td.exact")
+        assert exact == explore._text(a.crossovers[1].weight) if a.crossovers[1].weight is not None else exact == ""
+    w.clean(base)
+
+
+@pytest.mark.parametrize("text", ["0.1", "0.5", "0.9", "1/sqrt(3)", "1", "1.3", "1.5", "2", "3", "7/3", "sqrt(2)", "10"])
+def test_js_prox_matches_prox_numeric(browser, page_file, text):
+    """At z of both signs, and just below and above the jump threshold where the comparison with 0 decides."""
+    from lksym.prox import prox_threshold
+
+    base = _url(page_file)
+    w = Watched(browser, base)
+    k = parse_k(text)
+    for lam in (0.2, 1.0, 2.5):
+        zs = [-3.0, -0.7, 0.0, 0.05, 0.4, 1.1, 1.7, 2.9, 6.0]
+        t = float(sp.N(prox_threshold(k).subs(LAM, lam), 30))
+        if t > 0:
+            zs += [t * (1 - 1e-6), -t * (1 + 1e-6), t * (1 + 1e-3), t * (1 + 1e-6)]
+        got = w.page.evaluate("([k, lam, zs]) => zs.map(z => window.lksym.proxAt(k, lam, z))", [float(k), lam, zs])
+        for z, value in zip(zs, got):
+            want = prox_numeric(k, lam, z)
+            assert math.isclose(value, want, rel_tol=1e-9, abs_tol=1e-12), (text, lam, z, value, want)
+    w.clean(base)
+
+
+@pytest.mark.parametrize("slider", ["k", "lam", "eta", "w0"])
+def test_each_slider_moves_from_the_keyboard(browser, page_file, slider):
+    base = _url(page_file)
+    w = Watched(browser, base + "#k=1.5&lam=1&eta=0.1&w0=0.3")
+    before = w.page.evaluate(f"document.getElementById('{slider}').value")
+    draws = w.page.evaluate("window.lksym.draws")
+    facts_before = w.facts()
+    w.page.focus(f"#{slider}")
+    for _ in range(5):
+        w.page.keyboard.press("ArrowRight")
+    w.settle()
+    after = w.page.evaluate(f"document.getElementById('{slider}').value")
+    assert float(after) > float(before)
+    assert w.page.evaluate("window.lksym.draws") > draws
+    assert f"{slider}={after}" in w.page.evaluate("location.hash")
+    if slider in ("k", "eta"):
+        assert w.facts()["cycle_amplitude"] != facts_before["cycle_amplitude"]
+    w.clean(base)
+
+
+def test_fragment_round_trip(browser, page_file):
+    base = _url(page_file)
+    w = Watched(browser, base + "#k=7/3&lam=0.5&eta=0.2&w0=-0.4")
+    assert w.page.input_value("#k-exact") == "7/3"
+    assert w.page.evaluate("[lksym.state.k, lksym.state.lam, lksym.state.eta, lksym.state.w0]") == [7 / 3, 0.5, 0.2, -0.4]
+    w.page.focus("#lam")
+    w.page.keyboard.press("ArrowLeft")
+    w.settle()
+    shared = w.page.evaluate("location.href")
+    assert "lam=0.49" in shared and "k=7%2F3" in shared
+    facts = w.facts()
+    other = Watched(browser, shared)
+    assert other.facts() == facts
+    assert other.page.evaluate("location.href") == shared
+    w.clean(base)
+    other.clean(base)
+
+
+def test_typed_exact_k_and_bad_input(browser, page_file):
+    base = _url(page_file)
+    w = Watched(browser, base)
+    w.page.fill("#k-exact", "sqrt(2)")
+    w.page.press("#k-exact", "Enter")
+    w.settle()
+    assert w.page.evaluate("lksym.state.k") == math.sqrt(2)
+    assert "k=sqrt(2)" in w.page.evaluate("decodeURIComponent(location.hash)")
+    assert w.page.inner_text("#fact-crossover_L1 td.exact") == explore._text(analyze("sqrt(2)").crossovers[0].weight)
+    for bad in ("abc", "1/0", "-1", "2+", "9" * 100):
+        w.page.fill("#k-exact", bad)
+        w.page.press("#k-exact", "Enter")
+        assert w.page.inner_text("#k-error") != ""
+        assert w.page.evaluate("lksym.state.k") == math.sqrt(2)
+    w.clean(base)
+
+
+@pytest.mark.parametrize("viewport", [{"width": 1280, "height": 900}, {"width": 390, "height": 844}])
+@pytest.mark.parametrize("text", ["0.5", "10", "sqrt(2)"])
+def test_layout_fits_and_curves_are_labelled(browser, page_file, viewport, text, tmp_path):
+    base = _url(page_file)
+    w = Watched(browser, base + f"#k={text}", viewport=viewport)
+    assert w.page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+    assert w.page.evaluate("document.body.scrollWidth") <= viewport["width"]
+    canvases = w.page.evaluate("[...document.querySelectorAll('canvas')].map(c => [c.id, c.width, c.getAttribute('aria-label')])")
+    assert len(canvases) == 6 and all(width > 100 and f"k = {text}" in label for _, width, label in canvases)
+    w.page.screenshot(path=str(tmp_path / "explore.png"), full_page=True)
+    assert (tmp_path / "explore.png").stat().st_size > 10_000
+    w.clean(base)
+
+
+# --------------------------------------------------------------------------- the catalogue (lksym.penalty)
+
+# By hand, at the catalogue's usual parameters: f'(0+), the breakpoints, convex, sparse, the jump at 0.
+CATALOGUE_BY_HAND = {
+    "elastic_net": (0.5, [], True, True, 0),   # 0.5|w| + 0.25 w^2
+    "scad": (1, [1, 3.7], False, True, 0),     # slope lam = 1 up to lam, concave middle piece, flat after a*lam
+    "mcp": (1, [3], False, True, 0),           # lam - x/gamma up to gamma*lam
+    "logsum": (10, [], False, True, 0),        # 1/(eps + x) with eps = 0.1
+    "capped_l1": (1, [1], False, True, 0),     # the gradient drops from 1 to 0 at theta
+    "huber": (0, [1], True, False, 0),         # x/delta, then 1
+    "l0": (0, [], False, True, 1),             # 0 at 0, 1 elsewhere
+}
+
+
+def _usual(name):
+    from lksym.penalty import CATALOGUE
+
+    entry = CATALOGUE[name]
+    return {"P_" + n: float(sp.Rational(v)) for n, v in entry.usual}  # "3.7" is 37/10 exactly
+
+
+def _catalogue_penalty(name):
+    from lksym.penalty import CATALOGUE, parse_penalty
+
+    entry = CATALOGUE[name]
+    args = ", ".join(f"{n}={v}" for n, v in entry.usual)
+    return parse_penalty(f"{name}({args})" if args else name)
+
+
+def _brute_prox(penalty, lam, z):
+    """Dense-grid argmin of 1/2 (x - z)^2 + lam p(x) on [0, |z|] (p from lksym.penalty's pieces), odd in z."""
+    import numpy as np
+
+    from lksym.penalty import X
+
+    if z < 0:
+        return -_brute_prox(penalty, lam, -z)
+    x = np.linspace(0.0, z, 400001)[1:]
+    p = np.zeros_like(x)
+    for piece in penalty.pieces:
+        f = sp.lambdify(X, piece.expr, "numpy")
+        inside = (x > float(piece.lo)) & (x <= float(piece.hi))
+        p[inside] = np.broadcast_to(f(x[inside]), x[inside].shape)
+    objective = 0.5 * (x - z) ** 2 + lam * p
+    i = int(np.argmin(objective))
+    return float(x[i]) if objective[i] < 0.5 * z * z + lam * float(penalty.at_zero) else 0.0
+
+
+@pytest.mark.parametrize("name", sorted(CATALOGUE_BY_HAND))
+def test_catalogue_facts_by_hand(name):
+    g0, breakpoints, convex, sparse, jump = CATALOGUE_BY_HAND[name]
+    record = explore.catalogue_family(name)
+    facts = {f["key"]: f for f in record["cases"][0]["facts"]}
+    usual = {n: sp.Rational(v) for n, v in _usual(name).items()}
+
+    def at_usual(text):
+        expr = sp.sympify(text)  # the page's own formula text, not user input
+        return expr.subs({s: usual[s.name] for s in expr.free_symbols})
+
+    assert float(at_usual(facts["gradient_0"]["formula"])) == g0
+    assert float(at_usual(facts["jump_at_0"]["formula"])) == jump
+    assert [float(at_usual(b)) for b in facts["breakpoints"]["formula"].strip("[]").split(", ") if b] == breakpoints
+    conv = facts["convex"]["formula"]
+    assert (conv if isinstance(conv, bool) else bool(at_usual(conv))) is convex
+    spar = facts["sparse"]["formula"]
+    assert (spar if isinstance(spar, bool) else bool(at_usual(spar))) is sparse
+
+
+@pytest.mark.parametrize("name", sorted(CATALOGUE_BY_HAND))
+def test_catalogue_in_the_browser(browser, page_file, name):
+    """Pick the penalty, check its compiled pieces against lksym.penalty, its prox against a brute force,
+    move one of its sliders and round-trip the fragment."""
+    from lksym.penalty import X
+
+    base = _url(page_file)
+    w = Watched(browser, base)
+    w.page.select_option("#penalty", name)
+    w.settle()
+    assert w.page.evaluate("lksym.state.penalty") == name
+    usual = _usual(name)
+    for slider, value in usual.items():
+        assert float(w.page.input_value(f"#{slider}")) == value
+    assert w.page.evaluate("document.getElementById('k') === null")  # the power family's slider is gone
+    penalty = _catalogue_penalty(name)
+    # The compiled branch equals the catalogue's pieces on both sides of each breakpoint.
+    xs = [0.013, 0.37, 0.99, 1.01, 2.5, 3.69, 3.71, 7.0]
+    got = w.page.evaluate("([name, xs, p]) => xs.map(x => CODE[name].cases[0].pen(x, p))", [name, xs, usual])
+    for x, value in zip(xs, got):
+        piece = next(pc for pc in penalty.pieces if pc.lo < x <= pc.hi)
+        assert math.isclose(value, float(piece.expr.subs(X, x)), rel_tol=1e-12, abs_tol=1e-12), (name, x)
+    # prox against the brute force, at lam = 1 (the page's default).
+    zs = [-2.7, -0.8, 0.05, 0.6, 1.3, 2.2, 4.5]
+    got = w.page.evaluate("(zs) => zs.map(z => lksym.prox(z))", zs)
+    for z, value in zip(zs, got):
+        assert abs(value - _brute_prox(penalty, 1.0, z)) <= 2e-5 * (1 + abs(z)), (name, z, value)
+    facts = w.facts()
+    assert set(facts) >= {"gradient_0", "convex", "sparse", "prox_threshold", "breakpoints"}
+    if usual:
+        first = next(iter(usual))
+        w.page.focus(f"#{first}")
+        w.page.keyboard.press("ArrowRight")
+        w.settle()
+        assert f"{first}=" in w.page.evaluate("location.hash")
+    shared = w.page.evaluate("location.href")
+    assert f"penalty={name}" in shared
+    other = Watched(browser, shared)
+    assert other.facts() == w.facts()
+    w.clean(base)
+    other.clean(base)
