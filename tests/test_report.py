@@ -261,3 +261,26 @@ def test_pulls_harder_than_both_is_true_where_claimed(analysis_of, cases, text):
         if band.order[-1] == "Lk":
             assert "pulls harder than both" in paragraph
             assert lk > 1 and lk > 2 * x
+
+
+# k with denominators near 1000 whose kept-short powers SymPy's printers would expand past
+# Python's 4300-digit int-to-str limit (3019/997, 4076/995 and 3465/997 once raised), with neighbours.
+HUGE_POWER_KS = ["3019/997", "4076/995", "3465/997"] + [
+    f"{p}/{q}" for q in (991, 997, 999) for p in range(q * 2 + 37, q * 12, q * 7 // 3)
+]
+
+
+@pytest.mark.parametrize("k", HUGE_POWER_KS)
+def test_huge_exact_values_print_short(k, analysis_of):
+    from lksym.compare import compare_markdown
+    from lksym.jsonout import dumps
+    from lksym.terminal import summary
+
+    a = analysis_of(k)
+    texts = [report_markdown(a), dumps(a), summary(a), compare_markdown([analysis_of("3"), a], [])]
+    for text in texts:
+        assert not re.search(r"\d{61}", text), k
+    if a.gd.decay.kind == "power":  # |w_t| ~ C t^-p with C = (eta k (k - 2))^(-1/(k-2)), by hand
+        kk, eta = sp.Rational(k), sp.Rational(1, 10)
+        hand = (eta * kk * (kk - 2)) ** (-1 / (kk - 2))
+        assert abs(float(a.gd.decay.constant.subs(sp.Symbol("eta", positive=True), eta)) - float(hand)) < 1e-9 * float(hand)
