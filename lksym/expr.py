@@ -45,6 +45,7 @@ import mpmath
 import sympy as sp
 from sympy.core.evalf import PrecisionExhausted
 
+from .budget import Timeout
 from .errors import InputError
 
 __all__ = [
@@ -121,7 +122,7 @@ MAX_K_DENOMINATOR = 1000
 """Largest denominator of a rational k accepted by :func:`parse_k`."""
 
 MAX_POLE_EXPONENT = 100
-"""Largest |1/(k - 1)| and |1/(k - 2)| for a rational k: bounds the exact powers in crossovers."""
+"""Largest |1/(k - 1)| and |1/(k - 2)| for any k (rational or not): bounds the exact powers in crossovers."""
 
 K = sp.Symbol("k", positive=True)
 """The symbolic exponent returned by ``parse_k("k", allow_symbol=True)``."""
@@ -857,11 +858,11 @@ class _Builder:
 # --------------------------------------------------------------------------- time limit
 
 
-class _OutOfTime(BaseException):
-    """Raised inside a call that ran past :data:`TIME_LIMIT`.
+class _OutOfTime(Timeout):
+    """Raised inside a call that ran past :data:`TIME_LIMIT` (or a :func:`lksym.budget.deadline` off the main thread).
 
-    A BaseException, so the ``except Exception`` clauses in SymPy, mpmath and
-    this module let it through.
+    A BaseException (:class:`lksym.budget.Timeout`), so the ``except Exception``
+    clauses in SymPy, mpmath and this module let it through.
     """
 
 
