@@ -30,6 +30,10 @@ from typing import Iterator
 REPEAT = 0.05
 """Seconds between repeated alarms once the time is up."""
 
+LONGEST_TIMER = 1e6
+"""Longest single wait asked of the system (about 11 days): ``setitimer`` and ``poll`` overflow on
+``inf`` or 1e12 s, so a longer limit (``--budget inf``) is waited for in steps of this."""
+
 
 class Timeout(BaseException):
     """The time given to :func:`deadline` ran out.
@@ -77,7 +81,7 @@ def deadline(seconds: float) -> Iterator[None]:
 
     def arm(now: float) -> None:
         # Wake at whichever comes first; a zero delay would disarm the timer instead of firing.
-        signal.setitimer(signal.ITIMER_REAL, max(min([own_end, *outer]) - now, 1e-3), REPEAT)
+        signal.setitimer(signal.ITIMER_REAL, min(max(min([own_end, *outer]) - now, 1e-3), LONGEST_TIMER), REPEAT)
 
     def alarm(signum, frame):
         now = time.monotonic()
@@ -104,7 +108,7 @@ def deadline(seconds: float) -> Iterator[None]:
         if previous is not None:  # None: a handler installed from C, which cannot be put back
             signal.signal(signal.SIGALRM, previous)
         if outer:  # give the caller's timer back what is left of it
-            signal.setitimer(signal.ITIMER_REAL, max(outer[0] - time.monotonic(), 1e-3), outer_interval)
+            signal.setitimer(signal.ITIMER_REAL, min(max(outer[0] - time.monotonic(), 1e-3), LONGEST_TIMER), outer_interval)
 
 
 def _disarm(armed: list) -> None:

@@ -311,18 +311,25 @@ def sweep_figure():
     return fig
 
 
-def write_report(out_dir) -> "object":
-    """Write ``<out_dir>/k-symbolic/report.md`` and its figure; return the report's path."""
-    from pathlib import Path
-
+def render_report() -> dict[str, bytes]:
+    """The files of ``k-symbolic/`` in memory: ``report.md``, ``cases.json``, ``gradients_sweep.svg``."""
     import matplotlib
 
-    from .fileio import write_atomic
     from .plots import SVG_RC, render_svg
 
-    folder = Path(out_dir) / FOLDER
     with matplotlib.rc_context(SVG_RC):
         svg = render_svg(sweep_figure())
-    write_atomic(folder / "gradients_sweep.svg", svg)
-    write_atomic(folder / "cases.json", dumps() + "\n")
-    return write_atomic(folder / "report.md", report_markdown())
+    return {
+        "gradients_sweep.svg": svg,
+        "cases.json": (dumps() + "\n").encode("utf-8"),
+        "report.md": report_markdown().encode("utf-8"),
+    }
+
+
+def write_report(out_dir) -> "object":
+    """Write ``<out_dir>/k-symbolic/report.md`` and its figure, the folder whole or not at all; return the report's path."""
+    from pathlib import Path
+
+    from .fileio import write_folder
+
+    return write_folder(Path(out_dir) / FOLDER, render_report()) / "report.md"
