@@ -8,7 +8,6 @@ import signal
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 import pytest
@@ -69,9 +68,6 @@ def test_full_disk_leaves_old_folder_or_nothing(tmp_path, monkeypatch, files_ok)
 
 def test_full_disk_write_atomic_names_the_path(tmp_path, monkeypatch):
     target = write_atomic(tmp_path / "x.md", "old")
-
-    def full(fd, data):
-        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
     monkeypatch.setattr("os.fdopen", lambda fd, mode: _Failing(fd))
     with pytest.raises(OSError) as caught:
