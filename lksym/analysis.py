@@ -600,7 +600,7 @@ def analyze(k, *, time_limit: Optional[float] = None) -> Analysis:
         The exponent: any text :func:`lksym.expr.parse_k` accepts (``"3/2"``,
         ``"1.5"``, ``"sqrt(2)"``), or an exact positive number.
     time_limit : float, optional
-        Seconds before giving up (default :data:`TIME_LIMIT`; main thread only,
+        Seconds before giving up (default :data:`TIME_LIMIT`; in any thread,
         see :mod:`lksym.budget`).
         Exact arithmetic can run away for k with many digits: 1.541 needs
         1000/541-th powers, and SymPy factors numbers of thousands of digits.

@@ -1,8 +1,9 @@
 """Writing report folders: the one call the command line makes for ``lksym report``.
 
 Each k gets a folder ``k-<k>/`` with ``report.md``, ``analysis.json`` and the
-SVG figures.  Everything for one k is rendered in memory first and only then
-written, file by file atomically, so a failure never leaves a half-written
+SVG figures.  Everything is rendered in memory first and only written once
+every k is derived; each folder then appears whole or not at all
+(:func:`lksym.fileio.write_folder`), so a failure never leaves a half-written
 report; several k are rendered on all cores.
 """
 
@@ -11,10 +12,11 @@ from __future__ import annotations
 import json
 import os
 import re
+import sys
 from pathlib import Path
 from typing import Callable, Iterable, Optional
 
-from .fileio import write_atomic
+from .fileio import write_atomic, write_folder
 
 INDEX_NAME = "README.md"
 
@@ -32,7 +34,87 @@ def k_slug(k) -> str:
 
     text = k_text(k).replace("/", "_").replace("**", "^")
     text = re.sub(r"[()*\s]", "", text)
-    return "k-" + re.sub(r"[^A-Za-z0-9._^+-]", "-", text)
+    slug = "k-" + re.sub(r"[^A-Za-z0-9._^+-]", "-", text)
+    return short_name(slug)
+
+
+MAX_NAME = 100
+"""Longest file or folder name lksym makes (file systems allow 255 bytes, with room for temporary prefixes)."""
+
+
+def short_name(name: str) -> str:
+    """``name``, or for a longer one its start and a hash of the whole: still distinct, within :data:`MAX_NAME`.
+
+    Examples
+    --------
+    >>> short_name("k-1.5")
+    'k-1.5'
+    >>> len(short_name("k-" + "7" * 400))
+    100
+    """
+    if len(name) <= MAX_NAME:
+        return name
+    import hashlib
+
+    digest = hashlib.sha256(name.encode("utf-8")).hexdigest()[:16]
+    return f"{name[: MAX_NAME - 17]}~{digest}"
+
+
+SYMBOLIC = "k"
+"""The text that asks for the general report over every k (:mod:`lksym.family`)."""
+
+
+def distinct(ks: Iterable) -> list:
+    """Each distinct exact k of ``ks`` once, in the order first given; ``"k"`` stays :data:`SYMBOLIC`.
+
+    Every k is parsed (:func:`lksym.expr.parse_k`) before this returns, so a bad
+    one raises :class:`~lksym.errors.InputError` before any work is done.
+
+    Examples
+    --------
+    >>> distinct(["1.5", "3", "3/2", "k", " k", "3.0"])
+    [3/2, 3, 'k']
+    """
+    from .expr import parse_k
+
+    order: list = []
+    for k in ks:
+        value = SYMBOLIC if isinstance(k, str) and k.strip() == SYMBOLIC else parse_k(k)
+        if not any(value is v or (value is not SYMBOLIC and v is not SYMBOLIC and value == v) for v in order):
+            order.append(value)
+    return order
+
+
+def analyze_text(ks: Iterable, *, as_json: bool = False) -> str:
+    """What ``lksym analyze`` prints for one or several k (repeated ``--k``).
+
+    One k: its summary, or its JSON object.  Several: one summary per distinct
+    k, separated by a blank line, or a JSON array of the objects, in the order
+    given (equal values once).  ``"k"`` (symbolic) needs ``as_json``.  Every k is
+    parsed and analysed before anything is returned.
+
+    Examples
+    --------
+    >>> import json
+    >>> [d["k"] for d in json.loads(analyze_text(["2", "1.5", "3/2"], as_json=True))]
+    ['2', '3/2']
+    """
+    from .analysis import analyze
+    from .errors import InputError
+
+    values = distinct(ks)
+    if not values:
+        raise InputError("give at least one k")
+    if SYMBOLIC in values and not as_json:
+        raise InputError("symbolic k is only supported with --json (lksym analyze --k k --json)")
+    if as_json:
+        from . import family, jsonout
+
+        objects = [family.to_dict() if v is SYMBOLIC else jsonout.to_dict(analyze(v)) for v in values]
+        return json.dumps(objects[0] if len(objects) == 1 else objects, indent=2, ensure_ascii=False)
+    from .terminal import summary
+
+    return "\n\n".join(summary(analyze(v)) for v in values)
 
 
 def _analysis_task(k, image_format: str = "svg", dpi: Optional[int] = None) -> tuple[str, dict[str, bytes], dict]:
@@ -57,13 +139,21 @@ def _render_task(data: dict) -> dict[str, bytes]:
     return {name: render_figure(name, d) for name, d in data.items()}
 
 
+def cores() -> int:
+    """Cores this process may run on (its CPU affinity where the platform tells, else all)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
 def _jobs(jobs: Optional[int], count: int) -> int:
-    # Even one k is drawn on every core (a task is one figure, not one report), but
-    # never on more processes than there are figures to draw.
+    # Even one k is drawn on every core (a task is one figure, not one report), but never on
+    # more processes than there are figures to draw or cores to draw them (300 would cost 3.6 GB).
     from .plots import FIGURES
 
-    wanted = jobs if jobs is not None else os.cpu_count() or 1
-    return max(1, min(wanted, count * len(FIGURES)))
+    wanted = jobs if jobs is not None else cores()
+    return max(1, min(wanted, cores(), count * len(FIGURES)))
 
 
 def write_reports(
@@ -81,13 +171,15 @@ def write_reports(
     ----------
     ks : iterable of str or exact numbers
         The exponents.  Every k is analysed before anything is written, so one
-        bad k writes nothing.  Equal values (``1.5`` and ``3/2``) give one report.
+        bad k writes nothing.  Equal values (``1.5`` and ``3/2``) give one report,
+        derived once.  The text ``"k"`` asks for the general report over every
+        k (``k-symbolic/``, :mod:`lksym.family`).
     out_dir : path
         Parent folder of the report folders (created if needed).
     jobs : int, optional
         Processes that draw the figures while this one derives (see
-        :mod:`lksym.pipeline`); default: one per core.  ``jobs=1`` does
-        everything in this process.
+        :mod:`lksym.pipeline`); default and at most: one per core available.
+        ``jobs=1`` does everything in this process.
     progress : callable, optional
         Called as ``progress(done, total, path)`` after each report is written.
     image_format : {"svg", "png"}
@@ -109,66 +201,89 @@ def write_reports(
     from .plots import image_name
 
     image_name("check.svg", image_format)  # an unknown format fails before any work
-    ks = list(ks)
     out = Path(out_dir)
-    written: list[Path] = []
+    # Every k is parsed before anything is derived or written, and each distinct value
+    # (1.5 and 3/2, or the same k 200 times) is derived once.
+    order = distinct(ks)
+    numeric = [v for v in order if v is not SYMBOLIC]
+    folders: dict = {}  # value -> (slug, files)
 
-    def store(slug: str, files: dict[str, bytes], total: int) -> None:
-        folder = out / slug
-        for name in sorted(files, key=lambda n: n == "report.md"):  # report.md last: it links the rest
-            write_atomic(folder / name, files[name])
-        written.append(folder / "report.md")
-        if progress is not None:
-            progress(len(written), total, written[-1])
+    def analysed() -> Iterable[tuple[object, str, dict[str, bytes], dict]]:
+        for value in numeric:
+            slug, texts, data = _analysis_task(value, image_format, dpi)
+            yield value, slug, texts, data
 
-    def analysed() -> Iterable[tuple[str, dict[str, bytes], dict]]:
-        seen: set[str] = set()
-        for k in ks:
-            slug, texts, data = _analysis_task(k, image_format, dpi)
-            if slug not in seen:
-                seen.add(slug)
-                yield slug, texts, data
-
-    workers = _jobs(jobs, len(ks))
+    workers = _jobs(jobs, len(numeric))
     if workers == 1:
-        reports = list(analysed())
-        for slug, texts, data in reports:
-            store(slug, {**_render_task(data), **texts}, len(reports))
-    else:
+        for value, slug, texts, data in list(analysed()):
+            folders[value] = (slug, {**_render_task(data), **texts})
+    elif numeric:
         from .pipeline import DrawingServer
 
         # Started before the first derivation imports SymPy, so matplotlib loads beside it.
         with DrawingServer(workers) as server:
-            files: dict[str, dict[str, bytes]] = {}
-            remaining: dict[str, int] = {}
-            for slug, texts, data in analysed():
-                files[slug], remaining[slug] = dict(texts), len(data)
+            remaining: dict = {}
+            for value, slug, texts, data in analysed():
+                folders[value], remaining[value] = (slug, dict(texts)), len(data)
                 for name, numbers in data.items():
-                    server.submit((slug, name), numbers)
-            # Only now, with every k derived, is anything written: a bad k leaves the folder as it was.
-            for (slug, name), svg in server.results(sum(remaining.values())):
-                files[slug][name] = svg
-                remaining[slug] -= 1
-                if not remaining[slug]:
-                    store(slug, files[slug], len(files))
-        written = [out / slug / "report.md" for slug in files]  # the order given, not the order finished
+                    server.submit((value, name), numbers)
+            for (value, name), svg in server.results(sum(remaining.values())):
+                folders[value][1][name] = svg
+    if SYMBOLIC in order:  # the general report over every k, rendered before anything is written too
+        from .family import FOLDER, render_report
+
+        folders[SYMBOLIC] = (FOLDER, render_report(image_format, dpi))
+    # Only now, with every k derived and drawn, is anything written: a bad k leaves the folder as it was.
+    written: list[Path] = []
+    for value in order:
+        slug, files = folders[value]
+        write_folder(out / slug, files)
+        written.append(out / slug / "report.md")
+        if progress is not None:
+            progress(len(written), len(order), written[-1])
     write_index(out)
     return written
+
+
+def _index_row(d: dict, slug: str) -> tuple[float, str, str]:
+    """``(k_float, slug, table line)`` from an ``analysis.json``; ``ValueError`` (or a lookup error) if it is not ours."""
+    if not isinstance(d, dict) or d.get("schema") != 1:
+        raise ValueError("not a schema-1 object")
+    k_float = d["k_float"]
+    if isinstance(k_float, bool) or not isinstance(k_float, (int, float)) or not 0 < k_float < float("inf"):
+        raise ValueError("k_float is not a positive number")
+    smoothness = d["smoothness"]
+    if not (smoothness == "inf" or (isinstance(smoothness, int) and not isinstance(smoothness, bool))):
+        raise ValueError("smoothness is not an int or 'inf'")
+    fields = [d["k"], d["regime"], d["limits"]["gradient"]["0+"]]
+    if not all(isinstance(f, str) and not re.search(r"[|\n`]", f) for f in fields) or not all(isinstance(d[b], bool) for b in ("sparse", "convex")):
+        raise ValueError("k, regime, limits, sparse or convex of the wrong type")
+    smooth = "C^∞" if smoothness == "inf" else f"C^{smoothness}"
+    line = (
+        f"| `{d['k']}` | {d['regime']} | {'yes' if d['sparse'] else 'no'} | {'yes' if d['convex'] else 'no'} "
+        f"| {smooth} | `{fields[2]}` | [{slug}/report.md]({slug}/report.md) |"
+    )
+    return float(k_float), slug, line
 
 
 def write_index(out_dir: os.PathLike | str) -> Path:
     """(Re)write ``out_dir/README.md``: a table of every report folder found there.
 
-    The table is built from each folder's ``analysis.json``, sorted by k.
+    The table is built from each folder's ``analysis.json``, sorted by k.  A
+    folder whose ``analysis.json`` is not ours (foreign, damaged, not JSON) or
+    that has no ``report.md`` is left out, with one line on stderr.
     """
     out = Path(out_dir)
     rows = []
-    for data_file in out.glob("k-*/analysis.json"):
+    for data_file in sorted(out.glob("k-*/analysis.json")):
+        slug = data_file.parent.name
         try:
-            data = json.loads(data_file.read_text(encoding="utf-8"))
-            rows.append((float(data["k_float"]), data_file.parent.name, data))
-        except (OSError, ValueError, KeyError):
-            continue  # a foreign or damaged folder does not stop the index
+            if not (data_file.parent / "report.md").is_file():
+                raise ValueError("no report.md beside it")
+            rows.append(_index_row(json.loads(data_file.read_text(encoding="utf-8")), slug))
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
+            # A foreign or damaged folder does not stop the index; it is not listed, and the user is told.
+            print(f"lksym: index: skipped {data_file}: not an lksym analysis ({error})", file=sys.stderr)
     rows.sort()
     lines = [
         "# lksym reports",
@@ -179,12 +294,7 @@ def write_index(out_dir: os.PathLike | str) -> Path:
         "| k | regime | sparse | convex | smoothness at 0 | gradient at 0+ | report |",
         "|---|---|---|---|---|---|---|",
     ]
-    for _, slug, d in rows:
-        smooth = "C^∞" if d["smoothness"] == "inf" else f"C^{d['smoothness']}"
-        lines.append(
-            f"| `{d['k']}` | {d['regime']} | {'yes' if d['sparse'] else 'no'} | {'yes' if d['convex'] else 'no'} "
-            f"| {smooth} | `{d['limits']['gradient']['0+']}` | [{slug}/report.md]({slug}/report.md) |"
-        )
+    lines += [line for _, _, line in rows]
     extra = sorted(p.name for p in out.glob("*.md") if p.name != INDEX_NAME)
     if (out / "k-symbolic" / "report.md").exists():  # the general report over every k (`--k k`)
         extra.insert(0, "k-symbolic/report.md")

@@ -4,10 +4,14 @@ Exact arithmetic is not bounded by the size of its input: a k such as 1.541
 makes SymPy take 1000/541-th powers and factor numbers of thousands of digits.
 :func:`deadline` turns "still computing after N seconds" into :class:`Timeout`.
 
-The guard is ``signal.setitimer`` with SIGALRM, so it works in the main thread
-(where the command line and notebooks run); elsewhere :func:`deadline` does
-nothing, and a caller that needs a bound there runs the work in a process of
-its own (see :mod:`lksym.verify`).  The alarm repeats every
+In the main thread (where the command line and notebooks run) the guard is
+``signal.setitimer`` with SIGALRM.  In any other thread (a notebook kernel's
+worker, a web server) it is a trace hook that looks at the clock whenever a
+SymPy, mpmath or lksym function is entered (:class:`lksym.expr._TimeLimit`,
+measured 1.1-3x slower than unguarded SymPy; forking a child and sending the
+result back would re-evaluate the short unevaluated products on unpickling).
+It is not active under a debugger or coverage, which own the trace hook.
+:func:`available` says whether the signal guard is.  The alarm repeats every
 :data:`REPEAT` seconds once the time is up, so SymPy code that swallows one
 exception is interrupted again.  A timer already running (an outer guard, or
 the caller's own) is honoured: whichever ends first fires, and the outer one
@@ -26,6 +30,10 @@ from typing import Iterator
 REPEAT = 0.05
 """Seconds between repeated alarms once the time is up."""
 
+LONGEST_TIMER = 1e6
+"""Longest single wait asked of the system (about 11 days): ``setitimer`` and ``poll`` overflow on
+``inf`` or 1e12 s, so a longer limit (``--budget inf``) is waited for in steps of this."""
+
 
 class Timeout(BaseException):
     """The time given to :func:`deadline` ran out.
@@ -36,7 +44,11 @@ class Timeout(BaseException):
 
 
 def available() -> bool:
-    """Whether :func:`deadline` can interrupt work here (main thread, a platform with ``setitimer``)."""
+    """Whether :func:`deadline` uses the signal guard here (main thread, a platform with ``setitimer``).
+
+    Elsewhere it uses the trace hook, which only interrupts Python code of SymPy,
+    mpmath and lksym.
+    """
     return hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
 
 
@@ -55,7 +67,10 @@ def deadline(seconds: float) -> Iterator[None]:
     stopped
     """
     if not available():
-        yield
+        from .expr import _TimeLimit  # raises a subclass of Timeout
+
+        with _TimeLimit(seconds):
+            yield
         return
     start = time.monotonic()
     own_end = start + seconds
@@ -66,7 +81,7 @@ def deadline(seconds: float) -> Iterator[None]:
 
     def arm(now: float) -> None:
         # Wake at whichever comes first; a zero delay would disarm the timer instead of firing.
-        signal.setitimer(signal.ITIMER_REAL, max(min([own_end, *outer]) - now, 1e-3), REPEAT)
+        signal.setitimer(signal.ITIMER_REAL, min(max(min([own_end, *outer]) - now, 1e-3), LONGEST_TIMER), REPEAT)
 
     def alarm(signum, frame):
         now = time.monotonic()
@@ -93,7 +108,7 @@ def deadline(seconds: float) -> Iterator[None]:
         if previous is not None:  # None: a handler installed from C, which cannot be put back
             signal.signal(signal.SIGALRM, previous)
         if outer:  # give the caller's timer back what is left of it
-            signal.setitimer(signal.ITIMER_REAL, max(outer[0] - time.monotonic(), 1e-3), outer_interval)
+            signal.setitimer(signal.ITIMER_REAL, min(max(outer[0] - time.monotonic(), 1e-3), LONGEST_TIMER), outer_interval)
 
 
 def _disarm(armed: list) -> None:

@@ -7,6 +7,7 @@ Exit codes: 0 success, 1 a check failed, 2 bad input.
 
 from __future__ import annotations
 
+import re
 import sys
 
 import click
@@ -44,9 +45,59 @@ def out_option(receives: str):
     )
 
 
+class Integer(click.ParamType):
+    """An integer option read like k and lam are: ASCII digits only (``١٢`` is refused), within bounds.
+
+    A bad value is one ``Error:`` line and exit code 2, like every other bad input
+    (see :class:`LksymGroup`).
+    """
+
+    name = "integer"
+
+    def __init__(self, min: int | None = None, max: int | None = None) -> None:
+        self.min, self.max = min, max
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, int) and not isinstance(value, bool):
+            number = value
+        else:
+            text = str(value).strip()
+            if not re.fullmatch(r"[+-]?[0-9]+", text):
+                self.fail(f"{value!r} is not an integer (ASCII digits, e.g. 3)", param, ctx)
+            number = int(text)
+        if self.min is not None and number < self.min:
+            self.fail(f"{number} is below the smallest allowed value {self.min}", param, ctx)
+        if self.max is not None and number > self.max:
+            self.fail(f"{number} is above the largest allowed value {self.max}", param, ctx)
+        return number
+
+    def __repr__(self) -> str:
+        return f"Integer({self.min}, {self.max})"
+
+
+class Seconds(click.ParamType):
+    """A positive number of seconds in ASCII digits (``5``, ``0.5``, ``1e3``), or ``inf`` for no limit."""
+
+    name = "seconds"
+
+    def convert(self, value, param, ctx):
+        import math
+
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            number = float(value)
+        else:
+            text = str(value).strip()
+            if not re.fullmatch(r"\+?(inf|infinity|(\d+\.?\d*|\.\d+)(e[+-]?\d+)?)", text, re.IGNORECASE | re.ASCII):
+                self.fail(f"{value!r} is not a number of seconds (e.g. 5, 0.5 or inf)", param, ctx)
+            number = float(text)
+        if not number > 0 or math.isnan(number):
+            self.fail(f"{value!r} must be positive", param, ctx)
+        return number
+
+
 def image_options(f):
     """``--format svg|png`` and ``--dpi`` for the commands that draw figures."""
-    f = click.option("--dpi", type=click.IntRange(min=20, max=1200), default=None, metavar="N",
+    f = click.option("--dpi", type=Integer(min=20, max=1200), default=None, metavar="N",
                      help="Resolution of PNG figures [default: 150].")(f)
     return click.option("--format", "image_format", type=click.Choice(["svg", "png"]), default="svg",
                         show_default=True, help="Format of the figures; the Markdown links them.")(f)
@@ -62,12 +113,31 @@ class BadInput(click.ClickException):
     exit_code = 2
 
 
+class LksymCommand(click.Command):
+    """A command that refuses a single-value option given twice instead of silently keeping the last one."""
+
+    def parse_args(self, ctx, args):
+        _, _, order = self.make_parser(ctx).parse_args(args=list(args))
+        for param in dict.fromkeys(order):
+            if isinstance(param, click.Option) and not (param.multiple or param.is_flag or param.count):
+                times = sum(p is param for p in order)
+                if times > 1:
+                    raise BadInput(f"option {param.opts[0]} given {times} times; give it once")
+        return super().parse_args(ctx, args)
+
+
 class LksymGroup(click.Group):
     """Turns library errors into one-line messages: bad input and unwritable outputs exit 2, other failures 1."""
+
+    command_class = LksymCommand
 
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
+        except click.MissingParameter:
+            raise  # a usage error: the usage block helps
+        except click.BadParameter as error:  # a malformed option value: one line, like any bad value
+            raise BadInput(error.format_message()) from None
         except InputError as error:
             raise BadInput(str(error)) from None
         except LksymError as error:  # a failure lksym noticed, not the user's input: exit code 1
@@ -92,34 +162,22 @@ def main() -> None:
 
 
 @main.command()
-@k_option()
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object (keys documented in the README).")
-def analyze(k: str, as_json: bool) -> None:
-    """Derive the penalty |w|^K, its gradient and curvature, limits, smoothness, convexity and sparsity."""
-    from .analysis import analyze as run
+@k_option(multiple=True)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object (keys documented in the README); a list of them for several K.")
+def analyze(ks: tuple[str, ...], as_json: bool) -> None:
+    """Derive the penalty |w|^K, its gradient and curvature, limits, smoothness, convexity and sparsity.
 
-    if k.strip() == "k":  # the symbolic exponent: one set of facts per case of k
-        if not as_json:
-            raise InputError("symbolic k is only supported with --json (lksym analyze --k k --json)")
-        from .family import dumps as family_dumps
+    Repeat --k for several: one summary each (a JSON list with --json), equal values once.
+    """
+    from .api import analyze_text
 
-        click.echo(family_dumps())
-        return
-    result = run(k)
-    if as_json:
-        from .jsonout import dumps
-
-        click.echo(dumps(result))
-    else:
-        from .terminal import summary
-
-        click.echo(summary(result))
+    click.echo(analyze_text(ks, as_json=as_json))
 
 
 @main.command()
 @k_option(multiple=True)
 @out_option("one k-<K>/ folder per k and an index README.md")
-@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="Processes that draw the figures while this one derives [default: one per core]; 1 does all in one process.")
+@click.option("--jobs", "-j", type=Integer(min=1), default=None, help="Processes that draw the figures while this one derives [default and at most: one per core available]; 1 does all in one process.")
 @image_options
 def report(ks: tuple[str, ...], out_dir: str, jobs: int | None, image_format: str, dpi: int | None) -> None:
     """Write a Markdown report with figures for each K; print each report's path.
@@ -132,14 +190,8 @@ def report(ks: tuple[str, ...], out_dir: str, jobs: int | None, image_format: st
         if total > 1:
             click.echo(f"[{done}/{total}] {path}", err=True)
 
-    numeric = [k for k in ks if k.strip() != "k"]
-    if len(numeric) < len(ks):  # "k": the general report for a symbolic exponent
-        from .family import write_report
-
-        click.echo(str(write_report(out_dir, image_format, dpi)))
-    if numeric:
-        for path in write_reports(numeric, out_dir, jobs=jobs, progress=progress, image_format=image_format, dpi=dpi):
-            click.echo(str(path))
+    for path in write_reports(ks, out_dir, jobs=jobs, progress=progress, image_format=image_format, dpi=dpi):
+        click.echo(str(path))
 
 
 @main.command()
@@ -155,24 +207,36 @@ def compare(ks: tuple[str, ...], out_dir: str, image_format: str, dpi: int | Non
 
 @main.command()
 @k_option()
-@click.option("--penalty", metavar="EXPR", help="Claimed |w|^K in w, e.g. 'w^2' or '|w|^1.5'.")
-@click.option("--gradient", metavar="EXPR", help="Claimed derivative for w != 0, e.g. '3/2*sign(w)*sqrt(|w|)'.")
-@click.option("--curvature", metavar="EXPR", help="Claimed second derivative for w != 0.")
+@click.option("--penalty", "penalties", multiple=True, metavar="EXPR", help="Claimed |w|^K in w, e.g. 'w^2' or '|w|^1.5'. Repeatable.")
+@click.option("--gradient", "gradients", multiple=True, metavar="EXPR",
+              help="Claimed derivative for w != 0, e.g. '3/2*sign(w)*sqrt(|w|)'. Repeatable.")
+@click.option("--curvature", "curvatures", multiple=True, metavar="EXPR", help="Claimed second derivative for w != 0. Repeatable.")
 @click.option("--limit", "limits", multiple=True, metavar="PART@POINT=VALUE",
               help="Claimed one-sided limit, e.g. gradient@0+=oo (points 0+, 0-, +oo, -oo). Repeatable.")
-@click.option("--prox", "prox", metavar="EXPR",
-              help="Claimed prox of lam*|x|^K in z and lam, e.g. 'sign(z)*Max(abs(z)-lam, 0)' for K = 1.")
-@click.option("--budget", type=click.FloatRange(min=0, min_open=True), default=5.0, show_default=True,
-              help="Seconds per claim before the exact check gives way to 50-digit evaluation.")
+@click.option("--prox", "proxes", multiple=True, metavar="EXPR",
+              help="Claimed prox of lam*|x|^K in z and lam, e.g. 'sign(z)*Max(abs(z)-lam, 0)' for K = 1. Repeatable.")
+@click.option("--budget", type=Seconds(), default=5.0, show_default=True,
+              help="Seconds per claim before the exact check gives way to 50-digit evaluation (inf: no limit).")
 @click.option("--json", "as_json", is_flag=True, help="Print the verdicts as one JSON object.")
 @click.pass_context
-def verify(ctx, k, penalty, gradient, curvature, limits, prox, budget, as_json) -> None:
-    """Check hand-derived formulas (for all w != 0) and limits; exit 1 with a counterexample if one is wrong."""
+def verify(ctx, k, penalties, gradients, curvatures, limits, proxes, budget, as_json) -> None:
+    """Check hand-derived formulas (for all w != 0) and limits; exit 1 with a counterexample if one is wrong.
+
+    Every claim is checked, repeated ones too (two --gradient: two verdicts).
+    """
     import json
+    from dataclasses import replace
+    from itertools import zip_longest
 
     from .verify import verify as run
 
-    result = run(k, penalty=penalty, gradient=gradient, curvature=curvature, limits=limits, prox=prox, budget=budget)
+    # verify() takes one claim per part: a repeated part is checked in a further call, in the order given.
+    rounds = list(zip_longest(penalties, gradients, curvatures, proxes)) or [(None, None, None, None)]
+    results = [
+        run(k, penalty=p, gradient=g, curvature=c, limits=limits if i == 0 else (), prox=x, budget=budget)
+        for i, (p, g, c, x) in enumerate(rounds)
+    ]
+    result = replace(results[0], claims=tuple(v for r in results for v in r.claims))
     click.echo(json.dumps(result.to_dict(), indent=2) if as_json else result.lines())
     if not result.all_hold:
         ctx.exit(1)
@@ -181,7 +245,7 @@ def verify(ctx, k, penalty, gradient, curvature, limits, prox, budget, as_json) 
 @main.command()
 @k_option(multiple=True, default_help="0.5, 1, 1.5, 2, 3 (the published fit.md)")
 @out_option("fit.md, its histograms in fit/ and the index README.md")
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the synthetic regression data.")
+@click.option("--seed", type=Integer(min=0), default=0, show_default=True, help="Seed of the synthetic regression data.")
 @image_options
 def fit(ks: tuple[str, ...], out_dir: str, seed: int, image_format: str, dpi: int | None) -> None:
     """Fit a sparse linear regression with the penalty for each K (plain and proximal GD) and report zeros, errors and jitter."""
@@ -221,7 +285,7 @@ def prox(k: str, lam: str, z: str) -> None:
 @main.command()
 @k_option()
 @click.option("--eta", "eta", required=True, metavar="E", help="Step size eta > 0.")
-@click.option("--steps", type=click.IntRange(min=1, max=100_000), default=200, show_default=True, help="Steps to run.")
+@click.option("--steps", type=Integer(min=1, max=100_000), default=200, show_default=True, help="Steps to run.")
 @out_option("simulate-k-<K>-eta-<E>.svg")
 def simulate(k: str, eta: str, steps: int, out_dir: str) -> None:
     """Plain gradient descent w <- w - E f'(w) on |w|^K from six starts; plot and summarise."""

@@ -20,7 +20,7 @@ import numpy as np
 import sympy as sp
 
 from .analysis import Analysis, _solve_positive, analyze, k_text, substitute
-from .fileio import write_atomic
+from .fileio import write_atomic, write_folder
 from .report import tex
 
 PAGE_NAME = "compare.md"
@@ -350,7 +350,9 @@ def write_compare(ks: Iterable, out_dir: os.PathLike | str = "reports", image_fo
 
     out = Path(out_dir)
     files = render_compare(ks, image_format, dpi)
-    for name in sorted(files, key=lambda n: n == PAGE_NAME):  # the page last: it links the rest
-        write_atomic(out / name, files[name])
+    # The figure folder appears whole or not at all, then the page that links it.
+    figures = {name.partition("/")[2]: data for name, data in files.items() if name.startswith(FIGURE_DIR + "/")}
+    write_folder(out / FIGURE_DIR, figures)
+    write_atomic(out / PAGE_NAME, files[PAGE_NAME])
     write_index(out)
     return out / PAGE_NAME

@@ -45,6 +45,7 @@ import mpmath
 import sympy as sp
 from sympy.core.evalf import PrecisionExhausted
 
+from .budget import Timeout
 from .errors import InputError
 
 __all__ = [
@@ -121,7 +122,7 @@ MAX_K_DENOMINATOR = 1000
 """Largest denominator of a rational k accepted by :func:`parse_k`."""
 
 MAX_POLE_EXPONENT = 100
-"""Largest |1/(k - 1)| and |1/(k - 2)| for a rational k: bounds the exact powers in crossovers."""
+"""Largest |1/(k - 1)| and |1/(k - 2)| for any k (rational or not): bounds the exact powers in crossovers."""
 
 K = sp.Symbol("k", positive=True)
 """The symbolic exponent returned by ``parse_k("k", allow_symbol=True)``."""
@@ -864,11 +865,11 @@ class _Builder:
 # --------------------------------------------------------------------------- time limit
 
 
-class _OutOfTime(BaseException):
-    """Raised inside a call that ran past :data:`TIME_LIMIT`.
+class _OutOfTime(Timeout):
+    """Raised inside a call that ran past :data:`TIME_LIMIT` (or a :func:`lksym.budget.deadline` off the main thread).
 
-    A BaseException, so the ``except Exception`` clauses in SymPy, mpmath and
-    this module let it through.
+    A BaseException (:class:`lksym.budget.Timeout`), so the ``except Exception``
+    clauses in SymPy, mpmath and this module let it through.
     """
 
 
@@ -1130,16 +1131,36 @@ def _check_k(value: sp.Basic, shown: str, allow_symbol: bool) -> sp.Expr:
         raise InputError(f"k has too many digits (at most 3 decimal places, denominator at most {MAX_K_DENOMINATOR}), {got}")
     if _decide(_truth(value < MIN_K), lambda v: v < mpmath.mpf(MIN_K.p) / MIN_K.q, value, undecided=True):
         raise InputError(f"k must be at least {MIN_K}, {got}")
-    if value.is_Rational:
-        # Exact answers raise numbers to 1/(k-1) and 1/(k-2): for k within 1/100 of 1 or 2
-        # that is a power with thousands of digits (k = 0.999 needs 3-digit numbers to the 1000th).
-        for pole in (1, 2):
-            if value != pole and abs(1 / (value - pole)) > MAX_POLE_EXPONENT:
-                raise InputError(
-                    f"k is too close to {pole} for exact results (|k - {pole}| must be 0 or at least "
-                    f"1/{MAX_POLE_EXPONENT}), {got}"
-                )
+    # Exact answers raise numbers to 1/(k-1) and 1/(k-2): for k within 1/100 of 1 or 2 that is a
+    # power with thousands of digits (k = 0.999 needs 3-digit numbers to the 1000th), rational or not.
+    for pole in (1, 2):
+        if _near_pole(value, pole):
+            raise InputError(
+                f"k is too close to {pole} for exact results (|k - {pole}| must be 0 or at least "
+                f"1/{MAX_POLE_EXPONENT}), {got}"
+            )
     return value
+
+
+def _near_pole(value: sp.Expr, pole: int) -> bool:
+    """Whether ``0 < |value - pole| < 1/MAX_POLE_EXPONENT``, for any exact real ``value``.
+
+    A rational k is decided exactly.  For any other k the difference is evaluated
+    with SymPy's adaptive precision, which is accurate far below 1/100 in absolute
+    terms even where it cancels (2 - 1/(10**300*E)); a difference SymPy cannot
+    tell from 0 (a disguised 2, or a k closer than any working precision) counts
+    as too close, so the question is always answered, and quickly.
+    """
+    difference = value - pole
+    if difference == 0:
+        return False
+    if difference.is_Rational:
+        return abs(difference) * MAX_POLE_EXPONENT < 1
+    try:
+        approx = abs(sp.N(difference, 15))
+        return not bool(approx * MAX_POLE_EXPONENT >= 1)
+    except Exception:  # noqa: BLE001 - cannot evaluate: cannot tell it from the pole
+        return True
 
 
 def _truth(relation: sp.Basic) -> Optional[bool]:

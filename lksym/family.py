@@ -313,19 +313,26 @@ def sweep_figure():
     return fig
 
 
-def write_report(out_dir, image_format: str = "svg", dpi=None) -> "object":
-    """Write ``<out_dir>/k-symbolic/report.md`` and its figure (SVG or PNG); return the report's path."""
-    from pathlib import Path
-
+def render_report(image_format: str = "svg", dpi=None) -> dict[str, bytes]:
+    """The files of ``k-symbolic/`` in memory: ``report.md``, ``cases.json`` and the sweep figure (SVG or PNG)."""
     import matplotlib
 
-    from .fileio import write_atomic
     from .plots import DPI, SVG_RC, image_name, render_image
 
-    folder = Path(out_dir) / FOLDER
     figure = image_name("gradients_sweep.svg", image_format)
     with matplotlib.rc_context(SVG_RC):
         image = render_image(sweep_figure(), image_format, dpi or DPI)
-    write_atomic(folder / figure, image)
-    write_atomic(folder / "cases.json", dumps() + "\n")
-    return write_atomic(folder / "report.md", report_markdown().replace("(gradients_sweep.svg)", f"({figure})"))
+    return {
+        figure: image,
+        "cases.json": (dumps() + "\n").encode("utf-8"),
+        "report.md": report_markdown().replace("(gradients_sweep.svg)", f"({figure})").encode("utf-8"),
+    }
+
+
+def write_report(out_dir, image_format: str = "svg", dpi=None) -> "object":
+    """Write ``<out_dir>/k-symbolic/report.md`` and its figure, the folder whole or not at all; return the report's path."""
+    from pathlib import Path
+
+    from .fileio import write_folder
+
+    return write_folder(Path(out_dir) / FOLDER, render_report(image_format, dpi)) / "report.md"

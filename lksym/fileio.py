@@ -1,15 +1,42 @@
-"""Atomic file writes: a reader never sees a half-written file.
+"""Atomic writes: a reader never sees a half-written file or a half-written folder.
 
-Content is written to a temporary file in the destination folder, flushed and
-renamed over the target (``os.replace`` is atomic on POSIX and Windows).  A
-failure leaves the old file as it was and no temporary file behind.
+:func:`write_atomic` writes one file to a temporary file beside it, flushed and
+renamed over the target (``os.replace`` is atomic on POSIX and Windows).
+:func:`write_folder` writes a whole folder (a report, ``compare/``, ``fit/``):
+every file goes into a staging folder beside it, is flushed, and the staging
+folder is renamed into place; an existing folder is first renamed aside and
+removed once the new one is in.  A failure (a full disk) leaves the old file or
+folder as it was, nothing of ours behind, and an :class:`OSError` that names
+the path.
+
+Every temporary name starts with :data:`PREFIX` and carries the id of the
+process that made it, so a run killed halfway (``kill -9``) is recognised
+later: :func:`clean_stale` removes what dead processes left and puts back a
+folder that was renamed aside but never replaced.  What remains: between the
+two renames of :func:`write_folder` (microseconds) the target folder is absent;
+a reader in that window sees no folder, never a partial one, and a kill in
+that window leaves the old folder aside until the next write or
+:func:`clean_stale` in the same parent puts it back.
 """
 
 from __future__ import annotations
 
+import errno
 import os
+import re
+import secrets
+import shutil
 import tempfile
 from pathlib import Path
+from typing import Mapping
+
+PREFIX = ".lksym-tmp-"
+"""Start of the name of every temporary file and folder lksym writes."""
+
+OLD_PREFIX = ".lksym-old-"
+"""Start of the name of a folder :func:`write_folder` renamed aside: ``.lksym-old-<pid>-<random>-<name>``."""
+
+_OURS = re.compile(r"^\.lksym-(tmp|old)-(\d+)-(.+)$")
 
 
 def _umask() -> int:
@@ -18,11 +45,105 @@ def _umask() -> int:
     return mask
 
 
+def _named(error: OSError, path: Path) -> OSError:
+    """``error`` naming ``path`` (a failed ``write`` names nothing, a failed rename our temporary), same errno."""
+    if error.filename and PREFIX not in str(error.filename) and OLD_PREFIX not in str(error.filename):
+        return error
+    code = error.errno or errno.EIO
+    return type(error)(code, error.strerror or os.strerror(code), str(path))
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return  # not possible on every platform; the rename is still atomic
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _write_file(path: Path, raw: bytes) -> None:
+    with open(path, "wb") as handle:
+        handle.write(raw)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def _pid_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # exists but is not ours to signal
+        return True
+    return True
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        try:
+            path.unlink()
+        except OSError:
+            pass
+
+
+def clean_stale(folder: os.PathLike | str) -> list[Path]:
+    """Remove the temporary files and folders that dead lksym processes left in ``folder``.
+
+    A folder renamed aside by :func:`write_folder` whose target is missing (the
+    process died between the two renames) is put back instead.  Entries of
+    live processes (another lksym run writing here) are left alone.
+
+    Returns
+    -------
+    list of Path
+        The entries removed or put back.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (d / ".lksym-tmp-999999999-report.md.abcdef.tmp").write_text("half")
+    >>> [p.name for p in clean_stale(d)], list(d.iterdir())
+    (['.lksym-tmp-999999999-report.md.abcdef.tmp'], [])
+    """
+    folder = Path(folder)
+    done: list[Path] = []
+    try:
+        entries = sorted(folder.iterdir())
+    except OSError:
+        return done
+    for entry in entries:
+        match = _OURS.match(entry.name)
+        if match is None or _pid_alive(int(match.group(2))):
+            continue
+        target = folder / match.group(3).partition("-")[2]
+        if match.group(1) == "old" and entry.is_dir() and not os.path.lexists(target):
+            try:
+                os.rename(entry, target)
+                done.append(entry)
+                continue
+            except OSError:
+                pass
+        _remove(entry)
+        done.append(entry)
+    return done
+
+
 def write_atomic(path: os.PathLike | str, data: bytes | str) -> Path:
     """Write ``data`` to ``path`` atomically, creating parent folders.
 
     Unchanged content is not rewritten, so modification times only move when a
-    report really changes.
+    report really changes.  On failure the old file is untouched, the temporary
+    file removed, and the :class:`OSError` names ``path``.
 
     Examples
     --------
@@ -33,13 +154,20 @@ def write_atomic(path: os.PathLike | str, data: bytes | str) -> Path:
     """
     path = Path(path)
     raw = data.encode("utf-8") if isinstance(data, str) else data
-    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise _named(error, path.parent) from None
     try:
         if path.read_bytes() == raw:
             return path
     except OSError:
         pass
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    clean_stale(path.parent)
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f"{PREFIX}{os.getpid()}-{path.name}.", suffix=".tmp")
+    except OSError as error:
+        raise _named(error, path) from None
     try:
         # mkstemp makes the file private (0600); give it the mode a plain open() would.
         os.chmod(tmp, 0o666 & ~_umask())
@@ -48,10 +176,95 @@ def write_atomic(path: os.PathLike | str, data: bytes | str) -> Path:
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as error:
         try:
             os.unlink(tmp)
         except OSError:
             pass
+        if isinstance(error, OSError):
+            raise _named(error, path) from None
         raise
     return path
+
+
+def write_folder(folder: os.PathLike | str, files: Mapping[str, bytes | str]) -> Path:
+    """Make ``folder`` hold exactly ``files``, all at once: whole or not at all.
+
+    Contract: every file (keys are paths relative to ``folder``, subfolders
+    allowed) is written and flushed into a staging folder
+    ``.lksym-tmp-<pid>-<random>-<name>`` beside ``folder``, which is then
+    renamed onto ``folder``; an existing ``folder`` is renamed aside first and
+    removed after.  Unchanged content is not rewritten.  On any failure the old
+    folder is as it was, the staging folder is removed, and the
+    :class:`OSError` names the path that could not be written.  Stale
+    temporaries of dead lksym processes beside ``folder`` are cleaned first
+    (:func:`clean_stale`).
+
+    Returns
+    -------
+    Path
+        ``folder``.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> d = write_folder(pathlib.Path(tempfile.mkdtemp()) / "k-2", {"a.md": "x", "sub/b.svg": b"<svg/>"})
+    >>> sorted(str(p.relative_to(d)) for p in d.rglob("*"))
+    ['a.md', 'sub', 'sub/b.svg']
+    """
+    folder = Path(folder)
+    blobs = {name: data.encode("utf-8") if isinstance(data, str) else data for name, data in files.items()}
+    for name in blobs:
+        if Path(name).is_absolute() or ".." in Path(name).parts:
+            raise ValueError(f"not a path inside the folder: {name!r}")
+    parent = folder.parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise _named(error, parent) from None
+    clean_stale(parent)
+    if folder.is_dir() and _holds_exactly(folder, blobs):
+        return folder
+    tag = f"{os.getpid()}-{secrets.token_hex(4)}-{folder.name}"
+    stage, aside = parent / f"{PREFIX}{tag}", parent / f"{OLD_PREFIX}{tag}"
+    current = stage
+    try:
+        stage.mkdir()
+        mode = 0o777 & ~_umask()
+        os.chmod(stage, mode)
+        for name in sorted(blobs):
+            current = stage / name
+            current.parent.mkdir(parents=True, exist_ok=True)
+            _write_file(current, blobs[name])
+        for sub in [stage, *sorted(p for p in stage.rglob("*") if p.is_dir())]:
+            _fsync_dir(sub)
+        current = folder
+        if os.path.lexists(folder):
+            os.rename(folder, aside)
+            try:
+                os.rename(stage, folder)
+            except BaseException:
+                os.rename(aside, folder)
+                raise
+            _fsync_dir(parent)
+            shutil.rmtree(aside, ignore_errors=True)
+        else:
+            os.rename(stage, folder)
+            _fsync_dir(parent)
+    except BaseException as error:
+        shutil.rmtree(stage, ignore_errors=True)
+        if isinstance(error, OSError):
+            where = folder / current.relative_to(stage) if stage in current.parents else folder
+            raise _named(error, where) from None
+        raise
+    return folder
+
+
+def _holds_exactly(folder: Path, blobs: Mapping[str, bytes]) -> bool:
+    try:
+        present = {str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file() or p.is_symlink()}
+        if present != {str(Path(n)) for n in blobs}:
+            return False
+        return all((folder / name).read_bytes() == raw for name, raw in blobs.items())
+    except OSError:
+        return False

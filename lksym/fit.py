@@ -53,7 +53,7 @@ from typing import Callable, Iterable, Optional
 import numpy as np
 
 from .analysis import Analysis, analyze, k_text
-from .fileio import write_atomic
+from .fileio import write_atomic, write_folder
 from .numeric import evaluate
 from .prox import prox_vector
 
@@ -112,7 +112,13 @@ def make_data(seed: int = 0) -> Data:
     >>> d.X.shape, d.X_test.shape, int((d.w_true != 0).sum())
     ((200, 50), (1000, 50), 5)
     """
-    rng = np.random.default_rng(seed)
+    import numbers
+
+    from .errors import InputError
+
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
+        raise InputError(f"seed must be a non-negative integer, got {seed!r}")
+    rng = np.random.default_rng(int(seed))
     w_true = np.zeros(N_FEATURES)
     support = rng.choice(N_FEATURES, size=N_TRUE, replace=False)
     w_true[support] = rng.uniform(1.0, 3.0, N_TRUE) * rng.choice([-1.0, 1.0], N_TRUE)
@@ -452,7 +458,9 @@ def write_fit(ks: Iterable, out_dir: os.PathLike | str = "reports", seed: int = 
 
     out = Path(out_dir)
     files = render_fit(ks, seed, progress, image_format, dpi)
-    for name in sorted(files, key=lambda n: n == PAGE_NAME):  # the page last: it links the rest
-        write_atomic(out / name, files[name])
+    # The figure folder appears whole or not at all, then the page that links it.
+    figures = {name.partition("/")[2]: data for name, data in files.items() if name.startswith(FIGURE_DIR + "/")}
+    write_folder(out / FIGURE_DIR, figures)
+    write_atomic(out / PAGE_NAME, files[PAGE_NAME])
     write_index(out)
     return out / PAGE_NAME

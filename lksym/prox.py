@@ -546,22 +546,108 @@ def prox_lines(k_text: str, lam_text: str, z_text: str) -> str:
     k = parse_k(k_text)
     lam = parse_real(lam_text, "lam", positive=True)
     z = parse_real(z_text, "z")
-    numeric = prox_numeric(k, float(lam), float(z))
     threshold = prox_threshold(k)
-    exact = prox_exact(k, lam, z)
+    exact, timed_out = _bounded_exact(k, lam, z)
+    # The float comes from a solver without underflow (mpmath), never from floats or from evaluating
+    # the closed form, whose Cardano sums cancel to more digits than evalf keeps (k = 5/2, tiny z).
+    value = prox_precise(k, lam, z)
     lines = [f"prox(z) of lam*|x|^k with k = {sp.sstr(k)}, lam = {sp.sstr(lam)}, z = {sp.sstr(z)}"]
-    if exact is None:
+    if timed_out:
+        lines.append(f"  exact: (not evaluated within {EXACT_SECONDS:g} s for these numbers; value from the numeric solver)")
+    elif exact is None:
         lines.append("  exact: (no closed form for this k; value from the numeric solver)")
     else:
         lines.append(f"  exact: {_exact_text(k, lam, z, exact)}")
-        value = sp.N(exact, 30)
-        re_part, _ = value.as_real_imag()
-        numeric = float(re_part)  # the exact value at full precision beats the bisection
-    lines.append(f"  float: {numeric!r}")
+    lines.append(f"  float: {_float_text(value)}")
     lines.append(
         f"  threshold: |z| <= {sp.sstr(substitute(threshold, {LAM: lam}))} maps to exactly 0 (formula: {sp.sstr(threshold)})"
     )
     return "\n".join(lines)
+
+
+PRECISE_DIGITS = 40
+"""Significant digits of :func:`prox_precise`."""
+
+
+def prox_precise(k, lam, z, digits: int = PRECISE_DIGITS):
+    r"""The proximal step at ``digits`` significant digits, for numbers of any size (an ``mpmath.mpf``).
+
+    The same rule as :func:`prox_numeric` (the root of :math:`g(x) = x - z + \lambda k x^{k-1}`
+    on :math:`x > 0`; for :math:`k < 1` the root right of the minimum of :math:`g`, kept only if
+    it beats 0), in mpmath, whose exponents do not underflow: ``lam = 1e-400`` or
+    :math:`\operatorname{prox}(z) \approx 4 \cdot 10^{-619}` are computed, not rounded to 0.  For
+    :math:`k > 1` the root is bracketed by :math:`\min(z/2, (z/(2\lambda k))^{1/(k-1)})` and
+    :math:`\min(z, (z/(\lambda k))^{1/(k-1)})` and bisected on a log scale, then linearly.
+
+    Examples
+    --------
+    >>> import mpmath
+    >>> mpmath.nstr(prox_precise(sp.Rational(3, 2), 1, sp.Rational(1, 10**309)), 5)
+    '4.4444e-619'
+    >>> float(prox_precise(sp.Integer(2), sp.Rational(1, 2), 2))
+    1.0
+    """
+    import mpmath
+
+    work = digits + 20
+    with mpmath.workdps(work):
+        kf, lam, z = (mpmath.mpf(sp.Float(sp.N(v, work), work)._mpf_) for v in (sp.sympify(k), sp.sympify(lam), sp.sympify(z)))
+        sign, z = (-1 if z < 0 else 1), abs(z)
+        if z == 0:
+            return mpmath.mpf(0)
+        if kf == 1:
+            return sign * max(z - lam, mpmath.mpf(0))
+
+        def g(x):
+            return x - z + lam * kf * x ** (kf - 1)
+
+        if kf > 1:
+            lo = min(z / 2, (z / (2 * lam * kf)) ** (1 / (kf - 1)))
+            hi = min(z, (z / (lam * kf)) ** (1 / (kf - 1)))
+        else:
+            x_m = (lam * kf * (1 - kf)) ** (1 / (2 - kf))
+            if x_m >= z or g(x_m) >= 0:
+                return mpmath.mpf(0)
+            lo, hi = x_m, z
+        tolerance = mpmath.mpf(10) ** -(digits + 5)
+        for _ in range(100_000):
+            if hi - lo <= tolerance * hi:
+                break
+            mid = mpmath.sqrt(lo * hi) if hi > 4 * lo else (lo + hi) / 2
+            if g(mid) < 0:
+                lo = mid
+            else:
+                hi = mid
+        x = (lo + hi) / 2
+        if kf < 1 and not (x - z) ** 2 / 2 + lam * x**kf - z * z / 2 < 0:
+            return mpmath.mpf(0)  # ties go to 0: the threshold itself maps to 0
+        return sign * x
+
+
+def _float_text(value) -> str:
+    """``repr`` of the float nearest ``value``, or its digits where no float is near (outside 2.2e-308 to 1.8e308)."""
+    import sys
+
+    import mpmath
+
+    if value == 0 or sys.float_info.min <= abs(value) <= sys.float_info.max:
+        return repr(float(value))
+    return f"{mpmath.nstr(value, 17)} (outside the float range, no float is near it)"
+
+
+def _bounded_exact(k: sp.Expr, lam: sp.Expr, z: sp.Expr) -> tuple[Optional[sp.Expr], bool]:
+    # The closed form at huge or tiny lam and z can take SymPy minutes (k = 4/3, lam = 1e12, z = 1e-1000).
+    from . import budget
+
+    try:
+        with budget.deadline(EXACT_SECONDS):
+            return prox_exact(k, lam, z), False
+    except budget.Timeout:
+        return None, True
+
+
+EXACT_SECONDS = 5.0
+"""Seconds :func:`prox_lines` gives the exact value before it reports none."""
 
 
 # --------------------------------------------------------------------------- report figure

@@ -27,18 +27,23 @@ def tex(expr: sp.Expr) -> str:
     >>> tex(sp.Abs(sp.Symbol("w", real=True)) ** sp.Rational(3, 2))
     '\\lvert{w}\\rvert^{\\frac{3}{2}}'
     """
-    text = sp.latex(expr)
-    if isinstance(expr, sp.Mul) and re.search(r"\d{%d}" % (MAX_EXACT_DIGITS + 1), text):
+    try:
+        text = sp.latex(expr)
+    except ValueError:  # the printer evaluated a kept-short power past Python's 4300-digit int-to-str limit
+        text = None
+    if isinstance(expr, (sp.Mul, sp.Pow)) and (text is None or re.search(r"\d{%d}" % (MAX_EXACT_DIGITS + 1), text)):
         text = _tex_unevaluated_product(expr)
+    elif text is None:
+        raise ValueError(f"cannot print {sp.sstr(expr)[:80]} in LaTeX")
     return text.replace(r"\left|", r"\lvert").replace(r"\right|", r"\rvert")
 
 
-def _flat_factors(expr: sp.Mul):
+def _flat_factors(expr: sp.Expr):
+    if not isinstance(expr, sp.Mul):  # a lone power kept short
+        yield expr
+        return
     for factor in expr.args:
-        if isinstance(factor, sp.Mul):  # unevaluated products nest: (x*) * (1 + ...)
-            yield from _flat_factors(factor)
-        else:
-            yield factor
+        yield from _flat_factors(factor)  # unevaluated products nest: (x*) * (1 + ...)
 
 
 def _tex_unevaluated_product(expr: sp.Mul) -> str:

@@ -374,7 +374,7 @@ def _bounded_by_process(fn: Callable, seconds: float, args: tuple):
     process.start()
     sender.close()
     try:
-        if receiver.poll(seconds):
+        if receiver.poll(min(seconds, budget.LONGEST_TIMER)):  # poll(inf) overflows
             return receiver.recv()
         return False, None
     except (EOFError, OSError):

@@ -167,3 +167,101 @@ def test_jobs_do_not_change_the_output(tmp_path):
     assert sorted(snapshots[1]) == sorted(snapshots[2]) == sorted(snapshots[3])
     for name in snapshots[1]:
         assert snapshots[1][name] == snapshots[2][name] == snapshots[3][name], f"{name} differs between jobs"
+
+
+# --------------------------------------------------------------------------- one bad k, foreign folders, many k
+
+
+@pytest.mark.parametrize("ks", [["k", "abc"], ["abc", "k"], ["k", "2", "1/0"]])
+def test_symbolic_report_with_a_bad_k_writes_nothing(tmp_path, ks):
+    from click.testing import CliRunner
+
+    from lksym.cli import main
+
+    result = CliRunner().invoke(main, ["report", *[a for k in ks for a in ("--k", k)], "--out", str(tmp_path)])
+    assert result.exit_code == 2, result.output
+    [line] = result.output.strip().splitlines()
+    assert line.startswith("Error: invalid k")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_symbolic_and_numeric_reports_in_one_call(tmp_path):
+    paths = write_reports(["2", "k", "2.0"], tmp_path, jobs=1)
+    assert [p.parent.name for p in paths] == ["k-2", "k-symbolic"]
+    assert all(p.is_file() for p in paths)
+    assert sorted(p.name for p in (tmp_path / "k-symbolic").iterdir()) == ["cases.json", "gradients_sweep.svg", "report.md"]
+
+
+FOREIGN = {
+    "k_float only": '{"k_float": 1}',
+    "a list": "[1, 2]",
+    "null": "null",
+    "not JSON": "{oops",
+    "a string k_float": '{"schema": 1, "k_float": "x"}',
+    "wrong types": '{"schema": 1, "k_float": 1, "k": 1, "regime": [], "sparse": 1, "convex": 0, "smoothness": {}, "limits": 3}',
+    "a table breaker": '{"schema": 1, "k_float": 1, "k": "1|x", "regime": "r", "sparse": true, "convex": true,'
+    ' "smoothness": 1, "limits": {"gradient": {"0+": "0"}}}',
+    "empty": "",
+    "binary": "\udcff",
+}
+
+
+FOREIGN_CASES = [pytest.param("report", c, id=f"report-{name}") for name, c in FOREIGN.items()] + [
+    pytest.param(command, FOREIGN[name], id=f"{command}-{name}")
+    for command in ("compare", "fit")
+    for name in ("k_float only", "null", "not JSON")
+]
+
+
+@pytest.mark.parametrize(("command", "content"), FOREIGN_CASES)
+def test_foreign_analysis_json_is_skipped_with_a_note(tmp_path, content, command):
+    from click.testing import CliRunner
+
+    from lksym.cli import main
+
+    foreign = tmp_path / "k-foreign"
+    foreign.mkdir()
+    (foreign / "analysis.json").write_bytes(content.encode("utf-8", "surrogateescape"))
+    (foreign / "report.md").write_text("someone else's")
+    runner = CliRunner()
+    result = runner.invoke(main, [command, "--k", "2", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "Traceback" not in result.output
+    assert f"skipped {foreign / 'analysis.json'}" in result.output  # on stderr, which CliRunner mixes in
+    index = (tmp_path / "README.md").read_text()
+    assert "k-foreign" not in index
+    assert (foreign / "analysis.json").read_bytes() == content.encode("utf-8", "surrogateescape")  # left alone
+    if command == "report":
+        assert "[k-2/report.md](k-2/report.md)" in index
+
+
+def test_each_distinct_k_is_analysed_once(tmp_path, monkeypatch):
+    import lksym.api
+
+    seen = []
+    real = lksym.api._analysis_task
+    monkeypatch.setattr(lksym.api, "_analysis_task", lambda k: seen.append(k) or real(k))
+    paths = write_reports(["1.5"] * 200 + ["3/2", "3", "3.000"], tmp_path, jobs=1)
+    assert [p.parent.name for p in paths] == ["k-1.5", "k-3"]
+    assert [str(k) for k in seen] == ["3/2", "3"]
+
+
+@pytest.mark.parametrize(("jobs", "count"), [(None, 1), (300, 1), (300, 50), (2, 50), (1, 50)])
+def test_jobs_are_capped_at_the_cores(jobs, count, monkeypatch):
+    import lksym.api
+    from lksym.plots import FIGURES
+
+    monkeypatch.setattr(lksym.api, "cores", lambda: 2)
+    workers = lksym.api._jobs(jobs, count)
+    assert 1 <= workers <= min(2, count * len(FIGURES), jobs or 2)
+    if jobs == 300:
+        assert workers == 2
+
+
+def test_cores_is_the_affinity_where_known():
+    import os
+
+    import lksym.api
+
+    expected = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    assert lksym.api.cores() == expected

@@ -62,19 +62,43 @@ def test_outer_timer_of_the_caller_is_honoured_and_given_back():
         signal.signal(signal.SIGALRM, previous)
 
 
-def test_off_the_main_thread_it_does_nothing():
-    seen = []
+def _in_thread(work, wait: float = 30.0) -> list:
+    seen: list = []
+
+    def run():
+        try:
+            seen.append(work())
+        except BaseException as error:  # noqa: BLE001 - handed to the test
+            seen.append(error)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(wait)
+    assert not thread.is_alive(), "the limit did not hold off the main thread"
+    return seen
+
+
+def test_off_the_main_thread_it_interrupts_sympy():
+    import sympy as sp
 
     def work():
-        seen.append(budget.available())
-        with deadline(0.01):
-            time.sleep(0.1)
-        seen.append("finished")
+        start = time.monotonic()
+        with deadline(0.05):
+            while time.monotonic() - start < 10:
+                sp.factorint(2**61 - 1 + int(time.monotonic() * 1000))
+        return time.monotonic() - start
 
-    thread = threading.Thread(target=work)
-    thread.start()
-    thread.join(5)
-    assert seen == [False, "finished"]
+    assert budget.available() is True
+    [outcome] = _in_thread(work)
+    assert isinstance(outcome, Timeout)
+
+
+def test_off_the_main_thread_a_fast_block_is_untouched():
+    def work():
+        with deadline(5):
+            return sum(range(1000))
+
+    assert _in_thread(work) == [499500]
 
 
 # Any k analyses in a few hundredths of a second at best: a 5 ms limit always runs out.
@@ -102,3 +126,21 @@ def test_costly_k_is_a_one_line_exit_2_in_the_cli(monkeypatch):
     assert result.exit_code == 2
     [line] = result.output.strip().splitlines()
     assert line.startswith("Error: k = ") and "is too costly to analyse exactly (over 0.005 s)" in line
+
+
+@pytest.mark.parametrize("k", [SLOW_K, "sqrt(2)", "100.1"])
+def test_analysis_time_limit_holds_in_a_thread(k):
+    from lksym.analysis import analyze
+
+    start = time.monotonic()
+    [outcome] = _in_thread(lambda: analyze(k, time_limit=TINY_LIMIT))
+    assert isinstance(outcome, InputError) and "is too costly to analyse exactly" in str(outcome)
+    assert time.monotonic() - start < 3
+
+
+def test_analysis_in_a_thread_gives_the_main_thread_result():
+    from lksym.analysis import analyze
+    from lksym.jsonout import dumps
+
+    [outcome] = _in_thread(lambda: dumps(analyze("100.1")))
+    assert outcome == dumps(analyze("100.1"))

@@ -158,3 +158,108 @@ def test_failed_drawing_is_one_line_exit_1(runner, tmp_path, monkeypatch):
     assert result.exit_code == 1, result.output
     assert result.output.strip().splitlines() == ["Error: drawing a figure failed: RuntimeError: disk on fire"]
     assert not (tmp_path / "k-1.5").exists()
+
+
+# --------------------------------------------------------------------------- option values (issue: click's usage block)
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["simulate", "--k", "2", "--eta", "0.1", "--steps", "abc"],
+        ["simulate", "--k", "2", "--eta", "0.1", "--steps", "١٢"],  # Arabic-Indic digits: refused like for k
+        ["simulate", "--k", "2", "--eta", "0.1", "--steps", "0"],
+        ["simulate", "--k", "2", "--eta", "0.1", "--steps", "1.5"],
+        ["report", "--k", "2", "--jobs", "x"],
+        ["report", "--k", "2", "--jobs", "0"],
+        ["report", "--k", "2", "--jobs", "٣"],
+        ["fit", "--k", "2", "--seed", "x"],
+        ["fit", "--k", "2", "--seed", "-1"],
+        ["fit", "--k", "2", "--seed", "１"],  # a full-width digit
+        ["verify", "--k", "2", "--gradient", "2*w", "--budget", "abc"],
+        ["verify", "--k", "2", "--gradient", "2*w", "--budget", "nan"],
+        ["verify", "--k", "2", "--gradient", "2*w", "--budget", "-1"],
+        ["verify", "--k", "2", "--gradient", "2*w", "--budget", "0"],
+        ["verify", "--k", "2", "--gradient", "2*w", "--budget", "٥"],
+    ],
+)
+def test_bad_option_values_are_one_line_exit_2(runner, args, tmp_path):
+    result = runner.invoke(main, [*args, "--out", str(tmp_path)] if args[0] in ("report", "fit") else args)
+    assert result.exit_code == 2, result.output
+    [line] = result.output.strip().splitlines()
+    assert line.startswith("Error: Invalid value for '--"), line
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_fit_seed_below_zero_from_python_is_an_input_error(tmp_path):
+    from lksym.errors import InputError
+    from lksym.fit import write_fit
+
+    with pytest.raises(InputError, match="seed must be a non-negative integer"):
+        write_fit(["2"], tmp_path, seed=-1)
+
+
+@pytest.mark.parametrize("budget", ["inf", "1e12", "Infinity"])
+def test_verify_budget_without_limit_decides_a_true_claim(runner, budget):
+    result = runner.invoke(main, ["verify", "--k", "2", "--gradient", "2*w", "--budget", budget])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == "gradient: 2*w  OK (symbolic)"
+
+
+# --------------------------------------------------------------------------- repeated options
+
+def test_analyze_prints_every_k_once(runner):
+    result = runner.invoke(main, ["analyze", "--k", "1.5", "--k", "3", "--k", "3/2"])
+    assert result.exit_code == 0, result.output
+    heads = [line for line in result.output.splitlines() if line.startswith("k = ")]
+    assert [h.split()[2] for h in heads] == ["3/2", "3"]
+
+
+def test_analyze_json_several_k_is_a_list(runner):
+    result = runner.invoke(main, ["analyze", "--k", "1.5", "--k", "3", "--k", "k", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert [d["k"] for d in data] == ["3/2", "3", "k"] and "cases" in data[2]
+    one = json.loads(runner.invoke(main, ["analyze", "--k", "3", "--json"]).output)
+    assert one == data[1]  # one k: the object itself, as before
+
+
+def test_analyze_several_k_one_bad_prints_nothing(runner):
+    result = runner.invoke(main, ["analyze", "--k", "1.5", "--k", "abc"])
+    assert result.exit_code == 2
+    [line] = result.output.strip().splitlines()
+    assert line.startswith("Error: invalid k 'abc'")
+
+
+def test_verify_checks_every_repeated_claim(runner):
+    result = runner.invoke(
+        main,
+        ["verify", "--k", "3", "--gradient", "3*w*abs(w)", "--gradient", "2*w", "--curvature", "6*abs(w)",
+         "--penalty", "abs(w)^3", "--penalty", "w^3", "--json"],
+    )
+    assert result.exit_code == 1, result.output
+    claims = json.loads(result.output)["claims"]
+    assert [(c["part"], c["claim"], c["holds"]) for c in claims] == [
+        ("penalty", "abs(w)^3", True), ("gradient", "3*w*abs(w)", True), ("curvature", "6*abs(w)", True),
+        ("penalty", "w^3", False), ("gradient", "2*w", False),
+    ]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["prox", "--k", "1", "--k", "2", "--lam", "1", "--z", "1"],
+        ["prox", "--k", "1", "--lam", "1", "--lam", "2", "--z", "1"],
+        ["simulate", "--k", "2", "--eta", "0.1", "--eta", "0.2"],
+        ["simulate", "--k", "2", "--eta", "0.1", "--steps", "3", "--steps=4"],
+        ["verify", "--k", "2", "--k", "3", "--gradient", "2*w"],
+        ["verify", "--k", "2", "--gradient", "2*w", "--budget", "1", "--budget", "2"],
+        ["fit", "--k", "2", "--seed", "1", "--seed", "2"],
+        ["report", "--k", "2", "-j", "1", "--jobs", "2"],
+        ["report", "--k", "2", "--out", "a", "--out", "b"],
+    ],
+)
+def test_a_repeated_single_option_is_refused_not_dropped(runner, args):
+    result = runner.invoke(main, args)
+    assert result.exit_code == 2, result.output
+    [line] = result.output.strip().splitlines()
+    assert line.startswith("Error: option --") and "given 2 times; give it once" in line

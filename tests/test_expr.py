@@ -639,3 +639,42 @@ def test_random_formula_like(parse, text):
 @given(st.text(alphabet="w0123456789.+-*/^()|", max_size=40))
 def test_random_arithmetic_k_symbol(text):
     check_total(lambda t: parse_k(t, allow_symbol=True), text)
+
+
+# Irrational k within 1/100 of 1 or 2: the same rule as for rational k, answered at once
+# (2 - 1/(10**300*E) once reached gd.py and raised; 2 + sqrt(2)/10**9 ran 20 s before it was refused).
+NEAR_POLE_K = [
+    ("2-1/(10**300*E)", 2), ("2+sqrt(2)/10**9", 2), ("1+pi/1000", 1), ("1-exp(-40)", 1),
+    ("2-sqrt(2)/200", 2), ("1+1/(100*E)", 1), ("2+log(2)/100", 2), ("sqrt(4+1/10**4)", 2),
+]
+
+
+@pytest.mark.parametrize(("text", "pole"), NEAR_POLE_K)
+def test_irrational_k_near_one_or_two_is_refused_quickly(text, pole):
+    import time
+
+    start = time.monotonic()
+    message = assert_rejected(parse_k, text)
+    assert time.monotonic() - start < 5
+    assert f"too close to {pole}" in message or "cancels" in message
+
+
+@pytest.mark.parametrize("text", ["2+sqrt(2)/100", "1+pi/300", "1-1/(30*E)", "sqrt(2)", "E"])
+def test_irrational_k_just_outside_the_rule_is_accepted(text):
+    value = parse_k(text)
+    assert min(abs(float(value) - 1), abs(float(value) - 2)) >= 1 / 100
+
+
+def test_irrational_k_near_two_analyse_or_refuse_within_5_s():
+    import time
+
+    from lksym.analysis import analyze
+    from lksym.errors import InputError
+
+    for text in ("2-1/(10**300*E)", "2+sqrt(2)/10**9", "2+sqrt(2)/100"):
+        start = time.monotonic()
+        try:
+            analyze(text)
+        except InputError:
+            pass
+        assert time.monotonic() - start < 5, text

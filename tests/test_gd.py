@@ -232,3 +232,34 @@ def test_cycle_label_names_the_amplitude(analysis_of):
     line = classify(a, 0.1, simulate(a, 0.1, starts=[1.0]), 0).text
     assert line == "w0 = +1: settles on the two-cycle ±9η²/16 = ±0.005625 (attracting)"
     assert "jumping" not in line
+
+
+
+
+def test_simulate_command_eta_below_the_float_range_is_one_line(tmp_path):
+    from click.testing import CliRunner
+
+    from lksym.cli import main
+
+    for eta in ("1e-400", "10**-400", "1e-320"):
+        out = CliRunner().invoke(main, ["simulate", "--k", "1.5", "--eta", eta, "--out", str(tmp_path)])
+        assert out.exit_code == 2, out.output
+        [line] = out.output.strip().splitlines()
+        assert line.startswith("Error: eta = ") and "too small to simulate in floating point" in line
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_simulate_command_long_exact_eta_gets_a_short_distinct_name(tmp_path):
+    from click.testing import CliRunner
+
+    from lksym.cli import main
+
+    names = []
+    for eta in ("10**-300", "3*10**-300"):
+        out = CliRunner().invoke(main, ["simulate", "--k", "1.5", "--eta", eta, "--steps", "3", "--out", str(tmp_path)])
+        assert out.exit_code == 0, out.output
+        path = out.output.splitlines()[0]
+        names.append(path.rsplit("/", 1)[1])
+        assert len(names[-1]) <= 104 and names[-1].endswith(".svg")
+        assert "w0 = +1: ends at +1 " in out.output  # a step of 1e-300 does not move 1
+    assert names[0] != names[1] and sorted(p.name for p in tmp_path.iterdir()) == sorted(names)

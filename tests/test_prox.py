@@ -299,3 +299,74 @@ def test_verify_accepts_the_real_half_thresholding_formula():
     assert good.exit_code == 0 and "OK" in good.output, good.output
     wrong = runner.invoke(main, ["verify", "--k", "0.5", "--prox", xu.replace("lam/4", "lam/3")])
     assert wrong.exit_code == 1 and "WRONG" in wrong.output
+
+
+
+
+# Exact tiny and huge numbers are valid input: the float line is the true value (or its digits where no
+# float is near it), never a traceback and never a float from underflow (lam = 1e-400 was 0.0 and raised;
+# z = 1e-309 printed 2.8e-296 for a true 4.4e-619; evaluating Cardano's form gave 0.0 or a negative value).
+TINY_KS = ["0.5", "0.1", "2/3", "4/3", "1.5", "7/3", "2.5", "10", "sqrt(2)"]
+TINY_LAM_Z = [("1e-400", "1"), ("1", "1e-309"), ("1", "10**-1000"), ("10**12", "10**-1000"), ("10**-1000", "-3"), ("1e-300", "1e-300")]
+
+
+def _printed_value(output: str):
+    import mpmath
+
+    text = output.split("float: ")[1].split()[0]
+    return mpmath.mpf(text)
+
+
+def _check_prox_value(k: str, lam: str, z: str, x) -> None:
+    import mpmath
+
+    from lksym.expr import parse_expression
+
+    with mpmath.workdps(60):
+        kk, ll, zz = (mpmath.mpf(sp.Float(sp.N(parse_expression(t), 60), 60)._mpf_) for t in (k, lam, z))
+        zz, x = abs(zz), abs(x)
+        if x == 0:  # only below the threshold, worked out by hand: k < 1 jump, 0 for k > 1
+            assert kk < 1
+            threshold = (2 - kk) / (2 * (1 - kk)) * (2 * ll * (1 - kk)) ** (1 / (2 - kk))
+            assert zz <= threshold * (1 + mpmath.mpf(10) ** -12)
+        else:  # stationary: x - z + lam k x^(k-1) = 0 at 15 digits, with 0 < x < z
+            assert 0 < x <= zz * (1 + mpmath.mpf(10) ** -15)  # a printed value has 17 digits
+            assert abs(x - zz + ll * kk * x ** (kk - 1)) <= mpmath.mpf(10) ** -15 * zz
+
+
+@pytest.mark.parametrize("k", TINY_KS)
+@pytest.mark.parametrize(("lam", "z"), TINY_LAM_Z)
+def test_prox_precise_tiny_and_huge_numbers(k, lam, z):
+    from lksym.expr import parse_expression, parse_k
+    from lksym.prox import prox_precise
+
+    x = prox_precise(parse_k(k), parse_expression(lam), parse_expression(z))
+    _check_prox_value(k, lam, z, x)
+    assert (x < 0) == z.startswith("-") or x == 0
+
+
+@pytest.mark.parametrize(("k", "lam", "z"), [("0.5", "1e-400", "1"), ("1.5", "1", "1e-309"), ("2.5", "10**12", "10**-1000"),
+                                             ("10", "1e-300", "1e-300"), ("7/3", "1", "1e-309")])
+def test_prox_command_tiny_and_huge_numbers(k, lam, z):
+    import sys
+
+    from click.testing import CliRunner
+
+    from lksym.cli import main
+
+    out = CliRunner().invoke(main, ["prox", "--k", k, "--lam", lam, "--z", z])
+    assert out.exit_code == 0, out.output
+    x = _printed_value(out.output)
+    _check_prox_value(k, lam, z, x)
+    assert ("outside the float range" in out.output) == (x != 0 and abs(x) < sys.float_info.min)
+
+
+def test_prox_command_value_below_the_float_range_by_hand():
+    from click.testing import CliRunner
+
+    from lksym.cli import main
+
+    # k = 3/2, lam = 1: sqrt(x) = t solves t^2 + 3t/2 - z = 0, so x = ((sqrt(9/4 + 4z) - 3/2)/2)^2 ~ (2z/3)^2.
+    out = CliRunner().invoke(main, ["prox", "--k", "1.5", "--lam", "1", "--z", "1e-309"])
+    assert out.exit_code == 0, out.output
+    assert "float: 4.4444444444444444e-619 (outside the float range" in out.output

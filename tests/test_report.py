@@ -287,3 +287,28 @@ def test_prose_slips_are_gone(analysis_of):
     assert r"\operatorname{prox}(z) = \frac{\left(\sqrt{9 \lambda^{2} + 16 z} - 3 \lambda\right)^{2}}{16}" in r15
     assert r"\operatorname{prox}(z) = z - \lambda" in r1
     assert "none in radicals" in report_markdown(analysis_of("10"))
+
+
+
+
+# k with denominators near 1000 whose kept-short powers SymPy's printers would expand past
+# Python's 4300-digit int-to-str limit (3019/997, 4076/995 and 3465/997 once raised), with neighbours.
+HUGE_POWER_KS = ["3019/997", "4076/995", "3465/997"] + [
+    f"{p}/{q}" for q in (991, 997, 999) for p in range(q * 2 + 37, q * 12, q * 7 // 3)
+]
+
+
+@pytest.mark.parametrize("k", HUGE_POWER_KS)
+def test_huge_exact_values_print_short(k, analysis_of):
+    from lksym.compare import compare_markdown
+    from lksym.jsonout import dumps
+    from lksym.terminal import summary
+
+    a = analysis_of(k)
+    texts = [report_markdown(a), dumps(a), summary(a), compare_markdown([analysis_of("3"), a], [])]
+    for text in texts:
+        assert not re.search(r"\d{61}", text), k
+    if a.gd.decay.kind == "power":  # |w_t| ~ C t^-p with C = (eta k (k - 2))^(-1/(k-2)), by hand
+        kk, eta = sp.Rational(k), sp.Rational(1, 10)
+        hand = (eta * kk * (kk - 2)) ** (-1 / (kk - 2))
+        assert abs(float(a.gd.decay.constant.subs(sp.Symbol("eta", positive=True), eta)) - float(hand)) < 1e-9 * float(hand)
