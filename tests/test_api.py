@@ -224,7 +224,8 @@ def test_foreign_analysis_json_is_skipped_with_a_note(tmp_path, content, command
     (foreign / "analysis.json").write_bytes(content.encode("utf-8", "surrogateescape"))
     (foreign / "report.md").write_text("someone else's")
     runner = CliRunner()
-    result = runner.invoke(main, [command, "--k", "2", "--out", str(tmp_path)])
+    ks = ["--k", "1", "--k", "2"] if command == "compare" else ["--k", "2"]  # compare needs two k
+    result = runner.invoke(main, [command, *ks, "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output
     assert "Traceback" not in result.output
     assert f"skipped {foreign / 'analysis.json'}" in result.output  # on stderr, which CliRunner mixes in
@@ -240,7 +241,7 @@ def test_each_distinct_k_is_analysed_once(tmp_path, monkeypatch):
 
     seen = []
     real = lksym.api._analysis_task
-    monkeypatch.setattr(lksym.api, "_analysis_task", lambda k: seen.append(k) or real(k))
+    monkeypatch.setattr(lksym.api, "_analysis_task", lambda k, *rest: seen.append(k) or real(k, *rest))
     paths = write_reports(["1.5"] * 200 + ["3/2", "3", "3.000"], tmp_path, jobs=1)
     assert [p.parent.name for p in paths] == ["k-1.5", "k-3"]
     assert [str(k) for k in seen] == ["3/2", "3"]
