@@ -307,7 +307,7 @@ def _cycle_marks(a, eta: float) -> dict:
     from .analysis import ETA
 
     gd = a.gd
-    if gd.cycle_amplitude is None or gd.cycle_stable is None:
+    if gd is None or gd.cycle_amplitude is None or gd.cycle_stable is None:  # no two-cycle derived (or L1's neutral family)
         return {}
     return {"cycle": float(gd.cycle_amplitude.subs(ETA, eta)), "cycle_kind": "attracting" if gd.cycle_stable else "repelling"}
 

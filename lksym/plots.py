@@ -254,7 +254,7 @@ def _penalty_data(a: Analysis, half_width: float, title: str) -> dict:
         "penalty": penalty,
         "gradient": gradient,
         "gradient_at_zero": _value_at_zero(a.gradient),
-        "penalty_label": f"penalty |w|^{a.label[1:]}",
+        "penalty_label": f"penalty |w|^{a.label[1:]}" if a.k is not None else f"penalty {a.label}",
         "title": title,
         "half_width": half_width,
         "ylim": _clip_limits([penalty, gradient], w),
@@ -453,9 +453,18 @@ FIGURES = [
 """The report's figures, in order (other modules append theirs)."""
 
 
+POWER_ONLY = frozenset({"gradients_l1_l2.svg"})
+"""Figures drawn from facts derived for |w|^k only (the exact crossovers with L1 and L2)."""
+
+
+def figure_specs(a: Analysis) -> list:
+    """The figures that make sense for ``a``'s penalty: all of them for |w|^k, all but :data:`POWER_ONLY` otherwise."""
+    return [spec for spec in FIGURES if a.k is not None or spec.name not in POWER_ONLY]
+
+
 def figure_data(a: Analysis) -> dict:
     """The numbers behind every figure, keyed by file name (picklable without SymPy)."""
-    return {spec.name: spec.numbers(a) for spec in FIGURES}
+    return {spec.name: spec.numbers(a) for spec in figure_specs(a)}
 
 
 def render_figures(data: dict) -> dict:

@@ -660,7 +660,12 @@ def shrinkage_data(a) -> dict:
     from .analysis import _to_float
 
     z = np.linspace(-3.0, 3.0, 601)
-    y = prox_vector(a.k, 1.0, z)
+    if a.k is not None:
+        y = prox_vector(a.k, 1.0, z)
+    else:  # any other penalty: the global minimiser of lksym.penalty_prox, from the same derived pieces
+        from .penalty_prox import prox_vector as penalty_prox_vector
+
+        y = penalty_prox_vector(a.subject, 1.0, z)
     threshold = _to_float(a.prox.threshold, {LAM: 1})
     # A jump (k < 1) is not a steep segment: break the line where the map jumps.
     jumps = np.abs(np.diff(y)) > 0.25
