@@ -473,6 +473,32 @@ def parse_penalty(text, *, allow_symbolic: bool = False) -> Penalty:
     return from_expression(value, stripped)
 
 
+_W_NAME = re.compile(r"(?<![A-Za-z0-9_])w(?![A-Za-z0-9_])", re.ASCII)
+
+
+def parse_subject(subject) -> Penalty:
+    """What every command analyses: a :class:`Penalty` as given, else :func:`parse_penalty` or :func:`power`.
+
+    Text that names a catalogue entry or the weight ``w`` is a penalty; any other
+    text is an exponent k, so that a bad k gets the exponent's own message.
+
+    Examples
+    --------
+    >>> parse_subject("3/2").k, parse_subject("l0").family
+    (3/2, 'l0')
+    """
+    if isinstance(subject, Penalty):
+        return subject
+    if not isinstance(subject, str):
+        return power(subject)
+    match = _CALL.fullmatch(subject)
+    if (match and match.group(1) in (*CATALOGUE, "l1", "l2")) or _W_NAME.search(subject):
+        return parse_penalty(subject)
+    if match and match.group(2) is not None and match.group(1) not in _expression_functions():
+        return parse_penalty(subject)  # an unknown penalty name: say so, not "bad k"
+    return power(subject)
+
+
 def _expression_functions() -> frozenset:
     from .expr import FUNCTIONS
 
