@@ -22,23 +22,21 @@ one-sided difference quotients, not from a formula that is only valid for
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Optional
 
 import sympy as sp
 
 from .errors import InputError
+from .penalty import W, X  # the weight and |w| > 0: one definition for every module
 from .regime import Regime, classify, integer_parity
 
 if TYPE_CHECKING:  # only for the annotations of Analysis: the modules import this one
     from .gd import GradientDescent
+    from .penalty import Penalty
+    from .penalty_prox import Thresholding
     from .prox import Prox
 
-W = sp.Symbol("w", real=True)
-"""The weight, a real symbol: every expression in :class:`Part` is in ``W``."""
-
-X = sp.Symbol("x", positive=True)
-"""A positive stand-in for :math:`|w|` on the right branch."""
 
 ALPHA = sp.Symbol("alpha", positive=True)
 TAU = sp.Symbol("tau", positive=True)
@@ -202,10 +200,24 @@ class Analysis:
     gd
         :class:`~lksym.gd.GradientDescent`: two-cycle and decay of plain gradient
         descent with step ``eta``.
+    subject
+        The :class:`~lksym.penalty.Penalty` analysed (for the power family
+        ``k`` and ``regime`` are set; for any other penalty they are ``None``).
+    breakpoints
+        :class:`Breakpoint` per :math:`|w| > 0` where the definition changes.
+    curvature_min
+        The infimum of the curvature off 0 and off the breakpoints: the proximal
+        step of :math:`\lambda p` is a convex problem when
+        :math:`1 + \lambda \cdot` ``curvature_min`` :math:`\ge 0`.
+    thresholding
+        :class:`~lksym.penalty_prox.Thresholding`: Fan and Li's three properties
+        of the proximal step of :math:`\lambda p`.
+    omitted
+        Why a fact is ``None`` where it is not derived for this penalty, by field name.
     """
 
-    k: sp.Expr
-    regime: Regime
+    k: Optional[sp.Expr]
+    regime: Optional[Regime]
     penalty: Part
     gradient: Part
     curvature: Part
@@ -214,11 +226,16 @@ class Analysis:
     sparse: bool
     lipschitz_gradient_near_zero: bool
     dead_zone: Optional[sp.Expr]
-    overshoot: Overshoot
-    crossovers: tuple[Crossover, Crossover]
-    bands: tuple[Band, ...]
+    overshoot: Optional[Overshoot]
+    crossovers: Optional[tuple[Crossover, Crossover]]
+    bands: Optional[tuple[Band, ...]]
     prox: "Prox"
-    gd: "GradientDescent"
+    gd: Optional["GradientDescent"]
+    subject: Optional["Penalty"] = None
+    breakpoints: tuple["Breakpoint", ...] = ()
+    curvature_min: Optional[sp.Expr] = None
+    thresholding: Optional["Thresholding"] = None
+    omitted: dict = field(default_factory=dict)
 
     @property
     def parts(self) -> tuple[Part, Part, Part]:
@@ -232,7 +249,9 @@ class Analysis:
 
     @property
     def label(self) -> str:
-        """A short name such as ``L1.5``, ``L7/3`` or ``L√2`` (see :func:`lksym.mathtext.k_name`)."""
+        """A short name such as ``L1.5``, ``L7/3``, ``L√2`` (see :func:`lksym.mathtext.k_name`) or ``SCAD (λ = 1, a = 3.7)``."""
+        if self.k is None:
+            return self.subject.label
         from .mathtext import k_name
 
         return k_name(self.k)
@@ -592,13 +611,16 @@ TIME_LIMIT = 20.0
 
 
 def analyze(k, *, time_limit: Optional[float] = None) -> Analysis:
-    r"""Derive every fact lksym reports about :math:`f(w) = |w|^k`.
+    r"""Derive every fact lksym reports about a penalty: :math:`|w|^k` or any other.
 
     Parameters
     ----------
-    k : str, int or SymPy number
-        The exponent: any text :func:`lksym.expr.parse_k` accepts (``"3/2"``,
-        ``"1.5"``, ``"sqrt(2)"``), or an exact positive number.
+    k : str, int, SymPy number or Penalty
+        The exponent of :math:`|w|^k`: any text :func:`lksym.expr.parse_k`
+        accepts (``"3/2"``, ``"1.5"``, ``"sqrt(2)"``) or an exact positive
+        number; or any penalty :func:`lksym.penalty.parse_penalty` reads
+        (``"scad(lam=1, a=3.7)"``, ``"log(1 + abs(w)/0.1)"``), or a
+        :class:`~lksym.penalty.Penalty`.
     time_limit : float, optional
         Seconds before giving up (default :data:`TIME_LIMIT`; in any thread,
         see :mod:`lksym.budget`).
@@ -625,23 +647,31 @@ def analyze(k, *, time_limit: Optional[float] = None) -> Analysis:
     (0, oo, 1)
     """
     from . import budget
-    from .expr import parse_k
+    from .penalty import parse_subject
 
-    value = parse_k(k)
+    subject = parse_subject(k)
     time_limit = TIME_LIMIT if time_limit is None else time_limit
     try:
         with budget.deadline(time_limit):
-            return _analyze_exact(value)
+            if subject.family == "power":
+                return _analyze_exact(subject.k)
+            return _analyze_penalty(subject)
     except budget.Timeout:
+        if subject.family != "power":
+            raise InputError(f"{subject.text} is too costly to analyse exactly (over {time_limit:g} s)") from None
         raise InputError(
-            f"k = {k_text(value)} is too costly to analyse exactly (over {time_limit:g} s): "
+            f"k = {k_text(subject.k)} is too costly to analyse exactly (over {time_limit:g} s): "
             "exact powers with k's digits grow too large; a k with fewer digits works"
         ) from None
 
 
 def _analyze_exact(k: sp.Expr) -> Analysis:
     from .gd import derive_gd  # imported here: both modules use this one's symbols
+    from .penalty import power
+    from .penalty_prox import thresholding
     from .prox import derive_prox
+
+    subject = power(k)
 
     branches = [X**k]
     for _ in range(2):
@@ -681,4 +711,186 @@ def _analyze_exact(k: sp.Expr) -> Analysis:
         bands=_bands(branches[1], crossovers),
         prox=derive_prox(k),
         gd=derive_gd(branches[1], branches[2]),
+        subject=subject,
+        breakpoints=(),
+        curvature_min=_infimum(branches[2], sp.S.Zero, sp.oo),
+        thresholding=thresholding(subject),
     )
+
+
+# --------------------------------------------------------------------------- any penalty
+
+
+@dataclass(frozen=True)
+class Breakpoint:
+    r"""A :math:`|w| = b > 0` where the penalty's definition changes.
+
+    Attributes
+    ----------
+    at
+        The exact :math:`b`.
+    smoothness
+        The largest n with :math:`p \in C^n` at b: -1 where :math:`p` itself jumps,
+        ``None`` for :math:`C^\infty` (never for a true breakpoint).
+    limits
+        ``limits[part]["left"|"right"]``: the one-sided limits of the penalty, its
+        gradient and its curvature at :math:`w = b` (on :math:`w = -b` the odd
+        derivatives change sign).
+    """
+
+    at: sp.Expr
+    smoothness: Optional[int]
+    limits: dict
+
+
+MAX_SMOOTHNESS_ORDER = 16
+"""Derivatives compared at 0 and at breakpoints before a smooth penalty is called C^inf (even analytic) or C^16."""
+
+NOT_DERIVED = "derived for |w|^k only so far"
+
+
+def _real_line_piecewise(branches: list, pieces, order: int) -> sp.Expr:
+    """The n-th derivative for w != 0 off the breakpoints, from the right branch's pieces and parity."""
+    if len(pieces) == 1:
+        return _to_real_line(branches[0], order)
+    a = sp.Abs(W)
+    body = sp.Piecewise(*[(b.subs(X, a), a <= p.hi) for b, p in zip(branches[:-1], pieces[:-1])], (branches[-1].subs(X, a), True))
+    return sp.sign(W) * body if order % 2 else body
+
+
+def _one_sided(expr: sp.Expr, at: sp.Expr, side: str) -> sp.Expr:
+    if not expr.has(X):
+        return expr
+    if at in (0, sp.oo):
+        return _limit(expr, at)
+    return sp.limit(expr, X, at, side)
+
+
+def _smoothness_at_zero(first: sp.Expr, value: sp.Expr) -> Optional[int]:
+    r"""Largest n with p in C^n at 0 (-1: p jumps at 0; ``None``: C^inf), from the first piece.
+
+    The n-th derivative of an even function is continuous at 0 when its one-sided
+    limits are finite and equal: :math:`L` and :math:`(-1)^n L`, so odd orders must
+    tend to 0 (the mean value theorem then gives the derivative at 0 itself).
+    """
+    if _one_sided(first, sp.S.Zero, "+") != value:
+        return -1
+    d = first
+    for n in range(1, MAX_SMOOTHNESS_ORDER + 1):
+        d = sp.diff(d, X)
+        if d == 0:
+            return None
+        limit = _one_sided(d, sp.S.Zero, "+")
+        if not limit.is_finite or (n % 2 and limit != 0):
+            return n - 1
+    y = sp.Symbol("y", real=True)
+    return None if sp.simplify(first.subs(X, y) - first.subs(X, -y)) == 0 else MAX_SMOOTHNESS_ORDER
+
+
+def _breakpoint(left: sp.Expr, right: sp.Expr, at: sp.Expr) -> Breakpoint:
+    limits: dict = {}
+    smoothness: Optional[int] = None
+    dl, dr = left, right
+    for n in range(MAX_SMOOTHNESS_ORDER + 1):
+        lo, hi = _one_sided(dl, at, "-"), _one_sided(dr, at, "+")
+        if n < 3:
+            limits[PART_NAMES[n]] = {"left": lo, "right": hi}
+        if smoothness is None and sp.simplify(lo - hi) != 0:
+            smoothness = n - 1
+        if smoothness is not None and n >= 2:
+            break
+        dl, dr = sp.diff(dl, X), sp.diff(dr, X)
+    return Breakpoint(at, MAX_SMOOTHNESS_ORDER if smoothness is None else smoothness, limits)
+
+
+def _infimum(expr: sp.Expr, lo: sp.Expr, hi: sp.Expr) -> sp.Expr:
+    """The infimum of ``expr`` over the open interval (lo, hi) of x: ends and critical points."""
+    if not expr.has(X):
+        return expr
+    candidates = [_one_sided(expr, lo, "+"), _one_sided(expr, hi, "-")]
+    coefficient, exponent = expr.as_coeff_exponent(X)
+    if not coefficient.has(X):  # c*x**e is monotone: the ends decide (no solveset on x**97.1)
+        return sp.Min(*candidates)
+    slope = sp.diff(expr, X)
+    critical = sp.solveset(slope, X, sp.Interval.open(lo, hi))
+    if isinstance(critical, sp.FiniteSet):
+        candidates += [expr.subs(X, c) for c in critical]
+    elif critical != sp.S.EmptySet:
+        raise InputError(f"cannot find the least curvature of {sp.sstr(expr)} exactly")
+    return sp.Min(*candidates)
+
+
+def _nonnegative_on(expr: sp.Expr, lo: sp.Expr, hi: sp.Expr) -> bool:
+    return bool(_infimum(expr, lo, hi) >= 0)
+
+
+def _analyze_penalty(penalty) -> "Analysis":
+    """Every fact derivable for any :class:`~lksym.penalty.Penalty`, piece by piece."""
+    from .penalty_prox import derive as derive_prox_any, thresholding
+
+    pieces = penalty.pieces
+    derivatives = [[p.expr] for p in pieces]
+    for ds in derivatives:
+        for _ in range(2):
+            ds.append(sp.diff(ds[-1], X))
+    first, last = derivatives[0], derivatives[-1]
+    p0 = penalty.at_zero
+
+    limits = []
+    for n in range(3):
+        right0, right_inf = _one_sided(first[n], sp.S.Zero, "+"), _one_sided(last[n], sp.oo, "-")
+        flip = -1 if n % 2 else 1
+        limits.append({"0+": right0, "0-": flip * right0, "+oo": right_inf, "-oo": flip * right_inf})
+
+    breakpoints = tuple(
+        _breakpoint(derivatives[i][0], derivatives[i + 1][0], pieces[i].hi) for i in range(len(pieces) - 1)
+    )
+    curvature_min = sp.Min(*[_infimum(ds[2], p.lo, p.hi) for ds, p in zip(derivatives, pieces)])
+    continuous = limits[0]["0+"] == p0 and all(b.smoothness >= 0 for b in breakpoints)
+    gradient_up = bool(limits[1]["0+"] >= 0) and all(
+        bool(b.limits["gradient"]["left"] <= b.limits["gradient"]["right"]) for b in breakpoints
+    )
+    convex = continuous and gradient_up and bool(curvature_min >= 0)
+
+    # What happens at 0 itself: p(0) is given; derivatives from difference quotients.
+    at_zero: list[AtZero] = [AtZero(p0, None, limits[0]["0+"] == p0)]
+    if at_zero[0].continuous:
+        kink_up = bool(limits[1]["0+"] >= limits[1]["0-"])  # locally convex at 0: a subdifferential there
+        for n in (1, 2):
+            at_zero.append(_at_zero(n, first, limits[n], at_zero[-1], kink_up))
+    else:
+        at_zero += [AtZero(None, None, False), AtZero(None, None, False)]
+    parts = tuple(
+        Part(name, n, _real_line_piecewise([ds[n] for ds in derivatives], pieces, n), _piecewise_branch([ds[n] for ds in derivatives], pieces), limits[n], at_zero[n])
+        for n, name in enumerate(PART_NAMES)
+    )
+    quotient = _one_sided((first[0] - p0) / X, sp.S.Zero, "+")
+    facts = thresholding(penalty)
+    return Analysis(
+        k=None,
+        regime=None,
+        penalty=parts[0],
+        gradient=parts[1],
+        curvature=parts[2],
+        smoothness=_smoothness_at_zero(first[0], p0),
+        convex=convex,
+        sparse=bool(quotient > 0),
+        lipschitz_gradient_near_zero=at_zero[1].continuous and _is_finite(limits[2]["0+"]),
+        dead_zone=None,
+        overshoot=None,
+        crossovers=None,
+        bands=None,
+        prox=derive_prox_any(penalty),
+        gd=None,
+        subject=penalty,
+        breakpoints=breakpoints,
+        curvature_min=curvature_min,
+        thresholding=facts,
+        omitted={name: NOT_DERIVED for name in ("dead_zone", "overshoot", "crossovers", "bands", "gd")},
+    )
+
+
+def _piecewise_branch(branches: list, pieces) -> sp.Expr:
+    if len(pieces) == 1:
+        return branches[0]
+    return sp.Piecewise(*[(b, X <= p.hi) for b, p in zip(branches[:-1], pieces[:-1])], (branches[-1], True))

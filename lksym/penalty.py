@@ -473,6 +473,32 @@ def parse_penalty(text, *, allow_symbolic: bool = False) -> Penalty:
     return from_expression(value, stripped)
 
 
+_W_NAME = re.compile(r"(?<![A-Za-z0-9_])w(?![A-Za-z0-9_])", re.ASCII)
+
+
+def parse_subject(subject) -> Penalty:
+    """What every command analyses: a :class:`Penalty` as given, else :func:`parse_penalty` or :func:`power`.
+
+    Text that names a catalogue entry or the weight ``w`` is a penalty; any other
+    text is an exponent k, so that a bad k gets the exponent's own message.
+
+    Examples
+    --------
+    >>> parse_subject("3/2").k, parse_subject("l0").family
+    (3/2, 'l0')
+    """
+    if isinstance(subject, Penalty):
+        return subject
+    if not isinstance(subject, str):
+        return power(subject)
+    match = _CALL.fullmatch(subject)
+    if (match and match.group(1) in (*CATALOGUE, "l1", "l2")) or _W_NAME.search(subject):
+        return parse_penalty(subject)
+    if match and match.group(2) is not None and match.group(1) not in _expression_functions():
+        return parse_penalty(subject)  # an unknown penalty name: say so, not "bad k"
+    return power(subject)
+
+
 def _expression_functions() -> frozenset:
     from .expr import FUNCTIONS
 
@@ -585,9 +611,14 @@ def _sample(piece: Piece) -> list:
     return [lo + (hi - lo) * sp.Rational(i, 7) for i in range(1, 7)]
 
 
+def _at(expr: sp.Expr, at: sp.Expr) -> sp.Expr:
+    # A float point, never an exact one: x**x at x = 10**6 + 1/3 would spell out millions of digits.
+    return expr.evalf(30, subs={X: sp.Float(at, 30)})
+
+
 def _check_real(piece: Piece, text: str) -> None:
     for at in _sample(piece):
-        value = sp.N(piece.expr.subs(X, at), 20)
+        value = _at(piece.expr, at)
         if not (value.is_real and value.is_finite):
             raise InputError(f"penalty must be real and finite for every w: {text!r} is {sp.sstr(value)} at |w| = {sp.N(at, 6)}")
 
@@ -598,8 +629,7 @@ def _even_counterexample(right: list[Piece], left: list[Piece]) -> Optional[str]
         for piece in pieces:
             points.update(_sample(piece))
     for at in sorted(points, key=lambda p: abs(float(sp.log(p)))):  # report the plainest w first
-        a = sp.N(_value(right, at), 30)
-        b = sp.N(_value(left, at), 30)
+        a, b = _value(right, at), _value(left, at)
         if abs(a - b) > 1e-20 * (1 + abs(a)):
             return number_text(at) if at.is_Rational else sp.sstr(sp.N(at, 6))
     for r, l in zip(right, left):
@@ -613,8 +643,8 @@ def _even_counterexample(right: list[Piece], left: list[Piece]) -> Optional[str]
 def _value(pieces: list[Piece], at: sp.Expr) -> sp.Expr:
     for piece in pieces:
         if at <= piece.hi:
-            return piece.expr.subs(X, at)
-    return pieces[-1].expr.subs(X, at)
+            return _at(piece.expr, at)
+    return _at(pieces[-1].expr, at)
 
 
 def _value_at_zero(expr: sp.Expr, first: sp.Expr, text: str) -> sp.Expr:
