@@ -9,6 +9,7 @@ Huber's prox) are worked out below, not taken from lksym.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from typing import Callable
@@ -90,9 +91,9 @@ HANDS = {
         "elastic_net(l1=0.5, l2=0.25)", lambda t: 0.5 * t + 0.25 * t * t, lambda t: 0.5 * t + 0.25 * t * t
     ),
     "logsum(eps=0.1)": Hand(
-        "logsum(eps=0.1)", lambda t: np.log1p(t / 0.1), lambda t: mpmath.log(1 + t / mpmath.mpf("0.1")), (), (0.005, 0.0099, 0.0101, 0.05, 0.3, 2.0)
+        "logsum(eps=0.1)", lambda t: np.log1p(t / 0.1), lambda t: mpmath.log1p(t / mpmath.mpf("0.1")), (), (0.005, 0.0099, 0.0101, 0.05, 0.3, 2.0)
     ),
-    "logsum(eps=1)": Hand("logsum(eps=1)", lambda t: np.log1p(t), lambda t: mpmath.log(1 + t), (), (0.5, 0.99, 1.01, 3.0)),
+    "logsum(eps=1)": Hand("logsum(eps=1)", lambda t: np.log1p(t), lambda t: mpmath.log1p(t), (), (0.5, 0.99, 1.01, 3.0)),
     "capped_l1(theta=1)": Hand(
         "capped_l1(theta=1)", lambda t: np.minimum(t, 1.0), lambda t: min(t, 1), (1,), (0.3, 1.0, 1.99, 2.01, 4.0)
     ),
@@ -115,6 +116,7 @@ def _z_grid(hand: Hand, lam: float) -> list:
     return sorted(zs) + [-2.5, -0.3]
 
 
+@functools.lru_cache(maxsize=None)
 def brute(hand: Hand, lam: float, z: float) -> float:
     """A global argmin of 1/2 (x - z)^2 + lam p(x): a dense grid, then golden sections at 30 digits."""
     half = abs(z) + 1
@@ -132,7 +134,7 @@ def brute(hand: Hand, lam: float, z: float) -> float:
         candidates = [mpmath.mpf(float(xs[i]))]
         # Refine the best grid point and every other local minimum of the grid close to it (a jump's two minimisers).
         grid = f[:200001]
-        local = np.nonzero((grid[1:-1] <= grid[:-2]) & (grid[1:-1] <= grid[2:]) & (grid[1:-1] <= f[i] + 1e-6 * (1 + abs(f[i]))))[0] + 1
+        local = np.nonzero((grid[1:-1] <= grid[:-2]) & (grid[1:-1] <= grid[2:]) & (grid[1:-1] <= f[i] + 1e-7 * (1 + abs(f[i]))))[0] + 1
         for j in [i, *local[:20]]:
             a, b = mpmath.mpf(float(xs[j]) - step), mpmath.mpf(float(xs[j]) + step)
             g = (mpmath.sqrt(5) - 1) / 2
@@ -190,14 +192,15 @@ def test_closed_form_is_the_global_minimiser(text):
                 continue
             if penalty.family == "power" and z <= threshold_at(penalty, lam):
                 continue  # lksym.prox's forms hold above the threshold only
-            value = complex(sp.N(form.subs({LAM: sp.nsimplify(lam), Z: sp.nsimplify(z)}), 30))
+            with mpmath.workdps(30):
+                value = mpmath.mpc(_form_function(form, lam)(mpmath.mpf(z)))
             assert abs(value.imag) < 1e-12
-            assert_same_minimiser(hand, lam, z, value.real, brute(hand, lam, z))
+            assert_same_minimiser(hand, lam, z, float(value.real), brute(hand, lam, z))
 
 
 def test_prox_vector_matches_prox_numeric_and_is_odd():
     penalty = parse_penalty("scad(lam=1, a=3.7)")
-    zs = np.linspace(-6, 6, 241)
+    zs = np.linspace(-6, 6, 240)
     v = prox_vector(penalty, 1.0, zs)
     assert v.shape == zs.shape
     assert np.array_equal(v, [prox_numeric(penalty, 1.0, z) for z in zs])
@@ -236,8 +239,14 @@ def _lam_z_pairs(lams, zs):
     return [(lam, z) for lam in lams for z in zs]
 
 
+@functools.lru_cache(maxsize=None)
+def _form_function(form, lam):
+    return sp.lambdify(Z, form.subs(LAM, sp.nsimplify(lam)), "mpmath")
+
+
 def _form_at(form, lam, z):
-    return float(sp.N(form.subs({LAM: sp.nsimplify(lam), Z: sp.nsimplify(z)}), 30))
+    with mpmath.workdps(30):
+        return float(mpmath.re(_form_function(form, lam)(mpmath.mpf(z))))
 
 
 PAIRS = _lam_z_pairs((0.1, 0.5, 1.0, 1.7, 2.5), (0.05, 0.4, 0.9, 1.3, 2.2, 3.0, 3.9, 5.5, 12.0))
@@ -329,7 +338,7 @@ def test_no_closed_form_for_logsum_and_power_family_delegates():
 
 def brute_threshold(hand: Hand, lam: float) -> float:
     """inf_{x > 0} x/2 + lam (p(x) - p(0))/x on a dense geometric grid, then golden sections."""
-    xs = np.geomspace(1e-9, 1e4, 400001)
+    xs = np.geomspace(1e-16, 1e4, 400001)
     h = xs / 2 + lam * (hand.vec(xs) - hand.vec(np.zeros(1))[0]) / xs
     i = int(np.argmin(h))
     a, b = xs[max(i - 1, 0)], xs[min(i + 1, len(xs) - 1)]
@@ -351,8 +360,8 @@ def test_threshold_is_the_infimum(text):
         assert abs(ours - truth) <= 1e-7 * (1 + truth), (lam, ours, truth)
         # And the prox agrees: just below the threshold is 0, well above it is not.
         if ours > 0:
-            assert brute(hand, lam, ours * (1 - 1e-6)) == 0.0
-        assert brute(hand, lam, ours * 1.05 + 0.05) != 0.0
+            assert abs(brute(hand, lam, ours * (1 - 1e-6))) < 1e-15
+        assert abs(brute(hand, lam, ours * 1.05 + 0.05)) > 1e-6
 
 
 def test_thresholds_in_closed_form():
@@ -436,10 +445,10 @@ def test_thresholding_properties(text):
             assert abs(float(sp.N(t.unbiased_beyond.subs(LAM, l) - beyond.subs(LAM, l)))) < 1e-12
 
 
-def _jump(hand: Hand, lam: float) -> float:
-    """The largest step of the brute-force prox map on a fine z grid around its interesting part."""
+def _jump(hand: Hand, lam: float, n: int) -> float:
+    """The largest step of the brute-force prox map on an n-point z grid over its interesting part."""
     top = 2 * max(hand.breakpoints + (1.0,)) + 3 * lam + 1
-    zs = np.linspace(0, top, 1201)
+    zs = np.linspace(0, top, n)
     xs = np.linspace(0, top + 1, 40001)
     p = lam * hand.vec(xs)
     out = np.array([xs[np.argmin(0.5 * (xs - z) ** 2 + p)] for z in zs])
@@ -459,15 +468,16 @@ def _jump(hand: Hand, lam: float) -> float:
     ],
 )
 def test_continuity_claims_on_the_brute_force_map(text, continuous_lams, jumping_lams):
+    # A continuous map's largest step halves with the z step; a jump stays.
     hand, t = HANDS[text], thresholding(parse_penalty(text))
-    step = (2 * max(hand.breakpoints + (1.0,)) + 3 * max(continuous_lams + jumping_lams) + 1) / 1200
-    for lam in continuous_lams:
-        assert bool(t.continuous.subs(LAM, sp.nsimplify(lam))) if isinstance(t.continuous, sp.Basic) else t.continuous
-        assert _jump(hand, lam) < 0.1, lam
-    for lam in jumping_lams:
+    for lam, continuous in [(lam, True) for lam in continuous_lams] + [(lam, False) for lam in jumping_lams]:
         claim = t.continuous.subs(LAM, sp.nsimplify(lam)) if isinstance(t.continuous, sp.Basic) else t.continuous
-        assert not bool(claim)
-        assert _jump(hand, lam) > 0.1 > 20 * step, lam
+        assert bool(claim) is continuous, lam
+        coarse, fine = _jump(hand, lam, 601), _jump(hand, lam, 1201)
+        if continuous:
+            assert fine < 0.6 * coarse + 1e-3, (lam, coarse, fine)
+        else:
+            assert fine > 0.8 * coarse and fine > 0.02, (lam, coarse, fine)
 
 
 @pytest.mark.parametrize("text", sorted(EXPECTED))
@@ -475,7 +485,7 @@ def test_unbiasedness_far_out(text):
     penalty, unbiased = parse_penalty(text), EXPECTED[text][2]
     for lam in (0.3, 2.0):
         gap = abs(prox_numeric(penalty, lam, 1e6) - 1e6)
-        assert (gap < 1e-3) if unbiased else (gap > 0.1)
+        assert (gap < 1e-2) if unbiased else (gap > 0.1)
 
 
 @pytest.mark.parametrize("text", [t for t in EXPECTED if EXPECTED[t][3] is not None and t in HANDS])
@@ -547,7 +557,7 @@ def test_check_prox_flags_a_bias_far_out():
 
     def biased(z, lam):
         x = prox_numeric(penalty, lam, z)
-        return x - math.copysign(1e-3, z) if abs(z) > 1000 else x
+        return x - math.copysign(1e-2, z) if abs(z) > 1000 else x
 
     result = check_prox(biased, penalty)
     assert not result.passed and all(abs(d.z) > 1000 for d in result.worst)
