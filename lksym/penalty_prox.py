@@ -51,7 +51,7 @@ from .prox import LAM, Z
 
 LAM_RANGE = (1e-6, 1e7)
 """Range of :math:`\\lambda` sampled for changes of shape (catalogue parameters lie in [1/1000, 1000])."""
-LAM_SAMPLES = 105
+LAM_SAMPLES = 66
 TIME_LIMIT = 20.0
 """Seconds of exact work per penalty before a derivation gives up (``None`` with a reason)."""
 SOLVE_LIMIT = 2.0
@@ -165,6 +165,13 @@ def _real(value: complex) -> Optional[float]:
     if abs(value.imag) > 1e-10 * (1 + abs(value.real)):
         return None
     return value.real
+
+
+def _exact(value) -> sp.Expr:
+    """A float as the exact decimal it prints as (``0.3`` is 3/10); exact numbers unchanged."""
+    if isinstance(value, float):
+        return sp.Rational(repr(value))
+    return sp.sympify(value)
 
 
 def _polynomial(expr: sp.Expr, max_degree: int) -> Optional[sp.Poly]:
@@ -497,7 +504,7 @@ def objective(penalty: Penalty, lam: float, z: float, x: float) -> float:
     Examples
     --------
     >>> from lksym.penalty import parse_penalty
-    >>> objective(parse_penalty("l0"), 1.0, 2.0, 0.0), objective(parse_penalty("l0"), 1.0, 2.0, -2.0)
+    >>> objective(parse_penalty("l0"), 1.0, 2.0, 0.0), objective(parse_penalty("l0"), 1.0, 2.0, 2.0)
     (2.0, 1.0)
     """
     lam, z = _check_inputs(lam, z)
@@ -738,9 +745,9 @@ def threshold_at(penalty: Penalty, lam: float) -> float:
     --------
     >>> from lksym.penalty import parse_penalty
     >>> round(threshold_at(parse_penalty("logsum(eps=0.1)"), 0.3), 6)
-    2.871103
+    1.217293
     """
-    value = prox_threshold(penalty).subs(LAM, sp.nsimplify(lam) if isinstance(lam, float) else lam)
+    value = prox_threshold(penalty).subs(LAM, _exact(lam))
     return float(sp.N(value, 20))
 
 
@@ -937,6 +944,13 @@ def _z_samples(threshold: float, points) -> list:
     return sorted(z for z in zs if z > 0)
 
 
+def _bound_values(shapes: _Shapes, signature: tuple, lam: float) -> list:
+    """The z where the winner changes in the given shape(s), at one lam (floats; None where undefined)."""
+    values = shapes.transition_values(lam)
+    bounds = [t for i in range(1, len(signature), 2) for t in signature[i]]
+    return [None if values[t] is None else float(values[t]) for t in bounds]
+
+
 @lru_cache(maxsize=128)
 def _closed_form(key: tuple, penalty: Penalty) -> Optional[sp.Expr]:
     q = _quadratic(key)
@@ -967,11 +981,11 @@ def _closed_form(key: tuple, penalty: Penalty) -> Optional[sp.Expr]:
         lo = float(lowers[i]) if lowers[i] != 0 else LAM_RANGE[0]
         hi = float(r.upper) if r.upper is not None else LAM_RANGE[1]
         for lam in (math.sqrt(lo * hi), lo * 1.01 if lowers[i] != 0 else 1e-3, hi * 0.99 if r.upper is not None else 1e3):
-            lam_q = sp.nsimplify(lam)
-            if not _agrees(penalty, form, lam_q, _z_samples(threshold_at(penalty, float(lam_q)), [None if v is None else float(v) for v in shapes.transition_values(lam)])):
+            lam_q = _exact(float(f"{lam:.12g}"))
+            if not _agrees(penalty, form, lam_q, _z_samples(threshold_at(penalty, float(lam_q)), _bound_values(shapes, r.signature, lam))):
                 raise _GiveUp(f"the derived form disagrees with the numeric prox at lam = {lam:g}")
         if r.upper is not None:
-            zs = _z_samples(threshold_at(penalty, float(r.upper)), [None if v is None else float(v) for v in shapes.transition_values(float(r.upper))])
+            zs = _z_samples(threshold_at(penalty, float(r.upper)), _bound_values(shapes, r.signature + regimes[i + 1].signature, float(r.upper)))
             if _agrees(penalty, form, r.upper, zs):
                 conditions.append(LAM <= r.upper)
             elif _agrees(penalty, forms[i + 1], r.upper, zs):
@@ -1288,7 +1302,7 @@ def check_prox(fn: Callable[[float, float], float], penalty, *, lams=None, zs=No
             for s in (th, *(float(b) for b in penalty.breakpoints)):
                 points.update({s * (1 - 1e-6), s * (1 + 1e-6), s * 0.9, s * 1.1})
             if t.unbiased_beyond is not None:
-                u = float(sp.N(t.unbiased_beyond.subs(LAM, sp.nsimplify(lam))))
+                u = float(sp.N(t.unbiased_beyond.subs(LAM, _exact(lam))))
                 points.update({u * (1 - 1e-6), u * (1 + 1e-6), 2 * u})
             grid = sorted({s * v for v in points for s in (1.0, -1.0)})
         else:
