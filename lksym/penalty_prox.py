@@ -654,6 +654,10 @@ def _piece_threshold(expr: sp.Expr, lo: sp.Expr, hi: sp.Expr, p0: sp.Expr) -> tu
 @lru_cache(maxsize=128)
 def _threshold(key: tuple) -> sp.Expr:
     pieces, p0 = key
+    # p >= p(0) (nondecreasing), so h >= 0: if h(0+) = 0 for every lam, the threshold is 0.
+    start = _limit(pieces[0][0] - p0, sp.S.Zero, "+")
+    if start == 0 and sp.limit((pieces[0][0] - p0) / X, X, 0, "+") == 0:
+        return sp.S.Zero
     candidates: list = []
     others: list = []
     for expr, lo, hi in pieces:

@@ -615,3 +615,39 @@ def test_prox_report_bad_input_is_an_input_error(args):
 def test_objective():
     penalty = parse_penalty("l0")
     assert objective(penalty, 1.0, 2.0, 0.0) == 2.0 and objective(penalty, 1.0, 2.0, 2.0) == 1.0
+
+
+# --------------------------------------------------------------------------- typed expressions beyond the catalogue
+
+
+def test_truncated_quadratic_closed_form_by_hand():
+    # p = min(w^2, 1): x = z/(1 + 2 lam) while |x| < 1, and x = z once lam >= lam z^2/(1 + 2 lam) fails:
+    # z > sqrt(1 + 2 lam) (below 1 + 2 lam, so the stationary point is still inside its piece there).
+    penalty = parse_penalty("Min(w^2, 1)")
+    form = prox_closed_form(penalty)
+    for lam, z in PAIRS:
+        expected = z / (1 + 2 * lam) if z <= math.sqrt(1 + 2 * lam) else z
+        assert abs(_form_at(form, lam, z) - expected) < 1e-12 * (1 + z)
+        assert abs(prox_numeric(penalty, lam, z) - expected) < 1e-9 * (1 + z)
+    t = thresholding(penalty)
+    assert (t.sparse, t.continuous, t.unbiased) == (False, False, True)
+    assert sp.simplify(t.unbiased_beyond - sp.sqrt(1 + 2 * LAM)) == 0
+
+
+def test_a_flat_start_has_threshold_zero_for_every_lam():
+    # log(1 + w^2) is not convex for lam > 4, but h(x) = x/2 + lam log(1 + x^2)/x -> 0 at 0+ and h >= 0.
+    penalty = parse_penalty("log(1 + w^2)")
+    assert prox_threshold(penalty) == 0
+    t = thresholding(penalty)
+    assert (t.sparse, t.continuous, t.unbiased) == (False, LAM <= 4, True)
+
+
+def test_no_closed_form_is_an_exact_infimum_quickly():
+    import time
+
+    start = time.monotonic()
+    t = prox_threshold(parse_penalty("abs(w)^0.3 + abs(w)"))
+    assert time.monotonic() - start < 10
+    assert t.has(Infimum) and prox_closed_form(parse_penalty("abs(w)^0.3 + abs(w)")) is None
+    hand = Hand("x", lambda s: s**0.3 + s, lambda s: s ** mpmath.mpf("0.3") + s if s else 0 * s)
+    assert abs(float(sp.N(t.subs(LAM, 1))) - brute_threshold(hand, 1.0)) < 1e-7
