@@ -85,6 +85,7 @@ def _power(k):
 HANDS = {
     "scad(lam=1, a=3.7)": Hand("scad(lam=1, a=3.7)", *_scad(1, 3.7), (1, 3.7), (0.5, 2.0, 2.69, 2.71, 4.0, 4.69, 4.71, 8.0)),
     "scad(lam=1, a=2.1)": Hand("scad(lam=1, a=2.1)", *_scad(1, 2.1), (1, 2.1), (0.5, 1.09, 1.11, 2.0, 3.09, 3.11, 6.0)),
+    "scad(lam=0.5, a=3)": Hand("scad(lam=0.5, a=3)", *_scad(0.5, 3), (0.5, 1.5), (0.3, 1.9, 2.1, 5.0)),
     "mcp(lam=1, gamma=3)": Hand("mcp(lam=1, gamma=3)", *_mcp(1, 3), (3,), (0.5, 2.0, 2.99, 3.01, 6.0)),
     "mcp(lam=1, gamma=0.5)": Hand("mcp(lam=1, gamma=0.5)", *_mcp(1, 0.5), (0.5,), (0.1, 0.49, 0.51, 2.0)),
     "elastic_net(l1=0.5, l2=0.25)": Hand(
@@ -651,3 +652,11 @@ def test_no_closed_form_is_an_exact_infimum_quickly():
     assert t.has(Infimum) and prox_closed_form(parse_penalty("abs(w)^0.3 + abs(w)")) is None
     hand = Hand("x", lambda s: s**0.3 + s, lambda s: s ** mpmath.mpf("0.3") + s if s else 0 * s)
     assert abs(float(sp.N(t.subs(LAM, 1))) - brute_threshold(hand, 1.0)) < 1e-7
+
+
+@pytest.mark.parametrize("k", ["0.1", "1/1000", "0.5", "1", "1.541", "1.9", "sqrt(2)", "7/3", "10"])
+def test_power_family_properties(k):
+    # |w|^k: slope at 0 is +oo (k < 1), 1 (k = 1), 0 (k > 1); p'' -> -oo at 0 for k < 1; p'(oo) = 0 iff k < 1.
+    value = float(sp.sympify(k))
+    t = thresholding(parse_penalty(k))
+    assert (t.sparse, t.continuous, t.unbiased, t.unbiased_beyond) == (value <= 1, value >= 1, value < 1, None)
