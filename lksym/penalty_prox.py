@@ -251,7 +251,13 @@ def _regimes(signature: Callable[[float], Optional[tuple]], change_roots: Callab
     """
     points = {}
     for lam in _lam_grid(exact_lams):
-        points[lam] = signature(lam)
+        sig = signature(lam)
+        for j in range(1, 4):
+            if sig is not None:
+                break
+            lam *= 1 + 1e-3 * j  # a grid point that happens to sit on a coincidence of two switch points
+            sig = signature(lam)
+        points[lam] = sig
     roots: dict = {}
     for _ in range(12):
         lams = sorted(points)
@@ -264,15 +270,20 @@ def _regimes(signature: Callable[[float], Optional[tuple]], change_roots: Callab
         if not pending:
             break
         for la, lb in pending:
-            found = change_roots(points[la], points[lb], la, lb)
-            found += [e for e in exact_lams if la < float(e) < lb]
+            if la not in points or lb not in points:
+                continue  # a sample removed below: the next round looks again
+            # A little wider than the bracket: a sample may sit on the change point itself.
+            wa, wb = la * (1 - 1e-9), lb * (1 + 1e-9)
+            found = change_roots(points[la], points[lb], wa, wb)
+            found += [e for e in exact_lams if wa < float(e) < wb]
             if found:
                 for r in found:
                     v = float(r)
                     roots.setdefault(v, r)
+                    for s in [s for s in points if abs(s - v) <= 1e-8 * v]:
+                        del points[s]
                     for s in (v * (1 - 1e-7), v * (1 + 1e-7)):
-                        if la < s < lb:
-                            points[s] = signature(s)
+                        points[s] = signature(s)
             elif lb / la > 1 + 1e-9:
                 mid = math.sqrt(la * lb)
                 points[mid] = signature(mid)
@@ -984,7 +995,7 @@ def _closed_form(key: tuple, penalty: Penalty) -> Optional[sp.Expr]:
     for i, (r, form) in enumerate(zip(regimes, forms)):
         lo = float(lowers[i]) if lowers[i] != 0 else LAM_RANGE[0]
         hi = float(r.upper) if r.upper is not None else LAM_RANGE[1]
-        for lam in (math.sqrt(lo * hi), lo * 1.01 if lowers[i] != 0 else 1e-3, hi * 0.99 if r.upper is not None else 1e3):
+        for lam in (math.sqrt(lo * hi), lo * (hi / lo) ** 0.01 if lowers[i] != 0 else min(1e-3, hi / 2), hi * (lo / hi) ** 0.01 if r.upper is not None else max(1e3, lo * 10)):
             lam_q = _exact(float(f"{lam:.12g}"))
             if not _agrees(penalty, form, lam_q, _z_samples(threshold_at(penalty, float(lam_q)), _bound_values(shapes, r.signature, lam))):
                 raise _GiveUp(f"the derived form disagrees with the numeric prox at lam = {lam:g}")

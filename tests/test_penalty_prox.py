@@ -660,3 +660,22 @@ def test_power_family_properties(k):
     value = float(sp.sympify(k))
     t = thresholding(parse_penalty(k))
     assert (t.sparse, t.continuous, t.unbiased, t.unbiased_beyond) == (value <= 1, value >= 1, value < 1, None)
+
+
+@pytest.mark.parametrize(
+    "text", ["scad(lam=1000, a=1000)", "scad(lam=0.002, a=2.001)", "capped_l1(theta=1000)", "mcp(lam=7, gamma=0.01)", "huber(delta=0.002)"]
+)
+def test_extreme_parameters_closed_form_matches_numeric(text):
+    # Change points in lam far from 1, narrow ranges of lam (SCAD a = 1000: 999 < lam < 1001), grid points on coincidences.
+    import random
+
+    penalty = parse_penalty(text)
+    form = prox_closed_form(penalty)
+    assert form is not None
+    rng = random.Random(7)
+    for _ in range(60):
+        lam, z = 10 ** rng.uniform(-4, 4), 10 ** rng.uniform(-4, 4)
+        mine, num = _form_at(form, lam, z), prox_numeric(penalty, lam, z)
+        if abs(mine - num) > 1e-8 * (1 + z):
+            fm, fn = objective(penalty, lam, z, mine), objective(penalty, lam, z, num)
+            assert abs(fm - fn) <= 1e-9 * (1 + abs(fn)), (lam, z, mine, num)
