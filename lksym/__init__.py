@@ -14,7 +14,7 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__", "analyze", "write_reports", "write_compare", "write_fit", "InputError", "LksymError"]
+__all__ = ["__version__", "analyze", "write_reports", "write_compare", "write_fit", "check_prox", "InputError", "LksymError"]
 
 from .errors import InputError, LksymError
 
@@ -33,6 +33,10 @@ def __getattr__(name: str):
         from .compare import write_compare
 
         return write_compare
+    if name == "check_prox":
+        from .penalty_prox import check_prox
+
+        return check_prox
     if name == "write_fit":
         from .fit import write_fit
 

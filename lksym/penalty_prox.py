@@ -1,0 +1,1407 @@
+r"""The proximal step of :math:`\lambda p` for any symmetric :class:`~lksym.penalty.Penalty`.
+
+.. math::
+
+    \operatorname{prox}(z) = \operatorname*{arg\,min}_x \; F(x),\qquad
+    F(x) = \tfrac12 (x - z)^2 + \lambda\, p(x), \qquad \lambda > 0 .
+
+:math:`p` is even, so :math:`\operatorname{prox}(-z) = -\operatorname{prox}(z)`; everything is
+derived for :math:`z \ge 0` from the exact pieces of the right branch.  For a penalty that is
+nondecreasing in :math:`|w|` (every catalogue entry; others are refused) the minimiser lies in
+:math:`[0, z]`: :math:`-x` is never better than :math:`x`, and :math:`x > z` is never better than
+:math:`z`.  ``lam`` is only the prox strength :data:`lksym.prox.LAM`; a catalogue entry's own
+parameters are exact numbers already in the pieces.
+
+* :func:`prox_threshold` — the largest :math:`|z|` mapped to 0,
+  :math:`T(\lambda) = \inf_{x>0} \, x/2 + \lambda (p(x) - p(0))/x`, per piece and per range of
+  :math:`\lambda` (a ``Piecewise``); where no closed form exists the infimum itself
+  (:class:`Infimum`), exact by definition and evaluable with ``sympy.N``.
+* :func:`prox_closed_form` — :math:`\operatorname{prox}(z)` as a ``Piecewise`` in ``z`` (and in
+  ``lam`` where its shape changes) for pieces that are polynomials of degree at most 2.
+* :func:`prox_numeric`, :func:`prox_vector` — a global minimiser for any penalty.
+* :func:`thresholding` — Fan and Li's three properties (sparse, continuous, unbiased) decided
+  from the penalty and its proximal map, with their conditions in ``lam``.
+* :func:`check_prox` — hold any implementation against :func:`prox_numeric`.
+* :func:`prox_report` — what ``lksym prox PENALTY --lam L --z Z`` shows.
+
+How ranges of :math:`\lambda` are found
+---------------------------------------
+Each result is the best of a few exact candidates (a value at a piece end, at a critical point,
+a stationary point of a piece), each valid where it lies inside its piece.  Which one wins is
+sampled on a logarithmic grid of :math:`\lambda` from :data:`LAM_RANGE`; where the winner changes
+between two samples the exact change point is solved for (the two winners' values, or two
+transition points, are equal there), and accepted only if the winners on both sides of it are the
+sampled ones.  Every closed form is then checked against :func:`prox_numeric` at points spread
+over each range (and at each change point); if any disagrees the answer is ``None``, never a
+wrong formula.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Callable, Optional, Union
+
+import sympy as sp
+
+from .errors import InputError
+from .penalty import X, Penalty
+from .prox import LAM, Z
+
+LAM_RANGE = (1e-6, 1e7)
+"""Range of :math:`\\lambda` sampled for changes of shape (catalogue parameters lie in [1/1000, 1000])."""
+LAM_SAMPLES = 66
+TIME_LIMIT = 20.0
+"""Seconds of exact work per penalty before a derivation gives up (``None`` with a reason)."""
+SOLVE_LIMIT = 2.0
+TOLERANCE = 1e-9
+
+Condition = Union[bool, sp.Basic]
+
+
+# --------------------------------------------------------------------------- an exact infimum
+
+
+class Infimum(sp.Function):
+    r"""``Infimum(h, x, lo, hi)``: :math:`\inf_{lo < x < hi} h(x)`, exact by definition.
+
+    Used where the minimiser of :math:`h` solves an equation with no closed form (log-sum's
+    threshold beyond :math:`\lambda = \varepsilon^2`).  ``x`` is bound; once every other symbol
+    has a number, ``sympy.N`` evaluates it by a grid search refined by golden sections.
+
+    Examples
+    --------
+    >>> t = Infimum(X / 2 + 1 / X, X, 0, sp.oo)
+    >>> t.free_symbols, round(float(sp.N(t)), 9)
+    (set(), 1.414213562)
+    """
+
+    nargs = 4
+
+    @property
+    def free_symbols(self):
+        h, x, lo, hi = self.args
+        return (h.free_symbols - {x}) | lo.free_symbols | hi.free_symbols
+
+    def _eval_evalf(self, prec):
+        h, x, lo, hi = self.args
+        if self.free_symbols:
+            return None
+        f = sp.lambdify(x, h, "mpmath")
+        return sp.Float(_minimise(lambda t: float(f(t)), float(lo), float(hi)), prec)
+
+    def _sympystr(self, printer):
+        h, x, lo, hi = self.args
+        return f"Infimum({printer.doprint(h)}, {printer.doprint(x)}, {printer.doprint(lo)}, {printer.doprint(hi)})"
+
+
+def _minimise(f: Callable[[float], float], lo: float, hi: float) -> float:
+    """The infimum of a continuous ``f`` on ``(lo, hi)``: a grid, then golden sections around the best point."""
+    top = hi if math.isfinite(hi) else max(lo, 1.0) * 1e6 + 1e6
+    grid = sorted(
+        {lo + (top - lo) * i / 4000 for i in range(1, 4000)}
+        | {lo + (top - lo) * 10.0 ** (-e / 20) for e in range(0, 300)}
+    )
+    values = []
+    for t in grid:
+        try:
+            values.append(f(t))
+        except (ValueError, ZeroDivisionError, OverflowError):
+            values.append(math.inf)
+    j = min(range(len(grid)), key=lambda i: values[i])
+    a = grid[j - 1] if j > 0 else lo
+    b = grid[j + 1] if j + 1 < len(grid) else top
+    g = (math.sqrt(5) - 1) / 2
+    c, d = b - g * (b - a), a + g * (b - a)
+    fc, fd = f(c), f(d)
+    for _ in range(200):
+        if fc < fd:
+            b, d, fd = d, c, fc
+            c = b - g * (b - a)
+            fc = f(c)
+        else:
+            a, c, fc = c, d, fd
+            d = a + g * (b - a)
+            fd = f(d)
+    return min(values[j], fc, fd)
+
+
+# --------------------------------------------------------------------------- small exact helpers
+
+
+def _key(penalty: Penalty) -> tuple:
+    """What the prox depends on: the pieces and p(0), not the name (``Min(abs(w), 1)`` is capped L1)."""
+    return (tuple((p.expr, p.lo, p.hi) for p in penalty.pieces), penalty.at_zero)
+
+
+def _limit(expr: sp.Expr, point: sp.Expr, direction: str) -> sp.Expr:
+    if not expr.has(X):
+        return expr
+    if point != sp.oo and point.is_finite and point != 0:
+        value = expr.subs(X, point)
+        if value.is_finite:
+            return value
+    return sp.limit(expr, X, point, direction if point != sp.oo else "-")
+
+
+def _tidy(expr: sp.Expr) -> sp.Expr:
+    expr = sp.powsimp(sp.radsimp(sp.cancel(sp.together(expr))), force=False)
+    small = sp.factor_terms(expr)
+    return small if sp.count_ops(small) <= sp.count_ops(expr) else expr
+
+
+def _num(expr: sp.Expr, lam: float) -> complex:
+    try:
+        value = complex(sp.N(expr.subs(LAM, lam), 20))
+    except (TypeError, ValueError, ZeroDivisionError):
+        return complex("nan")
+    return value
+
+
+def _real(value: complex) -> Optional[float]:
+    if value != value or math.isinf(value.real):
+        return None
+    if abs(value.imag) > 1e-10 * (1 + abs(value.real)):
+        return None
+    return value.real
+
+
+def _exact(value) -> sp.Expr:
+    """A float as the exact decimal it prints as (``0.3`` is 3/10); exact numbers unchanged."""
+    if isinstance(value, float):
+        return sp.Rational(repr(value))
+    return sp.sympify(value)
+
+
+def _polynomial(expr: sp.Expr, max_degree: int) -> Optional[sp.Poly]:
+    """The numerator of ``expr`` as a polynomial in X of bounded degree, or ``None``."""
+    numerator, _ = sp.fraction(sp.together(sp.expand(expr)))
+    try:
+        poly = sp.Poly(sp.expand(numerator), X)
+    except sp.PolynomialError:
+        return None
+    if any(c.has(X) for c in poly.coeffs()) or poly.degree() > max_degree:
+        return None
+    return poly
+
+
+def _roots(poly: sp.Poly) -> Optional[list]:
+    """Every root of ``poly`` (coefficients in ``lam``), or ``None`` if SymPy cannot give them all."""
+    if poly.degree() <= 0:
+        return []
+    found = sp.roots(poly, X)
+    if sum(found.values()) != poly.degree():
+        return None
+    return list(found)
+
+
+def _solve_lam(expr: sp.Expr, lo: float, hi: float) -> list:
+    """Exact roots of ``expr`` in ``lam`` with lo < root < hi (bounded in time; [] when SymPy cannot)."""
+    from .budget import Timeout, deadline
+
+    expr = sp.together(expr)
+    if not expr.has(LAM):
+        return []
+    try:
+        with deadline(SOLVE_LIMIT):
+            solutions = sp.solve(sp.numer(expr), LAM)
+    except Timeout:
+        return []
+    except (NotImplementedError, ValueError, TypeError):
+        return []
+    out = []
+    for s in solutions:
+        if s.free_symbols:
+            continue
+        v = _real(_num(s, 1.0))
+        if v is not None and lo < v < hi and abs(complex(sp.N(expr.subs(LAM, s), 30))) < 1e-20:
+            out.append(sp.nsimplify(s) if s.is_Float else s)
+    return out
+
+
+# --------------------------------------------------------------------------- ranges of lam
+
+
+@dataclass(frozen=True)
+class _Regime:
+    signature: tuple
+    upper: Optional[sp.Expr]  # exact right end in lam; None for the last (to oo)
+    closed: bool  # whether the right end belongs to this regime
+
+
+def _lam_grid(extra=()) -> list:
+    lo, hi = LAM_RANGE
+    n = LAM_SAMPLES
+    grid = {lo * (hi / lo) ** (i / (n - 1)) for i in range(n)}
+    for e in extra:
+        v = float(e)
+        if lo < v < hi:
+            grid.update({v * (1 - 1e-6), v * (1 + 1e-6)})
+    return sorted(grid)
+
+
+def _regimes(signature: Callable[[float], Optional[tuple]], change_roots: Callable[[tuple, tuple, float, float], list],
+             exact_lams=()) -> Optional[list]:
+    """Split ``lam > 0`` where ``signature`` changes, with exact change points, or ``None``.
+
+    ``change_roots(sa, sb, la, lb)`` proposes exact lam in ``(la, lb)`` where the shape ``sa``
+    may become ``sb``.  A change point is accepted when the signatures just left and right of it
+    are those sampled on each side; brackets are narrowed up to a fixed depth.
+    """
+    points = {}
+    for lam in _lam_grid(exact_lams):
+        sig = signature(lam)
+        for j in range(1, 4):
+            if sig is not None:
+                break
+            lam *= 1 + 1e-3 * j  # a grid point that happens to sit on a coincidence of two switch points
+            sig = signature(lam)
+        points[lam] = sig
+    roots: dict = {}
+    for _ in range(12):
+        lams = sorted(points)
+        if any(points[l] is None for l in lams):
+            return None
+        pending = []
+        for la, lb in zip(lams, lams[1:]):
+            if points[la] != points[lb] and not any(la < v < lb for v in roots):
+                pending.append((la, lb))
+        if not pending:
+            break
+        for la, lb in pending:
+            if la not in points or lb not in points:
+                continue  # a sample removed below: the next round looks again
+            # A little wider than the bracket: a sample may sit on the change point itself.
+            wa, wb = la * (1 - 1e-9), lb * (1 + 1e-9)
+            found = change_roots(points[la], points[lb], wa, wb)
+            found += [e for e in exact_lams if wa < float(e) < wb]
+            if found:
+                for r in found:
+                    v = float(r)
+                    roots.setdefault(v, r)
+                    for s in [s for s in points if abs(s - v) <= 1e-8 * v]:
+                        del points[s]
+                    for s in (v * (1 - 1e-7), v * (1 + 1e-7)):
+                        points[s] = signature(s)
+            elif lb / la > 1 + 1e-9:
+                mid = math.sqrt(la * lb)
+                points[mid] = signature(mid)
+            else:
+                return None
+    else:
+        return None
+    lams = sorted(points)
+    regimes = []
+    for la, lb in zip(lams, lams[1:]):
+        if points[la] != points[lb]:
+            inside = [v for v in roots if la < v < lb]
+            if len(inside) != 1:
+                return None
+            regimes.append((points[la], roots[inside[0]]))
+    out = []
+    for sig, upper in regimes:
+        out.append(_Regime(sig, upper, True))
+    out.append(_Regime(points[lams[-1]], None, True))
+    return out
+
+
+# --------------------------------------------------------------------------- numeric core
+
+
+@dataclass(frozen=True)
+class _Numeric:
+    p: tuple  # float -> float per piece
+    dp: tuple  # numpy-vectorised derivative per piece
+    his: tuple  # right ends (inf for the last)
+    p0: float
+
+
+@lru_cache(maxsize=128)
+def _numeric(key: tuple) -> _Numeric:
+    import numpy as np
+
+    pieces, at_zero = key
+    p, dp = [], []
+    for expr, lo, hi in pieces:
+        f = sp.lambdify(X, expr, "math")
+        g = sp.lambdify(X, sp.diff(expr, X), "numpy")
+        p.append(f)
+        dp.append(lambda x, g=g: np.asarray(g(x), dtype=float) + 0 * x)
+    his = tuple(float(hi) for _, _, hi in pieces)
+    out = _Numeric(tuple(p), tuple(dp), his, float(at_zero))
+    _check_nondecreasing(out, pieces)
+    return out
+
+
+def _check_nondecreasing(n: _Numeric, pieces) -> None:
+    import numpy as np
+
+    previous = n.p0
+    for i, (_, lo, hi) in enumerate(pieces):
+        a, b = float(lo), float(hi) if hi != sp.oo else float(lo) + 1e6
+        xs = np.unique(np.concatenate([a + (b - a) * np.linspace(1e-9, 1, 400), a + (b - a) * np.geomspace(1e-12, 1, 200)]))
+        slopes = n.dp[i](xs)
+        first = n.p[i](float(xs[0]))
+        if np.any(slopes < -1e-12 * (1 + np.abs(slopes))) or first < previous - 1e-12 * (1 + abs(previous)):
+            raise InputError("prox: the penalty must be nondecreasing in |w| (the minimiser is then in [0, |z|])")
+        previous = n.p[i](float(xs[-1]))
+
+
+def _objective(n: _Numeric, lam: float, z: float, x: float) -> float:
+    if x == 0:
+        return 0.5 * z * z + lam * n.p0
+    return 0.5 * (x - z) ** 2 + lam * n.p[_piece_index(n, x)](x)
+
+
+def _piece_index(n: _Numeric, x: float) -> int:
+    for i, hi in enumerate(n.his):
+        if x <= hi:
+            return i
+    return len(n.his) - 1
+
+
+def _bisect(g, lo: float, hi: float) -> float:
+    """The root of ``g`` on ``[lo, hi]`` with ``g(lo) < 0 <= g(hi)``, to the last float."""
+    for _ in range(2000):
+        mid = 0.5 * (lo + hi)
+        if mid <= lo or mid >= hi:
+            break
+        if g(mid) < 0:
+            lo = mid
+        else:
+            hi = mid
+    return hi if abs(g(hi)) < abs(g(lo)) else lo
+
+
+def _candidates(n: _Numeric, lam: float, a: float) -> list:
+    """0, every breakpoint below ``a``, ``a`` itself and every local minimiser of F on each piece in (0, a)."""
+    import numpy as np
+
+    out = [0.0, a]
+    lo = 0.0
+    for i, hi in enumerate(n.his):
+        if lo >= a:
+            break
+        top = min(hi, a)
+        if hi < a:
+            out.append(hi)
+        width = top - lo
+        xs = np.unique(np.concatenate([lo + width * np.linspace(0, 1, 2049)[1:],
+                                       lo + width * np.geomspace(1e-15, 1, 300)]))
+        xs = xs[(xs > lo) & (xs <= top)]
+        with np.errstate(all="ignore"):
+            g = xs - a + lam * n.dp[i](xs)
+        g = np.where(np.isnan(g), np.inf, g)
+        down = np.nonzero((g[:-1] < 0) & (g[1:] >= 0))[0]
+
+        def gf(x, i=i):
+            with np.errstate(all="ignore"):
+                value = float(x - a + lam * n.dp[i](np.array([x]))[0])
+            return math.inf if value != value else value
+
+        for j in down:
+            out.append(_bisect(gf, float(xs[j]), float(xs[j + 1])))
+        out.extend(float(x) for x in xs[np.nonzero(g == 0)[0]])
+        lo = hi
+    return sorted(set(out))
+
+
+def _best(n: _Numeric, lam: float, a: float) -> float:
+    best_x, best_f = 0.0, _objective(n, lam, a, 0.0)
+    for x in _candidates(n, lam, a):
+        f = _objective(n, lam, a, x)
+        # A tie (within rounding of the objective) goes to the smaller |x|: candidates come in increasing x.
+        if f < best_f - 4e-16 * (abs(best_f) + a * a + 1):
+            best_x, best_f = x, f
+    return best_x
+
+
+def _check_inputs(lam, z) -> tuple:
+    lam, z = float(lam), float(z)
+    if not (lam > 0 and math.isfinite(lam)):
+        raise ValueError("lam must be a positive finite number")
+    if not math.isfinite(z):
+        raise ValueError("z must be a finite real number")
+    return lam, z
+
+
+def prox_numeric(penalty: Penalty, lam: float, z: float) -> float:
+    r"""A global minimiser of :math:`\tfrac12 (x - z)^2 + \lambda p(x)`, for any penalty.
+
+    On :math:`[0, |z|]` the candidates are 0 (where :math:`p(0)` may differ from
+    :math:`p(0^+)`), every breakpoint, :math:`|z|`, and every local minimiser inside a piece:
+    the stationarity function :math:`G(x) = x - |z| + \lambda p'(x)` (the derived derivative,
+    lambdified, evaluated on :math:`x > 0` only) is sampled on a grid of each piece, linear and
+    geometric towards its left end, and bisected to the last float wherever it crosses 0 upwards.
+    The candidate with the least objective wins; a tie within rounding goes to the smaller
+    :math:`|x|` (so the threshold itself maps to 0).  Deterministic; the power family uses
+    :func:`lksym.prox.prox_numeric`.
+
+    Parameters
+    ----------
+    penalty : Penalty
+        Nondecreasing in :math:`|w|` (checked; :class:`~lksym.errors.InputError` otherwise).
+    lam : float
+        :math:`\lambda > 0`.
+    z : float
+        Any finite real number.
+
+    Returns
+    -------
+    float
+        :math:`\operatorname{prox}(z)`, with the sign of ``z``.
+
+    Examples
+    --------
+    >>> from lksym.penalty import parse_penalty
+    >>> prox_numeric(parse_penalty("l0"), 0.5, 0.9), prox_numeric(parse_penalty("l0"), 0.5, 1.1)
+    (0.0, 1.1)
+    >>> round(prox_numeric(parse_penalty("logsum(eps=0.1)"), 0.3, 2.875), 4)
+    2.7705
+    """
+    lam, z = _check_inputs(lam, z)
+    if penalty.family == "power":
+        from . import prox
+
+        return prox.prox_numeric(penalty.k, lam, z)
+    n = _numeric(_key(penalty))
+    a = abs(z)
+    if a == 0:
+        return 0.0
+    x = _best(n, lam, a)
+    return math.copysign(x, z) if x != 0 else 0.0
+
+
+def prox_vector(penalty: Penalty, lam: float, z):
+    """:func:`prox_numeric` coordinate by coordinate (the power family: :func:`lksym.prox.prox_vector`).
+
+    Returns
+    -------
+    numpy.ndarray
+        Same shape as ``z``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from lksym.penalty import parse_penalty
+    >>> prox_vector(parse_penalty("capped_l1(theta=1)"), 0.5, np.array([-2.0, 0.3, 1.0]))
+    array([-2. ,  0. ,  0.5])
+    """
+    import numpy as np
+
+    lam, _ = _check_inputs(lam, 0.0)
+    values = np.asarray(z, dtype=float)
+    if not np.all(np.isfinite(values)):
+        raise ValueError("z must be finite real numbers")
+    if penalty.family == "power":
+        from . import prox
+
+        return prox.prox_vector(penalty.k, lam, values)
+    out = np.empty_like(values)
+    flat, result = values.reshape(-1), out.reshape(-1)
+    cache: dict = {}
+    for i, v in enumerate(flat):
+        a = abs(float(v))
+        if a not in cache:
+            cache[a] = prox_numeric(penalty, lam, a)
+        result[i] = math.copysign(cache[a], v) if cache[a] != 0 else 0.0
+    return out
+
+
+def objective(penalty: Penalty, lam: float, z: float, x: float) -> float:
+    r""":math:`\tfrac12 (x - z)^2 + \lambda p(x)` in floats (the quantity every minimiser is judged by).
+
+    Examples
+    --------
+    >>> from lksym.penalty import parse_penalty
+    >>> objective(parse_penalty("l0"), 1.0, 2.0, 0.0), objective(parse_penalty("l0"), 1.0, 2.0, 2.0)
+    (2.0, 1.0)
+    """
+    lam, z = _check_inputs(lam, z)
+    x = float(x)
+    if penalty.family == "power":
+        return 0.5 * (x - z) ** 2 + lam * abs(x) ** float(penalty.k)
+    n = _numeric(_key(penalty))
+    return 0.5 * (x - z) ** 2 + (lam * n.p0 if x == 0 else lam * n.p[_piece_index(n, abs(x))](abs(x)))
+
+
+# --------------------------------------------------------------------------- the threshold
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    value: sp.Expr  # in lam
+    at: Optional[sp.Expr] = None  # the critical point in lam (None: always valid)
+    lo: sp.Expr = sp.S.Zero
+    hi: sp.Expr = sp.oo
+
+    def valid(self, lam: float) -> bool:
+        if self.at is None:
+            return True
+        x = _real(_num(self.at, lam))
+        return x is not None and float(self.lo) < x < float(self.hi)
+
+
+def _curvature_bound(expr: sp.Expr, lo: sp.Expr, hi: sp.Expr) -> Optional[tuple]:
+    """``(inf p'', constant?)`` on the piece ``(lo, hi)``, or ``None`` when it cannot be derived exactly."""
+    from .budget import Timeout, deadline
+
+    c = sp.diff(expr, X, 2)
+    if not c.has(X):
+        return c, True
+    c3 = sp.diff(c, X)
+    try:
+        with deadline(SOLVE_LIMIT):
+            inside = sp.solveset(c3, X, sp.Interval.open(lo, hi))
+    except Timeout:
+        return None
+    if inside == sp.S.EmptySet:
+        inside = []
+    elif not isinstance(inside, sp.FiniteSet):
+        return None
+    values = [_limit(c, lo, "+"), _limit(c, hi, "-"), *(c.subs(X, r) for r in inside)]
+    if any(v.free_symbols or v.has(sp.nan, sp.zoo) for v in values):
+        return None
+    return min(values, key=lambda v: float(v) if v.is_finite else -math.inf), False
+
+
+def _envelope(candidates: list, kind: str) -> Optional[sp.Expr]:
+    """The pointwise min (``kind="min"``) or max of valid candidates, as a Piecewise in lam.
+
+    Compared at 50 digits: next to a change point (sampled at 1e-7 from it) two candidates that
+    touch there differ only at second order.
+    """
+    import mpmath
+
+    pick = min if kind == "min" else max
+    values = [sp.lambdify(LAM, c.value, "mpmath") for c in candidates]
+    ats = [None if c.at is None else sp.lambdify(LAM, c.at, "mpmath") for c in candidates]
+
+    def signature(lam: float):
+        best = None
+        with mpmath.workdps(50):
+            l = mpmath.mpf(lam)
+            for i, c in enumerate(candidates):
+                try:
+                    if ats[i] is not None:
+                        x = mpmath.mpc(ats[i](l))
+                        if abs(x.imag) > mpmath.mpf(10) ** -40 * (1 + abs(x.real)) or not float(c.lo) < x.real < float(c.hi):
+                            continue
+                    v = mpmath.mpc(values[i](l))
+                except (ValueError, ZeroDivisionError, TypeError):
+                    continue
+                if abs(v.imag) > mpmath.mpf(10) ** -40 * (1 + abs(v.real)) or not mpmath.isfinite(v.real):
+                    continue
+                v = v.real
+                if best is None or (pick(v, best[1]) != best[1] and abs(v - best[1]) > mpmath.mpf(10) ** -40 * (1 + abs(v))):
+                    best = (i, v)
+        return None if best is None else (best[0],)
+
+    def change(sa, sb, la, lb):
+        return _solve_lam(candidates[sa[0]].value - candidates[sb[0]].value, la, lb)
+
+    regimes = _regimes(signature, change)
+    if regimes is None:
+        return None
+    branches = [(_tidy(candidates[r.signature[0]].value), r.upper) for r in regimes]
+    return _join(branches)
+
+
+def _join(branches: list) -> sp.Expr:
+    """Piecewise((v1, lam <= c1), ..., (vn, True)), merging neighbours with the same value."""
+    merged: list = []
+    for value, upper in branches:
+        if merged and merged[-1][0] == value:
+            merged[-1] = (value, upper)
+        else:
+            merged.append((value, upper))
+    if len(merged) == 1:
+        return merged[0][0]
+    return sp.Piecewise(*[(v, LAM <= u) for v, u in merged[:-1]], (merged[-1][0], True))
+
+
+def _piece_threshold(expr: sp.Expr, lo: sp.Expr, hi: sp.Expr, p0: sp.Expr) -> tuple[list, Optional[sp.Expr]]:
+    r"""Candidates for :math:`\inf h` on one piece, or a non-closed term (an :class:`Infimum` branch)."""
+    q = expr - p0
+    h = X / 2 + LAM * q / X
+    ends = [_limit(h, lo, "+"), _limit(h, hi, "-")]
+    ends = [_Candidate(e) for e in ends if e.is_finite is not False and not e.has(sp.oo, sp.zoo, sp.nan)]
+    # h'(x) = N(x) / (2 x^2) with N = x^2 + 2 lam (x q' - q): the critical points are the roots of N.
+    n = X**2 + 2 * LAM * (X * sp.diff(q, X) - q)
+    poly = _polynomial(n, 4)
+    roots = _roots(poly) if poly is not None else None
+    if roots is not None:
+        crit = [_Candidate(_tidy(h.subs(X, r)), r, lo, hi) for r in roots]
+        return ends + crit, None
+    # No closed-form critical points.  Where 1 + lam q'' >= 0 on the piece, N' = 2x(1 + lam q'') >= 0,
+    # so if also N(lo+) >= 0 then h is nondecreasing and the infimum is h(lo+); otherwise the infimum.
+    exact = Infimum(h, X, lo, hi)
+    bound = _curvature_bound(expr, lo, hi)
+    start = _limit(h, lo, "+")
+    if bound is None or not start.is_finite or start.has(sp.oo):
+        return [], exact
+    cmin, _ = bound
+    limits = []
+    if cmin.is_negative:
+        limits.append(-1 / cmin if cmin.is_finite else sp.S.Zero)
+    n_lo = sp.expand(_limit(n, lo, "+"))  # linear in lam: alpha + beta lam
+    beta = sp.diff(n_lo, LAM)
+    alpha = n_lo.subs(LAM, 0)
+    if n_lo.has(X) or n_lo.has(sp.oo, sp.nan) or beta.has(LAM):
+        return [], exact
+    if beta.is_negative:
+        limits.append(alpha / -beta)
+    elif alpha.is_negative:
+        return [], exact
+    if not limits:
+        return [_Candidate(_tidy(start))], None
+    c = sp.Min(*limits)
+    if c == 0:
+        return [], exact
+    return [], sp.Piecewise((_tidy(start), LAM <= c), (exact, True))
+
+
+@lru_cache(maxsize=128)
+def _threshold(key: tuple) -> sp.Expr:
+    pieces, p0 = key
+    # p >= p(0) (nondecreasing), so h >= 0: if h(0+) = 0 for every lam, the threshold is 0.
+    start = _limit(pieces[0][0] - p0, sp.S.Zero, "+")
+    if start == 0 and sp.limit((pieces[0][0] - p0) / X, X, 0, "+") == 0:
+        return sp.S.Zero
+    candidates: list = []
+    others: list = []
+    for expr, lo, hi in pieces:
+        found, other = _piece_threshold(expr, lo, hi, p0)
+        candidates += found
+        if other is not None:
+            others.append(other)
+    closed = None
+    if candidates:
+        unique = []
+        for c in candidates:
+            if not any(c.value == u.value and c.at == u.at for u in unique):
+                unique.append(c)
+        closed = _envelope(unique, "min")
+        if closed is None:
+            raise _GiveUp("the minimising piece of the threshold could not be located exactly")
+    terms = ([closed] if closed is not None else []) + others
+    return terms[0] if len(terms) == 1 else sp.Min(*terms)
+
+
+class _GiveUp(Exception):
+    """An exact derivation stopped (a reason for the caller's ``None``)."""
+
+
+def _bounded(fn, *args):
+    from .budget import Timeout, deadline
+
+    try:
+        with deadline(TIME_LIMIT):
+            return fn(*args)
+    except Timeout:
+        raise _GiveUp(f"exact work ran out of time ({TIME_LIMIT:g} s)") from None
+
+
+def prox_threshold(penalty: Penalty) -> sp.Expr:
+    r"""The largest :math:`|z|` that the proximal step of :math:`\lambda p` maps to exactly 0.
+
+    For :math:`z \ge 0`, :math:`\operatorname{prox}(z) = 0` iff :math:`F(x) \ge F(0)` for every
+    :math:`x > 0`, i.e.
+
+    .. math::
+
+        z \le T(\lambda) = \inf_{x > 0} h(x), \qquad h(x) = \frac x2 + \lambda\,\frac{p(x) - p(0)}{x}.
+
+    On each piece the infimum is at a piece end (a one-sided limit) or at a critical point, a
+    root of :math:`x^2 + 2\lambda(x p'(x) - p(x) + p(0))` (solved exactly when it is a
+    polynomial of degree at most 4).  Which one wins depends on :math:`\lambda`: the result is a
+    ``Piecewise`` in ``lam``.  Where the critical point has no closed form, the piece contributes
+    :class:`Infimum` (exact by definition), replaced by :math:`h(\text{lo}^+)` for the
+    :math:`\lambda` where :math:`1 + \lambda p'' \ge 0` on the piece makes :math:`h` nondecreasing.
+    The power family keeps :func:`lksym.prox.prox_threshold`'s result.
+
+    Returns
+    -------
+    sympy.Expr
+        In :data:`lksym.prox.LAM`.
+
+    Raises
+    ------
+    lksym.errors.InputError
+        For a penalty that decreases somewhere in :math:`|w|`, or whose threshold could not be
+        derived in :data:`TIME_LIMIT` seconds.
+
+    Examples
+    --------
+    >>> from lksym.penalty import parse_penalty
+    >>> prox_threshold(parse_penalty("l0")), prox_threshold(parse_penalty("huber(delta=1)"))
+    (sqrt(2)*sqrt(lam), 0)
+    >>> prox_threshold(parse_penalty("scad(lam=1, a=3.7)"))
+    Piecewise((lam, lam <= 47/10), (sqrt(470)*sqrt(lam)/10, True))
+    >>> prox_threshold(parse_penalty("logsum(eps=0.1)"))
+    Piecewise((10*lam, lam <= 1/100), (Infimum(lam*log(10*x + 1)/x + x/2, x, 0, oo), True))
+    """
+    if penalty.family == "power":
+        from . import prox
+
+        return prox.prox_threshold(penalty.k)
+    _numeric(_key(penalty))  # the nondecreasing check
+    try:
+        return _bounded(_threshold, _key(penalty))
+    except _GiveUp as why:
+        raise InputError(f"prox threshold of {penalty.text}: {why}") from None
+
+
+def threshold_at(penalty: Penalty, lam: float) -> float:
+    """The threshold at one ``lam`` as a float (an :class:`Infimum` branch is evaluated numerically).
+
+    Examples
+    --------
+    >>> from lksym.penalty import parse_penalty
+    >>> round(threshold_at(parse_penalty("logsum(eps=0.1)"), 0.3), 6)
+    1.217293
+    """
+    value = prox_threshold(penalty).subs(LAM, _exact(lam))
+    return float(sp.N(value, 20))
+
+
+# --------------------------------------------------------------------------- closed forms
+
+
+@dataclass(frozen=True)
+class _Quadratic:
+    """The candidates of a penalty whose pieces are polynomials of degree <= 2."""
+
+    xs: tuple  # candidate minimisers in (z, lam), in increasing x: 0, S1, B1, S2, ..., Sn
+    fs: tuple  # their objectives in (z, lam)
+    valid: tuple  # (d, e_lo, e_hi) for stationary candidates, None for fixed ones
+    transitions: tuple  # exprs in lam: validity ends and crossing roots
+    owners: tuple  # per transition: ("lo"|"hi", i) or ("cross", i, j)
+    structural: tuple  # exact lam where some 1 + 2 lam c_i = 0
+
+
+def _quadratic(key: tuple) -> Optional[_Quadratic]:
+    pieces, p0 = key
+    coeffs = []
+    for expr, lo, hi in pieces:
+        try:
+            poly = sp.Poly(expr, X)
+        except sp.PolynomialError:
+            return None
+        if poly.degree() > 2 or any(c.free_symbols for c in poly.coeffs()):
+            return None
+        a, b, c = (poly.coeff_monomial(X**i) for i in range(3))
+        coeffs.append((a, b, c, lo, hi))
+    xs, fs, valid = [sp.S.Zero], [Z**2 / 2 + LAM * p0], [None]
+    structural = []
+    for i, (a, b, c, lo, hi) in enumerate(coeffs):
+        d = 1 + 2 * LAM * c
+        x = (Z - LAM * b) / d
+        xs.append(sp.cancel(x))
+        fs.append(sp.expand(sp.cancel((x - Z) ** 2 / 2 + LAM * (a + b * x + c * x**2))))
+        valid.append((d, sp.expand(lo * d + LAM * b), sp.expand(hi * d + LAM * b) if hi != sp.oo else sp.oo))
+        if c < 0:
+            structural.append(-1 / (2 * c))
+        if hi != sp.oo:
+            xs.append(hi)
+            fs.append(sp.expand((hi - Z) ** 2 / 2 + LAM * (a + b * hi + c * hi**2)))
+            valid.append(None)
+    transitions, owners = [], []
+    for i, v in enumerate(valid):
+        if v is not None:
+            transitions.append(v[1])
+            owners.append(("lo", i))
+            if v[2] != sp.oo:
+                transitions.append(v[2])
+                owners.append(("hi", i))
+    for i in range(len(fs)):
+        for j in range(i + 1, len(fs)):
+            poly = sp.Poly(sp.expand(fs[i] - fs[j]), Z)
+            if poly.degree() <= 0:
+                continue
+            if poly.degree() == 1:
+                r1, r0 = poly.all_coeffs()
+                transitions.append(sp.cancel(-r0 / r1))
+                owners.append(("cross", i, j))
+                continue
+            A, B, C = poly.all_coeffs()
+            disc = sp.factor(B**2 - 4 * A * C)
+            for sgn in (1, -1):
+                transitions.append((-B + sgn * sp.sqrt(disc)) / (2 * A))
+                owners.append(("cross", i, j))
+    return _Quadratic(tuple(xs), tuple(fs), tuple(valid), tuple(transitions), tuple(owners), tuple(structural))
+
+
+class _Shapes:
+    """Which candidate of a :class:`_Quadratic` wins on which z-interval at one lam (at 40 digits).
+
+    Next to a change point in lam a stationary candidate can be valid on a z-interval of
+    relative width 1e-7, and objectives there differ at second order: floats would blur them.
+    """
+
+    def __init__(self, q: _Quadratic):
+        self.q = q
+        self.f = [sp.lambdify((Z, LAM), f, "mpmath") for f in q.fs]
+        self.t = [sp.lambdify(LAM, t, "mpmath") for t in q.transitions]
+        self.d = [None if v is None else sp.lambdify(LAM, v[0], "mpmath") for v in q.valid]
+        self.e = [None if v is None else (sp.lambdify(LAM, v[1], "mpmath"),
+                                          None if v[2] == sp.oo else sp.lambdify(LAM, v[2], "mpmath"))
+                  for v in q.valid]
+
+    def transition_values(self, lam) -> list:
+        import mpmath
+
+        out = []
+        with mpmath.workdps(40):
+            l = mpmath.mpf(lam)
+            for f in self.t:
+                try:
+                    v = mpmath.mpc(f(l))
+                except (ValueError, ZeroDivisionError, OverflowError):
+                    out.append(None)
+                    continue
+                ok = mpmath.isfinite(v.real) and abs(v.imag) <= mpmath.mpf(10) ** -30 * (1 + abs(v.real))
+                out.append(v.real if ok else None)
+        return out
+
+    def winner(self, lam, z) -> int:
+        import mpmath
+
+        best, best_f = 0, None
+        for i, f in enumerate(self.f):
+            if self.d[i] is not None:
+                if not self.d[i](lam) > 0:
+                    continue
+                lo = self.e[i][0](lam)
+                hi = self.e[i][1](lam) if self.e[i][1] is not None else mpmath.inf
+                if not lo < z < hi:
+                    continue
+            v = f(z, lam)
+            if best_f is None or v < best_f - mpmath.mpf(10) ** -30 * (1 + abs(best_f)):
+                best, best_f = i, v
+        return best
+
+    def signature(self, lam: float) -> Optional[tuple]:
+        import mpmath
+
+        with mpmath.workdps(40):
+            l = mpmath.mpf(lam)
+            values = self.transition_values(l)
+            pts = sorted({v for v in values if v is not None and v > 0})
+            merged: list = []
+            for v in pts:
+                if not merged or v - merged[-1] > mpmath.mpf(10) ** -25 * (1 + abs(v)):
+                    merged.append(v)
+            samples = ([merged[0] / 2] + [(a + b) / 2 for a, b in zip(merged, merged[1:])] + [2 * merged[-1] + 1]) if merged else [mpmath.mpf(1)]
+            winners = [self.winner(l, z) for z in samples]
+            shape = [winners[0]]
+            bounds = []
+            for j in range(1, len(samples)):
+                if winners[j] == shape[-1]:
+                    continue
+                a, b = shape[-1], winners[j]
+                point = merged[j - 1]
+                choice = None
+                for rank in range(2):
+                    for t, owner in enumerate(self.q.owners):
+                        v = values[t]
+                        if v is None or abs(v - point) > mpmath.mpf(10) ** -20 * (1 + abs(point)):
+                            continue
+                        if (rank == 0 and owner in (("hi", a), ("lo", b))) or (rank == 1 and owner == ("cross", min(a, b), max(a, b))):
+                            if choice is None or abs(values[t] - point) < abs(values[choice] - point):
+                                choice = t
+                    if choice is not None:
+                        break
+                if choice is None:
+                    return None
+                shape.append(b)
+                bounds.append(choice)
+        return (tuple(shape), tuple(bounds))
+
+
+def _formula(q: _Quadratic, sig: tuple) -> sp.Expr:
+    shape, bounds = sig
+    if len(shape) == 1:
+        return _tidy(q.xs[shape[0]])
+    branches = [(_tidy(q.xs[w]), Z <= _tidy(q.transitions[b])) for w, b in zip(shape, bounds)]
+    return sp.Piecewise(*branches, (_tidy(q.xs[shape[-1]]), True))
+
+
+def _agrees(penalty: Penalty, form: sp.Expr, lam: sp.Expr, zs) -> bool:
+    f = sp.lambdify(Z, form.subs(LAM, lam), "math") if form.has(Z) else (lambda z, v=float(form.subs(LAM, lam)): v)
+    lf = float(lam)
+    for z in zs:
+        try:
+            mine = float(f(z))
+        except (ValueError, ZeroDivisionError, TypeError, OverflowError):
+            return False
+        if not _same_prox(penalty, lf, z, mine, prox_numeric(penalty, lf, z), TOLERANCE * 10):
+            return False
+    return True
+
+
+def _same_prox(penalty: Penalty, lam: float, z: float, a: float, b: float, tol: float) -> bool:
+    """Whether two answers are both right: equal, or equally good minimisers (a jump's tie)."""
+    if not math.isfinite(a):
+        return False
+    if abs(a - b) <= tol * (1 + abs(b)):
+        return True
+    fa, fb = objective(penalty, lam, z, a), objective(penalty, lam, z, b)
+    return abs(fa - fb) <= tol * (1 + abs(fb))
+
+
+def _z_samples(threshold: float, points) -> list:
+    zs = {0.5 * threshold, 1.5 * threshold + 0.1, 3 * threshold + 1, 1e3 * (1 + threshold)}
+    for p in points:
+        if p is not None and p > 0:
+            zs.update({p * (1 - 1e-3), p * (1 + 1e-3), 1.1 * p})
+    return sorted(z for z in zs if z > 0)
+
+
+def _bound_values(shapes: _Shapes, signature: tuple, lam: float) -> list:
+    """The z where the winner changes in the given shape(s), at one lam (floats; None where undefined)."""
+    values = shapes.transition_values(lam)
+    bounds = [t for i in range(1, len(signature), 2) for t in signature[i]]
+    return [None if values[t] is None else float(values[t]) for t in bounds]
+
+
+@lru_cache(maxsize=128)
+def _closed_form(key: tuple, penalty: Penalty) -> Optional[sp.Expr]:
+    q = _quadratic(key)
+    if q is None:
+        return None
+    shapes = _Shapes(q)
+
+    def change(sa, sb, la, lb):
+        exprs = {q.transitions[t] for t in sa[1] + sb[1]}
+        found = []
+        exprs = list(exprs)
+        for i in range(len(exprs)):
+            for j in range(i + 1, len(exprs)):
+                found += _solve_lam(exprs[i] - exprs[j], la, lb)
+            for sq in exprs[i].atoms(sp.Pow):
+                if sq.exp == sp.Rational(1, 2):
+                    found += _solve_lam(sq.base, la, lb)
+        return found
+
+    regimes = _regimes(shapes.signature, change, q.structural)
+    if regimes is None:
+        raise _GiveUp("the shape of the proximal map could not be followed across lam")
+    forms = [_formula(q, r.signature) for r in regimes]
+    # Check every form inside its range, and decide to which side each change point belongs.
+    lowers = [sp.S.Zero] + [r.upper for r in regimes[:-1]]
+    conditions = []
+    for i, (r, form) in enumerate(zip(regimes, forms)):
+        lo = float(lowers[i]) if lowers[i] != 0 else LAM_RANGE[0]
+        hi = float(r.upper) if r.upper is not None else LAM_RANGE[1]
+        for lam in (math.sqrt(lo * hi), lo * (hi / lo) ** 0.01 if lowers[i] != 0 else min(1e-3, hi / 2), hi * (lo / hi) ** 0.01 if r.upper is not None else max(1e3, lo * 10)):
+            lam_q = _exact(float(f"{lam:.12g}"))
+            if not _agrees(penalty, form, lam_q, _z_samples(threshold_at(penalty, float(lam_q)), _bound_values(shapes, r.signature, lam))):
+                raise _GiveUp(f"the derived form disagrees with the numeric prox at lam = {lam:g}")
+        if r.upper is not None:
+            zs = _z_samples(threshold_at(penalty, float(r.upper)), _bound_values(shapes, r.signature + regimes[i + 1].signature, float(r.upper)))
+            if _agrees(penalty, form, r.upper, zs):
+                conditions.append(LAM <= r.upper)
+            elif _agrees(penalty, forms[i + 1], r.upper, zs):
+                conditions.append(LAM < r.upper)
+            else:
+                raise _GiveUp(f"neither side's form holds at lam = {r.upper}")
+    merged: list = []
+    for form, cond in zip(forms, conditions + [sp.true]):
+        if merged and merged[-1][0] == form:
+            merged[-1] = (form, cond)
+        else:
+            merged.append((form, cond))
+    if len(merged) == 1:
+        return merged[0][0]
+    return sp.Piecewise(*merged[:-1], (merged[-1][0], True))
+
+
+def prox_closed_form(penalty: Penalty) -> Optional[sp.Expr]:
+    r"""Exact :math:`\operatorname{prox}(z)` for :math:`z > 0` when every piece has degree at most 2, else ``None``.
+
+    On a piece :math:`p = a + b x + c x^2` the stationarity condition
+    :math:`x - z + \lambda p'(x) = 0` gives :math:`x = (z - \lambda b)/(1 + 2\lambda c)`, a local
+    minimiser where :math:`1 + 2\lambda c > 0` and it lies inside the piece.  With :math:`x = 0`
+    and every breakpoint (where :math:`p'` may jump) these are all the candidates; the global
+    minimiser is the one of least objective (quadratics in :math:`z`, compared exactly: the
+    switching points are validity ends or roots of a difference of two objectives).  The winner
+    sequence in :math:`z` is followed across :math:`\lambda` (see the module notes) and every
+    form is checked against :func:`prox_numeric`.  Negative :math:`z`: :math:`-\operatorname{prox}(-z)`.
+
+    Unlike :func:`lksym.prox.prox_closed_form` (used for the power family, and valid above the
+    threshold only), the result covers every :math:`z > 0`: its first branch is
+    ``(0, z <= T)``.
+
+    Returns
+    -------
+    sympy.Expr or None
+        In :data:`lksym.prox.Z` and :data:`lksym.prox.LAM`.
+
+    Examples
+    --------
+    >>> from lksym.penalty import parse_penalty
+    >>> prox_closed_form(parse_penalty("l0"))
+    Piecewise((0, z <= sqrt(2)*sqrt(lam)), (z, True))
+    >>> prox_closed_form(parse_penalty("elastic_net(l1=0.5, l2=0.25)"))
+    Piecewise((0, z <= lam/2), ((-lam + 2*z)/(lam + 2), True))
+    >>> prox_closed_form(parse_penalty("logsum(eps=0.1)")) is None
+    True
+    """
+    if penalty.family == "power":
+        from . import prox
+
+        return prox.prox_closed_form(penalty.k)
+    _numeric(_key(penalty))
+    try:
+        return _bounded(_closed_form, _key(penalty), penalty)
+    except _GiveUp:
+        return None
+
+
+# --------------------------------------------------------------------------- Fan and Li's properties
+
+
+@dataclass(frozen=True)
+class Thresholding:
+    r"""Fan and Li's three properties of the proximal map (the thresholding rule) of :math:`\lambda p`.
+
+    Attributes
+    ----------
+    sparse
+        Small :math:`|z|` map to exactly 0.
+    continuous
+        :math:`\operatorname{prox}` is continuous in :math:`z`.
+    unbiased
+        :math:`\operatorname{prox}(z) - z \to 0` as :math:`z \to \infty`.
+    unbiased_beyond
+        The :math:`|z|` beyond which :math:`\operatorname{prox}(z) = z` exactly, in ``lam``
+        (``Piecewise`` where needed), or ``None`` where :math:`p` is never constant.
+    notes
+        Why an answer is ``None`` (undecided), if any.
+
+    Each property is ``True``, ``False``, a SymPy condition in ``lam`` (``lam <= 1/100``) or
+    ``None`` when it could not be decided exactly.
+    """
+
+    sparse: Optional[Condition]
+    continuous: Optional[Condition]
+    unbiased: Optional[Condition]
+    unbiased_beyond: Optional[sp.Expr]
+    notes: tuple = ()
+
+
+def _left_limit(expr, at):
+    return _limit(expr, at, "-")
+
+
+def _right_limit(expr, at):
+    return _limit(expr, at, "+")
+
+
+@lru_cache(maxsize=128)
+def _thresholding(key: tuple) -> Thresholding:
+    pieces, p0 = key
+    notes = []
+    first = pieces[0][0]
+    slope = sp.limit((first - p0) / X, X, 0, "+")
+    sparse: Optional[Condition] = bool(slope.is_extended_positive) if slope.is_extended_positive is not None else None
+    if sparse is None:
+        notes.append(f"sparse: the sign of lim (p(x) - p(0))/x = {sp.sstr(slope)} is unknown")
+
+    continuous: Optional[Condition] = None
+    jumps = []
+    if _right_limit(first, sp.S.Zero) != p0:
+        jumps.append("p jumps at 0")
+    for (e1, _, t), (e2, _, _) in zip(pieces, pieces[1:]):
+        if sp.simplify(_left_limit(e1, t) - _right_limit(e2, t)) != 0:
+            jumps.append(f"p jumps at |w| = {t}")
+        elif (_right_limit(sp.diff(e2, X), t) - _left_limit(sp.diff(e1, X), t)).is_negative:
+            jumps.append(f"p' jumps down at |w| = {t}")
+    if jumps:
+        continuous = False
+    else:
+        bounds = [_curvature_bound(e, lo, hi) for e, lo, hi in pieces]
+        if any(b is None for b in bounds):
+            notes.append("continuous: the least curvature of some piece could not be derived")
+        else:
+            cmin = min((b[0] for b in bounds), key=lambda v: float(v) if v.is_finite else -math.inf)
+            flat = any(b[1] and b[0] == cmin for b in bounds)
+            if cmin == -sp.oo:
+                continuous = False
+            elif not cmin.is_negative:
+                continuous = True
+            else:
+                continuous = (LAM < -1 / cmin) if flat else (LAM <= -1 / cmin)
+
+    last = pieces[-1][0]
+    tail = sp.limit(sp.diff(last, X), X, sp.oo)
+    unbiased: Optional[Condition] = (tail == 0) if tail.is_number else None
+    if unbiased is None:
+        notes.append(f"unbiased: the slope at infinity {sp.sstr(tail)} is not a number")
+
+    beyond = None
+    if not last.has(X):
+        beyond = _unbiased_beyond(pieces, p0, last)
+        if beyond is None:
+            notes.append("unbiased_beyond: the sup of x + sqrt(2 lam (p_max - p(x))) could not be located exactly")
+    return Thresholding(sparse, continuous, unbiased, beyond, tuple(notes))
+
+
+def _unbiased_beyond(pieces, p0, pmax) -> Optional[sp.Expr]:
+    r"""max(c, sup_{0 <= x <= c} x + sqrt(2 lam (p_max - p(x)))) with p = p_max beyond c."""
+    c = pieces[-1][1]
+    candidates = [_Candidate(c), _Candidate(sp.sqrt(2 * LAM * (pmax - p0)))]
+    for expr, lo, hi in pieces[:-1]:
+        g = X + sp.sqrt(2 * LAM * (pmax - expr))
+        for end, side in ((lo, "+"), (hi, "-")):
+            v = _limit(g, end, side)
+            if v.is_finite is not False:
+                candidates.append(_Candidate(_tidy(v)))
+        # g' = 0  <=>  2 (p_max - p) = lam p'^2 (squared: extra roots are points of the piece, harmless for a sup)
+        poly = _polynomial(2 * (pmax - expr) - LAM * sp.diff(expr, X) ** 2, 4)
+        roots = _roots(poly) if poly is not None else None
+        if roots is None:
+            return None
+        candidates += [_Candidate(_tidy(g.subs(X, r)), r, lo, hi) for r in roots]
+    return _envelope(candidates, "max")
+
+
+def thresholding(penalty: Penalty) -> Thresholding:
+    r"""Decide Fan and Li's properties from the penalty and its proximal map.
+
+    * **sparse** iff :math:`\lim_{x\to0^+} (p(x) - p(0))/x > 0` (incl. :math:`+\infty`): then
+      :math:`T(\lambda) > 0` (:math:`p \ge p(0)` as :math:`p` is nondecreasing); for every
+      :math:`\lambda`.
+    * **continuous** iff :math:`p` is continuous on :math:`[0, \infty)`, :math:`p'` never jumps
+      down, and :math:`z(x) = x + \lambda p'(x)` is strictly increasing: :math:`1 + \lambda p'' \ge 0`,
+      not identically 0 on an interval.  With :math:`c = \inf p''`: :math:`c \ge 0` — always;
+      :math:`c = -\infty` — never; else :math:`\lambda \le -1/c`, or :math:`\lambda < -1/c` when
+      a piece has constant curvature :math:`c` (SCAD, MCP).
+    * **unbiased** iff :math:`p'(+\infty) = 0`, since :math:`z - \operatorname{prox}(z) = \lambda p'(\operatorname{prox}(z))`.
+    * **unbiased_beyond**: if :math:`p = p_{max}` beyond :math:`c`, :math:`x = z` beats every other
+      :math:`x` iff :math:`(z - x)^2 \ge 2\lambda (p_{max} - p(x))` for :math:`x \le c`, so
+      :math:`\operatorname{prox}(z) = z` for :math:`z > \max(c, \sup_{0 \le x \le c} x + \sqrt{2\lambda(p_{max} - p(x))})`,
+      derived per piece (ends and critical points) as a ``Piecewise`` in ``lam``.
+
+    The power family: :math:`p = x^k` gives sparse iff :math:`k \le 1`, continuous iff
+    :math:`k \ge 1`, unbiased iff :math:`k < 1`, by the same rules.
+
+    Examples
+    --------
+    >>> from lksym.penalty import parse_penalty
+    >>> t = thresholding(parse_penalty("scad(lam=1, a=3.7)"))
+    >>> t.sparse, t.continuous, t.unbiased
+    (True, lam < 27/10, True)
+    >>> thresholding(parse_penalty("logsum(eps=0.1)")).continuous
+    lam <= 1/100
+    >>> thresholding(parse_penalty("l0")).unbiased_beyond
+    sqrt(2)*sqrt(lam)
+    """
+    _numeric(_key(penalty)) if penalty.family != "power" else None
+    try:
+        return _bounded(_thresholding, _key(penalty))
+    except _GiveUp as why:
+        return Thresholding(None, None, None, None, (str(why),))
+
+
+# --------------------------------------------------------------------------- checking an implementation
+
+
+@dataclass(frozen=True)
+class Disagreement:
+    """One point where an implementation and :func:`prox_numeric` differ."""
+
+    z: float
+    lam: float
+    theirs: float
+    ours: float
+    difference: float
+
+
+@dataclass(frozen=True)
+class ProxCheck:
+    """The result of :func:`check_prox`.
+
+    Attributes
+    ----------
+    passed
+        Every point agrees within ``tolerance`` (or is an equally good minimiser).
+    points
+        How many (z, lam) were compared.
+    worst
+        The worst disagreements, largest first (at most 10).
+    tolerance
+        Relative plus absolute tolerance used.
+    """
+
+    passed: bool
+    points: int
+    worst: tuple
+    tolerance: float
+
+
+def _condition_lams(t: Thresholding) -> list:
+    out = []
+    for value in (t.sparse, t.continuous, t.unbiased):
+        if isinstance(value, sp.Basic) and not isinstance(value, sp.logic.boolalg.BooleanAtom):
+            for rel in value.atoms(sp.core.relational.Relational):
+                for side in (rel.lhs, rel.rhs):
+                    if side.is_number:
+                        out.append(float(side))
+    if isinstance(t.unbiased_beyond, sp.Piecewise):
+        for _, cond in t.unbiased_beyond.args:
+            for rel in cond.atoms(sp.core.relational.Relational):
+                for side in (rel.lhs, rel.rhs):
+                    if side.is_number:
+                        out.append(float(side))
+    return out
+
+
+def check_prox(fn: Callable[[float, float], float], penalty, *, lams=None, zs=None, tolerance: float = TOLERANCE) -> ProxCheck:
+    r"""Hold an implementation ``fn(z, lam) -> x`` of the prox of :math:`\lambda p` against :func:`prox_numeric`.
+
+    By default ``lam`` runs over 0.01, 0.1, 0.5, 1, 3, 10 and both sides of every condition in
+    ``lam`` of :func:`thresholding` (SCAD's :math:`a - 1`, MCP's :math:`\gamma`, log-sum's
+    :math:`\varepsilon^2`); ``z`` over both signs of 0, just inside and outside the threshold at
+    that ``lam``, both sides of every breakpoint and of ``unbiased_beyond``, and large values.
+    Where the objective ties (two global minimisers, at a jump) either value is right: there the
+    objective values are compared instead of the points.  ``fn`` runs in the caller's process.
+
+    Parameters
+    ----------
+    fn : callable
+        ``fn(z, lam)`` with floats, returning a float.
+    penalty : Penalty or str
+        The penalty (text is read by :func:`lksym.penalty.parse_penalty`).
+    lams, zs : sequence of float, optional
+        Replace the default grids (``zs`` are then used at every ``lam``).
+    tolerance : float
+        Relative plus absolute tolerance.
+
+    Returns
+    -------
+    ProxCheck
+
+    Examples
+    --------
+    >>> import math
+    >>> soft = lambda z, lam: math.copysign(max(abs(z) - lam, 0.0), z)
+    >>> check_prox(soft, "l1").passed
+    True
+    >>> from lksym.penalty import parse_penalty
+    >>> logsum = parse_penalty("logsum(eps=0.1)")
+    >>> def wrong(z, lam):  # a library that returns 0 at z = 2.875, lam = 0.3
+    ...     return 0.0 if abs(z - 2.875) < 1e-12 and lam == 0.3 else prox_numeric(logsum, lam, z)
+    >>> result = check_prox(wrong, logsum, lams=[0.3], zs=[2.875])
+    >>> result.passed, round(result.worst[0].ours, 4)
+    (False, 2.7705)
+    """
+    if isinstance(penalty, str):
+        from .penalty import parse_penalty
+
+        penalty = parse_penalty(penalty)
+    t = thresholding(penalty)
+    if lams is None:
+        base = {0.01, 0.1, 0.5, 1.0, 3.0, 10.0}
+        for c in _condition_lams(t):
+            base.update({c * 0.9, c * 0.999, c * 1.001, c * 1.1})
+        lams = sorted(base)
+    results = []
+    for lam in lams:
+        lam = float(lam)
+        if zs is None:
+            th = threshold_at(penalty, lam)
+            points = {0.0, 1e-3, 0.5, 1.0, 2.0, 10.0, 1e3, 1e6, th}
+            for s in (th, *(float(b) for b in penalty.breakpoints)):
+                points.update({s * (1 - 1e-6), s * (1 + 1e-6), s * 0.9, s * 1.1})
+            if t.unbiased_beyond is not None:
+                u = float(sp.N(t.unbiased_beyond.subs(LAM, _exact(lam))))
+                points.update({u * (1 - 1e-6), u * (1 + 1e-6), 2 * u})
+            grid = sorted({s * v for v in points for s in (1.0, -1.0)})
+        else:
+            grid = [float(v) for v in zs]
+        for z in grid:
+            ours = prox_numeric(penalty, lam, z)
+            try:
+                theirs = float(fn(z, lam))
+            except Exception as error:  # noqa: BLE001 -- the implementation under test may raise anything
+                raise InputError(f"the implementation raised {type(error).__name__} at z = {z!r}, lam = {lam!r}: {error}") from None
+            if _same_prox(penalty, lam, z, theirs, ours, tolerance):
+                results.append(None)
+                continue
+            results.append(Disagreement(z, lam, theirs, ours, abs(theirs - ours) if math.isfinite(theirs) else math.inf))
+    bad = sorted((r for r in results if r is not None), key=lambda d: (-d.difference, d.lam, d.z))
+    return ProxCheck(not bad, len(results), tuple(bad[:10]), tolerance)
+
+
+# --------------------------------------------------------------------------- lksym prox
+
+
+def prox_report(penalty_text: str, lam_text: str, z_text: str) -> dict:
+    r"""What ``lksym prox PENALTY --lam L --z Z`` shows, as a dict (``--json``) with a text rendering.
+
+    Returns
+    -------
+    dict
+        ``penalty`` (its text), ``lam``, ``z`` (exact, as text), ``value`` (float),
+        ``exact`` (the exact prox as text, or ``None``), ``threshold`` (float, at this lam),
+        ``threshold_exact`` (text, or ``None`` where it is an :class:`Infimum`) and ``text``
+        (the lines to print).
+
+    Raises
+    ------
+    lksym.errors.InputError
+        For a bad penalty, lam or z.
+
+    Examples
+    --------
+    >>> r = prox_report("mcp(lam=1, gamma=3)", "1", "2")
+    >>> r["value"], r["exact"], r["threshold"]
+    (1.5, '3/2', 1.0)
+    """
+    from .penalty import parse_penalty
+    from .prox import parse_real
+
+    penalty = parse_penalty(penalty_text)
+    lam = parse_real(lam_text, "lam", positive=True)
+    z = parse_real(z_text, "z")
+    lamf, zf = float(lam), float(z)
+    value = prox_numeric(penalty, lamf, zf)
+    threshold_expr = prox_threshold(penalty).subs(LAM, lam)
+    threshold = float(sp.N(threshold_expr, 20))
+    threshold_exact = None if threshold_expr.has(Infimum) else sp.sstr(threshold_expr)
+    exact = None
+    if penalty.family == "power":
+        from .prox import prox_exact
+
+        exact_value = prox_exact(penalty.k, lam, z)
+    else:
+        form = prox_closed_form(penalty)
+        exact_value = None
+        if form is not None:
+            magnitude = sp.Abs(z)
+            exact_value = sp.S.Zero if magnitude == 0 else _tidy(sp.sign(z) * form.subs(LAM, lam).subs(Z, magnitude))
+    if exact_value is not None:
+        exact = sp.sstr(exact_value)
+        re_part, _ = sp.N(exact_value, 30).as_real_imag()
+        if _same_prox(penalty, lamf, zf, float(re_part), value, 1e-9):
+            value = float(re_part)
+    lines = [
+        f"prox(z) of lam*p with p = {penalty.label}, lam = {sp.sstr(lam)}, z = {sp.sstr(z)}",
+        f"  exact: {exact}" if exact is not None else "  exact: (no closed form; value from the numeric solver)",
+        f"  float: {value!r}",
+        f"  threshold: |z| <= {threshold_exact if threshold_exact is not None else repr(threshold)} maps to exactly 0"
+        + ("" if threshold_exact is not None else " (numeric: the threshold is an infimum with no closed form here)"),
+    ]
+    return {
+        "penalty": penalty.text,
+        "lam": sp.sstr(lam),
+        "z": sp.sstr(z),
+        "value": value,
+        "exact": exact,
+        "threshold": threshold,
+        "threshold_exact": threshold_exact,
+        "text": "\n".join(lines),
+    }

@@ -1,0 +1,681 @@
+"""The proximal step of lam*p for any penalty, held against independent truth.
+
+Every penalty is written here again by hand (numpy for the grid, plain Python for mpmath), and
+the truth for a prox is a brute-force global argmin: 200001 points on [-|z|-1, |z|+1] plus 0 and
+the breakpoints, then golden sections at 30 digits around the best point.  Closed forms from the
+literature (soft, hard, firm thresholding, Fan and Li's SCAD rule, the elastic net shrink,
+Huber's prox) are worked out below, not taken from lksym.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from dataclasses import dataclass
+from typing import Callable
+
+import mpmath
+import numpy as np
+import pytest
+import sympy as sp
+
+import lksym
+from lksym import prox as power_prox
+from lksym.errors import InputError
+from lksym.penalty import parse_penalty
+from lksym.penalty_prox import (
+    Infimum,
+    ProxCheck,
+    Thresholding,
+    check_prox,
+    objective,
+    prox_closed_form,
+    prox_numeric,
+    prox_report,
+    prox_threshold,
+    prox_vector,
+    threshold_at,
+    thresholding,
+)
+
+LAM = sp.Symbol("lam", positive=True)
+Z = sp.Symbol("z", positive=True)
+
+
+# --------------------------------------------------------------------------- the penalties by hand
+
+
+@dataclass(frozen=True)
+class Hand:
+    text: str
+    vec: Callable  # numpy, of t = |x| >= 0
+    scalar: Callable  # plain Python / mpmath, of t >= 0
+    breakpoints: tuple = ()
+    lams: tuple = (0.05, 0.5, 1.0, 2.0, 5.0)  # both sides of every condition in lam
+
+
+def _scad(L, a):
+    def vec(t):
+        return np.where(t <= L, L * t, np.where(t <= a * L, (2 * a * L * t - t * t - L * L) / (2 * (a - 1)), L * L * (a + 1) / 2))
+
+    def scalar(t):
+        if t <= L:
+            return L * t
+        if t <= a * L:
+            return (2 * a * L * t - t * t - L * L) / (2 * (a - 1))
+        return L * L * (a + 1) / 2
+
+    return vec, scalar
+
+
+def _mcp(L, g):
+    def vec(t):
+        return np.where(t <= g * L, L * t - t * t / (2 * g), g * L * L / 2)
+
+    def scalar(t):
+        return L * t - t * t / (2 * g) if t <= g * L else g * L * L / 2
+
+    return vec, scalar
+
+
+def _power(k):
+    return (lambda t: np.abs(t) ** k), (lambda t: abs(t) ** k if t != 0 else 0 * t)
+
+
+HANDS = {
+    "scad(lam=1, a=3.7)": Hand("scad(lam=1, a=3.7)", *_scad(1, 3.7), (1, 3.7), (0.5, 2.0, 2.69, 2.71, 4.0, 4.69, 4.71, 8.0)),
+    "scad(lam=1, a=2.1)": Hand("scad(lam=1, a=2.1)", *_scad(1, 2.1), (1, 2.1), (0.5, 1.09, 1.11, 2.0, 3.09, 3.11, 6.0)),
+    "scad(lam=0.5, a=3)": Hand("scad(lam=0.5, a=3)", *_scad(0.5, 3), (0.5, 1.5), (0.3, 1.9, 2.1, 5.0)),
+    "mcp(lam=1, gamma=3)": Hand("mcp(lam=1, gamma=3)", *_mcp(1, 3), (3,), (0.5, 2.0, 2.99, 3.01, 6.0)),
+    "mcp(lam=1, gamma=0.5)": Hand("mcp(lam=1, gamma=0.5)", *_mcp(1, 0.5), (0.5,), (0.1, 0.49, 0.51, 2.0)),
+    "elastic_net(l1=0.5, l2=0.25)": Hand(
+        "elastic_net(l1=0.5, l2=0.25)", lambda t: 0.5 * t + 0.25 * t * t, lambda t: 0.5 * t + 0.25 * t * t
+    ),
+    "logsum(eps=0.1)": Hand(
+        "logsum(eps=0.1)", lambda t: np.log1p(t / 0.1), lambda t: mpmath.log1p(t / mpmath.mpf("0.1")), (), (0.005, 0.0099, 0.0101, 0.05, 0.3, 2.0)
+    ),
+    "logsum(eps=1)": Hand("logsum(eps=1)", lambda t: np.log1p(t), lambda t: mpmath.log1p(t), (), (0.5, 0.99, 1.01, 3.0)),
+    "capped_l1(theta=1)": Hand(
+        "capped_l1(theta=1)", lambda t: np.minimum(t, 1.0), lambda t: min(t, 1), (1,), (0.3, 1.0, 1.99, 2.01, 4.0)
+    ),
+    "huber(delta=1)": Hand(
+        "huber(delta=1)", lambda t: np.where(t <= 1, t * t / 2, t - 0.5), lambda t: t * t / 2 if t <= 1 else t - mpmath.mpf(1) / 2, (1,)
+    ),
+    "l0": Hand("l0", lambda t: (t != 0).astype(float), lambda t: 0 if t == 0 else 1, (), (0.1, 0.5, 2.0)),
+    "l1": Hand("l1", lambda t: t, lambda t: t),
+    "0.5": Hand("0.5", *_power(0.5), (), (0.1, 1.0, 3.0)),
+    "1.5": Hand("1.5", *_power(1.5), (), (0.1, 1.0, 3.0)),
+    "3": Hand("3", *_power(3), (), (0.1, 1.0, 3.0)),
+}
+
+
+def _z_grid(hand: Hand, lam: float) -> list:
+    zs = {0.0, 0.01, 0.3, 1.0, 2.5, 7.0, 40.0}
+    for b in hand.breakpoints:
+        zs.update({b * 0.97, b * 1.03, b + lam, b + lam * 0.5})
+    zs.update({lam, 1.01 * lam, math.sqrt(2 * lam) * 1.02, math.sqrt(2 * lam) * 0.98})
+    return sorted(zs) + [-2.5, -0.3]
+
+
+@functools.lru_cache(maxsize=None)
+def brute(hand: Hand, lam: float, z: float) -> float:
+    """A global argmin of 1/2 (x - z)^2 + lam p(x): a dense grid, then golden sections at 30 digits."""
+    half = abs(z) + 1
+    xs = np.linspace(-half, half, 200001)
+    xs = np.concatenate([xs, [0.0], [s * b for b in hand.breakpoints for s in (1, -1)]])
+    f = 0.5 * (xs - z) ** 2 + lam * hand.vec(np.abs(xs))
+    i = int(np.argmin(f))
+    step = 2 * half / 200000
+    with mpmath.workdps(30):
+        lam_m, z_m = mpmath.mpf(lam), mpmath.mpf(z)
+
+        def F(x):
+            return (x - z_m) ** 2 / 2 + lam_m * hand.scalar(abs(x))
+
+        candidates = [mpmath.mpf(float(xs[i]))]
+        # Refine the best grid point and every other local minimum of the grid close to it (a jump's two minimisers).
+        grid = f[:200001]
+        local = np.nonzero((grid[1:-1] <= grid[:-2]) & (grid[1:-1] <= grid[2:]) & (grid[1:-1] <= f[i] + 1e-7 * (1 + abs(f[i]))))[0] + 1
+        for j in [i, *local[:20]]:
+            a, b = mpmath.mpf(float(xs[j]) - step), mpmath.mpf(float(xs[j]) + step)
+            g = (mpmath.sqrt(5) - 1) / 2
+            c, d = b - g * (b - a), a + g * (b - a)
+            fc, fd = F(c), F(d)
+            for _ in range(160):
+                if fc < fd:
+                    b, d, fd = d, c, fc
+                    c = b - g * (b - a)
+                    fc = F(c)
+                else:
+                    a, c, fc = c, d, fd
+                    d = a + g * (b - a)
+                    fd = F(d)
+            candidates.append((a + b) / 2)
+        candidates += [mpmath.mpf(0)] + [mpmath.mpf(s * b) for b in hand.breakpoints for s in (1, -1)]
+        best = min(candidates, key=lambda x: (F(x), abs(x)))
+        return float(best)
+
+
+def hand_objective(hand: Hand, lam: float, z: float, x: float) -> float:
+    with mpmath.workdps(30):
+        return float((mpmath.mpf(x) - z) ** 2 / 2 + lam * hand.scalar(abs(mpmath.mpf(x))))
+
+
+def assert_same_minimiser(hand: Hand, lam: float, z: float, ours: float, truth: float, tol: float = 1e-9) -> None:
+    if abs(ours - truth) <= tol * (1 + abs(z)):
+        return
+    fo, ft = hand_objective(hand, lam, z, ours), hand_objective(hand, lam, z, truth)
+    # Only a genuine tie between two distant minimisers (a jump) may differ in x.
+    assert abs(ours - truth) > 1e-3 and abs(fo - ft) <= 1e-12 * (1 + abs(ft)), (hand.text, lam, z, ours, truth, fo, ft)
+
+
+# --------------------------------------------------------------------------- numeric prox vs brute force
+
+
+@pytest.mark.parametrize("text", sorted(HANDS))
+def test_prox_numeric_is_the_global_minimiser(text):
+    hand = HANDS[text]
+    penalty = parse_penalty(text)
+    for lam in hand.lams:
+        for z in _z_grid(hand, lam):
+            assert_same_minimiser(hand, lam, z, prox_numeric(penalty, lam, z), brute(hand, lam, z))
+
+
+@pytest.mark.parametrize("text", [t for t in sorted(HANDS) if t not in ("logsum(eps=0.1)", "logsum(eps=1)", "0.5", "3")])
+def test_closed_form_is_the_global_minimiser(text):
+    hand = HANDS[text]
+    penalty = parse_penalty(text)
+    form = prox_closed_form(penalty)
+    assert form is not None
+    for lam in hand.lams:
+        for z in _z_grid(hand, lam):
+            if z <= 0:
+                continue
+            if penalty.family == "power" and z <= threshold_at(penalty, lam):
+                continue  # lksym.prox's forms hold above the threshold only
+            with mpmath.workdps(30):
+                value = mpmath.mpc(_form_function(form, lam)(mpmath.mpf(z)))
+            assert abs(value.imag) < 1e-12
+            assert_same_minimiser(hand, lam, z, float(value.real), brute(hand, lam, z))
+
+
+def test_prox_vector_matches_prox_numeric_and_is_odd():
+    penalty = parse_penalty("scad(lam=1, a=3.7)")
+    zs = np.linspace(-6, 6, 240)
+    v = prox_vector(penalty, 1.0, zs)
+    assert v.shape == zs.shape
+    assert np.array_equal(v, [prox_numeric(penalty, 1.0, z) for z in zs])
+    assert np.array_equal(v, -prox_vector(penalty, 1.0, -zs))
+    assert np.array_equal(prox_vector(penalty, 1.0, zs.reshape(3, -1)).reshape(-1), v)
+
+
+def test_prox_numeric_is_deterministic_and_refuses_bad_input():
+    penalty = parse_penalty("logsum(eps=0.1)")
+    assert prox_numeric(penalty, 0.3, 2.875) == prox_numeric(penalty, 0.3, 2.875)
+    for lam, z in ((0.0, 1.0), (-1.0, 1.0), (math.inf, 1.0), (1.0, math.nan), (1.0, math.inf)):
+        with pytest.raises(ValueError):
+            prox_numeric(penalty, lam, z)
+
+
+def test_a_decreasing_penalty_is_refused():
+    with pytest.raises(InputError, match="nondecreasing"):
+        prox_numeric(parse_penalty("exp(-w^2)"), 1.0, 1.0)
+
+
+def test_the_logsum_example_of_the_issue():
+    # A library returned 0 at z = 2.875, lam = 0.3, eps = 0.1; the minimiser is 2.7705...
+    hand, penalty = HANDS["logsum(eps=0.1)"], parse_penalty("logsum(eps=0.1)")
+    ours = prox_numeric(penalty, 0.3, 2.875)
+    truth = brute(hand, 0.3, 2.875)
+    assert abs(ours - truth) < 1e-9 and round(truth, 4) == 2.7705
+    assert hand_objective(hand, 0.3, 2.875, ours) < hand_objective(hand, 0.3, 2.875, 0.0) - 1
+    # Stationarity by hand: x - z + lam / (eps + x) = 0.
+    assert abs(ours - 2.875 + 0.3 / (0.1 + ours)) < 1e-12
+
+
+# --------------------------------------------------------------------------- closed forms from the literature
+
+
+def _lam_z_pairs(lams, zs):
+    return [(lam, z) for lam in lams for z in zs]
+
+
+@functools.lru_cache(maxsize=None)
+def _form_function(form, lam):
+    return sp.lambdify(Z, form.subs(LAM, sp.nsimplify(lam)), "mpmath")
+
+
+def _form_at(form, lam, z):
+    with mpmath.workdps(30):
+        return float(mpmath.re(_form_function(form, lam)(mpmath.mpf(z))))
+
+
+PAIRS = _lam_z_pairs((0.1, 0.5, 1.0, 1.7, 2.5), (0.05, 0.4, 0.9, 1.3, 2.2, 3.0, 3.9, 5.5, 12.0))
+
+
+def test_l1_is_soft_thresholding():
+    penalty = parse_penalty("l1")
+    for lam, z in PAIRS:
+        for s in (1, -1):
+            assert abs(prox_numeric(penalty, lam, s * z) - s * max(z - lam, 0)) < 1e-12
+
+
+def test_l0_is_hard_thresholding_at_sqrt_2_lam():
+    penalty = parse_penalty("l0")
+    form = prox_closed_form(penalty)
+    assert sp.simplify(prox_threshold(penalty) - sp.sqrt(2 * LAM)) == 0
+    for lam, z in PAIRS:
+        expected = z if z > math.sqrt(2 * lam) else 0.0
+        assert prox_numeric(penalty, lam, z) == expected == _form_at(form, lam, z)
+
+
+def test_mcp_is_firm_thresholding_below_gamma():
+    # MCP(lam_p = 1, gamma): F'' = 1 - lam/gamma on |x| < gamma; for lam < gamma the rule is
+    # 0 (|z| <= lam), (|z| - lam)/(1 - lam/gamma) (|z| <= gamma), z (beyond).
+    for gamma in (3, 0.5):
+        penalty = parse_penalty(f"mcp(lam=1, gamma={gamma})")
+        form = prox_closed_form(penalty)
+        for lam, z in PAIRS:
+            if lam >= gamma:
+                continue
+            expected = 0.0 if z <= lam else ((z - lam) / (1 - lam / gamma) if z <= gamma else z)
+            assert abs(prox_numeric(penalty, lam, z) - expected) < 1e-9 * (1 + z)
+            assert abs(_form_at(form, lam, z) - expected) < 1e-12 * (1 + z)
+
+
+def test_scad_is_fan_and_lis_rule_at_lam_one():
+    # Fan and Li (2001), eq. (2.8), lam = 1: sign(z)(|z| - 1)_+ for |z| <= 2,
+    # ((a - 1) z - a)/(a - 2) for 2 < |z| <= a, z for |z| > a.
+    for a in (3.7, 2.1):
+        penalty = parse_penalty(f"scad(lam=1, a={a})")
+        form = prox_closed_form(penalty)
+        for z in np.linspace(0.01, 8, 160):
+            expected = max(z - 1, 0.0) if z <= 2 else (((a - 1) * z - a) / (a - 2) if z <= a else z)
+            assert abs(prox_numeric(penalty, 1.0, z) - expected) < 1e-9 * (1 + z)
+            assert abs(_form_at(form, 1.0, z) - expected) < 1e-12 * (1 + z)
+            assert abs(prox_numeric(penalty, 1.0, -z) + expected) < 1e-9 * (1 + z)
+
+
+def test_elastic_net_is_a_shrunk_soft_threshold():
+    penalty = parse_penalty("elastic_net(l1=0.5, l2=0.25)")
+    form = prox_closed_form(penalty)
+    for lam, z in PAIRS:
+        expected = max(z - lam * 0.5, 0) / (1 + 2 * lam * 0.25)
+        assert abs(prox_numeric(penalty, lam, z) - expected) < 1e-9 * (1 + z)
+        assert abs(_form_at(form, lam, z) - expected) < 1e-12 * (1 + z)
+
+
+def test_huber_prox():
+    # Stationary on |x| <= delta: x + lam x/delta = z; beyond: x + lam = z.
+    for delta in (1, 0.5):
+        penalty = parse_penalty(f"huber(delta={delta})")
+        form = prox_closed_form(penalty)
+        for lam, z in PAIRS:
+            expected = z / (1 + lam / delta) if z <= delta + lam else z - lam
+            assert abs(prox_numeric(penalty, lam, z) - expected) < 1e-9 * (1 + z)
+            assert abs(_form_at(form, lam, z) - expected) < 1e-12 * (1 + z)
+
+
+def test_capped_l1_closed_form_changes_at_two_theta():
+    # lam < 2 theta: soft threshold until z = theta + lam/2, then z; beyond: hard at sqrt(2 lam theta).
+    penalty = parse_penalty("capped_l1(theta=1)")
+    form = prox_closed_form(penalty)
+    for lam, z in PAIRS + _lam_z_pairs((3.0, 5.0), (1.0, 2.4, 2.5, 3.2, 4.0)):
+        if lam < 2:
+            expected = 0.0 if z <= lam else (z - lam if z <= 1 + lam / 2 else z)
+        else:
+            expected = 0.0 if z <= math.sqrt(2 * lam) else z
+        assert abs(_form_at(form, lam, z) - expected) < 1e-12 * (1 + z)
+
+
+def test_no_closed_form_for_logsum_and_power_family_delegates():
+    assert prox_closed_form(parse_penalty("logsum(eps=0.1)")) is None
+    for k in ("1", "2", "1.5", "3"):
+        assert prox_closed_form(parse_penalty(k)) == power_prox.prox_closed_form(sp.nsimplify(k))
+
+
+# --------------------------------------------------------------------------- thresholds
+
+
+def brute_threshold(hand: Hand, lam: float) -> float:
+    """inf_{x > 0} x/2 + lam (p(x) - p(0))/x on a dense geometric grid, then golden sections."""
+    xs = np.geomspace(1e-16, 1e4, 400001)
+    h = xs / 2 + lam * (hand.vec(xs) - hand.vec(np.zeros(1))[0]) / xs
+    i = int(np.argmin(h))
+    a, b = xs[max(i - 1, 0)], xs[min(i + 1, len(xs) - 1)]
+    f = lambda x: x / 2 + lam * (hand.scalar(x) - hand.scalar(0)) / x  # noqa: E731
+    for _ in range(200):
+        c, d = a + (b - a) / 3, b - (b - a) / 3
+        if f(c) < f(d):
+            b = d
+        else:
+            a = c
+    return float(min(h[i], f((a + b) / 2)))
+
+
+@pytest.mark.parametrize("text", sorted(HANDS))
+def test_threshold_is_the_infimum(text):
+    hand, penalty = HANDS[text], parse_penalty(text)
+    for lam in hand.lams:
+        ours, truth = threshold_at(penalty, lam), brute_threshold(hand, lam)
+        assert abs(ours - truth) <= 1e-7 * (1 + truth), (lam, ours, truth)
+        # And the prox agrees: just below the threshold is 0, well above it is not.
+        if ours > 0:
+            assert abs(brute(hand, lam, ours * (1 - 1e-6))) < 1e-15
+        assert abs(brute(hand, lam, ours * 1.05 + 0.05)) > 1e-6
+
+
+def test_thresholds_in_closed_form():
+    a = sp.Rational(37, 10)
+    scad = prox_threshold(parse_penalty("scad(lam=1, a=3.7)"))
+    # lam while soft thresholding starts the map; sqrt(lam (a + 1)) once x = z beats 0 first (lam > a + 1).
+    assert scad == sp.Piecewise((LAM, LAM <= a + 1), (sp.sqrt(LAM * (a + 1)), True))
+    assert prox_threshold(parse_penalty("mcp(lam=1, gamma=3)")) == sp.Piecewise((LAM, LAM <= 3), (sp.sqrt(3 * LAM), True))
+    assert prox_threshold(parse_penalty("capped_l1(theta=1)")) == sp.Piecewise((LAM, LAM <= 2), (sp.sqrt(2 * LAM), True))
+    assert prox_threshold(parse_penalty("elastic_net(l1=0.5, l2=0.25)")) == LAM / 2
+    assert prox_threshold(parse_penalty("huber(delta=1)")) == 0
+    logsum = prox_threshold(parse_penalty("logsum(eps=0.1)"))
+    assert isinstance(logsum, sp.Piecewise)
+    assert logsum.args[0] == (10 * LAM, LAM <= sp.Rational(1, 100))
+    assert logsum.args[1][0].has(Infimum) and logsum.free_symbols == {LAM}
+
+
+@pytest.mark.parametrize("k", ["1", "2", "0.5", "1.5", "3", "1/3", "sqrt(2)"])
+def test_power_family_threshold_is_lksym_prox_exactly(k):
+    ours = prox_threshold(parse_penalty(k))
+    theirs = power_prox.prox_threshold(parse_penalty(k).k)
+    assert sp.srepr(ours) == sp.srepr(theirs)
+
+
+def test_infimum_evaluates_and_substitutes():
+    t = prox_threshold(parse_penalty("logsum(eps=0.1)"))
+    assert t.subs(LAM, sp.Rational(1, 200)) == sp.Rational(1, 20)
+    value = float(sp.N(t.subs(LAM, sp.Rational(3, 10))))
+    assert abs(value - brute_threshold(HANDS["logsum(eps=0.1)"], 0.3)) < 1e-9
+    assert "Infimum(" in sp.sstr(t)
+
+
+# --------------------------------------------------------------------------- Fan and Li's properties
+
+
+EXPECTED = {
+    # text: (sparse, continuous, unbiased, unbiased_beyond)
+    "l0": (True, False, True, sp.sqrt(2 * LAM)),
+    "l1": (True, True, False, None),
+    "0.5": (True, False, True, None),
+    "1.5": (False, True, False, None),
+    "3": (False, True, False, None),
+    "l2": (False, True, False, None),
+    "scad(lam=1, a=3.7)": (
+        True,
+        LAM < sp.Rational(27, 10),
+        True,
+        # x = z beats the plateau's edge a, the concave part's best point (a + 1 + lam)/2, or 0.
+        sp.Piecewise(
+            (sp.Rational(37, 10), LAM <= sp.Rational(27, 10)),
+            ((LAM + sp.Rational(47, 10)) / 2, LAM <= sp.Rational(47, 10)),
+            (sp.sqrt(sp.Rational(47, 10) * LAM), True),
+        ),
+    ),
+    "mcp(lam=1, gamma=3)": (True, LAM < 3, True, sp.Piecewise((3, LAM <= 3), (sp.sqrt(3 * LAM), True))),
+    "mcp(lam=1, gamma=0.5)": (
+        True,
+        LAM < sp.Rational(1, 2),
+        True,
+        sp.Piecewise((sp.Rational(1, 2), LAM <= sp.Rational(1, 2)), (sp.sqrt(LAM / 2), True)),
+    ),
+    "logsum(eps=0.1)": (True, LAM <= sp.Rational(1, 100), True, None),
+    "logsum(eps=1)": (True, LAM <= 1, True, None),
+    "capped_l1(theta=1)": (True, False, True, sp.Piecewise((1 + LAM / 2, LAM <= 2), (sp.sqrt(2 * LAM), True))),
+    "huber(delta=1)": (False, True, False, None),
+    "elastic_net(l1=0.5, l2=0.25)": (True, True, False, None),
+}
+
+
+@pytest.mark.parametrize("text", sorted(EXPECTED))
+def test_thresholding_properties(text):
+    t = thresholding(parse_penalty(text))
+    sparse, continuous, unbiased, beyond = EXPECTED[text]
+    assert isinstance(t, Thresholding)
+    assert (t.sparse, t.continuous, t.unbiased) == (sparse, continuous, unbiased)
+    if beyond is None:
+        assert t.unbiased_beyond is None
+    else:
+        for lam in (0.2, 0.5, 1.0, 2.0, 2.7, 3.0, 4.0, 4.7, 6.0, 20.0):
+            l = sp.nsimplify(lam)
+            assert abs(float(sp.N(t.unbiased_beyond.subs(LAM, l) - beyond.subs(LAM, l)))) < 1e-12
+
+
+def _jump(hand: Hand, lam: float, n: int) -> float:
+    """The largest step of the brute-force prox map on an n-point z grid over its interesting part."""
+    top = 2 * max(hand.breakpoints + (1.0,)) + 3 * lam + 1
+    zs = np.linspace(0, top, n)
+    xs = np.linspace(0, top + 1, 40001)
+    p = lam * hand.vec(xs)
+    out = np.array([xs[np.argmin(0.5 * (xs - z) ** 2 + p)] for z in zs])
+    return float(np.max(np.abs(np.diff(out))))
+
+
+@pytest.mark.parametrize(
+    "text, continuous_lams, jumping_lams",
+    [
+        ("scad(lam=1, a=3.7)", (1.0, 2.5), (2.9, 4.0)),
+        ("mcp(lam=1, gamma=3)", (1.0, 2.8), (3.2,)),
+        ("logsum(eps=0.1)", (0.005, 0.0095), (0.05, 0.3)),
+        ("capped_l1(theta=1)", (), (0.3, 3.0)),
+        ("l0", (), (0.5,)),
+        ("huber(delta=1)", (0.5, 3.0), ()),
+        ("elastic_net(l1=0.5, l2=0.25)", (0.5, 3.0), ()),
+    ],
+)
+def test_continuity_claims_on_the_brute_force_map(text, continuous_lams, jumping_lams):
+    # A continuous map's largest step halves with the z step; a jump stays.
+    hand, t = HANDS[text], thresholding(parse_penalty(text))
+    for lam, continuous in [(lam, True) for lam in continuous_lams] + [(lam, False) for lam in jumping_lams]:
+        claim = t.continuous.subs(LAM, sp.nsimplify(lam)) if isinstance(t.continuous, sp.Basic) else t.continuous
+        assert bool(claim) is continuous, lam
+        coarse, fine = _jump(hand, lam, 601), _jump(hand, lam, 1201)
+        if continuous:
+            assert fine < 0.6 * coarse + 1e-3, (lam, coarse, fine)
+        else:
+            assert fine > 0.8 * coarse and fine > 0.02, (lam, coarse, fine)
+
+
+@pytest.mark.parametrize("text", sorted(EXPECTED))
+def test_unbiasedness_far_out(text):
+    penalty, unbiased = parse_penalty(text), EXPECTED[text][2]
+    for lam in (0.3, 2.0):
+        gap = abs(prox_numeric(penalty, lam, 1e6) - 1e6)
+        assert (gap < 1e-2) if unbiased else (gap > 0.1)
+
+
+@pytest.mark.parametrize("text", [t for t in EXPECTED if EXPECTED[t][3] is not None and t in HANDS])
+def test_unbiased_beyond_is_where_prox_becomes_identity(text):
+    hand, t = HANDS[text], thresholding(parse_penalty(text))
+    for lam in hand.lams:
+        u = float(sp.N(t.unbiased_beyond.subs(LAM, sp.nsimplify(lam))))
+        assert brute(hand, lam, u * (1 + 1e-6) + 1e-9) == pytest.approx(u * (1 + 1e-6) + 1e-9, abs=1e-9)
+        assert brute(hand, lam, u * (1 - 1e-4)) != pytest.approx(u * (1 - 1e-4), abs=1e-7)
+
+
+# --------------------------------------------------------------------------- expressions equal to catalogue entries
+
+
+@pytest.mark.parametrize(
+    "typed, catalogue", [("log(1 + abs(w)/0.1)", "logsum(eps=0.1)"), ("Min(abs(w), 1)", "capped_l1(theta=1)")]
+)
+def test_typed_expressions_get_the_catalogues_answers(typed, catalogue):
+    a, b = parse_penalty(typed), parse_penalty(catalogue)
+    assert a.family == "expression"
+    assert sp.srepr(prox_threshold(a)) == sp.srepr(prox_threshold(b))
+    assert prox_closed_form(a) == prox_closed_form(b)
+    assert thresholding(a) == thresholding(b)
+    assert prox_numeric(a, 0.3, 2.875) == prox_numeric(b, 0.3, 2.875)
+
+
+# --------------------------------------------------------------------------- check_prox
+
+
+def _scad_rule(a):
+    def fn(z, lam):  # Fan and Li's rule at lam = 1 only
+        s, t = math.copysign(1.0, z), abs(z)
+        return s * (max(t - 1, 0.0) if t <= 2 else (((a - 1) * t - a) / (a - 2) if t <= a else t))
+
+    return fn
+
+
+def test_check_prox_passes_correct_implementations():
+    soft = lambda z, lam: math.copysign(max(abs(z) - lam, 0.0), z)  # noqa: E731
+    result = check_prox(soft, "l1")
+    assert isinstance(result, ProxCheck) and result.passed and result.points > 100 and not result.worst
+    assert check_prox(_scad_rule(3.7), "scad(lam=1, a=3.7)", lams=[1.0]).passed
+    hard = lambda z, lam: z if abs(z) > math.sqrt(2 * lam) else 0.0  # noqa: E731
+    assert check_prox(hard, "l0").passed
+    # At the jump itself (z = sqrt(2 lam)) either 0 or z is right: the objectives tie.
+    other_tie = lambda z, lam: z if abs(z) >= math.sqrt(2 * lam) else 0.0  # noqa: E731
+    assert check_prox(other_tie, "l0", lams=[0.5], zs=[1.0, -1.0]).passed
+
+
+def test_check_prox_flags_an_error_at_one_breakpoint_only():
+    good = _scad_rule(3.7)
+
+    def off(z, lam):
+        return good(z, lam) - (0.01 if 3.7 < abs(z) < 3.7 + 1e-5 else 0.0)
+
+    result = check_prox(off, "scad(lam=1, a=3.7)", lams=[1.0])
+    assert not result.passed
+    assert all(3.7 < abs(d.z) < 3.70001 for d in result.worst)
+
+
+def test_check_prox_flags_a_wrong_threshold():
+    wrong = lambda z, lam: math.copysign(max(abs(z) - 1.01 * lam, 0.0), z)  # noqa: E731
+    result = check_prox(wrong, "l1")
+    assert not result.passed and result.worst[0].difference > 0
+
+
+def test_check_prox_flags_a_bias_far_out():
+    penalty = parse_penalty("mcp(lam=1, gamma=3)")
+
+    def biased(z, lam):
+        x = prox_numeric(penalty, lam, z)
+        return x - math.copysign(1e-2, z) if abs(z) > 1000 else x
+
+    result = check_prox(biased, penalty)
+    assert not result.passed and all(abs(d.z) > 1000 for d in result.worst)
+
+
+def test_check_prox_flags_the_logsum_library():
+    penalty = parse_penalty("logsum(eps=0.1)")
+
+    def library(z, lam):
+        return 0.0 if abs(z) < 3 else prox_numeric(penalty, lam, z)
+
+    result = check_prox(library, penalty)
+    assert not result.passed
+    at = [d for d in check_prox(library, penalty, lams=[0.3], zs=[2.875]).worst]
+    assert at and at[0].theirs == 0.0 and round(at[0].ours, 4) == 2.7705
+
+
+def test_check_prox_default_lams_straddle_the_conditions():
+    seen = []
+
+    def spy(z, lam):
+        seen.append(lam)
+        return prox_numeric(parse_penalty("logsum(eps=0.1)"), lam, z)
+
+    assert check_prox(spy, "logsum(eps=0.1)").passed
+    assert any(0.009 < lam < 0.01 for lam in seen) and any(0.01 < lam < 0.011 for lam in seen)
+
+
+def test_check_prox_is_exported_lazily():
+    assert lksym.check_prox is check_prox
+
+
+# --------------------------------------------------------------------------- lksym prox
+
+
+def test_prox_report():
+    r = prox_report("mcp(lam=1, gamma=3)", "1", "-2")
+    assert r["value"] == -1.5 and r["exact"] == "-3/2" and r["threshold"] == 1.0 and r["threshold_exact"] == "1"
+    assert "exact: -3/2" in r["text"]
+    r = prox_report("logsum(eps=0.1)", "0.3", "2.875")
+    assert r["exact"] is None and r["threshold_exact"] is None and round(r["value"], 4) == 2.7705
+    assert abs(r["threshold"] - brute_threshold(HANDS["logsum(eps=0.1)"], 0.3)) < 1e-9
+    r = prox_report("scad(lam=1, a=3.7)", "1", "2.5")
+    assert r["exact"] == "61/34"
+    r = prox_report("2", "1", "3")
+    assert r["exact"] == "1" and r["value"] == 1.0
+
+
+@pytest.mark.parametrize("args", [("scad(lam=1)", "1", "1"), ("l1", "0", "1"), ("l1", "1", "x"), ("nope(a=1)", "1", "1")])
+def test_prox_report_bad_input_is_an_input_error(args):
+    with pytest.raises(InputError):
+        prox_report(*args)
+
+
+def test_objective():
+    penalty = parse_penalty("l0")
+    assert objective(penalty, 1.0, 2.0, 0.0) == 2.0 and objective(penalty, 1.0, 2.0, 2.0) == 1.0
+
+
+# --------------------------------------------------------------------------- typed expressions beyond the catalogue
+
+
+def test_truncated_quadratic_closed_form_by_hand():
+    # p = min(w^2, 1): x = z/(1 + 2 lam) while |x| < 1, and x = z once lam >= lam z^2/(1 + 2 lam) fails:
+    # z > sqrt(1 + 2 lam) (below 1 + 2 lam, so the stationary point is still inside its piece there).
+    penalty = parse_penalty("Min(w^2, 1)")
+    form = prox_closed_form(penalty)
+    for lam, z in PAIRS:
+        expected = z / (1 + 2 * lam) if z <= math.sqrt(1 + 2 * lam) else z
+        assert abs(_form_at(form, lam, z) - expected) < 1e-12 * (1 + z)
+        assert abs(prox_numeric(penalty, lam, z) - expected) < 1e-9 * (1 + z)
+    t = thresholding(penalty)
+    assert (t.sparse, t.continuous, t.unbiased) == (False, False, True)
+    assert sp.simplify(t.unbiased_beyond - sp.sqrt(1 + 2 * LAM)) == 0
+
+
+def test_a_flat_start_has_threshold_zero_for_every_lam():
+    # log(1 + w^2) is not convex for lam > 4, but h(x) = x/2 + lam log(1 + x^2)/x -> 0 at 0+ and h >= 0.
+    penalty = parse_penalty("log(1 + w^2)")
+    assert prox_threshold(penalty) == 0
+    t = thresholding(penalty)
+    assert (t.sparse, t.continuous, t.unbiased) == (False, LAM <= 4, True)
+
+
+def test_no_closed_form_is_an_exact_infimum_quickly():
+    import time
+
+    start = time.monotonic()
+    t = prox_threshold(parse_penalty("abs(w)^0.3 + abs(w)"))
+    assert time.monotonic() - start < 10
+    assert t.has(Infimum) and prox_closed_form(parse_penalty("abs(w)^0.3 + abs(w)")) is None
+    hand = Hand("x", lambda s: s**0.3 + s, lambda s: s ** mpmath.mpf("0.3") + s if s else 0 * s)
+    assert abs(float(sp.N(t.subs(LAM, 1))) - brute_threshold(hand, 1.0)) < 1e-7
+
+
+@pytest.mark.parametrize("k", ["0.1", "1/1000", "0.5", "1", "1.541", "1.9", "sqrt(2)", "7/3", "10"])
+def test_power_family_properties(k):
+    # |w|^k: slope at 0 is +oo (k < 1), 1 (k = 1), 0 (k > 1); p'' -> -oo at 0 for k < 1; p'(oo) = 0 iff k < 1.
+    value = float(sp.sympify(k))
+    t = thresholding(parse_penalty(k))
+    assert (t.sparse, t.continuous, t.unbiased, t.unbiased_beyond) == (value <= 1, value >= 1, value < 1, None)
+
+
+@pytest.mark.parametrize(
+    "text", ["scad(lam=1000, a=1000)", "scad(lam=0.002, a=2.001)", "capped_l1(theta=1000)", "mcp(lam=7, gamma=0.01)", "huber(delta=0.002)"]
+)
+def test_extreme_parameters_closed_form_matches_numeric(text):
+    # Change points in lam far from 1, narrow ranges of lam (SCAD a = 1000: 999 < lam < 1001), grid points on coincidences.
+    import random
+
+    penalty = parse_penalty(text)
+    form = prox_closed_form(penalty)
+    assert form is not None
+    rng = random.Random(7)
+    for _ in range(60):
+        lam, z = 10 ** rng.uniform(-4, 4), 10 ** rng.uniform(-4, 4)
+        mine, num = _form_at(form, lam, z), prox_numeric(penalty, lam, z)
+        if abs(mine - num) > 1e-8 * (1 + z):
+            fm, fn = objective(penalty, lam, z, mine), objective(penalty, lam, z, num)
+            assert abs(fm - fn) <= 1e-9 * (1 + abs(fn)), (lam, z, mine, num)
