@@ -826,7 +826,8 @@ def _nonnegative_on(expr: sp.Expr, lo: sp.Expr, hi: sp.Expr) -> bool:
 
 def _analyze_penalty(penalty) -> "Analysis":
     """Every fact derivable for any :class:`~lksym.penalty.Penalty`, piece by piece."""
-    from .penalty_prox import derive as derive_prox_any, thresholding
+    from .penalty_prox import prox_closed_form, prox_threshold, thresholding
+    from .prox import Prox
 
     pieces = penalty.pieces
     derivatives = [[p.expr] for p in pieces]
@@ -880,7 +881,7 @@ def _analyze_penalty(penalty) -> "Analysis":
         overshoot=None,
         crossovers=None,
         bands=None,
-        prox=derive_prox_any(penalty),
+        prox=Prox(prox_threshold(penalty), prox_closed_form(penalty)),
         gd=None,
         subject=penalty,
         breakpoints=breakpoints,
