@@ -18,19 +18,31 @@ from .errors import InputError, LksymError
 K_HELP = "Exponent k > 0: an integer (3), a fraction (3/2), a decimal (1.5 = 3/2 exactly) or sqrt(2), pi, 1+1/3."
 
 
-def k_option(multiple: bool = False, default_help: str = ""):
-    """The ``--k`` option every command takes (repeatable where a command handles several).
+PENALTY_TEXT = """\b
+PENALTY is what to analyse:
+  1.5, 3/2, sqrt(2)        |w|^k with that exact k (--k K says the same)
+  k                        the symbolic family, one case per range of k
+  l1, l2, l0, elastic_net(l1=A, l2=B), scad(lam=L, a=A), mcp(lam=L, gamma=G),
+  logsum(eps=E), capped_l1(theta=T), huber(delta=D)
+                           the catalogue, exact parameters as keywords
+  'log(1 + abs(w)/0.1)'    any even expression in w
+"""
 
-    With ``default_help`` the option may be left out (the library picks the default it names).
-    """
-    return click.option(
-        "--k",
-        "ks" if multiple else "k",
-        required=not default_help,
-        multiple=multiple,
-        metavar="K",
-        help=K_HELP + (" Repeat for several." if multiple else "") + (f" Default: {default_help}." if default_help else ""),
-    )
+
+def subjects_option(f):
+    """Positional ``PENALTY`` arguments and the repeatable ``--k``: what a command analyses."""
+    f = click.option("--k", "ks", multiple=True, metavar="K", help=K_HELP + " Same as a positional PENALTY; repeatable.")(f)
+    return click.argument("penalties", nargs=-1, metavar="[PENALTY]...")(f)
+
+
+def given(penalties: tuple[str, ...], ks: tuple[str, ...], *, one: bool = False, optional: bool = False) -> tuple[str, ...]:
+    """The subjects given, positional first, then ``--k``; one line of error when there are none (or several where one is meant)."""
+    subjects = tuple(penalties) + tuple(ks)
+    if not subjects and not optional:
+        raise InputError("give a PENALTY (e.g. 1.5 or 'scad(lam=1, a=3.7)') or --k K")
+    if one and len(subjects) > 1:
+        raise InputError(f"give one PENALTY (or --k), got {len(subjects)}: {', '.join(subjects)}")
+    return subjects
 
 
 def out_option(receives: str):
@@ -151,39 +163,42 @@ class LksymGroup(click.Group):
 @click.group(cls=LksymGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="lksym")
 def main() -> None:
-    """Exact analysis of the weight penalty alpha * mean(|w_i|^k), for any k > 0.
+    """Exact analysis of the weight penalty alpha * mean(p(w_i)): |w|^k for any k > 0, or any other penalty.
 
     \b
     Examples:
-      lksym analyze --k 1.5          readable summary of |w|^1.5
-      lksym analyze --k 3/2 --json   every derived fact as JSON
-      lksym report --k 1.5           Markdown report + figures in reports/k-1.5/
+      lksym analyze 1.5                     readable summary of |w|^1.5 (or --k 1.5)
+      lksym analyze 3/2 --json              every derived fact as JSON
+      lksym report --k 1.5                  Markdown report + figures in reports/k-1.5/
+      lksym analyze "scad(lam=1, a=3.7)"    SCAD: breakpoints, Fan and Li's properties, prox
+      lksym compare 1 1.5 "mcp(lam=1, gamma=3)"
     """
 
 
-@main.command()
-@k_option(multiple=True)
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object (keys documented in the README); a list of them for several K.")
-def analyze(ks: tuple[str, ...], as_json: bool) -> None:
-    """Derive the penalty |w|^K, its gradient and curvature, limits, smoothness, convexity and sparsity.
+@main.command(epilog=PENALTY_TEXT)
+@subjects_option
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object (keys documented in the README); a list of them for several.")
+def analyze(penalties: tuple[str, ...], ks: tuple[str, ...], as_json: bool) -> None:
+    """Derive each PENALTY's gradient and curvature, limits, breakpoints, smoothness, convexity, sparsity and prox.
 
-    Repeat --k for several: one summary each (a JSON list with --json), equal values once.
+    Several: one summary each (a JSON list with --json), equal ones once.
     """
     from .api import analyze_text
 
-    click.echo(analyze_text(ks, as_json=as_json))
+    click.echo(analyze_text(given(penalties, ks), as_json=as_json))
 
 
-@main.command()
-@k_option(multiple=True)
-@out_option("one k-<K>/ folder per k and an index README.md")
+@main.command(epilog=PENALTY_TEXT)
+@subjects_option
+@out_option("one folder per penalty (k-<K>/, scad-lam-1-a-3.7/, ...) and an index README.md")
 @click.option("--jobs", "-j", type=Integer(min=1), default=None, help="Processes that draw the figures while this one derives [default and at most: one per core available]; 1 does all in one process.")
 @image_options
-def report(ks: tuple[str, ...], out_dir: str, jobs: int | None, image_format: str, dpi: int | None) -> None:
-    """Write a Markdown report with figures for each K; print each report's path.
+def report(penalties: tuple[str, ...], ks: tuple[str, ...], out_dir: str, jobs: int | None, image_format: str, dpi: int | None) -> None:
+    """Write a Markdown report with figures for each PENALTY; print each report's path.
 
-    K may also be the letter k: the general report, a case analysis over every k > 0.
+    PENALTY may also be the letter k: the general report, a case analysis over every k > 0.
     """
+    ks = given(penalties, ks)
     from .api import write_reports
 
     def progress(done: int, total: int, path) -> None:
@@ -194,20 +209,24 @@ def report(ks: tuple[str, ...], out_dir: str, jobs: int | None, image_format: st
         click.echo(str(path))
 
 
-@main.command()
-@k_option(multiple=True, default_help="the article's 0.5, 1, 1.5, 2, 3, 10")
+@main.command(epilog=PENALTY_TEXT)
+@subjects_option
 @out_option("compare.md, its figures in compare/ and the index README.md")
 @image_options
-def compare(ks: tuple[str, ...], out_dir: str, image_format: str, dpi: int | None) -> None:
-    """Compare several K on one page: overlaid penalties, gradients, unit balls and a table of facts."""
+def compare(penalties: tuple[str, ...], ks: tuple[str, ...], out_dir: str, image_format: str, dpi: int | None) -> None:
+    """Compare several PENALTY on one page: overlaid penalties, gradients, shrinkage maps and a table of facts.
+
+    With none: the article's 0.5, 1, 1.5, 2, 3, 10.
+    """
     from .compare import write_compare
 
+    ks = given(penalties, ks, optional=True)
     click.echo(str(write_compare(ks, out_dir, image_format, dpi)))
 
 
-@main.command()
-@k_option()
-@click.option("--penalty", "penalties", multiple=True, metavar="EXPR", help="Claimed |w|^K in w, e.g. 'w^2' or '|w|^1.5'. Repeatable.")
+@main.command(epilog=PENALTY_TEXT)
+@subjects_option
+@click.option("--penalty", "claimed_penalties", multiple=True, metavar="EXPR", help="Claimed |w|^K in w, e.g. 'w^2' or '|w|^1.5'. Repeatable.")
 @click.option("--gradient", "gradients", multiple=True, metavar="EXPR",
               help="Claimed derivative for w != 0, e.g. '3/2*sign(w)*sqrt(|w|)'. Repeatable.")
 @click.option("--curvature", "curvatures", multiple=True, metavar="EXPR", help="Claimed second derivative for w != 0. Repeatable.")
@@ -219,7 +238,7 @@ def compare(ks: tuple[str, ...], out_dir: str, image_format: str, dpi: int | Non
               help="Seconds per claim before the exact check gives way to 50-digit evaluation (inf: no limit).")
 @click.option("--json", "as_json", is_flag=True, help="Print the verdicts as one JSON object.")
 @click.pass_context
-def verify(ctx, k, penalties, gradients, curvatures, limits, proxes, budget, as_json) -> None:
+def verify(ctx, penalties, ks, claimed_penalties, gradients, curvatures, limits, proxes, budget, as_json) -> None:
     """Check hand-derived formulas (for all w != 0) and limits; exit 1 with a counterexample if one is wrong.
 
     Every claim is checked, repeated ones too (two --gradient: two verdicts).
@@ -231,7 +250,8 @@ def verify(ctx, k, penalties, gradients, curvatures, limits, proxes, budget, as_
     from .verify import verify as run
 
     # verify() takes one claim per part: a repeated part is checked in a further call, in the order given.
-    rounds = list(zip_longest(penalties, gradients, curvatures, proxes)) or [(None, None, None, None)]
+    (k,) = given(penalties, ks, one=True)
+    rounds = list(zip_longest(claimed_penalties, gradients, curvatures, proxes)) or [(None, None, None, None)]
     results = [
         run(k, penalty=p, gradient=g, curvature=c, limits=limits if i == 0 else (), prox=x, budget=budget)
         for i, (p, g, c, x) in enumerate(rounds)
@@ -242,20 +262,23 @@ def verify(ctx, k, penalties, gradients, curvatures, limits, proxes, budget, as_
         ctx.exit(1)
 
 
-@main.command()
-@k_option(multiple=True, default_help="0.5, 1, 1.5, 2, 3 (the published fit.md)")
+@main.command(epilog=PENALTY_TEXT)
+@subjects_option
 @out_option("fit.md, its histograms in fit/ and the index README.md")
 @click.option("--seed", type=Integer(min=0), default=0, show_default=True, help="Seed of the synthetic regression data.")
 @image_options
-def fit(ks: tuple[str, ...], out_dir: str, seed: int, image_format: str, dpi: int | None) -> None:
-    """Fit a sparse linear regression with the penalty for each K (plain and proximal GD) and report zeros, errors and jitter."""
-    from .expr import parse_k
-    from .fit import OPTIMISERS, write_fit
+def fit(penalties: tuple[str, ...], ks: tuple[str, ...], out_dir: str, seed: int, image_format: str, dpi: int | None) -> None:
+    """Fit a sparse linear regression with each PENALTY (plain and proximal GD); report zeros, errors and jitter.
 
-    # Validate every k before the bar appears: bad input must fail fast with exit 2.
+    With none: 0.5, 1, 1.5, 2, 3 (the published fit.md).
+    """
+    from .api import distinct
+    from .fit import OPTIMISERS, write_fit
     from .regenerate import FIT_KS
 
-    count = len({parse_k(k) for k in ks or FIT_KS}) * len(OPTIMISERS)
+    ks = given(penalties, ks, optional=True)
+    # Validate every penalty before the bar appears: bad input must fail fast with exit 2.
+    count = len(distinct(ks or FIT_KS)) * len(OPTIMISERS)
     with click.progressbar(length=count, label="fitting", file=sys.stderr) as bar:
         path = write_fit(ks, out_dir, seed=seed, progress=lambda: bar.update(1), image_format=image_format, dpi=dpi)
     click.echo(str(path))
@@ -271,27 +294,28 @@ def regenerate(out_dir: str) -> None:
         click.echo(str(path))
 
 
-@main.command()
-@k_option()
-@click.option("--lam", "lam", required=True, metavar="L", help="Penalty weight lam > 0 (exact: 0.1 = 1/10).")
+@main.command(epilog=PENALTY_TEXT)
+@subjects_option
+@click.option("--lam", "lam", required=True, metavar="L", help="Prox strength lam > 0 (exact: 0.1 = 1/10).")
 @click.option("--z", "z", required=True, metavar="Z", help="The input z, any real number.")
-def prox(k: str, lam: str, z: str) -> None:
-    """Proximal step of lam*|x|^K at z: argmin 1/2 (x - z)^2 + lam |x|^K, exact where possible."""
-    from .prox import prox_lines
+@click.option("--json", "as_json", is_flag=True, help='Print {"value", "exact", "threshold", "threshold_exact"}.')
+def prox(penalties: tuple[str, ...], ks: tuple[str, ...], lam: str, z: str, as_json: bool) -> None:
+    """Proximal step of lam*PENALTY at z: argmin 1/2 (x - z)^2 + lam p(x), exact where possible."""
+    from .penalty_prox import prox_command
 
-    click.echo(prox_lines(k, lam, z))
+    click.echo(prox_command(given(penalties, ks, one=True)[0], lam, z, as_json=as_json))
 
 
-@main.command()
-@k_option()
+@main.command(epilog=PENALTY_TEXT)
+@subjects_option
 @click.option("--eta", "eta", required=True, metavar="E", help="Step size eta > 0.")
 @click.option("--steps", type=Integer(min=1, max=100_000), default=200, show_default=True, help="Steps to run.")
 @out_option("simulate-k-<K>-eta-<E>.svg")
-def simulate(k: str, eta: str, steps: int, out_dir: str) -> None:
-    """Plain gradient descent w <- w - E f'(w) on |w|^K from six starts; plot and summarise."""
+def simulate(penalties: tuple[str, ...], ks: tuple[str, ...], eta: str, steps: int, out_dir: str) -> None:
+    """Plain gradient descent w <- w - E p'(w) on PENALTY from six starts; plot and summarise."""
     from .gd import run_simulation
 
-    path, lines = run_simulation(k, eta, steps, out_dir)
+    path, lines = run_simulation(given(penalties, ks, one=True)[0], eta, steps, out_dir)
     click.echo(path)
     for line in lines:
         click.echo(line)

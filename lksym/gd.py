@@ -233,6 +233,8 @@ def classify(a, eta: float, path: np.ndarray, column: int) -> Outcome:
     start, end, steps = w[0], w[-1], len(w) - 1
     head = f"w0 = {start:+.3g}: "
     gd = a.gd
+    if gd is None:  # no two-cycle or decay derived for this penalty: name what the path itself shows
+        return _path_outcome(w, head)
     amplitude = None if gd.cycle_amplitude is None else float(gd.cycle_amplitude.subs(ETA, eta))
     cycle = None if gd.cycle_amplitude is None else f"±{text(gd.cycle_amplitude)} = ±{_n(amplitude)}"
     if not np.all(np.isfinite(w)) or abs(end) > 1e6 * max(1.0, abs(start)):
@@ -281,6 +283,27 @@ def classify(a, eta: float, path: np.ndarray, column: int) -> Outcome:
                                             f"it will jump across (the two-cycle {cycle} repels)")
     moved = abs(w[-1] - w[-2])
     return Outcome("ends", head + f"ends at {end:+.4g} (last step moved it by {moved:.2g})")
+
+
+def _path_outcome(w: np.ndarray, head: str) -> Outcome:
+    """What a trajectory does, read off the path alone (for penalties without derived gradient-descent facts)."""
+    start, end, steps = w[0], w[-1], len(w) - 1
+    if not np.all(np.isfinite(w)) or abs(end) > 1e6 * max(1.0, abs(start)):
+        return Outcome("diverges", head + "diverges")
+    zeros = np.flatnonzero(w == 0)
+    if zeros.size and np.all(w[zeros[0]:] == 0):
+        return Outcome("zero", head + f"reaches exactly 0 at step {int(zeros[0])} and stays")
+    tail = w[len(w) // 2 :]
+    flips = int(np.sum(tail[1:] * tail[:-1] < 0))
+    if flips == len(tail) - 1 and np.allclose(np.abs(tail[-2:]), abs(end), rtol=1e-9):
+        return Outcome("cycle", head + f"settles on a two-cycle ±{_n(abs(end))} (found on the path)")
+    if flips:
+        lo, hi = float(np.min(np.abs(tail))), float(np.max(np.abs(tail)))
+        return Outcome("chaos", head + f"keeps jumping across 0, |w| between {lo:.3g} and {hi:.3g} over the last "
+                                       f"{len(tail)} steps ({flips} sign changes)")
+    if end == w[-2]:
+        return Outcome("ends", head + f"stops at {end:+.4g}: the gradient is 0 there")
+    return Outcome("ends", head + f"ends at {end:+.4g} after {steps} steps (last step moved it by {abs(w[-1] - w[-2]):.2g})")
 
 
 def describe(path: np.ndarray, column: int, a=None, eta: Optional[float] = None) -> str:
@@ -340,13 +363,14 @@ def run_simulation(k_text: str, eta_text: str, steps: int, out_dir: str) -> tupl
     if not float(eta) >= sys.float_info.min:  # 1e-400 is 0.0 as a float: the simulation runs in floats
         raise InputError(
             f"eta = {sp.sstr(sp.N(eta, 3))} is too small to simulate in floating point "
-            f"(at least {sys.float_info.min:.3g}); its exact effects are in `lksym analyze --k {k_text} --json` (gd)"
+            f"(at least {sys.float_info.min:.3g}); its exact effects are in `lksym analyze {k_text} --json` (gd)"
         )
     path = simulate(a, float(eta), steps=steps)
     data = {"path": path, "label": a.label, "eta": float(eta), "starts": list(STARTS), **_cycle_marks(a, float(eta))}
     with matplotlib.rc_context(SVG_RC):
         svg = render_svg(trajectory_render(data))
     # A long exact eta (10**-300 has 301 digits) is shortened with a hash: names stay distinct and legal.
-    name = short_name(f"simulate-{k_slug(a.k)}-eta-{exact_text(eta).replace('/', '_')}") + ".svg"
+    slug = k_slug(a.k) if a.k is not None else a.subject.slug
+    name = short_name(f"simulate-{slug}-eta-{exact_text(eta).replace('/', '_')}") + ".svg"
     target = write_atomic(Path(out_dir) / name, svg)
     return str(target), [classify(a, float(eta), path, i).text for i in range(path.shape[1])]

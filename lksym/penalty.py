@@ -163,6 +163,15 @@ class Penalty:
         return f"{entry.title} ({shown})"
 
     @property
+    def short_label(self) -> str:
+        """The name without parameters, for legends: ``L1.5``, ``SCAD``, ``p(w)`` for a typed expression."""
+        if self.family == "power":
+            return self.label
+        if self.family == "expression":
+            return "p(w)"
+        return CATALOGUE[self.family].title
+
+    @property
     def slug(self) -> str:
         """A folder-safe name: ``k-1.5`` for the power family (as reports have always been named), ``scad-lam-1-a-3.7``."""
         if self.family == "power":
@@ -383,7 +392,7 @@ def _parameter(entry: Entry, name: str, text: str) -> sp.Expr:
         raise InputError(f"{entry.name}: {name} must be a real number, got {text.strip()!r}")
     if spec.zero_allowed and value == 0:
         return sp.Integer(0)
-    if not MIN_PARAMETER <= approx <= MAX_PARAMETER:
+    if not MIN_PARAMETER <= (value if value.is_Rational else approx) <= MAX_PARAMETER:  # exact at the bounds: 0.001 is allowed
         low = "0 or between 0.001" if spec.zero_allowed else "between 0.001"
         raise InputError(f"{entry.name}: {name} must be {low} and 1000, got {text.strip()!r}")
     if value.is_Rational and max(len(str(abs(value.p))), len(str(value.q))) > MAX_PARAMETER_DIGITS:

@@ -1405,3 +1405,37 @@ def prox_report(penalty_text: str, lam_text: str, z_text: str) -> dict:
         "threshold_exact": threshold_exact,
         "text": "\n".join(lines),
     }
+
+
+def prox_command(penalty_text: str, lam_text: str, z_text: str, *, as_json: bool = False) -> str:
+    """What ``lksym prox`` prints: :func:`prox_report`'s text or JSON; |w|^k keeps :func:`lksym.prox.prox_lines`.
+
+    For the power family the float comes from :func:`lksym.prox.prox_precise` (40 digits,
+    no underflow); ``value_digits`` in the JSON carries the digits where no float is near.
+
+    Examples
+    --------
+    >>> import json
+    >>> json.loads(prox_command("l0", "2", "3", as_json=True))["value"]
+    3.0
+    """
+    import json
+
+    from .penalty import parse_subject
+
+    subject = parse_subject(penalty_text)
+    if subject.family == "power" and not as_json:
+        from .prox import prox_lines
+
+        return prox_lines(sp.sstr(subject.k), lam_text, z_text)
+    report = prox_report(subject.text, lam_text, z_text)
+    text = report.pop("text")
+    if not as_json:
+        return text
+    if subject.family == "power":
+        from .prox import parse_real, prox_precise
+
+        precise = prox_precise(subject.k, parse_real(lam_text, "lam", positive=True), parse_real(z_text, "z"))
+        report["value"] = float(precise)
+        report["value_digits"] = str(precise)
+    return json.dumps(report, indent=2, ensure_ascii=False)

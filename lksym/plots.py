@@ -85,6 +85,17 @@ def _curve(part: Part, w: np.ndarray) -> np.ndarray:
     return y
 
 
+def _break_at_breakpoints(a: Analysis, part: Part, w: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """NaN at the grid points nearest ±b where ``part`` jumps at a breakpoint b: a jump is drawn as a jump."""
+    for b in a.breakpoints:
+        sides = b.limits[part.name]
+        if sides["left"] != sides["right"]:
+            at = float(b.at)
+            for target in (at, -at):
+                y[int(np.argmin(np.abs(w - target)))] = np.nan
+    return y
+
+
 def _value_at_zero(part: Part):
     return None if part.at_zero.value is None else float(part.at_zero.value)
 
@@ -248,13 +259,13 @@ def _recycled(name: str):
 
 def _penalty_data(a: Analysis, half_width: float, title: str) -> dict:
     w = _grid(half_width)
-    penalty, gradient = _curve(a.penalty, w), _curve(a.gradient, w)
+    penalty, gradient = (_break_at_breakpoints(a, part, w, _curve(part, w)) for part in (a.penalty, a.gradient))
     return {
         "w": w,
         "penalty": penalty,
         "gradient": gradient,
         "gradient_at_zero": _value_at_zero(a.gradient),
-        "penalty_label": f"penalty |w|^{a.label[1:]}" if a.k is not None else f"penalty {a.label}",
+        "penalty_label": f"penalty |w|^{a.label[1:]}" if a.k is not None else f"penalty {a.subject.short_label}",
         "title": title,
         "half_width": half_width,
         "ylim": _clip_limits([penalty, gradient], w),
@@ -271,9 +282,15 @@ def _penalty_render(d: dict):
     return fig
 
 
+def _range(a: Analysis) -> float:
+    """Half-width of the full-range figures: the article's 1.5, or past the last breakpoint of a penalty."""
+    ends = [float(b.at) for b in a.breakpoints]
+    return max([RANGE] + [float(np.ceil(1.25 * e * 2) / 2) for e in ends])
+
+
 def penalty_data(a: Analysis) -> dict:
     """Penalty (blue) and gradient (red) on :math:`|w| \\le 1.5`, as in the article."""
-    return _penalty_data(a, RANGE, f"{a.label}: penalty and its gradient")
+    return _penalty_data(a, _range(a), f"{a.label}: penalty and its gradient")
 
 
 def zoom_data(a: Analysis) -> dict:
@@ -286,8 +303,8 @@ def zoom_data(a: Analysis) -> dict:
 
 def curvature_data(a: Analysis) -> dict:
     """Curvature :math:`f''(w)`; a dot marks :math:`f''(0)` where it exists."""
-    w = _grid(RANGE)
-    curvature = _curve(a.curvature, w)
+    w = _grid(_range(a))
+    curvature = _break_at_breakpoints(a, a.curvature, w, _curve(a.curvature, w))
     return {
         "w": w,
         "curvature": curvature,
@@ -299,7 +316,8 @@ def curvature_data(a: Analysis) -> dict:
 
 
 def curvature_render(d: dict):
-    fig, ax = new_axes(d["title"], xlim=(-RANGE, RANGE), ylim=d["ylim"])
+    half = float(d["w"][-1])
+    fig, ax = new_axes(d["title"], xlim=(-half, half), ylim=d["ylim"])
     ax.plot(d["w"], d["curvature"], color=CURVATURE_COLOR, lw=2, label="curvature f''(w)")
     if d["at_zero"] is not None:
         ax.plot([0], [d["at_zero"]], "o", color=CURVATURE_COLOR, ms=4)
@@ -370,13 +388,13 @@ def shrinkage_render(d: dict):
         f"{d['label']}: proximal step (shrinkage map), lam = 1",
         xlabel="input z",
         ylabel="prox(z)",
-        xlim=(-3, 3),
-        ylim=(-3, 3),
+        xlim=(-d.get("half", 3), d.get("half", 3)),
+        ylim=(-d.get("half", 3), d.get("half", 3)),
     )
     ax.plot(d["z"], d["z"], color="0.85", lw=1, ls="-", label="identity (no penalty)")
     ax.plot(d["z"], d["soft"], color="0.45", lw=1.5, ls="--", label="L1: soft threshold")
     ax.plot(d["z"], d["ridge"], color="tab:purple", lw=1.5, ls=":", label="L2: z/(1+2 lam)")
-    ax.plot(d["z"], d["prox"], color="tab:red", lw=2, label=f"{d['label']}: prox")
+    ax.plot(d["z"], d["prox"], color="tab:red", lw=2, label=f"{d.get('short_label', d['label'])}: prox")
     if d["threshold"] > 0:
         for side in (-d["threshold"], d["threshold"]):
             ax.axvline(side, color="0.6", lw=0.8, ls="-.", label="threshold" if side > 0 else None)

@@ -659,7 +659,13 @@ def shrinkage_data(a) -> dict:
 
     from .analysis import _to_float
 
-    z = np.linspace(-3.0, 3.0, 601)
+    # Wide enough to show where the map becomes z itself (SCAD beyond a*lam, capped L1 beyond theta).
+    ends = [float(b.at) for b in a.breakpoints]
+    if a.thresholding is not None and a.thresholding.unbiased_beyond is not None:
+        ends.append(_to_float(a.thresholding.unbiased_beyond, {LAM: 1}))
+    half = max([3.0] + [1.25 * e for e in ends])
+    half = float(np.ceil(half))
+    z = np.linspace(-half, half, int(200 * half) + 1)
     if a.k is not None:
         y = prox_vector(a.k, 1.0, z)
     else:  # any other penalty: the global minimiser of lksym.penalty_prox, from the same derived pieces
@@ -678,6 +684,8 @@ def shrinkage_data(a) -> dict:
         "ridge": z / 3.0,
         "threshold": threshold,
         "label": a.label,
+        "short_label": a.label if a.k is not None else a.subject.short_label,
+        "half": half,
     }
 
 

@@ -8,7 +8,7 @@ publish a new page, add one :class:`Target` here (nothing else needs to know).
 Examples
 --------
 >>> [t.name for t in TARGETS]
-['article reports', 'symbolic k', 'compare', 'fit']
+['article reports', 'symbolic k', 'compare', 'fit', 'catalogue reports', 'explore']
 """
 
 from __future__ import annotations
@@ -71,11 +71,32 @@ def _fit(out: Path) -> list:
     return [write_fit(FIT_KS, out, seed=FIT_SEED)]
 
 
+def _catalogue(out: Path) -> list:
+    from .api import write_reports
+
+    return write_reports(CATALOGUE_TEXTS, out)
+
+
+def _explore(out: Path) -> list:
+    from .explore import write_explore
+
+    return [write_explore((), out)]
+
+
+CATALOGUE_TEXTS = (
+    "elastic_net(l1=0.5, l2=0.25)", "scad(lam=1, a=3.7)", "mcp(lam=1, gamma=3)", "logsum(eps=0.1)",
+    "capped_l1(theta=1)", "huber(delta=1)", "l0",
+)
+"""The catalogue with the literature's usual parameters (:func:`lksym.penalty.usual_catalogue`), one report each."""
+
+
 TARGETS: tuple[Target, ...] = (
     Target("article reports", "lksym report " + " ".join(f"--k {k}" for k in ARTICLE_KS), _article_reports),
     Target("symbolic k", "lksym report --k k", _symbolic),
     Target("compare", "lksym compare", _compare),
     Target("fit", f"lksym fit --seed {FIT_SEED}", _fit),
+    Target("catalogue reports", "lksym report " + " ".join(f"'{p}'" for p in CATALOGUE_TEXTS), _catalogue),
+    Target("explore", "lksym explore", _explore),
 )
 """Everything under ``reports/``, in build order; each writer also refreshes the index ``README.md``."""
 

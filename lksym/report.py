@@ -568,8 +568,11 @@ def _definition(a: Analysis) -> list[str]:
     else:
         cases = r" \\ ".join(f"{tex(q.expr.subs(X, t))} & {_piece_condition(q)}" for q in p.pieces)
         lines += ["$$", f"p(t) = \\begin{{cases}} {cases} \\end{{cases}}", "$$"]
+    own_lam = any(n == "lam" for n, _ in p.params)
     lines += ["", f"and $p(0) = {tex(p.at_zero)}$. Parameters: "
-              + (", ".join(f"${_greek(n)} = {tex(v)}$" for n, v in p.params) or "none")
+              + (", ".join(f"`{n}` = ${tex(v)}$" for n, v in p.params) or "none")
+              + (" (the penalty's own `lam`, a number; $\\lambda$ below is always the strength of the proximal step)"
+                 if own_lam else "")
               + f". Typed as `{p.text}`; the penalty added to the loss is `alpha * mean(p(w_i))`.", ""]
     return lines
 
@@ -581,12 +584,6 @@ def _source(p) -> str:
     return entry.source if entry is not None else ""
 
 
-def _greek(name: str) -> str:
-    return {"lam": r"\lambda", "gamma": r"\gamma", "eps": r"\varepsilon", "theta": r"\theta", "delta": r"\delta"}.get(
-        name, r"\mathrm{" + name.replace("_", r"\_") + "}"
-    )
-
-
 def _condition_text(value, holds: str, fails: str) -> str:
     """A thresholding property read out: always, never, or for which prox strengths lambda."""
     if value is None:
@@ -595,7 +592,7 @@ def _condition_text(value, holds: str, fails: str) -> str:
         return f"yes, for every strength $\\lambda > 0$: {holds}"
     if value in (False, sp.false):
         return f"no, for no strength $\\lambda$: {fails}"
-    return f"for ${tex(value)}$ only: {holds} Beyond that, {fails}"
+    return f"for ${_lam_tex(value)}$ only: {holds} Beyond that, {fails}"
 
 
 def _fan_li(a: Analysis) -> list[str]:
@@ -619,7 +616,7 @@ def _fan_li(a: Analysis) -> list[str]:
                           "large weights are always pulled toward 0 by a fixed or growing amount."),
     ]
     if t.unbiased_beyond is not None:
-        lines.append(f"- **Exactly unbiased** beyond $\\lvert z\\rvert = {tex(t.unbiased_beyond)}$: "
+        lines.append(f"- **Exactly unbiased** beyond $\\lvert z\\rvert = {_lam_tex(t.unbiased_beyond)}$: "
                      r"there $\operatorname{prox}(z) = z$, the penalty does not touch the weight at all.")
     for note in t.notes:
         lines.append(f"- Note: {note}")
@@ -667,11 +664,11 @@ def _penalty_prox_section(a: Analysis) -> list[str]:
     if threshold == 0:
         lines.append("- **Threshold**: none — only $z = 0$ maps to 0.")
     else:
-        lines.append(f"- **Threshold**: $\\lvert z\\rvert \\le {tex(threshold)}$ maps to exactly 0 "
+        lines.append(f"- **Threshold**: $\\lvert z\\rvert \\le {_lam_tex(threshold)}$ maps to exactly 0 "
                      r"(the largest such $\lvert z\rvert$, $\inf_{x > 0} x/2 + \lambda (p(x) - p(0))/x$).")
     if a.prox.closed_form is not None:
         lines += ["- **Closed form** (derived from the pieces, for $z \\ge 0$):", "", "$$",
-                  f"\\operatorname{{prox}}(z) = {tex(a.prox.closed_form)}", "$$"]
+                  f"\\operatorname{{prox}}(z) = {_lam_tex(a.prox.closed_form)}", "$$"]
     else:
         lines.append("- **Closed form**: none derived (a piece is not a polynomial of degree at most 2); "
                      "the figures use the global numeric minimiser.")
@@ -697,7 +694,7 @@ def _penalty_in_short(a: Analysis) -> str:
             return yes
         if value in (False, sp.false) or value is None:
             return no
-        return f"{yes} for ${tex(value)}$ ({cond})"
+        return f"{yes} for ${_lam_tex(value)}$ ({cond})"
 
     order = r"\infty" if a.smoothness is None else str(a.smoothness)
     smooth = "discontinuous at 0" if a.smoothness == -1 else f"$C^{{{order}}}$ at 0"

@@ -15,6 +15,8 @@ PART_TEXT = {"penalty": "f(w)", "gradient": "f′(w)", "curvature": "f″(w)"}
 
 
 def _header(a: Analysis) -> str:
+    if a.k is None:
+        return f"{a.label}: p(w) = {_s(a.penalty.expr)}"
     condition = a.regime.condition_text
     point = condition.startswith("k =")  # "k = 1 (k = 1)" says nothing twice
     return f"k = {_s(a.k)}" + ("" if point else f" ({condition})") + f": {a.regime.title}"
@@ -41,11 +43,13 @@ def summary(a: Analysis) -> str:
         zero = _s(at.value) if at.value is not None else (
             f"[{_s(at.subdifferential[0])}, {_s(at.subdifferential[1])}]" if at.subdifferential else "none")
         lines.append(f"  {p.name:<{width}}  " + "  ".join(f"{_s(p.limits[pt]):>6}" for pt in POINTS) + f"   {zero}")
-    smooth = "C^∞" if a.smoothness is None else f"C^{a.smoothness}"
+    smooth = "C^∞" if a.smoothness is None else ("discontinuous" if a.smoothness == -1 else f"C^{a.smoothness}")
     lines += [
         "",
         f"  smoothness at 0: {smooth}    convex: {'yes' if a.convex else 'no'}    sparse: {'yes' if a.sparse else 'no'}",
     ]
+    if a.k is None:
+        return "\n".join(lines + _penalty_lines(a))
     for c in a.crossovers:
         if c.identical:
             lines.append(f"  vs {c.reference}: identical")
@@ -78,3 +82,36 @@ def summary(a: Analysis) -> str:
     elif gd.decay.kind == "power":
         lines.append(f"  gradient descent, step η: small weights decay like t^(-{_s(gd.decay.order)})")
     return "\n".join(lines)
+
+
+def _fact(value) -> str:
+    if value in (True, sp.true):
+        return "yes"
+    if value in (False, sp.false):
+        return "no"
+    return "undecided" if value is None else f"for {_s(value)}"
+
+
+def _penalty_lines(a: Analysis) -> list[str]:
+    """The facts a penalty other than |w|^k adds: breakpoints, least curvature, Fan and Li's properties, the prox."""
+    lines = []
+    for b in a.breakpoints:
+        smooth = "jump" if b.smoothness == -1 else f"C^{b.smoothness}"
+        grad = b.limits["gradient"]
+        jump = "" if sp.simplify(grad["left"] - grad["right"]) == 0 else f", gradient {_s(grad['left'])} → {_s(grad['right'])}"
+        lines.append(f"  breakpoint |w| = {_s(b.at)}: {smooth}{jump}")
+    lines.append(f"  least curvature (off 0 and breakpoints): {_s(a.curvature_min)}")
+    t = a.thresholding
+    lines.append(f"  prox of λ·p (Fan and Li): sparse {_fact(t.sparse)}, continuous {_fact(t.continuous)}, "
+                 f"unbiased {_fact(t.unbiased)}")
+    if t.unbiased_beyond is not None:
+        lines.append(f"  prox(z) = z exactly for |z| > {_s(t.unbiased_beyond)}")
+    threshold = "only z = 0 maps to 0" if a.prox.threshold == 0 else f"0 for |z| ≤ {_s(a.prox.threshold)}"
+    lines.append(f"  prox threshold: {threshold}")
+    form = a.prox.closed_form
+    if form is not None:
+        lines.append("  prox closed form: " + (_s(form) if sp.count_ops(form) <= 3 * LONG_FORM else "in analysis.json (long)"))
+    if a.omitted:
+        names = ", ".join(key.replace("_", " ") for key in a.omitted)
+        lines.append(f"  not derived here ({next(iter(a.omitted.values()))}): {names}")
+    return lines

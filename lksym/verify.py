@@ -316,8 +316,9 @@ class VerifyResult:
         curvature, then limits).
     """
 
-    k: sp.Expr
+    k: Optional[sp.Expr]
     claims: tuple[Verdict, ...]
+    penalty: Optional[str] = None
 
     @property
     def all_hold(self) -> bool:
@@ -335,7 +336,10 @@ class VerifyResult:
         >>> verify("2", gradient="2*w").to_dict()["all_hold"]
         True
         """
-        return {"k": sp.sstr(self.k), "all_hold": self.all_hold, "claims": [v.to_dict() for v in self.claims]}
+        head = {"k": None if self.k is None else sp.sstr(self.k)}
+        if self.penalty is not None:  # a penalty other than |w|^k: its text
+            head["penalty"] = self.penalty
+        return {**head, "all_hold": self.all_hold, "claims": [v.to_dict() for v in self.claims]}
 
 
 # --------------------------------------------------------------------------- time guard
@@ -1356,7 +1360,12 @@ def verify(
     prox_claim = None if prox is None else _parse_prox_claim(prox)
     if not expressions and not limit_claims and prox_claim is None:
         raise InputError("nothing to verify: give --penalty, --gradient, --curvature, --limit or --prox")
-    k_value = parse_k(k)
+    from .penalty import parse_subject
+
+    subject = parse_subject(k)
+    if subject.family != "power":
+        return _verify_penalty(subject, expressions, limit_claims, prox_claim, float(budget))
+    k_value = subject.k
     if not expressions and not limit_claims:
         return VerifyResult(k_value, (_check_prox(k_value, *prox_claim, float(budget)),))
     ok, analysis = _bounded(analyze, ANALYSIS_BUDGET, k_value)
@@ -1373,6 +1382,56 @@ def verify(
     if prox_claim is not None:
         verdicts.append(_check_prox(analysis.k, *prox_claim, float(budget)))
     return VerifyResult(analysis.k, tuple(verdicts))
+
+
+def _verify_penalty(subject, expressions, limit_claims, prox_claim, budget: float) -> VerifyResult:
+    """The same checks for a penalty other than :math:`|w|^k`: its derived (Piecewise) expressions are the truth."""
+    ok, analysis = _bounded(analyze, ANALYSIS_BUDGET, subject)
+    if not ok:
+        raise InputError(f"{subject.text[:40]} is too costly to analyse (over {ANALYSIS_BUDGET:g} s)")
+    parts = dict(zip(PART_NAMES, analysis.parts))
+    verdicts = [_check_expression(part, text, claim, parts[part].expr, budget) for part, text, claim in expressions]
+    verdicts += [
+        _check_limit(part, point, text, claim, parts[part].limits[point], budget)
+        for part, point, text, claim in limit_claims
+    ]
+    if prox_claim is not None:
+        verdicts.append(_check_penalty_prox(analysis, *prox_claim))
+    return VerifyResult(None, tuple(verdicts), subject.text)
+
+
+def _check_penalty_prox(analysis, text: str, claim: sp.Expr) -> Verdict:
+    """A prox claim for any penalty, held against :func:`lksym.penalty_prox.check_prox` (the global minimiser).
+
+    The claim is a parsed SymPy expression (never user code), evaluated with mpmath at each (z, lam)
+    of check_prox's grid: thresholds, both sides of every breakpoint and of every condition in lam.
+    """
+    import mpmath
+
+    from .penalty_prox import check_prox
+    from .prox import LAM
+
+    f = sp.lambdify((PROX_Z, LAM), claim, "mpmath")
+
+    def claimed(z: float, lam: float) -> float:
+        with mpmath.workdps(PROX_DIGITS):
+            value = mpmath.mpmathify(f(mpmath.mpf(z), mpmath.mpf(lam)))
+        if mpmath.im(value) != 0:
+            return float("nan")
+        return float(mpmath.re(value))
+
+    truth = "numeric only" if analysis.prox.closed_form is None else sp.sstr(analysis.prox.closed_form)
+    try:
+        result = check_prox(claimed, analysis.subject)
+    except (ArithmeticError, ValueError, TypeError) as error:
+        return Verdict("prox", "prox", text, None, False, "numeric", truth, None,
+                       note=f"the claim could not be evaluated ({type(error).__name__})")
+    if result.passed:
+        return Verdict("prox", "prox", text, None, True, "numeric", truth, None)
+    d = result.worst[0]
+    c = Counterexample(w=f"{d.z:.17g}", claimed=f"{d.theirs:.17g}", true=f"{d.ours:.17g}", w_value=d.z,
+                       claimed_value=d.theirs, true_value=d.ours, lam=f"{d.lam:.17g}", lam_value=d.lam)
+    return Verdict("prox", "prox", text, None, False, "numeric", truth, c)
 
 
 # --------------------------------------------------------------------------- proximal-operator claims
