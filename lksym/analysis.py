@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Optional
 import sympy as sp
 
 from .errors import InputError
-from .penalty import W, X  # the weight and |w| > 0: one definition for every module
+from .penalty import W, X, number_text  # the weight and |w| > 0: one definition for every module
 from .regime import Regime, classify, integer_parity
 
 if TYPE_CHECKING:  # only for the annotations of Analysis: the modules import this one
@@ -297,29 +297,14 @@ class Analysis:
 def k_text(k: sp.Expr) -> str:
     """Write k as people do: a terminating fraction as a decimal (``1.5``), else SymPy's form.
 
+    The same rule as :func:`lksym.penalty.number_text` (which this is), kept under its old name.
+
     Examples
     --------
     >>> k_text(sp.Rational(3, 2)), k_text(sp.Rational(7, 3)), k_text(sp.sqrt(2))
     ('1.5', '7/3', 'sqrt(2)')
     """
-    if k.is_Integer:
-        return str(k)
-    if k.is_Rational:
-        q = int(k.q)
-        twos = fives = 0
-        while q % 2 == 0:
-            q //= 2
-            twos += 1
-        while q % 5 == 0:
-            q //= 5
-            fives += 1
-        if q == 1:
-            digits = max(twos, fives)
-            scaled = k * 10**digits
-            sign = "-" if scaled < 0 else ""
-            whole, frac = divmod(abs(int(scaled)), 10**digits)
-            return f"{sign}{whole}.{frac:0{digits}d}"
-    return sp.sstr(k)
+    return number_text(k)
 
 
 def _limit(expr: sp.Expr, point: sp.Expr) -> sp.Expr:

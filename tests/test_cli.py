@@ -247,11 +247,9 @@ def test_verify_checks_every_repeated_claim(runner):
 @pytest.mark.parametrize(
     "args",
     [
-        ["prox", "--k", "1", "--k", "2", "--lam", "1", "--z", "1"],
         ["prox", "--k", "1", "--lam", "1", "--lam", "2", "--z", "1"],
         ["simulate", "--k", "2", "--eta", "0.1", "--eta", "0.2"],
         ["simulate", "--k", "2", "--eta", "0.1", "--steps", "3", "--steps=4"],
-        ["verify", "--k", "2", "--k", "3", "--gradient", "2*w"],
         ["verify", "--k", "2", "--gradient", "2*w", "--budget", "1", "--budget", "2"],
         ["fit", "--k", "2", "--seed", "1", "--seed", "2"],
         ["report", "--k", "2", "-j", "1", "--jobs", "2"],
@@ -259,6 +257,7 @@ def test_verify_checks_every_repeated_claim(runner):
     ],
 )
 def test_a_repeated_single_option_is_refused_not_dropped(runner, args):
+    # (--k of prox and verify is now "one PENALTY": tests/test_cli_penalty.py holds "give one PENALTY")
     result = runner.invoke(main, args)
     assert result.exit_code == 2, result.output
     [line] = result.output.strip().splitlines()

@@ -43,6 +43,8 @@ def test_analyze_summary_of_a_penalty_speaks_maths():
     (["prox", "l1", "--k", "2", "--lam", "1", "--z", "1"], "give one PENALTY"),
     (["simulate", "mcp(lam=1)", "--eta", "0.1"], "missing parameter gamma"),
     (["verify", "scad(lam=1, a=3.7)", "1.5", "--gradient", "w"], "give one PENALTY"),
+    (["prox", "--k", "1", "--k", "2", "--lam", "1", "--z", "1"], "give one PENALTY"),  # never silently dropped
+    (["verify", "--k", "2", "--k", "3", "--gradient", "2*w"], "give one PENALTY"),
 ])
 def test_bad_penalties_are_one_line_exit_2(args, message):
     out = run(*args)

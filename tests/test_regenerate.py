@@ -10,7 +10,8 @@ from click.testing import CliRunner
 
 from lksym.cli import main
 from lksym.fit import fixed_order_matvec
-from lksym.regenerate import ARTICLE_KS, TARGETS, regenerate
+from lksym.penalty import parse_penalty
+from lksym.regenerate import ARTICLE_KS, CATALOGUE_TEXTS, TARGETS, regenerate
 
 
 def _tree(folder: Path) -> dict[str, bytes]:
@@ -22,13 +23,15 @@ def built(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("regenerated")
     pages = regenerate(out)
     assert [p.relative_to(out).as_posix() for p in pages] == [
-        *(f"k-{k}/report.md" for k in ARTICLE_KS), "k-symbolic/report.md", "compare.md", "fit.md"]
+        *(f"k-{k}/report.md" for k in ARTICLE_KS), "k-symbolic/report.md", "compare.md", "fit.md",
+        *(f"{parse_penalty(p).slug}/report.md" for p in CATALOGUE_TEXTS), "explore.html"]
     return out
 
 
 def test_every_page_is_built_and_indexed(built):
     index = (built / "README.md").read_text(encoding="utf-8")
-    for page in ["k-0.5/report.md", "k-10/report.md", "k-symbolic/report.md", "compare.md", "fit.md"]:
+    for page in ["k-0.5/report.md", "k-10/report.md", "k-symbolic/report.md", "compare.md", "fit.md",
+                 "scad-lam-1-a-3.7/report.md", "l0/report.md", "explore.html"]:
         assert (built / page).exists()
         assert f"]({page})" in index
     assert "lksym regenerate" in index
@@ -41,7 +44,14 @@ def test_command_rebuilds_the_same_bytes(built, tmp_path):
 
 
 def test_targets_document_their_commands():
-    assert [t.command for t in TARGETS][2:] == ["lksym compare", "lksym fit --seed 0"]
+    assert [t.command for t in TARGETS][2:4] == ["lksym compare", "lksym fit --seed 0"]
+    assert TARGETS[-1].command == "lksym explore"
+
+
+def test_catalogue_reports_are_the_usual_catalogue():
+    from lksym.penalty import usual_catalogue
+
+    assert {parse_penalty(p) for p in CATALOGUE_TEXTS} == set(usual_catalogue())
 
 
 def test_compare_and_fit_without_k_build_the_published_pages(built, tmp_path):
