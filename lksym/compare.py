@@ -408,12 +408,12 @@ def shrinkage_curve(analysis: Analysis, lam: float, z: np.ndarray) -> tuple[np.n
             else:
                 lo, ylo = mid, ym
         if abs(yhi - ylo) > JUMP_GAP:
-            jumps.append((0.5 * (lo + hi), ylo, yhi))
+            jumps.append((int(i), 0.5 * (lo + hi), ylo, yhi))
     out_z, out_y = z.astype(float), y
-    for at, _, _ in sorted(jumps, reverse=True):
-        i = int(np.searchsorted(out_z, at))
-        out_z, out_y = np.insert(out_z, i, at), np.insert(out_y, i, np.nan)
-    return out_z, out_y, jumps
+    # Into the grid interval that holds the jump (its end may be the jump point itself: the threshold maps to 0).
+    for i, at, _, _ in reversed(jumps):
+        out_z, out_y = np.insert(out_z, i + 1, at), np.insert(out_y, i + 1, np.nan)
+    return out_z, out_y, [jump[1:] for jump in jumps]
 
 
 def ball_constant(analysis: Analysis) -> tuple[Optional[float], str]:
