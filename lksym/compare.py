@@ -286,6 +286,420 @@ def compare_markdown(analyses: list[Analysis], figure_names: Iterable[str], imag
     return "\n".join(lines).rstrip() + "\n"
 
 
+
+# --------------------------------------------------------------------------- any penalty
+
+MIXED_SHRINK_LAMBDA = 1.0
+r"""Weight :math:`\lambda` of the shrinkage maps on a page with penalties other than :math:`|w|^k`.
+
+At :math:`\lambda = 1` the catalogue's usual parameters give their textbook thresholding
+rules (SCAD with :math:`\lambda = 1` thresholds at 1, as the soft threshold of L1 does)."""
+
+JUMP_GAP = 1e-6
+"""A gap of the shrinkage map that bisection cannot close below this is a jump."""
+
+
+def compare_subjects(subjects: Iterable) -> list:
+    r"""Parse ``subjects`` with :func:`lksym.penalty.parse_subject`, drop repeats, order them for the page.
+
+    The power family comes first, by increasing k; every other penalty follows in
+    the order given.  Two subjects are the same when their exact definitions are
+    (``1.5`` and ``3/2``; ``l1`` and ``1``).
+
+    Examples
+    --------
+    >>> [p.label for p in compare_subjects(["mcp(lam=1, gamma=3)", "2", "l1", "1"])]
+    ['L1', 'L2', 'MCP (λ = 1, γ = 3)']
+    """
+    from .penalty import parse_subject
+
+    powers, others, seen = [], [], []
+    for subject in subjects:
+        p = parse_subject(subject)
+        key = (p.family, p.params, p.pieces, p.at_zero)
+        if key in seen:
+            continue
+        seen.append(key)
+        (powers if p.family == "power" else others).append(p)
+    return sorted(powers, key=lambda p: float(p.k)) + others
+
+
+def _breaks(part, analysis: Analysis) -> list[float]:
+    """The |w| > 0 where ``part`` (penalty or gradient) jumps: breakpoints whose one-sided limits differ."""
+    out = []
+    for b in analysis.breakpoints:
+        lim = b.limits[part.name]
+        if sp.simplify(lim["left"] - lim["right"]) != 0:
+            out.append(float(b.at))
+    return out
+
+
+def _with_gaps(w: np.ndarray, y: np.ndarray, at: Iterable[float]) -> tuple[np.ndarray, np.ndarray]:
+    """Insert ``nan`` right of each ``+b`` and left of each ``-b`` so no segment crosses a jump there.
+
+    The value at :math:`|w| = b` itself belongs to the piece ``lo < |w| <= b``, the inner one.
+    """
+    for b in sorted(at):
+        for x, side in ((b, "right"), (-b, "left")):
+            i = int(np.searchsorted(w, x, side=side))
+            w, y = np.insert(w, i, x), np.insert(y, i, np.nan)
+    return w, y
+
+
+def part_curve(analysis: Analysis, part: str, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The derived ``part`` ("penalty" or "gradient") on ``w``, broken at 0 and at every breakpoint where it jumps.
+
+    Examples
+    --------
+    >>> w, y = part_curve(analyze("capped_l1(theta=1)"), "gradient", np.linspace(-2, 2, 9))
+    >>> [float(v) for v in w[np.isnan(y)]]
+    [-1.0, 0.0, 1.0]
+    """
+    from .plots import _curve
+
+    p = getattr(analysis, part)
+    return _with_gaps(w, _curve(p, w), _breaks(p, analysis))
+
+
+def _prox_function(analysis: Analysis, lam: float):
+    if analysis.k is not None:
+        from .prox import prox_vector
+
+        return lambda z: prox_vector(analysis.k, lam, z)
+    from .penalty_prox import prox_vector
+
+    return lambda z: prox_vector(analysis.subject, lam, z)
+
+
+def shrinkage_curve(analysis: Analysis, lam: float, z: np.ndarray) -> tuple[np.ndarray, np.ndarray, list]:
+    r"""The shrinkage map :math:`z \mapsto \operatorname{prox}_{\lambda p}(z)` on ``z``, with its jumps located.
+
+    Wherever the map rises by more than 3 grid steps' worth between neighbours,
+    the interval is bisected down to floating-point resolution: a continuous steep
+    stretch closes its gap, a jump keeps it (more than :data:`JUMP_GAP`).  Each
+    jump gets a ``nan`` in the returned curve, so no line is drawn across it.
+
+    Returns
+    -------
+    z, y : numpy.ndarray
+        The curve, one point longer per jump.
+    jumps : list of (z, left value, right value)
+
+    Examples
+    --------
+    >>> _, _, jumps = shrinkage_curve(analyze("l0"), 1.0, np.linspace(-2, 2, 81))
+    >>> [round(j[0], 6) for j in jumps]
+    [-1.414214, 1.414214]
+    """
+    prox = _prox_function(analysis, lam)
+    y = np.asarray(prox(z), dtype=float)
+    dz = float(np.max(np.diff(z)))
+    jumps = []
+    for i in np.flatnonzero(np.abs(np.diff(y)) > 3 * dz):
+        lo, hi, ylo, yhi = float(z[i]), float(z[i + 1]), float(y[i]), float(y[i + 1])
+        for _ in range(80):
+            mid = 0.5 * (lo + hi)
+            if mid in (lo, hi):
+                break
+            ym = float(prox(np.array([mid]))[0])
+            # Keep the half with the larger rise: a jump lives there.
+            if abs(ym - ylo) >= abs(yhi - ym):
+                hi, yhi = mid, ym
+            else:
+                lo, ylo = mid, ym
+        if abs(yhi - ylo) > JUMP_GAP:
+            jumps.append((int(i), 0.5 * (lo + hi), ylo, yhi))
+    out_z, out_y = z.astype(float), y
+    # Into the grid interval that holds the jump (its end may be the jump point itself: the threshold maps to 0).
+    for i, at, _, _ in reversed(jumps):
+        out_z, out_y = np.insert(out_z, i + 1, at), np.insert(out_y, i + 1, np.nan)
+    return out_z, out_y, [jump[1:] for jump in jumps]
+
+
+def ball_constant(analysis: Analysis) -> tuple[Optional[float], str]:
+    r"""The level :math:`c = p(0) + p(1)` of the ball :math:`p(x) + p(y) \le c` through :math:`(\pm 1, 0)`, or why there is none.
+
+    The ball is drawn only where :math:`p` is continuous at 0 and strictly
+    increasing on :math:`[0, 1]` (checked on 2001 points), so each ray from the
+    origin meets the boundary once.
+
+    Examples
+    --------
+    >>> ball_constant(analyze("scad(lam=1, a=3.7)"))
+    (1.0, '')
+    >>> ball_constant(analyze("l0"))[1]
+    'p jumps at 0'
+    """
+    from .numeric import evaluate
+
+    if not analysis.penalty.at_zero.continuous:
+        return None, "p jumps at 0"
+    x = np.linspace(0.0, 1.0, 2001)
+    values = evaluate(analysis.penalty, x)
+    if not np.all(np.isfinite(values)) or not np.all(np.diff(values) > 0):
+        return None, "p is not strictly increasing on [0, 1]"
+    return float(values[0] + values[-1]), ""
+
+
+def penalty_ball(analysis: Analysis, samples: int = SAMPLES) -> Optional[tuple[np.ndarray, np.ndarray]]:
+    r"""Boundary of :math:`p(x) + p(y) \le p(0) + p(1)` as a closed curve (``None`` where :func:`ball_constant` refuses).
+
+    On the ray at angle t, :math:`r \mapsto p(r|\cos t|) + p(r|\sin t|)` increases
+    while both arguments stay in :math:`[0, 1]` and reaches the level by
+    :math:`r = 1/\max(|\cos t|, |\sin t|)`, so 200 bisection steps find the boundary.
+
+    Examples
+    --------
+    >>> x, y = penalty_ball(analyze("1"), 9)
+    >>> bool(np.allclose(np.abs(x) + np.abs(y), 1))
+    True
+    """
+    from .numeric import evaluate
+
+    if analysis.k is not None:
+        return unit_ball(analysis.k, samples)
+    level, _ = ball_constant(analysis)
+    if level is None:
+        return None
+    t = np.linspace(0.0, 2.0 * np.pi, samples)
+    c, s = np.abs(np.cos(t)), np.abs(np.sin(t))
+    c[c < 1e-12] = 0.0
+    s[s < 1e-12] = 0.0
+    lo, hi = np.zeros_like(t), 1.0 / np.maximum(c, s)
+    for _ in range(200):
+        mid = 0.5 * (lo + hi)
+        inside = evaluate(analysis.penalty, mid * c) + evaluate(analysis.penalty, mid * s) <= level
+        lo, hi = np.where(inside, mid, lo), np.where(inside, hi, mid)
+    r = 0.5 * (lo + hi)
+    return np.sign(np.cos(t)) * np.where(c == 0, 0.0, r * c), np.sign(np.sin(t)) * np.where(s == 0, 0.0, r * s)
+
+
+def _mixed_overlay(analyses: list[Analysis], part: str, title: str, clip: Optional[float]):
+    from .plots import outside_legend
+
+    fig, ax = _figure("weight w")
+    grid = np.linspace(-RANGE, RANGE, SAMPLES)
+    for a, color in zip(analyses, _colors(len(analyses))):
+        w, y = part_curve(a, part, grid)
+        if clip is not None:
+            y = np.where(np.abs(y) > clip * 1.05, np.nan, y)
+        ax.plot(w, y, color=color, lw=1.8, label=a.label)
+        p = getattr(a, part)
+        if not p.at_zero.continuous and p.at_zero.value is not None:
+            # An isolated value at 0 (L0's p(0) = 0): a dot, the curve itself does not reach it.
+            ax.plot([0.0], [float(p.at_zero.value)], "o", color=color, ms=4)
+    ax.set_xlim(-RANGE, RANGE)
+    if clip is not None:
+        ax.set_ylim(-clip, clip)
+    else:
+        ax.set_ylim(-0.1, 2.5)
+    ax.set_title(title)
+    outside_legend(ax)
+    return fig
+
+
+def _mixed_shrinkage(analyses: list[Analysis]):
+    from .plots import outside_legend
+
+    fig, ax = _figure("input z")
+    grid = np.linspace(-2.0, 2.0, SAMPLES)
+    ax.plot(grid, grid, color="0.7", lw=1, ls=":", label="identity")
+    for a, color in zip(analyses, _colors(len(analyses))):
+        z, y, jumps = shrinkage_curve(a, MIXED_SHRINK_LAMBDA, grid)
+        ax.plot(z, y, color=color, lw=1.8, label=a.label)
+        for at, left, right in jumps:
+            # The jump itself: a thin dashed riser, so it reads as a jump, not as part of the map.
+            ax.plot([at, at], [left, right], color=color, lw=0.8, ls="--")
+    ax.set_xlim(-2, 2)
+    ax.set_ylim(-2, 2)
+    ax.set_ylabel("prox(z)")
+    ax.set_title(f"shrinkage maps: argmin_w (w - z)^2/2 + {MIXED_SHRINK_LAMBDA:g}·p(w)")
+    outside_legend(ax)
+    return fig
+
+
+def _mixed_balls(analyses: list[Analysis]):
+    from .plots import outside_legend
+
+    fig, ax = _figure("x", square=True)
+    for a, color in zip(analyses, _colors(len(analyses))):
+        curve = penalty_ball(a)
+        if curve is not None:
+            ax.plot(*curve, color=color, lw=1.8, label=a.label)
+    ax.set_aspect("equal")
+    ax.set_xlim(-1.15, 1.15)
+    ax.set_ylim(-1.15, 1.15)
+    ax.set_ylabel("y")
+    ax.set_title("balls p(x) + p(y) ≤ p(0) + p(1)")
+    outside_legend(ax)
+    return fig
+
+
+def mixed_figures(analyses: list[Analysis]) -> dict:
+    """The overlay figures of a page with penalties other than :math:`|w|^k`, keyed by file name.
+
+    Examples
+    --------
+    >>> sorted(mixed_figures([analyze(1), analyze("l0")]))
+    ['balls.svg', 'gradients.svg', 'penalties.svg', 'shrinkage.svg']
+    """
+    import matplotlib
+
+    from .plots import SVG_RC
+
+    with matplotlib.rc_context(SVG_RC):
+        return {
+            "penalties.svg": _mixed_overlay(analyses, "penalty", "penalties p(w)", None),
+            "gradients.svg": _mixed_overlay(analyses, "gradient", "gradients p'(w)", GRADIENT_CLIP),
+            "shrinkage.svg": _mixed_shrinkage(analyses),
+            "balls.svg": _mixed_balls(analyses),
+        }
+
+
+def _in_lambda(expr: sp.Expr) -> sp.Expr:
+    """``lam`` (as lksym.prox and lksym.penalty_prox write it) shown as the page's Greek letter."""
+    lam = sp.Symbol("lambda", positive=True)
+    return substitute(expr, {s: lam for s in expr.free_symbols if s.name == "lam"})
+
+
+def condition_cell(condition) -> str:
+    r"""A Fan and Li property as a table cell: ``yes``, ``no``, ``for $\lambda < …$`` or ``not derived``.
+
+    Examples
+    --------
+    >>> condition_cell(True), condition_cell(sp.Symbol("lam", positive=True) < sp.Rational(27, 10))
+    ('yes', 'for $\\lambda < \\frac{27}{10}$')
+    """
+    if condition is None:
+        return "not derived"
+    if condition is True or condition == sp.true:
+        return "yes"
+    if condition is False or condition == sp.false:
+        return "no"
+    return f"for {_m(_in_lambda(condition))}"
+
+
+def _smoothness_cell(a: Analysis) -> str:
+    if a.smoothness is None:
+        return r"$C^\infty$"
+    if a.smoothness < 0:
+        return "discontinuous"
+    return f"$C^{{{a.smoothness}}}$"
+
+
+def _threshold_cells(a: Analysis) -> list[str]:
+    from .penalty_prox import Infimum, threshold_at
+
+    t = a.prox.threshold
+    exact = "no closed form" if t.has(Infimum) else _m(_in_lambda(t))
+    return [exact, f"{threshold_at(a.subject, MIXED_SHRINK_LAMBDA):.4g}"]
+
+
+def _cell_text(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def _mixed_row(a: Analysis) -> str:
+    th = a.thresholding
+    cells = [
+        _cell_text(a.label),
+        condition_cell(th.sparse if th is not None else None),
+        condition_cell(th.continuous if th is not None else None),
+        condition_cell(th.unbiased if th is not None else None),
+        "yes" if a.convex else "no",
+        _smoothness_cell(a),
+        ", ".join(_m(b.at) for b in a.breakpoints) or "none",
+        *_threshold_cells(a),
+    ]
+    return "| " + " | ".join(cells) + " |"
+
+
+MIXED_COLUMNS = ("penalty", "sparse", "continuous", "unbiased", "convex", "smoothness at 0",
+                 "breakpoints $\\lvert w\\rvert =$", "prox zeroes $\\lvert z\\rvert \\le$",
+                 f"threshold at $\\lambda = {MIXED_SHRINK_LAMBDA:g}$")
+"""Columns of the table every page with a penalty other than :math:`|w|^k` leads with."""
+
+
+def mixed_markdown(analyses: list[Analysis], figure_names: Iterable[str], image_format: str = "svg") -> str:
+    r"""The comparison page for penalties other than (or besides) :math:`|w|^k`.
+
+    Examples
+    --------
+    >>> page = mixed_markdown([analyze(1), analyze("l0")], [])
+    >>> [line for line in page.splitlines() if line.startswith("| L0")]
+    ['| L0 | yes | no | yes | no | discontinuous | none | $\\sqrt{2} \\sqrt{\\lambda}$ | 1.414 |']
+    """
+    powers = [a for a in analyses if a.k is not None]
+    lines = [
+        "# Comparing penalties",
+        "",
+        f"{', '.join(_cell_text(a.label) for a in analyses)}. Generated by `lksym compare`; every entry is derived "
+        "exactly by SymPy.",
+        "",
+        "## Fan and Li's properties, and more",
+        "",
+        "Fan and Li (2001) ask three things of the thresholding rule "
+        "$\\hat w(z) = \\operatorname{argmin}_w \\tfrac12 (w - z)^2 + \\lambda p(w)$: *sparse* (small $z$ give exactly "
+        "0), *continuous* (no jump in $z$, so small data changes move the estimate a little), *unbiased* (large $z$ "
+        "are left alone: $\\hat w(z) - z \\to 0$). Where the answer depends on $\\lambda$ the cell gives the "
+        "condition. Convex is $p$ on the real line; the breakpoints are the $\\lvert w\\rvert > 0$ where the "
+        "definition of $p$ changes; the prox threshold is the largest $\\lvert z\\rvert$ mapped to exactly 0.",
+        "",
+        "| " + " | ".join(MIXED_COLUMNS) + " |",
+        "|---" * len(MIXED_COLUMNS) + "|",
+    ]
+    lines += [_mixed_row(a) for a in analyses]
+    if powers:
+        prox_column = any(getattr(a, "prox", None) is not None for a in powers)
+        lines += [
+            "",
+            "## Derived facts of the power family, k by k",
+            "",
+            "The dead zone is where $\\alpha \\lvert f'(w)\\rvert < \\tau$; the crossovers are the "
+            "$\\lvert w\\rvert$ where the gradient magnitude equals L1's ($1$) and L2's ($2\\lvert w\\rvert$).",
+            "",
+            "| k | regime | $f'(0^+)$ | $f'(+\\infty)$ | $f''(0^+)$ | smoothness at 0 | convex | sparse "
+            "| dead zone $\\lvert w\\rvert <$ | $=$ L1 at $\\lvert w\\rvert$ | $=$ L2 at $\\lvert w\\rvert$ |"
+            + (" prox zeroes $\\lvert z\\rvert \\le$ |" if prox_column else ""),
+            "|---" * (12 if prox_column else 11) + "|",
+        ]
+        lines += [_row(a, prox_column) for a in powers]
+    if len(powers) >= 2:
+        lines += [
+            "",
+            "## Where neighbouring k pull equally hard",
+            "",
+            "Solving $k_1 x^{k_1 - 1} = k_2 x^{k_2 - 1}$ for $x = \\lvert w\\rvert > 0$ gives "
+            "$x = (k_1/k_2)^{1/(k_2 - k_1)}$ (power family members only).",
+            "",
+            "| $k_1$ | $k_2$ | equal gradient magnitude at $\\lvert w\\rvert$ |",
+            "|---|---|---|",
+        ]
+        for a1, a2 in zip(powers, powers[1:]):
+            x = neighbour_crossover(a1, a2)
+            lines.append(f"| {_m(a1.k)} | {_m(a2.k)} | {_num(x) if x is not None else 'none'} |")
+    left_out = [f"{_cell_text(a.label)} ({ball_constant(a)[1]})" for a in analyses
+                if a.k is None and ball_constant(a)[0] is None]
+    captions = {
+        "penalties.svg": "Penalties $p(w)$ (a dot marks a value at 0 the curve does not reach)",
+        "gradients.svg": f"Gradients (clipped to $\\pm {GRADIENT_CLIP:g}$; broken where they jump or do not exist)",
+        "shrinkage.svg": f"Shrinkage maps, the proximal step of $\\lambda p$ with $\\lambda = {MIXED_SHRINK_LAMBDA:g}$: "
+        "flat at 0 means exact zeros; a dashed riser marks a jump (the map takes no value in between)",
+        "balls.svg": "Balls $p(x) + p(y) \\le p(0) + p(1)$, through $(\\pm 1, 0)$ and $(0, \\pm 1)$, drawn where $p$ "
+        "is continuous at 0 and strictly increasing on $[0, 1]$"
+        + (f"; left out: {'; '.join(left_out)}" if left_out else ""),
+    }
+    figure_names = list(figure_names)
+    if figure_names:
+        lines += ["", "## Figures", ""]
+        from .plots import image_name
+
+        for name in figure_names:
+            file = image_name(name, image_format)
+            lines += [f"**{captions.get(name, name)}**", "", f"![{file}]({FIGURE_DIR}/{file})", ""]
+    return "\n".join(lines).rstrip() + "\n"
+
+
 def _distinct(ks: Iterable) -> list[sp.Expr]:
     from .expr import parse_k
 
@@ -298,24 +712,39 @@ def _distinct(ks: Iterable) -> list[sp.Expr]:
 
 
 def render_compare(ks: Iterable, image_format: str = "svg", dpi: Optional[int] = None) -> dict[str, bytes]:
-    """Analyse ``ks`` and render the page and figures (SVG or PNG) in memory, keyed by path relative to the output folder."""
+    """Analyse ``ks`` (exponents and penalties) and render the page and figures (SVG or PNG) in memory.
+
+    Keys are paths relative to the output folder.  With only exponents the page is
+    the power family's (:func:`compare_markdown`); with any other penalty among them,
+    :func:`mixed_markdown` and :func:`mixed_figures`.
+    """
     from .plots import DPI, image_name, render_image
 
     from .errors import InputError
     from .regenerate import ARTICLE_KS
 
     ks = list(ks) or list(ARTICLE_KS)
-    distinct = _distinct(ks)
-    if len(distinct) < 2:
-        raise InputError(f"compare needs at least two different k, got {len(distinct)} ({', '.join(map(str, ks))}); "
-                         "give --k twice, or no --k for the article's k")
-    analyses = [analyze(k) for k in distinct]
-    figs = compare_figures(analyses)
-    order = ["penalties.svg", "gradients.svg", "shrinkage.svg", "unit_balls.svg"]
+    subjects = compare_subjects(ks)
+    powers_only = all(p.family == "power" for p in subjects)
+    if len(subjects) < 2:
+        if powers_only:
+            raise InputError(f"compare needs at least two different k, got {len(subjects)} ({', '.join(map(str, ks))}); "
+                             "give --k twice, or no --k for the article's k")
+        raise InputError(f"compare needs at least two different penalties, got {len(subjects)} "
+                         f"({', '.join(map(str, ks))})")
+    if powers_only:
+        analyses = [analyze(p.k) for p in subjects]
+        figs = compare_figures(analyses)
+        order = ["penalties.svg", "gradients.svg", "shrinkage.svg", "unit_balls.svg"]
+    else:
+        analyses = [analyze(p) for p in subjects]
+        figs = mixed_figures(analyses)
+        order = ["penalties.svg", "gradients.svg", "shrinkage.svg", "balls.svg"]
     names = [n for n in order if n in figs]
     files = {f"{FIGURE_DIR}/{image_name(name, image_format)}": render_image(figs[name], image_format, dpi or DPI)
              for name in names}
-    files[PAGE_NAME] = compare_markdown(analyses, names, image_format).encode("utf-8")
+    page = compare_markdown if powers_only else mixed_markdown
+    files[PAGE_NAME] = page(analyses, names, image_format).encode("utf-8")
     return files
 
 
@@ -325,11 +754,13 @@ def write_compare(ks: Iterable, out_dir: os.PathLike | str = "reports", image_fo
 
     Parameters
     ----------
-    ks : iterable of str or exact numbers
-        The exponents, checked before anything is written; duplicates (``1.5``
-        and ``3/2``) count once and the page lists k in increasing order.  At
-        least two different k; none means the article's
-        (:data:`lksym.regenerate.ARTICLE_KS`).
+    ks : iterable of str, exact numbers or Penalty
+        Exponents and penalties (anything :func:`lksym.penalty.parse_subject`
+        reads: ``"1.5"``, ``"scad(lam=1, a=3.7)"``, ``"log(1 + abs(w))"``),
+        checked before anything is written; duplicates (``1.5`` and ``3/2``)
+        count once.  The page lists the power family by increasing k, then the
+        other penalties in the order given.  At least two different subjects;
+        none means the article's k (:data:`lksym.regenerate.ARTICLE_KS`).
     out_dir : path
         Output folder (created if needed).
     image_format : {"svg", "png"}

@@ -20,6 +20,17 @@ Default :math:`\alpha` (:func:`default_alpha`)
     :math:`\sigma\sqrt{2\log p / n} \approx 0.02`, so L1 can switch off pure-noise
     weights without visibly shrinking the true ones.
 
+Any other penalty :math:`p` (``scad(lam=1, a=3.7)``, ``l0``, an expression in ``w``)
+    Loss :math:`\frac{1}{2n}\lVert Xw - y\rVert^2 + \alpha \operatorname{mean}(p(w_i))`, with
+    :math:`\alpha` from the same rule (:func:`alpha_rule`): :math:`\alpha \cdot p'(1) = 1.5`
+    where :math:`p'(1)` exists and is not 0 (for :math:`|w|^k`, :math:`p'(1) = k`: today's
+    :math:`1.5/k`; SCAD and MCP with :math:`\lambda = 1` have :math:`p'(1) = 1` and
+    :math:`1 - 1/\gamma`), else :math:`\alpha \cdot p'(0^+) = 1.5` (capped L1 with
+    :math:`\theta = 1`, whose slope jumps at 1), else :math:`\alpha (p(1) - p(0)) = 1.5`
+    (L0: no slope anywhere, so its rise from 0 to 1 stands in).  The proximal step is the
+    derived closed form (:attr:`lksym.prox.Prox.closed_form`, lambdified) where there is one,
+    else :func:`lksym.penalty_prox.prox_vector`, the global minimiser coordinate by coordinate.
+
 Optimisers (fixed step :math:`\eta = 1/L`, :math:`L` the largest eigenvalue of
 :math:`X^\top X/n`, 2000 iterations, start at 0)
     ``gd``
@@ -129,6 +140,36 @@ def make_data(seed: int = 0) -> Data:
     return Data(X, y, X_test, y_test, w_true)
 
 
+def alpha_rule(a: Analysis) -> tuple[float, str]:
+    r"""The default :math:`\alpha` of any penalty and the rule that gave it (see the module docstring).
+
+    Examples
+    --------
+    >>> alpha_rule(analyze("mcp(lam=1, gamma=3)"))
+    (2.25, "p'(1)")
+    >>> alpha_rule(analyze("capped_l1(theta=1)")), alpha_rule(analyze("l0"))
+    ((1.5, "p'(0+)"), (1.5, 'p(1) - p(0)'))
+    """
+    import sympy as sp
+
+    from .errors import InputError
+    from .penalty import X
+
+    if a.k is not None:
+        return default_alpha(a.k), "p'(1)"
+    one = sp.Integer(1)
+    slope = None
+    if not any(b.at == one and b.smoothness < 1 for b in a.breakpoints):
+        piece = next(piece for piece in a.subject.pieces if bool(piece.lo < one) and bool(one <= piece.hi))
+        slope = sp.diff(piece.expr, X).subs(X, one)
+    start = a.gradient.limits["0+"]
+    rise = a.subject.pieces[0].expr.subs(X, one) if len(a.subject.pieces) == 1 else a.subject.branch.subs(X, one)
+    for value, name in ((slope, "p'(1)"), (start, "p'(0+)"), (sp.simplify(rise - a.subject.at_zero), "p(1) - p(0)")):
+        if value is not None and value.is_finite and value != 0:
+            return 1.5 / abs(float(value)), name
+    raise InputError(f"{a.subject.text}: no default alpha (p'(1), p'(0+) and p(1) - p(0) are all 0 or undefined)")
+
+
 def default_alpha(k) -> float:
     """:math:`\\alpha = 1.5/k`: the same pull on a unit weight for every k.
 
@@ -163,6 +204,41 @@ class FitResult:
     history: np.ndarray
 
 
+def prox_step(a: Analysis, lam: float):
+    r"""The proximal map :math:`v \mapsto \operatorname{prox}_{\lambda p}(v)` on arrays, for any penalty.
+
+    The power family uses :func:`lksym.prox.prox_vector`; a derived closed form is
+    lambdified in :math:`|v|` (it holds for :math:`z > 0`; the sign is put back, and
+    0 stays +0); otherwise :func:`lksym.penalty_prox.prox_vector`.
+
+    Examples
+    --------
+    >>> step = prox_step(analyze("mcp(lam=1, gamma=3)"), 1.0)
+    >>> step(np.array([-4.0, -2.0, 0.5, 2.0]))
+    array([-4. , -1.5,  0. ,  1.5])
+    """
+    if a.k is not None:
+        return lambda v: prox_vector(a.k, lam, v)
+    form = getattr(a.prox, "closed_form", None)
+    if form is None:
+        from . import penalty_prox
+
+        return lambda v: penalty_prox.prox_vector(a.subject, lam, v)
+    import sympy as sp
+
+    z = next(s for s in form.free_symbols if s.name == "z")
+    lam_symbol = [s for s in form.free_symbols if s.name == "lam"]
+    exact = form.subs(lam_symbol[0], sp.Float(lam, 17)) if lam_symbol else form
+    f = sp.lambdify(z, exact, modules=[np])
+
+    def step(v):
+        v = np.asarray(v, dtype=float)
+        x = np.broadcast_to(np.asarray(f(np.abs(v)), dtype=float), v.shape)
+        return np.where(x == 0, 0.0, np.copysign(x, v))
+
+    return step
+
+
 def _penalty_gradient(a: Analysis, w: np.ndarray) -> np.ndarray:
     g = evaluate(a.gradient, w)
     # Where f'(0) does not exist (k <= 1), 0 is in (or is the natural choice of) the subdifferential.
@@ -194,7 +270,7 @@ def fit_one(a: Analysis, data: Data, optimiser: str, alpha: Optional[float] = No
     """
     if optimiser not in OPTIMISERS:
         raise ValueError(f"optimiser must be one of {OPTIMISERS}")
-    alpha = default_alpha(a.k) if alpha is None else float(alpha)
+    alpha = (default_alpha(a.k) if a.k is not None else alpha_rule(a)[0]) if alpha is None else float(alpha)
     n, p = data.X.shape
     # Fixed summation order everywhere (see the module docstring): chaotic runs amplify any rounding difference.
     Xt = np.ascontiguousarray(data.X.T)
@@ -203,6 +279,7 @@ def fit_one(a: Analysis, data: Data, optimiser: str, alpha: Optional[float] = No
     step = float(f"{1.0 / float(np.linalg.eigvalsh(gram)[-1]):.12g}")
     lam = alpha / p  # alpha * mean(|w|^k) = (alpha / p) * sum(|w|^k)
     w = np.zeros(p)
+    shrink = prox_step(a, step * lam) if optimiser == "prox" and a.k is None else None
     tail = min(TAIL, iterations)
     history = np.empty((tail, p))
     for t in range(iterations):
@@ -211,7 +288,8 @@ def fit_one(a: Analysis, data: Data, optimiser: str, alpha: Optional[float] = No
             with np.errstate(over="ignore", invalid="ignore"):
                 w = w - step * (data_grad + lam * _penalty_gradient(a, w))
         else:
-            w = prox_vector(a.k, step * lam, w - step * data_grad)
+            v = w - step * data_grad
+            w = prox_vector(a.k, step * lam, v) if shrink is None else shrink(v)
         if t >= iterations - tail:
             history[t - (iterations - tail)] = w
     near = np.abs(w) < NEAR_ZERO
@@ -245,27 +323,54 @@ def measures(result: FitResult, data: Data) -> dict:
     }
 
 
-def predictions(a: Analysis) -> dict:
+def _no_pull(a: Analysis) -> bool:
+    """Whether the penalty is constant off 0 (L0): its gradient is 0 wherever it exists."""
+    from .penalty import X
+
+    return a.k is None and all(not piece.expr.has(X) for piece in a.subject.pieces)
+
+
+def predictions(a: Analysis, lam: Optional[float] = None) -> dict:
     """What the analysis predicts for the two optimisers.
 
     ``zeros``: a proximal step gives exact zeros (``a.sparse``).  ``gd``:
     ``"jitter"`` when the gradient is not Lipschitz near 0 (k < 2: an unbounded
     or jumping pull throws small weights across 0), ``"stall"`` when the
     curvature vanishes at 0 (k > 2: small weights are hardly pulled at all),
-    ``"smooth"`` otherwise (L2).
+    ``"smooth"`` otherwise (L2).  For a penalty other than :math:`|w|^k`, ``zeros``
+    is Fan and Li's sparsity (``a.thresholding.sparse``), decided at the prox's
+    :math:`\lambda` = ``lam`` where it is a condition, and ``gd`` is ``"no pull"``
+    for a penalty constant off 0 (L0: plain GD is least squares).
 
     Examples
     --------
     >>> [predictions(analyze(k))["gd"] for k in ("1/2", "1", "3/2", "2", "3")]
     ['jitter', 'jitter', 'jitter', 'smooth', 'stall']
     """
-    if not a.lipschitz_gradient_near_zero:
+    if _no_pull(a):
+        gd = "no pull"
+    elif not a.lipschitz_gradient_near_zero:
         gd = "jitter"
     elif a.curvature.limits["0+"] == 0:
         gd = "stall"
     else:
         gd = "smooth"
-    return {"zeros": a.sparse, "gd": gd}
+    if a.k is not None:
+        return {"zeros": a.sparse, "gd": gd}
+    return {"zeros": _decide(a.thresholding.sparse if a.thresholding is not None else None, lam, a.sparse), "gd": gd}
+
+
+def _decide(condition, lam: Optional[float], fallback: bool) -> bool:
+    """A property that may depend on lambda (a SymPy relation in ``lam``) at one ``lam``."""
+    import sympy as sp
+
+    if condition is None:
+        return fallback
+    if condition in (True, False) or condition in (sp.true, sp.false):
+        return bool(condition)
+    if lam is None:
+        return fallback
+    return bool(condition.subs({s: lam for s in condition.free_symbols if s.name == "lam"}))
 
 
 def overshoot_zone(a: Analysis, result: FitResult) -> Optional[float]:
@@ -285,7 +390,7 @@ def overshoot_zone(a: Analysis, result: FitResult) -> Optional[float]:
     from .analysis import ETA
 
     o = a.overshoot
-    if o.weight is None or o.side != "below":
+    if o is None or o.weight is None or o.side != "below":
         return None
     return float(o.weight.subs(ETA, result.step * result.alpha / result.w.size))
 
@@ -293,6 +398,8 @@ def overshoot_zone(a: Analysis, result: FitResult) -> Optional[float]:
 def _observed_gd(a: Analysis, result: FitResult, data: Data) -> str:
     if result.flips > 0:
         return "jitter"
+    if _no_pull(a):
+        return "no pull"
     off = np.delete(np.abs(result.w), data.support)
     off = off[off > 0]
     if off.size == 0:
@@ -399,7 +506,81 @@ def fit_markdown(rows: list[tuple[Analysis, dict, dict]], seed: int, figure_name
         lines += ["", *notes]
     lines += ["", "## Final weights", ""]
     for a, _, _ in rows:
-        name = figure_names[a.k]
+        name = figure_names[a.subject]
+        lines += [f"**{a.label}**: histograms of the final weights (dotted: true values)", "", f"![{name}]({FIGURE_DIR}/{name})", ""]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def mixed_fit_markdown(rows: list[tuple[Analysis, dict, dict]], seed: int, figure_names: dict) -> str:
+    """The page of a fit with penalties other than :math:`|w|^k` among the subjects (see :func:`fit_markdown`)."""
+    lines = [
+        "# Fitting with $\\alpha \\operatorname{mean}(p(w_i))$",
+        "",
+        f"Generated by `lksym fit` with seed {seed}: {N_TRAIN} training samples, {N_FEATURES} features "
+        f"(N(0, 1)), {N_TRUE} true non-zeros of magnitude 1 to 3 with random signs, noise sd {NOISE_SD}, "
+        f"a separate test set of {N_TEST} samples. Loss $\\frac{{1}}{{2n}}\\lVert Xw - y\\rVert^2 + "
+        "\\alpha \\operatorname{mean}(p(w_i))$, "
+        f"step $1/L$ ($L$ the largest eigenvalue of $X^\\top X/n$), {ITERATIONS} iterations from $w = 0$.",
+        "",
+        "$\\alpha$ gives every penalty the same pull on a unit weight, as $\\alpha = 1.5/k$ does for "
+        "$\\lvert w\\rvert^k$: $\\alpha \\cdot p'(1) = 1.5$ where $p'(1)$ exists and is not 0, else "
+        "$\\alpha \\cdot p'(0^+) = 1.5$, else $\\alpha (p(1) - p(0)) = 1.5$ (a penalty with no slope, L0); "
+        "the column *rule* says which applied.",
+        "",
+        "`gd` is plain (sub)gradient descent with the derived gradient (subgradient 0 where $p'(0)$ does not exist); "
+        "`prox` is proximal gradient descent with the derived proximal step (its closed form where there is one, "
+        "else the global minimiser found coordinate by coordinate).",
+        "",
+        "## Results",
+        "",
+        f"| penalty | $\\alpha$ | rule | optimiser | exact zeros | $\\lvert w\\rvert < 10^{{-3}}$ | RMSE on true support "
+        f"| test MSE | median off-support $\\lvert w\\rvert$ | sign flips (last {TAIL} it.) |",
+        "|---" * 10 + "|",
+    ]
+    for a, results, measured in rows:
+        rule = alpha_rule(a)[1]
+        for name in OPTIMISERS:
+            m = measured[name]
+            lines.append(
+                f"| {a.label} | {results[name].alpha:.4g} | ${rule}$ | {name} | {m['exact_zeros']} | {m['small']} "
+                f"| {m['support_rmse']:.4f} | {m['test_mse']:.5f} | {m['off_support_median']:.2e} | {m['flips']} |"
+            )
+    lines += [
+        "",
+        "## Predicted by the analysis, observed in the fit",
+        "",
+        "Exact zeros: predicted by Fan and Li's *sparse* (for the power family: non-vanishing gradient at $0^+$; "
+        "where it depends on $\\lambda$, decided at the proximal step's $\\lambda = \\eta\\alpha/p$), observed when "
+        "proximal GD ends with exact zeros. Plain GD: *no pull* for a penalty constant off 0 (plain GD is then "
+        "least squares); *jitter* predicted when the gradient is not Lipschitz near 0 "
+        f"(observed: near-zero weights, $\\lvert w\\rvert < {NEAR_ZERO}$, change sign in the last {TAIL} iterations); "
+        "*stall* predicted when the curvature vanishes at 0 (observed: no flips, and the penalty's pull per unit "
+        "weight on the off-support weights is below 10% of its value at $\\lvert w\\rvert = 1$).",
+        "",
+        "The overshoot zone is derived for the power family only (the analysis' `overshoot.weight` with $\\eta$ set "
+        "to $\\eta\\alpha/p$).",
+        "",
+        "| penalty | zeros predicted | zeros observed (prox) | match | plain GD predicted | overshoot zone "
+        "| plain GD observed | match |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for a, results, measured in rows:
+        r = results["prox"]
+        pred = predictions(a, r.step * r.alpha / r.w.size)
+        zeros = measured["prox"]["exact_zeros"] > 0
+        gd = measured["gd"]["observed"]
+        zone = overshoot_zone(a, results["gd"])
+        if zone is not None:
+            zone_text = f"$\\lvert w\\rvert < {zone:.3g}$"
+        else:
+            zone_text = "not derived" if a.overshoot is None else "none"
+        lines.append(
+            f"| {a.label} | {_yes(pred['zeros'])} | {_yes(zeros)} | {_yes(zeros == pred['zeros'])} "
+            f"| {pred['gd']} | {zone_text} | {gd} | {_yes(gd == pred['gd'])} |"
+        )
+    lines += ["", "## Final weights", ""]
+    for a, _, _ in rows:
+        name = figure_names[a.subject]
         lines += [f"**{a.label}**: histograms of the final weights (dotted: true values)", "", f"![{name}]({FIGURE_DIR}/{name})", ""]
     return "\n".join(lines).rstrip() + "\n"
 
@@ -412,13 +593,16 @@ def _slug(k, image_format: str = "svg") -> str:
 
 def render_fit(ks: Iterable, seed: int = 0, progress: Optional[Callable[[], None]] = None,
                image_format: str = "svg", dpi: Optional[int] = None) -> dict[str, bytes]:
-    """Fit every k with both optimisers and render ``fit.md`` and histograms (SVG or PNG) in memory.
+    """Fit every subject with both optimisers and render ``fit.md`` and histograms (SVG or PNG) in memory.
+
+    ``ks``: exponents and penalties, as :func:`lksym.compare.compare_subjects` reads and
+    orders them (only exponents: the power family's page, :func:`fit_markdown`).
 
     ``progress()`` is called after each single fit.
     """
     import matplotlib
 
-    from .compare import _distinct
+    from .compare import compare_subjects
     from .plots import DPI, SVG_RC, image_name, render_image
     from .regenerate import FIT_KS
 
@@ -427,8 +611,10 @@ def render_fit(ks: Iterable, seed: int = 0, progress: Optional[Callable[[], None
     ks = list(ks) or list(FIT_KS)  # none: the published set
     data = make_data(seed)
     rows, files, names = [], {}, {}
-    for k in _distinct(ks):
-        a = analyze(k)
+    subjects = compare_subjects(ks)
+    powers_only = all(p.family == "power" for p in subjects)
+    for subject in subjects:
+        a = analyze(subject.k if powers_only else subject)
         results, measured = {}, {}
         for name in OPTIMISERS:
             results[name] = fit_one(a, data, name)
@@ -437,10 +623,11 @@ def render_fit(ks: Iterable, seed: int = 0, progress: Optional[Callable[[], None
                 progress()
         measured["gd"]["observed"] = _observed_gd(a, results["gd"], data)
         rows.append((a, results, measured))
-        names[a.k] = _slug(a.k, image_format)
+        names[a.subject] = _slug(a.k, image_format) if a.k is not None else f"{a.subject.slug}.{image_format}"
         with matplotlib.rc_context(SVG_RC):
-            files[f"{FIGURE_DIR}/{names[a.k]}"] = render_image(_histogram(a, results, data), image_format, dpi or DPI)
-    files[PAGE_NAME] = fit_markdown(rows, seed, names).encode("utf-8")
+            files[f"{FIGURE_DIR}/{names[a.subject]}"] = render_image(_histogram(a, results, data), image_format, dpi or DPI)
+    page = fit_markdown if powers_only else mixed_fit_markdown
+    files[PAGE_NAME] = page(rows, seed, names).encode("utf-8")
     return files
 
 

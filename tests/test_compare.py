@@ -151,3 +151,219 @@ def test_symbolic_sweep_leaves_a_gap_at_zero():
         if str(line.get_label()).startswith("k = "):
             w, y = (np.asarray(v, dtype=float) for v in (line.get_xdata(), line.get_ydata()))
             assert np.isnan(y[w == 0]).all(), line.get_label()
+
+
+# --------------------------------------------------------------------------- any penalty among the k
+
+MIXED = ["1.5", "1", "scad(lam=1, a=3.7)", "mcp(lam=1, gamma=3)", "l0", "logsum(eps=0.1)", "capped_l1(theta=1)",
+         "huber(delta=1)", "3/2", "l1"]
+MIXED_LABELS = ["L1", "L1.5", "SCAD (λ = 1, a = 3.7)", "MCP (λ = 1, γ = 3)", "L0", "Log-sum (ε = 0.1)",
+                "Capped L1 (θ = 1)", "Huber (δ = 1)"]
+
+
+@pytest.fixture(scope="module")
+def mixed_files():
+    from lksym.compare import render_compare
+
+    return render_compare(MIXED)
+
+
+def _table(page: str, heading: str) -> dict:
+    section = page.split(heading)[1].split("\n## ")[0]
+    rows = [line for line in section.splitlines() if line.startswith("| ")]
+    header = [c.strip() for c in rows[0].strip("|").split(" | ")]
+    return {cells[0]: dict(zip(header, cells)) for cells in ([c.strip() for c in r.strip("|").split(" | ")] for r in rows[1:])}
+
+
+def test_mixed_rows_ordered_and_deduplicated(mixed_files):
+    page = mixed_files["compare.md"].decode()
+    table = _table(page, "## Fan and Li's properties")
+    # Power family by k (1.5 = 3/2, l1 = 1 count once), then the others in the order given.
+    assert list(table) == MIXED_LABELS
+    assert set(mixed_files) == {"compare.md", *(f"compare/{n}.svg" for n in ("penalties", "gradients", "shrinkage", "balls"))}
+
+
+@pytest.mark.parametrize(
+    "label, column, expected",
+    [
+        # SCAD, lambda = 1, a = 3.7: slope 1 at 0+ (sparse); the middle piece has p'' = -1/(a-1) = -10/27, so
+        # 1 + lam p'' > 0 (continuous) iff lam < 27/10; p' = 0 beyond a (unbiased).
+        ("SCAD (λ = 1, a = 3.7)", "sparse", "yes"),
+        ("SCAD (λ = 1, a = 3.7)", "continuous", "for $\\lambda < \\frac{27}{10}$"),
+        ("SCAD (λ = 1, a = 3.7)", "unbiased", "yes"),
+        ("SCAD (λ = 1, a = 3.7)", "convex", "no"),
+        ("SCAD (λ = 1, a = 3.7)", "breakpoints $\\lvert w\\rvert =$", "$1$, $\\frac{37}{10}$"),
+        # MCP: p'' = -1/gamma = -1/3 below gamma*lam = 3.
+        ("MCP (λ = 1, γ = 3)", "continuous", "for $\\lambda < 3$"),
+        ("MCP (λ = 1, γ = 3)", "unbiased", "yes"),
+        # Capped L1 jumps from z - lam to z where z - lam/2 = 1 (objectives equal): never continuous.
+        ("Capped L1 (θ = 1)", "continuous", "no"),
+        ("Capped L1 (θ = 1)", "sparse", "yes"),
+        # L0: hard thresholding at sqrt(2 lam).
+        ("L0", "sparse", "yes"),
+        ("L0", "continuous", "no"),
+        ("L0", "unbiased", "yes"),
+        ("L0", "smoothness at 0", "discontinuous"),
+        ("L0", "prox zeroes $\\lvert z\\rvert \\le$", "$\\sqrt{2} \\sqrt{\\lambda}$"),
+        ("L0", "threshold at $\\lambda = 1$", "1.414"),
+        # Huber: x^2/2 near 0 (no zeros, C^inf at 0), slope 1 at infinity (biased), convex.
+        ("Huber (δ = 1)", "sparse", "no"),
+        ("Huber (δ = 1)", "continuous", "yes"),
+        ("Huber (δ = 1)", "unbiased", "no"),
+        ("Huber (δ = 1)", "convex", "yes"),
+        ("Huber (δ = 1)", "smoothness at 0", "$C^\\infty$"),
+        # The power family in the same table: soft thresholding for L1, no zeros for L1.5.
+        ("L1", "sparse", "yes"),
+        ("L1", "unbiased", "no"),
+        ("L1", "prox zeroes $\\lvert z\\rvert \\le$", "$\\lambda$"),
+        ("L1.5", "sparse", "no"),
+        ("Log-sum (ε = 0.1)", "unbiased", "yes"),
+        ("Log-sum (ε = 0.1)", "continuous", "for $\\lambda \\leq \\frac{1}{100}$"),
+    ],
+)
+def test_mixed_table_hand_facts(mixed_files, label, column, expected):
+    table = _table(mixed_files["compare.md"].decode(), "## Fan and Li's properties")
+    assert table[label][column] == expected
+
+
+def test_mixed_threshold_of_logsum_by_brute_force(mixed_files):
+    # T = inf_x x/2 + lam p(x)/x at lam = 1 (the largest z with 0 as minimiser), on a dense grid.
+    x = np.linspace(1e-4, 10, 2_000_001)
+    brute = float(np.min(x / 2 + np.log1p(10 * x) / x))
+    table = _table(mixed_files["compare.md"].decode(), "## Fan and Li's properties")
+    assert float(table["Log-sum (ε = 0.1)"]["threshold at $\\lambda = 1$"]) == pytest.approx(brute, abs=6e-4)
+
+
+def test_mixed_power_tables_only_for_the_power_family(mixed_files):
+    page = mixed_files["compare.md"].decode()
+    facts = _table(page, "## Derived facts of the power family")
+    assert list(facts) == ["$1$", "$\\frac{3}{2}$"]
+    neighbours = page.split("## Where neighbouring k")[1].split("\n## ")[0]
+    rows = [line for line in neighbours.splitlines() if line.startswith("| $") and "≈" in line]
+    assert len(rows) == 1 and float(rows[0].rsplit("≈", 1)[1].strip(" |")) == pytest.approx(_hand(1, 1.5), rel=1e-3)
+
+
+def test_mixed_without_two_powers_has_no_neighbour_table():
+    from lksym.compare import render_compare
+
+    page = render_compare(["1", "l0"])["compare.md"].decode()
+    assert "## Where neighbouring k" not in page and "## Derived facts of the power family" in page
+    page = render_compare(["scad(lam=1, a=3.7)", "l0"])["compare.md"].decode()
+    assert "power family" not in page.split("## Figures")[0].split("## Fan and Li")[1]
+
+
+@pytest.mark.parametrize("subjects", [["scad(lam=1, a=3.7)"], ["scad(lam=1, a=3.7)", "scad(lam=1, a=37/10)"], ["l1", "1"]])
+def test_mixed_fewer_than_two_distinct(subjects):
+    from lksym.compare import render_compare
+    from lksym.errors import InputError
+
+    with pytest.raises(InputError) as info:
+        render_compare(subjects)
+    assert "\n" not in str(info.value) and "at least two different" in str(info.value)
+
+
+def test_mixed_deterministic(mixed_files):
+    from lksym.compare import render_compare
+
+    assert render_compare(["huber(delta=1)", "1"]) == render_compare(["1", "huber(delta=1)", "l1"])
+    assert render_compare(MIXED) == mixed_files
+
+
+def test_power_only_page_is_the_committed_one():
+    """With only k the page and figures are byte for byte the published ones (reports/ is regenerated from them)."""
+    from pathlib import Path
+
+    from lksym.compare import render_compare
+    from lksym.regenerate import ARTICLE_KS
+
+    reports = Path(__file__).resolve().parents[1] / "reports"
+    files = render_compare(ARTICLE_KS)
+    for name, data in files.items():
+        assert (reports / name).read_bytes() == data, name
+
+
+@pytest.mark.parametrize(
+    "subject, lam, jumps",
+    [
+        ("l0", 1.0, [np.sqrt(2.0)]),  # hard threshold sqrt(2 lam)
+        ("l0", 0.5, [1.0]),
+        ("capped_l1(theta=1)", 1.0, [1.5]),  # z - lam/2 = theta: objectives of z - lam and z agree
+        ("0.5", 1.0, [1.5]),  # half thresholding: (54^(1/3)/4) (2 lam)^(2/3) = 3/2 lam^(2/3)
+        ("logsum(eps=0.1)", 1.0, None),  # at the brute-force threshold
+        ("scad(lam=1, a=3.7)", 1.0, []),  # continuous for lam < 27/10
+        ("scad(lam=1, a=3.7)", 3.0, [(10 * 3.0 + 47) / 20]),  # lam in (27/10, 47/10]: jump at (10 lam + 47)/20
+        ("mcp(lam=1, gamma=3)", 1.0, []),
+        ("mcp(lam=1, gamma=3)", 4.0, [np.sqrt(3 * 4.0)]),  # lam > gamma: hard threshold sqrt(gamma lam)
+        ("huber(delta=1)", 1.0, []),
+        ("1", 1.0, []),
+    ],
+)
+def test_shrinkage_jumps_located_and_never_drawn_across(analysis_of, subject, lam, jumps):
+    from lksym.compare import shrinkage_curve
+
+    if jumps is None:
+        x = np.linspace(1e-4, 10, 2_000_001)
+        jumps = [float(np.min(x / 2 + lam * np.log1p(10 * x) / x))]
+    a = analysis_of(subject)
+    grid = np.linspace(-4.0, 4.0, 801)
+    z, y, found = shrinkage_curve(a, lam, grid)
+    expected = sorted([-j for j in jumps] + list(jumps))
+    assert [f[0] for f in sorted(found)] == pytest.approx(expected, abs=1e-3 if subject.startswith("log") else 1e-9)
+    assert int(np.isnan(y).sum()) == len(expected)
+    # No segment joins two finite points on either side of a jump, and everywhere else the map moves in small steps.
+    for at, _, _ in found:
+        left, right = z[:-1] < at, z[1:] > at
+        both = np.isfinite(y[:-1]) & np.isfinite(y[1:])
+        assert not np.any(left & right & both)
+    finite = np.isfinite(y[:-1]) & np.isfinite(y[1:])
+    assert np.max(np.abs(np.diff(y))[finite]) < 0.05
+
+
+def test_mixed_shrinkage_figure_broken_at_jumps():
+    from lksym.compare import mixed_figures
+
+    figs = mixed_figures([__import__("lksym.analysis", fromlist=["analyze"]).analyze(s) for s in ("l0", "1")])
+    line = [ln for ln in figs["shrinkage.svg"].axes[0].get_lines() if ln.get_label() == "L0"][0]
+    y = np.asarray(line.get_ydata(), dtype=float)
+    assert np.isnan(y).sum() == 2 and np.nanmax(np.abs(np.diff(y))) < 0.05
+
+
+def test_overlays_break_where_the_penalty_or_gradient_jumps(analysis_of):
+    from lksym.compare import part_curve
+
+    w = np.linspace(-1.5, 1.5, 801)
+    x, y = part_curve(analysis_of("capped_l1(theta=1)"), "gradient", w)
+    assert sorted(x[np.isnan(y)]) == [-1.0, 0.0, 1.0]
+    x, y = part_curve(analysis_of("scad(lam=1, a=3.7)"), "gradient", w)
+    assert list(x[np.isnan(y)]) == [0.0]  # continuous at 1 and 3.7, jumps at 0 only
+    x, y = part_curve(analysis_of("l0"), "penalty", w)
+    assert list(x[np.isnan(y)]) == [0.0] and np.all(y[np.isfinite(y)] == 1.0)
+    x, y = part_curve(analysis_of("huber(delta=1)"), "gradient", w)
+    assert not np.isnan(y).any()
+
+
+@pytest.mark.parametrize(
+    "subject, on_boundary",
+    [
+        ("scad(lam=1, a=3.7)", lambda x, y: np.abs(x) + np.abs(y)),  # SCAD is |w| on [0, 1]
+        ("capped_l1(theta=1)", lambda x, y: np.abs(x) + np.abs(y)),
+        ("huber(delta=1)", lambda x, y: x**2 + y**2),  # x^2/2 on [0, 1]: the circle
+        ("mcp(lam=1, gamma=3)", lambda x, y: (np.abs(x) - x**2 / 6 + np.abs(y) - y**2 / 6) / (5 / 6)),
+        ("logsum(eps=0.1)", lambda x, y: (np.log1p(10 * np.abs(x)) + np.log1p(10 * np.abs(y))) / np.log(11)),
+    ],
+)
+def test_penalty_ball_on_its_level_set(analysis_of, subject, on_boundary):
+    from lksym.compare import penalty_ball
+
+    x, y = penalty_ball(analysis_of(subject))
+    assert np.allclose(on_boundary(x, y), 1.0, atol=1e-9)
+    for px, py in [(1, 0), (0, 1), (-1, 0), (0, -1)]:
+        assert np.min(np.hypot(x - px, y - py)) < 1e-9
+
+
+def test_ball_left_out_and_said_so(mixed_files, analysis_of):
+    from lksym.compare import ball_constant, penalty_ball
+
+    assert penalty_ball(analysis_of("l0")) is None and ball_constant(analysis_of("l0"))[0] is None
+    page = mixed_files["compare.md"].decode()
+    assert "left out: L0 (p jumps at 0)" in page
