@@ -357,6 +357,8 @@ def write_index(out_dir: os.PathLike | str) -> Path:
     extra = sorted(p.name for p in out.glob("*.md") if p.name != INDEX_NAME)
     if (out / "k-symbolic" / "report.md").exists():  # the general report over every k (`--k k`)
         extra.insert(0, "k-symbolic/report.md")
+    if (out / "penalties" / "compare.md").exists():  # the catalogue side by side (lksym regenerate)
+        extra.append("penalties/compare.md")
     if (out / "explore.html").exists():  # lksym explore: the interactive page
         extra.append("explore.html")
     if extra:

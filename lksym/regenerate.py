@@ -8,7 +8,7 @@ publish a new page, add one :class:`Target` here (nothing else needs to know).
 Examples
 --------
 >>> [t.name for t in TARGETS]
-['article reports', 'symbolic k', 'compare', 'fit', 'catalogue reports', 'explore']
+['article reports', 'symbolic k', 'compare', 'fit', 'catalogue reports', 'catalogue compare', 'explore']
 """
 
 from __future__ import annotations
@@ -77,6 +77,16 @@ def _catalogue(out: Path) -> list:
     return write_reports(CATALOGUE_TEXTS, out)
 
 
+def _catalogue_compare(out: Path) -> list:
+    from .compare import write_compare
+
+    return [write_compare(("0.5", "1", *CATALOGUE_TEXTS), out / PENALTY_COMPARE)]
+
+
+PENALTY_COMPARE = "penalties"
+"""Folder of the comparison of the catalogue (with L0.5 and L1 for reference): ``penalties/compare.md``."""
+
+
 def _explore(out: Path) -> list:
     from .explore import write_explore
 
@@ -96,6 +106,8 @@ TARGETS: tuple[Target, ...] = (
     Target("compare", "lksym compare", _compare),
     Target("fit", f"lksym fit --seed {FIT_SEED}", _fit),
     Target("catalogue reports", "lksym report " + " ".join(f"'{p}'" for p in CATALOGUE_TEXTS), _catalogue),
+    Target("catalogue compare", "lksym compare 0.5 1 " + " ".join(f"'{p}'" for p in CATALOGUE_TEXTS)
+           + f" --out reports/{PENALTY_COMPARE}", _catalogue_compare),
     Target("explore", "lksym explore", _explore),
 )
 """Everything under ``reports/``, in build order; each writer also refreshes the index ``README.md``."""
