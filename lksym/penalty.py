@@ -71,6 +71,9 @@ MAX_PARAMETER = sp.Integer(1000)
 MAX_PARAMETER_DIGITS = 6
 """Catalogue parameters lie in [1/1000, 1000] (0 allowed where the table says so); rationals have short terms."""
 
+EXPRESSION_TIME_LIMIT = 5.0
+"""Seconds to take a typed expression apart (breakpoints, pieces, evenness) before it is refused."""
+
 MAX_BREAKPOINTS = 12
 """An expression whose branch changes more often than this is refused (each piece is derived on its own)."""
 
@@ -479,7 +482,19 @@ def parse_penalty(text, *, allow_symbolic: bool = False) -> Penalty:
         raise InputError(f"penalty must be a number or an expression in w, got {stripped!r}")
     if not value.free_symbols:
         return power(value)
-    return from_expression(value, stripped)
+    from . import budget
+
+    try:  # solving conditions and taking limits of a hostile expression must not run for ever, in any thread
+        with budget.deadline(EXPRESSION_TIME_LIMIT):
+            return from_expression(value, stripped)
+    except (TypeError, ValueError, NotImplementedError, ArithmeticError) as error:
+        if isinstance(error, InputError):
+            raise
+        # SymPy gave up on a piece of it (an unusual breakpoint, say): the user gets one line, not a traceback.
+        raise InputError(f"penalty {_shown(stripped)} cannot be taken apart exactly ({type(error).__name__})") from None
+    except budget.Timeout:
+        raise InputError(f"penalty {_shown(stripped)} is too costly to take apart exactly (over "
+                         f"{EXPRESSION_TIME_LIMIT:g} s): its breakpoints or limits are beyond SymPy") from None
 
 
 _W_NAME = re.compile(r"(?<![A-Za-z0-9_])w(?![A-Za-z0-9_])", re.ASCII)
@@ -506,6 +521,10 @@ def parse_subject(subject) -> Penalty:
     if match and match.group(2) is not None and match.group(1) not in _expression_functions():
         return parse_penalty(subject)  # an unknown penalty name: say so, not "bad k"
     return power(subject)
+
+
+def _shown(text: str) -> str:
+    return repr(text if len(text) <= 40 else text[:37] + "...")
 
 
 def _expression_functions() -> frozenset:
@@ -622,7 +641,7 @@ def _sample(piece: Piece) -> list:
 
 def _at(expr: sp.Expr, at: sp.Expr) -> sp.Expr:
     # A float point, never an exact one: x**x at x = 10**6 + 1/3 would spell out millions of digits.
-    return expr.evalf(30, subs={X: sp.Float(at, 30)})
+    return expr.evalf(30, subs={X: sp.N(at, 30)})
 
 
 def _check_real(piece: Piece, text: str) -> None:
