@@ -6,6 +6,13 @@ maps (:func:`lksym.prox.prox_vector`), draws the 2-D unit
 balls :math:`|x|^k + |y|^k \le 1`, and tabulates every derived fact k by k,
 with the exact weight where the gradients of neighbouring k pull equally hard.
 
+Any other penalty may join the k (:func:`compare_subjects`): the page is then
+:func:`mixed_markdown`, led by Fan and Li's three properties, with the figures
+of :func:`mixed_figures` (lines broken at every jump, shrinkage maps at
+:data:`MIXED_SHRINK_LAMBDA` with located jumps, balls
+:math:`p(x) + p(y) \le p(0) + p(1)` where :func:`ball_constant` allows them).
+With only k the page is exactly the power family's.
+
 Everything is rendered in memory, then written file by file atomically
 (figures first, ``compare.md`` last because it links them).
 """

@@ -229,6 +229,11 @@ def prox_step(a: Analysis, lam: float):
     z = next(s for s in form.free_symbols if s.name == "z")
     lam_symbol = [s for s in form.free_symbols if s.name == "lam"]
     exact = form.subs(lam_symbol[0], sp.Float(lam, 17)) if lam_symbol else form
+    if exact.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
+        # A branch this lam never reaches can still divide by 0 (MCP at lam = gamma); NumPy cannot print it.
+        from . import penalty_prox
+
+        return lambda v: penalty_prox.prox_vector(a.subject, lam, v)
     f = sp.lambdify(z, exact, modules=[np])
 
     def step(v):
@@ -331,7 +336,7 @@ def _no_pull(a: Analysis) -> bool:
 
 
 def predictions(a: Analysis, lam: Optional[float] = None) -> dict:
-    """What the analysis predicts for the two optimisers.
+    r"""What the analysis predicts for the two optimisers.
 
     ``zeros``: a proximal step gives exact zeros (``a.sparse``).  ``gd``:
     ``"jitter"`` when the gradient is not Lipschitz near 0 (k < 2: an unbounded

@@ -127,3 +127,158 @@ def test_cli_bad_k(tmp_path):
     result = CliRunner().invoke(main, ["fit", "--k", "-1", "--out", str(tmp_path)])
     assert result.exit_code == 2
     assert not (tmp_path / "fit.md").exists()
+
+
+# --------------------------------------------------------------------------- any penalty
+
+
+def _scad_gradient(x, lam=1.0, a=3.7):
+    # Fan and Li's SCAD derivative for x = |w| > 0, by hand.
+    return np.where(x <= lam, lam, np.where(x <= a * lam, (a * lam - x) / (a - 1), 0.0))
+
+
+def _mcp_gradient(x, lam=1.0, gamma=3.0):
+    return np.where(x <= gamma * lam, lam - x / gamma, 0.0)
+
+
+@pytest.mark.parametrize(
+    "subject, alpha, rule",
+    [
+        ("3/2", 1.0, "p'(1)"),
+        ("scad(lam=1, a=3.7)", 1.5, "p'(1)"),  # p'(1) = lam = 1
+        ("mcp(lam=1, gamma=3)", 2.25, "p'(1)"),  # p'(1) = 1 - 1/3
+        ("logsum(eps=0.1)", 1.65, "p'(1)"),  # p'(1) = 1/(1 + eps) = 10/11
+        ("capped_l1(theta=1)", 1.5, "p'(0+)"),  # slope jumps 1 -> 0 at 1
+        ("l0", 1.5, "p(1) - p(0)"),
+        ("huber(delta=2)", 3.0, "p'(1)"),  # x/delta at 1
+    ],
+)
+def test_alpha_rule_by_hand(analysis_of, subject, alpha, rule):
+    from lksym.fit import alpha_rule
+
+    assert alpha_rule(analysis_of(subject)) == (pytest.approx(alpha, rel=1e-12), rule)
+
+
+@pytest.mark.parametrize("subject", ["scad(lam=1, a=3.7)", "mcp(lam=1, gamma=3)", "l0", "capped_l1(theta=1)", "scad(lam=1/2, a=5/2)"])
+@pytest.mark.parametrize("lam", [0.01, 0.5, 3.0, 40.0])
+def test_prox_step_closed_form_is_the_global_minimiser(analysis_of, subject, lam):
+    from lksym import penalty_prox
+    from lksym.fit import prox_step
+
+    a = analysis_of(subject)
+    assert a.prox.closed_form is not None
+    z = np.concatenate([np.random.default_rng(1).normal(0, 4, 300), [0.0, -0.0, lam, -lam, 1e-9]])
+    ours = prox_step(a, lam)(z)
+    theirs = penalty_prox.prox_vector(a.subject, lam, z)
+    assert np.allclose(ours, theirs, rtol=0, atol=1e-9)
+    # The objective at ours is the least on a dense grid between 0 and z (where every minimiser lies), 0 included.
+    from lksym.numeric import evaluate
+
+    for v, x in zip(z[:25], ours[:25]):
+        grid = np.linspace(min(0.0, v), max(0.0, v), 20001)
+        best = float(np.min(0.5 * (grid - v) ** 2 + lam * evaluate(a.penalty, grid)))
+        at_ours = penalty_prox.objective(a.subject, lam, v, x)
+        assert best - 1e-3 * (1 + lam) <= at_ours <= best + 1e-9
+
+
+def _tiny(seed=5, n=12, p=4):
+    from lksym.fit import Data, fixed_order_matvec
+
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, p))
+    w_true = np.array([2.0, 0.0, -1.5, 0.0])[:p]
+    y = fixed_order_matvec(X, w_true) + 0.1 * rng.standard_normal(n)
+    return Data(X, y, X, y, w_true)
+
+
+def _loop(data, step, lam, update, iterations):
+    """Gradient steps on the data term written with Python floats, then ``update(v)``."""
+    n, p = data.X.shape
+    X, y = data.X.tolist(), data.y.tolist()
+    w = [0.0] * p
+    for _ in range(iterations):
+        r = [sum(X[i][j] * w[j] for j in range(p)) - y[i] for i in range(n)]
+        g = [sum(X[i][j] * r[i] for i in range(n)) / n for j in range(p)]
+        w = update([w[j] - step * g[j] for j in range(p)], w, step, lam)
+    return np.array(w)
+
+
+@pytest.mark.parametrize("subject, gradient", [("scad(lam=1, a=3.7)", _scad_gradient), ("mcp(lam=1, gamma=3)", _mcp_gradient)])
+def test_scad_mcp_against_a_plain_loop(analysis_of, subject, gradient):
+    import math
+
+    from lksym import penalty_prox
+
+    a = analysis_of(subject)
+    data = _tiny()
+    alpha = 1.0  # switches off exactly the two null weights of the tiny problem
+    prox = fit_one(a, data, "prox", alpha=alpha, iterations=60)
+    # Plain GD with a jumping gradient is chaotic: two summation orders part after enough steps, so fewer here.
+    gd = fit_one(a, data, "gd", alpha=alpha, iterations=12)
+    lam = alpha / data.X.shape[1]
+
+    def prox_update(v, w, step, lam):
+        return [math.copysign(penalty_prox.prox_numeric(a.subject, step * lam, abs(x)), x) if x else 0.0 for x in v]
+
+    def gd_update(v, w, step, lam):
+        return [x - step * lam * (math.copysign(float(gradient(np.array(abs(wj)))), wj) if wj != 0 else 0.0)
+                for x, wj in zip(v, w)]
+
+    assert np.allclose(prox.w, _loop(data, prox.step, lam, prox_update, 60), rtol=0, atol=1e-9)
+    assert np.allclose(gd.w, _loop(data, gd.step, lam, gd_update, 12), rtol=0, atol=1e-9)
+    assert int((prox.w == 0).sum()) == 2 and np.flatnonzero(prox.w == 0).tolist() == [1, 3]
+    assert int((gd.w == 0).sum()) == 0
+
+
+@pytest.mark.parametrize("subject", ["scad(lam=1, a=3.7)", "mcp(lam=1, gamma=3)", "l0", "capped_l1(theta=1)"])
+def test_sparse_penalties_give_exact_zeros_under_prox_only(analysis_of, data, subject):
+    from lksym.fit import predictions
+
+    a = analysis_of(subject)
+    prox, gd = fit_one(a, data, "prox"), fit_one(a, data, "gd")
+    assert predictions(a, prox.step * prox.alpha / N_FEATURES)["zeros"] is True
+    assert measures(prox, data)["exact_zeros"] == 45  # exactly the off-support weights
+    assert np.all(prox.w[data.support] != 0)
+    assert measures(gd, data)["exact_zeros"] == 0
+
+
+def test_huber_has_no_zeros_predicted_or_observed(analysis_of, data):
+    from lksym.fit import predictions
+
+    a = analysis_of("huber(delta=1)")
+    prox = fit_one(a, data, "prox")
+    assert predictions(a, 0.01)["zeros"] is False and measures(prox, data)["exact_zeros"] == 0
+
+
+def test_l0_plain_gd_is_least_squares(analysis_of, data):
+    from lksym.fit import predictions
+
+    a = analysis_of("l0")
+    r = fit_one(a, data, "gd", iterations=3000)
+    ols = np.linalg.lstsq(data.X, data.y, rcond=None)[0]
+    assert np.allclose(r.w, ols, atol=1e-6)
+    assert predictions(a)["gd"] == "no pull"
+
+
+def test_mixed_fit_deterministic_and_ordered():
+    from lksym.fit import render_fit
+
+    subjects = ["mcp(lam=1, gamma=3)", "2", "scad(lam=1, a=3.7)", "l2"]
+    first, second = render_fit(subjects, seed=3), render_fit(list(subjects), seed=3)
+    assert first == second
+    page = first["fit.md"].decode()
+    labels = [line.split("|")[1].strip() for line in page.split("## Predicted")[1].splitlines() if line.startswith("| L") or line.startswith("| M") or line.startswith("| S")]
+    assert labels == ["L2", "MCP (λ = 1, γ = 3)", "SCAD (λ = 1, a = 3.7)"]
+    assert set(first) == {"fit.md", "fit/k-2.svg", "fit/mcp-lam-1-gamma-3.svg", "fit/scad-lam-1-a-3.7.svg"}
+    assert "| SCAD (λ = 1, a = 3.7) | yes | yes | yes | jitter | not derived | jitter | yes |" in page
+
+
+def test_power_only_fit_page_is_the_committed_one():
+    from pathlib import Path
+
+    from lksym.fit import render_fit
+    from lksym.regenerate import FIT_KS, FIT_SEED
+
+    reports = Path(__file__).resolve().parents[1] / "reports"
+    for name, data in render_fit(FIT_KS, seed=FIT_SEED).items():
+        assert (reports / name).read_bytes() == data, name
