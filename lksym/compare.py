@@ -736,7 +736,7 @@ def render_compare(ks: Iterable, image_format: str = "svg", dpi: Optional[int] =
     if len(subjects) < 2:
         if powers_only:
             raise InputError(f"compare needs at least two different k, got {len(subjects)} ({', '.join(map(str, ks))}); "
-                             "give --k twice, or no --k for the article's k")
+                             "give two (positional or --k), or none for the article's k")
         raise InputError(f"compare needs at least two different penalties, got {len(subjects)} "
                          f"({', '.join(map(str, ks))})")
     if powers_only:
