@@ -640,7 +640,14 @@ def analyze(k, *, time_limit: Optional[float] = None) -> Analysis:
         with budget.deadline(time_limit):
             if subject.family == "power":
                 return _analyze_exact(subject.k)
-            return _analyze_penalty(subject)
+            try:
+                return _analyze_penalty(subject)
+            except (TypeError, ValueError, ArithmeticError, NotImplementedError) as error:
+                if isinstance(error, InputError):
+                    raise
+                # A typed penalty SymPy cannot take through every step: one line, not a traceback.
+                raise InputError(f"{subject.text[:60]}: lksym cannot derive every fact of this penalty exactly "
+                                 f"({type(error).__name__}: {str(error).splitlines()[0][:80] if str(error) else ''})") from None
     except budget.Timeout:
         if subject.family != "power":
             raise InputError(f"{subject.text} is too costly to analyse exactly (over {time_limit:g} s)") from None
@@ -797,16 +804,36 @@ def _infimum(expr: sp.Expr, lo: sp.Expr, hi: sp.Expr) -> sp.Expr:
     if not coefficient.has(X):  # c*x**e is monotone: the ends decide (no solveset on x**97.1)
         return sp.Min(*candidates)
     slope = sp.diff(expr, X)
-    critical = sp.solveset(slope, X, sp.Interval.open(lo, hi))
+    try:
+        critical = sp.solveset(slope, X, sp.Interval.open(lo, hi))
+    except (TypeError, ValueError, NotImplementedError):  # "undecidable set membership" and the like
+        critical = None
+    if critical is None or not isinstance(critical, (sp.FiniteSet, type(sp.S.EmptySet))):
+        raise InputError(f"cannot find the least curvature of {sp.sstr(expr)[:60]} exactly")
     if isinstance(critical, sp.FiniteSet):
         candidates += [expr.subs(X, c) for c in critical]
-    elif critical != sp.S.EmptySet:
-        raise InputError(f"cannot find the least curvature of {sp.sstr(expr)} exactly")
     return sp.Min(*candidates)
 
 
-def _nonnegative_on(expr: sp.Expr, lo: sp.Expr, hi: sp.Expr) -> bool:
-    return bool(_infimum(expr, lo, hi) >= 0)
+def decide(relation) -> bool:
+    """Truth of a relation between exact numbers; where SymPy leaves it open, at 50 digits (a tie counts as equal).
+
+    Examples
+    --------
+    >>> decide(sp.pi > 3), decide(sp.Integer(1) <= 2 / (2 * sp.pi - 2) * (sp.pi - 1))
+    (True, True)
+    """
+    try:
+        return bool(relation)
+    except TypeError:
+        pass
+    difference = sp.N(relation.lhs - relation.rhs, 50)
+    if not difference.is_real:
+        raise InputError(f"cannot decide {sp.sstr(relation)[:60]}")
+    tie = abs(difference) < sp.Float(10) ** -40 * (1 + abs(sp.N(relation.lhs, 50)))
+    if isinstance(relation, (sp.GreaterThan, sp.LessThan)):
+        return bool(tie or (difference > 0 if isinstance(relation, sp.GreaterThan) else difference < 0))
+    return bool(not tie and (difference > 0 if isinstance(relation, sp.StrictGreaterThan) else difference < 0))
 
 
 def _analyze_penalty(penalty) -> "Analysis":
@@ -833,15 +860,15 @@ def _analyze_penalty(penalty) -> "Analysis":
     )
     curvature_min = sp.Min(*[_infimum(ds[2], p.lo, p.hi) for ds, p in zip(derivatives, pieces)])
     continuous = limits[0]["0+"] == p0 and all(b.smoothness >= 0 for b in breakpoints)
-    gradient_up = bool(limits[1]["0+"] >= 0) and all(
-        bool(b.limits["gradient"]["left"] <= b.limits["gradient"]["right"]) for b in breakpoints
+    gradient_up = decide(limits[1]["0+"] >= 0) and all(
+        decide(b.limits["gradient"]["left"] <= b.limits["gradient"]["right"]) for b in breakpoints
     )
-    convex = continuous and gradient_up and bool(curvature_min >= 0)
+    convex = continuous and gradient_up and decide(curvature_min >= 0)
 
     # What happens at 0 itself: p(0) is given; derivatives from difference quotients.
     at_zero: list[AtZero] = [AtZero(p0, None, limits[0]["0+"] == p0)]
     if at_zero[0].continuous:
-        kink_up = bool(limits[1]["0+"] >= limits[1]["0-"])  # locally convex at 0: a subdifferential there
+        kink_up = decide(limits[1]["0+"] >= limits[1]["0-"])  # locally convex at 0: a subdifferential there
         for n in (1, 2):
             at_zero.append(_at_zero(n, first, limits[n], at_zero[-1], kink_up))
     else:
@@ -860,7 +887,7 @@ def _analyze_penalty(penalty) -> "Analysis":
         curvature=parts[2],
         smoothness=_smoothness_at_zero(first[0], p0),
         convex=convex,
-        sparse=bool(quotient > 0),
+        sparse=decide(quotient > 0),
         lipschitz_gradient_near_zero=at_zero[1].continuous and _is_finite(limits[2]["0+"]),
         dead_zone=None,
         overshoot=None,

@@ -481,6 +481,9 @@ def parse_penalty(text, *, allow_symbolic: bool = False) -> Penalty:
     if not isinstance(value, sp.Expr):
         raise InputError(f"penalty must be a number or an expression in w, got {stripped!r}")
     if not value.free_symbols:
+        if _W_NAME.search(stripped):  # abs(w)^0, abs(w)/abs(w): typed in w, yet a constant, not an exponent
+            raise InputError(f"penalty {_shown(stripped)} does not depend on w (it is the constant "
+                             f"{sp.sstr(value)[:20]}): a constant penalty does nothing to the weights")
         return power(value)
     from . import budget
 

@@ -341,11 +341,19 @@ def _check_nondecreasing(n: _Numeric, pieces) -> None:
     for i, (_, lo, hi) in enumerate(pieces):
         a, b = float(lo), float(hi) if hi != sp.oo else float(lo) + 1e6
         xs = np.unique(np.concatenate([a + (b - a) * np.linspace(1e-9, 1, 400), a + (b - a) * np.geomspace(1e-12, 1, 200)]))
-        slopes = n.dp[i](xs)
-        first = n.p[i](float(xs[0]))
+        with np.errstate(all="ignore"):  # exp(|w|) overflows far out: growing without bound is nondecreasing
+            slopes = n.dp[i](xs)
+        first = _value_or_inf(n.p[i], float(xs[0]))
         if np.any(slopes < -1e-12 * (1 + np.abs(slopes))) or first < previous - 1e-12 * (1 + abs(previous)):
             raise InputError("prox: the penalty must be nondecreasing in |w| (the minimiser is then in [0, |z|])")
-        previous = n.p[i](float(xs[-1]))
+        previous = _value_or_inf(n.p[i], float(xs[-1]))
+
+
+def _value_or_inf(f, x: float) -> float:
+    try:
+        return f(x)
+    except OverflowError:
+        return math.inf
 
 
 def _objective(n: _Numeric, lam: float, z: float, x: float) -> float:

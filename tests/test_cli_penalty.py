@@ -97,3 +97,23 @@ def test_report_for_a_penalty_writes_its_folder_and_index(tmp_path):
         assert (folder / name).is_file(), name
     index = (tmp_path / "README.md").read_text()
     assert "[scad-lam-1-a-3.7/report.md](scad-lam-1-a-3.7/report.md)" in index and "`lam < 27/10`" in index
+
+
+@pytest.mark.parametrize("text", [
+    "abs(w)^(2/3) + abs(w)^(5/2)",   # solveset: undecidable set membership
+    "abs(w)^sqrt(2)+abs(w)",         # relations SymPy cannot decide
+    "abs(w) + sin(abs(w))",          # no exact least curvature
+    "abs(w)^0", "abs(w)*0", "abs(w) - abs(w) + 3",  # constants typed in w are not exponents
+])
+def test_hostile_but_valid_expressions_are_one_line(text):
+    out = run("analyze", text)
+    assert out.exit_code == 2, out.output
+    assert len(out.output.strip().splitlines()) == 1 and out.output.startswith("Error:")
+
+
+@pytest.mark.parametrize("text", ["scad(lam=1, a=pi)", "scad(lam=sqrt(2), a=pi)", "exp(abs(w))-1"])
+def test_irrational_parameters_and_fast_growth_are_analysed(text):
+    out = run("analyze", text, "--json")
+    assert out.exit_code == 0, out.output
+    d = json.loads(out.output)
+    assert d["sparse"] is True  # each has a kink at 0: p'(0+) > 0 (exp(|w|) - 1 too: slope 1)
