@@ -741,10 +741,10 @@ def _point_status(claim: sp.Expr, truth: sp.Expr, point: sp.Expr, symbol: sp.Sym
     return "equal" if difference == 0 or sp.simplify(difference) == 0 else "unknown"
 
 
-def _symbolic(claim: sp.Expr, truth: sp.Expr, points: tuple, symbol: sp.Symbol) -> list[tuple[str, str]]:
-    """``(where, status)`` for every region and every breakpoint other than 0."""
+def _symbolic(claim: sp.Expr, truth: sp.Expr, points: tuple, symbol: sp.Symbol, skip=frozenset()) -> list[tuple[str, str]]:
+    """``(where, status)`` for every region and every breakpoint other than 0 (and other than ``skip``)."""
     statuses = [(str(r), _region_status(claim, truth, r, symbol)) for r in _regions_from(points)]
-    statuses += [(sp.sstr(p), _point_status(claim, truth, p, symbol)) for p in points if p != 0]
+    statuses += [(sp.sstr(p), _point_status(claim, truth, p, symbol)) for p in points if p != 0 and p not in skip]
     return statuses
 
 
@@ -939,7 +939,8 @@ def _confirmed(claim, truth, point, claimed, symbol) -> bool:
     return _agrees(claimed, claimed_high)
 
 
-def _numeric(claim, truth, bps: Breakpoints, first: Sequence[Region], soft_deadline: float, symbol: sp.Symbol):
+def _numeric(claim, truth, bps: Breakpoints, first: Sequence[Region], soft_deadline: float, symbol: sp.Symbol,
+             skip=frozenset()):
     """Sample the whole line; ``(found, coverage, stopped)`` with ``found = (point, claimed, true)`` or None."""
     lo, hi = _exponent_range((claim, truth), bps.points)
     sweep = sweep_points(lo, hi)
@@ -953,7 +954,7 @@ def _numeric(claim, truth, bps: Breakpoints, first: Sequence[Region], soft_deadl
         if b != 0:
             planned += _near(b)
     planned += sweep
-    seen, points = set(), []
+    seen, points = set(skip), []  # where the truth does not exist (a jump of this part) nothing is claimed
     for p in planned:
         if p not in seen:
             seen.add(p)
@@ -1039,6 +1040,7 @@ def check_expression(
     text: Optional[str] = None,
     budget: float = DEFAULT_BUDGET,
     symbol: sp.Symbol = W,
+    undefined_at: Iterable = (),
 ) -> Verdict:
     r"""Decide ``claim == truth`` for every real ``symbol`` except 0, region by region.
 
@@ -1073,6 +1075,9 @@ def check_expression(
     symbol : Symbol
         The real variable.
 
+    ``undefined_at`` lists points where the truth has no value (a breakpoint where this
+    derivative jumps): claims are meant off them, so they are neither proved nor sampled.
+
     Examples
     --------
     >>> v = check_expression("Piecewise((2*w, w < 10**8), (0, True))", 2 * W)
@@ -1094,13 +1099,14 @@ def check_expression(
         return Verdict(part, "expression", text, None, holds, method, truth_text, counterexample, note,
                        tuple(statuses), coverage)
 
+    skip = frozenset(sp.S(p) for p in undefined_at)
     found_bps, bps = _bounded(breakpoints, budget / 4, truth, claim)
     if not found_bps:
         bps = Breakpoints((sp.Integer(0),), tuple(switch_arguments(claim, symbol) + switch_arguments(truth, symbol)))
     statuses: list[tuple[str, str]] = []
     if not bps.unsolved:
         left = start + budget / 2 - time.monotonic()
-        decided, result = _bounded(_symbolic, left, claim, truth, bps.points, symbol)
+        decided, result = _bounded(_symbolic, left, claim, truth, bps.points, symbol, skip)
         if decided:
             statuses = result
     if statuses and all(s == "equal" for _, s in statuses):
@@ -1111,7 +1117,7 @@ def check_expression(
     # (a timer signal landing in a garbage-collector callback is swallowed, and repeats take a while).
     deadline = max(deadline, time.monotonic() + budget / 2)
     soft = deadline - min(0.2, budget / 10)  # stop sampling in time to report what was covered
-    finished, outcome = _bounded(_numeric, deadline - time.monotonic(), claim, truth, bps, different, soft, symbol)
+    finished, outcome = _bounded(_numeric, deadline - time.monotonic(), claim, truth, bps, different, soft, symbol, skip)
     if not finished:
         return verdict(False, "numeric", note=f"not decided within the {budget:g} s budget", statuses=statuses)
     found, coverage, stopped = outcome
@@ -1390,7 +1396,12 @@ def _verify_penalty(subject, expressions, limit_claims, prox_claim, budget: floa
     if not ok:
         raise InputError(f"{subject.text[:40]} is too costly to analyse (over {ANALYSIS_BUDGET:g} s)")
     parts = dict(zip(PART_NAMES, analysis.parts))
-    verdicts = [_check_expression(part, text, claim, parts[part].expr, budget) for part, text, claim in expressions]
+    verdicts = []
+    for part, text, claim in expressions:
+        # A claim is meant off the breakpoints: where this part jumps it has no value to be checked against.
+        jumps = [b.at for b in analysis.breakpoints if b.limits[part]["left"] != b.limits[part]["right"]]
+        verdicts.append(check_expression(claim, parts[part].expr, part=part, text=text, budget=budget,
+                                         undefined_at=[s * b for b in jumps for s in (1, -1)]))
     verdicts += [
         _check_limit(part, point, text, claim, parts[part].limits[point], budget)
         for part, point, text, claim in limit_claims

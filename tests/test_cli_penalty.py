@@ -117,3 +117,16 @@ def test_irrational_parameters_and_fast_growth_are_analysed(text):
     assert out.exit_code == 0, out.output
     d = json.loads(out.output)
     assert d["sparse"] is True  # each has a kink at 0: p'(0+) > 0 (exp(|w|) - 1 too: slope 1)
+
+
+@pytest.mark.parametrize("penalty, option, claim, code", [
+    # right claims that differ from the derived Piecewise only where this part jumps (no value there): OK
+    ("huber(delta=1)", "--curvature", "Piecewise((1, abs(w) < 1), (0, True))", 0),
+    ("capped_l1(theta=1)", "--gradient", "Piecewise((sign(w), abs(w) < 1), (0, True))", 0),
+    # wrong past the breakpoint, or at a breakpoint where the part is continuous: WRONG
+    ("capped_l1(theta=1)", "--gradient", "Piecewise((sign(w), abs(w) < 1.5), (0, True))", 1),
+    ("huber(delta=1)", "--gradient", "Piecewise((w, abs(w) < 1), (0, abs(w) == 1), (sign(w), True))", 1),
+])
+def test_claims_are_checked_off_the_jumps_of_the_part(penalty, option, claim, code):
+    out = run("verify", penalty, option, claim)
+    assert out.exit_code == code, out.output
