@@ -103,7 +103,7 @@ def _figure(xlabel: str, square: bool = False):
 
 
 def _part_overlay(analyses: list[Analysis], part: str, title: str, clip: Optional[float]):
-    from .plots import _curve, outside_legend
+    from .plots import _curve
 
     fig, ax = _figure("weight w")
     w = np.linspace(-RANGE, RANGE, SAMPLES)
@@ -113,6 +113,13 @@ def _part_overlay(analyses: list[Analysis], part: str, title: str, clip: Optiona
             # Hide the pole instead of letting it squash every other curve.
             y = np.where(np.abs(y) > clip * 1.05, np.nan, y)
         ax.plot(w, y, color=color, lw=1.8, label=f"k = {k_text(a.k)}")
+    return _finish_overlay(fig, ax, clip, title)
+
+
+def _finish_overlay(fig, ax, clip, title: str):
+    """Limits, title and legend of an overlay of penalties or gradients (clipped to ``±clip`` if given)."""
+    from .plots import outside_legend
+
     ax.set_xlim(-RANGE, RANGE)
     if clip is not None:
         ax.set_ylim(-clip, clip)
@@ -482,8 +489,6 @@ def penalty_ball(analysis: Analysis, samples: int = SAMPLES) -> Optional[tuple[n
 
 
 def _mixed_overlay(analyses: list[Analysis], part: str, title: str, clip: Optional[float]):
-    from .plots import outside_legend
-
     fig, ax = _figure("weight w")
     grid = np.linspace(-RANGE, RANGE, SAMPLES)
     for a, color in zip(analyses, _colors(len(analyses))):
@@ -495,14 +500,7 @@ def _mixed_overlay(analyses: list[Analysis], part: str, title: str, clip: Option
         if not p.at_zero.continuous and p.at_zero.value is not None:
             # An isolated value at 0 (L0's p(0) = 0): a dot, the curve itself does not reach it.
             ax.plot([0.0], [float(p.at_zero.value)], "o", color=color, ms=4)
-    ax.set_xlim(-RANGE, RANGE)
-    if clip is not None:
-        ax.set_ylim(-clip, clip)
-    else:
-        ax.set_ylim(-0.1, 2.5)
-    ax.set_title(title)
-    outside_legend(ax)
-    return fig
+    return _finish_overlay(fig, ax, clip, title)
 
 
 def _mixed_shrinkage(analyses: list[Analysis]):

@@ -47,7 +47,7 @@ import sympy as sp
 
 from .errors import InputError
 from .penalty import X, Penalty
-from .prox import LAM, Z
+from .prox import LAM, Z, bisect_root
 
 LAM_RANGE = (1e-6, 1e7)
 """Range of :math:`\\lambda` sampled for changes of shape (catalogue parameters lie in [1/1000, 1000])."""
@@ -369,18 +369,6 @@ def _piece_index(n: _Numeric, x: float) -> int:
     return len(n.his) - 1
 
 
-def _bisect(g, lo: float, hi: float) -> float:
-    """The root of ``g`` on ``[lo, hi]`` with ``g(lo) < 0 <= g(hi)``, to the last float."""
-    for _ in range(2000):
-        mid = 0.5 * (lo + hi)
-        if mid <= lo or mid >= hi:
-            break
-        if g(mid) < 0:
-            lo = mid
-        else:
-            hi = mid
-    return hi if abs(g(hi)) < abs(g(lo)) else lo
-
 
 def _candidates(n: _Numeric, lam: float, a: float) -> list:
     """0, every breakpoint below ``a``, ``a`` itself and every local minimiser of F on each piece in (0, a)."""
@@ -409,7 +397,7 @@ def _candidates(n: _Numeric, lam: float, a: float) -> list:
             return math.inf if value != value else value
 
         for j in down:
-            out.append(_bisect(gf, float(xs[j]), float(xs[j + 1])))
+            out.append(bisect_root(gf, float(xs[j]), float(xs[j + 1])))
         out.extend(float(x) for x in xs[np.nonzero(g == 0)[0]])
         lo = hi
     return sorted(set(out))

@@ -350,7 +350,7 @@ def prox_numeric(k, lam: float, z: float) -> float:
         if x_m >= z or g(x_m) >= 0:
             return 0.0  # no interior stationary point with g crossing upward: 0 is the minimiser
         lo = x_m
-    x = _bisect(g, lo, z)
+    x = bisect_root(g, lo, z)
     if kf < 1:
         gain = 0.5 * (x - z) ** 2 + lam * x**kf - 0.5 * z * z
         if not gain < 0:
@@ -358,8 +358,14 @@ def prox_numeric(k, lam: float, z: float) -> float:
     return x
 
 
-def _bisect(g, lo: float, hi: float) -> float:
-    """The root of an increasing-through-zero ``g`` on ``(lo, hi)``, to the last float."""
+def bisect_root(g, lo: float, hi: float) -> float:
+    """The root of ``g`` on ``[lo, hi]`` with ``g(lo) < 0 <= g(hi)``, to the last float (the closer end of the last bracket).
+
+    Examples
+    --------
+    >>> abs(bisect_root(lambda x: x * x - 2, 0.0, 2.0) - 2 ** 0.5) < 1e-15
+    True
+    """
     for _ in range(2000):
         mid = 0.5 * (lo + hi)
         if mid <= lo or mid >= hi:
