@@ -348,8 +348,18 @@ def power(k) -> Penalty:
     """
     from .expr import parse_k
 
-    value = parse_k(k)
-    return Penalty("power", (("k", value),), (Piece(X**value, sp.Integer(0), sp.oo),), sp.Integer(0), number_text(value))
+    return power_of(parse_k(k))
+
+
+def power_of(k: sp.Expr) -> Penalty:
+    """The power family for an exact k already checked by :func:`lksym.expr.parse_k` (no parsing again).
+
+    Examples
+    --------
+    >>> power_of(sp.Rational(3, 2)).slug
+    'k-1.5'
+    """
+    return Penalty("power", (("k", k),), (Piece(X**k, sp.Integer(0), sp.oo),), sp.Integer(0), number_text(k))
 
 
 def usual_catalogue() -> tuple[Penalty, ...]:
