@@ -595,6 +595,17 @@ TIME_LIMIT = 20.0
 """Seconds an analysis may take (nearly every k takes well under one)."""
 
 
+def _import_derivation() -> None:
+    """Import what the derivation uses before any deadline is armed.
+
+    A timer that fires inside an import leaves a half-initialised module behind for
+    the rest of the process (numpy without ``numpy.ma``, seen after a 5 ms limit).
+    """
+    import numpy.ma  # noqa: F401  (numpy loads it lazily; lambdify and the prox solvers touch it)
+
+    from . import gd, penalty_prox, prox  # noqa: F401
+
+
 def analyze(k, *, time_limit: Optional[float] = None) -> Analysis:
     r"""Derive every fact lksym reports about a penalty: :math:`|w|^k` or any other.
 
@@ -634,6 +645,7 @@ def analyze(k, *, time_limit: Optional[float] = None) -> Analysis:
     from . import budget
     from .penalty import parse_subject
 
+    _import_derivation()
     subject = parse_subject(k)
     time_limit = TIME_LIMIT if time_limit is None else time_limit
     try:
