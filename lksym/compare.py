@@ -234,6 +234,24 @@ def _row(a: Analysis, prox_column: bool) -> str:
     return "| " + " | ".join(cells) + " |"
 
 
+def _neighbour_table(powers: list[Analysis], gloss: str) -> list[str]:
+    """The exact |w| where consecutive members of the power family pull equally hard, as a Markdown table."""
+    lines = [
+        "",
+        "## Where neighbouring k pull equally hard",
+        "",
+        "Solving $k_1 x^{k_1 - 1} = k_2 x^{k_2 - 1}$ for $x = \\lvert w\\rvert > 0$ gives "
+        "$x = (k_1/k_2)^{1/(k_2 - k_1)}$" + gloss,
+        "",
+        "| $k_1$ | $k_2$ | equal gradient magnitude at $\\lvert w\\rvert$ |",
+        "|---|---|---|",
+    ]
+    for a1, a2 in zip(powers, powers[1:]):
+        x = neighbour_crossover(a1, a2)
+        lines.append(f"| {_m(a1.k)} | {_m(a2.k)} | {_num(x) if x is not None else 'none'} |")
+    return lines
+
+
 def compare_markdown(analyses: list[Analysis], figure_names: Iterable[str], image_format: str = "svg") -> str:
     r"""The comparison page for analyses sorted by k, linking ``figure_names`` in ``compare/``.
 
@@ -268,19 +286,7 @@ def compare_markdown(analyses: list[Analysis], figure_names: Iterable[str], imag
         "|---" * (12 if prox_column else 11) + "|",
     ]
     lines += [_row(a, prox_column) for a in analyses]
-    lines += [
-        "",
-        "## Where neighbouring k pull equally hard",
-        "",
-        "Solving $k_1 x^{k_1 - 1} = k_2 x^{k_2 - 1}$ for $x = \\lvert w\\rvert > 0$ gives "
-        "$x = (k_1/k_2)^{1/(k_2 - k_1)}$. Below it the smaller k pulls harder toward 0, above it the larger k does.",
-        "",
-        "| $k_1$ | $k_2$ | equal gradient magnitude at $\\lvert w\\rvert$ |",
-        "|---|---|---|",
-    ]
-    for a1, a2 in zip(analyses, analyses[1:]):
-        x = neighbour_crossover(a1, a2)
-        lines.append(f"| {_m(a1.k)} | {_m(a2.k)} | {_num(x) if x is not None else 'none'} |")
+    lines += _neighbour_table(analyses, ". Below it the smaller k pulls harder toward 0, above it the larger k does.")
     captions = {
         "penalties.svg": "Penalties $\\lvert w\\rvert^k$",
         "gradients.svg": f"Gradients (clipped to $\\pm {GRADIENT_CLIP:g}$: sub-linear k have a pole at 0)",
@@ -670,19 +676,7 @@ def mixed_markdown(analyses: list[Analysis], figure_names: Iterable[str], image_
         ]
         lines += [_row(a, prox_column) for a in powers]
     if len(powers) >= 2:
-        lines += [
-            "",
-            "## Where neighbouring k pull equally hard",
-            "",
-            "Solving $k_1 x^{k_1 - 1} = k_2 x^{k_2 - 1}$ for $x = \\lvert w\\rvert > 0$ gives "
-            "$x = (k_1/k_2)^{1/(k_2 - k_1)}$ (power family members only).",
-            "",
-            "| $k_1$ | $k_2$ | equal gradient magnitude at $\\lvert w\\rvert$ |",
-            "|---|---|---|",
-        ]
-        for a1, a2 in zip(powers, powers[1:]):
-            x = neighbour_crossover(a1, a2)
-            lines.append(f"| {_m(a1.k)} | {_m(a2.k)} | {_num(x) if x is not None else 'none'} |")
+        lines += _neighbour_table(powers, " (power family members only).")
     left_out = [f"{_cell_text(a.label)} ({ball_constant(a)[1]})" for a in analyses
                 if a.k is None and ball_constant(a)[0] is None]
     captions = {
