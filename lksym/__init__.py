@@ -16,29 +16,29 @@ __version__ = "0.1.0"
 
 __all__ = ["__version__", "analyze", "write_reports", "write_compare", "write_fit", "check_prox", "InputError", "LksymError"]
 
-from .errors import InputError, LksymError
+from lksym.errors import InputError, LksymError
 
 
 def __getattr__(name: str):
     # Lazy: `lksym --help` and `import lksym` must not pay for SymPy.
     if name == "analyze":
-        from .analysis import analyze
+        from lksym.api import analyze
 
         return analyze
     if name == "write_reports":
-        from .api import write_reports
+        from lksym.api import write_reports
 
         return write_reports
     if name == "write_compare":
-        from .compare import write_compare
+        from lksym.writers.compare import write_compare
 
         return write_compare
     if name == "check_prox":
-        from .penalty_prox import check_prox
+        from lksym.numerics.prox_check import check_prox
 
         return check_prox
     if name == "write_fit":
-        from .fit import write_fit
+        from lksym.writers.fit import write_fit
 
         return write_fit
     raise AttributeError(f"module 'lksym' has no attribute {name!r}")

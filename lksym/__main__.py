@@ -1,3 +1,3 @@
-from .cli import main
+from lksym.cli import main
 
 main()

@@ -11,53 +11,81 @@ from __future__ import annotations
 
 import json
 import os
-import re
-import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Optional
 
-from .fileio import write_atomic, write_folder
+from lksym import results
+from lksym.fileio import write_folder
+from lksym.results import Analysis
+from lksym.writers.index import k_slug, short_name, write_index
 
-INDEX_NAME = "README.md"
+
+@dataclass(frozen=True, repr=False)
+class AnalysisView(Analysis):
+    """An :class:`~lksym.results.Analysis` with the writers attached, for the REPL and notebooks.
+
+    ``str`` and ``repr`` give the summary of ``lksym analyze``, a notebook shows
+    the Markdown summary with figures, :meth:`to_dict` is the JSON of
+    ``lksym analyze --json`` and :meth:`figures` returns matplotlib Figures.
+    The result itself (:mod:`lksym.results`) imports no writer; this class is
+    where the two meet.
+    """
+
+    @classmethod
+    def of(cls, a: Analysis) -> "AnalysisView":
+        """The same frozen facts as ``a``, viewed through the writers."""
+        return a if isinstance(a, cls) else cls(**vars(a))
+
+    def to_dict(self) -> dict:
+        """The analysis as JSON-ready data; see :mod:`lksym.writers.jsonout`."""
+        from lksym.writers.jsonout import to_dict
+
+        return to_dict(self)
+
+    def __str__(self) -> str:
+        """The readable summary of ``lksym analyze`` (:func:`lksym.writers.terminal.summary`)."""
+        from lksym.writers.terminal import summary
+
+        return summary(self)
+
+    def __repr__(self) -> str:
+        # The REPL shows repr(): the summary, not a dump of every field (those are attributes).
+        return str(self)
+
+    def _repr_markdown_(self) -> str:
+        from lksym.writers.report import summary_markdown
+
+        return summary_markdown(self, figures=True)
+
+    def figures(self) -> dict:
+        """The report's figures as matplotlib Figures keyed by plain name (``"zoom"``), to restyle or save.
+
+        Examples
+        --------
+        >>> figs = analyze("3/2").figures()
+        >>> figs["zoom"].axes[0].set_title("L1.5 near 0")  # doctest: +ELLIPSIS
+        Text(...)
+        """
+        from lksym.writers.plots import figures
+
+        return figures(self)
 
 
-def k_slug(k) -> str:
-    """Folder-safe name of an exact k: ``1.5``, ``7_3``, ``sqrt2``.
+def analyze(k, *, time_limit: Optional[float] = None) -> AnalysisView:
+    """:func:`lksym.results.analyze`, returned as an :class:`AnalysisView` that prints and displays itself.
+
+    This is :func:`lksym.analyze`; it takes the same arguments.
 
     Examples
     --------
-    >>> import sympy as sp
-    >>> k_slug(sp.Rational(3, 2)), k_slug(sp.Rational(7, 3)), k_slug(sp.sqrt(2))
-    ('k-1.5', 'k-7_3', 'k-sqrt2')
+    >>> a = analyze("3/2")
+    >>> a.label, a.smoothness
+    ('L1.5', 1)
+    >>> str(a).splitlines()[0]  # doctest: +ELLIPSIS
+    'L1.5...'
     """
-    from .analysis import k_text
-
-    text = k_text(k).replace("/", "_").replace("**", "^")
-    text = re.sub(r"[()*\s]", "", text)
-    slug = "k-" + re.sub(r"[^A-Za-z0-9._^+-]", "-", text)
-    return short_name(slug)
-
-
-MAX_NAME = 100
-"""Longest file or folder name lksym makes (file systems allow 255 bytes, with room for temporary prefixes)."""
-
-
-def short_name(name: str) -> str:
-    """``name``, or for a longer one its start and a hash of the whole: still distinct, within :data:`MAX_NAME`.
-
-    Examples
-    --------
-    >>> short_name("k-1.5")
-    'k-1.5'
-    >>> len(short_name("k-" + "7" * 400))
-    100
-    """
-    if len(name) <= MAX_NAME:
-        return name
-    import hashlib
-
-    digest = hashlib.sha256(name.encode("utf-8")).hexdigest()[:16]
-    return f"{name[: MAX_NAME - 17]}~{digest}"
+    return AnalysisView.of(results.analyze(k, time_limit=time_limit))
 
 
 SYMBOLIC = "k"
@@ -77,7 +105,7 @@ def distinct(ks: Iterable) -> list:
     >>> distinct(["1.5", "3", "3/2", "k", " k", "3.0"])
     [3/2, 3, 'k']
     """
-    from .penalty import parse_subject
+    from lksym.derivation.penalty import parse_subject
 
     order: list = []
     for k in ks:
@@ -105,8 +133,8 @@ def analyze_text(ks: Iterable, *, as_json: bool = False) -> str:
     >>> [d["k"] for d in json.loads(analyze_text(["2", "1.5", "3/2"], as_json=True))]
     ['2', '3/2']
     """
-    from .analysis import analyze
-    from .errors import InputError
+    from lksym.results import analyze
+    from lksym.errors import InputError
 
     values = distinct(ks)
     if not values:
@@ -114,21 +142,22 @@ def analyze_text(ks: Iterable, *, as_json: bool = False) -> str:
     if SYMBOLIC in values and not as_json:
         raise InputError("symbolic k is only supported with --json (lksym analyze --k k --json)")
     if as_json:
-        from . import family, jsonout
+        from lksym.derivation import family
+        from lksym.writers import jsonout
 
         objects = [family.to_dict() if v is SYMBOLIC else jsonout.to_dict(analyze(v)) for v in values]
         return json.dumps(objects[0] if len(objects) == 1 else objects, indent=2, ensure_ascii=False)
-    from .terminal import summary
+    from lksym.writers.terminal import summary
 
     return "\n\n".join(summary(analyze(v)) for v in values)
 
 
 def _analysis_task(k, image_format: str = "svg", dpi: Optional[int] = None) -> tuple[str, dict[str, bytes], dict]:
     """The SymPy half of a report: text files and the figures' numbers (no matplotlib), keyed by output file name."""
-    from .analysis import analyze
-    from .jsonout import dumps
-    from .plots import figure_data, image_name
-    from .report import report_markdown
+    from lksym.results import analyze
+    from lksym.writers.jsonout import dumps
+    from lksym.writers.plots import figure_data, image_name
+    from lksym.writers.report import report_markdown
 
     a = analyze(k)
     report = report_markdown(a, image_format=image_format)
@@ -140,7 +169,7 @@ def _analysis_task(k, image_format: str = "svg", dpi: Optional[int] = None) -> t
 
 def _render_task(data: dict) -> dict[str, bytes]:
     """The matplotlib half, in this process: SVG bytes from the figures' numbers."""
-    from .plots import render_figure
+    from lksym.writers.plots import render_figure
 
     return {name: render_figure(name, d) for name, d in data.items()}
 
@@ -156,7 +185,7 @@ def cores() -> int:
 def _jobs(jobs: Optional[int], count: int) -> int:
     # Even one k is drawn on every core (a task is one figure, not one report), but never on
     # more processes than there are figures to draw or cores to draw them (300 would cost 3.6 GB).
-    from .plots import FIGURES
+    from lksym.writers.plots import FIGURES
 
     wanted = jobs if jobs is not None else cores()
     return max(1, min(wanted, cores(), count * len(FIGURES)))
@@ -204,7 +233,7 @@ def write_reports(
     >>> [p.parent.name for p in write_reports(["3/2", "1.5"], tempfile.mkdtemp(), jobs=1)]
     ['k-1.5']
     """
-    from .plots import image_name
+    from lksym.writers.plots import image_name
 
     image_name("check.svg", image_format)  # an unknown format fails before any work
     out = Path(out_dir)
@@ -224,7 +253,7 @@ def write_reports(
         for value, slug, texts, data in list(analysed()):
             folders[value] = (slug, {**_render_task(data), **texts})
     elif numeric:
-        from .pipeline import DrawingServer
+        from lksym.writers.pipeline import DrawingServer
 
         # Started before the first derivation imports SymPy, so matplotlib loads beside it.
         with DrawingServer(workers) as server:
@@ -236,7 +265,7 @@ def write_reports(
             for (value, name), svg in server.results(sum(remaining.values())):
                 folders[value][1][name] = svg
     if SYMBOLIC in order:  # the general report over every k, rendered before anything is written too
-        from .family import FOLDER, render_report
+        from lksym.writers.family import FOLDER, render_report
 
         folders[SYMBOLIC] = (FOLDER, render_report(image_format, dpi))
     # Only now, with every k derived and drawn, is anything written: a bad k leaves the folder as it was.
@@ -251,116 +280,3 @@ def write_reports(
     return written
 
 
-def _index_row(d: dict, slug: str) -> tuple[float, str, str]:
-    """``(k_float, slug, table line)`` from an ``analysis.json``; ``ValueError`` (or a lookup error) if it is not ours."""
-    if not isinstance(d, dict) or d.get("schema") != 1:
-        raise ValueError("not a schema-1 object")
-    k_float = d["k_float"]
-    if isinstance(k_float, bool) or not isinstance(k_float, (int, float)) or not 0 < k_float < float("inf"):
-        raise ValueError("k_float is not a positive number")
-    smoothness = d["smoothness"]
-    if not (smoothness == "inf" or (isinstance(smoothness, int) and not isinstance(smoothness, bool))):
-        raise ValueError("smoothness is not an int or 'inf'")
-    fields = [d["k"], d["regime"], d["limits"]["gradient"]["0+"]]
-    if not all(isinstance(f, str) and not re.search(r"[|\n`]", f) for f in fields) or not all(isinstance(d[b], bool) for b in ("sparse", "convex")):
-        raise ValueError("k, regime, limits, sparse or convex of the wrong type")
-    smooth = "C^∞" if smoothness == "inf" else f"C^{smoothness}"
-    line = (
-        f"| `{d['k']}` | {d['regime']} | {'yes' if d['sparse'] else 'no'} | {'yes' if d['convex'] else 'no'} "
-        f"| {smooth} | `{fields[2]}` | [{slug}/report.md]({slug}/report.md) |"
-    )
-    return float(k_float), slug, line
-
-
-def _cell(value) -> str:
-    if value is True:
-        return "yes"
-    if value is False:
-        return "no"
-    if value is None:
-        return "undecided"
-    if isinstance(value, str) and not re.search(r"[|\n`]", value):
-        return f"`{value}`"
-    raise ValueError("a thresholding property of the wrong type")
-
-
-def _penalty_row(d: dict, slug: str) -> tuple[str, str]:
-    """``(label, table line)`` from a non-power ``analysis.json``; ``ValueError`` (or a lookup error) if it is not ours."""
-    if not isinstance(d, dict) or d.get("schema") != 1 or d.get("k") is not None:
-        raise ValueError("not a schema-1 analysis of a penalty")
-    label, t = d["subject"]["label"], d["thresholding"]
-    smoothness = d["smoothness"]
-    if not isinstance(label, str) or re.search(r"[|\n`\[\]]", label) or not isinstance(d["convex"], bool):
-        raise ValueError("label or convex of the wrong type")
-    if not (smoothness == "inf" or (isinstance(smoothness, int) and not isinstance(smoothness, bool))):
-        raise ValueError("smoothness is not an int or 'inf'")
-    smooth = "C^∞" if smoothness == "inf" else ("discontinuous" if smoothness == -1 else f"C^{smoothness}")
-    cells = " | ".join(_cell(t[key]) for key in ("sparse", "continuous", "unbiased"))
-    return label, (f"| {label} | {cells} | {'yes' if d['convex'] else 'no'} | {smooth} "
-                   f"| [{slug}/report.md]({slug}/report.md) |")
-
-
-def _penalty_rows(out: Path) -> list[str]:
-    rows = []
-    for data_file in sorted(out.glob("*/analysis.json")):
-        slug = data_file.parent.name
-        if slug.startswith("k-"):
-            continue
-        try:
-            if not (data_file.parent / "report.md").is_file():
-                raise ValueError("no report.md beside it")
-            rows.append(_penalty_row(json.loads(data_file.read_text(encoding="utf-8")), slug))
-        except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
-            print(f"lksym: index: skipped {data_file}: not an lksym analysis ({error})", file=sys.stderr)
-    return [line for _, line in sorted(rows)]
-
-
-def write_index(out_dir: os.PathLike | str) -> Path:
-    """(Re)write ``out_dir/README.md``: a table of every report folder found there.
-
-    The table is built from each folder's ``analysis.json``, sorted by k.  A
-    folder whose ``analysis.json`` is not ours (foreign, damaged, not JSON) or
-    that has no ``report.md`` is left out, with one line on stderr.
-    """
-    out = Path(out_dir)
-    rows = []
-    for data_file in sorted(out.glob("k-*/analysis.json")):
-        slug = data_file.parent.name
-        try:
-            if not (data_file.parent / "report.md").is_file():
-                raise ValueError("no report.md beside it")
-            rows.append(_index_row(json.loads(data_file.read_text(encoding="utf-8")), slug))
-        except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
-            # A foreign or damaged folder does not stop the index; it is not listed, and the user is told.
-            print(f"lksym: index: skipped {data_file}: not an lksym analysis ({error})", file=sys.stderr)
-    rows.sort()
-    lines = [
-        "# lksym reports",
-        "",
-        "One folder per penalty, generated by `lksym report PENALTY` (`--k K` for |w|^k). Each has `report.md`, `analysis.json` and figures. "
-        "`lksym regenerate` rebuilds every committed page here.",
-        "",
-        "| k | regime | sparse | convex | smoothness at 0 | gradient at 0+ | report |",
-        "|---|---|---|---|---|---|---|",
-    ]
-    lines += [line for _, _, line in rows]
-    penalties = _penalty_rows(out)
-    if penalties:
-        lines += [
-            "",
-            "Other penalties, generated by `lksym report PENALTY` (Fan and Li's three properties of the proximal step):",
-            "",
-            "| penalty | sparse | continuous | unbiased | convex | smoothness at 0 | report |",
-            "|---|---|---|---|---|---|---|",
-        ]
-        lines += penalties
-    extra = sorted(p.name for p in out.glob("*.md") if p.name != INDEX_NAME)
-    if (out / "k-symbolic" / "report.md").exists():  # the general report over every k (`--k k`)
-        extra.insert(0, "k-symbolic/report.md")
-    if (out / "penalties" / "compare.md").exists():  # the catalogue side by side (lksym regenerate)
-        extra.append("penalties/compare.md")
-    if (out / "explore.html").exists():  # lksym explore: the interactive page
-        extra.append("explore.html")
-    if extra:
-        lines += ["", "Other pages: " + ", ".join(f"[{name}]({name})" for name in extra)]
-    return write_atomic(out / INDEX_NAME, "\n".join(lines) + "\n")

@@ -26,6 +26,10 @@ import threading
 import time
 from contextlib import contextmanager
 from typing import Iterator
+from typing import Optional
+import inspect
+import sys
+import types
 
 REPEAT = 0.05
 """Seconds between repeated alarms once the time is up."""
@@ -67,9 +71,9 @@ def deadline(seconds: float) -> Iterator[None]:
     stopped
     """
     if not available():
-        from .expr import _TimeLimit  # raises a subclass of Timeout
+        from lksym.budget import TraceLimit  # raises a subclass of Timeout
 
-        with _TimeLimit(seconds):
+        with TraceLimit(seconds):
             yield
         return
     start = time.monotonic()
@@ -120,3 +124,79 @@ def _disarm(armed: list) -> None:
             return
         except Timeout:
             continue
+
+
+class OutOfTime(Timeout):
+    """Raised inside a call that ran past :data:`TIME_LIMIT` (or a :func:`lksym.budget.deadline` off the main thread).
+
+    A BaseException (:class:`lksym.budget.Timeout`), so the ``except Exception``
+    clauses in SymPy, mpmath and this module let it through.
+    """
+
+
+class TraceLimit:
+    """Raise :class:`OutOfTime` in this thread once ``seconds`` have passed.
+
+    A trace hook (:func:`sys.settrace`) looks at the clock whenever a Python
+    function is entered, in this thread only: no signals and no other threads,
+    so it works in any thread and leaves the caller's own SIGALRM alone.  It
+    asks for no line events, so SymPy runs two to three times slower under it,
+    not ten.  It never raises inside an import, which would leave a
+    half-initialised module behind for the rest of the process.  If the
+    exception was swallowed somewhere (a bare ``except:`` in mpmath), whatever
+    the block computed afterwards is not trusted: leaving the block raises it
+    again.  Under a debugger or coverage (a trace hook already set) the block
+    runs without a limit.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.fired = False
+        self.installed = False
+
+    def __enter__(self) -> "TraceLimit":
+        if sys.gettrace() is None:
+            self.end = time.monotonic() + self.seconds
+            sys.settrace(self._tick)
+            self.installed = True
+        return self
+
+    def _tick(self, frame: types.FrameType, event: str, arg: object) -> None:
+        # Returning None asks for no line events in the new frame.
+        if time.monotonic() < self.end or not interruptible(frame):
+            return None
+        self.fired = True
+        raise OutOfTime  # CPython also removes the hook
+
+    def __exit__(self, exc_type: Optional[type], *rest: object) -> None:
+        if self.installed:
+            sys.settrace(None)
+        if self.fired and exc_type is None:
+            raise OutOfTime
+
+
+_INTERRUPTIBLE_PACKAGES = frozenset({"sympy", "mpmath", "lksym"})
+
+
+_NOT_PLAIN_FUNCTION = inspect.CO_GENERATOR | inspect.CO_COROUTINE | inspect.CO_ASYNC_GENERATOR
+
+
+def interruptible(frame: types.FrameType) -> bool:
+    """Whether raising in ``frame`` stops the computation and nothing else.
+
+    Not in the standard library, not in a generator (closing one during the
+    unwinding would print "Exception ignored"), not in ``__del__``, and not
+    anywhere inside an import (a half-initialised module stays broken for the
+    rest of the process).
+    """
+    code = frame.f_code
+    if code.co_flags & _NOT_PLAIN_FUNCTION or code.co_name == "__del__":
+        return False
+    if str(frame.f_globals.get("__name__", "")).partition(".")[0] not in _INTERRUPTIBLE_PACKAGES:
+        return False
+    caller: Optional[types.FrameType] = frame
+    while caller is not None:
+        if caller.f_code.co_filename.startswith("<frozen importlib"):
+            return False
+        caller = caller.f_back
+    return True

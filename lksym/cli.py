@@ -12,8 +12,8 @@ import sys
 
 import click
 
-from . import __version__
-from .errors import InputError, LksymError
+from lksym import __version__
+from lksym.errors import InputError, LksymError
 
 K_HELP = "Exponent k > 0: an integer (3), a fraction (3/2), a decimal (1.5 = 3/2 exactly) or sqrt(2), pi, 1+1/3."
 
@@ -183,7 +183,7 @@ def analyze(penalties: tuple[str, ...], ks: tuple[str, ...], as_json: bool) -> N
 
     Several: one summary each (a JSON list with --json), equal ones once.
     """
-    from .api import analyze_text
+    from lksym.api import analyze_text
 
     click.echo(analyze_text(given(penalties, ks), as_json=as_json))
 
@@ -199,7 +199,7 @@ def report(penalties: tuple[str, ...], ks: tuple[str, ...], out_dir: str, jobs: 
     PENALTY may also be the letter k: the general report, a case analysis over every k > 0.
     """
     ks = given(penalties, ks)
-    from .api import write_reports
+    from lksym.api import write_reports
 
     def progress(done: int, total: int, path) -> None:
         if total > 1:
@@ -218,7 +218,7 @@ def compare(penalties: tuple[str, ...], ks: tuple[str, ...], out_dir: str, image
 
     With none: the article's 0.5, 1, 1.5, 2, 3, 10.
     """
-    from .compare import write_compare
+    from lksym.writers.compare import write_compare
 
     ks = given(penalties, ks, optional=True)
     click.echo(str(write_compare(ks, out_dir, image_format, dpi)))
@@ -247,7 +247,7 @@ def verify(ctx, penalties, ks, claimed_penalties, gradients, curvatures, limits,
     from dataclasses import replace
     from itertools import zip_longest
 
-    from .verify import verify as run
+    from lksym.verify import verify as run
 
     # verify() takes one claim per part: a repeated part is checked in a further call, in the order given.
     (k,) = given(penalties, ks, one=True)
@@ -272,9 +272,10 @@ def fit(penalties: tuple[str, ...], ks: tuple[str, ...], out_dir: str, seed: int
 
     With none: 0.5, 1, 1.5, 2, 3 (the published fit.md).
     """
-    from .api import distinct
-    from .fit import OPTIMISERS, write_fit
-    from .regenerate import FIT_KS
+    from lksym.api import distinct
+    from lksym.numerics.fitting import OPTIMISERS
+    from lksym.writers.fit import write_fit
+    from lksym.writers.fit import FIT_KS
 
     ks = given(penalties, ks, optional=True)
     # Validate every penalty before the bar appears: bad input must fail fast with exit 2.
@@ -288,7 +289,7 @@ def fit(penalties: tuple[str, ...], ks: tuple[str, ...], out_dir: str, seed: int
 @out_option("every committed page: the article's k reports, the symbolic report, compare.md, fit.md, the index")
 def regenerate(out_dir: str) -> None:
     """Rebuild everything under reports/ (CI checks that nothing changes); print each page written."""
-    from .regenerate import regenerate as run
+    from lksym.regenerate import regenerate as run
 
     for path in run(out_dir, progress=lambda target: click.echo(f"{target.name}: {target.command}", err=True)):
         click.echo(str(path))
@@ -301,7 +302,7 @@ def regenerate(out_dir: str) -> None:
 @click.option("--json", "as_json", is_flag=True, help='Print {"value", "exact", "threshold", "threshold_exact"}.')
 def prox(penalties: tuple[str, ...], ks: tuple[str, ...], lam: str, z: str, as_json: bool) -> None:
     """Proximal step of lam*PENALTY at z: argmin 1/2 (x - z)^2 + lam p(x), exact where possible."""
-    from .penalty_prox import prox_command
+    from lksym.writers.prox import prox_command
 
     click.echo(prox_command(given(penalties, ks, one=True)[0], lam, z, as_json=as_json))
 
@@ -313,7 +314,7 @@ def prox(penalties: tuple[str, ...], ks: tuple[str, ...], lam: str, z: str, as_j
 @out_option("simulate-k-<K>-eta-<E>.svg")
 def simulate(penalties: tuple[str, ...], ks: tuple[str, ...], eta: str, steps: int, out_dir: str) -> None:
     """Plain gradient descent w <- w - E p'(w) on PENALTY from six starts; plot and summarise."""
-    from .gd import run_simulation
+    from lksym.writers.simulate import run_simulation
 
     path, lines = run_simulation(given(penalties, ks, one=True)[0], eta, steps, out_dir)
     click.echo(path)
@@ -330,7 +331,7 @@ def explore(penalties: tuple[str, ...], out_dir: str) -> None:
     PENALTY names the penalties in the picker: power (|w|^k, always there) and the catalogue's elastic_net,
     scad, mcp, logsum, capped_l1, huber, l0 (default: all).
     """
-    from .explore import write_explore
+    from lksym.writers.explore import write_explore
 
     click.echo(str(write_explore(penalties, out_dir)))
 

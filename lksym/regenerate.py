@@ -17,15 +17,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional
-
-ARTICLE_KS = ("0.5", "1", "1.5", "2", "3", "10")
-"""The exponents of the article: one per regime, and the defaults of ``lksym compare``."""
-
-FIT_KS = ("0.5", "1", "1.5", "2", "3")
-"""The exponents ``lksym fit`` fits by default (k = 10 stalls like k = 3 and adds nothing)."""
-
-FIT_SEED = 0
-"""Seed of the published fit."""
+from lksym.writers.compare import ARTICLE_KS
+from lksym.writers.fit import FIT_KS, FIT_SEED
 
 
 @dataclass(frozen=True)
@@ -48,37 +41,37 @@ class Target:
 
 
 def _article_reports(out: Path) -> list:
-    from .api import write_reports
+    from lksym.api import write_reports
 
     return write_reports(ARTICLE_KS, out)
 
 
 def _symbolic(out: Path) -> list:
-    from .family import write_report
+    from lksym.writers.family import write_report
 
     return [write_report(out)]
 
 
 def _compare(out: Path) -> list:
-    from .compare import write_compare
+    from lksym.writers.compare import write_compare
 
     return [write_compare(ARTICLE_KS, out)]
 
 
 def _fit(out: Path) -> list:
-    from .fit import write_fit
+    from lksym.writers.fit import write_fit
 
     return [write_fit(FIT_KS, out, seed=FIT_SEED)]
 
 
 def _catalogue(out: Path) -> list:
-    from .api import write_reports
+    from lksym.api import write_reports
 
     return write_reports(CATALOGUE_TEXTS, out)
 
 
 def _catalogue_compare(out: Path) -> list:
-    from .compare import write_compare
+    from lksym.writers.compare import write_compare
 
     return [write_compare(("0.5", "1", *CATALOGUE_TEXTS), out / PENALTY_COMPARE)]
 
@@ -88,7 +81,7 @@ PENALTY_COMPARE = "penalties"
 
 
 def _explore(out: Path) -> list:
-    from .explore import write_explore
+    from lksym.writers.explore import write_explore
 
     return [write_explore((), out)]
 
@@ -127,7 +120,7 @@ def regenerate(out_dir: os.PathLike | str = "reports", progress: Optional[Callab
     -------
     list of Path
     """
-    from .api import write_index
+    from lksym.writers.index import write_index
 
     out = Path(out_dir)
     pages: list[Path] = []

@@ -120,10 +120,13 @@ from typing import Callable, Iterable, Optional, Sequence, Union
 import mpmath
 import sympy as sp
 
-from . import budget
-from .analysis import PART_NAMES, TIME_LIMIT, W, X, analyze, k_text
-from .errors import InputError
-from .expr import parse_expression, parse_k
+from lksym import budget
+from lksym.derivation.analysis import PART_NAMES
+from lksym.results import TIME_LIMIT, analyze
+from lksym.derivation.symbols import W, X
+from lksym.derivation.exact import k_text
+from lksym.errors import InputError
+from lksym.derivation.expr import parse_expression
 
 __all__ = [
     "Breakpoints", "Counterexample", "Coverage", "Region", "Verdict", "VerifyResult", "DEFAULT_BUDGET",
@@ -1366,7 +1369,7 @@ def verify(
     prox_claim = None if prox is None else _parse_prox_claim(prox)
     if not expressions and not limit_claims and prox_claim is None:
         raise InputError("nothing to verify: give --penalty, --gradient, --curvature, --limit or --prox")
-    from .penalty import parse_subject
+    from lksym.derivation.penalty import parse_subject
 
     subject = parse_subject(k)
     if subject.family != "power":
@@ -1419,8 +1422,8 @@ def _check_penalty_prox(analysis, text: str, claim: sp.Expr) -> Verdict:
     """
     import mpmath
 
-    from .penalty_prox import check_prox
-    from .prox import LAM
+    from lksym.numerics.prox_check import check_prox
+    from lksym.derivation.symbols import LAM
 
     f = sp.lambdify((PROX_Z, LAM), claim, "mpmath")
 
@@ -1471,7 +1474,7 @@ PROX_Z_EXPONENTS = tuple(range(-250, 251, 25))
 
 
 def _parse_prox_claim(text) -> tuple[str, sp.Expr]:
-    from .prox import LAM
+    from lksym.derivation.symbols import LAM
 
     if not isinstance(text, str):
         raise InputError(f"--prox must be text, got {type(text).__name__}")
@@ -1485,7 +1488,7 @@ def _parse_prox_claim(text) -> tuple[str, sp.Expr]:
 
 
 def _derive_prox(k: sp.Expr):
-    from .prox import prox_closed_form, prox_threshold
+    from lksym.derivation.prox import prox_closed_form, prox_threshold
 
     return prox_threshold(k), prox_closed_form(k)
 
@@ -1493,7 +1496,7 @@ def _derive_prox(k: sp.Expr):
 def _prox_points(threshold: sp.Expr, k: sp.Expr = sp.Integer(1)) -> list[tuple[sp.Expr, sp.Expr]]:
     """(z, lam) pairs, nice ones first: both signs, inside and outside the threshold, tiny to large;
     then far lam (:data:`PROX_FAR_LAMS`) and |z| swept from 1e-300 to 1e300 at every lam."""
-    from .prox import LAM
+    from lksym.derivation.symbols import LAM
 
     points = []
     nice = [sp.Integer(1), sp.Integer(2), sp.Rational(1, 2), sp.Integer(3)]
@@ -1546,7 +1549,7 @@ def _decade(p: sp.Rational) -> int:
 def _prox_value(claim: sp.Expr, z: sp.Expr, lam: sp.Expr, digits: int = PROX_DIGITS) -> Optional[sp.Expr]:
     """The claim at exact (z, lam): an evalf substitution, so cancelling terms
     (``sqrt(1 + 12 lam z) - 1`` at z = 1e-300) are recomputed at higher precision."""
-    from .prox import LAM
+    from lksym.derivation.symbols import LAM
 
     value = claim.evalf(digits, subs={PROX_Z: z, LAM: lam}, maxn=_MAXN)
     if isinstance(value, sp.Basic) and value.free_symbols:
@@ -1573,7 +1576,7 @@ def _prox_agrees(claimed: Optional[sp.Expr], true: float, z: float) -> bool:
 def _prox_scan(k: sp.Expr, claim: sp.Expr, threshold: sp.Expr, soft_deadline: float):
     """``(found, coverage, stopped)``: the first confirmed (z, lam, claimed, true) where the claim
     differs from :func:`prox_numeric`, or None; what was sampled; whether the budget stopped it."""
-    from .prox import prox_numeric
+    from lksym.derivation.prox import prox_numeric
 
     points = _prox_points(threshold, k)
     checked, failed, found, stopped = 0, [], None, False
@@ -1626,7 +1629,7 @@ def _prox_confirmed(claim, z, lam, claimed) -> bool:
 
 def _prox_branch_zero(claim: sp.Expr, closed: sp.Expr, threshold: sp.Expr) -> bool:
     """Whether claim - closed form simplifies to 0 for z = threshold + t, t > 0."""
-    from .prox import Z
+    from lksym.derivation.symbols import Z
 
     t = sp.Symbol("t", positive=True)
     difference = claim.subs(PROX_Z, threshold + t) - closed.subs(Z, threshold + t)
@@ -1675,7 +1678,7 @@ def _prox_counterexample(claim, z, lam, claimed, true: float) -> Counterexample:
 
 
 def _prox_exact(claim: sp.Expr, z: sp.Expr, lam: sp.Expr) -> Optional[sp.Expr]:
-    from .prox import LAM
+    from lksym.derivation.symbols import LAM
 
     value = sp.simplify(claim.subs({PROX_Z: z, LAM: lam}))
     if not value.is_number or value.has(sp.nan, sp.zoo) or value.is_real is not True:

@@ -133,7 +133,7 @@ CASES_BY_TEXT = {c.text: c for c in K_CASES}
 
 @functools.lru_cache(maxsize=None)
 def _analyze(text: str):
-    from lksym.analysis import analyze
+    from lksym.results import analyze
 
     return analyze(text)
 

@@ -475,10 +475,11 @@ HUGE_FORM_K = [
 @pytest.mark.parametrize("text", HUGE_FORM_K)
 def test_huge_exact_forms_stay_short_and_right(analysis_of, text):
     started = time.monotonic()
-    from lksym.analysis import MAX_EXACT_DIGITS, ETA
-    from lksym.jsonout import dumps
-    from lksym.report import report_markdown
-    from lksym.terminal import summary
+    from lksym.derivation.exact import MAX_EXACT_DIGITS
+    from lksym.derivation.symbols import ETA
+    from lksym.writers.jsonout import dumps
+    from lksym.writers.report import report_markdown
+    from lksym.writers.terminal import summary
     import json
     import re
 
@@ -508,7 +509,7 @@ def test_huge_exact_forms_stay_short_and_right(analysis_of, text):
         assert a.smoothness == int(mpmath.floor(k))
     assert close(a.gd.cycle_multiplier, (3 - 2 * k) ** 2)
     if k < 1:  # the jump threshold of the L_k prox at lam = 1, by hand
-        from lksym.prox import LAM
+        from lksym.derivation.symbols import LAM
 
         assert close(a.prox.threshold, (2 - k) / (2 * (1 - k)) * (2 * (1 - k)) ** (1 / (2 - k)), {LAM: 1})
 

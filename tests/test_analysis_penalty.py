@@ -6,10 +6,10 @@ import mpmath
 import pytest
 import sympy as sp
 
-from lksym.analysis import analyze
-from lksym.jsonout import to_dict
-from lksym.penalty import W
-from lksym.prox import LAM
+from lksym.results import analyze
+from lksym.writers.jsonout import to_dict
+from lksym.derivation.symbols import W
+from lksym.derivation.symbols import LAM
 
 R = sp.Rational
 oo = sp.oo

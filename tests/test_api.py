@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from lksym.api import k_slug, write_index, write_reports
+from lksym.writers.index import k_slug, write_index
+from lksym.api import write_reports
 from lksym.errors import InputError, LksymError
 from lksym.fileio import write_atomic
 from processes import deadline
@@ -98,7 +99,7 @@ def test_index_lists_reports_sorted_by_k(tmp_path):
 
 @pytest.mark.parametrize("k, slug", [("1.5", "k-1.5"), ("7/3", "k-7_3"), ("sqrt(2)", "k-sqrt2"), ("pi", "k-pi"), ("10", "k-10")])
 def test_slugs(k, slug):
-    from lksym.expr import parse_k
+    from lksym.derivation.expr import parse_k
 
     assert k_slug(parse_k(k)) == slug
 
@@ -250,7 +251,7 @@ def test_each_distinct_k_is_analysed_once(tmp_path, monkeypatch):
 @pytest.mark.parametrize(("jobs", "count"), [(None, 1), (300, 1), (300, 50), (2, 50), (1, 50)])
 def test_jobs_are_capped_at_the_cores(jobs, count, monkeypatch):
     import lksym.api
-    from lksym.plots import FIGURES
+    from lksym.writers.plots import FIGURES
 
     monkeypatch.setattr(lksym.api, "cores", lambda: 2)
     workers = lksym.api._jobs(jobs, count)

@@ -106,7 +106,7 @@ SLOW_K, TINY_LIMIT = "7/5+sqrt(3)/7", 0.005
 
 
 def test_costly_k_is_refused_within_its_time_limit():
-    from lksym.analysis import analyze
+    from lksym.results import analyze
 
     start = time.monotonic()
     with pytest.raises(InputError, match=r"^k = .* is too costly to analyse exactly \(over 0\.005 s\)"):
@@ -130,8 +130,8 @@ def test_costly_k_is_a_one_line_exit_2_in_the_cli(monkeypatch):
 
 @pytest.mark.parametrize("k", [SLOW_K, "sqrt(2)", "100.1"])
 def test_analysis_time_limit_holds_in_a_thread(k):
-    from lksym.analysis import analyze
-    from lksym.expr import parse_k
+    from lksym.results import analyze
+    from lksym.derivation.expr import parse_k
 
     # Parse once here: the parser's own 1 s bound, on a cold start under the trace hook of a loaded
     # machine, is not what this test is about (the analysis' limit is).
@@ -143,8 +143,8 @@ def test_analysis_time_limit_holds_in_a_thread(k):
 
 
 def test_analysis_in_a_thread_gives_the_main_thread_result():
-    from lksym.analysis import analyze
-    from lksym.jsonout import dumps
+    from lksym.results import analyze
+    from lksym.writers.jsonout import dumps
 
     [outcome] = _in_thread(lambda: dumps(analyze("100.1")))
     assert outcome == dumps(analyze("100.1"))

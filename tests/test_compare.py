@@ -74,7 +74,7 @@ def _hand(k1, k2):
     ],
 )
 def test_neighbour_crossover_by_hand(analysis_of, k1, k2, exact):
-    from lksym.compare import neighbour_crossover
+    from lksym.writers.compare import neighbour_crossover
 
     x = neighbour_crossover(analysis_of(k1), analysis_of(k2))
     if exact is not None:
@@ -97,7 +97,7 @@ def test_neighbour_table_on_page(written):
 
 @pytest.mark.parametrize("k", [0.25, 0.5, 1, 1.5, 2, 3, 10])
 def test_unit_ball_on_the_unit_sphere(k):
-    from lksym.compare import unit_ball
+    from lksym.writers.compare import unit_ball
 
     x, y = unit_ball(k)
     assert np.allclose(np.abs(x) ** k + np.abs(y) ** k, 1.0, atol=1e-12)
@@ -107,7 +107,7 @@ def test_unit_ball_on_the_unit_sphere(k):
 
 
 def test_deterministic(tmp_path):
-    from lksym.compare import render_compare
+    from lksym.writers.compare import render_compare
 
     first, second = render_compare(KS), render_compare(list(reversed(KS)) + ["3/2"])
     assert first == second
@@ -134,8 +134,8 @@ def test_shrinkage_figure_is_linked(written):
 
 def test_overlays_break_at_jumps_and_poles():
     """The shrinkage map of k = 1/2 jumps at its threshold: no vertical segment is drawn there."""
-    from lksym.analysis import analyze
-    from lksym.compare import compare_figures
+    from lksym.results import analyze
+    from lksym.writers.compare import compare_figures
 
     figs = compare_figures([analyze("1/2"), analyze("1"), analyze("2")])
     half = [ln for ln in figs["shrinkage.svg"].axes[0].get_lines() if ln.get_label() == "k = 0.5"][0]
@@ -145,7 +145,7 @@ def test_overlays_break_at_jumps_and_poles():
 
 
 def test_symbolic_sweep_leaves_a_gap_at_zero():
-    from lksym.family import sweep_figure
+    from lksym.writers.family import sweep_figure
 
     for line in sweep_figure().axes[0].get_lines():
         if str(line.get_label()).startswith("k = "):
@@ -163,7 +163,7 @@ MIXED_LABELS = ["L1", "L1.5", "SCAD (λ = 1, a = 3.7)", "MCP (λ = 1, γ = 3)", 
 
 @pytest.fixture(scope="module")
 def mixed_files():
-    from lksym.compare import render_compare
+    from lksym.writers.compare import render_compare
 
     return render_compare(MIXED)
 
@@ -244,7 +244,7 @@ def test_mixed_power_tables_only_for_the_power_family(mixed_files):
 
 
 def test_mixed_without_two_powers_has_no_neighbour_table():
-    from lksym.compare import render_compare
+    from lksym.writers.compare import render_compare
 
     page = render_compare(["1", "l0"])["compare.md"].decode()
     assert "## Where neighbouring k" not in page and "## Derived facts of the power family" in page
@@ -254,7 +254,7 @@ def test_mixed_without_two_powers_has_no_neighbour_table():
 
 @pytest.mark.parametrize("subjects", [["scad(lam=1, a=3.7)"], ["scad(lam=1, a=3.7)", "scad(lam=1, a=37/10)"], ["l1", "1"]])
 def test_mixed_fewer_than_two_distinct(subjects):
-    from lksym.compare import render_compare
+    from lksym.writers.compare import render_compare
     from lksym.errors import InputError
 
     with pytest.raises(InputError) as info:
@@ -263,7 +263,7 @@ def test_mixed_fewer_than_two_distinct(subjects):
 
 
 def test_mixed_deterministic(mixed_files):
-    from lksym.compare import render_compare
+    from lksym.writers.compare import render_compare
 
     assert render_compare(["huber(delta=1)", "1"]) == render_compare(["1", "huber(delta=1)", "l1"])
     assert render_compare(MIXED) == mixed_files
@@ -273,8 +273,8 @@ def test_power_only_page_is_the_committed_one():
     """With only k the page and figures are byte for byte the published ones (reports/ is regenerated from them)."""
     from pathlib import Path
 
-    from lksym.compare import render_compare
-    from lksym.regenerate import ARTICLE_KS
+    from lksym.writers.compare import render_compare
+    from lksym.writers.compare import ARTICLE_KS
 
     reports = Path(__file__).resolve().parents[1] / "reports"
     files = render_compare(ARTICLE_KS)
@@ -299,7 +299,7 @@ def test_power_only_page_is_the_committed_one():
     ],
 )
 def test_shrinkage_jumps_located_and_never_drawn_across(analysis_of, subject, lam, jumps):
-    from lksym.compare import shrinkage_curve
+    from lksym.writers.compare import shrinkage_curve
 
     if jumps is None:
         x = np.linspace(1e-4, 10, 2_000_001)
@@ -320,7 +320,7 @@ def test_shrinkage_jumps_located_and_never_drawn_across(analysis_of, subject, la
 
 
 def test_mixed_shrinkage_figure_broken_at_jumps():
-    from lksym.compare import mixed_figures
+    from lksym.writers.compare import mixed_figures
 
     figs = mixed_figures([__import__("lksym.analysis", fromlist=["analyze"]).analyze(s) for s in ("l0", "1")])
     line = [ln for ln in figs["shrinkage.svg"].axes[0].get_lines() if ln.get_label() == "L0"][0]
@@ -329,7 +329,7 @@ def test_mixed_shrinkage_figure_broken_at_jumps():
 
 
 def test_overlays_break_where_the_penalty_or_gradient_jumps(analysis_of):
-    from lksym.compare import part_curve
+    from lksym.writers.compare import part_curve
 
     w = np.linspace(-1.5, 1.5, 801)
     x, y = part_curve(analysis_of("capped_l1(theta=1)"), "gradient", w)
@@ -353,7 +353,7 @@ def test_overlays_break_where_the_penalty_or_gradient_jumps(analysis_of):
     ],
 )
 def test_penalty_ball_on_its_level_set(analysis_of, subject, on_boundary):
-    from lksym.compare import penalty_ball
+    from lksym.writers.compare import penalty_ball
 
     x, y = penalty_ball(analysis_of(subject))
     assert np.allclose(on_boundary(x, y), 1.0, atol=1e-9)
@@ -362,7 +362,7 @@ def test_penalty_ball_on_its_level_set(analysis_of, subject, on_boundary):
 
 
 def test_ball_left_out_and_said_so(mixed_files, analysis_of):
-    from lksym.compare import ball_constant, penalty_ball
+    from lksym.writers.compare import ball_constant, penalty_ball
 
     assert penalty_ball(analysis_of("l0")) is None and ball_constant(analysis_of("l0"))[0] is None
     page = mixed_files["compare.md"].decode()

@@ -21,12 +21,14 @@ import mpmath
 import pytest
 import sympy as sp
 
-from lksym import explore
-from lksym.analysis import ALPHA, ETA, TAU, analyze
-from lksym.expr import parse_k
-from lksym.family import case_of
-from lksym.prox import LAM, prox_numeric
-from lksym.regime import K
+from lksym.writers import explore
+from lksym.derivation.symbols import ALPHA, ETA, TAU
+from lksym.results import analyze
+from lksym.derivation.expr import parse_k
+from lksym.derivation.family import case_of
+from lksym.derivation.symbols import LAM
+from lksym.derivation.prox import prox_numeric
+from lksym.derivation.regime import K
 
 K_TEXTS = ["0.1", "0.5", "0.9", "1", "1.1", "1.5", "1.9", "2", "2.5", "3", "4", "7/3", "10", "sqrt(2)", "1/sqrt(3)"]
 VALUES = {LAM: sp.Rational(7, 10), ETA: sp.Rational(13, 100), ALPHA: sp.Rational(7, 10), TAU: sp.Rational(1, 1000)}
@@ -149,7 +151,7 @@ def test_unknown_penalty_is_bad_input(tmp_path):
 def test_cli_writes_the_page_and_links_it_from_the_index(tmp_path):
     from click.testing import CliRunner
 
-    from lksym.api import write_index
+    from lksym.writers.index import write_index
     from lksym.cli import main
 
     write_index(tmp_path)
@@ -270,7 +272,7 @@ def test_facts_panel_matches_the_analysis(browser, page_file, text):
 @pytest.mark.parametrize("text", ["0.1", "0.5", "0.9", "1/sqrt(3)", "1", "1.3", "1.5", "2", "3", "7/3", "sqrt(2)", "10"])
 def test_js_prox_matches_prox_numeric(browser, page_file, text):
     """At z of both signs, and just below and above the jump threshold where the comparison with 0 decides."""
-    from lksym.prox import prox_threshold
+    from lksym.derivation.prox import prox_threshold
 
     base = _url(page_file)
     w = Watched(browser, base)
@@ -371,14 +373,14 @@ CATALOGUE_BY_HAND = {
 
 
 def _usual(name):
-    from lksym.penalty import CATALOGUE
+    from lksym.derivation.penalty import CATALOGUE
 
     entry = CATALOGUE[name]
     return {"P_" + n: float(sp.Rational(v)) for n, v in entry.usual}  # "3.7" is 37/10 exactly
 
 
 def _catalogue_penalty(name):
-    from lksym.penalty import CATALOGUE, parse_penalty
+    from lksym.derivation.penalty import CATALOGUE, parse_penalty
 
     entry = CATALOGUE[name]
     args = ", ".join(f"{n}={v}" for n, v in entry.usual)
@@ -389,7 +391,7 @@ def _brute_prox(penalty, lam, z):
     """Dense-grid argmin of 1/2 (x - z)^2 + lam p(x) on [0, |z|] (p from lksym.penalty's pieces), odd in z."""
     import numpy as np
 
-    from lksym.penalty import X
+    from lksym.derivation.symbols import X
 
     if z < 0:
         return -_brute_prox(penalty, lam, -z)
@@ -428,7 +430,7 @@ def test_catalogue_facts_by_hand(name):
 def test_catalogue_in_the_browser(browser, page_file, name):
     """Pick the penalty, check its compiled pieces against lksym.penalty, its prox against a brute force,
     move one of its sliders and round-trip the fragment."""
-    from lksym.penalty import X
+    from lksym.derivation.symbols import X
 
     base = _url(page_file)
     w = Watched(browser, base)

@@ -18,9 +18,9 @@ import sympy as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lksym import expr
+from lksym.derivation import expr
 from lksym.errors import InputError
-from lksym.expr import K, MAX_LENGTH, parse_expression, parse_k
+from lksym.derivation.expr import K, MAX_LENGTH, parse_expression, parse_k
 
 W = sp.Symbol("w", real=True)
 NAMES = {"w": W}
@@ -668,7 +668,7 @@ def test_irrational_k_just_outside_the_rule_is_accepted(text):
 def test_irrational_k_near_two_analyse_or_refuse_within_5_s():
     import time
 
-    from lksym.analysis import analyze
+    from lksym.results import analyze
     from lksym.errors import InputError
 
     for text in ("2-1/(10**300*E)", "2+sqrt(2)/10**9", "2+sqrt(2)/100"):

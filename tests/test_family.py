@@ -9,9 +9,10 @@ import pytest
 import sympy as sp
 
 from conftest import K_CASES, W
-from lksym.analysis import POINTS
-from lksym.family import case_of, cases, to_dict
-from lksym.regime import K
+from lksym.derivation.analysis import POINTS
+from lksym.derivation.family import case_of, cases
+from lksym.writers.family import to_dict
+from lksym.derivation.regime import K
 
 R = sp.Rational
 SAMPLES = {

@@ -7,8 +7,8 @@ import pytest
 from click.testing import CliRunner
 
 from lksym.cli import main
-from lksym.fit import N_FEATURES, fit_one, make_data, measures
-from lksym.prox import prox_vector
+from lksym.numerics.fitting import N_FEATURES, fit_one, make_data, measures
+from lksym.derivation.prox import prox_vector
 
 
 @pytest.fixture(scope="module")
@@ -79,8 +79,8 @@ def test_prox_vector_is_the_minimiser(k, lam):
 @pytest.mark.parametrize("k", ["0.1", "0.5", "0.9", "1", "1.5", "1.9", "2", "7/3", "3", "10", "sqrt(2)"])
 @pytest.mark.parametrize("lam", [0.3, 1.0])
 def test_prox_vector_matches_prox_numeric(k, lam):
-    from lksym.expr import parse_k
-    from lksym.prox import prox_numeric
+    from lksym.derivation.expr import parse_k
+    from lksym.derivation.prox import prox_numeric
 
     z = np.linspace(-3, 3, 601)  # the report's shrinkage grid at lam = 1
     ref = np.array([prox_numeric(parse_k(k), lam, v) for v in z])
@@ -88,7 +88,7 @@ def test_prox_vector_matches_prox_numeric(k, lam):
 
 
 def test_jitter_and_stall_as_predicted(analysis_of, data):
-    from lksym.fit import _observed_gd, predictions
+    from lksym.numerics.fitting import _observed_gd, predictions
 
     for k in ("0.5", "1", "2", "3"):
         a = analysis_of(k)
@@ -154,7 +154,7 @@ def _mcp_gradient(x, lam=1.0, gamma=3.0):
     ],
 )
 def test_alpha_rule_by_hand(analysis_of, subject, alpha, rule):
-    from lksym.fit import alpha_rule
+    from lksym.numerics.fitting import alpha_rule
 
     assert alpha_rule(analysis_of(subject)) == (pytest.approx(alpha, rel=1e-12), rule)
 
@@ -162,8 +162,8 @@ def test_alpha_rule_by_hand(analysis_of, subject, alpha, rule):
 @pytest.mark.parametrize("subject", ["scad(lam=1, a=3.7)", "mcp(lam=1, gamma=3)", "l0", "capped_l1(theta=1)", "scad(lam=1/2, a=5/2)"])
 @pytest.mark.parametrize("lam", [0.01, 0.5, 3.0, 40.0])
 def test_prox_step_closed_form_is_the_global_minimiser(analysis_of, subject, lam):
-    from lksym import penalty_prox
-    from lksym.fit import prox_step
+    from lksym.derivation import penalty_prox
+    from lksym.numerics.fitting import prox_step
 
     a = analysis_of(subject)
     assert a.prox.closed_form is not None
@@ -172,7 +172,7 @@ def test_prox_step_closed_form_is_the_global_minimiser(analysis_of, subject, lam
     theirs = penalty_prox.prox_vector(a.subject, lam, z)
     assert np.allclose(ours, theirs, rtol=0, atol=1e-9)
     # The objective at ours is the least on a dense grid between 0 and z (where every minimiser lies), 0 included.
-    from lksym.numeric import evaluate
+    from lksym.numerics.numeric import evaluate
 
     for v, x in zip(z[:25], ours[:25]):
         grid = np.linspace(min(0.0, v), max(0.0, v), 20001)
@@ -182,7 +182,7 @@ def test_prox_step_closed_form_is_the_global_minimiser(analysis_of, subject, lam
 
 
 def _tiny(seed=5, n=12, p=4):
-    from lksym.fit import Data, fixed_order_matvec
+    from lksym.numerics.fitting import Data, fixed_order_matvec
 
     rng = np.random.default_rng(seed)
     X = rng.standard_normal((n, p))
@@ -207,7 +207,7 @@ def _loop(data, step, lam, update, iterations):
 def test_scad_mcp_against_a_plain_loop(analysis_of, subject, gradient):
     import math
 
-    from lksym import penalty_prox
+    from lksym.derivation import penalty_prox
 
     a = analysis_of(subject)
     data = _tiny()
@@ -232,7 +232,7 @@ def test_scad_mcp_against_a_plain_loop(analysis_of, subject, gradient):
 
 @pytest.mark.parametrize("subject", ["scad(lam=1, a=3.7)", "mcp(lam=1, gamma=3)", "l0", "capped_l1(theta=1)"])
 def test_sparse_penalties_give_exact_zeros_under_prox_only(analysis_of, data, subject):
-    from lksym.fit import predictions
+    from lksym.numerics.fitting import predictions
 
     a = analysis_of(subject)
     prox, gd = fit_one(a, data, "prox"), fit_one(a, data, "gd")
@@ -243,7 +243,7 @@ def test_sparse_penalties_give_exact_zeros_under_prox_only(analysis_of, data, su
 
 
 def test_huber_has_no_zeros_predicted_or_observed(analysis_of, data):
-    from lksym.fit import predictions
+    from lksym.numerics.fitting import predictions
 
     a = analysis_of("huber(delta=1)")
     prox = fit_one(a, data, "prox")
@@ -251,7 +251,7 @@ def test_huber_has_no_zeros_predicted_or_observed(analysis_of, data):
 
 
 def test_l0_plain_gd_is_least_squares(analysis_of, data):
-    from lksym.fit import predictions
+    from lksym.numerics.fitting import predictions
 
     a = analysis_of("l0")
     r = fit_one(a, data, "gd", iterations=3000)
@@ -261,7 +261,7 @@ def test_l0_plain_gd_is_least_squares(analysis_of, data):
 
 
 def test_mixed_fit_deterministic_and_ordered():
-    from lksym.fit import render_fit
+    from lksym.writers.fit import render_fit
 
     subjects = ["mcp(lam=1, gamma=3)", "2", "scad(lam=1, a=3.7)", "l2"]
     first, second = render_fit(subjects, seed=3), render_fit(list(subjects), seed=3)
@@ -276,8 +276,8 @@ def test_mixed_fit_deterministic_and_ordered():
 def test_power_only_fit_page_is_the_committed_one():
     from pathlib import Path
 
-    from lksym.fit import render_fit
-    from lksym.regenerate import FIT_KS, FIT_SEED
+    from lksym.writers.fit import render_fit
+    from lksym.writers.fit import FIT_KS, FIT_SEED
 
     reports = Path(__file__).resolve().parents[1] / "reports"
     for name, data in render_fit(FIT_KS, seed=FIT_SEED).items():

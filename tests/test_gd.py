@@ -103,7 +103,7 @@ def test_sublinear_and_between_have_no_decay(analysis_of):
 
 
 def test_simulate_uses_the_derived_gradient(analysis_of):
-    from lksym.gd import describe, simulate
+    from lksym.numerics.simulate import describe, simulate
 
     a, case = analysis_of("1.5"), CASES_BY_TEXT["1.5"]
     path = simulate(a, ETA_VALUE, steps=50, starts=[0.3, -1.0])
@@ -132,7 +132,7 @@ def test_simulate_command(tmp_path):
 
 
 def test_json_gd_keys(analysis_of):
-    from lksym.jsonout import to_dict
+    from lksym.writers.jsonout import to_dict
 
     d = to_dict(analysis_of("1.5"))["gd"]
     assert d == {
@@ -146,7 +146,7 @@ def test_json_gd_keys(analysis_of):
 
 
 def test_report_states_the_article_claims(analysis_of):
-    from lksym.report import report_markdown
+    from lksym.writers.report import report_markdown
 
     assert "of $L_{0.5}$, small weights keep jumping across zero" in report_markdown(analysis_of("1/2"))
     assert "of $L_3$, weights near zero stop moving" in report_markdown(analysis_of("3"))
@@ -201,7 +201,7 @@ def _truth(kf: float, eta: float, w0: float, steps: int = 200) -> str:
 
 @pytest.mark.parametrize("text, eta", OUTCOME_CASES)
 def test_trajectories_are_named_for_what_they_do(text, eta, analysis_of):
-    from lksym.gd import STARTS, classify, simulate
+    from lksym.numerics.simulate import STARTS, classify, simulate
 
     a = analysis_of(text)
     path = simulate(a, eta)
@@ -213,7 +213,7 @@ def test_trajectories_are_named_for_what_they_do(text, eta, analysis_of):
 def test_chaotic_weights_never_end_where_a_float_run_ends(analysis_of):
     import mpmath
 
-    from lksym.gd import classify, simulate
+    from lksym.numerics.simulate import classify, simulate
 
     a = analysis_of("0.5")
     path = simulate(a, 0.1, starts=[0.3])
@@ -226,7 +226,7 @@ def test_chaotic_weights_never_end_where_a_float_run_ends(analysis_of):
 
 
 def test_cycle_label_names_the_amplitude(analysis_of):
-    from lksym.gd import classify, simulate
+    from lksym.numerics.simulate import classify, simulate
 
     a = analysis_of("1.5")
     line = classify(a, 0.1, simulate(a, 0.1, starts=[1.0]), 0).text

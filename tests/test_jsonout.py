@@ -8,7 +8,7 @@ import math
 import pytest
 import sympy as sp
 
-from lksym.jsonout import dumps, to_dict
+from lksym.writers.jsonout import dumps, to_dict
 
 W = sp.Symbol("w", real=True)
 LOCALS = {

@@ -27,7 +27,7 @@ def test_repr_markdown_has_display_math_and_figures():
 
 
 def test_print_and_repr_show_the_summary():
-    from lksym.terminal import summary
+    from lksym.writers.terminal import summary
 
     a = lksym.analyze("3/2")
     assert str(a) == repr(a) == summary(a)
@@ -62,7 +62,7 @@ def test_import_is_lazy():
 
 
 def test_lazy_exports_of_new_pages():
-    from lksym.compare import write_compare
-    from lksym.fit import write_fit
+    from lksym.writers.compare import write_compare
+    from lksym.writers.fit import write_fit
 
     assert lksym.write_compare is write_compare and lksym.write_fit is write_fit

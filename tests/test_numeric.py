@@ -15,7 +15,7 @@ import sympy as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lksym.numeric import evaluate
+from lksym.numerics.numeric import evaluate
 
 GRID = np.linspace(-3.0, 3.0, 601)
 GRID = GRID[GRID != 0]

@@ -9,7 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lksym.errors import InputError
-from lksym.penalty import CATALOGUE, X, Penalty, parse_penalty, parse_subject, power, usual_catalogue
+from lksym.derivation.penalty import CATALOGUE, Penalty, parse_penalty, parse_subject, power, usual_catalogue
+from lksym.derivation.symbols import X
 
 # The definitions of the issue, t = |w| >= 0, written independently of lksym (mpmath, plain branches).
 HAND = {

@@ -20,23 +20,12 @@ import pytest
 import sympy as sp
 
 import lksym
-from lksym import prox as power_prox
+from lksym.derivation import prox as power_prox
 from lksym.errors import InputError
-from lksym.penalty import parse_penalty
-from lksym.penalty_prox import (
-    Infimum,
-    ProxCheck,
-    Thresholding,
-    check_prox,
-    objective,
-    prox_closed_form,
-    prox_numeric,
-    prox_report,
-    prox_threshold,
-    prox_vector,
-    threshold_at,
-    thresholding,
-)
+from lksym.derivation.penalty import parse_penalty
+from lksym.derivation.penalty_prox import Infimum, Thresholding, objective, prox_closed_form, prox_numeric, prox_threshold, prox_vector, threshold_at, thresholding
+from lksym.numerics.prox_check import ProxCheck, check_prox
+from lksym.writers.prox import prox_report
 
 LAM = sp.Symbol("lam", positive=True)
 Z = sp.Symbol("z", positive=True)

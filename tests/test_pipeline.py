@@ -15,7 +15,7 @@ import time
 import pytest
 
 from lksym.errors import LksymError
-from lksym.pipeline import DrawingServer, context
+from lksym.writers.pipeline import DrawingServer, context
 from processes import deadline, family, kill_all
 
 pytestmark = pytest.mark.skipif(not hasattr(signal, "setitimer"), reason="needs SIGALRM timers")
@@ -35,7 +35,7 @@ def _every_test_cleans_up(no_stray_processes):
 @pytest.fixture(scope="module")
 def numbers(analysis_of):
     """``figure_data`` of each k in K_TEXTS, computed in this process."""
-    from lksym.plots import figure_data
+    from lksym.writers.plots import figure_data
 
     return {k: figure_data(analysis_of(k)) for k in K_TEXTS}
 
@@ -66,7 +66,7 @@ def closed(server: DrawingServer) -> None:
 
 def fresh_svg(name: str, data: dict) -> bytes:
     """A figure drawn in this process on a new matplotlib figure (no recycling)."""
-    from lksym.plots import render_figures, render_svg
+    from lksym.writers.plots import render_figures, render_svg
 
     return render_svg(render_figures({name: data})[name])
 
@@ -74,7 +74,7 @@ def fresh_svg(name: str, data: dict) -> bytes:
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_round_trip_matches_drawing_in_process(numbers, jobs):
     """Same bytes as in this process; with one worker, each figure is redrawn for k after k."""
-    from lksym.plots import render_figure
+    from lksym.writers.plots import render_figure
 
     tasks = {(slug(k), name): numbers[k][name] for k in K_TEXTS for name in NAMES}
     expected = {key: render_figure(key[1], data) for key, data in tasks.items()}

@@ -7,8 +7,8 @@ import re
 import numpy as np
 import pytest
 
-from lksym.plots import FIGURES, figures, render_svg
-from lksym import plots
+from lksym.writers.plots import FIGURES, figures, render_svg
+from lksym.writers import plots
 
 NAMES = ("penalty_gradient.svg", "zoom.svg", "curvature.svg", "gradients_l1_l2.svg", "shrinkage.svg", "gd_trajectories.svg")
 
@@ -160,7 +160,7 @@ RECYCLE_SEQUENCE = ["0.1", "3", "0.5", "1", "1.5", "1.9", "2", "7/3", "10", "sqr
 
 
 def test_recycled_figures_are_byte_identical_to_new_ones(analysis_of):
-    from lksym.plots import figure_data, render_figure, render_figures
+    from lksym.writers.plots import figure_data, render_figure, render_figures
 
     for text in RECYCLE_SEQUENCE:
         for name, data in figure_data(analysis_of(text)).items():
@@ -170,7 +170,7 @@ def test_recycled_figures_are_byte_identical_to_new_ones(analysis_of):
 
 
 def test_recycling_does_not_touch_figures_handed_out(analysis_of):
-    from lksym.plots import figure_data, render_figure
+    from lksym.writers.plots import figure_data, render_figure
 
     handed_out = figures(analysis_of("1.5"))
     before = {name: render_svg(fig) for name, fig in handed_out.items()}
@@ -188,7 +188,7 @@ def test_recycling_is_per_thread(analysis_of):
     """
     import threading
 
-    from lksym.plots import figure_data, render_figure
+    from lksym.writers.plots import figure_data, render_figure
 
     data = figure_data(analysis_of("3"))["zoom.svg"]
     idents = []

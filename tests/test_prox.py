@@ -14,8 +14,9 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from lksym.expr import parse_k
-from lksym.prox import LAM, Z, derive_prox, prox_closed_form, prox_exact, prox_numeric, prox_threshold
+from lksym.derivation.expr import parse_k
+from lksym.derivation.symbols import LAM, Z
+from lksym.derivation.prox import derive_prox, prox_closed_form, prox_exact, prox_numeric, prox_threshold
 
 K_TEXTS = ["0.1", "1/2", "2/3", "1", "4/3", "1.5", "2", "3", "7/3", "10", "sqrt(2)", "1/sqrt(3)"]
 CLOSED = {"1/2", "2/3", "1", "4/3", "1.5", "2", "3", "7/3"}
@@ -161,7 +162,7 @@ def test_derive_prox_is_cheap():
 
 
 def test_json_prox_keys(analysis_of):
-    from lksym.jsonout import to_dict
+    from lksym.writers.jsonout import to_dict
 
     assert to_dict(analysis_of("1"))["prox"] == {"threshold": "lam", "closed_form": "-lam + z"}
     assert to_dict(analysis_of("10"))["prox"] == {"threshold": "0", "closed_form": None}
@@ -257,7 +258,7 @@ def test_half_thresholding_matches_xu_et_al_2012():
 
 
 def test_trigonometric_cubic_roots_solve_the_cubic():
-    from lksym.prox import cubic_real_roots
+    from lksym.derivation.prox import cubic_real_roots
 
     P, Q = sp.Symbol("P", negative=True), sp.Symbol("Q", real=True)
     trig, cardano = cubic_real_roots(P, Q)
@@ -320,7 +321,7 @@ def _printed_value(output: str):
 def _check_prox_value(k: str, lam: str, z: str, x) -> None:
     import mpmath
 
-    from lksym.expr import parse_expression
+    from lksym.derivation.expr import parse_expression
 
     with mpmath.workdps(60):
         kk, ll, zz = (mpmath.mpf(sp.Float(sp.N(parse_expression(t), 60), 60)._mpf_) for t in (k, lam, z))
@@ -337,8 +338,8 @@ def _check_prox_value(k: str, lam: str, z: str, x) -> None:
 @pytest.mark.parametrize("k", TINY_KS)
 @pytest.mark.parametrize(("lam", "z"), TINY_LAM_Z)
 def test_prox_precise_tiny_and_huge_numbers(k, lam, z):
-    from lksym.expr import parse_expression, parse_k
-    from lksym.prox import prox_precise
+    from lksym.derivation.expr import parse_expression, parse_k
+    from lksym.derivation.prox import prox_precise
 
     x = prox_precise(parse_k(k), parse_expression(lam), parse_expression(z))
     _check_prox_value(k, lam, z, x)

@@ -9,9 +9,10 @@ import pytest
 from click.testing import CliRunner
 
 from lksym.cli import main
-from lksym.fit import fixed_order_matvec
-from lksym.penalty import parse_penalty
-from lksym.regenerate import ARTICLE_KS, CATALOGUE_TEXTS, TARGETS, regenerate
+from lksym.numerics.fitting import fixed_order_matvec
+from lksym.derivation.penalty import parse_penalty
+from lksym.writers.compare import ARTICLE_KS
+from lksym.regenerate import CATALOGUE_TEXTS, TARGETS, regenerate
 
 
 def _tree(folder: Path) -> dict[str, bytes]:
@@ -49,7 +50,7 @@ def test_targets_document_their_commands():
 
 
 def test_catalogue_reports_are_the_usual_catalogue():
-    from lksym.penalty import usual_catalogue
+    from lksym.derivation.penalty import usual_catalogue
 
     assert {parse_penalty(p) for p in CATALOGUE_TEXTS} == set(usual_catalogue())
 

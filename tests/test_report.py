@@ -7,7 +7,7 @@ import re
 import pytest
 import sympy as sp
 
-from lksym.report import report_markdown
+from lksym.writers.report import report_markdown
 
 PIPE = re.compile(r"(?<!\\)\|")
 LATEX = {0: "$0$", sp.oo: r"$\infty$", -sp.oo: r"$-\infty$", 1: "$1$", -1: "$-1$", 2: "$2$"}
@@ -92,7 +92,7 @@ def test_determinism(k_analysis):
 
 
 def test_determinism_fresh_analysis(analysis_of):
-    from lksym.analysis import analyze
+    from lksym.results import analyze
 
     for text in ("1.5", "pi"):
         assert report_markdown(analyze(text)) == report_markdown(analysis_of(text))
@@ -178,7 +178,7 @@ def test_regime_title(k_case, k_analysis):
 
 
 def test_figures_are_linked(analysis_of):
-    from lksym.plots import FIGURES
+    from lksym.writers.plots import FIGURES
 
     text = _report(analysis_of, "3")
     for spec in FIGURES:
@@ -300,9 +300,9 @@ HUGE_POWER_KS = ["3019/997", "4076/995", "3465/997"] + [
 
 @pytest.mark.parametrize("k", HUGE_POWER_KS)
 def test_huge_exact_values_print_short(k, analysis_of):
-    from lksym.compare import compare_markdown
-    from lksym.jsonout import dumps
-    from lksym.terminal import summary
+    from lksym.writers.compare import compare_markdown
+    from lksym.writers.jsonout import dumps
+    from lksym.writers.terminal import summary
 
     a = analysis_of(k)
     texts = [report_markdown(a), dumps(a), summary(a), compare_markdown([analysis_of("3"), a], [])]

@@ -7,8 +7,8 @@ import re
 import pytest
 import sympy as sp
 
-from lksym.mathtext import k_name, text
-from lksym.terminal import summary
+from lksym.derivation.mathtext import k_name, text
+from lksym.writers.terminal import summary
 
 W = sp.Symbol("w", real=True)
 TAU, ALPHA, ETA, LAM = (sp.Symbol(n, positive=True) for n in ("tau", "alpha", "eta", "lam"))

@@ -448,7 +448,7 @@ def test_random_gradient_text_gives_verdict_or_input_error(text):
 
 import sympy as _sp  # noqa: E402
 
-from lksym.prox import prox_closed_form, prox_numeric  # noqa: E402
+from lksym.derivation.prox import prox_closed_form, prox_numeric  # noqa: E402
 
 
 def _odd(form: str) -> str:
@@ -579,7 +579,7 @@ def test_cli_prox_hostile_input_exits_2(runner, claim):
 
 import mpmath as _mp  # noqa: E402
 
-from lksym.analysis import W as _W  # noqa: E402
+from lksym.derivation.symbols import W as _W  # noqa: E402
 from lksym.verify import breakpoints, check_expression, regions, resolve, sweep_points  # noqa: E402
 
 

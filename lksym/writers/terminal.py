@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import sympy as sp
 
-from .analysis import POINTS, Analysis
-from .mathtext import text as _s
+from lksym.derivation.analysis import POINTS
+from lksym.results import Analysis
+from lksym.derivation.mathtext import text as _s
 
 LONG_FORM = 40
 """Operations above which a closed form is named (where to find it) instead of printed."""
@@ -27,7 +28,7 @@ def summary(a: Analysis) -> str:
 
     Examples
     --------
-    >>> from lksym.analysis import analyze
+    >>> from lksym.results import analyze
     >>> print(summary(analyze("2")).splitlines()[0])
     k = 2: L2 (quadratic)
     >>> print(summary(analyze("3/2")).splitlines()[2])

@@ -18,7 +18,8 @@ from functools import lru_cache
 import numpy as np
 import sympy as sp
 
-from .analysis import W, Part
+from lksym.derivation.symbols import W
+from lksym.derivation.analysis import Part
 
 
 @lru_cache(maxsize=256)
@@ -56,7 +57,7 @@ def evaluate(part: Part, w) -> np.ndarray:
 
     Examples
     --------
-    >>> from lksym.analysis import analyze
+    >>> from lksym.results import analyze
     >>> evaluate(analyze("1/2").gradient, [-1.0, 0.0, 0.25])
     array([-0.5,  nan,  1. ])
     """

@@ -37,7 +37,7 @@ from concurrent.futures import ProcessPoolExecutor
 from multiprocessing.connection import wait
 from typing import Any, Iterator, Optional
 
-from .errors import LksymError
+from lksym.errors import LksymError
 
 Key = tuple[str, str]
 """A drawing task's key: (report folder, figure file name)."""
@@ -62,7 +62,7 @@ def warm_up() -> None:
     Drawing once loads the font and fills the text-layout caches, so every
     worker forked afterwards starts warm instead of paying for it per process.
     """
-    from .plots import new_axes, render_svg
+    from lksym.writers.plots import new_axes, render_svg
 
     fig, ax = new_axes("warm-up", xlim=(-1, 1), ylim=(-1, 1))
     ax.plot([-1.0, 1.0], [-1.0, 1.0], label="line")
@@ -72,7 +72,7 @@ def warm_up() -> None:
 
 def draw(task: tuple[Key, dict]) -> tuple[Key, bytes]:
     """One figure: ``((folder, name), numbers)`` to ``((folder, name), SVG bytes)``."""
-    from .plots import render_figure
+    from lksym.writers.plots import render_figure
 
     key, data = task
     return key, render_figure(key[1], data)
@@ -143,8 +143,8 @@ class DrawingServer:
 
     Examples
     --------
-    >>> from lksym.analysis import analyze
-    >>> from lksym.plots import figure_data
+    >>> from lksym.results import analyze
+    >>> from lksym.writers.plots import figure_data
     >>> data = figure_data(analyze("2"))
     >>> with DrawingServer(jobs=2) as server:
     ...     server.submit(("k-2", "zoom.svg"), data["zoom.svg"])

@@ -12,7 +12,8 @@ from typing import Optional
 
 import sympy as sp
 
-from .analysis import POINTS, Analysis, AtZero
+from lksym.derivation.analysis import POINTS, AtZero
+from lksym.results import Analysis
 
 SCHEMA_VERSION = 1
 
@@ -21,7 +22,7 @@ def _s(expr: Optional[sp.Expr]) -> Optional[str]:
     return None if expr is None else sp.sstr(expr)
 
 
-def _at_zero(at: AtZero) -> dict:
+def behaviour_at_zero(at: AtZero) -> dict:
     return {
         "value": _s(at.value),
         "subdifferential": None if at.subdifferential is None else [_s(v) for v in at.subdifferential],
@@ -34,7 +35,7 @@ def to_dict(a: Analysis) -> dict:
 
     Examples
     --------
-    >>> from lksym.analysis import analyze
+    >>> from lksym.results import analyze
     >>> d = to_dict(analyze("1.5"))
     >>> d["k"], d["gradient"], d["limits"]["curvature"]["0+"], d["smoothness"]
     ('3/2', '3*sqrt(Abs(w))*sign(w)/2', 'oo', 1)
@@ -50,7 +51,7 @@ def to_dict(a: Analysis) -> dict:
         "gradient": _s(a.gradient.expr),
         "curvature": _s(a.curvature.expr),
         "limits": {p.name: {point: _s(p.limits[point]) for point in POINTS} for p in a.parts},
-        "at_zero": {p.name: _at_zero(p.at_zero) for p in a.parts},
+        "at_zero": {p.name: behaviour_at_zero(p.at_zero) for p in a.parts},
         "continuity": {p.name: p.at_zero.continuous for p in a.parts},
         "smoothness": "inf" if a.smoothness is None else a.smoothness,
         "breakpoints": [

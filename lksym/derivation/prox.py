@@ -27,12 +27,9 @@ from functools import lru_cache
 from typing import Optional
 
 import sympy as sp
+from lksym.derivation.exact import bisect_root
+from lksym.derivation.symbols import LAM, Z
 
-LAM = sp.Symbol("lam", positive=True)
-"""The penalty weight :math:`\\lambda`."""
-
-Z = sp.Symbol("z", positive=True)
-"""The input of the proximal operator; closed forms are for :math:`z` above the threshold."""
 
 MAX_DEGREE = 4
 """Highest polynomial degree solved in radicals: above it SymPy has no general formula."""
@@ -59,7 +56,7 @@ class Prox:
 
 
 def _branch_gradient(k: sp.Expr) -> sp.Expr:
-    from .analysis import X
+    from lksym.derivation.symbols import X
 
     return sp.powsimp(sp.diff(X**k, X), force=True)
 
@@ -87,7 +84,8 @@ def prox_threshold(k: sp.Expr) -> sp.Expr:
     >>> prox_threshold(sp.Rational(1, 2))
     3*lam**(2/3)/2
     """
-    from .analysis import MAX_EXACT_DIGITS, X, _costly, _largest_integer_digits, _solve_positive
+    from lksym.derivation.exact import MAX_EXACT_DIGITS, is_costly, largest_integer_digits, solve_positive
+    from lksym.derivation.symbols import X
 
     g = _branch_gradient(k)
     g0 = sp.limit(g, X, 0, "+")
@@ -103,7 +101,7 @@ def prox_threshold(k: sp.Expr) -> sp.Expr:
     terms = [sp.factor_terms(c) * X**e for e, c in by_power.items() if sp.factor_terms(c) != 0]
     if len(terms) != 2:
         raise ValueError(f"unexpected tie equation {tie} for k = {k}")
-    x_star = _solve_positive(terms[0], -terms[1])
+    x_star = solve_positive(terms[0], -terms[1])
     if x_star is None:
         raise ValueError(f"no jump threshold found for k = {k}")
     # z = x* (1 + c x*^m) with c x^m = lam g(x)/x; the tie c_a x*^a = -c_b x*^b gives x*^m as
@@ -113,12 +111,12 @@ def prox_threshold(k: sp.Expr) -> sp.Expr:
     short = None
     if not c.has(X):
         short = sp.Mul(x_star, sp.powsimp(1 + c * (-c_b / c_a) ** sp.cancel(m / (a - b)), force=True), evaluate=False)
-        if _costly(x_star):  # k = 1/1000: x* is a 1999th root; SymPy would spell its powers out
+        if is_costly(x_star):  # k = 1/1000: x* is a 1999th root; SymPy would spell its powers out
             return short
     # Both terms of x + lam g(x) at x* are c * lam**(1/(2-k)): factor_terms joins them
     # (simplify() would do the same but loads half of SymPy on first use).
     threshold = sp.factor_terms(sp.powsimp(sp.expand_power_base(z_stationary.subs(X, x_star), force=True), force=True))
-    if short is None or _largest_integer_digits(threshold) <= MAX_EXACT_DIGITS:
+    if short is None or largest_integer_digits(threshold) <= MAX_EXACT_DIGITS:
         return threshold
     return short
 
@@ -139,11 +137,11 @@ def _stationarity_polynomial(k: sp.Expr) -> Optional[tuple[sp.Poly, sp.Symbol, i
 
 def _sample_points(k: sp.Expr) -> list[tuple[float, float]]:
     """(z, lam) pairs above the threshold where a candidate root must match the numeric prox."""
-    from .analysis import _to_float
+    from lksym.derivation.exact import to_float
     threshold = prox_threshold(k)
     points = []
     for lam in (0.05, 0.7, 3.0):
-        t = _to_float(threshold, {LAM: lam})
+        t = to_float(threshold, {LAM: lam})
         for z in (t + 1e-3 * (1 + t), 1.3 * t + 0.2, 3 * t + 2.0, 10 * t + 25.0):
             points.append((z, lam))
     return points
@@ -358,25 +356,6 @@ def prox_numeric(k, lam: float, z: float) -> float:
     return x
 
 
-def bisect_root(g, lo: float, hi: float) -> float:
-    """The root of ``g`` on ``[lo, hi]`` with ``g(lo) < 0 <= g(hi)``, to the last float (the closer end of the last bracket).
-
-    Examples
-    --------
-    >>> abs(bisect_root(lambda x: x * x - 2, 0.0, 2.0) - 2 ** 0.5) < 1e-15
-    True
-    """
-    for _ in range(2000):
-        mid = 0.5 * (lo + hi)
-        if mid <= lo or mid >= hi:
-            break
-        if g(mid) < 0:
-            lo = mid
-        else:
-            hi = mid
-    return hi if abs(g(hi)) < abs(g(lo)) else lo
-
-
 def prox_vector(k, lam: float, z):
     r"""Vectorised :math:`\operatorname{prox}_{\lambda|\cdot|^k}(z)`, coordinate by coordinate.
 
@@ -462,7 +441,7 @@ def prox_exact(k: sp.Expr, lam: sp.Expr, z: sp.Expr) -> Optional[sp.Expr]:
     if z.is_negative:
         value = prox_exact(k, lam, -z)
         return None if value is None else -value
-    from .analysis import substitute
+    from lksym.derivation.exact import substitute
 
     threshold = substitute(prox_threshold(k), {LAM: lam})
     if bool(z <= threshold):
@@ -481,94 +460,6 @@ def derive_prox(k: sp.Expr) -> Prox:
 
 
 # --------------------------------------------------------------------------- user input and output
-
-
-def parse_real(text: str, name: str, *, positive: bool = False) -> sp.Expr:
-    """Parse a user-typed real number exactly (``"0.1"`` is 1/10), never through ``sympify``.
-
-    Raises
-    ------
-    lksym.errors.InputError
-        For anything but a finite real number (positive if asked).
-
-    Examples
-    --------
-    >>> parse_real("0.1", "lam", positive=True), parse_real("-sqrt(2)", "z")
-    (1/10, -sqrt(2))
-    """
-    from .errors import InputError
-    from .expr import parse_expression
-
-    try:
-        value = parse_expression(text.strip() if isinstance(text, str) else text)
-    except InputError as error:
-        raise InputError(f"invalid {name}: {error}") from None
-    if not isinstance(value, sp.Expr) or value.free_symbols or value.has(sp.oo, -sp.oo, sp.zoo, sp.nan):
-        raise InputError(f"{name} must be a finite real number, got {text!r}")
-    approx = sp.N(value, 30)
-    if not approx.is_real or not approx.is_finite:
-        raise InputError(f"{name} must be a finite real number, got {text!r}")
-    if positive and not approx > 0:
-        raise InputError(f"{name} must be positive, got {text!r}")
-    if abs(approx) > 1e12:
-        raise InputError(f"{name} must be at most 1e12 in size, got {text!r}")
-    return value
-
-
-LONG_FORM = 40
-"""Operations above which an exact prox value is stated as the root of a polynomial instead of spelt out."""
-
-
-def _exact_text(k: sp.Expr, lam: sp.Expr, z: sp.Expr, exact: sp.Expr) -> str:
-    """The exact value, short; a long radical (Ferrari's quartic) as "the root of ... in (a, b)"."""
-    if sp.count_ops(exact) <= LONG_FORM or exact == 0:
-        return sp.sstr(exact)
-    poly, t, q = _stationarity_polynomial(k)
-    numeric = poly.as_expr().subs({Z: abs(z), LAM: lam})
-    at = sp.Poly(numeric, t)
-    root = abs(sp.N(exact, 30)) ** sp.Rational(1, q)
-    for (lo, hi), _ in at.intervals(eps=sp.Rational(1, 100)):
-        if lo <= root <= hi:
-            sign = "-" if z < 0 else ""
-            where = f"{sign}x where " if q == 1 else f"{sign}t**{q} where t is"
-            return f"{where} the root of {sp.sstr(at.as_expr())} = 0 in ({sp.sstr(lo)}, {sp.sstr(hi)})"
-    return sp.sstr(exact)
-
-
-def prox_lines(k_text: str, lam_text: str, z_text: str) -> str:
-    """What ``lksym prox`` prints: the exact value where a closed form exists, and a float.
-
-    Examples
-    --------
-    >>> print(prox_lines("2", "1", "3"))
-    prox(z) of lam*|x|^k with k = 2, lam = 1, z = 3
-      exact: 1
-      float: 1.0
-      threshold: |z| <= 0 maps to exactly 0 (formula: 0)
-    """
-    from .analysis import substitute
-    from .expr import parse_k
-
-    k = parse_k(k_text)
-    lam = parse_real(lam_text, "lam", positive=True)
-    z = parse_real(z_text, "z")
-    threshold = prox_threshold(k)
-    exact, timed_out = _bounded_exact(k, lam, z)
-    # The float comes from a solver without underflow (mpmath), never from floats or from evaluating
-    # the closed form, whose Cardano sums cancel to more digits than evalf keeps (k = 5/2, tiny z).
-    value = prox_precise(k, lam, z)
-    lines = [f"prox(z) of lam*|x|^k with k = {sp.sstr(k)}, lam = {sp.sstr(lam)}, z = {sp.sstr(z)}"]
-    if timed_out:
-        lines.append(f"  exact: (not evaluated within {EXACT_SECONDS:g} s for these numbers; value from the numeric solver)")
-    elif exact is None:
-        lines.append("  exact: (no closed form for this k; value from the numeric solver)")
-    else:
-        lines.append(f"  exact: {_exact_text(k, lam, z, exact)}")
-    lines.append(f"  float: {_float_text(value)}")
-    lines.append(
-        f"  threshold: |z| <= {sp.sstr(substitute(threshold, {LAM: lam}))} maps to exactly 0 (formula: {sp.sstr(threshold)})"
-    )
-    return "\n".join(lines)
 
 
 PRECISE_DIGITS = 40
@@ -630,68 +521,6 @@ def prox_precise(k, lam, z, digits: int = PRECISE_DIGITS):
         return sign * x
 
 
-def _float_text(value) -> str:
-    """``repr`` of the float nearest ``value``, or its digits where no float is near (outside 2.2e-308 to 1.8e308)."""
-    import sys
-
-    import mpmath
-
-    if value == 0 or sys.float_info.min <= abs(value) <= sys.float_info.max:
-        return repr(float(value))
-    return f"{mpmath.nstr(value, 17)} (outside the float range, no float is near it)"
-
-
-def _bounded_exact(k: sp.Expr, lam: sp.Expr, z: sp.Expr) -> tuple[Optional[sp.Expr], bool]:
-    # The closed form at huge or tiny lam and z can take SymPy minutes (k = 4/3, lam = 1e12, z = 1e-1000).
-    from . import budget
-
-    try:
-        with budget.deadline(EXACT_SECONDS):
-            return prox_exact(k, lam, z), False
-    except budget.Timeout:
-        return None, True
-
-
-EXACT_SECONDS = 5.0
-"""Seconds :func:`prox_lines` gives the exact value before it reports none."""
-
-
 # --------------------------------------------------------------------------- report figure
-
-
-def shrinkage_data(a) -> dict:
-    """Numbers for the shrinkage-map figure: prox(z) for lam = 1 beside L1's and L2's maps."""
-    import numpy as np
-
-    from .analysis import _to_float
-
-    # Wide enough to show where the map becomes z itself (SCAD beyond a*lam, capped L1 beyond theta).
-    ends = [float(b.at) for b in a.breakpoints]
-    if a.thresholding is not None and a.thresholding.unbiased_beyond is not None:
-        ends.append(_to_float(a.thresholding.unbiased_beyond, {LAM: 1}))
-    half = max([3.0] + [1.25 * e for e in ends])
-    half = float(np.ceil(half))
-    z = np.linspace(-half, half, int(200 * half) + 1)
-    if a.k is not None:
-        y = prox_vector(a.k, 1.0, z)
-    else:  # any other penalty: the global minimiser of lksym.penalty_prox, from the same derived pieces
-        from .penalty_prox import prox_vector as penalty_prox_vector
-
-        y = penalty_prox_vector(a.subject, 1.0, z)
-    threshold = _to_float(a.prox.threshold, {LAM: 1})
-    # A jump (k < 1) is not a steep segment: break the line where the map jumps.
-    jumps = np.abs(np.diff(y)) > 0.25
-    y_plot = y.copy()
-    y_plot[1:][jumps] = np.nan
-    return {
-        "z": z,
-        "prox": y_plot,
-        "soft": np.sign(z) * np.maximum(np.abs(z) - 1.0, 0.0),
-        "ridge": z / 3.0,
-        "threshold": threshold,
-        "label": a.label,
-        "short_label": a.label if a.k is not None else a.subject.short_label,
-        "half": half,
-    }
 
 

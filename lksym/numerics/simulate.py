@@ -1,30 +1,4 @@
-r"""Plain gradient descent on :math:`f(w) = |w|^k` near 0, with a fixed step :math:`\eta`.
-
-The map is :math:`T(w) = w - \eta f'(w)`.  Because :math:`f'` is odd, the
-symmetric two-cycle :math:`a \to -a \to a` exists exactly when
-
-.. math::
-
-    \eta f'(a) = 2a, \qquad a > 0,
-
-and its stability multiplier is :math:`T'(a)\,T'(-a) = (1 - \eta f''(a))^2`
-(:math:`f''` is even).  For a power law the multiplier does not depend on
-:math:`\eta`: with :math:`f''(a) = (k-1) f'(a)/a = 2(k-1)/\eta` it is
-:math:`(3 - 2k)^2`, below 1 exactly for :math:`1 < k < 2`.  For :math:`k < 1` the
-cycle is small (:math:`a \propto \eta^{1/(2-k)}`) and repelling, so weights keep
-jumping across 0 without settling; for :math:`k > 2` it is large
-(:math:`a \propto \eta^{-1/(k-2)}`) and repelling: it separates weights that decay
-(:math:`|w| < a`) from weights that oscillate with growing amplitude and diverge.
-
-Where the gradient vanishes at least linearly (:math:`k \ge 2`) weights decay
-instead: geometrically for :math:`k = 2`, and like a power of :math:`t` for
-:math:`k > 2`, read off the ansatz :math:`w_t = C t^{-p}` in
-:math:`\dot w = -\eta f'(w)`.
-
-Everything is derived from the right-branch gradient and curvature of the
-:class:`~lksym.analysis.Analysis`; :func:`simulate` runs the map numerically with
-the lambdified gradient.
-"""
+"""Plain gradient descent on the penalty alone, run in floats, and what each trajectory does."""
 
 from __future__ import annotations
 
@@ -32,127 +6,17 @@ from dataclasses import dataclass
 from typing import Optional, Sequence
 
 import numpy as np
-import sympy as sp
+
 
 STARTS = (-1.0, -0.3, -0.05, 0.05, 0.3, 1.0)
 """Starting weights of :func:`simulate` and the report figure."""
 
+
 REPORT_ETA = 0.1
 """Step size of the report's trajectory figure: small, as in training."""
 
+
 REPORT_STEPS = 200
-
-
-@dataclass(frozen=True)
-class Decay:
-    """How a small weight decays under plain gradient descent.
-
-    Attributes
-    ----------
-    kind
-        ``"geometric"`` (:math:`w_t = r^t w_0`), ``"power"``
-        (:math:`|w_t| \\sim C t^{-p}`) or ``None`` (no decay to 0 from small weights).
-    rate
-        :math:`r` for ``"geometric"``, in ``eta``; else ``None``.
-    order
-        :math:`p` for ``"power"``; else ``None``.
-    constant
-        :math:`C` for ``"power"``, in ``eta``; else ``None``.
-    """
-
-    kind: Optional[str]
-    rate: Optional[sp.Expr]
-    order: Optional[sp.Expr]
-    constant: Optional[sp.Expr] = None
-
-
-@dataclass(frozen=True)
-class GradientDescent:
-    """Derived facts about :math:`w \\mapsto w - \\eta f'(w)` near 0.
-
-    Attributes
-    ----------
-    cycle_amplitude
-        The :math:`a > 0` of the two-cycle :math:`\\pm a`, in ``eta``; ``None`` when
-        no single amplitude exists (L2: only for :math:`\\eta = 1`, then every weight).
-    cycle_multiplier
-        :math:`(1 - \\eta f''(a))^2`, or ``None`` without a cycle.
-    cycle_stable
-        Whether nearby weights are attracted to the cycle (:math:`|m| < 1`);
-        ``None`` without a cycle and for L1, whose multiplier is exactly 1:
-        there every weight with :math:`|w| < \\eta` lies on its own two-cycle
-        :math:`\\{w, w - \\eta\\operatorname{sign}(w)\\}`, neither attracted nor repelled.
-    decay
-        :class:`Decay` of small weights.
-    """
-
-    cycle_amplitude: Optional[sp.Expr]
-    cycle_multiplier: Optional[sp.Expr]
-    cycle_stable: Optional[bool]
-    decay: Decay
-
-
-def derive_gd(gradient_branch: sp.Expr, curvature_branch: sp.Expr) -> GradientDescent:
-    r"""Two-cycle and decay of gradient descent, from the right-branch derivatives in ``x``.
-
-    Parameters
-    ----------
-    gradient_branch, curvature_branch : sympy.Expr
-        :math:`f'` and :math:`f''` on :math:`x > 0` (the ``branch`` of the analysis parts).
-
-    Examples
-    --------
-    >>> from lksym.analysis import X
-    >>> g = derive_gd(sp.Rational(3, 2) * sp.sqrt(X), sp.Rational(3, 4) / sp.sqrt(X))
-    >>> g.cycle_amplitude, g.cycle_multiplier, g.cycle_stable
-    (9*eta**2/16, 0, True)
-    >>> derive_gd(3 * X**2, 6 * X).decay
-    Decay(kind='power', rate=None, order=1, constant=1/(3*eta))
-    """
-    from .analysis import ETA, X, _solve_positive
-
-    amplitude = _solve_positive(ETA * gradient_branch, 2 * X)
-    multiplier = stable = None
-    if amplitude is not None:
-        # eta f''(a) = (x f''/f')(a) * eta f'(a)/a = 2 (x f''/f')(a): for c x^m branches the ratio is
-        # the constant m, with no substitution of a (which for k = 47.98 is a 2299th root).
-        ratio = sp.powsimp(X * curvature_branch / gradient_branch, force=True)
-        if not ratio.has(X):
-            inner = 2 * ratio
-        else:  # powsimp cancels eta (f''(a) ~ 1/eta); simplify() is too slow for irrational k and not needed.
-            inner = sp.powsimp(sp.expand_power_base(ETA * curvature_branch.subs(X, amplitude), force=True), force=True)
-        multiplier = sp.factor_terms((1 - inner) ** 2)
-        if curvature_branch == 0:
-            stable = None  # L1: multiplier exactly 1, a neutral family of cycles (see the class docstring)
-        elif not multiplier.free_symbols:
-            stable = bool(abs(multiplier) < 1)
-    return GradientDescent(amplitude, multiplier, stable, _decay(gradient_branch))
-
-
-def _decay(gradient_branch: sp.Expr) -> Decay:
-    from .analysis import ETA, X, _solve_positive
-
-    ratio = sp.powsimp(gradient_branch / X, force=True)
-    if not ratio.has(X):
-        # f'(w) = c w: one step multiplies w by 1 - eta c.
-        return Decay("geometric", sp.expand(1 - ETA * ratio), None)
-    c, m = gradient_branch.as_coeff_exponent(X)
-    if c.has(X) or not bool(m > 1):
-        return Decay(None, None, None)  # the pull is not small against w: no smooth decay to 0
-    p, C, t = sp.Symbol("p", positive=True), sp.Symbol("C", positive=True), sp.Symbol("t", positive=True)
-    # w = C t^-p in dw/dt = -eta c w^m: the powers of t must match, then the coefficients.
-    lhs, rhs = sp.diff(C * t**-p, t), -ETA * c * (C * t**-p) ** m
-    powers = (-p - 1) - (-p * m)
-    # powers is linear in p: solve a*p + b = 0 by hand, far cheaper than solve() for irrational k.
-    slope = powers.coeff(p)
-    p_value = sp.factor_terms(-powers.subs(p, 0) / slope)
-    # With that p the powers of t cancel, so t = 1 leaves the coefficient equation.
-    coefficient = sp.powsimp(sp.expand_power_base((lhs / rhs).subs(p, p_value).subs(t, 1), force=True), force=True)
-    constant = _solve_positive(coefficient.subs(C, X), sp.S.One)
-    return Decay("power", None, p_value, constant)
-
-
-# --------------------------------------------------------------------------- simulation
 
 
 def simulate(a, eta: float, steps: int = REPORT_STEPS, starts: Sequence[float] = STARTS) -> np.ndarray:
@@ -164,11 +28,11 @@ def simulate(a, eta: float, steps: int = REPORT_STEPS, starts: Sequence[float] =
 
     Examples
     --------
-    >>> from lksym.analysis import analyze
+    >>> from lksym.results import analyze
     >>> simulate(analyze("2"), 0.25, steps=2, starts=[1.0]).ravel().tolist()
     [1.0, 0.5, 0.25]
     """
-    from .numeric import evaluate
+    from lksym.numerics.numeric import evaluate
 
     if not (eta > 0 and np.isfinite(eta)):
         raise ValueError("eta must be a positive finite number")
@@ -221,13 +85,13 @@ def classify(a, eta: float, path: np.ndarray, column: int) -> Outcome:
 
     Examples
     --------
-    >>> from lksym.analysis import analyze
+    >>> from lksym.results import analyze
     >>> a = analyze("3/2")
     >>> classify(a, 0.1, simulate(a, 0.1, starts=[0.3]), 0).text
     'w0 = +0.3: settles on the two-cycle ±9η²/16 = ±0.005625 (attracting)'
     """
-    from .analysis import ETA
-    from .mathtext import text
+    from lksym.derivation.symbols import ETA
+    from lksym.derivation.mathtext import text
 
     w = path[:, column]
     start, end, steps = w[0], w[-1], len(w) - 1
@@ -327,50 +191,9 @@ def trajectory_data(a) -> dict:
 
 def _cycle_marks(a, eta: float) -> dict:
     """The two-cycle amplitude at ``eta`` and whether it attracts, for the figure (nothing for L1's neutral family)."""
-    from .analysis import ETA
+    from lksym.derivation.symbols import ETA
 
     gd = a.gd
     if gd is None or gd.cycle_amplitude is None or gd.cycle_stable is None:  # no two-cycle derived (or L1's neutral family)
         return {}
     return {"cycle": float(gd.cycle_amplitude.subs(ETA, eta)), "cycle_kind": "attracting" if gd.cycle_stable else "repelling"}
-
-
-def run_simulation(k_text: str, eta_text: str, steps: int, out_dir: str) -> tuple[str, list[str]]:
-    """What ``lksym simulate`` does: write the trajectory SVG, return its path and one line per start.
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> path, lines = run_simulation("2", "0.25", 3, tempfile.mkdtemp())
-    >>> path.endswith("simulate-k-2-eta-0.25.svg"), lines[-1]
-    (True, 'w0 = +1: decays geometrically to 0, by the factor 1 − 2η = 0.5 per step (|w| = 0.125 after 3 steps)')
-    """
-    import sys
-    from pathlib import Path
-
-    import matplotlib
-
-    from .analysis import analyze
-    from .analysis import k_text as exact_text
-    from .api import k_slug, short_name
-    from .errors import InputError
-    from .fileio import write_atomic
-    from .plots import SVG_RC, render_svg, trajectory_render
-    from .prox import parse_real
-
-    a = analyze(k_text)
-    eta = parse_real(eta_text, "eta", positive=True)
-    if not float(eta) >= sys.float_info.min:  # 1e-400 is 0.0 as a float: the simulation runs in floats
-        raise InputError(
-            f"eta = {sp.sstr(sp.N(eta, 3))} is too small to simulate in floating point "
-            f"(at least {sys.float_info.min:.3g}); its exact effects are in `lksym analyze {k_text} --json` (gd)"
-        )
-    path = simulate(a, float(eta), steps=steps)
-    data = {"path": path, "label": a.label, "eta": float(eta), "starts": list(STARTS), **_cycle_marks(a, float(eta))}
-    with matplotlib.rc_context(SVG_RC):
-        svg = render_svg(trajectory_render(data))
-    # A long exact eta (10**-300 has 301 digits) is shortened with a hash: names stay distinct and legal.
-    slug = k_slug(a.k) if a.k is not None else a.subject.slug
-    name = short_name(f"simulate-{slug}-eta-{exact_text(eta).replace('/', '_')}") + ".svg"
-    target = write_atomic(Path(out_dir) / name, svg)
-    return str(target), [classify(a, float(eta), path, i).text for i in range(path.shape[1])]

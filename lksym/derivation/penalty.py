@@ -58,13 +58,9 @@ from typing import Callable, Optional
 
 import sympy as sp
 
-from .errors import InputError
+from lksym.errors import InputError
+from lksym.derivation.symbols import W, X
 
-W = sp.Symbol("w", real=True)
-"""The weight, a real symbol."""
-
-X = sp.Symbol("x", positive=True)
-"""A positive stand-in for :math:`|w|` on the right branch."""
 
 MIN_PARAMETER = sp.Rational(1, 1000)
 MAX_PARAMETER = sp.Integer(1000)
@@ -346,7 +342,7 @@ def power(k) -> Penalty:
     >>> power("3/2").text, power(2).label
     ('1.5', 'L2')
     """
-    from .expr import parse_k
+    from lksym.derivation.expr import parse_k
 
     return power_of(parse_k(k))
 
@@ -366,7 +362,7 @@ def usual_catalogue() -> tuple[Penalty, ...]:
     """Each catalogue entry with the literature's usual parameters (the committed reports)."""
     out = []
     for entry in CATALOGUE.values():
-        out.append(entry.build({name: _parameter(entry, name, text) for name, text in entry.usual}))
+        out.append(entry.build({name: catalogue_parameter(entry, name, text) for name, text in entry.usual}))
     return tuple(out)
 
 
@@ -392,8 +388,8 @@ def _split_arguments(text: str) -> list[str]:
     return parts
 
 
-def _parameter(entry: Entry, name: str, text: str) -> sp.Expr:
-    from .expr import parse_expression
+def catalogue_parameter(entry: Entry, name: str, text: str) -> sp.Expr:
+    from lksym.derivation.expr import parse_expression
 
     spec = {p.name: p for p in entry.parameters}[name]
     try:
@@ -432,7 +428,7 @@ def _catalogue_call(name: str, arguments: Optional[str]) -> Penalty:
                 raise InputError(f"{name}: unknown parameter {key!r} (its parameters: {expected})")
             if key in values:
                 raise InputError(f"{name}: parameter {key!r} given twice")
-            values[key] = _parameter(entry, key, text)
+            values[key] = catalogue_parameter(entry, key, text)
     missing = [p.name for p in entry.parameters if p.name not in values]
     if missing:
         raise InputError(f"{name}: missing parameter{'s' if len(missing) > 1 else ''} {', '.join(missing)} (e.g. {_usage(entry)})")
@@ -485,7 +481,7 @@ def parse_penalty(text, *, allow_symbolic: bool = False) -> Penalty:
     if match and match.group(2) is not None and match.group(1) not in _expression_functions():
         known = ", ".join(sorted([*CATALOGUE, "l1", "l2"]))
         raise InputError(f"unknown penalty {match.group(1)!r} (known: {known}, a number k, or an expression in w)")
-    from .expr import parse_expression
+    from lksym.derivation.expr import parse_expression
 
     value = parse_expression(stripped, names={"w": W})
     if not isinstance(value, sp.Expr):
@@ -495,7 +491,7 @@ def parse_penalty(text, *, allow_symbolic: bool = False) -> Penalty:
             raise InputError(f"penalty {_shown(stripped)} does not depend on w (it is the constant "
                              f"{sp.sstr(value)[:20]}): a constant penalty does nothing to the weights")
         return power(value)
-    from . import budget
+    from lksym import budget
 
     try:  # solving conditions and taking limits of a hostile expression must not run for ever, in any thread
         with budget.deadline(EXPRESSION_TIME_LIMIT):
@@ -541,7 +537,7 @@ def _shown(text: str) -> str:
 
 
 def _expression_functions() -> frozenset:
-    from .expr import FUNCTIONS
+    from lksym.derivation.expr import FUNCTIONS
 
     return FUNCTIONS
 

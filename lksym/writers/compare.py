@@ -26,9 +26,10 @@ from typing import Iterable, Optional
 import numpy as np
 import sympy as sp
 
-from .analysis import Analysis, _solve_positive, analyze, k_text, substitute
-from .fileio import write_atomic, write_folder
-from .report import tex
+from lksym.results import Analysis, analyze
+from lksym.derivation.exact import solve_positive, k_text, substitute
+from lksym.fileio import write_atomic, write_folder
+from lksym.writers.report import tex
 
 PAGE_NAME = "compare.md"
 FIGURE_DIR = "compare"
@@ -59,7 +60,7 @@ def neighbour_crossover(a1: Analysis, a2: Analysis) -> Optional[sp.Expr]:
     """
     if a1.k == a2.k:
         return None
-    return _solve_positive(a1.gradient.branch, a2.gradient.branch)
+    return solve_positive(a1.gradient.branch, a2.gradient.branch)
 
 
 def unit_ball(k, samples: int = SAMPLES) -> tuple[np.ndarray, np.ndarray]:
@@ -96,19 +97,19 @@ def _colors(n: int) -> list:
 
 
 def _figure(xlabel: str, square: bool = False):
-    from .plots import new_axes
+    from lksym.writers.plots import new_axes
 
     # The title is set by each caller; the square figure holds the unit balls.
     return new_axes("", xlabel=xlabel, size=(5.2, 5.2) if square else (7.0, 4.2), left=0.12 if square else 0.09)
 
 
 def _part_overlay(analyses: list[Analysis], part: str, title: str, clip: Optional[float]):
-    from .plots import _curve
+    from lksym.writers.plots import plot_curve
 
     fig, ax = _figure("weight w")
     w = np.linspace(-RANGE, RANGE, SAMPLES)
     for a, color in zip(analyses, _colors(len(analyses))):
-        y = _curve(getattr(a, part), w)
+        y = plot_curve(getattr(a, part), w)
         if clip is not None:
             # Hide the pole instead of letting it squash every other curve.
             y = np.where(np.abs(y) > clip * 1.05, np.nan, y)
@@ -118,7 +119,7 @@ def _part_overlay(analyses: list[Analysis], part: str, title: str, clip: Optiona
 
 def _finish_overlay(fig, ax, clip, title: str):
     """Limits, title and legend of an overlay of penalties or gradients (clipped to ``±clip`` if given)."""
-    from .plots import outside_legend
+    from lksym.writers.plots import outside_legend
 
     ax.set_xlim(-RANGE, RANGE)
     if clip is not None:
@@ -131,7 +132,7 @@ def _finish_overlay(fig, ax, clip, title: str):
 
 
 def _unit_balls(analyses: list[Analysis]):
-    from .plots import outside_legend
+    from lksym.writers.plots import outside_legend
 
     fig, ax = _figure("x", square=True)
     for a, color in zip(analyses, _colors(len(analyses))):
@@ -147,8 +148,8 @@ def _unit_balls(analyses: list[Analysis]):
 
 
 def _shrinkage(analyses: list[Analysis]):
-    from .plots import outside_legend
-    from .prox import prox_vector
+    from lksym.writers.plots import outside_legend
+    from lksym.derivation.prox import prox_vector
 
     fig, ax = _figure("input z")
     z = np.linspace(-2.0, 2.0, SAMPLES)
@@ -176,7 +177,7 @@ def compare_figures(analyses: list[Analysis]) -> dict:
     """
     import matplotlib
 
-    from .plots import SVG_RC
+    from lksym.writers.plots import SVG_RC
 
     with matplotlib.rc_context(SVG_RC):
         figs = {
@@ -298,7 +299,7 @@ def compare_markdown(analyses: list[Analysis], figure_names: Iterable[str], imag
     figure_names = list(figure_names)
     if figure_names:
         lines += ["", "## Figures", ""]
-        from .plots import image_name
+        from lksym.writers.plots import image_name
 
         for name in figure_names:
             file = image_name(name, image_format)
@@ -331,7 +332,7 @@ def compare_subjects(subjects: Iterable) -> list:
     >>> [p.label for p in compare_subjects(["mcp(lam=1, gamma=3)", "2", "l1", "1"])]
     ['L1', 'L2', 'MCP (λ = 1, γ = 3)']
     """
-    from .penalty import parse_subject
+    from lksym.derivation.penalty import parse_subject
 
     powers, others, seen = [], [], []
     for subject in subjects:
@@ -375,18 +376,18 @@ def part_curve(analysis: Analysis, part: str, w: np.ndarray) -> tuple[np.ndarray
     >>> [float(v) for v in w[np.isnan(y)]]
     [-1.0, 0.0, 1.0]
     """
-    from .plots import _curve
+    from lksym.writers.plots import plot_curve
 
     p = getattr(analysis, part)
-    return _with_gaps(w, _curve(p, w), _breaks(p, analysis))
+    return _with_gaps(w, plot_curve(p, w), _breaks(p, analysis))
 
 
 def _prox_function(analysis: Analysis, lam: float):
     if analysis.k is not None:
-        from .prox import prox_vector
+        from lksym.derivation.prox import prox_vector
 
         return lambda z: prox_vector(analysis.k, lam, z)
-    from .penalty_prox import prox_vector
+    from lksym.derivation.penalty_prox import prox_vector
 
     return lambda z: prox_vector(analysis.subject, lam, z)
 
@@ -450,7 +451,7 @@ def ball_constant(analysis: Analysis) -> tuple[Optional[float], str]:
     >>> ball_constant(analyze("l0"))[1]
     'p jumps at 0'
     """
-    from .numeric import evaluate
+    from lksym.numerics.numeric import evaluate
 
     if not analysis.penalty.at_zero.continuous:
         return None, "p jumps at 0"
@@ -474,7 +475,7 @@ def penalty_ball(analysis: Analysis, samples: int = SAMPLES) -> Optional[tuple[n
     >>> bool(np.allclose(np.abs(x) + np.abs(y), 1))
     True
     """
-    from .numeric import evaluate
+    from lksym.numerics.numeric import evaluate
 
     if analysis.k is not None:
         return unit_ball(analysis.k, samples)
@@ -510,7 +511,7 @@ def _mixed_overlay(analyses: list[Analysis], part: str, title: str, clip: Option
 
 
 def _mixed_shrinkage(analyses: list[Analysis]):
-    from .plots import outside_legend
+    from lksym.writers.plots import outside_legend
 
     fig, ax = _figure("input z")
     grid = np.linspace(-2.0, 2.0, SAMPLES)
@@ -530,7 +531,7 @@ def _mixed_shrinkage(analyses: list[Analysis]):
 
 
 def _mixed_balls(analyses: list[Analysis]):
-    from .plots import outside_legend
+    from lksym.writers.plots import outside_legend
 
     fig, ax = _figure("x", square=True)
     for a, color in zip(analyses, _colors(len(analyses))):
@@ -556,7 +557,7 @@ def mixed_figures(analyses: list[Analysis]) -> dict:
     """
     import matplotlib
 
-    from .plots import SVG_RC
+    from lksym.writers.plots import SVG_RC
 
     with matplotlib.rc_context(SVG_RC):
         return {
@@ -599,7 +600,7 @@ def _smoothness_cell(a: Analysis) -> str:
 
 
 def _threshold_cells(a: Analysis) -> list[str]:
-    from .penalty_prox import Infimum, threshold_at
+    from lksym.derivation.penalty_prox import Infimum, threshold_at
 
     t = a.prox.threshold
     exact = "no closed form" if t.has(Infimum) else _m(_in_lambda(t))
@@ -691,7 +692,7 @@ def mixed_markdown(analyses: list[Analysis], figure_names: Iterable[str], image_
     figure_names = list(figure_names)
     if figure_names:
         lines += ["", "## Figures", ""]
-        from .plots import image_name
+        from lksym.writers.plots import image_name
 
         for name in figure_names:
             file = image_name(name, image_format)
@@ -700,7 +701,7 @@ def mixed_markdown(analyses: list[Analysis], figure_names: Iterable[str], image_
 
 
 def _distinct(ks: Iterable) -> list[sp.Expr]:
-    from .expr import parse_k
+    from lksym.derivation.expr import parse_k
 
     exact: list[sp.Expr] = []
     for k in ks:
@@ -717,10 +718,10 @@ def render_compare(ks: Iterable, image_format: str = "svg", dpi: Optional[int] =
     the power family's (:func:`compare_markdown`); with any other penalty among them,
     :func:`mixed_markdown` and :func:`mixed_figures`.
     """
-    from .plots import DPI, image_name, render_image
+    from lksym.writers.plots import DPI, image_name, render_image
 
-    from .errors import InputError
-    from .regenerate import ARTICLE_KS
+    from lksym.errors import InputError
+    from lksym.writers.compare import ARTICLE_KS
 
     ks = list(ks) or list(ARTICLE_KS)
     subjects = compare_subjects(ks)
@@ -776,7 +777,7 @@ def write_compare(ks: Iterable, out_dir: os.PathLike | str = "reports", image_fo
     >>> write_compare(["1", "2"], tempfile.mkdtemp()).name
     'compare.md'
     """
-    from .api import write_index
+    from lksym.writers.index import write_index
 
     out = Path(out_dir)
     files = render_compare(ks, image_format, dpi)
@@ -786,3 +787,7 @@ def write_compare(ks: Iterable, out_dir: os.PathLike | str = "reports", image_fo
     write_atomic(out / PAGE_NAME, files[PAGE_NAME])
     write_index(out)
     return out / PAGE_NAME
+
+
+ARTICLE_KS = ("0.5", "1", "1.5", "2", "3", "10")
+"""The exponents of the article: one per regime, and the defaults of ``lksym compare``."""

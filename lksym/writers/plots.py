@@ -16,9 +16,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Optional, Union
 
 import numpy as np
+from lksym.derivation.prox import prox_vector
+from lksym.derivation.symbols import LAM
 
 if TYPE_CHECKING:  # the drawing half of this module must load without SymPy
-    from .analysis import Analysis, Part
+    from lksym.results import Analysis
+    from lksym.derivation.analysis import Part
 
 RANGE = 1.5
 """Half-width of the main plots: wide enough to show both crossovers for every k."""
@@ -74,8 +77,8 @@ def _grid(half_width: float) -> np.ndarray:
     return np.linspace(-half_width, half_width, SAMPLES)
 
 
-def _curve(part: Part, w: np.ndarray) -> np.ndarray:
-    from .numeric import evaluate
+def plot_curve(part: Part, w: np.ndarray) -> np.ndarray:
+    from lksym.numerics.numeric import evaluate
 
     y = evaluate(part, w)
     if not part.at_zero.continuous or part.at_zero.value is None:
@@ -259,7 +262,7 @@ def _recycled(name: str):
 
 def _penalty_data(a: Analysis, half_width: float, title: str) -> dict:
     w = _grid(half_width)
-    penalty, gradient = (_break_at_breakpoints(a, part, w, _curve(part, w)) for part in (a.penalty, a.gradient))
+    penalty, gradient = (_break_at_breakpoints(a, part, w, plot_curve(part, w)) for part in (a.penalty, a.gradient))
     return {
         "w": w,
         "penalty": penalty,
@@ -304,7 +307,7 @@ def zoom_data(a: Analysis) -> dict:
 def curvature_data(a: Analysis) -> dict:
     """Curvature :math:`f''(w)`; a dot marks :math:`f''(0)` where it exists."""
     w = _grid(_range(a))
-    curvature = _break_at_breakpoints(a, a.curvature, w, _curve(a.curvature, w))
+    curvature = _break_at_breakpoints(a, a.curvature, w, plot_curve(a.curvature, w))
     return {
         "w": w,
         "curvature": curvature,
@@ -343,7 +346,7 @@ def comparison_data(a: Analysis) -> dict:
     xs = [x for _, x in crossovers] or [1.0]
     lo, hi = min(1e-2, 10 ** np.floor(np.log10(min(xs)) - 1)), max(10.0, 10 ** np.ceil(np.log10(max(xs)) + 1))
     w = np.geomspace(lo, hi, SAMPLES)
-    magnitude = np.abs(_curve(a.gradient, w))
+    magnitude = np.abs(plot_curve(a.gradient, w))
     return {
         "w": w,
         "gradient": magnitude,
@@ -554,7 +557,7 @@ def figures(a: Analysis) -> dict:
 
     Examples
     --------
-    >>> from lksym.analysis import analyze
+    >>> from lksym.results import analyze
     >>> sorted(figures(analyze("3")))[0]
     'curvature'
     """
@@ -595,3 +598,39 @@ def render_svg(fig) -> bytes:
     with matplotlib.rc_context(SVG_RC):
         fig.savefig(buffer, format="svg", metadata={"Date": None})
     return buffer.getvalue()
+
+
+def shrinkage_data(a) -> dict:
+    """Numbers for the shrinkage-map figure: prox(z) for lam = 1 beside L1's and L2's maps."""
+    import numpy as np
+
+    from lksym.derivation.exact import to_float
+
+    # Wide enough to show where the map becomes z itself (SCAD beyond a*lam, capped L1 beyond theta).
+    ends = [float(b.at) for b in a.breakpoints]
+    if a.thresholding is not None and a.thresholding.unbiased_beyond is not None:
+        ends.append(to_float(a.thresholding.unbiased_beyond, {LAM: 1}))
+    half = max([3.0] + [1.25 * e for e in ends])
+    half = float(np.ceil(half))
+    z = np.linspace(-half, half, int(200 * half) + 1)
+    if a.k is not None:
+        y = prox_vector(a.k, 1.0, z)
+    else:  # any other penalty: the global minimiser of lksym.penalty_prox, from the same derived pieces
+        from lksym.derivation.penalty_prox import prox_vector as penalty_prox_vector
+
+        y = penalty_prox_vector(a.subject, 1.0, z)
+    threshold = to_float(a.prox.threshold, {LAM: 1})
+    # A jump (k < 1) is not a steep segment: break the line where the map jumps.
+    jumps = np.abs(np.diff(y)) > 0.25
+    y_plot = y.copy()
+    y_plot[1:][jumps] = np.nan
+    return {
+        "z": z,
+        "prox": y_plot,
+        "soft": np.sign(z) * np.maximum(np.abs(z) - 1.0, 0.0),
+        "ridge": z / 3.0,
+        "threshold": threshold,
+        "label": a.label,
+        "short_label": a.label if a.k is not None else a.subject.short_label,
+        "half": half,
+    }

@@ -45,9 +45,11 @@ from typing import Callable, Optional, Union
 
 import sympy as sp
 
-from .errors import InputError
-from .penalty import X, Penalty
-from .prox import LAM, Z, bisect_root
+from lksym.errors import InputError
+from lksym.derivation.symbols import X
+from lksym.derivation.penalty import Penalty
+from lksym.derivation.symbols import LAM, Z
+from lksym.derivation.exact import bisect_root
 
 LAM_RANGE = (1e-6, 1e7)
 """Range of :math:`\\lambda` sampled for changes of shape (catalogue parameters lie in [1/1000, 1000])."""
@@ -198,7 +200,7 @@ def _roots(poly: sp.Poly) -> Optional[list]:
 
 def _solve_lam(expr: sp.Expr, lo: float, hi: float) -> list:
     """Exact roots of ``expr`` in ``lam`` with lo < root < hi (bounded in time; [] when SymPy cannot)."""
-    from .budget import Timeout, deadline
+    from lksym.budget import Timeout, deadline
 
     expr = sp.together(expr)
     if not expr.has(LAM):
@@ -369,7 +371,6 @@ def _piece_index(n: _Numeric, x: float) -> int:
     return len(n.his) - 1
 
 
-
 def _candidates(n: _Numeric, lam: float, a: float) -> list:
     """0, every breakpoint below ``a``, ``a`` itself and every local minimiser of F on each piece in (0, a)."""
     import numpy as np
@@ -450,7 +451,7 @@ def prox_numeric(penalty: Penalty, lam: float, z: float) -> float:
 
     Examples
     --------
-    >>> from lksym.penalty import parse_penalty
+    >>> from lksym.derivation.penalty import parse_penalty
     >>> prox_numeric(parse_penalty("l0"), 0.5, 0.9), prox_numeric(parse_penalty("l0"), 0.5, 1.1)
     (0.0, 1.1)
     >>> round(prox_numeric(parse_penalty("logsum(eps=0.1)"), 0.3, 2.875), 4)
@@ -458,7 +459,7 @@ def prox_numeric(penalty: Penalty, lam: float, z: float) -> float:
     """
     lam, z = _check_inputs(lam, z)
     if penalty.family == "power":
-        from . import prox
+        from lksym.derivation import prox
 
         return prox.prox_numeric(penalty.k, lam, z)
     n = _numeric(_key(penalty))
@@ -480,7 +481,7 @@ def prox_vector(penalty: Penalty, lam: float, z):
     Examples
     --------
     >>> import numpy as np
-    >>> from lksym.penalty import parse_penalty
+    >>> from lksym.derivation.penalty import parse_penalty
     >>> prox_vector(parse_penalty("capped_l1(theta=1)"), 0.5, np.array([-2.0, 0.3, 1.0]))
     array([-2. ,  0. ,  0.5])
     """
@@ -491,7 +492,7 @@ def prox_vector(penalty: Penalty, lam: float, z):
     if not np.all(np.isfinite(values)):
         raise ValueError("z must be finite real numbers")
     if penalty.family == "power":
-        from . import prox
+        from lksym.derivation import prox
 
         return prox.prox_vector(penalty.k, lam, values)
     out = np.empty_like(values)
@@ -510,7 +511,7 @@ def objective(penalty: Penalty, lam: float, z: float, x: float) -> float:
 
     Examples
     --------
-    >>> from lksym.penalty import parse_penalty
+    >>> from lksym.derivation.penalty import parse_penalty
     >>> objective(parse_penalty("l0"), 1.0, 2.0, 0.0), objective(parse_penalty("l0"), 1.0, 2.0, 2.0)
     (2.0, 1.0)
     """
@@ -541,7 +542,7 @@ class _Candidate:
 
 def _curvature_bound(expr: sp.Expr, lo: sp.Expr, hi: sp.Expr) -> Optional[tuple]:
     """``(inf p'', constant?)`` on the piece ``(lo, hi)``, or ``None`` when it cannot be derived exactly."""
-    from .budget import Timeout, deadline
+    from lksym.budget import Timeout, deadline
 
     c = sp.diff(expr, X, 2)
     if not c.has(X):
@@ -690,7 +691,7 @@ class _GiveUp(Exception):
 
 
 def _bounded(fn, *args):
-    from .budget import Timeout, deadline
+    from lksym.budget import Timeout, deadline
 
     try:
         with deadline(TIME_LIMIT):
@@ -730,7 +731,7 @@ def prox_threshold(penalty: Penalty) -> sp.Expr:
 
     Examples
     --------
-    >>> from lksym.penalty import parse_penalty
+    >>> from lksym.derivation.penalty import parse_penalty
     >>> prox_threshold(parse_penalty("l0")), prox_threshold(parse_penalty("huber(delta=1)"))
     (sqrt(2)*sqrt(lam), 0)
     >>> prox_threshold(parse_penalty("scad(lam=1, a=3.7)"))
@@ -739,7 +740,7 @@ def prox_threshold(penalty: Penalty) -> sp.Expr:
     Piecewise((10*lam, lam <= 1/100), (Infimum(lam*log(10*x + 1)/x + x/2, x, 0, oo), True))
     """
     if penalty.family == "power":
-        from . import prox
+        from lksym.derivation import prox
 
         return prox.prox_threshold(penalty.k)
     _numeric(_key(penalty))  # the nondecreasing check
@@ -754,7 +755,7 @@ def threshold_at(penalty: Penalty, lam: float) -> float:
 
     Examples
     --------
-    >>> from lksym.penalty import parse_penalty
+    >>> from lksym.derivation.penalty import parse_penalty
     >>> round(threshold_at(parse_penalty("logsum(eps=0.1)"), 0.3), 6)
     1.217293
     """
@@ -1037,7 +1038,7 @@ def prox_closed_form(penalty: Penalty) -> Optional[sp.Expr]:
 
     Examples
     --------
-    >>> from lksym.penalty import parse_penalty
+    >>> from lksym.derivation.penalty import parse_penalty
     >>> prox_closed_form(parse_penalty("l0"))
     Piecewise((0, z <= sqrt(2)*sqrt(lam)), (z, True))
     >>> prox_closed_form(parse_penalty("elastic_net(l1=0.5, l2=0.25)"))
@@ -1046,7 +1047,7 @@ def prox_closed_form(penalty: Penalty) -> Optional[sp.Expr]:
     True
     """
     if penalty.family == "power":
-        from . import prox
+        from lksym.derivation import prox
 
         return prox.prox_closed_form(penalty.k)
     _numeric(_key(penalty))
@@ -1186,7 +1187,7 @@ def thresholding(penalty: Penalty) -> Thresholding:
 
     Examples
     --------
-    >>> from lksym.penalty import parse_penalty
+    >>> from lksym.derivation.penalty import parse_penalty
     >>> t = thresholding(parse_penalty("scad(lam=1, a=3.7)"))
     >>> t.sparse, t.continuous, t.unbiased
     (True, lam < 27/10, True)
@@ -1205,233 +1206,6 @@ def thresholding(penalty: Penalty) -> Thresholding:
 # --------------------------------------------------------------------------- checking an implementation
 
 
-@dataclass(frozen=True)
-class Disagreement:
-    """One point where an implementation and :func:`prox_numeric` differ."""
-
-    z: float
-    lam: float
-    theirs: float
-    ours: float
-    difference: float
-
-
-@dataclass(frozen=True)
-class ProxCheck:
-    """The result of :func:`check_prox`.
-
-    Attributes
-    ----------
-    passed
-        Every point agrees within ``tolerance`` (or is an equally good minimiser).
-    points
-        How many (z, lam) were compared.
-    worst
-        The worst disagreements, largest first (at most 10).
-    tolerance
-        Relative plus absolute tolerance used.
-    """
-
-    passed: bool
-    points: int
-    worst: tuple
-    tolerance: float
-
-
-def _condition_lams(t: Thresholding) -> list:
-    out = []
-    for value in (t.sparse, t.continuous, t.unbiased):
-        if isinstance(value, sp.Basic) and not isinstance(value, sp.logic.boolalg.BooleanAtom):
-            for rel in value.atoms(sp.core.relational.Relational):
-                for side in (rel.lhs, rel.rhs):
-                    if side.is_number:
-                        out.append(float(side))
-    if isinstance(t.unbiased_beyond, sp.Piecewise):
-        for _, cond in t.unbiased_beyond.args:
-            for rel in cond.atoms(sp.core.relational.Relational):
-                for side in (rel.lhs, rel.rhs):
-                    if side.is_number:
-                        out.append(float(side))
-    return out
-
-
-def check_prox(fn: Callable[[float, float], float], penalty, *, lams=None, zs=None, tolerance: float = TOLERANCE) -> ProxCheck:
-    r"""Hold an implementation ``fn(z, lam) -> x`` of the prox of :math:`\lambda p` against :func:`prox_numeric`.
-
-    By default ``lam`` runs over 0.01, 0.1, 0.5, 1, 3, 10 and both sides of every condition in
-    ``lam`` of :func:`thresholding` (SCAD's :math:`a - 1`, MCP's :math:`\gamma`, log-sum's
-    :math:`\varepsilon^2`); ``z`` over both signs of 0, just inside and outside the threshold at
-    that ``lam``, both sides of every breakpoint and of ``unbiased_beyond``, and large values.
-    Where the objective ties (two global minimisers, at a jump) either value is right: there the
-    objective values are compared instead of the points.  ``fn`` runs in the caller's process.
-
-    Parameters
-    ----------
-    fn : callable
-        ``fn(z, lam)`` with floats, returning a float.
-    penalty : Penalty or str
-        The penalty (text is read by :func:`lksym.penalty.parse_penalty`).
-    lams, zs : sequence of float, optional
-        Replace the default grids (``zs`` are then used at every ``lam``).
-    tolerance : float
-        Relative plus absolute tolerance.
-
-    Returns
-    -------
-    ProxCheck
-
-    Examples
-    --------
-    >>> import math
-    >>> soft = lambda z, lam: math.copysign(max(abs(z) - lam, 0.0), z)
-    >>> check_prox(soft, "l1").passed
-    True
-    >>> from lksym.penalty import parse_penalty
-    >>> logsum = parse_penalty("logsum(eps=0.1)")
-    >>> def wrong(z, lam):  # a library that returns 0 at z = 2.875, lam = 0.3
-    ...     return 0.0 if abs(z - 2.875) < 1e-12 and lam == 0.3 else prox_numeric(logsum, lam, z)
-    >>> result = check_prox(wrong, logsum, lams=[0.3], zs=[2.875])
-    >>> result.passed, round(result.worst[0].ours, 4)
-    (False, 2.7705)
-    """
-    if isinstance(penalty, str):
-        from .penalty import parse_penalty
-
-        penalty = parse_penalty(penalty)
-    t = thresholding(penalty)
-    if lams is None:
-        base = {0.01, 0.1, 0.5, 1.0, 3.0, 10.0}
-        for c in _condition_lams(t):
-            base.update({c * 0.9, c * 0.999, c * 1.001, c * 1.1})
-        lams = sorted(base)
-    results = []
-    for lam in lams:
-        lam = float(lam)
-        if zs is None:
-            th = threshold_at(penalty, lam)
-            points = {0.0, 1e-3, 0.5, 1.0, 2.0, 10.0, 1e3, 1e6, th}
-            for s in (th, *(float(b) for b in penalty.breakpoints)):
-                points.update({s * (1 - 1e-6), s * (1 + 1e-6), s * 0.9, s * 1.1})
-            if t.unbiased_beyond is not None:
-                u = float(sp.N(t.unbiased_beyond.subs(LAM, _exact(lam))))
-                points.update({u * (1 - 1e-6), u * (1 + 1e-6), 2 * u})
-            grid = sorted({s * v for v in points for s in (1.0, -1.0)})
-        else:
-            grid = [float(v) for v in zs]
-        for z in grid:
-            ours = prox_numeric(penalty, lam, z)
-            try:
-                theirs = float(fn(z, lam))
-            except Exception as error:  # noqa: BLE001 -- the implementation under test may raise anything
-                raise InputError(f"the implementation raised {type(error).__name__} at z = {z!r}, lam = {lam!r}: {error}") from None
-            if _same_prox(penalty, lam, z, theirs, ours, tolerance):
-                results.append(None)
-                continue
-            results.append(Disagreement(z, lam, theirs, ours, abs(theirs - ours) if math.isfinite(theirs) else math.inf))
-    bad = sorted((r for r in results if r is not None), key=lambda d: (-d.difference, d.lam, d.z))
-    return ProxCheck(not bad, len(results), tuple(bad[:10]), tolerance)
-
-
 # --------------------------------------------------------------------------- lksym prox
 
 
-def prox_report(penalty_text: str, lam_text: str, z_text: str) -> dict:
-    r"""What ``lksym prox PENALTY --lam L --z Z`` shows, as a dict (``--json``) with a text rendering.
-
-    Returns
-    -------
-    dict
-        ``penalty`` (its text), ``lam``, ``z`` (exact, as text), ``value`` (float),
-        ``exact`` (the exact prox as text, or ``None``), ``threshold`` (float, at this lam),
-        ``threshold_exact`` (text, or ``None`` where it is an :class:`Infimum`) and ``text``
-        (the lines to print).
-
-    Raises
-    ------
-    lksym.errors.InputError
-        For a bad penalty, lam or z.
-
-    Examples
-    --------
-    >>> r = prox_report("mcp(lam=1, gamma=3)", "1", "2")
-    >>> r["value"], r["exact"], r["threshold"]
-    (1.5, '3/2', 1.0)
-    """
-    from .penalty import parse_penalty
-    from .prox import parse_real
-
-    penalty = parse_penalty(penalty_text)
-    lam = parse_real(lam_text, "lam", positive=True)
-    z = parse_real(z_text, "z")
-    lamf, zf = float(lam), float(z)
-    value = prox_numeric(penalty, lamf, zf)
-    threshold_expr = prox_threshold(penalty).subs(LAM, lam)
-    threshold = float(sp.N(threshold_expr, 20))
-    threshold_exact = None if threshold_expr.has(Infimum) else sp.sstr(threshold_expr)
-    exact = None
-    if penalty.family == "power":
-        from .prox import prox_exact
-
-        exact_value = prox_exact(penalty.k, lam, z)
-    else:
-        form = prox_closed_form(penalty)
-        exact_value = None
-        if form is not None:
-            magnitude = sp.Abs(z)
-            exact_value = sp.S.Zero if magnitude == 0 else _tidy(sp.sign(z) * form.subs(LAM, lam).subs(Z, magnitude))
-    if exact_value is not None:
-        exact = sp.sstr(exact_value)
-        re_part, _ = sp.N(exact_value, 30).as_real_imag()
-        if _same_prox(penalty, lamf, zf, float(re_part), value, 1e-9):
-            value = float(re_part)
-    lines = [
-        f"prox(z) of lam*p with p = {penalty.label}, lam = {sp.sstr(lam)}, z = {sp.sstr(z)}",
-        f"  exact: {exact}" if exact is not None else "  exact: (no closed form; value from the numeric solver)",
-        f"  float: {value!r}",
-        f"  threshold: |z| <= {threshold_exact if threshold_exact is not None else repr(threshold)} maps to exactly 0"
-        + ("" if threshold_exact is not None else " (numeric: the threshold is an infimum with no closed form here)"),
-    ]
-    return {
-        "penalty": penalty.text,
-        "lam": sp.sstr(lam),
-        "z": sp.sstr(z),
-        "value": value,
-        "exact": exact,
-        "threshold": threshold,
-        "threshold_exact": threshold_exact,
-        "text": "\n".join(lines),
-    }
-
-
-def prox_command(penalty_text: str, lam_text: str, z_text: str, *, as_json: bool = False) -> str:
-    """What ``lksym prox`` prints: :func:`prox_report`'s text or JSON; |w|^k keeps :func:`lksym.prox.prox_lines`.
-
-    For the power family the float comes from :func:`lksym.prox.prox_precise` (40 digits,
-    no underflow); ``value_digits`` in the JSON carries the digits where no float is near.
-
-    Examples
-    --------
-    >>> import json
-    >>> json.loads(prox_command("l0", "2", "3", as_json=True))["value"]
-    3.0
-    """
-    import json
-
-    from .penalty import parse_subject
-
-    subject = parse_subject(penalty_text)
-    if subject.family == "power" and not as_json:
-        from .prox import prox_lines
-
-        return prox_lines(sp.sstr(subject.k), lam_text, z_text)
-    report = prox_report(subject.text, lam_text, z_text)
-    text = report.pop("text")
-    if not as_json:
-        return text
-    if subject.family == "power":
-        from .prox import parse_real, prox_precise
-
-        precise = prox_precise(subject.k, parse_real(lam_text, "lam", positive=True), parse_real(z_text, "z"))
-        report["value"] = float(precise)
-        report["value_digits"] = str(precise)
-    return json.dumps(report, indent=2, ensure_ascii=False)

@@ -30,14 +30,10 @@ Examples
 from __future__ import annotations
 
 import ast
-import inspect
 import keyword
 import math
 import numbers
 import re
-import sys
-import time
-import types
 from decimal import Decimal
 from typing import Callable, Mapping, Optional
 
@@ -45,8 +41,8 @@ import mpmath
 import sympy as sp
 from sympy.core.evalf import PrecisionExhausted
 
-from .budget import Timeout
-from .errors import InputError
+from lksym.errors import InputError
+from lksym.budget import OutOfTime, TraceLimit
 
 __all__ = [
     "MAX_LENGTH",
@@ -106,7 +102,7 @@ TIME_LIMIT = 1.0
 
 SymPy evaluates as it builds and has slow corners no static limit can fence
 off (``Heaviside(log(w)**1000)`` expands a 1000th power of a complex sum), so
-each call also runs against this clock (see :class:`_TimeLimit`).
+each call also runs against this clock (see :class:`TraceLimit`).
 """
 
 MAX_K = 1000
@@ -865,80 +861,6 @@ class _Builder:
 # --------------------------------------------------------------------------- time limit
 
 
-class _OutOfTime(Timeout):
-    """Raised inside a call that ran past :data:`TIME_LIMIT` (or a :func:`lksym.budget.deadline` off the main thread).
-
-    A BaseException (:class:`lksym.budget.Timeout`), so the ``except Exception``
-    clauses in SymPy, mpmath and this module let it through.
-    """
-
-
-class _TimeLimit:
-    """Raise :class:`_OutOfTime` in this thread once ``seconds`` have passed.
-
-    A trace hook (:func:`sys.settrace`) looks at the clock whenever a Python
-    function is entered, in this thread only: no signals and no other threads,
-    so it works in any thread and leaves the caller's own SIGALRM alone.  It
-    asks for no line events, so SymPy runs two to three times slower under it,
-    not ten.  It never raises inside an import, which would leave a
-    half-initialised module behind for the rest of the process.  If the
-    exception was swallowed somewhere (a bare ``except:`` in mpmath), whatever
-    the block computed afterwards is not trusted: leaving the block raises it
-    again.  Under a debugger or coverage (a trace hook already set) the block
-    runs without a limit.
-    """
-
-    def __init__(self, seconds: float) -> None:
-        self.seconds = seconds
-        self.fired = False
-        self.installed = False
-
-    def __enter__(self) -> "_TimeLimit":
-        if sys.gettrace() is None:
-            self.end = time.monotonic() + self.seconds
-            sys.settrace(self._tick)
-            self.installed = True
-        return self
-
-    def _tick(self, frame: types.FrameType, event: str, arg: object) -> None:
-        # Returning None asks for no line events in the new frame.
-        if time.monotonic() < self.end or not _interruptible(frame):
-            return None
-        self.fired = True
-        raise _OutOfTime  # CPython also removes the hook
-
-    def __exit__(self, exc_type: Optional[type], *rest: object) -> None:
-        if self.installed:
-            sys.settrace(None)
-        if self.fired and exc_type is None:
-            raise _OutOfTime
-
-
-_INTERRUPTIBLE_PACKAGES = frozenset({"sympy", "mpmath", "lksym"})
-_NOT_PLAIN_FUNCTION = inspect.CO_GENERATOR | inspect.CO_COROUTINE | inspect.CO_ASYNC_GENERATOR
-
-
-def _interruptible(frame: types.FrameType) -> bool:
-    """Whether raising in ``frame`` stops the computation and nothing else.
-
-    Not in the standard library, not in a generator (closing one during the
-    unwinding would print "Exception ignored"), not in ``__del__``, and not
-    anywhere inside an import (a half-initialised module stays broken for the
-    rest of the process).
-    """
-    code = frame.f_code
-    if code.co_flags & _NOT_PLAIN_FUNCTION or code.co_name == "__del__":
-        return False
-    if str(frame.f_globals.get("__name__", "")).partition(".")[0] not in _INTERRUPTIBLE_PACKAGES:
-        return False
-    caller: Optional[types.FrameType] = frame
-    while caller is not None:
-        if caller.f_code.co_filename.startswith("<frozen importlib"):
-            return False
-        caller = caller.f_back
-    return True
-
-
 def _too_slow() -> InputError:
     return InputError(f"expression too costly to build (gave up after {TIME_LIMIT:g} s); simplify it")
 
@@ -998,9 +920,9 @@ def parse_expression(
     lksym.errors.InputError: names starting with '_' are not allowed: '__import__'
     """
     try:
-        with _TimeLimit(TIME_LIMIT):
+        with TraceLimit(TIME_LIMIT):
             return _parse_expression(text, names, functions)
-    except _OutOfTime:
+    except OutOfTime:
         raise _too_slow() from None
 
 
@@ -1071,9 +993,9 @@ def parse_k(text: str | int | float | sp.Basic, *, allow_symbol: bool = False) -
     lksym.errors.InputError: invalid k '1+2j': complex numbers are not allowed: '2j'
     """
     try:
-        with _TimeLimit(TIME_LIMIT):
+        with TraceLimit(TIME_LIMIT):
             return _parse_k(text, allow_symbol)
-    except _OutOfTime:
+    except OutOfTime:
         raise InputError(f"invalid k {_echo(str(text))}: {_too_slow()}") from None
 
 
@@ -1178,3 +1100,35 @@ def _decide(
         return bool(numeric(approx)) if approx.is_number else undecided
     except Exception:  # noqa: BLE001 - cannot evaluate: treat as undecided
         return undecided
+
+
+def parse_real(text: str, name: str, *, positive: bool = False) -> sp.Expr:
+    """Parse a user-typed real number exactly (``"0.1"`` is 1/10), never through ``sympify``.
+
+    Raises
+    ------
+    lksym.errors.InputError
+        For anything but a finite real number (positive if asked).
+
+    Examples
+    --------
+    >>> parse_real("0.1", "lam", positive=True), parse_real("-sqrt(2)", "z")
+    (1/10, -sqrt(2))
+    """
+    from lksym.errors import InputError
+    from lksym.derivation.expr import parse_expression
+
+    try:
+        value = parse_expression(text.strip() if isinstance(text, str) else text)
+    except InputError as error:
+        raise InputError(f"invalid {name}: {error}") from None
+    if not isinstance(value, sp.Expr) or value.free_symbols or value.has(sp.oo, -sp.oo, sp.zoo, sp.nan):
+        raise InputError(f"{name} must be a finite real number, got {text!r}")
+    approx = sp.N(value, 30)
+    if not approx.is_real or not approx.is_finite:
+        raise InputError(f"{name} must be a finite real number, got {text!r}")
+    if positive and not approx > 0:
+        raise InputError(f"{name} must be positive, got {text!r}")
+    if abs(approx) > 1e12:
+        raise InputError(f"{name} must be at most 1e12 in size, got {text!r}")
+    return value

@@ -12,8 +12,10 @@ from typing import Optional
 
 import sympy as sp
 
-from .analysis import MAX_EXACT_DIGITS, POINTS, Analysis, Band, Part, k_text, substitute
-from .plots import FIGURES, image_name
+from lksym.derivation.exact import MAX_EXACT_DIGITS, k_text, substitute
+from lksym.derivation.analysis import POINTS, Band, Part
+from lksym.results import Analysis
+from lksym.writers.plots import FIGURES, image_name
 
 POINT_LATEX = {"0+": r"w \to 0^+", "0-": r"w \to 0^-", "+oo": r"w \to +\infty", "-oo": r"w \to -\infty"}
 SYMBOL = {"penalty": "f(w)", "gradient": "f'(w)", "curvature": "f''(w)"}
@@ -220,14 +222,14 @@ def _dead_zone(a: Analysis) -> list[str]:
 
 
 def _lam_tex(expr: sp.Expr) -> str:
-    from .prox import LAM
+    from lksym.derivation.symbols import LAM
 
     # The JSON symbol is "lam" (lambda is a Python keyword); the reader should see a Greek letter.
     return tex(substitute(expr, {LAM: sp.Symbol("lambda", positive=True)}))
 
 
 def _prox_section(a: Analysis) -> list[str]:
-    from .prox import LAM
+    from lksym.derivation.symbols import LAM
 
     threshold = a.prox.threshold
     lines = [
@@ -251,7 +253,7 @@ def _prox_section(a: Analysis) -> list[str]:
     above = "z > 0" if threshold == 0 else f"z > {_lam_tex(threshold)}"
     form = a.prox.closed_form
     if form is not None and sp.count_ops(form) <= PROX_FORM_OPS:
-        from .prox import LAM
+        from lksym.derivation.symbols import LAM
 
         # order="none": a sum as SymPy built it, z - lambda rather than the sorted -lambda + z.
         shown = sp.latex(substitute(form, {LAM: sp.Symbol("lambda", positive=True)}), order="none")
@@ -506,7 +508,7 @@ def summary_markdown(a: Analysis, figures: bool = False) -> str:
     if figures:
         import base64
 
-        from .plots import render_png
+        from lksym.writers.plots import render_png
 
         specs = {spec.name: spec for spec in FIGURES}
         for name in NOTEBOOK_FIGURES:
@@ -521,7 +523,7 @@ def report_markdown(a: Analysis, figure_names: tuple[str, ...] | None = None, im
 
     Examples
     --------
-    >>> from lksym.analysis import analyze
+    >>> from lksym.results import analyze
     >>> report_markdown(analyze("2")).splitlines()[0]
     '# The penalty $\\\\lvert w\\\\rvert^{2}$ (L2)'
     """
@@ -558,7 +560,7 @@ def _piece_condition(piece) -> str:
 
 
 def _definition(a: Analysis) -> list[str]:
-    from .penalty import X
+    from lksym.derivation.symbols import X
 
     p = a.subject
     t = sp.Symbol("t", positive=True)
@@ -578,7 +580,7 @@ def _definition(a: Analysis) -> list[str]:
 
 
 def _source(p) -> str:
-    from .penalty import CATALOGUE
+    from lksym.derivation.penalty import CATALOGUE
 
     entry = CATALOGUE.get(p.family)
     return entry.source if entry is not None else ""
@@ -711,11 +713,11 @@ def penalty_report_markdown(a: Analysis, figure_names: tuple[str, ...] | None = 
 
     Examples
     --------
-    >>> from lksym.analysis import analyze
+    >>> from lksym.results import analyze
     >>> penalty_report_markdown(analyze("mcp(lam=1, gamma=3)")).splitlines()[0]
     '# The penalty MCP (λ = 1, γ = 3)'
     """
-    from .plots import figure_specs
+    from lksym.writers.plots import figure_specs
 
     lines = [f"# The penalty {a.label}", ""]
     lines += _definition(a)

@@ -1,7 +1,8 @@
 r"""Exact analysis of the penalty :math:`f(w) = |w|^k` for one exact k.
 
-:func:`analyze` asks a fixed set of questions of the penalty and returns one
-frozen :class:`Analysis`.  Writers (Markdown, JSON, plots, terminal) only read it.
+:func:`derive_power` and :func:`derive_penalty` ask a fixed set of questions of a
+penalty; :func:`lksym.results.analyze` freezes the answers into one
+:class:`~lksym.results.Analysis`.  Writers (Markdown, JSON, plots, terminal) only read it.
 
 How the derivation avoids SymPy's pitfalls
 ------------------------------------------
@@ -22,25 +23,18 @@ one-sided difference quotients, not from a formula that is only valid for
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Optional
+from dataclasses import dataclass
+from typing import Optional
 
 import sympy as sp
 
-from .errors import InputError
-from .penalty import W, X, number_text  # the weight and |w| > 0: one definition for every module
-from .regime import Regime, classify, integer_parity
-
-if TYPE_CHECKING:  # only for the annotations of Analysis: the modules import this one
-    from .gd import GradientDescent
-    from .penalty import Penalty
-    from .penalty_prox import Thresholding
-    from .prox import Prox
+from lksym.errors import InputError
+from lksym.derivation.symbols import W, X
+from lksym.derivation.regime import classify
+from lksym.derivation.exact import PROBE_DIGITS, decide, solve_positive, to_float
+from lksym.derivation.symbols import ALPHA, ETA, TAU
 
 
-ALPHA = sp.Symbol("alpha", positive=True)
-TAU = sp.Symbol("tau", positive=True)
-ETA = sp.Symbol("eta", positive=True)
 
 POINTS = ("0+", "0-", "+oo", "-oo")
 PART_NAMES = ("penalty", "gradient", "curvature")
@@ -158,153 +152,7 @@ class Band:
     ties: tuple[tuple[str, str], ...]
 
 
-@dataclass(frozen=True)
-class Analysis:
-    r"""Every derived fact about :math:`f(w) = |w|^k` for one exact k.
-
-    Build it with :func:`analyze`; it is immutable and computed once.
-
-    Attributes
-    ----------
-    k
-        The exponent, an exact positive SymPy number.
-    regime
-        The :class:`~lksym.regime.Regime` of ``k``.
-    penalty, gradient, curvature
-        :class:`Part` objects for :math:`f`, :math:`f'` and :math:`f''`.
-    smoothness
-        The largest n with :math:`f \in C^n` at 0, or ``None`` for
-        :math:`C^\infty`.
-    convex
-        Whether :math:`f` is convex on the real line.
-    sparse
-        Whether a proximal (or clipped) step sets small weights exactly to 0:
-        true exactly when the gradient does not vanish at :math:`0^+`.
-    lipschitz_gradient_near_zero
-        Whether the gradient is continuous at 0 and the curvature stays bounded
-        near 0, so that a small enough fixed
-        gradient step cannot overshoot 0 for small weights.
-    dead_zone
-        For penalties whose gradient vanishes at 0: the :math:`|w|` below which
-        :math:`\alpha |f'(w)| < \tau`, in the positive symbols ``alpha`` and
-        ``tau``; otherwise ``None``.
-    overshoot
-        :class:`Overshoot`: which weights one gradient step of size ``eta`` throws across 0.
-    crossovers
-        :class:`Crossover` against L1 and L2.
-    bands
-        The order of the L1, L2 and Lk gradient magnitudes between crossovers.
-    prox
-        :class:`~lksym.prox.Prox`: threshold and closed form of the proximal step
-        of :math:`\lambda |w|^k`.
-    gd
-        :class:`~lksym.gd.GradientDescent`: two-cycle and decay of plain gradient
-        descent with step ``eta``.
-    subject
-        The :class:`~lksym.penalty.Penalty` analysed (for the power family
-        ``k`` and ``regime`` are set; for any other penalty they are ``None``).
-    breakpoints
-        :class:`Breakpoint` per :math:`|w| > 0` where the definition changes.
-    curvature_min
-        The infimum of the curvature off 0 and off the breakpoints: the proximal
-        step of :math:`\lambda p` is a convex problem when
-        :math:`1 + \lambda \cdot` ``curvature_min`` :math:`\ge 0`.
-    thresholding
-        :class:`~lksym.penalty_prox.Thresholding`: Fan and Li's three properties
-        of the proximal step of :math:`\lambda p`.
-    omitted
-        Why a fact is ``None`` where it is not derived for this penalty, by field name.
-    """
-
-    k: Optional[sp.Expr]
-    regime: Optional[Regime]
-    penalty: Part
-    gradient: Part
-    curvature: Part
-    smoothness: Optional[int]
-    convex: bool
-    sparse: bool
-    lipschitz_gradient_near_zero: bool
-    dead_zone: Optional[sp.Expr]
-    overshoot: Optional[Overshoot]
-    crossovers: Optional[tuple[Crossover, Crossover]]
-    bands: Optional[tuple[Band, ...]]
-    prox: "Prox"
-    gd: Optional["GradientDescent"]
-    subject: Optional["Penalty"] = None
-    breakpoints: tuple["Breakpoint", ...] = ()
-    curvature_min: Optional[sp.Expr] = None
-    thresholding: Optional["Thresholding"] = None
-    omitted: dict = field(default_factory=dict)
-
-    @property
-    def parts(self) -> tuple[Part, Part, Part]:
-        """Penalty, gradient and curvature, in that order."""
-        return (self.penalty, self.gradient, self.curvature)
-
-    @property
-    def integer_parity(self) -> Optional[str]:
-        """``"even"``/``"odd"`` for an integer k, else ``None``."""
-        return integer_parity(self.k)
-
-    @property
-    def label(self) -> str:
-        """A short name such as ``L1.5``, ``L7/3``, ``L√2`` (see :func:`lksym.mathtext.k_name`) or ``SCAD (λ = 1, a = 3.7)``."""
-        if self.k is None:
-            return self.subject.label
-        from .mathtext import k_name
-
-        return k_name(self.k)
-
-    def to_dict(self) -> dict:
-        """The analysis as JSON-ready data; see :mod:`lksym.jsonout`."""
-        from .jsonout import to_dict
-
-        return to_dict(self)
-
-    def __str__(self) -> str:
-        """The readable summary of ``lksym analyze`` (:func:`lksym.terminal.summary`)."""
-        from .terminal import summary
-
-        return summary(self)
-
-    def __repr__(self) -> str:
-        # The REPL shows repr(): the summary, not a dump of every field (those are attributes).
-        return str(self)
-
-    def _repr_markdown_(self) -> str:
-        from .report import summary_markdown
-
-        return summary_markdown(self, figures=True)
-
-    def figures(self) -> dict:
-        """The report's figures as matplotlib Figures keyed by plain name (``"zoom"``), to restyle or save.
-
-        Examples
-        --------
-        >>> figs = analyze("3/2").figures()
-        >>> figs["zoom"].axes[0].set_title("L1.5 near 0")  # doctest: +ELLIPSIS
-        Text(...)
-        """
-        from .plots import figures
-
-        return figures(self)
-
-
 # --------------------------------------------------------------------------- helpers
-
-
-def k_text(k: sp.Expr) -> str:
-    """Write k as people do: a terminating fraction as a decimal (``1.5``), else SymPy's form.
-
-    The same rule as :func:`lksym.penalty.number_text` (which this is), kept under its old name.
-
-    Examples
-    --------
-    >>> k_text(sp.Rational(3, 2)), k_text(sp.Rational(7, 3)), k_text(sp.sqrt(2))
-    ('1.5', '7/3', 'sqrt(2)')
-    """
-    return number_text(k)
 
 
 def _limit(expr: sp.Expr, point: sp.Expr) -> sp.Expr:
@@ -322,7 +170,7 @@ def _limit(expr: sp.Expr, point: sp.Expr) -> sp.Expr:
     return sp.limit(expr, X, point, "+" if point == 0 else "-")
 
 
-def _to_real_line(branch: sp.Expr, order: int) -> sp.Expr:
+def to_real_line(branch: sp.Expr, order: int) -> sp.Expr:
     r"""Carry a right-branch derivative to :math:`w \ne 0` as :math:`\operatorname{sign}(w)^n f_+^{(n)}(|w|)`.
 
     Monomials :math:`c\,x^e` get the tidiest equivalent form: for odd ``order``
@@ -343,7 +191,7 @@ def _to_real_line(branch: sp.Expr, order: int) -> sp.Expr:
     return coeff * sp.sign(W) * sp.Abs(W) ** exponent
 
 
-def _limits(branch: sp.Expr, order: int) -> dict:
+def point_limits(branch: sp.Expr, order: int) -> dict:
     right0, right_inf = _limit(branch, sp.S.Zero), _limit(branch, sp.oo)
     flip = -1 if order % 2 else 1  # parity of an even function's n-th derivative
     return {"0+": right0, "0-": flip * right0, "+oo": right_inf, "-oo": flip * right_inf}
@@ -353,7 +201,7 @@ def _is_finite(value: sp.Expr) -> bool:
     return bool(value.is_finite)
 
 
-def _at_zero(order: int, branches: list, limits: dict, below: Optional[AtZero], convex: bool) -> AtZero:
+def behaviour_at_zero(order: int, branches: list, limits: dict, below: Optional[AtZero], convex: bool) -> AtZero:
     r"""Value and continuity at 0 of :math:`f^{(n)}`, from the derivative below it.
 
     :math:`f^{(n)}(0)` exists when :math:`f^{(n-1)}(0) = v` exists and the
@@ -379,7 +227,7 @@ def _at_zero(order: int, branches: list, limits: dict, below: Optional[AtZero], 
     return AtZero(value=value, subdifferential=sub, continuous=continuous)
 
 
-def _is_nonnegative(branch: sp.Expr) -> bool:
+def is_nonnegative_branch(branch: sp.Expr) -> bool:
     """Whether a right-branch expression is >= 0 for every x > 0."""
     known = branch.is_nonnegative
     if known is not None:
@@ -417,99 +265,6 @@ def _smoothness(k: sp.Expr) -> Optional[int]:
         n += 1
 
 
-def _solve_positive(lhs: sp.Expr, rhs: sp.Expr) -> Optional[sp.Expr]:
-    r"""The unique :math:`x > 0` with ``lhs == rhs``, or ``None``.
-
-    Both sides are products of powers of ``x``; with :math:`x = e^t` the
-    equation becomes linear in t after taking logarithms, which SymPy solves
-    instantly where a polynomial form (:math:`x^{9/10} = x`, say) would be
-    of high degree.
-    """
-    (c1, e1), (c2, e2) = lhs.as_coeff_exponent(X), rhs.as_coeff_exponent(X)
-    if not (c1.has(X) or c2.has(X)):
-        # c1 x^e1 = c2 x^e2 is log(c1) + e1 t = log(c2) + e2 t: a*t + b = 0, solved by hand
-        # (solve() on the same line costs ten times more).  radsimp clears surds from
-        # denominators: a canonical form that sympify reads back as is.
-        offset = sp.expand_log(sp.log(c1), force=True) - sp.expand_log(sp.log(c2), force=True)
-        roots = [] if e1 == e2 else [sp.radsimp(-offset / (e1 - e2))]
-    else:  # not a ratio of powers after all: let solve() deal with it
-        t = sp.Dummy("t", real=True)
-        roots = sp.solve(sp.expand_log(sp.log(lhs.subs(X, sp.exp(t)) / rhs.subs(X, sp.exp(t))), force=True), t)
-    if len(roots) != 1:
-        return None
-    root = sp.expand(roots[0])
-    product = _unevaluated_powers(root)  # b1**c1 * b2**c2 * ..., nothing evaluated yet
-    if product is not None and _costly(product):
-        return product
-    # exp(a*log(p) + b*log(q)) -> p**a * q**b: SymPy's canonical, sympify-stable form.
-    canonical = sp.powsimp(sp.expand_power_exp(sp.exp(root)))
-    if product is None or _largest_integer_digits(canonical) <= MAX_EXACT_DIGITS:
-        return canonical
-    return product
-
-
-MAX_EXACT_DIGITS = 60
-"""Longest integer an exact result may spell out; longer ones are kept as unevaluated powers."""
-
-
-def _costly(expr: sp.Expr) -> bool:
-    r"""Whether evaluating the numeric powers in ``expr`` would make SymPy build huge integers.
-
-    SymPy normalises :math:`b^{p/q}` through :math:`b^{q-p}`-sized integers and
-    perfect-power tests on them (k = 1.541: q = 541, seconds of factoring); the
-    estimate is q times the digits of b.  Irrational exponents count too: radsimp
-    turns 1/(k - 2) for k = 1000*sqrt(6)/3 into a 7-digit denominator.
-    """
-    for power in expr.atoms(sp.Pow):
-        base, exponent = power.args
-        if base.is_number and not exponent.free_symbols:
-            denominator = max((r.q for r in exponent.atoms(sp.Rational)), default=1)
-            if denominator * _largest_integer_digits(base) > MAX_EXACT_DIGITS:
-                return True
-    return False
-
-
-def _unevaluated_powers(log_value: sp.Expr) -> Optional[sp.Expr]:
-    r"""``exp(log_value)`` as a product of powers that SymPy is told not to evaluate.
-
-    SymPy writes :math:`b^{-p/q}` as :math:`(b^{q-p})^{1/q} / b`, so for
-    k = 100.1 (roots of order 981) a crossover spells out an integer of
-    thousands of digits: unreadable, and longer than Python agrees to print.
-    :math:`\sum_i c_i \log b_i` becomes :math:`\prod_i b_i^{c_i}` instead, which
-    prints short and has the same value.  ``None`` if a term is not of that shape.
-    """
-    factors = []
-    for term in sp.Add.make_args(log_value):
-        coefficient, rest = term.as_independent(sp.log, as_Add=False)
-        if not isinstance(rest, sp.log):
-            return None
-        factors.append(sp.Pow(rest.args[0], coefficient, evaluate=False))
-    return sp.Mul(*factors, evaluate=False)
-
-
-def substitute(expr: sp.Expr, mapping: dict) -> sp.Expr:
-    """``expr.subs(mapping)``, or the same substitution left unevaluated where SymPy would spell out huge integers.
-
-    Examples
-    --------
-    >>> substitute(ETA * X, {ETA: 2})
-    2*x
-    """
-    if not _costly(expr):
-        value = expr.subs(mapping)
-        if _largest_integer_digits(value) <= MAX_EXACT_DIGITS:
-            return value
-    with sp.evaluate(False):
-        value = expr.xreplace(mapping)
-        return value.replace(lambda e: e.is_Pow and e.base == 1, lambda e: sp.S.One)  # lam = 1 leaves 1**c
-
-
-def _largest_integer_digits(expr: sp.Expr) -> int:
-    """Decimal digits of the longest integer in ``expr`` (numerators and denominators), by bit length."""
-    sizes = [max(abs(r.p), r.q).bit_length() for r in expr.atoms(sp.Rational)]
-    return int(max(sizes, default=0) * 0.30103) + 1
-
-
 def _same(a: sp.Expr, b: sp.Expr) -> bool:
     """Whether two right-branch products of powers are identical (cheaper than simplify)."""
     return sp.powsimp(a / b, force=True) == 1
@@ -519,19 +274,10 @@ def _crossover(gradient_branch: sp.Expr, reference: str) -> Crossover:
     ref = {"L1": sp.S.One, "L2": 2 * X}[reference]
     if _same(gradient_branch, ref):
         return Crossover(reference, None, True, None)
-    weight = _solve_positive(gradient_branch, ref)
-    probe = _to_float(weight) / 2 if weight is not None else 1.0
+    weight = solve_positive(gradient_branch, ref)
+    probe = to_float(weight) / 2 if weight is not None else 1.0
     stronger = "Lk" if _at(gradient_branch, probe) > _at(ref, probe) else reference
     return Crossover(reference, weight, False, stronger)
-
-
-PROBE_DIGITS = 30
-"""Digits of the numeric probes that decide which side of a crossing is which."""
-
-
-def _to_float(value: sp.Expr, subs: Optional[dict] = None) -> float:
-    # evalf with subs: no exact re-evaluation of powers like 1541**(1000/541) on the way.
-    return float(value.evalf(PROBE_DIGITS, subs=subs))
 
 
 def _at(expr: sp.Expr, x: float) -> sp.Float:
@@ -547,11 +293,11 @@ def _at(expr: sp.Expr, x: float) -> sp.Float:
 def _bands(gradient_branch: sp.Expr, crossovers: tuple[Crossover, ...]) -> tuple[Band, ...]:
     magnitudes = {"L1": sp.S.One, "L2": 2 * X, "Lk": gradient_branch}
     # L1 and L2 gradients cross at |w| = 1/2 too: the order of the three changes there.
-    cuts = sorted({c.weight for c in crossovers if c.weight is not None} | {sp.Rational(1, 2)}, key=_to_float)
+    cuts = sorted({c.weight for c in crossovers if c.weight is not None} | {sp.Rational(1, 2)}, key=to_float)
     edges = [sp.S.Zero, *cuts, sp.oo]
     bands = []
     for lo, hi in zip(edges, edges[1:]):
-        probe = (_to_float(lo) + _to_float(hi)) / 2 if hi != sp.oo else _to_float(lo) + 1
+        probe = (to_float(lo) + to_float(hi)) / 2 if hi != sp.oo else to_float(lo) + 1
         values = {name: _at(g, probe) for name, g in magnitudes.items()}
         order = tuple(sorted(values, key=lambda name: (float(values[name]), name)))
         ties = tuple(
@@ -574,13 +320,13 @@ def _bands(gradient_branch: sp.Expr, crossovers: tuple[Crossover, ...]) -> tuple
 def _dead_zone(gradient_branch: sp.Expr, vanishes_at_zero: bool) -> Optional[sp.Expr]:
     if not vanishes_at_zero:
         return None
-    return _solve_positive(ALPHA * gradient_branch, TAU)
+    return solve_positive(ALPHA * gradient_branch, TAU)
 
 
 def _overshoot(gradient_branch: sp.Expr) -> Overshoot:
-    weight = _solve_positive(ETA * gradient_branch, X)
+    weight = solve_positive(ETA * gradient_branch, X)
     if weight is not None:
-        probe = _to_float(weight, {ETA: 1}) / 2  # at eta = 1: which side overshoots does not depend on eta
+        probe = to_float(weight, {ETA: 1}) / 2  # at eta = 1: which side overshoots does not depend on eta
         below = _at(gradient_branch, probe) > probe
         return Overshoot(weight, "below" if below else "above", None)
     # eta*|f'(w)|/|w| does not depend on w (L2): the step size alone decides.
@@ -591,89 +337,22 @@ def _overshoot(gradient_branch: sp.Expr) -> Overshoot:
 # --------------------------------------------------------------------------- public
 
 
-TIME_LIMIT = 20.0
-"""Seconds an analysis may take (nearly every k takes well under one)."""
+def derive_power(k: sp.Expr) -> dict:
+    """Every fact of :math:`|w|^k` for one exact k, as the keyword arguments of :class:`lksym.results.Analysis`.
 
-
-def _import_derivation() -> None:
-    """Import what the derivation uses before any deadline is armed.
-
-    A timer that fires inside an import leaves a half-initialised module behind for
-    the rest of the process (numpy without ``numpy.ma``, seen after a 5 ms limit).
-    """
-    import numpy.ma  # noqa: F401  (numpy loads it lazily; lambdify and the prox solvers touch it)
-
-    from . import gd, penalty_prox, prox  # noqa: F401
-
-
-def analyze(k, *, time_limit: Optional[float] = None) -> Analysis:
-    r"""Derive every fact lksym reports about a penalty: :math:`|w|^k` or any other.
-
-    Parameters
-    ----------
-    k : str, int, SymPy number or Penalty
-        The exponent of :math:`|w|^k`: any text :func:`lksym.expr.parse_k`
-        accepts (``"3/2"``, ``"1.5"``, ``"sqrt(2)"``) or an exact positive
-        number; or any penalty :func:`lksym.penalty.parse_penalty` reads
-        (``"scad(lam=1, a=3.7)"``, ``"log(1 + abs(w)/0.1)"``), or a
-        :class:`~lksym.penalty.Penalty`.
-    time_limit : float, optional
-        Seconds before giving up (default :data:`TIME_LIMIT`; in any thread,
-        see :mod:`lksym.budget`).
-        Exact arithmetic can run away for k with many digits: 1.541 needs
-        1000/541-th powers, and SymPy factors numbers of thousands of digits.
-
-    Returns
-    -------
-    Analysis
-        The frozen result.
-
-    Raises
-    ------
-    lksym.errors.InputError
-        If ``k`` is not an exact positive real number lksym can handle, or
-        its analysis takes longer than ``time_limit``.
+    ``k`` must already be checked (:func:`lksym.derivation.expr.parse_k`); call it under a deadline.
 
     Examples
     --------
-    >>> a = analyze("3/2")
-    >>> a.gradient.expr
-    3*sqrt(Abs(w))*sign(w)/2
-    >>> a.gradient.limits["0+"], a.curvature.limits["0+"], a.smoothness
-    (0, oo, 1)
+    >>> import sympy as sp
+    >>> facts = derive_power(sp.Rational(3, 2))
+    >>> facts["smoothness"], facts["sparse"]
+    (1, False)
     """
-    from . import budget
-    from .penalty import parse_subject
-
-    _import_derivation()
-    subject = parse_subject(k)
-    time_limit = TIME_LIMIT if time_limit is None else time_limit
-    try:
-        with budget.deadline(time_limit):
-            if subject.family == "power":
-                return _analyze_exact(subject.k)
-            try:
-                return _analyze_penalty(subject)
-            except (TypeError, ValueError, ArithmeticError, NotImplementedError) as error:
-                if isinstance(error, InputError):
-                    raise
-                # A typed penalty SymPy cannot take through every step: one line, not a traceback.
-                raise InputError(f"{subject.text[:60]}: lksym cannot derive every fact of this penalty exactly "
-                                 f"({type(error).__name__}: {str(error).splitlines()[0][:80] if str(error) else ''})") from None
-    except budget.Timeout:
-        if subject.family != "power":
-            raise InputError(f"{subject.text} is too costly to analyse exactly (over {time_limit:g} s)") from None
-        raise InputError(
-            f"k = {k_text(subject.k)} is too costly to analyse exactly (over {time_limit:g} s): "
-            "exact powers with k's digits grow too large; a k with fewer digits works"
-        ) from None
-
-
-def _analyze_exact(k: sp.Expr) -> Analysis:
-    from .gd import derive_gd  # imported here: both modules use this one's symbols
-    from .penalty import power_of
-    from .penalty_prox import thresholding
-    from .prox import derive_prox
+    from lksym.derivation.gd import derive_gd  # imported here: both modules use this one's symbols
+    from lksym.derivation.penalty import power_of
+    from lksym.derivation.penalty_prox import thresholding
+    from lksym.derivation.prox import derive_prox
 
     subject = power_of(k)  # k is exact and checked: parsing it again inside the deadline would mask a timeout
 
@@ -682,22 +361,22 @@ def _analyze_exact(k: sp.Expr) -> Analysis:
         branches.append(sp.powsimp(sp.diff(branches[-1], X), force=True))
 
     regime = classify(k)
-    limits = [_limits(b, n) for n, b in enumerate(branches)]
+    limits = [point_limits(b, n) for n, b in enumerate(branches)]
     gradient_vanishes = limits[1]["0+"] == 0
-    curvature_nonnegative = _is_nonnegative(branches[2])
+    curvature_nonnegative = is_nonnegative_branch(branches[2])
     # A convex even function: curvature >= 0 off 0 and the gradient not decreasing across 0.
     convex = curvature_nonnegative and bool(limits[1]["0-"] <= limits[1]["0+"])
 
     at_zero: list[AtZero] = []
     for n in range(3):
-        at_zero.append(_at_zero(n, branches, limits[n], at_zero[-1] if at_zero else None, convex))
+        at_zero.append(behaviour_at_zero(n, branches, limits[n], at_zero[-1] if at_zero else None, convex))
 
     parts = tuple(
-        Part(name, n, _to_real_line(branches[n], n), branches[n], limits[n], at_zero[n])
+        Part(name, n, to_real_line(branches[n], n), branches[n], limits[n], at_zero[n])
         for n, name in enumerate(PART_NAMES)
     )
     crossovers = (_crossover(branches[1], "L1"), _crossover(branches[1], "L2"))
-    return Analysis(
+    return dict(
         k=k,
         regime=regime,
         penalty=parts[0],
@@ -756,7 +435,7 @@ NOT_DERIVED = "derived for |w|^k only so far"
 def _real_line_piecewise(branches: list, pieces, order: int) -> sp.Expr:
     """The n-th derivative for w != 0 off the breakpoints, from the right branch's pieces and parity."""
     if len(pieces) == 1:
-        return _to_real_line(branches[0], order)
+        return to_real_line(branches[0], order)
     a = sp.Abs(W)
     body = sp.Piecewise(*[(b.subs(X, a), a <= p.hi) for b, p in zip(branches[:-1], pieces[:-1])], (branches[-1].subs(X, a), True))
     return sp.sign(W) * body if order % 2 else body
@@ -827,31 +506,20 @@ def _infimum(expr: sp.Expr, lo: sp.Expr, hi: sp.Expr) -> sp.Expr:
     return sp.Min(*candidates)
 
 
-def decide(relation) -> bool:
-    """Truth of a relation between exact numbers; where SymPy leaves it open, at 50 digits (a tie counts as equal).
+def derive_penalty(penalty) -> dict:
+    """Every fact derivable for any :class:`~lksym.derivation.penalty.Penalty`, piece by piece.
+
+    Returns the keyword arguments of :class:`lksym.results.Analysis`; call it under a deadline.
 
     Examples
     --------
-    >>> decide(sp.pi > 3), decide(sp.Integer(1) <= 2 / (2 * sp.pi - 2) * (sp.pi - 1))
-    (True, True)
+    >>> from lksym.derivation.penalty import parse_penalty
+    >>> facts = derive_penalty(parse_penalty("mcp(lam=1, gamma=3)"))
+    >>> facts["curvature_min"], [b.at for b in facts["breakpoints"]]
+    (-1/3, [3])
     """
-    try:
-        return bool(relation)
-    except TypeError:
-        pass
-    difference = sp.N(relation.lhs - relation.rhs, 50)
-    if not difference.is_real:
-        raise InputError(f"cannot decide {sp.sstr(relation)[:60]}")
-    tie = abs(difference) < sp.Float(10) ** -40 * (1 + abs(sp.N(relation.lhs, 50)))
-    if isinstance(relation, (sp.GreaterThan, sp.LessThan)):
-        return bool(tie or (difference > 0 if isinstance(relation, sp.GreaterThan) else difference < 0))
-    return bool(not tie and (difference > 0 if isinstance(relation, sp.StrictGreaterThan) else difference < 0))
-
-
-def _analyze_penalty(penalty) -> "Analysis":
-    """Every fact derivable for any :class:`~lksym.penalty.Penalty`, piece by piece."""
-    from .penalty_prox import prox_closed_form, prox_threshold, thresholding
-    from .prox import Prox
+    from lksym.derivation.penalty_prox import prox_closed_form, prox_threshold, thresholding
+    from lksym.derivation.prox import Prox
 
     pieces = penalty.pieces
     derivatives = [[p.expr] for p in pieces]
@@ -882,7 +550,7 @@ def _analyze_penalty(penalty) -> "Analysis":
     if at_zero[0].continuous:
         kink_up = decide(limits[1]["0+"] >= limits[1]["0-"])  # locally convex at 0: a subdifferential there
         for n in (1, 2):
-            at_zero.append(_at_zero(n, first, limits[n], at_zero[-1], kink_up))
+            at_zero.append(behaviour_at_zero(n, first, limits[n], at_zero[-1], kink_up))
     else:
         at_zero += [AtZero(None, None, False), AtZero(None, None, False)]
     parts = tuple(
@@ -891,7 +559,7 @@ def _analyze_penalty(penalty) -> "Analysis":
     )
     quotient = _one_sided((first[0] - p0) / X, sp.S.Zero, "+")
     facts = thresholding(penalty)
-    return Analysis(
+    return dict(
         k=None,
         regime=None,
         penalty=parts[0],

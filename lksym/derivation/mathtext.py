@@ -141,7 +141,7 @@ def k_name(k: sp.Expr) -> str:
     >>> k_name(sp.Rational(3, 2)), k_name(sp.sqrt(2)), k_name(sp.pi), k_name(1 + sp.sqrt(2))
     ('L1.5', 'L√2', 'Lπ', 'L(1 + √2)')
     """
-    from .analysis import k_text
+    from lksym.derivation.exact import k_text
 
     if k.is_Rational:
         return "L" + k_text(k)

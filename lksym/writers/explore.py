@@ -56,7 +56,7 @@ from typing import Optional
 
 import sympy as sp
 
-from .regime import K
+from lksym.derivation.regime import K
 
 DEFAULT_NAME = "explore.html"
 PENALTIES = ("power", "elastic_net", "scad", "mcp", "logsum", "capped_l1", "huber", "l0")
@@ -82,7 +82,7 @@ TAU_DEFAULT = 0.001
 
 
 def _symbols() -> dict:
-    from .analysis import ALPHA, ETA, TAU
+    from lksym.derivation.symbols import ALPHA, ETA, TAU
 
     return {"k": K, "lam": LAM, "eta": ETA, "alpha": ALPHA, "tau": TAU}
 
@@ -131,10 +131,10 @@ def _powers(expr: sp.Expr) -> sp.Expr:
 
 def _solve(lhs: sp.Expr, rhs: sp.Expr, shift: sp.Expr) -> Optional[sp.Expr]:
     """The x > 0 with lhs = rhs, solved with k = shift(s), written back in k."""
-    from .analysis import _solve_positive
+    from lksym.derivation.exact import solve_positive
 
     k_of_s, s_of_k = shift
-    root = _solve_positive(lhs.subs(K, k_of_s), rhs.subs(K, k_of_s))
+    root = solve_positive(lhs.subs(K, k_of_s), rhs.subs(K, k_of_s))
     if root is None:
         return None
     return _tidy_powers(root.subs(S, s_of_k))
@@ -152,7 +152,8 @@ def _jump_threshold(gradient: sp.Expr, shift: sp.Expr) -> tuple[sp.Expr, sp.Expr
     two monomials in x, solved for the tie point :math:`x^*`; the threshold is
     :math:`z(x^*)`.  :math:`x_m` solves :math:`1 + \lambda g'(x) = 0`.
     """
-    from .analysis import X, _solve_positive
+    from lksym.derivation.symbols import X
+    from lksym.derivation.exact import solve_positive
 
     shift, s_of_k = shift
     g = gradient.subs(K, shift)
@@ -164,12 +165,12 @@ def _jump_threshold(gradient: sp.Expr, shift: sp.Expr) -> tuple[sp.Expr, sp.Expr
         coefficient, power = term.as_coeff_exponent(X)
         by_power[power] = by_power.get(power, 0) + coefficient
     (a, ca), (b, cb) = [(p, sp.factor(c)) for p, c in by_power.items() if sp.factor(c) != 0]
-    x_star = _solve_positive(ca * X**a, -cb * X**b)
+    x_star = solve_positive(ca * X**a, -cb * X**b)
     # z = x* (1 + c x*^m) with lam g(x)/x = c x^m, and the tie gives x*^(a-b) = -cb/ca: no root of x* needed.
     c, m = sp.powsimp(LAM * g / X, force=True).as_coeff_exponent(X)
     factor = sp.factor(sp.powsimp(1 + c * (-cb / ca) ** sp.cancel(m / (a - b)), force=True))
     threshold = sp.Mul(factor.subs(S, s_of_k), _tidy_powers(x_star.subs(S, s_of_k)))
-    x_m = _solve_positive(sp.powsimp(-LAM * sp.diff(g, X), force=True), sp.S.One)
+    x_m = solve_positive(sp.powsimp(-LAM * sp.diff(g, X), force=True), sp.S.One)
     x_m = _tidy_powers(x_m.subs(S, s_of_k)) if x_m is not None else None
     return threshold, x_m
 
@@ -185,7 +186,7 @@ positive for SymPy (the tests check that each pair is inverse)."""
 
 
 def _interval_facts(case) -> tuple[list, dict]:
-    from .analysis import ALPHA, ETA, TAU, W, X
+    from lksym.derivation.symbols import ALPHA, ETA, TAU, W, X
 
     shift = SHIFTS[case.name]
     g = case.gradient.subs(W, X)
@@ -227,7 +228,7 @@ def _interval_facts(case) -> tuple[list, dict]:
 
 
 def _point_facts(case) -> tuple[list, dict]:
-    from .analysis import analyze
+    from lksym.results import analyze
 
     a = analyze({"L1": 1, "L2": 2}[case.name])
     facts = []
@@ -249,7 +250,7 @@ def _point_facts(case) -> tuple[list, dict]:
                        _js(a.prox.threshold)))
     gd = a.gd
     if gd.cycle_amplitude is None:
-        from .analysis import ETA, X
+        from lksym.derivation.symbols import ETA, X
 
         # w -> (1 - eta g(x)/x) w for a linear gradient: a two-cycle needs the factor -1, i.e. one eta only.
         only = sp.solve(sp.Eq(1 - ETA * sp.cancel(a.gradient.branch / X), -1), ETA)
@@ -278,7 +279,7 @@ def _point_facts(case) -> tuple[list, dict]:
 
 
 def _case_record(case) -> dict:
-    from .analysis import W, X
+    from lksym.derivation.symbols import W, X
 
     branch = {part: getattr(case, part).subs(W, X) for part in ("penalty", "gradient", "curvature")}
     facts, extra = (_point_facts if case.name in ("L1", "L2") else _interval_facts)(case)
@@ -320,7 +321,8 @@ def _case_record(case) -> dict:
 
 def _stop_record(text: str) -> dict:
     """The exact analysis of one k, as the strings the page shows beside the floats."""
-    from .analysis import analyze, k_text
+    from lksym.results import analyze
+    from lksym.derivation.exact import k_text
 
     a = analyze(text)
     exact = {
@@ -347,7 +349,7 @@ def _stop_record(text: str) -> dict:
 @lru_cache(maxsize=1)
 def power_cases() -> tuple:
     """One record per case of :func:`lksym.family.cases`, facts' ``formula`` still SymPy (for tests and the page)."""
-    from .family import cases
+    from lksym.derivation.family import cases
 
     return tuple(_case_record(c) for c in cases())
 
@@ -441,7 +443,7 @@ def _decide(relation) -> object:
 
 def _nonnegative_on(expr: sp.Expr, lo: sp.Expr, hi: sp.Expr):
     """``expr >= 0`` for every x in (lo, hi), as a boolean or a relation in the parameters; None if undecided."""
-    from .penalty import X
+    from lksym.derivation.symbols import X
 
     if not expr.has(X):
         return _decide(sp.Ge(expr, 0))
@@ -471,7 +473,8 @@ def catalogue_family(name: str) -> dict:
     >>> " ".join(d["cases"][0]["gradient_js"].split())
     '((P_delta >= x) ? ( x/P_delta ) : ( 1 ))'
     """
-    from .penalty import CATALOGUE, X, _parameter
+    from lksym.derivation.penalty import CATALOGUE, catalogue_parameter
+    from lksym.derivation.symbols import X
 
     entry = CATALOGUE[name]
     symbols = {p.name: _parameter_symbol(p) for p in entry.parameters}
@@ -525,8 +528,8 @@ def catalogue_family(name: str) -> dict:
     params = []
     for p in entry.parameters:
         lo_, hi_, step = RANGES.get(p.name, (0.1, 5, 0.01))
-        default = float(_parameter(entry, p.name, usual[p.name])) if p.name in usual else lo_
-        from .penalty import GREEK
+        default = float(catalogue_parameter(entry, p.name, usual[p.name])) if p.name in usual else lo_
+        from lksym.derivation.penalty import GREEK
 
         params.append({"name": "P_" + p.name, "label": f"{entry.title} {GREEK.get(p.name, p.name)}: {p.meaning}",
                        "min": lo_, "max": hi_,
@@ -556,7 +559,7 @@ def catalogue_family(name: str) -> dict:
 
 def _catalogue_names() -> tuple[str, ...]:
     try:
-        from .penalty import CATALOGUE
+        from lksym.derivation.penalty import CATALOGUE
     except ImportError:  # pragma: no cover - the catalogue is part of lksym from now on
         return ()
     return tuple(CATALOGUE)
@@ -564,7 +567,7 @@ def _catalogue_names() -> tuple[str, ...]:
 
 def page_data(penalties: tuple[str, ...] = PENALTIES) -> dict:
     """Everything the page needs, as JSON-ready data."""
-    from .errors import InputError
+    from lksym.errors import InputError
 
     known = ("power", *_catalogue_names())
     unknown = [p for p in penalties if p not in known]
@@ -625,13 +628,13 @@ def render(penalties: tuple[str, ...] = PENALTIES) -> str:
 
 def write_explore(penalties=(), out_dir="reports") -> Path:
     """Write ``out_dir/explore.html`` atomically, refresh the index if there is one, return the path."""
-    from .fileio import write_atomic
+    from lksym.fileio import write_atomic
 
     html = render(tuple(penalties) or PENALTIES)
     out = Path(out_dir)
     target = write_atomic(out / DEFAULT_NAME, html)
     if (out / "README.md").exists():
-        from .api import write_index
+        from lksym.writers.index import write_index
 
         write_index(out)
     return target

@@ -1,0 +1,168 @@
+"""Exact numbers kept small: solving on the positive axis, substitution without huge powers, float probes.
+
+Shared by every derivation module; imports none of them.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import sympy as sp
+from lksym.derivation.penalty import number_text
+from lksym.derivation.symbols import X
+from lksym.errors import InputError
+
+
+def k_text(k: sp.Expr) -> str:
+    """Write k as people do: a terminating fraction as a decimal (``1.5``), else SymPy's form.
+
+    The same rule as :func:`lksym.penalty.number_text` (which this is), kept under its old name.
+
+    Examples
+    --------
+    >>> k_text(sp.Rational(3, 2)), k_text(sp.Rational(7, 3)), k_text(sp.sqrt(2))
+    ('1.5', '7/3', 'sqrt(2)')
+    """
+    return number_text(k)
+
+
+def solve_positive(lhs: sp.Expr, rhs: sp.Expr) -> Optional[sp.Expr]:
+    r"""The unique :math:`x > 0` with ``lhs == rhs``, or ``None``.
+
+    Both sides are products of powers of ``x``; with :math:`x = e^t` the
+    equation becomes linear in t after taking logarithms, which SymPy solves
+    instantly where a polynomial form (:math:`x^{9/10} = x`, say) would be
+    of high degree.
+    """
+    (c1, e1), (c2, e2) = lhs.as_coeff_exponent(X), rhs.as_coeff_exponent(X)
+    if not (c1.has(X) or c2.has(X)):
+        # c1 x^e1 = c2 x^e2 is log(c1) + e1 t = log(c2) + e2 t: a*t + b = 0, solved by hand
+        # (solve() on the same line costs ten times more).  radsimp clears surds from
+        # denominators: a canonical form that sympify reads back as is.
+        offset = sp.expand_log(sp.log(c1), force=True) - sp.expand_log(sp.log(c2), force=True)
+        roots = [] if e1 == e2 else [sp.radsimp(-offset / (e1 - e2))]
+    else:  # not a ratio of powers after all: let solve() deal with it
+        t = sp.Dummy("t", real=True)
+        roots = sp.solve(sp.expand_log(sp.log(lhs.subs(X, sp.exp(t)) / rhs.subs(X, sp.exp(t))), force=True), t)
+    if len(roots) != 1:
+        return None
+    root = sp.expand(roots[0])
+    product = _unevaluated_powers(root)  # b1**c1 * b2**c2 * ..., nothing evaluated yet
+    if product is not None and is_costly(product):
+        return product
+    # exp(a*log(p) + b*log(q)) -> p**a * q**b: SymPy's canonical, sympify-stable form.
+    canonical = sp.powsimp(sp.expand_power_exp(sp.exp(root)))
+    if product is None or largest_integer_digits(canonical) <= MAX_EXACT_DIGITS:
+        return canonical
+    return product
+
+
+MAX_EXACT_DIGITS = 60
+"""Longest integer an exact result may spell out; longer ones are kept as unevaluated powers."""
+
+
+def is_costly(expr: sp.Expr) -> bool:
+    r"""Whether evaluating the numeric powers in ``expr`` would make SymPy build huge integers.
+
+    SymPy normalises :math:`b^{p/q}` through :math:`b^{q-p}`-sized integers and
+    perfect-power tests on them (k = 1.541: q = 541, seconds of factoring); the
+    estimate is q times the digits of b.  Irrational exponents count too: radsimp
+    turns 1/(k - 2) for k = 1000*sqrt(6)/3 into a 7-digit denominator.
+    """
+    for power in expr.atoms(sp.Pow):
+        base, exponent = power.args
+        if base.is_number and not exponent.free_symbols:
+            denominator = max((r.q for r in exponent.atoms(sp.Rational)), default=1)
+            if denominator * largest_integer_digits(base) > MAX_EXACT_DIGITS:
+                return True
+    return False
+
+
+def _unevaluated_powers(log_value: sp.Expr) -> Optional[sp.Expr]:
+    r"""``exp(log_value)`` as a product of powers that SymPy is told not to evaluate.
+
+    SymPy writes :math:`b^{-p/q}` as :math:`(b^{q-p})^{1/q} / b`, so for
+    k = 100.1 (roots of order 981) a crossover spells out an integer of
+    thousands of digits: unreadable, and longer than Python agrees to print.
+    :math:`\sum_i c_i \log b_i` becomes :math:`\prod_i b_i^{c_i}` instead, which
+    prints short and has the same value.  ``None`` if a term is not of that shape.
+    """
+    factors = []
+    for term in sp.Add.make_args(log_value):
+        coefficient, rest = term.as_independent(sp.log, as_Add=False)
+        if not isinstance(rest, sp.log):
+            return None
+        factors.append(sp.Pow(rest.args[0], coefficient, evaluate=False))
+    return sp.Mul(*factors, evaluate=False)
+
+
+def substitute(expr: sp.Expr, mapping: dict) -> sp.Expr:
+    """``expr.subs(mapping)``, or the same substitution left unevaluated where SymPy would spell out huge integers.
+
+    Examples
+    --------
+    >>> substitute(ETA * X, {ETA: 2})
+    2*x
+    """
+    if not is_costly(expr):
+        value = expr.subs(mapping)
+        if largest_integer_digits(value) <= MAX_EXACT_DIGITS:
+            return value
+    with sp.evaluate(False):
+        value = expr.xreplace(mapping)
+        return value.replace(lambda e: e.is_Pow and e.base == 1, lambda e: sp.S.One)  # lam = 1 leaves 1**c
+
+
+def largest_integer_digits(expr: sp.Expr) -> int:
+    """Decimal digits of the longest integer in ``expr`` (numerators and denominators), by bit length."""
+    sizes = [max(abs(r.p), r.q).bit_length() for r in expr.atoms(sp.Rational)]
+    return int(max(sizes, default=0) * 0.30103) + 1
+
+
+PROBE_DIGITS = 30
+"""Digits of the numeric probes that decide which side of a crossing is which."""
+
+
+def to_float(value: sp.Expr, subs: Optional[dict] = None) -> float:
+    # evalf with subs: no exact re-evaluation of powers like 1541**(1000/541) on the way.
+    return float(value.evalf(PROBE_DIGITS, subs=subs))
+
+
+def decide(relation) -> bool:
+    """Truth of a relation between exact numbers; where SymPy leaves it open, at 50 digits (a tie counts as equal).
+
+    Examples
+    --------
+    >>> decide(sp.pi > 3), decide(sp.Integer(1) <= 2 / (2 * sp.pi - 2) * (sp.pi - 1))
+    (True, True)
+    """
+    try:
+        return bool(relation)
+    except TypeError:
+        pass
+    difference = sp.N(relation.lhs - relation.rhs, 50)
+    if not difference.is_real:
+        raise InputError(f"cannot decide {sp.sstr(relation)[:60]}")
+    tie = abs(difference) < sp.Float(10) ** -40 * (1 + abs(sp.N(relation.lhs, 50)))
+    if isinstance(relation, (sp.GreaterThan, sp.LessThan)):
+        return bool(tie or (difference > 0 if isinstance(relation, sp.GreaterThan) else difference < 0))
+    return bool(not tie and (difference > 0 if isinstance(relation, sp.StrictGreaterThan) else difference < 0))
+
+
+def bisect_root(g, lo: float, hi: float) -> float:
+    """The root of ``g`` on ``[lo, hi]`` with ``g(lo) < 0 <= g(hi)``, to the last float (the closer end of the last bracket).
+
+    Examples
+    --------
+    >>> abs(bisect_root(lambda x: x * x - 2, 0.0, 2.0) - 2 ** 0.5) < 1e-15
+    True
+    """
+    for _ in range(2000):
+        mid = 0.5 * (lo + hi)
+        if mid <= lo or mid >= hi:
+            break
+        if g(mid) < 0:
+            lo = mid
+        else:
+            hi = mid
+    return hi if abs(g(hi)) < abs(g(lo)) else lo

@@ -1,0 +1,211 @@
+"""The frozen result of one analysis, and :func:`analyze`, the one function that builds it.
+
+Layers (imports point one way, down this list; ``tests/test_layers.py`` checks it):
+
+==================  =====================================================
+``lksym.derivation``  SymPy derives the facts of a :class:`~lksym.derivation.penalty.Penalty`
+``lksym.results``     :class:`Analysis`: every fact, frozen (this module)
+``lksym.numerics``    NumPy evaluates the derived expressions
+``lksym.writers``     Markdown, JSON, terminal, figures and HTML read an Analysis
+``lksym.api``, ``lksym.verify``, ``lksym.regenerate``, ``lksym.cli``  commands
+==================  =====================================================
+
+The result imports no writer: ``print``, notebook display, JSON and figures come from
+:class:`lksym.api.AnalysisView`, which :func:`lksym.analyze` returns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional
+
+import sympy as sp
+from lksym.derivation.analysis import Band, Breakpoint, Crossover, Overshoot, Part, derive_penalty, derive_power
+from lksym.derivation.exact import k_text
+from lksym.derivation.gd import GradientDescent
+from lksym.derivation.penalty import Penalty
+from lksym.derivation.penalty_prox import Thresholding
+from lksym.derivation.prox import Prox
+from lksym.derivation.regime import Regime, integer_parity
+from lksym.errors import InputError
+
+
+@dataclass(frozen=True)
+class Analysis:
+    r"""Every derived fact about :math:`f(w) = |w|^k` for one exact k.
+
+    Build it with :func:`analyze`; it is immutable and computed once.
+
+    Attributes
+    ----------
+    k
+        The exponent, an exact positive SymPy number.
+    regime
+        The :class:`~lksym.regime.Regime` of ``k``.
+    penalty, gradient, curvature
+        :class:`Part` objects for :math:`f`, :math:`f'` and :math:`f''`.
+    smoothness
+        The largest n with :math:`f \in C^n` at 0, or ``None`` for
+        :math:`C^\infty`.
+    convex
+        Whether :math:`f` is convex on the real line.
+    sparse
+        Whether a proximal (or clipped) step sets small weights exactly to 0:
+        true exactly when the gradient does not vanish at :math:`0^+`.
+    lipschitz_gradient_near_zero
+        Whether the gradient is continuous at 0 and the curvature stays bounded
+        near 0, so that a small enough fixed
+        gradient step cannot overshoot 0 for small weights.
+    dead_zone
+        For penalties whose gradient vanishes at 0: the :math:`|w|` below which
+        :math:`\alpha |f'(w)| < \tau`, in the positive symbols ``alpha`` and
+        ``tau``; otherwise ``None``.
+    overshoot
+        :class:`Overshoot`: which weights one gradient step of size ``eta`` throws across 0.
+    crossovers
+        :class:`Crossover` against L1 and L2.
+    bands
+        The order of the L1, L2 and Lk gradient magnitudes between crossovers.
+    prox
+        :class:`~lksym.prox.Prox`: threshold and closed form of the proximal step
+        of :math:`\lambda |w|^k`.
+    gd
+        :class:`~lksym.gd.GradientDescent`: two-cycle and decay of plain gradient
+        descent with step ``eta``.
+    subject
+        The :class:`~lksym.penalty.Penalty` analysed (for the power family
+        ``k`` and ``regime`` are set; for any other penalty they are ``None``).
+    breakpoints
+        :class:`Breakpoint` per :math:`|w| > 0` where the definition changes.
+    curvature_min
+        The infimum of the curvature off 0 and off the breakpoints: the proximal
+        step of :math:`\lambda p` is a convex problem when
+        :math:`1 + \lambda \cdot` ``curvature_min`` :math:`\ge 0`.
+    thresholding
+        :class:`~lksym.penalty_prox.Thresholding`: Fan and Li's three properties
+        of the proximal step of :math:`\lambda p`.
+    omitted
+        Why a fact is ``None`` where it is not derived for this penalty, by field name.
+    """
+
+    k: Optional[sp.Expr]
+    regime: Optional[Regime]
+    penalty: Part
+    gradient: Part
+    curvature: Part
+    smoothness: Optional[int]
+    convex: bool
+    sparse: bool
+    lipschitz_gradient_near_zero: bool
+    dead_zone: Optional[sp.Expr]
+    overshoot: Optional[Overshoot]
+    crossovers: Optional[tuple[Crossover, Crossover]]
+    bands: Optional[tuple[Band, ...]]
+    prox: "Prox"
+    gd: Optional["GradientDescent"]
+    subject: Optional["Penalty"] = None
+    breakpoints: tuple["Breakpoint", ...] = ()
+    curvature_min: Optional[sp.Expr] = None
+    thresholding: Optional["Thresholding"] = None
+    omitted: dict = field(default_factory=dict)
+
+    @property
+    def parts(self) -> tuple[Part, Part, Part]:
+        """Penalty, gradient and curvature, in that order."""
+        return (self.penalty, self.gradient, self.curvature)
+
+    @property
+    def integer_parity(self) -> Optional[str]:
+        """``"even"``/``"odd"`` for an integer k, else ``None``."""
+        return integer_parity(self.k)
+
+    @property
+    def label(self) -> str:
+        """A short name such as ``L1.5``, ``L7/3``, ``L√2`` (see :func:`lksym.derivation.mathtext.k_name`) or ``SCAD (λ = 1, a = 3.7)``."""
+        if self.k is None:
+            return self.subject.label
+        from lksym.derivation.mathtext import k_name
+
+        return k_name(self.k)
+
+    def __repr__(self) -> str:
+        # A plain dump of every field runs to pages; the fields are attributes.
+        return f"<Analysis of {self.label}>"
+
+
+TIME_LIMIT = 20.0
+"""Seconds an analysis may take (nearly every k takes well under one)."""
+
+
+def _import_derivation() -> None:
+    """Import what the derivation uses before any deadline is armed.
+
+    A timer that fires inside an import leaves a half-initialised module behind for
+    the rest of the process (numpy without ``numpy.ma``, seen after a 5 ms limit).
+    """
+    import numpy.ma  # noqa: F401  (numpy loads it lazily; lambdify and the prox solvers touch it)
+
+    from lksym.derivation import gd, penalty_prox, prox  # noqa: F401
+
+
+def analyze(k, *, time_limit: Optional[float] = None) -> Analysis:
+    r"""Derive every fact lksym reports about a penalty: :math:`|w|^k` or any other.
+
+    Parameters
+    ----------
+    k : str, int, SymPy number or Penalty
+        The exponent of :math:`|w|^k`: any text :func:`lksym.expr.parse_k`
+        accepts (``"3/2"``, ``"1.5"``, ``"sqrt(2)"``) or an exact positive
+        number; or any penalty :func:`lksym.penalty.parse_penalty` reads
+        (``"scad(lam=1, a=3.7)"``, ``"log(1 + abs(w)/0.1)"``), or a
+        :class:`~lksym.penalty.Penalty`.
+    time_limit : float, optional
+        Seconds before giving up (default :data:`TIME_LIMIT`; in any thread,
+        see :mod:`lksym.budget`).
+        Exact arithmetic can run away for k with many digits: 1.541 needs
+        1000/541-th powers, and SymPy factors numbers of thousands of digits.
+
+    Returns
+    -------
+    Analysis
+        The frozen result.
+
+    Raises
+    ------
+    lksym.errors.InputError
+        If ``k`` is not an exact positive real number lksym can handle, or
+        its analysis takes longer than ``time_limit``.
+
+    Examples
+    --------
+    >>> a = analyze("3/2")
+    >>> a.gradient.expr
+    3*sqrt(Abs(w))*sign(w)/2
+    >>> a.gradient.limits["0+"], a.curvature.limits["0+"], a.smoothness
+    (0, oo, 1)
+    """
+    from lksym import budget
+    from lksym.derivation.penalty import parse_subject
+
+    _import_derivation()
+    subject = parse_subject(k)
+    time_limit = TIME_LIMIT if time_limit is None else time_limit
+    try:
+        with budget.deadline(time_limit):
+            if subject.family == "power":
+                return Analysis(**derive_power(subject.k))
+            try:
+                return Analysis(**derive_penalty(subject))
+            except (TypeError, ValueError, ArithmeticError, NotImplementedError) as error:
+                if isinstance(error, InputError):
+                    raise
+                # A typed penalty SymPy cannot take through every step: one line, not a traceback.
+                raise InputError(f"{subject.text[:60]}: lksym cannot derive every fact of this penalty exactly "
+                                 f"({type(error).__name__}: {str(error).splitlines()[0][:80] if str(error) else ''})") from None
+    except budget.Timeout:
+        if subject.family != "power":
+            raise InputError(f"{subject.text} is too costly to analyse exactly (over {time_limit:g} s)") from None
+        raise InputError(
+            f"k = {k_text(subject.k)} is too costly to analyse exactly (over {time_limit:g} s): "
+            "exact powers with k's digits grow too large; a k with fewer digits works"
+        ) from None
