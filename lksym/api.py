@@ -82,21 +82,21 @@ def analyze(k, *, time_limit: Optional[float] = None) -> AnalysisView:
     >>> a = analyze("3/2")
     >>> a.label, a.smoothness
     ('L1.5', 1)
-    >>> str(a).splitlines()[0]  # doctest: +ELLIPSIS
-    'L1.5...'
+    >>> str(a).splitlines()[0]
+    'k = 3/2 (1 < k < 2): between L1 and L2'
     """
     return AnalysisView.of(results.analyze(k, time_limit=time_limit))
 
 
 SYMBOLIC = "k"
-"""The text that asks for the general report over every k (:mod:`lksym.family`)."""
+"""The text that asks for the general report over every k (:mod:`lksym.derivation.family`)."""
 
 
 def distinct(ks: Iterable) -> list:
     """Each distinct exact k (or other penalty) of ``ks`` once, in the order first given; ``"k"`` stays :data:`SYMBOLIC`.
 
-    Every entry is parsed (:func:`lksym.penalty.parse_subject`: a number is the
-    exponent of :math:`|w|^k`, anything else a :class:`~lksym.penalty.Penalty`)
+    Every entry is parsed (:func:`lksym.derivation.penalty.parse_subject`: a number is the
+    exponent of :math:`|w|^k`, anything else a :class:`~lksym.derivation.penalty.Penalty`)
     before this returns, so a bad one raises :class:`~lksym.errors.InputError`
     before any work is done.
 
@@ -208,19 +208,19 @@ def write_reports(
         The exponents.  Every k is analysed before anything is written, so one
         bad k writes nothing.  Equal values (``1.5`` and ``3/2``) give one report,
         derived once.  The text ``"k"`` asks for the general report over every
-        k (``k-symbolic/``, :mod:`lksym.family`).
+        k (``k-symbolic/``, :mod:`lksym.derivation.family`).
     out_dir : path
         Parent folder of the report folders (created if needed).
     jobs : int, optional
         Processes that draw the figures while this one derives (see
-        :mod:`lksym.pipeline`); default and at most: one per core available.
+        :mod:`lksym.writers.pipeline`); default and at most: one per core available.
         ``jobs=1`` does everything in this process.
     progress : callable, optional
         Called as ``progress(done, total, path)`` after each report is written.
     image_format : {"svg", "png"}
         Format of the figures; ``report.md`` links them.
     dpi : int, optional
-        Resolution of PNG figures (default :data:`lksym.plots.DPI`).
+        Resolution of PNG figures (default :data:`lksym.writers.plots.DPI`).
 
     Returns
     -------

@@ -7,7 +7,7 @@ makes SymPy take 1000/541-th powers and factor numbers of thousands of digits.
 In the main thread (where the command line and notebooks run) the guard is
 ``signal.setitimer`` with SIGALRM.  In any other thread (a notebook kernel's
 worker, a web server) it is a trace hook that looks at the clock whenever a
-SymPy, mpmath or lksym function is entered (:class:`lksym.expr._TimeLimit`,
+SymPy, mpmath or lksym function is entered (:class:`lksym.budget.TraceLimit`,
 measured 1.1-3x slower than unguarded SymPy; forking a child and sending the
 result back would re-evaluate the short unevaluated products on unpickling).
 It is not active under a debugger or coverage, which own the trace hook.

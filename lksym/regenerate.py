@@ -90,7 +90,7 @@ CATALOGUE_TEXTS = (
     "elastic_net(l1=0.5, l2=0.25)", "scad(lam=1, a=3.7)", "mcp(lam=1, gamma=3)", "logsum(eps=0.1)",
     "capped_l1(theta=1)", "huber(delta=1)", "l0",
 )
-"""The catalogue with the literature's usual parameters (:func:`lksym.penalty.usual_catalogue`), one report each."""
+"""The catalogue with the literature's usual parameters (:func:`lksym.derivation.penalty.usual_catalogue`), one report each."""
 
 
 TARGETS: tuple[Target, ...] = (

@@ -41,7 +41,7 @@ class Analysis:
     k
         The exponent, an exact positive SymPy number.
     regime
-        The :class:`~lksym.regime.Regime` of ``k``.
+        The :class:`~lksym.derivation.regime.Regime` of ``k``.
     penalty, gradient, curvature
         :class:`Part` objects for :math:`f`, :math:`f'` and :math:`f''`.
     smoothness
@@ -67,13 +67,13 @@ class Analysis:
     bands
         The order of the L1, L2 and Lk gradient magnitudes between crossovers.
     prox
-        :class:`~lksym.prox.Prox`: threshold and closed form of the proximal step
+        :class:`~lksym.derivation.prox.Prox`: threshold and closed form of the proximal step
         of :math:`\lambda |w|^k`.
     gd
-        :class:`~lksym.gd.GradientDescent`: two-cycle and decay of plain gradient
+        :class:`~lksym.derivation.gd.GradientDescent`: two-cycle and decay of plain gradient
         descent with step ``eta``.
     subject
-        The :class:`~lksym.penalty.Penalty` analysed (for the power family
+        The :class:`~lksym.derivation.penalty.Penalty` analysed (for the power family
         ``k`` and ``regime`` are set; for any other penalty they are ``None``).
     breakpoints
         :class:`Breakpoint` per :math:`|w| > 0` where the definition changes.
@@ -82,7 +82,7 @@ class Analysis:
         step of :math:`\lambda p` is a convex problem when
         :math:`1 + \lambda \cdot` ``curvature_min`` :math:`\ge 0`.
     thresholding
-        :class:`~lksym.penalty_prox.Thresholding`: Fan and Li's three properties
+        :class:`~lksym.derivation.penalty_prox.Thresholding`: Fan and Li's three properties
         of the proximal step of :math:`\lambda p`.
     omitted
         Why a fact is ``None`` where it is not derived for this penalty, by field name.
@@ -154,11 +154,11 @@ def analyze(k, *, time_limit: Optional[float] = None) -> Analysis:
     Parameters
     ----------
     k : str, int, SymPy number or Penalty
-        The exponent of :math:`|w|^k`: any text :func:`lksym.expr.parse_k`
+        The exponent of :math:`|w|^k`: any text :func:`lksym.derivation.expr.parse_k`
         accepts (``"3/2"``, ``"1.5"``, ``"sqrt(2)"``) or an exact positive
-        number; or any penalty :func:`lksym.penalty.parse_penalty` reads
+        number; or any penalty :func:`lksym.derivation.penalty.parse_penalty` reads
         (``"scad(lam=1, a=3.7)"``, ``"log(1 + abs(w)/0.1)"``), or a
-        :class:`~lksym.penalty.Penalty`.
+        :class:`~lksym.derivation.penalty.Penalty`.
     time_limit : float, optional
         Seconds before giving up (default :data:`TIME_LIMIT`; in any thread,
         see :mod:`lksym.budget`).

@@ -3,7 +3,7 @@ r"""Check a hand derivation of :math:`f(w) = |w|^k`, with a counterexample when 
 A *claim* is either an expression in ``w`` for the penalty, gradient or
 curvature (``3/2*sign(w)*sqrt(abs(w))``), meant to hold for every
 :math:`w \ne 0`, or a one-sided limit (``gradient@0+=oo``).  Every claim is
-held against :func:`lksym.analysis.analyze` and gets one :class:`Verdict`.
+held against :func:`lksym.results.analyze` and gets one :class:`Verdict`.
 
 How a claim is decided
 ----------------------
@@ -51,14 +51,14 @@ in ``w`` (a penalty's), not only for :math:`|w|^k`.
 
 A *prox* claim (``prox=``, ``--prox``) is an expression in ``z`` (real) and
 ``lam`` (positive) for :math:`\operatorname{prox}(z) = \arg\min_x \tfrac12 (x-z)^2
-+ \lambda |x|^k`.  When :func:`lksym.prox.prox_closed_form` exists, SymPy first
++ \lambda |x|^k`.  When :func:`lksym.derivation.prox.prox_closed_form` exists, SymPy first
 tries to prove the claim equal to it on :math:`z = \text{threshold} + t`, :math:`t > 0`;
 then the claim is always evaluated at 30 digits (exact evalf substitution) at
 the nice points of old (lam 1/10, 1/2, 1, 2; z of both signs, inside and just
 outside the threshold), then for lam from 1e-300 to 1e300
 (:data:`PROX_FAR_LAMS`) on both sides of each threshold and for |z| from 1e-250
 to 1e250 (:data:`PROX_Z_EXPONENTS`), wherever the float truth is
-representable, and compared with :func:`lksym.prox.prox_numeric` (relative
+representable, and compared with :func:`lksym.derivation.prox.prox_numeric` (relative
 tolerance 1e-9, see :data:`PROX_TOLERANCE`; non-real or undefined is wrong).
 Method "symbolic" means the branch above the threshold was proved and all the
 rest agreed numerically; a point not evaluable, or the budget running out,
@@ -1314,7 +1314,7 @@ def verify(
     Parameters
     ----------
     k : str, int or SymPy number
-        The exponent, as :func:`lksym.analysis.analyze` accepts it.
+        The exponent, as :func:`lksym.results.analyze` accepts it.
     penalty, gradient, curvature : str, optional
         Claimed expressions in ``w``, meant for every :math:`w \ne 0`
         (``"3/2*sign(w)*sqrt(abs(w))"``, ``"w^2"``, ``"|w|"``, Piecewise...).
@@ -1324,7 +1324,7 @@ def verify(
     prox : str, optional
         A claimed proximal operator of :math:`\\lambda |x|^k`, an expression in
         ``z`` (real) and ``lam`` (positive), e.g. ``"sign(z)*Max(abs(z)-lam, 0)"``
-        for k = 1.  Checked at 30 digits against :func:`lksym.prox.prox_numeric`
+        for k = 1.  Checked at 30 digits against :func:`lksym.derivation.prox.prox_numeric`
         at several hundred points (lam 1/10 .. 2 and 1e-300 .. 1e300; z of both
         signs, both sides of the threshold, |z| 1e-250 .. 1e250 where the float
         truth is representable) with relative tolerance 1e-9; method
@@ -1415,7 +1415,7 @@ def _verify_penalty(subject, expressions, limit_claims, prox_claim, budget: floa
 
 
 def _check_penalty_prox(analysis, text: str, claim: sp.Expr) -> Verdict:
-    """A prox claim for any penalty, held against :func:`lksym.penalty_prox.check_prox` (the global minimiser).
+    """A prox claim for any penalty, held against :func:`lksym.numerics.prox_check.check_prox` (the global minimiser).
 
     The claim is a parsed SymPy expression (never user code), evaluated with mpmath at each (z, lam)
     of check_prox's grid: thresholds, both sides of every breakpoint and of every condition in lam.
@@ -1461,7 +1461,7 @@ PROX_DIGITS = 30
 
 PROX_TOLERANCE = 1e-9
 """Relative tolerance: ``|claimed - true| <= 1e-9 * (|true| + 1e-30 |z|)``, the truth being
-:func:`lksym.prox.prox_numeric` (a float bisection).  Relative, not absolute: at z = 1e-300 an
+:func:`lksym.derivation.prox.prox_numeric` (a float bisection).  Relative, not absolute: at z = 1e-300 an
 absolute 1e-9 would let any claim near 0 pass.  Far points are planned only where the float
 truth is representable (:func:`_float_safe`)."""
 

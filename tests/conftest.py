@@ -9,7 +9,7 @@ Fixtures
 k_case
     Parametrised over :data:`K_CASES` (ids are the k texts): a :class:`KCase`.
 k_analysis
-    ``lksym.analysis.analyze(k_case.text)``, cached for the session.
+    ``lksym.results.analyze(k_case.text)``, cached for the session.
 analysis_of
     A cached function ``text -> Analysis`` for tests about one particular k.
 """

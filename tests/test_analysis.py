@@ -1,4 +1,4 @@
-"""lksym.analysis held against independent truth.
+"""lksym.derivation.analysis held against independent truth.
 
 Truth comes from: mpmath numerical differentiation at 50 digits, SymPy's own
 ``diff(Abs(w)**k)`` (a different derivation path), closed forms and limit tables
@@ -252,7 +252,7 @@ def test_k_is_exact(analysis_of, text, exact):
 
 def test_decimal_and_fraction_give_the_same_analysis(analysis_of):
     a, b = analysis_of("3/2"), analysis_of("1.5")
-    assert a.to_dict() == b.to_dict()
+    assert to_dict(a) == to_dict(b)
     assert a.gradient.expr == b.gradient.expr
     assert a.crossovers == b.crossovers
 

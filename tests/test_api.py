@@ -62,7 +62,7 @@ def test_failed_render_leaves_earlier_report_intact(tmp_path, monkeypatch):
     def broken(fig):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr("lksym.plots.render_svg", broken)
+    monkeypatch.setattr("lksym.writers.plots.render_svg", broken)
     with pytest.raises(RuntimeError):
         write_reports(["1.5"], tmp_path, jobs=1)
     assert _snapshot(tmp_path) == before
@@ -140,7 +140,7 @@ def test_parallel_failed_drawing_leaves_earlier_report_intact(tmp_path, monkeypa
     write_reports(["1.5"], tmp_path, jobs=1)
     before = _snapshot(tmp_path)
     # Patched before the call: the drawing server is forked from this process and keeps the patch.
-    monkeypatch.setattr("lksym.plots.render_figure", _broken_render)
+    monkeypatch.setattr("lksym.writers.plots.render_figure", _broken_render)
     assert threading.active_count() == 1, "another thread would make the server spawned, without the patch"
     with deadline(30):
         with pytest.raises(LksymError, match=r"^drawing a figure failed: RuntimeError: disk on fire") as failure:

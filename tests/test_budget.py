@@ -118,10 +118,10 @@ def test_costly_k_is_refused_within_its_time_limit():
 def test_costly_k_is_a_one_line_exit_2_in_the_cli(monkeypatch):
     from click.testing import CliRunner
 
-    import lksym.analysis
+    import lksym.results
     from lksym.cli import main
 
-    monkeypatch.setattr(lksym.analysis, "TIME_LIMIT", TINY_LIMIT)
+    monkeypatch.setattr(lksym.results, "TIME_LIMIT", TINY_LIMIT)
     result = CliRunner().invoke(main, ["analyze", "--k", SLOW_K, "--json"])
     assert result.exit_code == 2
     [line] = result.output.strip().splitlines()

@@ -146,14 +146,14 @@ def test_unwritable_out_is_one_line_exit_2(runner, tmp_path):
 def test_failed_drawing_is_one_line_exit_1(runner, tmp_path, monkeypatch):
     import threading
 
-    import lksym.plots
+    import lksym.writers.plots
 
     def broken(name, data):
         raise RuntimeError("disk on fire")
 
     # The drawing server is forked from this process and inherits the patch (fork needs one thread).
     assert threading.active_count() == 1
-    monkeypatch.setattr(lksym.plots, "render_figure", broken)
+    monkeypatch.setattr(lksym.writers.plots, "render_figure", broken)
     result = runner.invoke(main, ["report", "--k", "1.5", "--jobs", "2", "--out", str(tmp_path)])
     assert result.exit_code == 1, result.output
     assert result.output.strip().splitlines() == ["Error: drawing a figure failed: RuntimeError: disk on fire"]

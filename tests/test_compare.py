@@ -322,7 +322,7 @@ def test_shrinkage_jumps_located_and_never_drawn_across(analysis_of, subject, la
 def test_mixed_shrinkage_figure_broken_at_jumps():
     from lksym.writers.compare import mixed_figures
 
-    figs = mixed_figures([__import__("lksym.analysis", fromlist=["analyze"]).analyze(s) for s in ("l0", "1")])
+    figs = mixed_figures([__import__("lksym.derivation.analysis", fromlist=["analyze"]).analyze(s) for s in ("l0", "1")])
     line = [ln for ln in figs["shrinkage.svg"].axes[0].get_lines() if ln.get_label() == "L0"][0]
     y = np.asarray(line.get_ydata(), dtype=float)
     assert np.isnan(y).sum() == 2 and np.nanmax(np.abs(np.diff(y))) < 0.05

@@ -2,7 +2,7 @@
 and the page itself in a real browser (Playwright driving the system Chromium).
 
 Pure-Python tests hold each case's compiled formulas (still SymPy in
-:func:`lksym.explore.power_cases`) against :func:`lksym.analysis.analyze` at many k,
+:func:`lksym.writers.explore.power_cases`) against :func:`lksym.results.analyze` at many k,
 and against the defining equations evaluated by mpmath (g(x) = 1 at the L1
 crossover, eta g(a) = 2a on the two-cycle, a brute-force prox around the jump).
 Browser tests open the written page from disk, block every request that would
@@ -358,7 +358,7 @@ def test_layout_fits_and_curves_are_labelled(browser, page_file, viewport, text,
     w.clean(base)
 
 
-# --------------------------------------------------------------------------- the catalogue (lksym.penalty)
+# --------------------------------------------------------------------------- the catalogue (lksym.derivation.penalty)
 
 # By hand, at the catalogue's usual parameters: f'(0+), the breakpoints, convex, sparse, the jump at 0.
 CATALOGUE_BY_HAND = {
@@ -388,7 +388,7 @@ def _catalogue_penalty(name):
 
 
 def _brute_prox(penalty, lam, z):
-    """Dense-grid argmin of 1/2 (x - z)^2 + lam p(x) on [0, |z|] (p from lksym.penalty's pieces), odd in z."""
+    """Dense-grid argmin of 1/2 (x - z)^2 + lam p(x) on [0, |z|] (p from lksym.derivation.penalty's pieces), odd in z."""
     import numpy as np
 
     from lksym.derivation.symbols import X
@@ -428,7 +428,7 @@ def test_catalogue_facts_by_hand(name):
 
 @pytest.mark.parametrize("name", sorted(CATALOGUE_BY_HAND))
 def test_catalogue_in_the_browser(browser, page_file, name):
-    """Pick the penalty, check its compiled pieces against lksym.penalty, its prox against a brute force,
+    """Pick the penalty, check its compiled pieces against lksym.derivation.penalty, its prox against a brute force,
     move one of its sliders and round-trip the fragment."""
     from lksym.derivation.symbols import X
 

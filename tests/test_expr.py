@@ -1,4 +1,4 @@
-"""Tests of lksym.expr: exact results for good text, clean InputError for anything else."""
+"""Tests of lksym.derivation.expr: exact results for good text, clean InputError for anything else."""
 
 from __future__ import annotations
 

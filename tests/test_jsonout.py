@@ -1,4 +1,4 @@
-"""lksym.jsonout: the documented keys and types, strings that read back, exact round trips."""
+"""lksym.writers.jsonout: the documented keys and types, strings that read back, exact round trips."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""lksym.numeric.evaluate: safe at 0, real for negative weights, symmetric, accurate.
+"""lksym.numerics.numeric.evaluate: safe at 0, real for negative weights, symmetric, accurate.
 
 Truth: hand-derived values at 0, plain NumPy/float formulas written here, and
 mpmath numerical differentiation.

@@ -181,7 +181,7 @@ def test_closed_form_is_the_global_minimiser(text):
             if z <= 0:
                 continue
             if penalty.family == "power" and z <= threshold_at(penalty, lam):
-                continue  # lksym.prox's forms hold above the threshold only
+                continue  # lksym.derivation.prox's forms hold above the threshold only
             with mpmath.workdps(30):
                 value = mpmath.mpc(_form_function(form, lam)(mpmath.mpf(z)))
             assert abs(value.imag) < 1e-12

@@ -1,4 +1,4 @@
-"""The drawing server (:mod:`lksym.pipeline`): round trips, errors, a server that dies.
+"""The drawing server (:mod:`lksym.writers.pipeline`): round trips, errors, a server that dies.
 
 Every test that waits on another process runs under :func:`deadline`, so a hang
 fails the test after a few seconds instead of stalling the suite, and the

@@ -1,4 +1,4 @@
-"""lksym.plots: the four figures, deterministic SVG, and curves that are the derived formulas."""
+"""lksym.writers.plots: the four figures, deterministic SVG, and curves that are the derived formulas."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""lksym.report.report_markdown: the facts in the text, well-formed tables, determinism."""
+"""lksym.writers.report.report_markdown: the facts in the text, well-formed tables, determinism."""
 
 from __future__ import annotations
 

@@ -16,7 +16,7 @@ from lksym.errors import InputError
 def k_text(k: sp.Expr) -> str:
     """Write k as people do: a terminating fraction as a decimal (``1.5``), else SymPy's form.
 
-    The same rule as :func:`lksym.penalty.number_text` (which this is), kept under its old name.
+    The same rule as :func:`lksym.derivation.penalty.number_text` (which this is), kept under its old name.
 
     Examples
     --------
@@ -101,6 +101,7 @@ def substitute(expr: sp.Expr, mapping: dict) -> sp.Expr:
 
     Examples
     --------
+    >>> from lksym.derivation.symbols import ETA, X
     >>> substitute(ETA * X, {ETA: 2})
     2*x
     """

@@ -1,6 +1,6 @@
 r"""The analysis for a *symbolic* exponent k: one set of facts per case of k.
 
-The cases are the regimes of :mod:`lksym.regime`, with :math:`k > 2` split by
+The cases are the regimes of :mod:`lksym.derivation.regime`, with :math:`k > 2` split by
 whether k is an even integer (then :math:`|w|^k = w^k` is a polynomial):
 
 .. math::
@@ -17,7 +17,7 @@ analysis of that k.  An open interval is parametrised by a positive symbol
     k = \frac{1}{1+u} \in (0, 1), \qquad k = 1 + \frac{1}{1+u} \in (1, 2), \qquad k = 2 + u \in (2, \infty),
 
 so SymPy's assumptions on :math:`u > 0` decide every limit and sign for the whole
-interval at once; the same helpers as :func:`lksym.analysis.analyze` are used on
+interval at once; the same helpers as :func:`lksym.results.analyze` are used on
 the substituted right branch.  Expressions are reported in the positive symbol ``k``.
 
 Smoothness: the n-th right-branch derivative is :math:`k^{\underline{n}} x^{k-n}`;
@@ -53,13 +53,13 @@ class Case:
     penalty, gradient, curvature
         Expressions in ``k`` and the real symbol ``w`` (for :math:`w \\ne 0`).
     limits
-        ``limits[part][point]`` as in :class:`~lksym.analysis.Part`.
+        ``limits[part][point]`` as in :class:`~lksym.derivation.analysis.Part`.
     continuity
         Per part: continuous at 0.
     smoothness
         An int, ``None`` (:math:`C^\\infty`) or an expression in ``k``.
     convex, sparse, lipschitz_gradient_near_zero
-        As in :class:`~lksym.analysis.Analysis`.
+        As in :class:`~lksym.results.Analysis`.
     """
 
     name: str

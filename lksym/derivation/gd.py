@@ -22,7 +22,7 @@ instead: geometrically for :math:`k = 2`, and like a power of :math:`t` for
 :math:`\dot w = -\eta f'(w)`.
 
 Everything is derived from the right-branch gradient and curvature of the
-:class:`~lksym.analysis.Analysis`; :func:`simulate` runs the map numerically with
+:class:`~lksym.results.Analysis`; :func:`simulate` runs the map numerically with
 the lambdified gradient.
 """
 

@@ -335,7 +335,7 @@ CATALOGUE: dict[str, Entry] = {
 
 
 def power(k) -> Penalty:
-    """The power family :math:`|w|^k` for an exact k (any text :func:`lksym.expr.parse_k` accepts).
+    """The power family :math:`|w|^k` for an exact k (any text :func:`lksym.derivation.expr.parse_k` accepts).
 
     Examples
     --------
@@ -348,7 +348,7 @@ def power(k) -> Penalty:
 
 
 def power_of(k: sp.Expr) -> Penalty:
-    """The power family for an exact k already checked by :func:`lksym.expr.parse_k` (no parsing again).
+    """The power family for an exact k already checked by :func:`lksym.derivation.expr.parse_k` (no parsing again).
 
     Examples
     --------

@@ -1,4 +1,4 @@
-r"""The proximal step of :math:`\lambda p` for any symmetric :class:`~lksym.penalty.Penalty`.
+r"""The proximal step of :math:`\lambda p` for any symmetric :class:`~lksym.derivation.penalty.Penalty`.
 
 .. math::
 
@@ -9,7 +9,7 @@ r"""The proximal step of :math:`\lambda p` for any symmetric :class:`~lksym.pena
 derived for :math:`z \ge 0` from the exact pieces of the right branch.  For a penalty that is
 nondecreasing in :math:`|w|` (every catalogue entry; others are refused) the minimiser lies in
 :math:`[0, z]`: :math:`-x` is never better than :math:`x`, and :math:`x > z` is never better than
-:math:`z`.  ``lam`` is only the prox strength :data:`lksym.prox.LAM`; a catalogue entry's own
+:math:`z`.  ``lam`` is only the prox strength :data:`lksym.derivation.symbols.LAM`; a catalogue entry's own
 parameters are exact numbers already in the pieces.
 
 * :func:`prox_threshold` — the largest :math:`|z|` mapped to 0,
@@ -147,7 +147,8 @@ def _limit(expr: sp.Expr, point: sp.Expr, direction: str) -> sp.Expr:
     return sp.limit(expr, X, point, direction if point != sp.oo else "-")
 
 
-def _tidy(expr: sp.Expr) -> sp.Expr:
+def tidy_form(expr: sp.Expr) -> sp.Expr:
+    """A closed form of the proximal step in a short equal shape."""
     expr = sp.powsimp(sp.radsimp(sp.cancel(sp.together(expr))), force=False)
     small = sp.factor_terms(expr)
     return small if sp.count_ops(small) <= sp.count_ops(expr) else expr
@@ -169,7 +170,7 @@ def _real(value: complex) -> Optional[float]:
     return value.real
 
 
-def _exact(value) -> sp.Expr:
+def exact_number(value) -> sp.Expr:
     """A float as the exact decimal it prints as (``0.3`` is 3/10); exact numbers unchanged."""
     if isinstance(value, float):
         return sp.Rational(repr(value))
@@ -433,7 +434,7 @@ def prox_numeric(penalty: Penalty, lam: float, z: float) -> float:
     geometric towards its left end, and bisected to the last float wherever it crosses 0 upwards.
     The candidate with the least objective wins; a tie within rounding goes to the smaller
     :math:`|x|` (so the threshold itself maps to 0).  Deterministic; the power family uses
-    :func:`lksym.prox.prox_numeric`.
+    :func:`lksym.derivation.prox.prox_numeric`.
 
     Parameters
     ----------
@@ -471,7 +472,7 @@ def prox_numeric(penalty: Penalty, lam: float, z: float) -> float:
 
 
 def prox_vector(penalty: Penalty, lam: float, z):
-    """:func:`prox_numeric` coordinate by coordinate (the power family: :func:`lksym.prox.prox_vector`).
+    """:func:`prox_numeric` coordinate by coordinate (the power family: :func:`lksym.derivation.prox.prox_vector`).
 
     Returns
     -------
@@ -601,7 +602,7 @@ def _envelope(candidates: list, kind: str) -> Optional[sp.Expr]:
     regimes = _regimes(signature, change)
     if regimes is None:
         return None
-    branches = [(_tidy(candidates[r.signature[0]].value), r.upper) for r in regimes]
+    branches = [(tidy_form(candidates[r.signature[0]].value), r.upper) for r in regimes]
     return _join(branches)
 
 
@@ -629,7 +630,7 @@ def _piece_threshold(expr: sp.Expr, lo: sp.Expr, hi: sp.Expr, p0: sp.Expr) -> tu
     poly = _polynomial(n, 4)
     roots = _roots(poly) if poly is not None else None
     if roots is not None:
-        crit = [_Candidate(_tidy(h.subs(X, r)), r, lo, hi) for r in roots]
+        crit = [_Candidate(tidy_form(h.subs(X, r)), r, lo, hi) for r in roots]
         return ends + crit, None
     # No closed-form critical points.  Where 1 + lam q'' >= 0 on the piece, N' = 2x(1 + lam q'') >= 0,
     # so if also N(lo+) >= 0 then h is nondecreasing and the infimum is h(lo+); otherwise the infimum.
@@ -652,11 +653,11 @@ def _piece_threshold(expr: sp.Expr, lo: sp.Expr, hi: sp.Expr, p0: sp.Expr) -> tu
     elif alpha.is_negative:
         return [], exact
     if not limits:
-        return [_Candidate(_tidy(start))], None
+        return [_Candidate(tidy_form(start))], None
     c = sp.Min(*limits)
     if c == 0:
         return [], exact
-    return [], sp.Piecewise((_tidy(start), LAM <= c), (exact, True))
+    return [], sp.Piecewise((tidy_form(start), LAM <= c), (exact, True))
 
 
 @lru_cache(maxsize=128)
@@ -716,12 +717,12 @@ def prox_threshold(penalty: Penalty) -> sp.Expr:
     ``Piecewise`` in ``lam``.  Where the critical point has no closed form, the piece contributes
     :class:`Infimum` (exact by definition), replaced by :math:`h(\text{lo}^+)` for the
     :math:`\lambda` where :math:`1 + \lambda p'' \ge 0` on the piece makes :math:`h` nondecreasing.
-    The power family keeps :func:`lksym.prox.prox_threshold`'s result.
+    The power family keeps :func:`lksym.derivation.prox.prox_threshold`'s result.
 
     Returns
     -------
     sympy.Expr
-        In :data:`lksym.prox.LAM`.
+        In :data:`lksym.derivation.symbols.LAM`.
 
     Raises
     ------
@@ -759,7 +760,7 @@ def threshold_at(penalty: Penalty, lam: float) -> float:
     >>> round(threshold_at(parse_penalty("logsum(eps=0.1)"), 0.3), 6)
     1.217293
     """
-    value = prox_threshold(penalty).subs(LAM, _exact(lam))
+    value = prox_threshold(penalty).subs(LAM, exact_number(lam))
     return float(sp.N(value, 20))
 
 
@@ -920,9 +921,9 @@ class _Shapes:
 def _formula(q: _Quadratic, sig: tuple) -> sp.Expr:
     shape, bounds = sig
     if len(shape) == 1:
-        return _tidy(q.xs[shape[0]])
-    branches = [(_tidy(q.xs[w]), Z <= _tidy(q.transitions[b])) for w, b in zip(shape, bounds)]
-    return sp.Piecewise(*branches, (_tidy(q.xs[shape[-1]]), True))
+        return tidy_form(q.xs[shape[0]])
+    branches = [(tidy_form(q.xs[w]), Z <= tidy_form(q.transitions[b])) for w, b in zip(shape, bounds)]
+    return sp.Piecewise(*branches, (tidy_form(q.xs[shape[-1]]), True))
 
 
 def _agrees(penalty: Penalty, form: sp.Expr, lam: sp.Expr, zs) -> bool:
@@ -933,12 +934,12 @@ def _agrees(penalty: Penalty, form: sp.Expr, lam: sp.Expr, zs) -> bool:
             mine = float(f(z))
         except (ValueError, ZeroDivisionError, TypeError, OverflowError):
             return False
-        if not _same_prox(penalty, lf, z, mine, prox_numeric(penalty, lf, z), TOLERANCE * 10):
+        if not same_prox(penalty, lf, z, mine, prox_numeric(penalty, lf, z), TOLERANCE * 10):
             return False
     return True
 
 
-def _same_prox(penalty: Penalty, lam: float, z: float, a: float, b: float, tol: float) -> bool:
+def same_prox(penalty: Penalty, lam: float, z: float, a: float, b: float, tol: float) -> bool:
     """Whether two answers are both right: equal, or equally good minimisers (a jump's tie)."""
     if not math.isfinite(a):
         return False
@@ -993,7 +994,7 @@ def _closed_form(key: tuple, penalty: Penalty) -> Optional[sp.Expr]:
         lo = float(lowers[i]) if lowers[i] != 0 else LAM_RANGE[0]
         hi = float(r.upper) if r.upper is not None else LAM_RANGE[1]
         for lam in (math.sqrt(lo * hi), lo * (hi / lo) ** 0.01 if lowers[i] != 0 else min(1e-3, hi / 2), hi * (lo / hi) ** 0.01 if r.upper is not None else max(1e3, lo * 10)):
-            lam_q = _exact(float(f"{lam:.12g}"))
+            lam_q = exact_number(float(f"{lam:.12g}"))
             if not _agrees(penalty, form, lam_q, _z_samples(threshold_at(penalty, float(lam_q)), _bound_values(shapes, r.signature, lam))):
                 raise _GiveUp(f"the derived form disagrees with the numeric prox at lam = {lam:g}")
         if r.upper is not None:
@@ -1027,14 +1028,14 @@ def prox_closed_form(penalty: Penalty) -> Optional[sp.Expr]:
     sequence in :math:`z` is followed across :math:`\lambda` (see the module notes) and every
     form is checked against :func:`prox_numeric`.  Negative :math:`z`: :math:`-\operatorname{prox}(-z)`.
 
-    Unlike :func:`lksym.prox.prox_closed_form` (used for the power family, and valid above the
+    Unlike :func:`lksym.derivation.prox.prox_closed_form` (used for the power family, and valid above the
     threshold only), the result covers every :math:`z > 0`: its first branch is
     ``(0, z <= T)``.
 
     Returns
     -------
     sympy.Expr or None
-        In :data:`lksym.prox.Z` and :data:`lksym.prox.LAM`.
+        In :data:`lksym.derivation.symbols.Z` and :data:`lksym.derivation.symbols.LAM`.
 
     Examples
     --------
@@ -1155,13 +1156,13 @@ def _unbiased_beyond(pieces, p0, pmax) -> Optional[sp.Expr]:
         for end, side in ((lo, "+"), (hi, "-")):
             v = _limit(g, end, side)
             if v.is_finite is not False:
-                candidates.append(_Candidate(_tidy(v)))
+                candidates.append(_Candidate(tidy_form(v)))
         # g' = 0  <=>  2 (p_max - p) = lam p'^2 (squared: extra roots are points of the piece, harmless for a sup)
         poly = _polynomial(2 * (pmax - expr) - LAM * sp.diff(expr, X) ** 2, 4)
         roots = _roots(poly) if poly is not None else None
         if roots is None:
             return None
-        candidates += [_Candidate(_tidy(g.subs(X, r)), r, lo, hi) for r in roots]
+        candidates += [_Candidate(tidy_form(g.subs(X, r)), r, lo, hi) for r in roots]
     return _envelope(candidates, "max")
 
 

@@ -121,7 +121,7 @@ def prox_threshold(k: sp.Expr) -> sp.Expr:
     return short
 
 
-def _stationarity_polynomial(k: sp.Expr) -> Optional[tuple[sp.Poly, sp.Symbol, int]]:
+def stationarity_polynomial(k: sp.Expr) -> Optional[tuple[sp.Poly, sp.Symbol, int]]:
     """:math:`x - z + \\lambda k x^{k-1}` as a polynomial in :math:`t = x^{1/q}`, or ``None``."""
     if not k.is_Rational:
         return None
@@ -167,7 +167,7 @@ def prox_closed_form(k: sp.Expr) -> Optional[sp.Expr]:
     >>> prox_closed_form(sp.Integer(10)) is None
     True
     """
-    found = _stationarity_polynomial(k)
+    found = stationarity_polynomial(k)
     if found is None:
         return None
     poly, t, q = found
@@ -186,7 +186,7 @@ def prox_closed_form(k: sp.Expr) -> Optional[sp.Expr]:
         # intermediates of Cardano's formula included), and lambdify to it is cheap.
         f = sp.lambdify((Z, LAM), x, "mpmath")
         if all(_matches(f, z, lam, target) for (z, lam), target in zip(points, want)):
-            return _tidy(x)
+            return tidy_root(x)
     return None
 
 
@@ -286,7 +286,8 @@ def _matches(f, z: float, lam: float, target: float) -> bool:
     return abs(value.imag) <= scale and abs(value.real - target) <= scale
 
 
-def _tidy(x: sp.Expr) -> sp.Expr:
+def tidy_root(x: sp.Expr) -> sp.Expr:
+    """A short closed form put in its tidiest equal shape (radicals denested, terms collected); long ones unchanged."""
     # Only small forms are tidied: on the cubic/quartic formulas even factor_terms costs 0.1 s.
     if sp.count_ops(x) > 40:
         return x
@@ -455,7 +456,7 @@ def prox_exact(k: sp.Expr, lam: sp.Expr, z: sp.Expr) -> Optional[sp.Expr]:
 
 
 def derive_prox(k: sp.Expr) -> Prox:
-    """Threshold and closed form for one exact k (what :class:`~lksym.analysis.Analysis` stores)."""
+    """Threshold and closed form for one exact k (what :class:`~lksym.results.Analysis` stores)."""
     return Prox(threshold=prox_threshold(k), closed_form=prox_closed_form(k))
 
 

@@ -98,6 +98,7 @@ def alpha_rule(a: Analysis) -> tuple[float, str]:
 
     Examples
     --------
+    >>> from lksym.results import analyze
     >>> alpha_rule(analyze("mcp(lam=1, gamma=3)"))
     (2.25, "p'(1)")
     >>> alpha_rule(analyze("capped_l1(theta=1)")), alpha_rule(analyze("l0"))
@@ -154,12 +155,13 @@ class FitResult:
 def prox_step(a: Analysis, lam: float):
     r"""The proximal map :math:`v \mapsto \operatorname{prox}_{\lambda p}(v)` on arrays, for any penalty.
 
-    The power family uses :func:`lksym.prox.prox_vector`; a derived closed form is
+    The power family uses :func:`lksym.derivation.prox.prox_vector`; a derived closed form is
     lambdified in :math:`|v|` (it holds for :math:`z > 0`; the sign is put back, and
-    0 stays +0); otherwise :func:`lksym.penalty_prox.prox_vector`.
+    0 stays +0); otherwise :func:`lksym.derivation.penalty_prox.prox_vector`.
 
     Examples
     --------
+    >>> from lksym.results import analyze
     >>> step = prox_step(analyze("mcp(lam=1, gamma=3)"), 1.0)
     >>> step(np.array([-4.0, -2.0, 0.5, 2.0]))
     array([-4. , -1.5,  0. ,  1.5])
@@ -216,6 +218,7 @@ def fit_one(a: Analysis, data: Data, optimiser: str, alpha: Optional[float] = No
 
     Examples
     --------
+    >>> from lksym.results import analyze
     >>> r = fit_one(analyze(1), make_data(0), "prox")
     >>> int((r.w == 0).sum()) > 0
     True
@@ -255,6 +258,7 @@ def measures(result: FitResult, data: Data) -> dict:
 
     Examples
     --------
+    >>> from lksym.results import analyze
     >>> d = make_data(0)
     >>> m = measures(fit_one(analyze(2), d, "gd"), d)
     >>> m["exact_zeros"], m["test_mse"] < 0.1
@@ -293,6 +297,7 @@ def predictions(a: Analysis, lam: Optional[float] = None) -> dict:
 
     Examples
     --------
+    >>> from lksym.results import analyze
     >>> [predictions(analyze(k))["gd"] for k in ("1/2", "1", "3/2", "2", "3")]
     ['jitter', 'jitter', 'jitter', 'smooth', 'stall']
     """
@@ -331,6 +336,7 @@ def overshoot_zone(a: Analysis, result: FitResult) -> Optional[float]:
 
     Examples
     --------
+    >>> from lksym.results import analyze
     >>> d = make_data(0)
     >>> r = fit_one(analyze(1), d, "gd", iterations=1)
     >>> overshoot_zone(analyze(1), r) == r.step * r.alpha / 50
@@ -344,7 +350,8 @@ def overshoot_zone(a: Analysis, result: FitResult) -> Optional[float]:
     return float(o.weight.subs(ETA, result.step * result.alpha / result.w.size))
 
 
-def _observed_gd(a: Analysis, result: FitResult, data: Data) -> str:
+def observed_gd(a: Analysis, result: FitResult, data: Data) -> str:
+    """What plain GD did to the weights that should be 0: ``"jitter"``, ``"no pull"``, ``"stall"`` or ``"smooth"``."""
     if result.flips > 0:
         return "jitter"
     if _no_pull(a):

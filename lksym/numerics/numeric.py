@@ -5,7 +5,7 @@ handled here on purpose:
 
 * a formula valid for :math:`w \ne 0` (``sign(w)/sqrt(Abs(w))``) gives ``nan``
   or a wrong ``0`` at :math:`w = 0`; :func:`evaluate` returns the exact value
-  at 0 from :class:`~lksym.analysis.AtZero` instead (``nan`` where there is none);
+  at 0 from :class:`~lksym.derivation.analysis.AtZero` instead (``nan`` where there is none);
 * a fractional power of a negative base is ``nan`` in NumPy; every derived
   expression raises :math:`|w|`, never :math:`w`, to a fractional power, and
   :func:`evaluate` checks the result is real wherever the maths says it is.
@@ -45,7 +45,7 @@ def evaluate(part: Part, w) -> np.ndarray:
     Parameters
     ----------
     part : Part
-        The penalty, gradient or curvature of an :class:`~lksym.analysis.Analysis`.
+        The penalty, gradient or curvature of an :class:`~lksym.results.Analysis`.
     w : array_like
         Weights; ``w == 0`` gets the exact value at 0, or ``nan`` where the
         derivative does not exist there.

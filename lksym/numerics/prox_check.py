@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 import sympy as sp
-from lksym.derivation.penalty_prox import TOLERANCE, Thresholding, _exact, _same_prox, prox_numeric, threshold_at, thresholding
+from lksym.derivation.penalty_prox import TOLERANCE, Thresholding, exact_number, same_prox, prox_numeric, threshold_at, thresholding
 from lksym.derivation.symbols import LAM
 from lksym.errors import InputError
 
@@ -77,7 +77,7 @@ def check_prox(fn: Callable[[float, float], float], penalty, *, lams=None, zs=No
     fn : callable
         ``fn(z, lam)`` with floats, returning a float.
     penalty : Penalty or str
-        The penalty (text is read by :func:`lksym.penalty.parse_penalty`).
+        The penalty (text is read by :func:`lksym.derivation.penalty.parse_penalty`).
     lams, zs : sequence of float, optional
         Replace the default grids (``zs`` are then used at every ``lam``).
     tolerance : float
@@ -120,7 +120,7 @@ def check_prox(fn: Callable[[float, float], float], penalty, *, lams=None, zs=No
             for s in (th, *(float(b) for b in penalty.breakpoints)):
                 points.update({s * (1 - 1e-6), s * (1 + 1e-6), s * 0.9, s * 1.1})
             if t.unbiased_beyond is not None:
-                u = float(sp.N(t.unbiased_beyond.subs(LAM, _exact(lam))))
+                u = float(sp.N(t.unbiased_beyond.subs(LAM, exact_number(lam))))
                 points.update({u * (1 - 1e-6), u * (1 + 1e-6), 2 * u})
             grid = sorted({s * v for v in points for s in (1.0, -1.0)})
         else:
@@ -131,7 +131,7 @@ def check_prox(fn: Callable[[float, float], float], penalty, *, lams=None, zs=No
                 theirs = float(fn(z, lam))
             except Exception as error:  # noqa: BLE001 -- the implementation under test may raise anything
                 raise InputError(f"the implementation raised {type(error).__name__} at z = {z!r}, lam = {lam!r}: {error}") from None
-            if _same_prox(penalty, lam, z, theirs, ours, tolerance):
+            if same_prox(penalty, lam, z, theirs, ours, tolerance):
                 results.append(None)
                 continue
             results.append(Disagreement(z, lam, theirs, ours, abs(theirs - ours) if math.isfinite(theirs) else math.inf))

@@ -23,7 +23,7 @@ def simulate(a, eta: float, steps: int = REPORT_STEPS, starts: Sequence[float] =
     r"""Run :math:`w_{t+1} = w_t - \eta f'(w_t)` from each start; rows are times, columns starts.
 
     The gradient is the analysis's own expression, lambdified
-    (:func:`lksym.numeric.evaluate`).  A weight that lands exactly on 0 where
+    (:func:`lksym.numerics.numeric.evaluate`).  A weight that lands exactly on 0 where
     :math:`f'(0)` does not exist (:math:`k < 1`) stays there.
 
     Examples
@@ -186,10 +186,10 @@ def describe(path: np.ndarray, column: int, a=None, eta: Optional[float] = None)
 def trajectory_data(a) -> dict:
     """Numbers for the report figure: trajectories at :data:`REPORT_ETA` (no SymPy inside)."""
     path = simulate(a, REPORT_ETA)
-    return {"path": path, "label": a.label, "eta": REPORT_ETA, "starts": list(STARTS), **_cycle_marks(a, REPORT_ETA)}
+    return {"path": path, "label": a.label, "eta": REPORT_ETA, "starts": list(STARTS), **cycle_marks(a, REPORT_ETA)}
 
 
-def _cycle_marks(a, eta: float) -> dict:
+def cycle_marks(a, eta: float) -> dict:
     """The two-cycle amplitude at ``eta`` and whether it attracts, for the figure (nothing for L1's neutral family)."""
     from lksym.derivation.symbols import ETA
 

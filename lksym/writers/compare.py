@@ -2,7 +2,7 @@ r"""Several exponents side by side: one Markdown page and its overlay figures.
 
 :func:`write_compare` analyses each k (sequentially: a handful of k take well
 under a second each), overlays their penalties, gradients and shrinkage
-maps (:func:`lksym.prox.prox_vector`), draws the 2-D unit
+maps (:func:`lksym.derivation.prox.prox_vector`), draws the 2-D unit
 balls :math:`|x|^k + |y|^k \le 1`, and tabulates every derived fact k by k,
 with the exact weight where the gradients of neighbouring k pull equally hard.
 
@@ -229,7 +229,7 @@ def _row(a: Analysis, prox_column: bool) -> str:
     ]
     if prox_column:
         prox = getattr(a, "prox", None)
-        # lksym.prox writes lambda as `lam`; show it as the Greek letter the page uses.
+        # lksym.derivation.prox writes lambda as `lam`; show it as the Greek letter the page uses.
         lam = sp.Symbol("lam", positive=True)
         cells.append(_m(substitute(prox.threshold, {lam: sp.Symbol("lambda", positive=True)})) if prox is not None else "—")
     return "| " + " | ".join(cells) + " |"
@@ -263,7 +263,7 @@ def compare_markdown(analyses: list[Analysis], figure_names: Iterable[str], imag
     '| $1$ | $2$ | $\\frac{1}{2}$ ≈ 0.5 |'
     """
     names = ", ".join(f"${tex(a.k)}$" for a in analyses)
-    # The prox facts are optional: Analysis gains them only where lksym.prox is present.
+    # The prox facts are optional: Analysis gains them only where lksym.derivation.prox is present.
     prox_column = any(getattr(a, "prox", None) is not None for a in analyses)
     lines = [
         "# Comparing penalties $\\lvert w\\rvert^k$",
@@ -321,7 +321,7 @@ JUMP_GAP = 1e-6
 
 
 def compare_subjects(subjects: Iterable) -> list:
-    r"""Parse ``subjects`` with :func:`lksym.penalty.parse_subject`, drop repeats, order them for the page.
+    r"""Parse ``subjects`` with :func:`lksym.derivation.penalty.parse_subject`, drop repeats, order them for the page.
 
     The power family comes first, by increasing k; every other penalty follows in
     the order given.  Two subjects are the same when their exact definitions are
@@ -569,7 +569,7 @@ def mixed_figures(analyses: list[Analysis]) -> dict:
 
 
 def _in_lambda(expr: sp.Expr) -> sp.Expr:
-    """``lam`` (as lksym.prox and lksym.penalty_prox write it) shown as the page's Greek letter."""
+    """``lam`` (as lksym.derivation.prox and lksym.derivation.penalty_prox write it) shown as the page's Greek letter."""
     lam = sp.Symbol("lambda", positive=True)
     return substitute(expr, {s: lam for s in expr.free_symbols if s.name == "lam"})
 
@@ -755,7 +755,7 @@ def write_compare(ks: Iterable, out_dir: os.PathLike | str = "reports", image_fo
     Parameters
     ----------
     ks : iterable of str, exact numbers or Penalty
-        Exponents and penalties (anything :func:`lksym.penalty.parse_subject`
+        Exponents and penalties (anything :func:`lksym.derivation.penalty.parse_subject`
         reads: ``"1.5"``, ``"scad(lam=1, a=3.7)"``, ``"log(1 + abs(w))"``),
         checked before anything is written; duplicates (``1.5`` and ``3/2``)
         count once.  The page lists the power family by increasing k, then the

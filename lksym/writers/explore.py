@@ -14,7 +14,7 @@ condition on the parameters (compiled to JS), the right-branch penalty,
 gradient and curvature :math:`f(x), f'(x), f''(x)` on :math:`x = |w| > 0`
 (JS functions of ``x`` and the parameter object ``p``), and a list of facts
 ``{key, label, formula, js}``.  For :math:`|w|^k` the cases are those of
-:func:`lksym.family.cases`; every open interval of k is handled at once by a
+:func:`lksym.derivation.family.cases`; every open interval of k is handled at once by a
 positive shift :math:`s` (:math:`k = 1 - s`, :math:`1 + s`, :math:`2 + s`) so
 that SymPy's assumptions decide signs, and the result is written back in
 ``k``.  For the point cases (k = 1, 2) the exact analysis is used.
@@ -30,10 +30,10 @@ the cycle multiplier :math:`(1 - \eta f''(a))^2 = (1 - 2 x f''/f')^2`, and the p
 threshold: :math:`\lambda g(0^+)` where finite, else (:math:`k < 1`) the
 :math:`z = x + \lambda g(x)` at which the nonzero stationary point is exactly as
 good as 0.  The JS prox solves :math:`x - z + \lambda g(x) = 0` by bisection as
-:func:`lksym.prox.prox_numeric` does, from the derived minimum :math:`x_m` of the
+:func:`lksym.derivation.prox.prox_numeric` does, from the derived minimum :math:`x_m` of the
 stationarity function where it is not monotone.
 
-The catalogue of :mod:`lksym.penalty` joins through :func:`catalogue_family`: the same
+The catalogue of :mod:`lksym.derivation.penalty` joins through :func:`catalogue_family`: the same
 data model with the parameters as positive symbols and one case.
 
 A handful of exact analyses (:data:`STOPS`) are embedded too: when the k on
@@ -60,7 +60,7 @@ from lksym.derivation.regime import K
 
 DEFAULT_NAME = "explore.html"
 PENALTIES = ("power", "elastic_net", "scad", "mcp", "logsum", "capped_l1", "huber", "l0")
-"""Penalties the page shows by default: ``power`` is :math:`|w|^k`, the others :data:`lksym.penalty.CATALOGUE`."""
+"""Penalties the page shows by default: ``power`` is :math:`|w|^k`, the others :data:`lksym.derivation.penalty.CATALOGUE`."""
 
 STOPS = ("1/2", "1", "3/2", "2", "3", "10", "7/3", "sqrt(2)")
 """Exponents whose exact analyses are embedded (the article's k and two awkward ones)."""
@@ -348,7 +348,7 @@ def _stop_record(text: str) -> dict:
 
 @lru_cache(maxsize=1)
 def power_cases() -> tuple:
-    """One record per case of :func:`lksym.family.cases`, facts' ``formula`` still SymPy (for tests and the page)."""
+    """One record per case of :func:`lksym.derivation.family.cases`, facts' ``formula`` still SymPy (for tests and the page)."""
     from lksym.derivation.family import cases
 
     return tuple(_case_record(c) for c in cases())
@@ -418,7 +418,7 @@ def _stop_records():
     return _Pending(pool, [futures[t] for t in STOPS])
 
 
-# --------------------------------------------------------------------------- the catalogue (lksym.penalty)
+# --------------------------------------------------------------------------- the catalogue (lksym.derivation.penalty)
 
 RANGES = {
     "lam": (0.1, 3, 0.01), "a": (2.1, 10, 0.01), "gamma": (0.1, 10, 0.01), "eps": (0.01, 2, 0.01),
@@ -454,7 +454,7 @@ def _nonnegative_on(expr: sp.Expr, lo: sp.Expr, hi: sp.Expr):
 
 
 def catalogue_family(name: str) -> dict:
-    r"""The page's data for one entry of :data:`lksym.penalty.CATALOGUE`, with symbolic parameters.
+    r"""The page's data for one entry of :data:`lksym.derivation.penalty.CATALOGUE`, with symbolic parameters.
 
     The pieces of the right branch are taken with positive (or, where 0 is allowed,
     nonnegative) symbols for the parameters, differentiated piece by piece and
@@ -505,7 +505,7 @@ def catalogue_family(name: str) -> dict:
     sparse = _decide(sp.Or(sp.Gt(g0, 0), sp.Gt(jump0, 0)))
     facts = [
         _fact("regime", "penalty", entry.title + (f" ({entry.source})" if entry.source else ""), None, kind="text",
-              note="catalogue of lksym.penalty"),
+              note="catalogue of lksym.derivation.penalty"),
         _fact("breakpoints", "breakpoints (|w| where the definition changes)", "[" + ", ".join(_text(b) for b in breakpoints) + "]",
               "[" + ", ".join(_js(b) for b in breakpoints) + "]", kind="list"),
         _fact("jump_at_0", "jump of f at 0: f(0+) − f(0)", jump0, _js(jump0)),
@@ -582,7 +582,7 @@ def page_data(penalties: tuple[str, ...] = PENALTIES) -> dict:
 def _template() -> str:
     from importlib.resources import files
 
-    return files("lksym").joinpath("explore_page.html").read_text(encoding="utf-8")
+    return files("lksym.writers").joinpath("explore_page.html").read_text(encoding="utf-8")
 
 
 def _function(body: Optional[str], args: str = "p", symbols: tuple = ()) -> str:

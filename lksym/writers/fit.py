@@ -28,20 +28,20 @@ Any other penalty :math:`p` (``scad(lam=1, a=3.7)``, ``l0``, an expression in ``
     :math:`1 - 1/\gamma`), else :math:`\alpha \cdot p'(0^+) = 1.5` (capped L1 with
     :math:`\theta = 1`, whose slope jumps at 1), else :math:`\alpha (p(1) - p(0)) = 1.5`
     (L0: no slope anywhere, so its rise from 0 to 1 stands in).  The proximal step is the
-    derived closed form (:attr:`lksym.prox.Prox.closed_form`, lambdified) where there is one,
-    else :func:`lksym.penalty_prox.prox_vector`, the global minimiser coordinate by coordinate.
+    derived closed form (:attr:`lksym.derivation.prox.Prox.closed_form`, lambdified) where there is one,
+    else :func:`lksym.derivation.penalty_prox.prox_vector`, the global minimiser coordinate by coordinate.
 
 Optimisers (fixed step :math:`\eta = 1/L`, :math:`L` the largest eigenvalue of
 :math:`X^\top X/n`, 2000 iterations, start at 0)
     ``gd``
         plain (sub)gradient descent; the penalty gradient is the analysis'
-        derived expression, lambdified by :func:`lksym.numeric.evaluate`; where
+        derived expression, lambdified by :func:`lksym.numerics.numeric.evaluate`; where
         it does not exist (:math:`w = 0` for :math:`k \le 1`) the subgradient 0
         is used.
     ``prox``
         proximal gradient descent (ISTA): a gradient step on the data term, then
-        :func:`lksym.prox.prox_vector`, the vectorised counterpart of
-        :func:`lksym.prox.prox_numeric` (the scalar version would cost 100 000
+        :func:`lksym.derivation.prox.prox_vector`, the vectorised counterpart of
+        :func:`lksym.derivation.prox.prox_numeric` (the scalar version would cost 100 000
         Python calls per fit).
 
 Everything is deterministic: the same seed gives byte-identical pages and SVGs,
@@ -65,7 +65,7 @@ import numpy as np
 from lksym.results import Analysis, analyze
 from lksym.derivation.exact import k_text
 from lksym.fileio import write_atomic, write_folder
-from lksym.numerics.fitting import Data, ITERATIONS, NEAR_ZERO, NOISE_SD, N_FEATURES, N_TEST, N_TRAIN, N_TRUE, OPTIMISERS, TAIL, _observed_gd, alpha_rule, fit_one, make_data, measures, overshoot_zone, predictions
+from lksym.numerics.fitting import Data, ITERATIONS, NEAR_ZERO, NOISE_SD, N_FEATURES, N_TEST, N_TRAIN, N_TRUE, OPTIMISERS, TAIL, observed_gd, alpha_rule, fit_one, make_data, measures, overshoot_zone, predictions
 
 PAGE_NAME = "fit.md"
 FIGURE_DIR = "fit"
@@ -268,7 +268,7 @@ def render_fit(ks: Iterable, seed: int = 0, progress: Optional[Callable[[], None
                image_format: str = "svg", dpi: Optional[int] = None) -> dict[str, bytes]:
     """Fit every subject with both optimisers and render ``fit.md`` and histograms (SVG or PNG) in memory.
 
-    ``ks``: exponents and penalties, as :func:`lksym.compare.compare_subjects` reads and
+    ``ks``: exponents and penalties, as :func:`lksym.writers.compare.compare_subjects` reads and
     orders them (only exponents: the power family's page, :func:`fit_markdown`).
 
     ``progress()`` is called after each single fit.
@@ -294,7 +294,7 @@ def render_fit(ks: Iterable, seed: int = 0, progress: Optional[Callable[[], None
             measured[name] = measures(results[name], data)
             if progress is not None:
                 progress()
-        measured["gd"]["observed"] = _observed_gd(a, results["gd"], data)
+        measured["gd"]["observed"] = observed_gd(a, results["gd"], data)
         rows.append((a, results, measured))
         names[a.subject] = _slug(a.k, image_format) if a.k is not None else f"{a.subject.slug}.{image_format}"
         with matplotlib.rc_context(SVG_RC):

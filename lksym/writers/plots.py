@@ -1,6 +1,6 @@
-r"""Figures of an :class:`~lksym.analysis.Analysis`, drawn with matplotlib.
+r"""Figures of an :class:`~lksym.results.Analysis`, drawn with matplotlib.
 
-Every curve is the lambdified derived expression (:func:`lksym.numeric.evaluate`);
+Every curve is the lambdified derived expression (:func:`lksym.numerics.numeric.evaluate`);
 nothing is re-typed.  Figures are built on :class:`matplotlib.figure.Figure`
 directly, without pyplot, so no GUI backend is loaded and global state is left
 alone.  :func:`render_svg` makes byte-identical SVG for the same figure.
@@ -464,11 +464,11 @@ FIGURES = [
     ),
     FigureSpec(
         "shrinkage.svg", "Proximal step (shrinkage map) beside L1's soft threshold and L2's scaling, lam = 1",
-        "lksym.prox:shrinkage_data", shrinkage_render,
+        "lksym.writers.plots:shrinkage_data", shrinkage_render,
     ),
     FigureSpec(
         "gd_trajectories.svg", "Plain gradient descent on the penalty alone (step size in the title)",
-        "lksym.gd:trajectory_data", trajectory_render,
+        "lksym.numerics.simulate:trajectory_data", trajectory_render,
     ),
 ]
 """The report's figures, in order (other modules append theirs)."""
@@ -615,7 +615,7 @@ def shrinkage_data(a) -> dict:
     z = np.linspace(-half, half, int(200 * half) + 1)
     if a.k is not None:
         y = prox_vector(a.k, 1.0, z)
-    else:  # any other penalty: the global minimiser of lksym.penalty_prox, from the same derived pieces
+    else:  # any other penalty: the global minimiser of lksym.derivation.penalty_prox, from the same derived pieces
         from lksym.derivation.penalty_prox import prox_vector as penalty_prox_vector
 
         y = penalty_prox_vector(a.subject, 1.0, z)

@@ -6,8 +6,9 @@ from typing import Optional
 
 import sympy as sp
 from lksym.derivation.expr import parse_real
-from lksym.derivation.penalty_prox import Infimum, _same_prox
-from lksym.derivation.prox import _stationarity_polynomial, _tidy, prox_closed_form, prox_exact, prox_numeric, prox_precise, prox_threshold
+from lksym.derivation import penalty_prox
+from lksym.derivation.penalty_prox import Infimum, same_prox
+from lksym.derivation.prox import prox_closed_form, prox_exact, prox_numeric, prox_precise, prox_threshold, stationarity_polynomial, tidy_root
 from lksym.derivation.symbols import LAM, Z
 
 
@@ -19,7 +20,7 @@ def _exact_text(k: sp.Expr, lam: sp.Expr, z: sp.Expr, exact: sp.Expr) -> str:
     """The exact value, short; a long radical (Ferrari's quartic) as "the root of ... in (a, b)"."""
     if sp.count_ops(exact) <= LONG_FORM or exact == 0:
         return sp.sstr(exact)
-    poly, t, q = _stationarity_polynomial(k)
+    poly, t, q = stationarity_polynomial(k)
     numeric = poly.as_expr().subs({Z: abs(z), LAM: lam})
     at = sp.Poly(numeric, t)
     root = abs(sp.N(exact, 30)) ** sp.Rational(1, q)
@@ -122,8 +123,8 @@ def prox_report(penalty_text: str, lam_text: str, z_text: str) -> dict:
     lam = parse_real(lam_text, "lam", positive=True)
     z = parse_real(z_text, "z")
     lamf, zf = float(lam), float(z)
-    value = prox_numeric(penalty, lamf, zf)
-    threshold_expr = prox_threshold(penalty).subs(LAM, lam)
+    value = penalty_prox.prox_numeric(penalty, lamf, zf)
+    threshold_expr = penalty_prox.prox_threshold(penalty).subs(LAM, lam)
     threshold = float(sp.N(threshold_expr, 20))
     threshold_exact = None if threshold_expr.has(Infimum) else sp.sstr(threshold_expr)
     exact = None
@@ -132,15 +133,15 @@ def prox_report(penalty_text: str, lam_text: str, z_text: str) -> dict:
 
         exact_value = prox_exact(penalty.k, lam, z)
     else:
-        form = prox_closed_form(penalty)
+        form = penalty_prox.prox_closed_form(penalty)
         exact_value = None
         if form is not None:
             magnitude = sp.Abs(z)
-            exact_value = sp.S.Zero if magnitude == 0 else _tidy(sp.sign(z) * form.subs(LAM, lam).subs(Z, magnitude))
+            exact_value = sp.S.Zero if magnitude == 0 else penalty_prox.tidy_form(sp.sign(z) * form.subs(LAM, lam).subs(Z, magnitude))
     if exact_value is not None:
         exact = sp.sstr(exact_value)
         re_part, _ = sp.N(exact_value, 30).as_real_imag()
-        if _same_prox(penalty, lamf, zf, float(re_part), value, 1e-9):
+        if same_prox(penalty, lamf, zf, float(re_part), value, 1e-9):
             value = float(re_part)
     lines = [
         f"prox(z) of lam*p with p = {penalty.label}, lam = {sp.sstr(lam)}, z = {sp.sstr(z)}",
@@ -162,9 +163,9 @@ def prox_report(penalty_text: str, lam_text: str, z_text: str) -> dict:
 
 
 def prox_command(penalty_text: str, lam_text: str, z_text: str, *, as_json: bool = False) -> str:
-    """What ``lksym prox`` prints: :func:`prox_report`'s text or JSON; |w|^k keeps :func:`lksym.prox.prox_lines`.
+    """What ``lksym prox`` prints: :func:`prox_report`'s text or JSON; |w|^k keeps :func:`lksym.writers.prox.prox_lines`.
 
-    For the power family the float comes from :func:`lksym.prox.prox_precise` (40 digits,
+    For the power family the float comes from :func:`lksym.derivation.prox.prox_precise` (40 digits,
     no underflow); ``value_digits`` in the JSON carries the digits where no float is near.
 
     Examples

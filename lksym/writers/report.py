@@ -1,4 +1,4 @@
-r"""The Markdown report of one :class:`~lksym.analysis.Analysis`.
+r"""The Markdown report of one :class:`~lksym.results.Analysis`.
 
 Formulas are LaTeX that GitHub renders (``$...$`` and ``$$...$$``); the
 section "What this penalty does to weights" is assembled from the derived facts,
@@ -52,7 +52,7 @@ def _tex_unevaluated_product(expr: sp.Mul) -> str:
     """A product of powers as a fraction, factor by factor, without evaluating any power.
 
     SymPy's printer evaluates the denominator it builds, so :math:`201^{-100}`,
-    kept unevaluated by :func:`lksym.analysis._solve_positive`, would come out as
+    kept unevaluated by :func:`lksym.derivation.exact.solve_positive`, would come out as
     a 232-digit integer.
     """
     top, bottom = [], []

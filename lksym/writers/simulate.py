@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sympy as sp
-from lksym.numerics.simulate import STARTS, _cycle_marks, classify, simulate
+from lksym.numerics.simulate import STARTS, cycle_marks, classify, simulate
 
 
 def run_simulation(k_text: str, eta_text: str, steps: int, out_dir: str) -> tuple[str, list[str]]:
@@ -37,7 +37,7 @@ def run_simulation(k_text: str, eta_text: str, steps: int, out_dir: str) -> tupl
             f"(at least {sys.float_info.min:.3g}); its exact effects are in `lksym analyze {k_text} --json` (gd)"
         )
     path = simulate(a, float(eta), steps=steps)
-    data = {"path": path, "label": a.label, "eta": float(eta), "starts": list(STARTS), **_cycle_marks(a, float(eta))}
+    data = {"path": path, "label": a.label, "eta": float(eta), "starts": list(STARTS), **cycle_marks(a, float(eta))}
     with matplotlib.rc_context(SVG_RC):
         svg = render_svg(trajectory_render(data))
     # A long exact eta (10**-300 has 301 digits) is shortened with a hash: names stay distinct and legal.
