@@ -133,8 +133,8 @@ def analyze_text(ks: Iterable, *, as_json: bool = False) -> str:
     >>> [d["k"] for d in json.loads(analyze_text(["2", "1.5", "3/2"], as_json=True))]
     ['2', '3/2']
     """
-    from lksym.results import analyze
     from lksym.errors import InputError
+    from lksym.results import analyze
 
     values = distinct(ks)
     if not values:
@@ -142,8 +142,7 @@ def analyze_text(ks: Iterable, *, as_json: bool = False) -> str:
     if SYMBOLIC in values and not as_json:
         raise InputError("symbolic k is only supported with --json (lksym analyze --k k --json)")
     if as_json:
-        from lksym.derivation import family
-        from lksym.writers import jsonout
+        from lksym.writers import family, jsonout
 
         objects = [family.to_dict() if v is SYMBOLIC else jsonout.to_dict(analyze(v)) for v in values]
         return json.dumps(objects[0] if len(objects) == 1 else objects, indent=2, ensure_ascii=False)

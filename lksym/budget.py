@@ -21,15 +21,14 @@ interrupted; the parser's bounds on sizes keep such calls short.
 
 from __future__ import annotations
 
+import inspect
 import signal
+import sys
 import threading
 import time
-from contextlib import contextmanager
-from typing import Iterator
-from typing import Optional
-import inspect
-import sys
 import types
+from contextlib import contextmanager
+from typing import Iterator, Optional
 
 REPEAT = 0.05
 """Seconds between repeated alarms once the time is up."""

@@ -274,8 +274,7 @@ def fit(penalties: tuple[str, ...], ks: tuple[str, ...], out_dir: str, seed: int
     """
     from lksym.api import distinct
     from lksym.numerics.fitting import OPTIMISERS
-    from lksym.writers.fit import write_fit
-    from lksym.writers.fit import FIT_KS
+    from lksym.writers.fit import FIT_KS, write_fit
 
     ks = given(penalties, ks, optional=True)
     # Validate every penalty before the bar appears: bad input must fail fast with exit 2.

@@ -17,6 +17,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional
+
 from lksym.writers.compare import ARTICLE_KS
 from lksym.writers.fit import FIT_KS, FIT_SEED
 

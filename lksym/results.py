@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 import sympy as sp
+
 from lksym.derivation.analysis import Band, Breakpoint, Crossover, Overshoot, Part, derive_penalty, derive_power
 from lksym.derivation.exact import k_text
 from lksym.derivation.gd import GradientDescent

@@ -122,11 +122,11 @@ import sympy as sp
 
 from lksym import budget
 from lksym.derivation.analysis import PART_NAMES
-from lksym.results import TIME_LIMIT, analyze
-from lksym.derivation.symbols import W, X
 from lksym.derivation.exact import k_text
-from lksym.errors import InputError
 from lksym.derivation.expr import parse_expression
+from lksym.derivation.symbols import W, X
+from lksym.errors import InputError
+from lksym.results import TIME_LIMIT, analyze
 
 __all__ = [
     "Breakpoints", "Counterexample", "Coverage", "Region", "Verdict", "VerifyResult", "DEFAULT_BUDGET",
@@ -1422,8 +1422,8 @@ def _check_penalty_prox(analysis, text: str, claim: sp.Expr) -> Verdict:
     """
     import mpmath
 
-    from lksym.numerics.prox_check import check_prox
     from lksym.derivation.symbols import LAM
+    from lksym.numerics.prox_check import check_prox
 
     f = sp.lambdify((PROX_Z, LAM), claim, "mpmath")
 

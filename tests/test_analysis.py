@@ -252,6 +252,8 @@ def test_k_is_exact(analysis_of, text, exact):
 
 def test_decimal_and_fraction_give_the_same_analysis(analysis_of):
     a, b = analysis_of("3/2"), analysis_of("1.5")
+    from lksym.writers.jsonout import to_dict
+
     assert to_dict(a) == to_dict(b)
     assert a.gradient.expr == b.gradient.expr
     assert a.crossovers == b.crossovers
@@ -475,13 +477,14 @@ HUGE_FORM_K = [
 @pytest.mark.parametrize("text", HUGE_FORM_K)
 def test_huge_exact_forms_stay_short_and_right(analysis_of, text):
     started = time.monotonic()
+    import json
+    import re
+
     from lksym.derivation.exact import MAX_EXACT_DIGITS
     from lksym.derivation.symbols import ETA
     from lksym.writers.jsonout import dumps
     from lksym.writers.report import report_markdown
     from lksym.writers.terminal import summary
-    import json
-    import re
 
     a = analysis_of(text)
     outputs = {"markdown": report_markdown(a), "json": dumps(a), "terminal": summary(a)}

@@ -6,10 +6,9 @@ import mpmath
 import pytest
 import sympy as sp
 
+from lksym.derivation.symbols import LAM, W
 from lksym.results import analyze
 from lksym.writers.jsonout import to_dict
-from lksym.derivation.symbols import W
-from lksym.derivation.symbols import LAM
 
 R = sp.Rational
 oo = sp.oo

@@ -8,12 +8,12 @@ import threading
 from pathlib import Path
 
 import pytest
+from processes import deadline
 
-from lksym.writers.index import k_slug, write_index
 from lksym.api import write_reports
 from lksym.errors import InputError, LksymError
 from lksym.fileio import write_atomic
-from processes import deadline
+from lksym.writers.index import k_slug, write_index
 
 
 def _snapshot(folder: Path) -> dict[str, bytes]:

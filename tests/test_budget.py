@@ -130,8 +130,8 @@ def test_costly_k_is_a_one_line_exit_2_in_the_cli(monkeypatch):
 
 @pytest.mark.parametrize("k", [SLOW_K, "sqrt(2)", "100.1"])
 def test_analysis_time_limit_holds_in_a_thread(k):
-    from lksym.results import analyze
     from lksym.derivation.expr import parse_k
+    from lksym.results import analyze
 
     # Parse once here: the parser's own 1 s bound, on a cold start under the trace hook of a loaded
     # machine, is not what this test is about (the analysis' limit is).

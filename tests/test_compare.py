@@ -254,8 +254,8 @@ def test_mixed_without_two_powers_has_no_neighbour_table():
 
 @pytest.mark.parametrize("subjects", [["scad(lam=1, a=3.7)"], ["scad(lam=1, a=3.7)", "scad(lam=1, a=37/10)"], ["l1", "1"]])
 def test_mixed_fewer_than_two_distinct(subjects):
-    from lksym.writers.compare import render_compare
     from lksym.errors import InputError
+    from lksym.writers.compare import render_compare
 
     with pytest.raises(InputError) as info:
         render_compare(subjects)
@@ -273,8 +273,7 @@ def test_power_only_page_is_the_committed_one():
     """With only k the page and figures are byte for byte the published ones (reports/ is regenerated from them)."""
     from pathlib import Path
 
-    from lksym.writers.compare import render_compare
-    from lksym.writers.compare import ARTICLE_KS
+    from lksym.writers.compare import ARTICLE_KS, render_compare
 
     reports = Path(__file__).resolve().parents[1] / "reports"
     files = render_compare(ARTICLE_KS)
@@ -322,7 +321,7 @@ def test_shrinkage_jumps_located_and_never_drawn_across(analysis_of, subject, la
 def test_mixed_shrinkage_figure_broken_at_jumps():
     from lksym.writers.compare import mixed_figures
 
-    figs = mixed_figures([__import__("lksym.derivation.analysis", fromlist=["analyze"]).analyze(s) for s in ("l0", "1")])
+    figs = mixed_figures([__import__("lksym.results", fromlist=["analyze"]).analyze(s) for s in ("l0", "1")])
     line = [ln for ln in figs["shrinkage.svg"].axes[0].get_lines() if ln.get_label() == "L0"][0]
     y = np.asarray(line.get_ydata(), dtype=float)
     assert np.isnan(y).sum() == 2 and np.nanmax(np.abs(np.diff(y))) < 0.05

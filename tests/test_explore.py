@@ -21,14 +21,13 @@ import mpmath
 import pytest
 import sympy as sp
 
-from lksym.writers import explore
-from lksym.derivation.symbols import ALPHA, ETA, TAU
-from lksym.results import analyze
 from lksym.derivation.expr import parse_k
 from lksym.derivation.family import case_of
-from lksym.derivation.symbols import LAM
 from lksym.derivation.prox import prox_numeric
 from lksym.derivation.regime import K
+from lksym.derivation.symbols import ALPHA, ETA, LAM, TAU
+from lksym.results import analyze
+from lksym.writers import explore
 
 K_TEXTS = ["0.1", "0.5", "0.9", "1", "1.1", "1.5", "1.9", "2", "2.5", "3", "4", "7/3", "10", "sqrt(2)", "1/sqrt(3)"]
 VALUES = {LAM: sp.Rational(7, 10), ETA: sp.Rational(13, 100), ALPHA: sp.Rational(7, 10), TAU: sp.Rational(1, 1000)}
@@ -151,8 +150,8 @@ def test_unknown_penalty_is_bad_input(tmp_path):
 def test_cli_writes_the_page_and_links_it_from_the_index(tmp_path):
     from click.testing import CliRunner
 
-    from lksym.writers.index import write_index
     from lksym.cli import main
+    from lksym.writers.index import write_index
 
     write_index(tmp_path)
     result = CliRunner().invoke(main, ["explore", "--out", str(tmp_path)])
@@ -165,9 +164,9 @@ def test_cli_writes_the_page_and_links_it_from_the_index(tmp_path):
 def test_template_ships_as_package_data():
     from importlib.resources import files
 
-    assert files("lksym").joinpath("explore_page.html").is_file()
+    assert files("lksym.writers").joinpath("explore_page.html").is_file()
     text = Path(__file__).resolve().parents[1].joinpath("pyproject.toml").read_text(encoding="utf-8")
-    assert 'lksym = ["explore_page.html"]' in text
+    assert '"lksym.writers" = ["explore_page.html"]' in text
 
 
 # --------------------------------------------------------------------------- in a real browser

@@ -19,8 +19,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lksym.derivation import expr
+from lksym.derivation.expr import MAX_LENGTH, K, parse_expression, parse_k
 from lksym.errors import InputError
-from lksym.derivation.expr import K, MAX_LENGTH, parse_expression, parse_k
 
 W = sp.Symbol("w", real=True)
 NAMES = {"w": W}
@@ -668,8 +668,8 @@ def test_irrational_k_just_outside_the_rule_is_accepted(text):
 def test_irrational_k_near_two_analyse_or_refuse_within_5_s():
     import time
 
-    from lksym.results import analyze
     from lksym.errors import InputError
+    from lksym.results import analyze
 
     for text in ("2-1/(10**300*E)", "2+sqrt(2)/10**9", "2+sqrt(2)/100"):
         start = time.monotonic()

@@ -7,12 +7,12 @@ import json
 import numpy as np
 import pytest
 import sympy as sp
-
 from conftest import K_CASES, W
+
 from lksym.derivation.analysis import POINTS
 from lksym.derivation.family import case_of, cases
-from lksym.writers.family import to_dict
 from lksym.derivation.regime import K
+from lksym.writers.family import to_dict
 
 R = sp.Rational
 SAMPLES = {

@@ -178,8 +178,8 @@ def test_kill_9_while_writing_leaves_nothing_the_next_run_keeps(tmp_path):
 
 
 def test_index_never_links_a_missing_report(tmp_path, capsys):
-    from lksym.writers.index import write_index
     from lksym.api import write_reports
+    from lksym.writers.index import write_index
 
     write_reports(["2"], tmp_path, jobs=1)
     half = tmp_path / "k-3"

@@ -7,8 +7,8 @@ import pytest
 from click.testing import CliRunner
 
 from lksym.cli import main
-from lksym.numerics.fitting import N_FEATURES, fit_one, make_data, measures
 from lksym.derivation.prox import prox_vector
+from lksym.numerics.fitting import N_FEATURES, fit_one, make_data, measures
 
 
 @pytest.fixture(scope="module")
@@ -88,11 +88,11 @@ def test_prox_vector_matches_prox_numeric(k, lam):
 
 
 def test_jitter_and_stall_as_predicted(analysis_of, data):
-    from lksym.numerics.fitting import _observed_gd, predictions
+    from lksym.numerics.fitting import observed_gd, predictions
 
     for k in ("0.5", "1", "2", "3"):
         a = analysis_of(k)
-        assert _observed_gd(a, fit_one(a, data, "gd"), data) == predictions(a)["gd"], k
+        assert observed_gd(a, fit_one(a, data, "gd"), data) == predictions(a)["gd"], k
 
 
 def test_measures(analysis_of, data):
@@ -276,8 +276,7 @@ def test_mixed_fit_deterministic_and_ordered():
 def test_power_only_fit_page_is_the_committed_one():
     from pathlib import Path
 
-    from lksym.writers.fit import render_fit
-    from lksym.writers.fit import FIT_KS, FIT_SEED
+    from lksym.writers.fit import FIT_KS, FIT_SEED, render_fit
 
     reports = Path(__file__).resolve().parents[1] / "reports"
     for name, data in render_fit(FIT_KS, seed=FIT_SEED).items():

@@ -12,7 +12,6 @@ import math
 import numpy as np
 import pytest
 import sympy as sp
-
 from conftest import CASES_BY_TEXT, ETA
 
 ETA_VALUE = 0.1
@@ -162,9 +161,9 @@ OUTCOME_CASES = [  # (k, eta): both sides of the cycle / divergence boundaries
 
 def _truth(kf: float, eta: float, w0: float, steps: int = 200) -> str:
     """What the trajectory does, from a 60-digit loop with the hand gradient and hand-derived facts only."""
-    import mpmath
-
     from fractions import Fraction
+
+    import mpmath
 
     def exact(x: float):  # the decimal the user typed (0.1 is 1/10), not the binary float
         f = Fraction(str(x))

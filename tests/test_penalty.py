@@ -8,9 +8,9 @@ import sympy as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lksym.errors import InputError
 from lksym.derivation.penalty import CATALOGUE, Penalty, parse_penalty, parse_subject, power, usual_catalogue
 from lksym.derivation.symbols import X
+from lksym.errors import InputError
 
 # The definitions of the issue, t = |w| >= 0, written independently of lksym (mpmath, plain branches).
 HAND = {

@@ -21,9 +21,19 @@ import sympy as sp
 
 import lksym
 from lksym.derivation import prox as power_prox
-from lksym.errors import InputError
 from lksym.derivation.penalty import parse_penalty
-from lksym.derivation.penalty_prox import Infimum, Thresholding, objective, prox_closed_form, prox_numeric, prox_threshold, prox_vector, threshold_at, thresholding
+from lksym.derivation.penalty_prox import (
+    Infimum,
+    Thresholding,
+    objective,
+    prox_closed_form,
+    prox_numeric,
+    prox_threshold,
+    prox_vector,
+    threshold_at,
+    thresholding,
+)
+from lksym.errors import InputError
 from lksym.numerics.prox_check import ProxCheck, check_prox
 from lksym.writers.prox import prox_report
 

@@ -13,10 +13,10 @@ import threading
 import time
 
 import pytest
+from processes import deadline, family, kill_all
 
 from lksym.errors import LksymError
 from lksym.writers.pipeline import DrawingServer, context
-from processes import deadline, family, kill_all
 
 pytestmark = pytest.mark.skipif(not hasattr(signal, "setitimer"), reason="needs SIGALRM timers")
 

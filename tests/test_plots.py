@@ -7,8 +7,8 @@ import re
 import numpy as np
 import pytest
 
-from lksym.writers.plots import FIGURES, figures, render_svg
 from lksym.writers import plots
+from lksym.writers.plots import FIGURES, figures, render_svg
 
 NAMES = ("penalty_gradient.svg", "zoom.svg", "curvature.svg", "gradients_l1_l2.svg", "shrinkage.svg", "gd_trajectories.svg")
 

@@ -15,8 +15,8 @@ import pytest
 import sympy as sp
 
 from lksym.derivation.expr import parse_k
-from lksym.derivation.symbols import LAM, Z
 from lksym.derivation.prox import derive_prox, prox_closed_form, prox_exact, prox_numeric, prox_threshold
+from lksym.derivation.symbols import LAM, Z
 
 K_TEXTS = ["0.1", "1/2", "2/3", "1", "4/3", "1.5", "2", "3", "7/3", "10", "sqrt(2)", "1/sqrt(3)"]
 CLOSED = {"1/2", "2/3", "1", "4/3", "1.5", "2", "3", "7/3"}

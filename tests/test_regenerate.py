@@ -9,10 +9,10 @@ import pytest
 from click.testing import CliRunner
 
 from lksym.cli import main
-from lksym.numerics.fitting import fixed_order_matvec
 from lksym.derivation.penalty import parse_penalty
-from lksym.writers.compare import ARTICLE_KS
+from lksym.numerics.fitting import fixed_order_matvec
 from lksym.regenerate import CATALOGUE_TEXTS, TARGETS, regenerate
+from lksym.writers.compare import ARTICLE_KS
 
 
 def _tree(folder: Path) -> dict[str, bytes]:

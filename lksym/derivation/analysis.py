@@ -28,13 +28,10 @@ from typing import Optional
 
 import sympy as sp
 
-from lksym.errors import InputError
-from lksym.derivation.symbols import W, X
-from lksym.derivation.regime import classify
 from lksym.derivation.exact import PROBE_DIGITS, decide, solve_positive, to_float
-from lksym.derivation.symbols import ALPHA, ETA, TAU
-
-
+from lksym.derivation.regime import classify
+from lksym.derivation.symbols import ALPHA, ETA, TAU, W, X
+from lksym.errors import InputError
 
 POINTS = ("0+", "0-", "+oo", "-oo")
 PART_NAMES = ("penalty", "gradient", "curvature")

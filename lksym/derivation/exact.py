@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Optional
 
 import sympy as sp
+
 from lksym.derivation.penalty import number_text
 from lksym.derivation.symbols import X
 from lksym.errors import InputError

@@ -41,8 +41,8 @@ import mpmath
 import sympy as sp
 from sympy.core.evalf import PrecisionExhausted
 
-from lksym.errors import InputError
 from lksym.budget import OutOfTime, TraceLimit
+from lksym.errors import InputError
 
 __all__ = [
     "MAX_LENGTH",
@@ -1115,8 +1115,8 @@ def parse_real(text: str, name: str, *, positive: bool = False) -> sp.Expr:
     >>> parse_real("0.1", "lam", positive=True), parse_real("-sqrt(2)", "z")
     (1/10, -sqrt(2))
     """
-    from lksym.errors import InputError
     from lksym.derivation.expr import parse_expression
+    from lksym.errors import InputError
 
     try:
         value = parse_expression(text.strip() if isinstance(text, str) else text)

@@ -102,7 +102,13 @@ def _point_case(regime: Regime) -> Case:
 
 
 def _interval_case(name: str, title: str, condition: sp.Basic, parameter: sp.Expr, k_symbol: sp.Symbol) -> Case:
-    from lksym.derivation.analysis import PART_NAMES, behaviour_at_zero, is_nonnegative_branch, point_limits, to_real_line
+    from lksym.derivation.analysis import (
+        PART_NAMES,
+        behaviour_at_zero,
+        is_nonnegative_branch,
+        point_limits,
+        to_real_line,
+    )
     from lksym.derivation.symbols import X
 
     branches = [X**k_symbol]

@@ -100,8 +100,8 @@ def derive_gd(gradient_branch: sp.Expr, curvature_branch: sp.Expr) -> GradientDe
     >>> derive_gd(3 * X**2, 6 * X).decay
     Decay(kind='power', rate=None, order=1, constant=1/(3*eta))
     """
-    from lksym.derivation.symbols import ETA, X
     from lksym.derivation.exact import solve_positive
+    from lksym.derivation.symbols import ETA, X
 
     amplitude = solve_positive(ETA * gradient_branch, 2 * X)
     multiplier = stable = None
@@ -122,8 +122,8 @@ def derive_gd(gradient_branch: sp.Expr, curvature_branch: sp.Expr) -> GradientDe
 
 
 def _decay(gradient_branch: sp.Expr) -> Decay:
-    from lksym.derivation.symbols import ETA, X
     from lksym.derivation.exact import solve_positive
+    from lksym.derivation.symbols import ETA, X
 
     ratio = sp.powsimp(gradient_branch / X, force=True)
     if not ratio.has(X):

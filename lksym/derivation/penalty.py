@@ -58,9 +58,8 @@ from typing import Callable, Optional
 
 import sympy as sp
 
-from lksym.errors import InputError
 from lksym.derivation.symbols import W, X
-
+from lksym.errors import InputError
 
 MIN_PARAMETER = sp.Rational(1, 1000)
 MAX_PARAMETER = sp.Integer(1000)

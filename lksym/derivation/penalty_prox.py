@@ -45,11 +45,10 @@ from typing import Callable, Optional, Union
 
 import sympy as sp
 
-from lksym.errors import InputError
-from lksym.derivation.symbols import X
-from lksym.derivation.penalty import Penalty
-from lksym.derivation.symbols import LAM, Z
 from lksym.derivation.exact import bisect_root
+from lksym.derivation.penalty import Penalty
+from lksym.derivation.symbols import LAM, X, Z
+from lksym.errors import InputError
 
 LAM_RANGE = (1e-6, 1e7)
 """Range of :math:`\\lambda` sampled for changes of shape (catalogue parameters lie in [1/1000, 1000])."""

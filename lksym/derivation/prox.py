@@ -27,9 +27,9 @@ from functools import lru_cache
 from typing import Optional
 
 import sympy as sp
+
 from lksym.derivation.exact import bisect_root
 from lksym.derivation.symbols import LAM, Z
-
 
 MAX_DEGREE = 4
 """Highest polynomial degree solved in radicals: above it SymPy has no general formula."""

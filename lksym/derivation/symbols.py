@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import sympy as sp
 
-
 W = sp.Symbol("w", real=True)
 """The weight, a real symbol."""
 

@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from typing import Optional
 
 import numpy as np
+
 from lksym.derivation.prox import prox_vector
 from lksym.numerics.numeric import evaluate
 from lksym.results import Analysis
-
 
 N_TRAIN, N_FEATURES, N_TRUE, N_TEST = 200, 50, 5, 1000
 
@@ -106,8 +106,8 @@ def alpha_rule(a: Analysis) -> tuple[float, str]:
     """
     import sympy as sp
 
-    from lksym.errors import InputError
     from lksym.derivation.symbols import X
+    from lksym.errors import InputError
 
     if a.k is not None:
         return default_alpha(a.k), "p'(1)"

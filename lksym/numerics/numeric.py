@@ -18,8 +18,8 @@ from functools import lru_cache
 import numpy as np
 import sympy as sp
 
-from lksym.derivation.symbols import W
 from lksym.derivation.analysis import Part
+from lksym.derivation.symbols import W
 
 
 @lru_cache(maxsize=256)

@@ -7,7 +7,16 @@ from dataclasses import dataclass
 from typing import Callable
 
 import sympy as sp
-from lksym.derivation.penalty_prox import TOLERANCE, Thresholding, exact_number, same_prox, prox_numeric, threshold_at, thresholding
+
+from lksym.derivation.penalty_prox import (
+    TOLERANCE,
+    Thresholding,
+    exact_number,
+    prox_numeric,
+    same_prox,
+    threshold_at,
+    thresholding,
+)
 from lksym.derivation.symbols import LAM
 from lksym.errors import InputError
 

@@ -7,7 +7,6 @@ from typing import Optional, Sequence
 
 import numpy as np
 
-
 STARTS = (-1.0, -0.3, -0.05, 0.05, 0.3, 1.0)
 """Starting weights of :func:`simulate` and the report figure."""
 
@@ -90,8 +89,8 @@ def classify(a, eta: float, path: np.ndarray, column: int) -> Outcome:
     >>> classify(a, 0.1, simulate(a, 0.1, starts=[0.3]), 0).text
     'w0 = +0.3: settles on the two-cycle ±9η²/16 = ±0.005625 (attracting)'
     """
-    from lksym.derivation.symbols import ETA
     from lksym.derivation.mathtext import text
+    from lksym.derivation.symbols import ETA
 
     w = path[:, column]
     start, end, steps = w[0], w[-1], len(w) - 1

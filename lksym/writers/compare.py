@@ -26,9 +26,9 @@ from typing import Iterable, Optional
 import numpy as np
 import sympy as sp
 
-from lksym.results import Analysis, analyze
-from lksym.derivation.exact import solve_positive, k_text, substitute
+from lksym.derivation.exact import k_text, solve_positive, substitute
 from lksym.fileio import write_atomic, write_folder
+from lksym.results import Analysis, analyze
 from lksym.writers.report import tex
 
 PAGE_NAME = "compare.md"
@@ -148,8 +148,8 @@ def _unit_balls(analyses: list[Analysis]):
 
 
 def _shrinkage(analyses: list[Analysis]):
-    from lksym.writers.plots import outside_legend
     from lksym.derivation.prox import prox_vector
+    from lksym.writers.plots import outside_legend
 
     fig, ax = _figure("input z")
     z = np.linspace(-2.0, 2.0, SAMPLES)
@@ -718,10 +718,9 @@ def render_compare(ks: Iterable, image_format: str = "svg", dpi: Optional[int] =
     the power family's (:func:`compare_markdown`); with any other penalty among them,
     :func:`mixed_markdown` and :func:`mixed_figures`.
     """
-    from lksym.writers.plots import DPI, image_name, render_image
-
     from lksym.errors import InputError
     from lksym.writers.compare import ARTICLE_KS
+    from lksym.writers.plots import DPI, image_name, render_image
 
     ks = list(ks) or list(ARTICLE_KS)
     subjects = compare_subjects(ks)

@@ -152,8 +152,8 @@ def _jump_threshold(gradient: sp.Expr, shift: sp.Expr) -> tuple[sp.Expr, sp.Expr
     two monomials in x, solved for the tie point :math:`x^*`; the threshold is
     :math:`z(x^*)`.  :math:`x_m` solves :math:`1 + \lambda g'(x) = 0`.
     """
-    from lksym.derivation.symbols import X
     from lksym.derivation.exact import solve_positive
+    from lksym.derivation.symbols import X
 
     shift, s_of_k = shift
     g = gradient.subs(K, shift)
@@ -321,8 +321,8 @@ def _case_record(case) -> dict:
 
 def _stop_record(text: str) -> dict:
     """The exact analysis of one k, as the strings the page shows beside the floats."""
-    from lksym.results import analyze
     from lksym.derivation.exact import k_text
+    from lksym.results import analyze
 
     a = analyze(text)
     exact = {

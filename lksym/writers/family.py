@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Optional
 
 import sympy as sp
+
 from lksym.derivation.family import case_of, cases
 from lksym.derivation.regime import K
 

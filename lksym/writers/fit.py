@@ -62,10 +62,28 @@ from typing import Callable, Iterable, Optional
 
 import numpy as np
 
-from lksym.results import Analysis, analyze
 from lksym.derivation.exact import k_text
 from lksym.fileio import write_atomic, write_folder
-from lksym.numerics.fitting import Data, ITERATIONS, NEAR_ZERO, NOISE_SD, N_FEATURES, N_TEST, N_TRAIN, N_TRUE, OPTIMISERS, TAIL, observed_gd, alpha_rule, fit_one, make_data, measures, overshoot_zone, predictions
+from lksym.numerics.fitting import (
+    ITERATIONS,
+    N_FEATURES,
+    N_TEST,
+    N_TRAIN,
+    N_TRUE,
+    NEAR_ZERO,
+    NOISE_SD,
+    OPTIMISERS,
+    TAIL,
+    Data,
+    alpha_rule,
+    fit_one,
+    make_data,
+    measures,
+    observed_gd,
+    overshoot_zone,
+    predictions,
+)
+from lksym.results import Analysis, analyze
 
 PAGE_NAME = "fit.md"
 FIGURE_DIR = "fit"
@@ -276,8 +294,8 @@ def render_fit(ks: Iterable, seed: int = 0, progress: Optional[Callable[[], None
     import matplotlib
 
     from lksym.writers.compare import compare_subjects
-    from lksym.writers.plots import DPI, SVG_RC, image_name, render_image
     from lksym.writers.fit import FIT_KS
+    from lksym.writers.plots import DPI, SVG_RC, image_name, render_image
 
     image_name("check.svg", image_format)  # an unknown format fails before the fits
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 import os
-from pathlib import Path
 import re
 import sys
-from lksym.fileio import write_atomic
+from pathlib import Path
 
+from lksym.fileio import write_atomic
 
 INDEX_NAME = "README.md"
 

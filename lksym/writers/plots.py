@@ -16,12 +16,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Optional, Union
 
 import numpy as np
+
 from lksym.derivation.prox import prox_vector
 from lksym.derivation.symbols import LAM
 
 if TYPE_CHECKING:  # the drawing half of this module must load without SymPy
-    from lksym.results import Analysis
     from lksym.derivation.analysis import Part
+    from lksym.results import Analysis
 
 RANGE = 1.5
 """Half-width of the main plots: wide enough to show both crossovers for every k."""

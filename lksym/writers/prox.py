@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Optional
 
 import sympy as sp
-from lksym.derivation.expr import parse_real
-from lksym.derivation import penalty_prox
-from lksym.derivation.penalty_prox import Infimum, same_prox
-from lksym.derivation.prox import prox_closed_form, prox_exact, prox_numeric, prox_precise, prox_threshold, stationarity_polynomial, tidy_root
-from lksym.derivation.symbols import LAM, Z
 
+from lksym.derivation import penalty_prox
+from lksym.derivation.expr import parse_real
+from lksym.derivation.penalty_prox import Infimum, same_prox
+from lksym.derivation.prox import prox_exact, prox_precise, prox_threshold, stationarity_polynomial
+from lksym.derivation.symbols import LAM, Z
 
 LONG_FORM = 40
 """Operations above which an exact prox value is stated as the root of a polynomial instead of spelt out."""
@@ -116,8 +116,8 @@ def prox_report(penalty_text: str, lam_text: str, z_text: str) -> dict:
     >>> r["value"], r["exact"], r["threshold"]
     (1.5, '3/2', 1.0)
     """
-    from lksym.derivation.penalty import parse_penalty
     from lksym.derivation.expr import parse_real
+    from lksym.derivation.penalty import parse_penalty
 
     penalty = parse_penalty(penalty_text)
     lam = parse_real(lam_text, "lam", positive=True)

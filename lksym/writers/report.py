@@ -12,8 +12,8 @@ from typing import Optional
 
 import sympy as sp
 
-from lksym.derivation.exact import MAX_EXACT_DIGITS, k_text, substitute
 from lksym.derivation.analysis import POINTS, Band, Part
+from lksym.derivation.exact import MAX_EXACT_DIGITS, k_text, substitute
 from lksym.results import Analysis
 from lksym.writers.plots import FIGURES, image_name
 

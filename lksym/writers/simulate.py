@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import sympy as sp
-from lksym.numerics.simulate import STARTS, cycle_marks, classify, simulate
+
+from lksym.numerics.simulate import STARTS, classify, cycle_marks, simulate
 
 
 def run_simulation(k_text: str, eta_text: str, steps: int, out_dir: str) -> tuple[str, list[str]]:
@@ -21,13 +22,13 @@ def run_simulation(k_text: str, eta_text: str, steps: int, out_dir: str) -> tupl
 
     import matplotlib
 
-    from lksym.results import analyze
     from lksym.derivation.exact import k_text as exact_text
-    from lksym.writers.index import k_slug, short_name
+    from lksym.derivation.expr import parse_real
     from lksym.errors import InputError
     from lksym.fileio import write_atomic
+    from lksym.results import analyze
+    from lksym.writers.index import k_slug, short_name
     from lksym.writers.plots import SVG_RC, render_svg, trajectory_render
-    from lksym.derivation.expr import parse_real
 
     a = analyze(k_text)
     eta = parse_real(eta_text, "eta", positive=True)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import sympy as sp
 
 from lksym.derivation.analysis import POINTS
-from lksym.results import Analysis
 from lksym.derivation.mathtext import text as _s
+from lksym.results import Analysis
 
 LONG_FORM = 40
 """Operations above which a closed form is named (where to find it) instead of printed."""

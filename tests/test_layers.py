@@ -1,0 +1,162 @@
+"""The package's layers: imports point one way, with no cycle, not even through a function-level import.
+
+=====  ==========================================================  ==============================
+rank   modules                                                     may import
+=====  ==========================================================  ==============================
+0      ``errors``, ``budget``, ``fileio``                          the standard library
+1      ``derivation.*`` (SymPy)                                    rank 0
+2      ``results`` (the frozen :class:`~lksym.results.Analysis`)   ranks 0-1
+3      ``numerics.*`` (NumPy)                                      ranks 0-2
+4      ``writers.*`` (Markdown, JSON, terminal, figures, HTML)     ranks 0-3
+5      ``api``, ``verify``, ``regenerate``                         ranks 0-4
+6      ``cli``, ``__main__``, the package itself                   anything
+=====  ==========================================================  ==============================
+
+Within one rank, imports between modules are allowed but must not form a cycle.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[1] / "lksym"
+
+RANKS = {
+    "lksym.errors": 0,
+    "lksym.budget": 0,
+    "lksym.fileio": 0,
+    "lksym.derivation": 1,
+    "lksym.results": 2,
+    "lksym.numerics": 3,
+    "lksym.writers": 4,
+    "lksym.api": 5,
+    "lksym.verify": 5,
+    "lksym.regenerate": 5,
+    "lksym.cli": 6,
+    "lksym.__main__": 6,
+    "lksym": 6,
+}
+
+
+def _modules() -> dict[str, Path]:
+    out = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        parts = list(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+        if parts[-1] == "__init__":
+            parts.pop()
+        out[".".join(parts)] = path
+    return out
+
+
+MODULES = _modules()
+
+
+def rank(module: str) -> int:
+    """The layer of a module: the rank of the longest prefix in :data:`RANKS`."""
+    parts = module.split(".")
+    for n in range(len(parts), 0, -1):
+        prefix = ".".join(parts[:n])
+        if prefix in RANKS:
+            return RANKS[prefix]
+    raise AssertionError(f"{module} belongs to no layer: add it to RANKS")
+
+
+def imports(module: str) -> dict[str, list[tuple[int, tuple[str, ...]]]]:
+    """lksym modules imported anywhere in ``module`` (top level or inside a function): target -> [(line, names)]."""
+    path = MODULES[module]
+    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    found: dict[str, list[tuple[int, tuple[str, ...]]]] = {}
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name in MODULES:
+                    found.setdefault(alias.name, []).append((node.lineno, ()))
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")[: len(package.split(".")) - node.level + 1]
+                source = ".".join(base + ([node.module] if node.module else []))
+            else:
+                source = node.module or ""
+            if not (source == "lksym" or source.startswith("lksym.")):
+                continue
+            names = tuple(alias.name for alias in node.names)
+            submodules = [f"{source}.{n}" for n in names if f"{source}.{n}" in MODULES]
+            for sub in submodules:
+                found.setdefault(sub, []).append((node.lineno, ()))
+            rest = tuple(n for n in names if f"{source}.{n}" not in MODULES)
+            if rest:
+                found.setdefault(source, []).append((node.lineno, rest))
+    return found
+
+
+GRAPH = {module: imports(module) for module in MODULES}
+
+
+def test_every_module_has_a_layer():
+    for module in MODULES:
+        rank(module)
+
+
+@pytest.mark.parametrize("module", sorted(MODULES))
+def test_imports_point_down_the_layers(module):
+    for target, where in GRAPH[module].items():
+        assert rank(target) <= rank(module), (
+            f"{module} (layer {rank(module)}) imports {target} (layer {rank(target)}) at line {where[0][0]}"
+        )
+
+
+def test_no_import_cycle_at_all():
+    # Function-level imports count: a cycle through them is a cycle all the same.
+    edges = {m: {t for t in GRAPH[m] if t != m} for m in MODULES}
+    state: dict[str, int] = {}
+    stack: list[str] = []
+
+    def visit(m: str) -> None:
+        state[m] = 1
+        stack.append(m)
+        for t in sorted(edges[m]):
+            if state.get(t) == 1:
+                cycle = stack[stack.index(t):] + [t]
+                raise AssertionError("import cycle: " + " -> ".join(cycle))
+            if t not in state:
+                visit(t)
+        stack.pop()
+        state[m] = 2
+
+    for m in sorted(edges):
+        if m not in state:
+            visit(m)
+
+
+@pytest.mark.parametrize("module", sorted(m for m in MODULES if m != "lksym"))
+def test_no_private_name_is_imported_from_another_module(module):
+    for target, where in GRAPH[module].items():
+        for line, names in where:
+            private = [n for n in names if n.startswith("_") and not n.startswith("__")]
+            assert not private, f"{module}:{line} imports private {private} from {target}: make it a public helper"
+
+
+def test_the_result_imports_no_writer_and_the_derivation_no_result():
+    assert not any(t.startswith("lksym.writers") for t in GRAPH["lksym.results"])
+    for module in MODULES:
+        if module.startswith("lksym.derivation"):
+            assert not any(rank(t) >= 2 for t in GRAPH[module]), module
+
+
+def test_the_layers_are_folders():
+    for folder in ("derivation", "numerics", "writers"):
+        assert (PACKAGE / folder / "__init__.py").is_file()
+        assert (PACKAGE / folder / "__init__.py").read_text(encoding="utf-8").startswith('"""')
+
+
+def test_a_cycle_would_be_caught(monkeypatch):
+    # The checker itself can fail: a made-up edge back up the layers is reported.
+    GRAPH["lksym.derivation.expr"]["lksym.derivation.penalty"] = [(1, ("parse_penalty",))]
+    try:
+        with pytest.raises(AssertionError, match="import cycle"):
+            test_no_import_cycle_at_all()
+    finally:
+        del GRAPH["lksym.derivation.expr"]["lksym.derivation.penalty"]
