@@ -129,7 +129,15 @@ class LksymCommand(click.Command):
     """A command that refuses a single-value option given twice instead of silently keeping the last one."""
 
     def parse_args(self, ctx, args):
-        _, _, order = self.make_parser(ctx).parse_args(args=list(args))
+        try:
+            _, _, order = self.make_parser(ctx).parse_args(args=list(args))
+        except click.NoSuchOption as error:
+            # "-abs(w)" or "-1" read as options: say how to pass a penalty that starts with a minus sign.
+            typed = next((a for a in args if a.startswith(error.option_name) and a != error.option_name), None)
+            if typed is not None and re.search(r"[(w0-9]", typed[1:]):
+                raise BadInput(f"{typed!r} reads as an option; put -- before a penalty that starts with "
+                               f"'-': lksym {ctx.info_name} -- {typed!r}") from None
+            raise
         for param in dict.fromkeys(order):
             if isinstance(param, click.Option) and not (param.multiple or param.is_flag or param.count):
                 times = sum(p is param for p in order)

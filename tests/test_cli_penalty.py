@@ -130,3 +130,15 @@ def test_irrational_parameters_and_fast_growth_are_analysed(text):
 def test_claims_are_checked_off_the_jumps_of_the_part(penalty, option, claim, code):
     out = run("verify", penalty, option, claim)
     assert out.exit_code == code, out.output
+
+
+@pytest.mark.parametrize("command", ["analyze", "report", "prox"])
+def test_a_penalty_starting_with_minus_gets_a_hint_not_no_such_option(command):
+    result = CliRunner().invoke(main, [command, "-abs(w)"])
+    assert result.exit_code == 2
+    assert "put -- before a penalty" in result.output and "No such option" not in result.output
+
+
+def test_a_real_unknown_option_is_still_reported_as_such():
+    result = CliRunner().invoke(main, ["analyze", "--bogus"])
+    assert result.exit_code == 2 and "No such option" in result.output

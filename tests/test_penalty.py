@@ -205,3 +205,25 @@ def test_scad_pieces_for_random_parameters(lam, a):
     # continuous at both breakpoints, constant L^2 (a+1)/2 beyond
     assert p.pieces[0].expr.subs(X, lam) == p.pieces[1].expr.subs(X, lam)
     assert p.pieces[1].expr.subs(X, a * lam) == p.pieces[2].expr == lam**2 * (a + 1) / 2
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("tanh(w^2)", "unknown function 'tanh' in 'tanh(w^2)'"),
+        ("foo(abs(w))", "unknown function 'foo'"),
+        ("foo(lam=1)", "unknown penalty 'foo'"),
+        ("scad(lam=1, a=3.7", "scad: unbalanced parentheses"),
+        ("mcp(lam=1", "mcp: unbalanced parentheses"),
+    ],
+)
+def test_a_misspelt_function_or_an_unclosed_call_says_what_it_is(text, message):
+    with pytest.raises(InputError) as caught:
+        parse_subject(text)
+    assert message in str(caught.value) and "invalid k" not in str(caught.value)
+    assert "\n" not in str(caught.value)
+
+
+def test_an_unclosed_exponent_is_still_a_bad_k():
+    with pytest.raises(InputError, match="invalid k"):
+        parse_subject("sqrt(2")

@@ -496,11 +496,48 @@ def _infimum(expr: sp.Expr, lo: sp.Expr, hi: sp.Expr) -> sp.Expr:
         critical = sp.solveset(slope, X, sp.Interval.open(lo, hi))
     except (TypeError, ValueError, NotImplementedError):  # "undecidable set membership" and the like
         critical = None
+    if critical is not None and not isinstance(critical, (sp.FiniteSet, type(sp.S.EmptySet))):
+        periodic = _values_on_periodic_points(expr, critical, hi)
+        if periodic is not None:
+            return sp.Min(*candidates, *periodic)
     if critical is None or not isinstance(critical, (sp.FiniteSet, type(sp.S.EmptySet))):
         raise InputError(f"cannot find the least curvature of {sp.sstr(expr)[:60]} exactly")
     if isinstance(critical, sp.FiniteSet):
         candidates += [expr.subs(X, c) for c in critical]
     return sp.Min(*candidates)
+
+
+def _values_on_periodic_points(expr: sp.Expr, critical: sp.Set, hi: sp.Expr) -> Optional[list]:
+    r"""The values of ``expr`` on infinite families of critical points ``a*n + b`` (sin, cos), or ``None``.
+
+    Sound only where each family reaches into the interval (its right end is
+    :math:`+\infty` and a > 0) and the value does not depend on n: then every
+    value listed is attained inside, and they are all the critical values.
+    """
+    if hi != sp.oo:
+        return None
+    families = [s for s in sp.preorder_traversal(critical) if isinstance(s, sp.ImageSet)]
+    if not families:
+        return None
+    # Every part of the set must be one of these families (no ConditionSet or other leftovers).
+    leftovers = [s for s in sp.preorder_traversal(critical)
+                 if isinstance(s, sp.Set) and not isinstance(s, (sp.ImageSet, sp.Union, sp.Intersection, sp.Interval,
+                                                                  sp.FiniteSet, type(sp.S.Integers)))]
+    if leftovers:
+        return None
+    n = sp.Symbol("n", integer=True)
+    values = []
+    for family in families:
+        (variable,), point = family.lamda.variables, family.lamda.expr
+        point = point.subs(variable, n)
+        slope = sp.diff(point, n)
+        if family.base_sets != (sp.S.Integers,) or slope.has(n) or not slope.is_nonzero:
+            return None
+        value = sp.simplify(expr.subs(X, point))
+        if value.has(n) or value.free_symbols:
+            return None
+        values.append(value)
+    return values
 
 
 def derive_penalty(penalty) -> dict:

@@ -369,6 +369,7 @@ def usual_catalogue() -> tuple[Penalty, ...]:
 
 
 _CALL = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:\((.*)\))?\s*", re.ASCII | re.DOTALL)
+_OPENED = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*\(", re.ASCII)
 _KEYWORD = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*=(?!=)(.*)", re.ASCII | re.DOTALL)
 
 
@@ -479,7 +480,15 @@ def parse_penalty(text, *, allow_symbolic: bool = False) -> Penalty:
         return _catalogue_call(match.group(1), match.group(2))
     if match and match.group(2) is not None and match.group(1) not in _expression_functions():
         known = ", ".join(sorted([*CATALOGUE, "l1", "l2"]))
+        if "=" not in match.group(2) and _W_NAME.search(match.group(2)):  # tanh(w^2): a function, not a penalty name
+            allowed = ", ".join(sorted(_expression_functions()))
+            raise InputError(f"unknown function {match.group(1)!r} in {_shown(stripped)} (an expression in w may use "
+                             f"{allowed}; catalogue penalties: {known})")
         raise InputError(f"unknown penalty {match.group(1)!r} (known: {known}, a number k, or an expression in w)")
+    opened = _OPENED.match(stripped)
+    if opened and opened.group(1) in (*CATALOGUE, "l1", "l2") and not match:
+        usage = _usage(CATALOGUE[opened.group(1)]) if opened.group(1) in CATALOGUE else opened.group(1)
+        raise InputError(f"{opened.group(1)}: unbalanced parentheses in {_shown(stripped)} (e.g. {usage})")
     from lksym.derivation.expr import parse_expression
 
     value = parse_expression(stripped, names={"w": W})
@@ -524,7 +533,8 @@ def parse_subject(subject) -> Penalty:
     if not isinstance(subject, str):
         return power(subject)
     match = _CALL.fullmatch(subject)
-    if (match and match.group(1) in (*CATALOGUE, "l1", "l2")) or _W_NAME.search(subject):
+    named = match or _OPENED.match(subject)  # an unclosed scad(... is still a penalty, not a bad k
+    if (named and named.group(1) in (*CATALOGUE, "l1", "l2")) or _W_NAME.search(subject):
         return parse_penalty(subject)
     if match and match.group(2) is not None and match.group(1) not in _expression_functions():
         return parse_penalty(subject)  # an unknown penalty name: say so, not "bad k"
