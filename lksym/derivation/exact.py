@@ -9,15 +9,36 @@ from typing import Optional
 
 import sympy as sp
 
-from lksym.derivation.penalty import number_text
 from lksym.derivation.symbols import X
 from lksym.errors import InputError
+
+
+def number_text(value: sp.Expr) -> str:
+    """An exact number as people write it: ``1.5`` for 3/2, ``7/3``, ``sqrt(2)``.
+
+    Examples
+    --------
+    >>> number_text(sp.Rational(37, 10)), number_text(sp.Rational(7, 3)), number_text(sp.sqrt(2))
+    ('3.7', '7/3', 'sqrt(2)')
+    """
+    if value.is_Rational and not value.is_Integer:
+        q = int(value.q)
+        twos = fives = 0
+        while q % 2 == 0:
+            q, twos = q // 2, twos + 1
+        while q % 5 == 0:
+            q, fives = q // 5, fives + 1
+        if q == 1:
+            digits = max(twos, fives)
+            whole, frac = divmod(abs(int(value * 10**digits)), 10**digits)
+            return f"{'-' if value < 0 else ''}{whole}.{frac:0{digits}d}"
+    return sp.sstr(value)
 
 
 def k_text(k: sp.Expr) -> str:
     """Write k as people do: a terminating fraction as a decimal (``1.5``), else SymPy's form.
 
-    The same rule as :func:`lksym.derivation.penalty.number_text` (which this is), kept under its old name.
+    The same rule as :func:`number_text` (which this is), kept under its old name.
 
     Examples
     --------
