@@ -145,6 +145,7 @@ def _limit(expr: sp.Expr, point: sp.Expr, direction: str) -> sp.Expr:
     return sp.limit(expr, X, point, direction if point != sp.oo else "-")
 
 
+@lru_cache(maxsize=1024)  # the same value is tidied again for each range of lam it wins on
 def _tidy(expr: sp.Expr) -> sp.Expr:
     expr = sp.powsimp(sp.radsimp(sp.cancel(sp.together(expr))), force=False)
     small = sp.factor_terms(expr)
@@ -205,7 +206,9 @@ def _solve_lam(expr: sp.Expr, lo: float, hi: float) -> list:
         return []
     try:
         with deadline(SOLVE_LIMIT):
-            solutions = sp.solve(sp.numer(expr), LAM)
+            # check=False: every solution is checked below at 30 digits anyway, and SymPy's own
+            # check imports sympy.physics.units (~0.15 s) on its first use.
+            solutions = sp.solve(sp.numer(expr), LAM, check=False)
     except Timeout:
         return []
     except (NotImplementedError, ValueError, TypeError):
@@ -325,7 +328,9 @@ def _numeric(key: tuple) -> _Numeric:
     p, dp = [], []
     for expr, lo, hi in pieces:
         f = sp.lambdify(X, expr, "math")
-        g = sp.lambdify(X, sp.diff(expr, X), "numpy")
+        # The module object, not the string "numpy": the string runs ``from numpy import *``,
+        # which loads numpy.testing, numpy.f2py and more (~0.1 s) for names never printed.
+        g = sp.lambdify(X, sp.diff(expr, X), modules=[np])
         p.append(f)
         dp.append(lambda x, g=g: np.asarray(g(x), dtype=float) + 0 * x)
     his = tuple(float(hi) for _, _, hi in pieces)
@@ -861,20 +866,33 @@ class _Shapes:
                 out.append(v.real if ok else None)
         return out
 
-    def winner(self, lam, z) -> int:
+    def ranges(self, lam) -> list:
+        """Per candidate at one lam: ``None`` (always valid), ``False`` (not a minimiser) or its z-interval."""
         import mpmath
 
+        out = []
+        for i in range(len(self.f)):
+            if self.d[i] is None:
+                out.append(None)
+            elif not self.d[i](lam) > 0:
+                out.append(False)
+            else:
+                out.append((self.e[i][0](lam), self.e[i][1](lam) if self.e[i][1] is not None else mpmath.inf))
+        return out
+
+    def winner(self, lam, z, ranges=None) -> int:
+        import mpmath
+
+        # The validity ends depend on lam only: a caller trying many z at one lam passes them once.
+        ranges = self.ranges(lam) if ranges is None else ranges
+        tolerance = mpmath.mpf(10) ** -30
         best, best_f = 0, None
         for i, f in enumerate(self.f):
-            if self.d[i] is not None:
-                if not self.d[i](lam) > 0:
-                    continue
-                lo = self.e[i][0](lam)
-                hi = self.e[i][1](lam) if self.e[i][1] is not None else mpmath.inf
-                if not lo < z < hi:
-                    continue
+            r = ranges[i]
+            if r is False or (r is not None and not r[0] < z < r[1]):
+                continue
             v = f(z, lam)
-            if best_f is None or v < best_f - mpmath.mpf(10) ** -30 * (1 + abs(best_f)):
+            if best_f is None or v < best_f - tolerance * (1 + abs(best_f)):
                 best, best_f = i, v
         return best
 
@@ -890,7 +908,8 @@ class _Shapes:
                 if not merged or v - merged[-1] > mpmath.mpf(10) ** -25 * (1 + abs(v)):
                     merged.append(v)
             samples = ([merged[0] / 2] + [(a + b) / 2 for a, b in zip(merged, merged[1:])] + [2 * merged[-1] + 1]) if merged else [mpmath.mpf(1)]
-            winners = [self.winner(l, z) for z in samples]
+            ranges = self.ranges(l)
+            winners = [self.winner(l, z, ranges) for z in samples]
             shape = [winners[0]]
             bounds = []
             for j in range(1, len(samples)):
