@@ -844,16 +844,21 @@ class _Shapes:
     def __init__(self, q: _Quadratic):
         self.q = q
         self.f = [sp.lambdify((Z, LAM), f, "mpmath") for f in q.fs]
-        self.t = [sp.lambdify(LAM, t, "mpmath") for t in q.transitions]
+        # Many transitions are the same expression (both roots of a double crossing, a piece end
+        # that is also a crossing): each distinct one is compiled and evaluated once per lam.
+        distinct = list(dict.fromkeys(q.transitions))
+        self.t = [sp.lambdify(LAM, t, "mpmath") for t in distinct]
+        self.slot = [distinct.index(t) for t in q.transitions]
         self.d = [None if v is None else sp.lambdify(LAM, v[0], "mpmath") for v in q.valid]
         self.e = [None if v is None else (sp.lambdify(LAM, v[1], "mpmath"),
                                           None if v[2] == sp.oo else sp.lambdify(LAM, v[2], "mpmath"))
                   for v in q.valid]
 
     def transition_values(self, lam) -> list:
+        """Every transition of :attr:`q` at one lam (``None`` where not a finite real number)."""
         import mpmath
 
-        out = []
+        out: list = []
         with mpmath.workdps(40):
             l = mpmath.mpf(lam)
             for f in self.t:
@@ -864,7 +869,7 @@ class _Shapes:
                     continue
                 ok = mpmath.isfinite(v.real) and abs(v.imag) <= mpmath.mpf(10) ** -30 * (1 + abs(v.real))
                 out.append(v.real if ok else None)
-        return out
+        return [out[i] for i in self.slot]
 
     def ranges(self, lam) -> list:
         """Per candidate at one lam: ``None`` (always valid), ``False`` (not a minimiser) or its z-interval."""
