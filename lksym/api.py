@@ -236,9 +236,25 @@ def write_reports(
 
     image_name("check.svg", image_format)  # an unknown format fails before any work
     out = Path(out_dir)
-    # Every k is parsed before anything is derived or written, and each distinct value
-    # (1.5 and 3/2, or the same k 200 times) is derived once.
-    order = distinct(ks)
+    ks = list(ks)
+    # The drawing server is forked before the first k is parsed: parsing imports SymPy
+    # (~0.4 s), and matplotlib is to load in the server beside it, not after it.  Its size
+    # is bounded by the entries given (equal ones are only known once parsed).
+    given = [k for k in ks if not (isinstance(k, str) and k.strip() == SYMBOLIC)]
+    workers = _jobs(jobs, len(given))
+    early = None
+    if workers > 1 and given:
+        from lksym.writers.pipeline import DrawingServer
+
+        early = DrawingServer(workers)
+    try:
+        # Every k is parsed before anything is derived or written, and each distinct value
+        # (1.5 and 3/2, or the same k 200 times) is derived once.
+        order = distinct(ks)
+    except BaseException:
+        if early is not None:
+            early.close(0, abort=True)  # nothing was sent: no drawing worker exists yet
+        raise
     numeric = [v for v in order if v is not SYMBOLIC]
     folders: dict = {}  # value -> (slug, files)
 
@@ -247,22 +263,23 @@ def write_reports(
             slug, texts, data = _analysis_task(value, image_format, dpi)
             yield value, slug, texts, data
 
-    workers = _jobs(jobs, len(numeric))
-    if workers == 1:
+    if early is None:
         for value, slug, texts, data in list(analysed()):
             folders[value] = (slug, {**_render_task(data), **texts})
-    elif numeric:
-        from lksym.writers.pipeline import DrawingServer
-
-        # Started before the first derivation imports SymPy, so matplotlib loads beside it.
-        with DrawingServer(workers) as server:
+    else:
+        with early as server:
             remaining: dict = {}
+            by_task: dict = {}  # a task's key -> its value
             for value, slug, texts, data in analysed():
                 folders[value], remaining[value] = (slug, dict(texts)), len(data)
+                # Keyed by plain text: an exact k (a SymPy number) in the key would make the
+                # server import SymPy (~0.4 s) just to unpickle it, before drawing anything.
+                task = str(len(by_task))
+                by_task[task] = value
                 for name, numbers in data.items():
-                    server.submit((value, name), numbers)
-            for (value, name), svg in server.results(sum(remaining.values())):
-                folders[value][1][name] = svg
+                    server.submit((task, name), numbers)
+            for (task, name), svg in server.results(sum(remaining.values())):
+                folders[by_task[task]][1][name] = svg
     if SYMBOLIC in order:  # the general report over every k, rendered before anything is written too
         from lksym.writers.family import FOLDER, render_report
 

@@ -146,6 +146,7 @@ def _limit(expr: sp.Expr, point: sp.Expr, direction: str) -> sp.Expr:
     return sp.limit(expr, X, point, direction if point != sp.oo else "-")
 
 
+@lru_cache(maxsize=1024)  # the same value is tidied again for each range of lam it wins on
 def tidy_form(expr: sp.Expr) -> sp.Expr:
     """A closed form of the proximal step in a short equal shape."""
     expr = sp.powsimp(sp.radsimp(sp.cancel(sp.together(expr))), force=False)
@@ -207,7 +208,9 @@ def _solve_lam(expr: sp.Expr, lo: float, hi: float) -> list:
         return []
     try:
         with deadline(SOLVE_LIMIT):
-            solutions = sp.solve(sp.numer(expr), LAM)
+            # check=False: every solution is checked below at 30 digits anyway, and SymPy's own
+            # check imports sympy.physics.units (~0.15 s) on its first use.
+            solutions = sp.solve(sp.numer(expr), LAM, check=False)
     except Timeout:
         return []
     except (NotImplementedError, ValueError, TypeError):
@@ -327,7 +330,9 @@ def _numeric(key: tuple) -> _Numeric:
     p, dp = [], []
     for expr, lo, hi in pieces:
         f = sp.lambdify(X, expr, "math")
-        g = sp.lambdify(X, sp.diff(expr, X), "numpy")
+        # The module object, not the string "numpy": the string runs ``from numpy import *``,
+        # which loads numpy.testing, numpy.f2py and more (~0.1 s) for names never printed.
+        g = sp.lambdify(X, sp.diff(expr, X), modules=[np])
         p.append(f)
         dp.append(lambda x, g=g: np.asarray(g(x), dtype=float) + 0 * x)
     his = tuple(float(hi) for _, _, hi in pieces)
@@ -840,16 +845,21 @@ class _Shapes:
     def __init__(self, q: _Quadratic):
         self.q = q
         self.f = [sp.lambdify((Z, LAM), f, "mpmath") for f in q.fs]
-        self.t = [sp.lambdify(LAM, t, "mpmath") for t in q.transitions]
+        # Many transitions are the same expression (both roots of a double crossing, a piece end
+        # that is also a crossing): each distinct one is compiled and evaluated once per lam.
+        distinct = list(dict.fromkeys(q.transitions))
+        self.t = [sp.lambdify(LAM, t, "mpmath") for t in distinct]
+        self.slot = [distinct.index(t) for t in q.transitions]
         self.d = [None if v is None else sp.lambdify(LAM, v[0], "mpmath") for v in q.valid]
         self.e = [None if v is None else (sp.lambdify(LAM, v[1], "mpmath"),
                                           None if v[2] == sp.oo else sp.lambdify(LAM, v[2], "mpmath"))
                   for v in q.valid]
 
     def transition_values(self, lam) -> list:
+        """Every transition of :attr:`q` at one lam (``None`` where not a finite real number)."""
         import mpmath
 
-        out = []
+        out: list = []
         with mpmath.workdps(40):
             l = mpmath.mpf(lam)
             for f in self.t:
@@ -860,22 +870,35 @@ class _Shapes:
                     continue
                 ok = mpmath.isfinite(v.real) and abs(v.imag) <= mpmath.mpf(10) ** -30 * (1 + abs(v.real))
                 out.append(v.real if ok else None)
-        return out
+        return [out[i] for i in self.slot]
 
-    def winner(self, lam, z) -> int:
+    def ranges(self, lam) -> list:
+        """Per candidate at one lam: ``None`` (always valid), ``False`` (not a minimiser) or its z-interval."""
         import mpmath
 
+        out = []
+        for i in range(len(self.f)):
+            if self.d[i] is None:
+                out.append(None)
+            elif not self.d[i](lam) > 0:
+                out.append(False)
+            else:
+                out.append((self.e[i][0](lam), self.e[i][1](lam) if self.e[i][1] is not None else mpmath.inf))
+        return out
+
+    def winner(self, lam, z, ranges=None) -> int:
+        import mpmath
+
+        # The validity ends depend on lam only: a caller trying many z at one lam passes them once.
+        ranges = self.ranges(lam) if ranges is None else ranges
+        tolerance = mpmath.mpf(10) ** -30
         best, best_f = 0, None
         for i, f in enumerate(self.f):
-            if self.d[i] is not None:
-                if not self.d[i](lam) > 0:
-                    continue
-                lo = self.e[i][0](lam)
-                hi = self.e[i][1](lam) if self.e[i][1] is not None else mpmath.inf
-                if not lo < z < hi:
-                    continue
+            r = ranges[i]
+            if r is False or (r is not None and not r[0] < z < r[1]):
+                continue
             v = f(z, lam)
-            if best_f is None or v < best_f - mpmath.mpf(10) ** -30 * (1 + abs(best_f)):
+            if best_f is None or v < best_f - tolerance * (1 + abs(best_f)):
                 best, best_f = i, v
         return best
 
@@ -891,7 +914,8 @@ class _Shapes:
                 if not merged or v - merged[-1] > mpmath.mpf(10) ** -25 * (1 + abs(v)):
                     merged.append(v)
             samples = ([merged[0] / 2] + [(a + b) / 2 for a, b in zip(merged, merged[1:])] + [2 * merged[-1] + 1]) if merged else [mpmath.mpf(1)]
-            winners = [self.winner(l, z) for z in samples]
+            ranges = self.ranges(l)
+            winners = [self.winner(l, z, ranges) for z in samples]
             shape = [winners[0]]
             bounds = []
             for j in range(1, len(samples)):
