@@ -1165,7 +1165,7 @@ def _penalty_crossings(grads: list) -> tuple[Optional[tuple], tuple, Optional[st
             continue
         why.append(f"{name}: " + _crossing_structure(cells, name, roots[name]))
     if why:
-        return None, tuple(bands), ("the gradient magnitude meets the reference in more than one weight ("
+        return None, tuple(bands), ("the gradient magnitude does not meet the reference at one crossing weight ("
                                     + "; ".join(why) + "); the bands give the order of the three pulls exactly")
     return tuple(crossovers), tuple(bands), None
 
