@@ -1192,6 +1192,17 @@ def _crossing_structure(cells: list, name: str, roots: set) -> str:
     return ", ".join(parts)
 
 
+_GIVE_UP = (_NotExact, TypeError, ValueError, ArithmeticError, NotImplementedError)
+"""What a weight fact may fail with: it is then left out with the reason, never the whole analysis (a Timeout still stops it)."""
+
+
+def _why(error: Exception) -> str:
+    """The reason a weight fact is left out, for ``omitted``."""
+    if isinstance(error, (_NotExact, InputError)):
+        return str(error)
+    return f"SymPy could not derive it exactly ({type(error).__name__})"
+
+
 def _penalty_gd_facts(derivatives: list, pieces, limits: list) -> tuple[dict, dict]:
     """Dead zone, overshoot, crossovers, bands and gradient descent of any penalty, from its exact pieces.
 
@@ -1211,8 +1222,8 @@ def _penalty_gd_facts(derivatives: list, pieces, limits: list) -> tuple[dict, di
     else:
         try:
             facts["dead_zone"] = _level_piecewise(grads, TAU / ALPHA, None, "the gradient magnitude")[0]
-        except _NotExact as why:
-            omitted["dead_zone"] = str(why)
+        except _GIVE_UP as error:
+            omitted["dead_zone"] = _why(error)
 
     flat = all(sp.diff(q, X) == 0 for q, _, _ in ratios) and len({q for q, _, _ in ratios}) == 1
     if flat and ratios[0][0] == 0:
@@ -1223,20 +1234,20 @@ def _penalty_gd_facts(derivatives: list, pieces, limits: list) -> tuple[dict, di
         try:
             weight, direction, _ = _level_piecewise(ratios, 1 / ETA, ETA, "|p'(w)|/|w|")
             facts["overshoot"] = Overshoot(weight, "below" if direction < 0 else "above", None)
-        except _NotExact as why:
-            omitted["overshoot"] = str(why)
+        except _GIVE_UP as error:
+            omitted["overshoot"] = _why(error)
 
     try:
         facts["crossovers"], facts["bands"], why = _penalty_crossings(grads)
         if why is not None:
             omitted["crossovers"] = why
-    except _NotExact as why:
-        omitted["crossovers"] = omitted["bands"] = str(why)
+    except _GIVE_UP as error:
+        omitted["crossovers"] = omitted["bands"] = _why(error)
 
     try:
         facts["gd"] = _penalty_gd(grads, ratios, flat, g0, omitted, GradientDescent, decay_near_zero)
-    except _NotExact as why:
-        omitted["gd"] = str(why)
+    except _GIVE_UP as error:
+        omitted["gd"] = _why(error)
     return facts, omitted
 
 

@@ -504,3 +504,15 @@ def test_an_expression_without_exact_crossings_says_why():
     assert "cannot solve" in a.omitted["crossovers"] and a.omitted["bands"] == a.omitted["crossovers"]
     assert a.overshoot.weight == sp.LambertW(ETA) and a.gd.cycle_amplitude == sp.LambertW(ETA / 2)
     assert a.gd.cycle_stable is False  # p'' = -exp(-x) < 0: the cycle repels
+
+
+def test_a_gradient_that_rises_then_falls():
+    # log(1 + w^2): g = 2x/(1 + x^2) rises to 1 at x = 1, then falls.  By hand: no single "below which" dead zone
+    # (alpha*g < tau on (0, x1) and on (x2, oo)); q = g/x = 2/(1 + x^2) falls from 2, so eta*q > 1 exactly for
+    # x < sqrt(2 eta - 1) (none for eta <= 1/2); the cycle 2/(1 + a^2) = 2/eta: a = sqrt(eta - 1) for eta > 1,
+    # attracting where g rises (a < 1, eta < 2) and repelling where it falls: no single stability.
+    a = analyze("log(1 + w^2)")
+    assert a.dead_zone is None and "not monotone" in a.omitted["dead_zone"]
+    assert _equal_in_eta(a.overshoot.weight, PW((0, ETA <= R(1, 2)), (sp.sqrt(2 * ETA - 1), True)))
+    assert _equal_in_eta(a.gd.cycle_amplitude, PW((sp.sqrt(ETA - 1), ETA > 1)))
+    assert a.gd.cycle_stable is None and "undecided" in a.omitted["gd.cycle_stable"]
