@@ -164,8 +164,8 @@ def test_json_keys_join_every_analysis():
         "limits": {"penalty": {"left": "1", "right": "1"}, "gradient": {"left": "1", "right": "1"},
                    "curvature": {"left": "0", "right": "-10/27"}},
     }
-    assert set(scad["omitted"]) == {"dead_zone", "overshoot", "crossovers", "bands", "gd"}
-    assert scad["crossovers"] is None and scad["gd"] is None
+    assert set(scad["omitted"]) == {"dead_zone", "crossovers", "gd.cycle_stable"}
+    assert scad["crossovers"] is None and scad["gd"]["cycle_amplitude"] == "Piecewise((eta/2, eta <= 2), (37*eta/(2*(5*eta + 27)), True))"
 
 
 @pytest.mark.parametrize("k, sparse, continuous, unbiased", [
@@ -212,3 +212,328 @@ def test_least_curvature_over_infinitely_many_critical_points(typed, least, conv
     grid = [mpmath.mpf(i) / 50 for i in range(1, 2000)]
     values = [f(x) for x in grid]
     assert min(values) >= float(least) - 1e-12 and min(values) <= float(least) + 1e-3
+
+
+# --------------------------------------------------------------------------- dead zone, overshoot, crossovers, bands, gd
+#
+# Worked out by hand from the definitions in issue 12, with g = p' on x = |w| > 0 and q = g/x:
+#
+# SCAD(L, a): g = L on (0, L], (aL - x)/(a - 1) on (L, aL], 0 beyond.  g(0+) = L != 0: no dead zone.
+#   Overshoot eta*g(x) > x: on (0, L] x < eta*L, which reaches L exactly at eta = 1; beyond,
+#   eta*(aL - x)/(a - 1) = x gives x = a*L*eta/(eta + a - 1).  q falls from oo to 0: weights *below* overshoot.
+#   Two-cycle eta*g(a) = 2a: a = eta*L/2 for eta <= 2 (on the L1 piece, p'' = 0: multiplier 1, neutral);
+#   a = a*L*eta/(eta + 2(a - 1)) for eta > 2, multiplier (1 + eta/(a - 1))^2 > 1: repelling.
+#   L1: g = L on (0, L]: a tie over an interval if L = 1; L < 1: g < 1 everywhere, never equal;
+#   L > 1: (aL - x)/(a - 1) = 1 at x = aL - a + 1, SCAD stronger below.  L2: L = 2x at x = L/2 only
+#   ((aL - x)/(a - 1) = 2x gives aL/(2a - 1) < L for a > 2), SCAD stronger below.
+# MCP(L, G): g = L - x/G on (0, GL], 0 beyond.  Overshoot x = eta*L*G/(G + eta); cycle a = eta*L*G/(2G + eta),
+#   multiplier (1 + eta/G)^2: repelling.  L1: L - x/G = 1 at x = G(L - 1) when L > 1, else never (L1 stronger).
+#   L2: L - x/G = 2x at x = L*G/(2G + 1), MCP stronger below.
+# Elastic net(A, B), A > 0: g = A + 2Bx.  Overshoot eta*(A + 2Bx) > x below x = eta*A/(1 - 2B*eta) for
+#   eta < 1/(2B), every weight beyond.  Cycle a = eta*A/(2 - 2B*eta) for eta < 1/B, multiplier (1 - 2B*eta)^2 < 1:
+#   attracting.  L1 at x = (1 - A)/(2B) (A < 1; below it L1 is stronger); L2 at A/(2 - 2B) (B < 1; EN stronger below).
+#   A = 0 (a ridge 2B x): dead zone tau/(2B alpha), every weight overshoots for eta > 1/(2B), w_t = (1 - 2B eta)^t w_0.
+# logsum(E): g = 1/(x + E), q = 1/(x(x + E)).  Overshoot x^2 + E x = eta: x = (sqrt(E^2 + 4 eta) - E)/2; cycle
+#   x^2 + E x = eta/2: a = (sqrt(E^2 + 2 eta) - E)/2, p'' < 0: repelling.  L1 at 1 - E for E < 1 (log-sum stronger
+#   below), never for E >= 1 (g < 1).  L2: 2x(x + E) = 1 at (sqrt(E^2 + 2) - E)/2, log-sum stronger below.
+# capped_l1(T): g = 1 on (0, T], 0 beyond.  Overshoot below eta for eta <= T, below T (all of the L1 piece)
+#   beyond; cycle a = eta/2 for eta <= 2T, multiplier 1 (neutral).  L1: a tie on (0, T].  L2: 1 = 2x at 1/2 if
+#   T >= 1/2; for T < 1/2 g jumps from 1 to 0 across 2x = 2T at x = T: no weight of equal pull, yet the order flips.
+# huber(D): g = x/D on (0, D], 1 beyond.  Dead zone alpha*x/D < tau: x < D tau/alpha when tau <= alpha, else every
+#   weight (oo).  Overshoot: q = 1/D on the first piece, 1/x beyond: none for eta <= D, below eta for eta > D.
+#   Cycle a = eta/2 for eta > 2D (on the L1-like piece: neutral); decay w_t = (1 - eta/D)^t w_0 near 0.
+#   L1: x/D = 1 at D, then a tie beyond.  L2: x/D vs 2x: a tie on (0, D] when D = 1/2; for D = 1 never equal
+#   (2x > g everywhere: L2 stronger); for D < 1/2 1 = 2x at 1/2 on the second piece, Huber stronger below.
+# l0: g = 0 off 0.  Dead zone oo (alpha*0 < tau everywhere); no step moves a weight (no overshoot, no cycle, no
+#   decay); never equal to L1 or L2, both stronger everywhere.
+
+ETA, TAU, ALPHA = sp.Symbol("eta", positive=True), sp.Symbol("tau", positive=True), sp.Symbol("alpha", positive=True)
+PW = sp.Piecewise
+
+
+def _hand_scad(L, a):
+    return {
+        "g": lambda x: L if x <= L else ((a * L - x) / (a - 1) if x <= a * L else 0.0),
+        "dead_zone": None,
+        "overshoot": (PW((L * ETA, ETA <= 1), (a * L * ETA / (ETA + a - 1), True)), "below"),
+        "cycle": PW((ETA * L / 2, ETA <= 2), (a * L * ETA / (ETA + 2 * (a - 1)), True)),
+        "multiplier": PW((1, ETA <= 2), ((1 + ETA / (a - 1)) ** 2, True)),
+        "stable": None, "stable_omitted": True,
+        "L1": "tie" if L == 1 else ((None, "L1") if L < 1 else (a * L - a + 1, "Lk")),
+        "L2": (L / 2, "Lk"),
+        "decay": None,
+    }
+
+
+def _hand_mcp(L, G):
+    return {
+        "g": lambda x: L - x / G if x <= G * L else 0.0,
+        "dead_zone": None,
+        "overshoot": (ETA * L * G / (G + ETA), "below"),
+        "cycle": ETA * L * G / (2 * G + ETA), "multiplier": (1 + ETA / G) ** 2, "stable": False,
+        "L1": (G * (L - 1), "Lk") if L > 1 else (None, "L1"),
+        "L2": (L * G / (2 * G + 1), "Lk"),
+        "decay": None,
+    }
+
+
+def _hand_elastic(A, B):
+    if A == 0:
+        return {
+            "g": lambda x: 2 * B * x, "dead_zone": TAU / (2 * B * ALPHA), "step_limit": 1 / (2 * B),
+            "cycle": None, "multiplier": None, "stable": None,
+            "L1": (1 / (2 * B), "L1"), "L2": "tie" if B == 1 else (None, "Lk" if B > 1 else "L2"),
+            "decay": ("geometric", 1 - 2 * B * ETA),
+        }
+    return {
+        "g": lambda x: float(A + 2 * B * x),
+        "dead_zone": None,
+        "overshoot": (PW((ETA * A / (1 - 2 * B * ETA), ETA < 1 / (2 * B)), (oo, True)), "below"),
+        "cycle": PW((ETA * A / (2 - 2 * B * ETA), ETA < 1 / B)), "multiplier": PW(((1 - 2 * B * ETA) ** 2, ETA < 1 / B)),
+        "stable": True,
+        "L1": ((1 - A) / (2 * B), "L1") if A < 1 else (None, "Lk"),
+        "L2": (A / (2 - 2 * B), "Lk") if B < 1 else (None, "Lk"),
+        "decay": None,
+    }
+
+
+def _hand_logsum(E):
+    return {
+        "g": lambda x: 1 / (x + float(E)),
+        "dead_zone": None,
+        "overshoot": ((sp.sqrt(E**2 + 4 * ETA) - E) / 2, "below"),
+        "cycle": (sp.sqrt(E**2 + 2 * ETA) - E) / 2, "stable": False,
+        "L1": (1 - E, "Lk") if E < 1 else (None, "L1"),
+        "L2": ((sp.sqrt(E**2 + 2) - E) / 2, "Lk"),
+        "decay": None,
+    }
+
+
+def _hand_capped(T):
+    return {
+        "g": lambda x: 1.0 if x <= T else 0.0,
+        "dead_zone": None,
+        "overshoot": (PW((ETA, ETA <= T), (T, True)), "below"),
+        "cycle": PW((ETA / 2, ETA <= 2 * T)), "multiplier": PW((1, ETA <= 2 * T)), "stable": None,
+        "L1": "tie", "L2": (R(1, 2), "Lk") if T >= R(1, 2) else "jump",
+        "decay": None,
+    }
+
+
+def _hand_huber(D):
+    return {
+        "g": lambda x: x / D if x <= D else 1.0,
+        "dead_zone": PW((D * TAU / ALPHA, TAU <= ALPHA), (oo, True)),
+        "overshoot": (PW((0, ETA <= D), (ETA, True)), "below"),
+        "cycle": PW((ETA / 2, ETA > 2 * D)), "multiplier": PW((1, ETA > 2 * D)), "stable": None,
+        "L1": "tie",
+        "L2": "tie" if D == R(1, 2) else ((None, "L2") if D > R(1, 2) else (R(1, 2), "Lk")),
+        "decay": ("geometric", 1 - ETA / D),
+    }
+
+
+HAND = {
+    "scad(lam=1, a=3.7)": _hand_scad(R(1), R(37, 10)),
+    "scad(lam=0.5, a=2.1)": _hand_scad(R(1, 2), R(21, 10)),
+    "scad(lam=2, a=10)": _hand_scad(R(2), R(10)),
+    "mcp(lam=1, gamma=3)": _hand_mcp(R(1), R(3)),
+    "mcp(lam=2, gamma=0.5)": _hand_mcp(R(2), R(1, 2)),
+    "elastic_net(l1=0.5, l2=0.25)": _hand_elastic(R(1, 2), R(1, 4)),
+    "elastic_net(l1=2, l2=3)": _hand_elastic(R(2), R(3)),
+    "elastic_net(l1=0, l2=3)": _hand_elastic(R(0), R(3)),
+    "logsum(eps=0.1)": _hand_logsum(R(1, 10)),
+    "logsum(eps=1)": _hand_logsum(R(1)),
+    "logsum(eps=3)": _hand_logsum(R(3)),
+    "capped_l1(theta=1)": _hand_capped(R(1)),
+    "capped_l1(theta=0.25)": _hand_capped(R(1, 4)),
+    "huber(delta=1)": _hand_huber(R(1)),
+    "huber(delta=0.1)": _hand_huber(R(1, 10)),
+    "huber(delta=0.5)": _hand_huber(R(1, 2)),
+    "l0": {"g": lambda x: 0.0, "dead_zone": oo, "overshoot": None, "cycle": None, "multiplier": None, "stable": None,
+           "L1": (None, "L1"), "L2": (None, "L2"), "decay": None},
+}
+
+ETAS = [R(1, 100), R(1, 10), R(1, 2), R(1), R(3, 2), R(2), R(5, 2), R(7), R(100)]
+"""Step sizes on both sides of every condition in eta above (1, 2, 2T, 2D, 1/(2B), 1/B, ...)."""
+
+
+def _equal_in_eta(value, expected):
+    """Two expressions in eta (Piecewise allowed) agree at every eta of ETAS (both undefined counts as equal)."""
+    for eta in ETAS:
+        got, want = sp.N(sp.S(value).subs(ETA, eta), 30), sp.N(sp.S(expected).subs(ETA, eta), 30)
+        if want is sp.nan or not want.is_finite:
+            assert got == want or (got is sp.nan and want is sp.nan), (eta, got, want)
+        else:
+            assert abs(got - want) < 1e-20, (eta, got, want)
+    return True
+
+
+@pytest.mark.parametrize("text", HAND)
+def test_weight_facts_match_the_hand_derivation(text):
+    a, hand = analyze(text), HAND[text]
+    assert "derived for |w|^k only" not in str(a.omitted)
+    if hand["dead_zone"] is None:
+        assert a.dead_zone is None and "does not vanish at 0" in a.omitted["dead_zone"]
+    else:
+        for tau, alpha in [(R(1, 10), R(1)), (R(1), R(1)), (R(3), R(1)), (R(1, 1000), R(7))]:
+            got, want = (sp.S(e).subs({TAU: tau, ALPHA: alpha}) for e in (a.dead_zone, hand["dead_zone"]))
+            assert sp.simplify(got - want) == 0 if want != oo else got == oo, (tau, alpha, got, want)
+    if "step_limit" in hand:
+        assert a.overshoot.weight is None and a.overshoot.step_limit == hand["step_limit"]
+    elif hand["overshoot"] is None:
+        assert a.overshoot is None and "never moves a weight" in a.omitted["overshoot"]
+    else:
+        weight, side = hand["overshoot"]
+        assert a.overshoot.side == side and _equal_in_eta(a.overshoot.weight, weight)
+    g = a.gd
+    if hand["cycle"] is None:
+        assert g.cycle_amplitude is None
+    else:
+        assert _equal_in_eta(g.cycle_amplitude, hand["cycle"])
+        if "multiplier" in hand:
+            assert _equal_in_eta(g.cycle_multiplier, hand["multiplier"])
+    assert g.cycle_stable is hand["stable"]
+    assert ("gd.cycle_stable" in a.omitted) is hand.get("stable_omitted", False)
+    if hand["decay"] is None:
+        assert g.decay.kind is None
+    else:
+        kind, rate = hand["decay"]
+        assert g.decay.kind == kind and sp.simplify(g.decay.rate - rate) == 0
+    representable = all(not isinstance(hand[r], str) or hand[r] == "identical" for r in ("L1", "L2"))
+    if not representable:
+        assert a.crossovers is None
+        why = a.omitted["crossovers"]
+        for r in ("L1", "L2"):
+            if hand[r] == "tie":
+                assert f"{r}: equal on" in why
+            if hand[r] == "jump":
+                assert f"{r}: crosses it by a jump" in why
+    else:
+        for c in a.crossovers:
+            weight, stronger = hand[c.reference]
+            assert not c.identical and c.stronger_below == stronger
+            assert (c.weight is None) if weight is None else sp.simplify(c.weight - weight) == 0
+
+
+def _grid():
+    import numpy as np
+
+    return np.concatenate([np.geomspace(1e-4, 200, 2500), [1 / 3, 0.5, 1, 1.5, 2, 3.7, 11]])
+
+
+@pytest.mark.parametrize("text", HAND)
+def test_bands_order_the_pulls_on_a_dense_grid(text):
+    """Brute force: at every grid point inside a band, the hand gradient and L1's 1 and L2's 2x come in the band's order."""
+    a, g = analyze(text), HAND[text]["g"]
+    assert a.bands[0].lo == 0 and a.bands[-1].hi == oo
+    assert all(b.hi == n.lo for b, n in zip(a.bands, a.bands[1:]))
+    checked = 0
+    for x in _grid():
+        band = next((b for b in a.bands if float(b.lo) * (1 + 1e-9) < x < float(b.hi) * (1 - 1e-9)), None)
+        if band is None:
+            continue
+        values = {"L1": 1.0, "L2": 2 * x, "Lk": g(x)}
+        ties = {frozenset(t) for t in band.ties}
+        for lo, hi in zip(band.order, band.order[1:]):
+            if frozenset((lo, hi)) in ties:
+                assert abs(values[lo] - values[hi]) <= 1e-12 * (1 + values[hi]), (x, band)
+            else:
+                assert values[lo] < values[hi], (x, band, values)
+        checked += 1
+    assert checked > 2000
+
+
+@pytest.mark.parametrize("text", HAND)
+def test_dead_zone_and_overshoot_against_a_grid_and_one_float_step(text):
+    """Brute force: alpha*|g| - tau changes sign at the dead zone; one plain float step crosses 0 exactly below the overshoot weight."""
+    import numpy as np
+
+    a, g = analyze(text), HAND[text]["g"]
+    xs = _grid()
+    if a.dead_zone is not None:
+        for tau, alpha in [(0.1, 1.0), (0.5, 2.0), (3.0, 1.0)]:
+            d = float(a.dead_zone.subs({TAU: tau, ALPHA: alpha}))
+            below = [x for x in xs if alpha * g(x) < tau]
+            first_not = min((x for x in xs if not alpha * g(x) < tau), default=np.inf)
+            assert all(x < d * (1 + 1e-9) for x in xs if x < first_not)
+            assert (d == np.inf and first_not == np.inf) or abs(first_not - d) <= 8e-3 * d + 1e-9, (tau, alpha, d, first_not)
+            assert below
+    o = a.overshoot
+    if o is None or o.weight is None:
+        return
+    for eta in [0.05, 0.5, 0.9, 1.2, 1.9, 2.5, 6.0]:
+        w_star = float(o.weight.subs(ETA, eta))
+        for x in xs:
+            crosses = x - eta * g(x) < 0
+            if abs(x - w_star) <= 1e-6 * (1 + w_star):
+                continue
+            assert crosses == ((x < w_star) if o.side == "below" else (x > w_star)), (eta, x, w_star)
+
+
+@pytest.mark.parametrize("text", [t for t in HAND if HAND[t]["cycle"] is not None])
+def test_two_cycle_against_a_plain_gradient_descent_loop(text):
+    """mpmath: the amplitude maps to its negative and back; the multiplier is (T o T)'(a); an attracting one attracts."""
+    a, g = analyze(text), HAND[text]["g"]
+    mpmath.mp.dps = 30
+    for eta in [R(1, 10), R(1, 2), R(3, 2), R(5, 2), R(7)]:
+        amp = sp.N(a.gd.cycle_amplitude.subs(ETA, eta), 30)
+        if amp is sp.nan:  # no cycle at this eta: eta*g(x) = 2x has no root
+            assert not any(abs(eta * g(x) - 2 * x) < 1e-9 for x in _grid())
+            continue
+        amp = mpmath.mpf(str(amp))
+        step = lambda w: w - mpmath.mpf(eta.p) / eta.q * mpmath.sign(w) * g(abs(w))  # noqa: E731
+        # the hand gradients are floats: 1e-13 relative is their precision, not the derivation's
+        assert abs(step(amp) + amp) < 1e-13 * amp and abs(step(step(amp)) - amp) < 1e-13 * amp
+        m = float(sp.N(a.gd.cycle_multiplier.subs(ETA, eta)))
+        h = amp * mpmath.mpf("1e-6")
+        if any(abs(amp - float(b.at)) < 2 * h for b in a.breakpoints):
+            continue  # the cycle sits on a breakpoint (capped L1 with eta = 2T): T o T has no derivative there
+        numeric = (step(step(amp + h)) - step(step(amp - h))) / (2 * h)
+        assert abs(numeric - m) < 1e-4 * (1 + m), (eta, numeric, m)
+        if a.gd.cycle_stable is True:
+            w = amp * mpmath.mpf("1.001")
+            for _ in range(4000):
+                w = step(w)
+            assert abs(abs(w) - amp) < 1e-10 * amp
+
+
+def test_geometric_decay_is_what_a_plain_loop_does():
+    a, g = analyze("huber(delta=0.1)"), HAND["huber(delta=0.1)"]["g"]
+    eta, w = 0.03, 0.05
+    rate = float(a.gd.decay.rate.subs(ETA, eta))
+    for t in range(1, 50):
+        w = w - eta * g(w)
+        assert abs(w - rate**t * 0.05) < 1e-14
+
+
+@pytest.mark.parametrize(
+    "typed, catalogue",
+    [
+        ("Piecewise((abs(w), abs(w) <= 1), ((37*abs(w) - 5*w^2 - 5)/27, abs(w) <= 3.7), (47/20, True))", "scad(lam=1, a=3.7)"),
+        ("Piecewise((abs(w) - w^2/6, abs(w) <= 3), (3/2, True))", "mcp(lam=1, gamma=3)"),
+    ],
+)
+def test_typed_scad_and_mcp_get_the_catalogue_weight_facts(typed, catalogue):
+    keys = ("dead_zone", "overshoot", "crossovers", "bands", "gd", "omitted")
+    a, b = to_dict(analyze(typed)), to_dict(analyze(catalogue))
+    assert {k: a[k] for k in keys} == {k: b[k] for k in keys}
+
+
+def test_an_expression_without_exact_crossings_says_why():
+    a = analyze("1 - exp(-abs(w))")
+    assert a.crossovers is None and a.bands is None
+    assert "cannot solve" in a.omitted["crossovers"] and a.omitted["bands"] == a.omitted["crossovers"]
+    assert a.overshoot.weight == sp.LambertW(ETA) and a.gd.cycle_amplitude == sp.LambertW(ETA / 2)
+    assert a.gd.cycle_stable is False  # p'' = -exp(-x) < 0: the cycle repels
+
+
+def test_a_gradient_that_rises_then_falls():
+    # log(1 + w^2): g = 2x/(1 + x^2) rises to 1 at x = 1, then falls.  By hand: no single "below which" dead zone
+    # (alpha*g < tau on (0, x1) and on (x2, oo)); q = g/x = 2/(1 + x^2) falls from 2, so eta*q > 1 exactly for
+    # x < sqrt(2 eta - 1) (none for eta <= 1/2); the cycle 2/(1 + a^2) = 2/eta: a = sqrt(eta - 1) for eta > 1,
+    # attracting where g rises (a < 1, eta < 2) and repelling where it falls: no single stability.
+    a = analyze("log(1 + w^2)")
+    assert a.dead_zone is None and "not monotone" in a.omitted["dead_zone"]
+    assert _equal_in_eta(a.overshoot.weight, PW((0, ETA <= R(1, 2)), (sp.sqrt(2 * ETA - 1), True)))
+    assert _equal_in_eta(a.gd.cycle_amplitude, PW((sp.sqrt(ETA - 1), ETA > 1)))
+    assert a.gd.cycle_stable is None and "undecided" in a.omitted["gd.cycle_stable"]

@@ -92,7 +92,8 @@ def test_report_for_a_penalty_writes_its_folder_and_index(tmp_path):
     report = (folder / "report.md").read_text()
     assert report.startswith("# The penalty SCAD (λ = 1, a = 3.7)")
     assert "Fan and Li" in report and "## Breakpoints" in report
-    assert "gradients_l1_l2" not in report  # a |w|^k-only figure is not promised
+    assert "gradients_l1_l2.svg" in report  # the bands of the three pulls are derived for SCAD: the figure applies
+    assert "## Against L1 and L2" in report and "## Gradient descent near zero" in report
     for name in ("penalty_gradient.svg", "zoom.svg", "curvature.svg", "shrinkage.svg", "gd_trajectories.svg"):
         assert (folder / name).is_file(), name
     index = (tmp_path / "README.md").read_text()

@@ -426,9 +426,6 @@ class Breakpoint:
 MAX_SMOOTHNESS_ORDER = 16
 """Derivatives compared at 0 and at breakpoints before a smooth penalty is called C^inf (even analytic) or C^16."""
 
-NOT_DERIVED = "derived for |w|^k only so far"
-
-
 def _real_line_piecewise(branches: list, pieces, order: int) -> sp.Expr:
     """The n-th derivative for w != 0 off the breakpoints, from the right branch's pieces and parity."""
     if len(pieces) == 1:
@@ -593,6 +590,7 @@ def derive_penalty(penalty) -> dict:
     )
     quotient = _one_sided((first[0] - p0) / X, sp.S.Zero, "+")
     facts = thresholding(penalty)
+    weights, omitted = _penalty_gd_facts(derivatives, pieces, limits)
     return dict(
         k=None,
         regime=None,
@@ -603,17 +601,17 @@ def derive_penalty(penalty) -> dict:
         convex=convex,
         sparse=decide(quotient > 0),
         lipschitz_gradient_near_zero=at_zero[1].continuous and _is_finite(limits[2]["0+"]),
-        dead_zone=None,
-        overshoot=None,
-        crossovers=None,
-        bands=None,
+        dead_zone=weights["dead_zone"],
+        overshoot=weights["overshoot"],
+        crossovers=weights["crossovers"],
+        bands=weights["bands"],
         prox=Prox(prox_threshold(penalty), prox_closed_form(penalty)),
-        gd=None,
+        gd=weights["gd"],
         subject=penalty,
         breakpoints=breakpoints,
         curvature_min=curvature_min,
         thresholding=facts,
-        omitted={name: NOT_DERIVED for name in ("dead_zone", "overshoot", "crossovers", "bands", "gd")},
+        omitted=omitted,
     )
 
 
@@ -621,3 +619,374 @@ def _piecewise_branch(branches: list, pieces) -> sp.Expr:
     if len(pieces) == 1:
         return branches[0]
     return sp.Piecewise(*[(b, X <= p.hi) for b, p in zip(branches[:-1], pieces[:-1])], (branches[-1], True))
+
+
+# --------------------------------------------------------------------------- dead zone, overshoot, crossovers, gd of any penalty
+
+
+class _NotExact(Exception):
+    """A fact of a penalty has no single exact answer lksym can give; the message says why (for ``omitted``)."""
+
+
+_LEVEL = sp.Symbol("level", positive=True)
+"""The level c a monotone piecewise h(x) is cut at: tau/alpha, 1/eta or 2/eta."""
+
+
+def _interval_text(lo: sp.Expr, hi: sp.Expr) -> str:
+    return f"{sp.sstr(lo)} < |w|" + ("" if hi == sp.oo else f" <= {sp.sstr(hi)}")
+
+
+def _direction(expr: sp.Expr, lo: sp.Expr, hi: sp.Expr) -> Optional[int]:
+    """How ``expr`` (in x) moves on (lo, hi): 0 constant, +1 nondecreasing, -1 nonincreasing, ``None`` neither or undecided."""
+    slope = sp.cancel(sp.diff(expr, X))
+    if slope == 0:
+        return 0
+    signs = _rational_signs(slope, lo, hi)
+    if signs is not None:
+        return 1 if min(signs) >= 0 else (-1 if max(signs) <= 0 else None)
+    try:
+        if decide(_infimum(slope, lo, hi) >= 0):
+            return 1
+        if decide(_infimum(-slope, lo, hi) >= 0):
+            return -1
+    except (InputError, TypeError, ValueError, NotImplementedError):
+        return None
+    return None
+
+
+def _rational_signs(expr: sp.Expr, lo: sp.Expr, hi: sp.Expr) -> Optional[list]:
+    """Signs of a rational function of x between its real zeros and poles in (lo, hi), or ``None`` if not rational.
+
+    A rational function keeps its sign between consecutive real roots of its numerator and denominator,
+    which :func:`sympy.real_roots` isolates exactly: one probe per gap decides it (far cheaper than solveset).
+    """
+    if not expr.is_rational_function(X):
+        return None
+    numerator, denominator = sp.fraction(sp.together(expr))
+    cuts = set()
+    for poly in (numerator, denominator):
+        if poly.has(X):
+            cuts |= {r for r in sp.real_roots(sp.Poly(poly, X)) if decide(r > lo) and (hi == sp.oo or decide(r < hi))}
+    edges = [lo, *sorted(cuts, key=to_float), hi]
+    signs = []
+    for a, b in zip(edges, edges[1:]):
+        probe = (to_float(a) + to_float(b)) / 2 if b != sp.oo else to_float(a) + 1
+        value = _at(expr, probe)
+        signs.append(0 if value == 0 else (1 if value > 0 else -1))
+    return signs
+
+
+def _monotone_pieces(pieces: list, what: str) -> tuple[int, list]:
+    """The direction of a piecewise h over (0, oo) (jumps at breakpoints included) and each piece's own.
+
+    ``pieces`` are ``(h_i, lo_i, hi_i)``.  Raises :class:`_NotExact` when h is not monotone.
+    """
+    directions = [_direction(h, lo, hi) for h, lo, hi in pieces]
+    for d, (h, lo, hi) in zip(directions, pieces):
+        if d is None:
+            raise _NotExact(f"{what} is not monotone on {_interval_text(lo, hi)} (or SymPy cannot decide it there)")
+    for (h0, _, b), (h1, _, _) in zip(pieces, pieces[1:]):
+        step = sp.simplify(_one_sided(h1, b, "+") - _one_sided(h0, b, "-"))
+        directions.append(0 if step == 0 else (1 if decide(step > 0) else -1))
+    moving = {d for d in directions if d != 0}
+    if len(moving) > 1:
+        raise _NotExact(f"{what} rises on some |w| and falls on others, so the set is a union of intervals")
+    return (moving.pop() if moving else 0), directions[: len(pieces)]
+
+
+def _level_root(h: sp.Expr, lo: sp.Expr, hi: sp.Expr, start: sp.Expr, end: sp.Expr) -> sp.Expr:
+    """The x in (lo, hi] with h(x) = level, for a strictly monotone piece whose values run from start to end."""
+    a, b = sorted((start, end), key=lambda v: float(v) if v.is_finite else (float("inf") if v == sp.oo else -float("inf")))
+    a = sp.Max(a, 0)
+    if b == sp.oo:
+        samples = [a + 1, a + 10] if a.is_finite else [sp.S(1), sp.S(10)]
+    else:
+        samples = [a + (b - a) / 3, a + 2 * (b - a) / 3]
+    numerator = sp.fraction(sp.together(h - _LEVEL))[0]
+    try:
+        if numerator.is_polynomial(X):  # the roots of a polynomial in x: sp.roots is far quicker than solve
+            candidates = list(sp.roots(sp.Poly(numerator, X)))
+        else:
+            candidates = sp.solve(h - _LEVEL, X)
+    except (NotImplementedError, TypeError, ValueError, sp.PolynomialError):
+        candidates = []
+    found = []
+    for root in candidates:
+        ok = True
+        for c in samples:
+            value = sp.N(root.subs(_LEVEL, c), PROBE_DIGITS)
+            if not value.is_real or not (sp.N(lo, PROBE_DIGITS) < value <= sp.N(hi, PROBE_DIGITS) * (1 + sp.Float(1e-25))):
+                ok = False
+                break
+        if ok:
+            found.append(root)
+    if len(found) != 1:
+        raise _NotExact(f"SymPy finds no single exact root of {sp.sstr(h)} = c on {_interval_text(lo, hi)}")
+    return found[0]
+
+
+def _level_clauses(pieces: list, direction: int, directions: list) -> list:
+    r"""Where a monotone piecewise h(x) crosses the level c, as ordered clauses ``(x(c), bound, strict)``.
+
+    For nondecreasing h (``direction`` >= 0) the first clause with :math:`c \le` bound (``<`` when strict)
+    gives :math:`d(c) = \inf\{x : h(x) \ge c\}`, so :math:`h < c` exactly on :math:`(0, d)`; for
+    nonincreasing h the first with :math:`c \ge` bound (``>``) gives :math:`s(c) = \sup\{x : h(x) > c\}`,
+    so :math:`h > c` exactly on :math:`(0, s)`.  Past every clause x is :math:`\infty`.  Each root clause
+    also carries its own range of c, ``(x(c), bound, strict, start)``: c strictly past ``start``.
+    """
+    clauses = [(sp.S.Zero, _one_sided(pieces[0][0], pieces[0][1], "+"), False, None)]
+    previous = None
+    for (h, lo, hi), d in zip(pieces, directions):
+        start, end = _one_sided(h, lo, "+"), _one_sided(h, hi, "-")
+        if previous is not None and sp.simplify(start - previous) != 0:
+            clauses.append((lo, start, False, None))  # h jumps at lo: c between the two sides stops there
+        if d != 0:
+            clauses.append((_level_root(h, lo, hi, start, end), end, hi == sp.oo, start))
+        previous = end
+    return clauses
+
+
+def _level_condition(up: bool, bound: sp.Expr, strict: bool, level: sp.Expr, eta: Optional[sp.Symbol]):
+    """``level <= bound`` (``up``: h nondecreasing) or ``level >= bound`` (h nonincreasing), in the parameter.
+
+    The level is positive: tau/alpha (``eta`` None; written ``tau <= bound*alpha``) or m/eta (written
+    ``eta >= m/bound``); strict relations where ``strict``.
+    """
+    if bound == sp.oo:
+        return sp.true if up else sp.false
+    if bound == -sp.oo or decide(bound <= 0):  # bound <= 0 < level
+        return sp.false if up else sp.true
+    if eta is None:
+        rel = (sp.Lt if strict else sp.Le) if up else (sp.Gt if strict else sp.Ge)
+        return rel(TAU, bound * ALPHA)
+    m = sp.cancel(level * eta)
+    rel = (sp.Gt if strict else sp.Ge) if up else (sp.Lt if strict else sp.Le)
+    return rel(eta, m / bound)
+
+
+def _tidy(expr: sp.Expr, radicals: bool = True) -> sp.Expr:
+    """A short form: a rational function factored; a short radical one simplified (unless not ``radicals``)."""
+    if expr.is_rational_function():
+        return sp.factor(expr)
+    if radicals and sp.count_ops(expr) <= TIDY_OPS:
+        return sp.simplify(expr)
+    return expr
+
+
+TIDY_OPS = 30
+"""Largest radical expression :func:`_tidy` simplifies (logsum's roots: ~0.1 s each; longer ones are left as built)."""
+
+
+def _level_piecewise(pieces: list, level: sp.Expr, solve_for: Optional[sp.Symbol], what: str,
+                     roots_only: bool = False):
+    """The crossing of a monotone piecewise h with ``level`` as a Piecewise in the parameter, and h's directions.
+
+    With ``roots_only`` only the clauses where h(x) = level has a root are kept, each with its own range of
+    the parameter (no default: undefined elsewhere); the list of ``(value, condition, piece index)`` is returned too.
+    """
+    direction, directions = _monotone_pieces(pieces, what)
+    clauses = _level_clauses(pieces, direction, directions)
+    if not roots_only:
+        args = []
+        for value, bound, strict, _ in clauses:
+            cond = _level_condition(direction >= 0, bound, strict, level, solve_for)
+            args.append((_tidy(value.subs(_LEVEL, level)), cond))
+        return sp.Piecewise(*args, (sp.oo, True)), direction, []
+    kept = []
+    index = [i for i, d in enumerate(directions) if d != 0]
+    for (value, bound, strict, start), i in zip([c for c in clauses if c[3] is not None], index):
+        upper = _level_condition(direction >= 0, bound, strict, level, solve_for)
+        # past start: the opposite of "level <= start" (nondecreasing) or "level >= start" (nonincreasing)
+        lower = sp.Not(_level_condition(direction >= 0, start, False, level, solve_for))
+        cond = sp.And(upper, lower)
+        if cond != sp.false:
+            kept.append((_tidy(value.subs(_LEVEL, level)), cond, i))
+    if not kept:
+        return None, direction, []
+    return sp.Piecewise(*[(v, c) for v, c, _ in kept]), direction, kept
+
+
+REFERENCES = (("L1", sp.S.One), ("L2", 2 * X))
+"""The reference gradient magnitudes on x = |w| > 0: L1's 1 and L2's 2x."""
+
+
+def _penalty_crossings(grads: list) -> tuple[Optional[tuple], tuple, Optional[str]]:
+    """Crossovers with L1 and L2 (or ``None`` and why) and the bands of the three pulls, piece by piece.
+
+    ``grads`` are ``(p'_i, lo_i, hi_i)``.  Every root of :math:`p'_i = 1` and :math:`p'_i = 2x` on its own
+    interval, every breakpoint and L1 = L2 at 1/2 cut :math:`(0, \\infty)`; one probe per cut interval
+    orders the three pulls (they cannot change order inside one); a piece equal to a reference is a tie.
+    """
+    ties: dict = {name: set() for name, _ in REFERENCES}
+    roots: dict = {name: set() for name, _ in REFERENCES}
+    for name, ref in REFERENCES:
+        for i, (g, lo, hi) in enumerate(grads):
+            difference = sp.cancel(g - ref)
+            if difference == 0:
+                ties[name].add(i)
+                continue
+            where = sp.Interval.open(lo, sp.oo) if hi == sp.oo else sp.Interval.Lopen(lo, hi)
+            try:
+                found = sp.solveset(difference, X, where)
+            except (TypeError, ValueError, NotImplementedError):
+                found = None
+            if not isinstance(found, (sp.FiniteSet, type(sp.S.EmptySet))):
+                raise _NotExact(f"SymPy cannot solve |p'(w)| = {'1' if name == 'L1' else '2|w|'} exactly on "
+                                f"{_interval_text(lo, hi)}")
+            roots[name] |= set(found)
+    cuts = {hi for _, _, hi in grads[:-1]} | {sp.Rational(1, 2)} | roots["L1"] | roots["L2"]
+    edges = [sp.S.Zero, *sorted(cuts, key=to_float), sp.oo]
+    cells = []  # (lo, hi, order, ties, signs against each reference)
+    for lo, hi in zip(edges, edges[1:]):
+        probe = (to_float(lo) + to_float(hi)) / 2 if hi != sp.oo else to_float(lo) + 1
+        index = next(i for i, (_, a, b) in enumerate(grads) if to_float(a) < probe and (b == sp.oo or probe <= to_float(b)))
+        values = {"L1": sp.S.One, "L2": sp.Float(2 * probe, PROBE_DIGITS), "Lk": _at(grads[index][0], probe)}
+        order = tuple(sorted(values, key=lambda name: (float(values[name]), name)))
+        tied = {frozenset((name, "Lk")) for name, _ in REFERENCES if index in ties[name]}
+        pairs = tuple((x, y) for i, x in enumerate(order) for y in order[i + 1:] if frozenset((x, y)) in tied)
+        signs = {name: 0 if index in ties[name] else (1 if values["Lk"] > values[name] else -1) for name, _ in REFERENCES}
+        cells.append((lo, hi, order, pairs, signs))
+    bands: list[Band] = []
+    for lo, hi, order, pairs, _ in cells:
+        if bands and bands[-1].order == order and bands[-1].ties == pairs:
+            bands[-1] = Band(bands[-1].lo, hi, order, pairs)
+        else:
+            bands.append(Band(lo, hi, order, pairs))
+    crossovers, why = [], []
+    for name, _ in REFERENCES:
+        signs = [c[4][name] for c in cells]
+        if all(s == 0 for s in signs):
+            crossovers.append(Crossover(name, None, True, None))
+            continue
+        changes = [cells[i][1] for i in range(len(cells) - 1) if signs[i] != signs[i + 1]]
+        if 0 not in signs and not changes and not roots[name]:
+            crossovers.append(Crossover(name, None, False, "Lk" if signs[0] > 0 else name))
+            continue
+        if 0 not in signs and len(changes) == 1 and roots[name] == {changes[0]}:
+            crossovers.append(Crossover(name, changes[0], False, "Lk" if signs[0] > 0 else name))
+            continue
+        why.append(f"{name}: " + _crossing_structure(cells, name, roots[name]))
+    if why:
+        return None, tuple(bands), ("the gradient magnitude does not meet the reference at one crossing weight ("
+                                    + "; ".join(why) + "); the bands give the order of the three pulls exactly")
+    return tuple(crossovers), tuple(bands), None
+
+
+def _crossing_structure(cells: list, name: str, roots: set) -> str:
+    """Where |p'| equals a reference, in words: intervals of equality, single weights, jumps across it."""
+    parts, run = [], None
+    for lo, hi, _, _, signs in cells:
+        if signs[name] == 0:
+            run = (run[0] if run else lo, hi)
+            continue
+        if run:
+            parts.append(f"equal on {_interval_text(*run)}")
+            run = None
+    if run:
+        parts.append(f"equal on {_interval_text(*run)}")
+    inside = [r for r in sorted(roots, key=to_float)
+              if not any(c[4][name] == 0 and (c[0] == r or c[1] == r) for c in cells)]
+    parts += [f"equal at |w| = {sp.sstr(r)}" for r in inside]
+    for left, right in zip(cells, cells[1:]):
+        a, b = left[4][name], right[4][name]
+        if a * b < 0 and left[1] not in roots:
+            parts.append(f"crosses it by a jump at |w| = {sp.sstr(left[1])}")
+    return ", ".join(parts)
+
+
+_GIVE_UP = (_NotExact, TypeError, ValueError, ArithmeticError, NotImplementedError)
+"""What a weight fact may fail with: it is then left out with the reason, never the whole analysis (a Timeout still stops it)."""
+
+
+def _why(error: Exception) -> str:
+    """The reason a weight fact is left out, for ``omitted``."""
+    if isinstance(error, (_NotExact, InputError)):
+        return str(error)
+    return f"SymPy could not derive it exactly ({type(error).__name__})"
+
+
+def _penalty_gd_facts(derivatives: list, pieces, limits: list) -> tuple[dict, dict]:
+    """Dead zone, overshoot, crossovers, bands and gradient descent of any penalty, from its exact pieces.
+
+    Returns the fields for :class:`Analysis` and, for each fact that has no single exact answer, why (``omitted``).
+    """
+    from lksym.derivation.gd import GradientDescent, decay_near_zero
+
+    grads = [(ds[1], p.lo, p.hi) for ds, p in zip(derivatives, pieces)]
+    ratios = [(sp.cancel(g / X), lo, hi) for g, lo, hi in grads]  # |p'(x)|/x: a step overshoots where eta*ratio > 1
+    g0 = limits[1]["0+"]
+    facts: dict = {"dead_zone": None, "overshoot": None, "crossovers": None, "bands": None, "gd": None}
+    omitted: dict = {}
+
+    if g0 != 0:
+        omitted["dead_zone"] = (f"the gradient does not vanish at 0 (|p'(0+)| = {sp.sstr(g0)}): the pull on small "
+                                "weights does not fade, as for |w|^k with k <= 1")
+    else:
+        try:
+            facts["dead_zone"] = _level_piecewise(grads, TAU / ALPHA, None, "the gradient magnitude")[0]
+        except _GIVE_UP as error:
+            omitted["dead_zone"] = _why(error)
+
+    flat = all(sp.diff(q, X) == 0 for q, _, _ in ratios) and len({q for q, _, _ in ratios}) == 1
+    if flat and ratios[0][0] == 0:
+        omitted["overshoot"] = "the gradient is 0 for every w != 0: a plain step never moves a weight, none overshoots"
+    elif flat:  # eta*|p'(w)|/|w| does not depend on w (a ridge): the step size alone decides
+        facts["overshoot"] = Overshoot(None, None, 1 / ratios[0][0])
+    else:
+        try:
+            weight, direction, _ = _level_piecewise(ratios, 1 / ETA, ETA, "|p'(w)|/|w|")
+            facts["overshoot"] = Overshoot(weight, "below" if direction < 0 else "above", None)
+        except _GIVE_UP as error:
+            omitted["overshoot"] = _why(error)
+
+    try:
+        facts["crossovers"], facts["bands"], why = _penalty_crossings(grads)
+        if why is not None:
+            omitted["crossovers"] = why
+    except _GIVE_UP as error:
+        omitted["crossovers"] = omitted["bands"] = _why(error)
+
+    try:
+        facts["gd"] = _penalty_gd(grads, ratios, flat, g0, omitted, GradientDescent, decay_near_zero)
+    except _GIVE_UP as error:
+        omitted["gd"] = _why(error)
+    return facts, omitted
+
+
+def _penalty_gd(grads, ratios, flat, g0, omitted, GradientDescent, decay_near_zero):
+    """Two-cycle (where eta p'(a) = 2a, a Piecewise in eta), its multiplier and stability, decay near 0."""
+    amplitude = multiplier = stable = None
+    if not flat:
+        amplitude, direction, kept = _level_piecewise(ratios, 2 / ETA, ETA, "|p'(w)|/|w|", roots_only=True)
+        if amplitude is not None:
+            clauses, verdicts = [], []
+            for a, condition, i in kept:
+                slope = sp.cancel(sp.diff(grads[i][0], X))
+                clauses.append((_tidy((1 - ETA * slope.subs(X, a)) ** 2, radicals=False), condition))
+                if slope == 0:
+                    verdict = "neutral"  # multiplier exactly 1: as L1, a family of cycles, neither attracting nor repelling
+                elif direction > 0:
+                    verdict = "repelling"  # x p''/p' > 1 where p'/x grows: eta p''(a) > 2
+                else:  # p'/x falls, so 0 < eta p''(a) < 2 exactly where p' rises
+                    rises = _direction(grads[i][0], grads[i][1], grads[i][2])
+                    verdict = {1: "attracting", -1: "repelling"}.get(rises, "undecided")
+                verdicts.append((verdict, condition))
+            multiplier = sp.Piecewise(*clauses)  # one clause that always holds is the expression itself
+            kinds = {v for v, _ in verdicts}
+            if kinds == {"attracting"}:
+                stable = True
+            elif kinds == {"repelling"}:
+                stable = False
+            elif kinds != {"neutral"}:
+                omitted["gd.cycle_stable"] = "depends on eta: " + "; ".join(f"{v} for {sp.sstr(c)}" for v, c in verdicts)
+    first = grads[0][0]
+    if g0 != 0:
+        decay = decay_near_zero(None)
+    elif first == 0:
+        decay = decay_near_zero(None)
+        omitted["gd.decay"] = "the gradient is 0 near 0: plain gradient descent leaves small weights where they are"
+    else:
+        decay = decay_near_zero(first)
+        if decay.kind is None:
+            omitted["gd.decay"] = f"the gradient near 0, {sp.sstr(first)}, is not c*|w|^m: no exact decay law derived"
+    return GradientDescent(amplitude, multiplier, stable, decay)

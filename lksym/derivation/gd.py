@@ -121,6 +121,25 @@ def derive_gd(gradient_branch: sp.Expr, curvature_branch: sp.Expr) -> GradientDe
     return GradientDescent(amplitude, multiplier, stable, _decay(gradient_branch))
 
 
+def decay_near_zero(gradient_branch: Optional[sp.Expr]) -> Decay:
+    r"""How plain gradient descent shrinks small weights when :math:`f'(x) =` ``gradient_branch`` near 0.
+
+    ``gradient_branch`` is the gradient on the first piece :math:`0 < x \le b` (in ``x``), which must
+    vanish at :math:`0^+`; ``None`` (a gradient that does not vanish at 0) gives no decay.  A linear
+    :math:`c x` shrinks weights geometrically, :math:`w_t = (1 - \eta c)^t w_0`, a power :math:`c x^m`
+    with :math:`m > 1` like :math:`t^{-1/(m - 1)}`; anything else is ``Decay(None, None, None)``.
+
+    Examples
+    --------
+    >>> from lksym.derivation.symbols import X
+    >>> decay_near_zero(X).rate, decay_near_zero(None).kind
+    (1 - eta, None)
+    """
+    if gradient_branch is None:
+        return Decay(None, None, None)
+    return _decay(gradient_branch)
+
+
 def _decay(gradient_branch: sp.Expr) -> Decay:
     from lksym.derivation.exact import solve_positive
     from lksym.derivation.symbols import ETA, X

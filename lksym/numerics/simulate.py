@@ -96,7 +96,7 @@ def classify(a, eta: float, path: np.ndarray, column: int) -> Outcome:
     start, end, steps = w[0], w[-1], len(w) - 1
     head = f"w0 = {start:+.3g}: "
     gd = a.gd
-    if gd is None:  # no two-cycle or decay derived for this penalty: name what the path itself shows
+    if gd is None or a.k is None:  # the wording below is the power family's: for other penalties the path speaks
         return _path_outcome(w, head)
     amplitude = None if gd.cycle_amplitude is None else float(gd.cycle_amplitude.subs(ETA, eta))
     cycle = None if gd.cycle_amplitude is None else f"±{text(gd.cycle_amplitude)} = ±{_n(amplitude)}"
@@ -195,4 +195,8 @@ def cycle_marks(a, eta: float) -> dict:
     gd = a.gd
     if gd is None or gd.cycle_amplitude is None or gd.cycle_stable is None:  # no two-cycle derived (or L1's neutral family)
         return {}
-    return {"cycle": float(gd.cycle_amplitude.subs(ETA, eta)), "cycle_kind": "attracting" if gd.cycle_stable else "repelling"}
+    amplitude = gd.cycle_amplitude.subs(ETA, eta)  # a penalty's amplitude is a Piecewise in eta: no cycle at some eta
+    if not (amplitude.is_real and amplitude.is_finite):
+        return {}
+    return {"cycle": float(amplitude), "cycle_kind": "attracting" if gd.cycle_stable else "repelling"}
+

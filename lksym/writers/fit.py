@@ -248,8 +248,8 @@ def mixed_fit_markdown(rows: list[tuple[Analysis, dict, dict]], seed: int, figur
         "*stall* predicted when the curvature vanishes at 0 (observed: no flips, and the penalty's pull per unit "
         "weight on the off-support weights is below 10% of its value at $\\lvert w\\rvert = 1$).",
         "",
-        "The overshoot zone is derived for the power family only (the analysis' `overshoot.weight` with $\\eta$ set "
-        "to $\\eta\\alpha/p$).",
+        "The overshoot zone is the analysis' `overshoot.weight` with $\\eta$ set to $\\eta\\alpha/p$ (derived piece "
+        "by piece; *none* where small weights do not overshoot, *not derived* where it has no single exact form).",
         "",
         "| penalty | zeros predicted | zeros observed (prox) | match | plain GD predicted | overshoot zone "
         "| plain GD observed | match |",

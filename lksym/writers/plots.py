@@ -343,8 +343,10 @@ def comparison_data(a: Analysis) -> dict:
     crossover" is which line lies above left of the intersection.  The range
     spans two decades either side of the crossovers (and at least 0.01 to 10).
     """
-    crossovers = [(c.reference, float(c.weight)) for c in a.crossovers if c.weight is not None]
+    crossovers = [(c.reference, float(c.weight)) for c in a.crossovers or () if c.weight is not None]
     xs = [x for _, x in crossovers] or [1.0]
+    if a.k is None:  # any other penalty: its band edges (breakpoints, ties) belong in the range too
+        xs += [float(b.hi) for b in a.bands[:-1]]
     lo, hi = min(1e-2, 10 ** np.floor(np.log10(min(xs)) - 1)), max(10.0, 10 ** np.ceil(np.log10(max(xs)) + 1))
     w = np.geomspace(lo, hi, SAMPLES)
     magnitude = np.abs(plot_curve(a.gradient, w))
@@ -355,8 +357,9 @@ def comparison_data(a: Analysis) -> dict:
         "l2": 2 * w,
         "label": a.label,
         "crossovers": crossovers,
-        "identical": [c.reference for c in a.crossovers if c.identical],
+        "identical": [c.reference for c in a.crossovers or () if c.identical],
         "xlim": (float(lo), float(hi)),
+        **({} if a.k is not None else {"curve": f"{a.subject.short_label}: |p'(w)|"}),
     }
 
 
@@ -373,7 +376,7 @@ def comparison_render(d: dict):
     ax.plot(w, d["l1"], color=L1_COLOR, lw=1.5, ls="--", label="L1: 1")
     ax.plot(w, d["l2"], color=L2_COLOR, lw=1.5, ls=":", label="L2: 2|w|")
     same = " = " + " = ".join(d["identical"]) if d["identical"] else ""
-    ax.plot(w, d["gradient"], color=GRADIENT_COLOR, lw=2, label=f"{d['label']}{same}: k|w|^(k-1)")
+    ax.plot(w, d["gradient"], color=GRADIENT_COLOR, lw=2, label=d.get("curve", f"{d['label']}{same}: k|w|^(k-1)"))
     for reference, x in d["crossovers"]:
         y = 1.0 if reference == "L1" else 2 * x
         ax.plot([x], [y], "o", color="0.2", ms=5, zorder=5)
@@ -476,12 +479,12 @@ FIGURES = [
 
 
 POWER_ONLY = frozenset({"gradients_l1_l2.svg"})
-"""Figures drawn from facts derived for |w|^k only (the exact crossovers with L1 and L2)."""
+"""Figures drawn from the bands of the three pulls: for any other penalty only where those are derived."""
 
 
 def figure_specs(a: Analysis) -> list:
-    """The figures that make sense for ``a``'s penalty: all of them for |w|^k, all but :data:`POWER_ONLY` otherwise."""
-    return [spec for spec in FIGURES if a.k is not None or spec.name not in POWER_ONLY]
+    """The figures that make sense for ``a``'s penalty: all of them for |w|^k; :data:`POWER_ONLY` only with bands otherwise."""
+    return [spec for spec in FIGURES if a.k is not None or spec.name not in POWER_ONLY or a.bands is not None]
 
 
 def figure_data(a: Analysis) -> dict:

@@ -680,11 +680,98 @@ def _penalty_prox_section(a: Analysis) -> list[str]:
 def _omitted(a: Analysis) -> list[str]:
     if not a.omitted:
         return []
-    names = {"dead_zone": "dead zone", "overshoot": "overshoot weight", "crossovers": "crossovers with L1 and L2",
-             "bands": "bands of L1/L2 order", "gd": "gradient-descent two-cycle and decay"}
-    lines = ["## Not derived here", ""]
+    names = {"dead_zone": "dead zone", "overshoot": "overshoot weight", "crossovers": "single crossovers with L1 and L2",
+             "bands": "bands of L1/L2 order", "gd": "gradient-descent two-cycle and decay",
+             "gd.cycle_stable": "one stability for every step size", "gd.decay": "decay law of small weights"}
+    lines = ["## Not derived here", "", "Left out for this penalty, each with the reason derived from its pieces:", ""]
     for key, why in a.omitted.items():
         lines.append(f"- {names.get(key, key)}: {why}.")
+    return lines + [""]
+
+
+def _penalty_comparison(a: Analysis) -> list[str]:
+    """Crossovers with L1 and L2 (where each is one weight) and the bands of the three pulls, for any penalty."""
+    if a.bands is None:
+        return []
+    name = a.subject.short_label
+    lines = ["## Against L1 and L2", "",
+             "Gradient magnitudes compared, piece by piece: $\\lvert p'(w)\\rvert$ against L1's $1$ and L2's "
+             "$2\\lvert w\\rvert$.", ""]
+    for c in a.crossovers or ():
+        if c.identical:
+            lines.append(f"- **{c.reference}**: the same pull everywhere.")
+        elif c.weight is None:
+            stronger = name if c.stronger_below == "Lk" else c.reference
+            lines.append(f"- **{c.reference}**: never equal; {stronger} pulls harder everywhere.")
+        else:
+            below = name if c.stronger_below == "Lk" else c.reference
+            above = c.reference if c.stronger_below == "Lk" else name
+            lines.append(f"- **{c.reference}**: equal at $\\lvert w\\rvert = {tex(c.weight)}$ (≈ {float(c.weight):.4g}); "
+                         f"{below} pulls harder below it, {above} above it.")
+    if a.crossovers is None:
+        lines.append("- No single crossover weight: " + a.omitted.get("crossovers", "") + ".")
+    names = {"L1": "L1", "L2": "L2", "Lk": name}
+    lines += ["", "| weights | weakest → strongest pull |", "|---|---|"]
+    for b in a.bands:
+        pieces = [names[b.order[0]]]
+        for lower, higher in zip(b.order, b.order[1:]):
+            tied = (lower, higher) in b.ties or (higher, lower) in b.ties
+            pieces.append(("= " if tied else "< ") + names[higher])
+        lines.append(f"| {_interval(b)} | {' '.join(pieces)} |")
+    return lines + [""]
+
+
+def _penalty_dead_zone(a: Analysis) -> list[str]:
+    if a.dead_zone is None:
+        return []
+    return ["## Dead zone", "",
+            "With the penalty scaled by $\\alpha$, the gradient magnitude $\\alpha\\lvert p'(w)\\rvert$ stays below a "
+            "tolerance $\\tau$ for every", "", "$$", f"\\lvert w\\rvert < {tex(a.dead_zone)}", "$$", "",
+            "(derived piece by piece: the first $\\lvert w\\rvert$ where $\\alpha\\lvert p'\\rvert$ reaches $\\tau$; "
+            "$\\infty$ where it never does). Below it the penalty barely acts (for `alpha * mean(p(w_i))` over n weights, "
+            "use $\\alpha/n$).", ""]
+
+
+def _penalty_gd_section(a: Analysis) -> list[str]:
+    o, g = a.overshoot, a.gd
+    if o is None and g is None:
+        return []
+    lines = ["## Gradient descent near zero", "",
+             "Plain gradient descent on the penalty alone is the map $w \\mapsto w - \\eta p'(w)$ with step size $\\eta$; "
+             "every formula below is derived from the pieces, with its range of $\\eta$ where it changes.", ""]
+    if o is not None and o.weight is not None:
+        side = "<" if o.side == "below" else ">"
+        lines.append(f"- **Overshoot**: one step throws every weight with $\\lvert w\\rvert {side} {tex(o.weight)}$ across 0 "
+                     "(there $\\eta\\lvert p'(w)\\rvert > \\lvert w\\rvert$; $0$ means no weight, $\\infty$ every weight).")
+    elif o is not None and o.step_limit is not None:
+        lines.append(f"- **Overshoot**: $\\eta\\lvert p'(w)\\rvert/\\lvert w\\rvert$ does not depend on $w$: steps "
+                     f"$\\eta > {tex(o.step_limit)}$ overshoot every weight, smaller ones none.")
+    if g is not None:
+        if g.cycle_amplitude is not None:
+            if "gd.cycle_stable" in a.omitted:
+                verdict = "its stability " + a.omitted["gd.cycle_stable"] + "."
+            else:
+                verdict = {True: "attracting — nearby weights settle on it.",
+                           False: "repelling — weights near it move away.",
+                           None: "neutral (multiplier exactly 1): as for L1, weights near it stay on cycles of their own."}[
+                    g.cycle_stable]
+            lines.append(f"- **Two-cycle** $w \\to -w \\to w$ at $\\lvert w\\rvert = a = {tex(g.cycle_amplitude)}$ "
+                         f"(where $\\eta p'(a) = 2a$; where a case of $\\eta$ is missing there is none), multiplier "
+                         f"$(1 - \\eta p''(a))^2 = {tex(g.cycle_multiplier)}$: {verdict}")
+        else:
+            lines.append("- **Two-cycle**: none for any single amplitude (no $a > 0$ with $\\eta p'(a) = 2a$ "
+                         "on a range of $\\eta$).")
+        d = g.decay
+        if d.kind == "geometric":
+            lines.append(f"- **Decay** near 0: geometric, $w_t = ({tex(d.rate)})^t w_0$ while $\\lvert w\\rvert$ stays on "
+                         "the first piece.")
+        elif d.kind == "power":
+            lines.append(f"- **Decay** near 0: like a power of the step count, $\\lvert w_t\\rvert \\approx "
+                         f"{tex(d.constant)}\\, t^{{-{tex(d.order)}}}$ for large $t$.")
+        elif a.gradient.limits["0+"] != 0:
+            lines.append(f"- **Decay**: none to 0: the pull near 0 tends to {_m(a.gradient.limits['0+'])}, as L1's, so a "
+                         "weight steps toward 0 by a fixed amount and then chatters across it, unless a proximal step "
+                         "stops it at 0.")
     return lines + [""]
 
 
@@ -723,7 +810,8 @@ def penalty_report_markdown(a: Analysis, figure_names: tuple[str, ...] | None = 
     lines += _definition(a)
     lines += ["## In short", "", _penalty_in_short(a), ""]
     lines += _fan_li(a) + _formulas(a) + _limits_table(a) + _breakpoints_section(a) + _penalty_properties(a)
-    lines += _penalty_prox_section(a) + _omitted(a)
+    lines += _penalty_comparison(a) + _penalty_dead_zone(a)
+    lines += _penalty_prox_section(a) + _penalty_gd_section(a) + _omitted(a)
     lines += ["## Figures", ""]
     for spec in figure_specs(a):
         if figure_names is None or spec.name in figure_names:

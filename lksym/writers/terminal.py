@@ -112,7 +112,57 @@ def _penalty_lines(a: Analysis) -> list[str]:
     form = a.prox.closed_form
     if form is not None:
         lines.append("  prox closed form: " + (_s(form) if sp.count_ops(form) <= 3 * LONG_FORM else "in analysis.json (long)"))
-    if a.omitted:
-        names = ", ".join(key.replace("_", " ") for key in a.omitted)
-        lines.append(f"  not derived here ({next(iter(a.omitted.values()))}): {names}")
+    lines += _weight_lines(a)
+    for key, why in a.omitted.items():
+        lines.append(f"  no {OMITTED_TEXT.get(key, key.replace('_', ' '))}: {why}")
+    return lines
+
+
+OMITTED_TEXT = {"dead_zone": "dead zone", "overshoot": "overshoot weight", "crossovers": "single crossover with L1/L2",
+                "bands": "bands of L1/L2 order", "gd": "gradient-descent facts", "gd.cycle_stable": "single stability",
+                "gd.decay": "decay law"}
+"""What each key of ``Analysis.omitted`` names, for the line that says why it is missing."""
+
+
+def _weight_lines(a: Analysis) -> list[str]:
+    """Crossovers, bands, dead zone, overshoot and gradient descent of a penalty other than |w|^k, where derived."""
+    name = a.subject.short_label
+    lines = []
+    for c in a.crossovers or ():
+        if c.identical:
+            lines.append(f"  vs {c.reference}: identical")
+        elif c.weight is None:
+            stronger = name if c.stronger_below == "Lk" else c.reference
+            lines.append(f"  vs {c.reference}: never equal; {stronger} pulls harder everywhere")
+        else:
+            below = name if c.stronger_below == "Lk" else c.reference
+            above = c.reference if c.stronger_below == "Lk" else name
+            lines.append(f"  vs {c.reference}: equal pull at |w| = {_s(c.weight)} (≈ {float(c.weight):.4g}); "
+                         f"{below} pulls harder below, {above} above")
+    for b in a.bands or ():
+        where = (f"|w| < {_s(b.hi)}" if b.lo == 0 else f"|w| > {_s(b.lo)}" if b.hi == sp.oo
+                 else f"{_s(b.lo)} < |w| < {_s(b.hi)}")
+        order = [name if n == "Lk" else n for n in b.order]
+        tied = {frozenset(t) for t in b.ties}
+        text = order[0] + "".join((" = " if frozenset((lo, hi)) in tied else " < ") + shown
+                                  for lo, hi, shown in zip(b.order, b.order[1:], order[1:]))
+        lines.append(f"  pulls on {where}: {text}")
+    if a.dead_zone is not None:
+        lines.append(f"  dead zone: α|p′(w)| < τ for |w| < {_s(a.dead_zone)}")
+    o = a.overshoot
+    if o is not None and o.weight is not None:
+        side = "<" if o.side == "below" else ">"
+        lines.append(f"  overshoot: one step of size η throws |w| {side} {_s(o.weight)} across 0")
+    elif o is not None and o.step_limit is not None:
+        lines.append(f"  overshoot: every weight overshoots 0 for η > {_s(o.step_limit)}")
+    gd = a.gd
+    if gd is not None and gd.cycle_amplitude is not None:
+        stable = {True: "attracting", False: "repelling"}.get(gd.cycle_stable, "neutral")
+        if "gd.cycle_stable" in a.omitted:
+            stable = "stability depends on η"
+        lines.append(f"  gradient descent, step η: two-cycle w → -w at |w| = {_s(gd.cycle_amplitude)} ({stable})")
+    if gd is not None and gd.decay.kind == "geometric":
+        lines.append(f"  gradient descent, step η: small weights shrink by the factor {_s(gd.decay.rate)} per step")
+    elif gd is not None and gd.decay.kind == "power":
+        lines.append(f"  gradient descent, step η: small weights decay like t^(-{_s(gd.decay.order)})")
     return lines
