@@ -109,6 +109,17 @@ class Crossover:
     identical: bool
     stronger_below: Optional[str]
 
+    def sides(self, name: str) -> tuple[str, str]:
+        """Who pulls harder below the crossing and who above it, with ``name`` for the penalty itself.
+
+        Examples
+        --------
+        >>> Crossover("L1", sp.Rational(4, 9), False, "L1").sides("L1.5")
+        ('L1', 'L1.5')
+        """
+        mine = self.stronger_below == "Lk"
+        return (name, self.reference) if mine else (self.reference, name)
+
 
 @dataclass(frozen=True)
 class Overshoot:

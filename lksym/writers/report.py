@@ -189,11 +189,10 @@ def _comparison(a: Analysis) -> list[str]:
             lines.append(f"- **{c.reference}**: the same penalty.")
             continue
         if c.weight is None:
-            stronger = a.label if c.stronger_below == "Lk" else c.reference
+            stronger = c.sides(a.label)[0]
             lines.append(f"- **{c.reference}**: never equal; {stronger} pulls harder everywhere.")
             continue
-        below = a.label if c.stronger_below == "Lk" else c.reference
-        above = c.reference if c.stronger_below == "Lk" else a.label
+        below, above = c.sides(a.label)
         lines.append(
             f"- **{c.reference}**: equal at $\\lvert w\\rvert = {tex(c.weight)}$ (≈ {float(c.weight):.4g}); "
             f"{below} pulls harder below it, {above} above it."
@@ -701,11 +700,10 @@ def _penalty_comparison(a: Analysis) -> list[str]:
         if c.identical:
             lines.append(f"- **{c.reference}**: the same pull everywhere.")
         elif c.weight is None:
-            stronger = name if c.stronger_below == "Lk" else c.reference
+            stronger = c.sides(name)[0]
             lines.append(f"- **{c.reference}**: never equal; {stronger} pulls harder everywhere.")
         else:
-            below = name if c.stronger_below == "Lk" else c.reference
-            above = c.reference if c.stronger_below == "Lk" else name
+            below, above = c.sides(name)
             lines.append(f"- **{c.reference}**: equal at $\\lvert w\\rvert = {tex(c.weight)}$ (≈ {float(c.weight):.4g}); "
                          f"{below} pulls harder below it, {above} above it.")
     if a.crossovers is None:

@@ -57,8 +57,7 @@ def summary(a: Analysis) -> str:
         elif c.weight is None:
             lines.append(f"  vs {c.reference}: never equal")
         else:
-            below = a.label if c.stronger_below == "Lk" else c.reference
-            above = c.reference if below == a.label else a.label
+            below, above = c.sides(a.label)
             lines.append(f"  vs {c.reference}: equal pull at |w| = {_s(c.weight)} (≈ {float(c.weight):.4g}); "
                          f"{below} pulls harder below, {above} above")
     if a.dead_zone is not None:
@@ -132,11 +131,10 @@ def _weight_lines(a: Analysis) -> list[str]:
         if c.identical:
             lines.append(f"  vs {c.reference}: identical")
         elif c.weight is None:
-            stronger = name if c.stronger_below == "Lk" else c.reference
+            stronger = c.sides(name)[0]
             lines.append(f"  vs {c.reference}: never equal; {stronger} pulls harder everywhere")
         else:
-            below = name if c.stronger_below == "Lk" else c.reference
-            above = c.reference if c.stronger_below == "Lk" else name
+            below, above = c.sides(name)
             lines.append(f"  vs {c.reference}: equal pull at |w| = {_s(c.weight)} (≈ {float(c.weight):.4g}); "
                          f"{below} pulls harder below, {above} above")
     for b in a.bands or ():
