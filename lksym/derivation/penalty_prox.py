@@ -247,12 +247,13 @@ def _lam_grid(extra=()) -> list:
 
 
 def _regimes(signature: Callable[[float], Optional[tuple]], change_roots: Callable[[tuple, tuple, float, float], list],
-             exact_lams=()) -> Optional[list]:
+             exact_lams=(), precise: Optional[Callable[[float], Optional[tuple]]] = None) -> Optional[list]:
     """Split ``lam > 0`` where ``signature`` changes, with exact change points, or ``None``.
 
     ``change_roots(sa, sb, la, lb)`` proposes exact lam in ``(la, lb)`` where the shape ``sa``
     may become ``sb``.  A change point is accepted when the signatures just left and right of it
-    are those sampled on each side; brackets are narrowed up to a fixed depth.
+    are those sampled on each side; brackets are narrowed up to a fixed depth.  ``precise``, if
+    given, recomputes the signature on both sides of every change the (faster) ``signature`` shows.
     """
     points = {}
     for lam in _lam_grid(exact_lams):
@@ -264,7 +265,16 @@ def _regimes(signature: Callable[[float], Optional[tuple]], change_roots: Callab
             sig = signature(lam)
         points[lam] = sig
     roots: dict = {}
+    confirmed: set = set()
     for _ in range(12):
+        while precise is not None:
+            lams = sorted(points)
+            todo = {l for la, lb in zip(lams, lams[1:]) if points[la] != points[lb] for l in (la, lb)} - confirmed
+            if not todo:
+                break
+            for l in todo:
+                confirmed.add(l)
+                points[l] = precise(l)
         lams = sorted(points)
         if any(points[l] is None for l in lams):
             return None
@@ -835,6 +845,141 @@ def _quadratic(key: tuple) -> Optional[_Quadratic]:
     return _Quadratic(tuple(xs), tuple(fs), tuple(valid), tuple(transitions), tuple(owners), tuple(structural))
 
 
+# --------------------------------------------------------------------------- float balls
+
+
+_ULP = 2.0**-50
+"""Rounding allowance per float operation (4 units): also covers the 40-digit error of the mpmath values."""
+
+
+class _Unsure(Exception):
+    """A float ball cannot decide (contains 0, a tie, an overflow): the caller asks mpmath instead."""
+
+
+def _b_add(a: tuple, b: tuple) -> tuple:
+    # A ball is (mid, radius, imaginary ball or None); an imaginary ball is only kept where it excludes 0.
+    if a[2] is not None and b[2] is not None:
+        raise _Unsure
+    m = a[0] + b[0]
+    return (m, a[1] + b[1] + _ULP * abs(m), a[2] if a[2] is not None else b[2])
+
+
+def _b_mul(a: tuple, b: tuple) -> tuple:
+    if a[2] is None and b[2] is None:
+        m = a[0] * b[0]
+        return (m, abs(a[0]) * b[1] + abs(b[0]) * a[1] + a[1] * b[1] + _ULP * abs(m), None)
+    if a[2] is not None and b[2] is not None:
+        if a[0] != 0 or a[1] != 0 or b[0] != 0 or b[1] != 0:
+            raise _Unsure
+        m, r, _ = _b_mul((a[2][0], a[2][1], None), (b[2][0], b[2][1], None))
+        return (-m, r, None)  # (i x)(i y) = -x y
+    real, comp = (a, b) if a[2] is None else (b, a)
+    if abs(real[0]) <= real[1]:
+        raise _Unsure
+    re = _b_mul(real, (comp[0], comp[1], None))
+    im = _b_mul(real, (comp[2][0], comp[2][1], None))
+    if abs(im[0]) <= im[1]:
+        raise _Unsure
+    return (re[0], re[1], im[:2])
+
+
+def _b_inv(a: tuple) -> tuple:
+    if a[2] is not None:
+        if a[0] != 0 or a[1] != 0:
+            raise _Unsure
+        m, r, _ = _b_inv((a[2][0], a[2][1], None))
+        return (0.0, 0.0, (-m, r))  # 1/(i y) = -i/y
+    m, r = a[0], a[1]
+    if abs(m) <= r:
+        raise _Unsure
+    v = 1 / m
+    return (v, r / (abs(m) * (abs(m) - r)) + _ULP * abs(v), None)
+
+
+def _b_sqrt(a: tuple) -> tuple:
+    m, r = a[0], a[1]
+    if a[2] is not None:
+        raise _Unsure
+    if m - r > 0:
+        s = math.sqrt(m)
+        return (s, r / (s + math.sqrt(m - r)) + _ULP * s, None)
+    if m + r < 0:
+        s = math.sqrt(-m)
+        return (0.0, 0.0, (s, r / (s + math.sqrt(-m - r)) + _ULP * s))
+    raise _Unsure
+
+
+def _b_pow(a: tuple, n: int) -> tuple:
+    if n < 0:
+        return _b_pow(_b_inv(a), -n)
+    out = a
+    for _ in range(n - 1):
+        out = _b_mul(out, a)
+    return out
+
+
+def _ball_compile(expr: sp.Expr, symbols: tuple) -> Optional[Callable]:
+    """``expr`` as a function of float ``symbols`` returning a ball that holds its exact value, or ``None``.
+
+    A ball is ``(mid, radius, None)`` for a real number, or ``(re_mid, re_radius, (im_mid, im_radius))``
+    for one whose imaginary part is certainly nonzero.  Only ``+``, ``*``, integer powers and square
+    roots of rationals and the symbols are compiled (every expression of :class:`_Quadratic`); the
+    function raises :class:`_Unsure` where a ball cannot decide (a divisor or a square root's argument
+    that may be 0, a product of two non-real numbers).
+    """
+    if expr.is_Symbol:
+        if expr not in symbols:
+            return None
+        i = symbols.index(expr)
+        return lambda args: (args[i], 0.0, None)
+    if expr.is_Rational or expr.is_Float:
+        m = float(expr)
+        ball = (m, 0.0 if expr.is_Integer and abs(m) < 2**53 else _ULP * abs(m), None)
+        return lambda args: ball
+    parts = [_ball_compile(a, symbols) for a in expr.args]
+    if any(p is None for p in parts):
+        return None
+    if expr.is_Add or expr.is_Mul:
+        op = _b_add if expr.is_Add else _b_mul
+
+        def fold(args, parts=parts, op=op):
+            out = parts[0](args)
+            for p in parts[1:]:
+                out = op(out, p(args))
+            return out
+
+        return fold
+    if expr.is_Pow:
+        base, e = parts[0], expr.exp
+        if e.is_Integer:
+            return lambda args: _b_pow(base(args), int(e))
+        if e == sp.S.Half:
+            return lambda args: _b_sqrt(base(args))
+        if e == -sp.S.Half:
+            return lambda args: _b_inv(_b_sqrt(base(args)))
+    return None
+
+
+def _b_finite(ball: tuple) -> tuple:
+    if not all(math.isfinite(v) for v in ball[:2]) or (ball[2] is not None and not all(math.isfinite(v) for v in ball[2])):
+        raise _Unsure
+    return ball
+
+
+def _b_apart(a: tuple, b: tuple, tol: float = 1e-19) -> bool:
+    """Whether two real balls are separated by more than ``tol`` relative (far beyond mpmath's 1e-25 merging)."""
+    return abs(a[0] - b[0]) - a[1] - b[1] > tol * (1 + max(abs(a[0]), abs(b[0])) + a[1] + b[1])
+
+
+def _b_positive(ball: tuple) -> bool:
+    """Whether a real ball is > 0 (raises :class:`_Unsure` when it holds 0)."""
+    if ball[0] - ball[1] > 0:
+        return True
+    if ball[0] + ball[1] <= 0:
+        return False
+    raise _Unsure
+
+
 class _Shapes:
     """Which candidate of a :class:`_Quadratic` wins on which z-interval at one lam (at 40 digits).
 
@@ -854,6 +999,18 @@ class _Shapes:
         self.e = [None if v is None else (sp.lambdify(LAM, v[1], "mpmath"),
                                           None if v[2] == sp.oo else sp.lambdify(LAM, v[2], "mpmath"))
                   for v in q.valid]
+        # The same expressions as float balls (None: some expression has a form balls do not cover).
+        balls = [_ball_compile(t, (LAM,)) for t in distinct] + [_ball_compile(f, (Z, LAM)) for f in q.fs]
+        for v in q.valid:
+            if v is not None:
+                balls += [_ball_compile(v[0], (LAM,)), _ball_compile(v[1], (LAM,))]
+                balls += [_ball_compile(v[2], (LAM,))] if v[2] != sp.oo else []
+        self.fast = None if any(b is None for b in balls) else (
+            [_ball_compile(t, (LAM,)) for t in distinct],
+            [_ball_compile(f, (Z, LAM)) for f in q.fs],
+            [None if v is None else (_ball_compile(v[0], (LAM,)), _ball_compile(v[1], (LAM,)),
+                                     None if v[2] == sp.oo else _ball_compile(v[2], (LAM,))) for v in q.valid],
+        )
 
     def transition_values(self, lam) -> list:
         """Every transition of :attr:`q` at one lam (``None`` where not a finite real number)."""
@@ -903,6 +1060,134 @@ class _Shapes:
         return best
 
     def signature(self, lam: float) -> Optional[tuple]:
+        """The winner sequence in z and the transitions between them at one lam (see :meth:`precise_signature`).
+
+        Decided in float balls where every comparison is clear by more than the balls' radii (then
+        the 40-digit computation decides the same); otherwise, or where two transitions may coincide
+        beyond what their 40-digit values settle, computed by :meth:`precise_signature`.
+        """
+        if self.fast is not None:
+            try:
+                return self._ball_signature(lam)
+            except _Unsure:
+                pass
+        return self.precise_signature(lam)
+
+    def _ball_signature(self, lam: float) -> tuple:
+        import mpmath
+
+        t_balls, f_balls, v_balls = self.fast
+        args = (float(lam),)
+        values: list = []  # per distinct transition: a real ball, or None (not a finite real number)
+        for f in t_balls:
+            b = _b_finite(f(args))
+            if b[2] is not None:
+                # Surely non-real at 40 digits too only if the imaginary part clears mpmath's 1e-30 test.
+                if abs(b[2][0]) - b[2][1] <= 1e-29 * (1 + abs(b[0]) + b[1]):
+                    raise _Unsure
+                b = None
+            values.append(b)
+        order = sorted((s for s, b in enumerate(values) if b is not None and _b_positive(b)), key=lambda s: values[s][0])
+        clusters: list = []  # [slots]: transitions whose balls do not separate
+        for s in order:
+            if clusters and not _b_apart(values[clusters[-1][-1]], values[s]):
+                clusters[-1].append(s)
+            else:
+                clusters.append([s])
+        points = []  # per cluster: (its slots, lower and upper end of its balls, its 40-digit value or None)
+        for c in clusters:
+            lo, hi = min(values[s][0] - values[s][1] for s in c), max(values[s][0] + values[s][1] for s in c)
+            exact = None
+            if len(c) > 1:
+                # Equal transitions in different forms (a piece end that is also a crossing): mpmath merges
+                # them within 1e-25 and picks the owner by their 40-digit values, so those decide here too.
+                with mpmath.workdps(40):
+                    exact = {s: self._precise_slot(s, lam) for s in c}
+                    vs = sorted(exact.values(), key=lambda v: (v is None, v))
+                    if vs[-1] is None or vs[-1] - vs[0] > mpmath.mpf(10) ** -25 * (1 + abs(vs[-1])):
+                        raise _Unsure
+            points.append((set(c), lo, hi, exact))
+        if points:
+            ends = [0.0] + [x for p in points for x in (p[1], p[2])] + [2 * points[-1][2] + 2]
+            samples = [(ends[2 * i] + ends[2 * i + 1]) / 2 for i in range(len(points) + 1)]
+            if any(not ends[2 * i] < z < ends[2 * i + 1] for i, z in enumerate(samples)) or points[0][1] <= 0:
+                raise _Unsure
+        else:
+            samples = [1.0]
+        ranges = []
+        for v in v_balls:
+            if v is None:
+                ranges.append(None)
+            elif not _b_positive(_b_finite(v[0](args))):
+                ranges.append(False)
+            else:
+                ranges.append((_b_finite(v[1](args)), None if v[2] is None else _b_finite(v[2](args))))
+        winners = [self._ball_winner(f_balls, ranges, z, args[0]) for z in samples]
+        shape, bounds = [winners[0]], []
+        for j in range(1, len(samples)):
+            if winners[j] == shape[-1]:
+                continue
+            a, b = shape[-1], winners[j]
+            slots, _, _, exact = points[j - 1]
+            point = None if exact is None else min(exact.values())
+            near = []  # the transitions within 1e-20 of the point, with their distance from it
+            for t in range(len(self.q.owners)):
+                s = self.slot[t]
+                if s in slots:
+                    with mpmath.workdps(40):
+                        near.append((t, 0 if exact is None else abs(exact[s] - point)))
+                elif values[s] is not None and not all(_b_apart(values[s], values[c]) for c in slots):
+                    raise _Unsure
+            choice = None
+            for rank in range(2):
+                for t, distance in near:
+                    owner = self.q.owners[t]
+                    if (rank == 0 and owner in (("hi", a), ("lo", b))) or (rank == 1 and owner == ("cross", min(a, b), max(a, b))):
+                        if choice is None or distance < choice[1]:
+                            choice = (t, distance)
+                if choice is not None:
+                    break
+            if choice is None:
+                raise _Unsure
+            shape.append(b)
+            bounds.append(choice[0])
+        return (tuple(shape), tuple(bounds))
+
+    def _precise_slot(self, s: int, lam: float):
+        """One distinct transition at 40 digits, as :meth:`transition_values` computes it."""
+        import mpmath
+
+        with mpmath.workdps(40):
+            try:
+                v = mpmath.mpc(self.t[s](mpmath.mpf(lam)))
+            except (ValueError, ZeroDivisionError, OverflowError):
+                return None
+            ok = mpmath.isfinite(v.real) and abs(v.imag) <= mpmath.mpf(10) ** -30 * (1 + abs(v.real))
+            return v.real if ok else None
+
+    @staticmethod
+    def _ball_winner(f_balls, ranges, z: float, lam: float) -> int:
+        """:meth:`winner` in balls: ties (balls that overlap) and unclear validity ends raise :class:`_Unsure`."""
+        best, best_f = 0, None
+        for i, f in enumerate(f_balls):
+            r = ranges[i]
+            if r is False:
+                continue
+            if r is not None:
+                inside = _b_positive(_b_add((z, 0.0, None), (-r[0][0], r[0][1], None))) and (
+                    r[1] is None or _b_positive(_b_add(r[1], (-z, 0.0, None))))
+                if not inside:
+                    continue
+            v = _b_finite(f((z, lam)))
+            if v[2] is not None:
+                raise _Unsure
+            if best_f is None or v[0] + v[1] < best_f[0] - best_f[1] - 1e-29 * (1 + abs(best_f[0]) + best_f[1]):
+                best, best_f = i, v
+            elif not v[0] - v[1] >= best_f[0] + best_f[1]:
+                raise _Unsure
+        return best
+
+    def precise_signature(self, lam: float) -> Optional[tuple]:
         import mpmath
 
         with mpmath.workdps(40):
@@ -1006,7 +1291,7 @@ def _closed_form(key: tuple, penalty: Penalty) -> Optional[sp.Expr]:
                     found += _solve_lam(sq.base, la, lb)
         return found
 
-    regimes = _regimes(shapes.signature, change, q.structural)
+    regimes = _regimes(shapes.signature, change, q.structural, shapes.precise_signature)
     if regimes is None:
         raise _GiveUp("the shape of the proximal map could not be followed across lam")
     forms = [_formula(q, r.signature) for r in regimes]
