@@ -610,10 +610,63 @@ def _envelope(candidates: list, kind: str) -> Optional[sp.Expr]:
                     best = (i, v)
         return None if best is None else (best[0],)
 
+    # The same in float balls where every comparison is clear (see _Shapes.signature), else at 50 digits.
+    distinct = list(dict.fromkeys(c.value for c in candidates))
+    slot = [distinct.index(c.value) for c in candidates]
+    value_balls = [_ball_compile(v, (LAM,)) for v in distinct]
+    at_balls = [None if c.at is None else _ball_compile(c.at, (LAM,)) for c in candidates]
+    fast = all(b is not None for b in value_balls) and all(
+        (b is not None) == (c.at is not None) for b, c in zip(at_balls, candidates))
+    sign = -1 if kind == "min" else 1  # compare sign * value: larger is better
+
+    def ball_signature(lam: float):
+        args = (float(lam),)
+        values: dict = {}
+        best = None
+        for i, c in enumerate(candidates):
+            if at_balls[i] is not None:
+                x = _b_finite(at_balls[i](args))
+                if x[2] is not None:
+                    if abs(x[2][0]) - x[2][1] <= 1e-39 * (1 + abs(x[0]) + x[1]):
+                        raise _Unsure
+                    continue
+                lo, hi = float(c.lo), float(c.hi)
+                if not (x[0] - x[1] > lo or x[0] + x[1] <= lo) or not (x[0] + x[1] < hi or x[0] - x[1] >= hi):
+                    raise _Unsure
+                if not lo < x[0] < hi:
+                    continue
+            if slot[i] not in values:
+                values[slot[i]] = _b_finite(value_balls[slot[i]](args))
+            v = values[slot[i]]
+            if v[2] is not None:
+                if abs(v[2][0]) - v[2][1] <= 1e-39 * (1 + abs(v[0]) + v[1]):
+                    raise _Unsure
+                continue
+            if best is None:
+                best = i
+                continue
+            if slot[i] == slot[best]:
+                continue  # the same expression: a tie, which the earlier candidate keeps
+            w = values[slot[best]]
+            gap = sign * (v[0] - w[0])
+            if gap - v[1] - w[1] > 1e-39 * (1 + abs(v[0]) + v[1] + abs(w[0]) + w[1]):
+                best = i
+            elif not gap + v[1] + w[1] <= 0:
+                raise _Unsure
+        return None if best is None else (best,)
+
+    def fast_signature(lam: float):
+        if fast:
+            try:
+                return ball_signature(lam)
+            except _Unsure:
+                pass
+        return signature(lam)
+
     def change(sa, sb, la, lb):
         return _solve_lam(candidates[sa[0]].value - candidates[sb[0]].value, la, lb)
 
-    regimes = _regimes(signature, change)
+    regimes = _regimes(fast_signature, change, precise=signature)
     if regimes is None:
         return None
     branches = [(tidy_form(candidates[r.signature[0]].value), r.upper) for r in regimes]
@@ -932,6 +985,8 @@ def _ball_compile(expr: sp.Expr, symbols: tuple) -> Optional[Callable]:
             return None
         i = symbols.index(expr)
         return lambda args: (args[i], 0.0, None)
+    if expr is sp.I:
+        return lambda args: (0.0, 0.0, (1.0, 0.0))
     if expr.is_Rational or expr.is_Float:
         m = float(expr)
         ball = (m, 0.0 if expr.is_Integer and abs(m) < 2**53 else _ULP * abs(m), None)
