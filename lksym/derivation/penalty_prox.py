@@ -618,13 +618,25 @@ def _envelope(candidates: list, kind: str) -> Optional[sp.Expr]:
     fast = all(b is not None for b in value_balls) and all(
         (b is not None) == (c.at is not None) for b, c in zip(at_balls, candidates))
     sign = -1 if kind == "min" else 1  # compare sign * value: larger is better
+    fixed = {}  # a critical point that does not move with lam: whether it counts, decided once as above
+    for i, c in enumerate(candidates):
+        if c.at is not None and not c.at.free_symbols:
+            with mpmath.workdps(50):
+                try:
+                    x = mpmath.mpc(ats[i](mpmath.mpf(1)))
+                    fixed[i] = not (abs(x.imag) > mpmath.mpf(10) ** -40 * (1 + abs(x.real)) or not float(c.lo) < x.real < float(c.hi))
+                except (ValueError, ZeroDivisionError, TypeError):
+                    fixed[i] = False
 
     def ball_signature(lam: float):
         args = (float(lam),)
         values: dict = {}
         best = None
         for i, c in enumerate(candidates):
-            if at_balls[i] is not None:
+            if i in fixed:
+                if not fixed[i]:
+                    continue
+            elif at_balls[i] is not None:
                 x = _b_finite(at_balls[i](args))
                 if x[2] is not None:
                     if abs(x[2][0]) - x[2][1] <= 1e-39 * (1 + abs(x[0]) + x[1]):
@@ -1008,10 +1020,8 @@ def _ball_compile(expr: sp.Expr, symbols: tuple) -> Optional[Callable]:
         base, e = parts[0], expr.exp
         if e.is_Integer:
             return lambda args: _b_pow(base(args), int(e))
-        if e == sp.S.Half:
-            return lambda args: _b_sqrt(base(args))
-        if e == -sp.S.Half:
-            return lambda args: _b_inv(_b_sqrt(base(args)))
+        if e.is_Rational and e.q == 2:  # the principal root, as mpmath takes it
+            return lambda args: _b_pow(_b_sqrt(base(args)), int(e.p))
     return None
 
 
@@ -1188,9 +1198,11 @@ class _Shapes:
             near = []  # the transitions within 1e-20 of the point, with their distance from it
             for t in range(len(self.q.owners)):
                 s = self.slot[t]
-                if s in slots:
+                if s in slots and exact is None:
+                    near.append((t, 0))
+                elif s in slots:
                     with mpmath.workdps(40):
-                        near.append((t, 0 if exact is None else abs(exact[s] - point)))
+                        near.append((t, abs(exact[s] - point)))
                 elif values[s] is not None and not all(_b_apart(values[s], values[c]) for c in slots):
                     raise _Unsure
             choice = None
