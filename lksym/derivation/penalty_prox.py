@@ -206,6 +206,9 @@ def _solve_lam(expr: sp.Expr, lo: float, hi: float) -> list:
     expr = sp.together(expr)
     if not expr.has(LAM):
         return []
+    rational = _rational_roots(sp.numer(expr), lo, hi)
+    if rational is not None:
+        return [s for s in rational if abs(complex(sp.N(expr.subs(LAM, s), 30))) < 1e-20]
     try:
         with deadline(SOLVE_LIMIT):
             # check=False: every solution is checked below at 30 digits anyway, and SymPy's own
@@ -223,6 +226,48 @@ def _solve_lam(expr: sp.Expr, lo: float, hi: float) -> list:
         if v is not None and lo < v < hi and abs(complex(sp.N(expr.subs(LAM, s), 30))) < 1e-20:
             out.append(sp.nsimplify(s) if s.is_Float else s)
     return out
+
+
+def _rational_roots(numerator: sp.Expr, lo: float, hi: float) -> Optional[list]:
+    r"""The roots in ``(lo, hi)`` of a polynomial in :math:`\sqrt\lambda` when every one of them is rational, else ``None``.
+
+    With :math:`\lambda = u^2`, :math:`u > 0` (SCAD's and MCP's change points: a piece end, linear
+    in :math:`\lambda`, against a threshold :math:`c\sqrt\lambda`) the numerator is a polynomial in
+    :math:`u`; all its roots are found exactly, so none is missed.  Only a rational answer is
+    returned (it reads the same however it is found); anything else is left to ``sympy.solve``.
+
+    Examples
+    --------
+    >>> _rational_roots(10 * LAM - sp.sqrt(470) * sp.sqrt(LAM), 1e-6, 1e7)
+    [47/10]
+    """
+    u = sp.Dummy("u", positive=True)
+    try:
+        poly = sp.Poly(sp.expand(numerator.subs(LAM, u**2)), u)
+    except sp.PolynomialError:
+        return None
+    if poly.degree() > 2 or any(c.free_symbols for c in poly.coeffs()):
+        return None
+    if poly.degree() <= 0:
+        return []
+    if poly.degree() == 1:
+        b, c = poly.all_coeffs()
+        found = [-c / b]
+    else:  # every root by the formula (sympy.roots spends ~0.2 s on its first algebraic coefficient)
+        a, b, c = poly.all_coeffs()
+        disc = sp.sqrt(b**2 - 4 * a * c)
+        found = [(-b - disc) / (2 * a), (-b + disc) / (2 * a)]
+    out = []
+    for r in found:
+        v = _real(_num(r, 1.0))
+        if v is None or v <= 0:
+            continue  # not a u > 0: no lam
+        lam = sp.expand(r**2)
+        if lo < float(lam) < hi:
+            if not lam.is_Rational:
+                return None
+            out.append(lam)
+    return sorted(set(out))
 
 
 # --------------------------------------------------------------------------- ranges of lam
