@@ -635,7 +635,14 @@ def _envelope(candidates: list, kind: str) -> Optional[sp.Expr]:
     values = [sp.lambdify(LAM, c.value, "mpmath") for c in candidates]
     ats = [None if c.at is None else sp.lambdify(LAM, c.at, "mpmath") for c in candidates]
 
+    memo: dict = {}
+
     def signature(lam: float):
+        if lam not in memo:
+            memo[lam] = precise_signature(lam)
+        return memo[lam]
+
+    def precise_signature(lam: float):
         best = None
         with mpmath.workdps(50):
             l = mpmath.mpf(lam)
@@ -1109,6 +1116,7 @@ class _Shapes:
         self.e = [None if v is None else (sp.lambdify(LAM, v[1], "mpmath"),
                                           None if v[2] == sp.oo else sp.lambdify(LAM, v[2], "mpmath"))
                   for v in q.valid]
+        self.memo: dict = {}
         # The same expressions as float balls (None: some expression has a form balls do not cover).
         balls = [_ball_compile(t, (LAM,)) for t in distinct] + [_ball_compile(f, (Z, LAM)) for f in q.fs]
         for v in q.valid:
@@ -1300,6 +1308,12 @@ class _Shapes:
         return best
 
     def precise_signature(self, lam: float) -> Optional[tuple]:
+        """:meth:`_precise_signature`, once per lam (a fallback of :meth:`signature` is confirmed again)."""
+        if lam not in self.memo:
+            self.memo[lam] = self._precise_signature(lam)
+        return self.memo[lam]
+
+    def _precise_signature(self, lam: float) -> Optional[tuple]:
         import mpmath
 
         with mpmath.workdps(40):
@@ -1346,8 +1360,23 @@ def _formula(q: _Quadratic, sig: tuple) -> sp.Expr:
     return sp.Piecewise(*branches, (tidy_form(q.xs[shape[-1]]), True))
 
 
-def _agrees(penalty: Penalty, form: sp.Expr, lam: sp.Expr, zs) -> bool:
-    f = sp.lambdify(Z, form.subs(LAM, lam), "math") if form.has(Z) else (lambda z, v=float(form.subs(LAM, lam)): v)
+@lru_cache(maxsize=256)
+def _in_floats(form: sp.Expr):
+    return sp.lambdify((Z, LAM), form, "math")
+
+
+def _agrees(penalty: Penalty, form: sp.Expr, lam: sp.Expr, zs, exact: bool = True) -> bool:
+    """Whether ``form`` at ``lam`` matches :func:`prox_numeric` at every z in ``zs``.
+
+    ``exact=False`` (a lam well inside a range): the form is evaluated in floats at ``float(lam)``,
+    compiled once per form; at a change point ``lam`` is put in exactly first (a denominator
+    of the form may vanish there).
+    """
+    if form.has(Z) and not exact:
+        g, lf = _in_floats(form), float(lam)
+        f = lambda z: g(z, lf)
+    else:
+        f = sp.lambdify(Z, form.subs(LAM, lam), "math") if form.has(Z) else (lambda z, v=float(form.subs(LAM, lam)): v)
     lf = float(lam)
     for z in zs:
         try:
@@ -1415,7 +1444,7 @@ def _closed_form(key: tuple, penalty: Penalty) -> Optional[sp.Expr]:
         hi = float(r.upper) if r.upper is not None else LAM_RANGE[1]
         for lam in (math.sqrt(lo * hi), lo * (hi / lo) ** 0.01 if lowers[i] != 0 else min(1e-3, hi / 2), hi * (lo / hi) ** 0.01 if r.upper is not None else max(1e3, lo * 10)):
             lam_q = exact_number(float(f"{lam:.12g}"))
-            if not _agrees(penalty, form, lam_q, _z_samples(threshold_at(penalty, float(lam_q)), _bound_values(shapes, r.signature, lam))):
+            if not _agrees(penalty, form, lam_q, _z_samples(threshold_at(penalty, float(lam_q)), _bound_values(shapes, r.signature, lam)), exact=False):
                 raise _GiveUp(f"the derived form disagrees with the numeric prox at lam = {lam:g}")
         if r.upper is not None:
             zs = _z_samples(threshold_at(penalty, float(r.upper)), _bound_values(shapes, r.signature + regimes[i + 1].signature, float(r.upper)))
