@@ -928,7 +928,12 @@ def _quadratic(key: tuple) -> Optional[_Quadratic]:
         d = 1 + 2 * LAM * c
         x = (Z - LAM * b) / d
         xs.append(sp.cancel(x))
-        fs.append(sp.expand(sp.cancel((x - Z) ** 2 / 2 + LAM * (a + b * x + c * x**2))))
+        if a.is_Rational and b.is_Rational and c.is_Rational:
+            # F at its stationary point, z^2/2 + lam a - (z - lam b)^2 / (2 d): the same rational function,
+            # and over the rationals sympy.cancel's normal form of it is the same (5x faster to reach).
+            fs.append(sp.expand(sp.cancel(Z**2 / 2 + LAM * a - (Z - LAM * b) ** 2 / (2 * d))))
+        else:  # over an algebraic field cancel's form depends on the input's: kept as it was derived
+            fs.append(sp.expand(sp.cancel((x - Z) ** 2 / 2 + LAM * (a + b * x + c * x**2))))
         valid.append((d, sp.expand(lo * d + LAM * b), sp.expand(hi * d + LAM * b) if hi != sp.oo else sp.oo))
         if c < 0:
             structural.append(-1 / (2 * c))
