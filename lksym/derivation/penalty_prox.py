@@ -1123,17 +1123,15 @@ class _Shapes:
                   for v in q.valid]
         self.memo: dict = {}
         # The same expressions as float balls (None: some expression has a form balls do not cover).
-        balls = [_ball_compile(t, (LAM,)) for t in distinct] + [_ball_compile(f, (Z, LAM)) for f in q.fs]
-        for v in q.valid:
-            if v is not None:
-                balls += [_ball_compile(v[0], (LAM,)), _ball_compile(v[1], (LAM,))]
-                balls += [_ball_compile(v[2], (LAM,))] if v[2] != sp.oo else []
-        self.fast = None if any(b is None for b in balls) else (
+        fast = (
             [_ball_compile(t, (LAM,)) for t in distinct],
             [_ball_compile(f, (Z, LAM)) for f in q.fs],
             [None if v is None else (_ball_compile(v[0], (LAM,)), _ball_compile(v[1], (LAM,)),
                                      None if v[2] == sp.oo else _ball_compile(v[2], (LAM,))) for v in q.valid],
         )
+        compiled = fast[0] + fast[1] + [b for v, bs in zip(q.valid, fast[2]) if v is not None
+                                        for b, e in zip(bs, v) if e != sp.oo]
+        self.fast = None if any(b is None for b in compiled) else fast
 
     def transition_values(self, lam) -> list:
         """Every transition of :attr:`q` at one lam (``None`` where not a finite real number)."""
