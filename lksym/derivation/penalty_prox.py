@@ -592,6 +592,12 @@ class _Candidate:
     at: Optional[sp.Expr] = None  # the critical point in lam (None: always valid)
     lo: sp.Expr = sp.S.Zero
     hi: sp.Expr = sp.oo
+    raw: bool = False  # value as derived, tidied (by tidy_form) only if it wins somewhere
+
+    @property
+    def tidy(self) -> sp.Expr:
+        """The value as it is shown: a raw value is tidied first (and only where asked for)."""
+        return tidy_form(self.value) if self.raw else self.value
 
     def valid(self, lam: float) -> bool:
         if self.at is None:
@@ -728,12 +734,12 @@ def _envelope(candidates: list, kind: str) -> Optional[sp.Expr]:
         return signature(lam)
 
     def change(sa, sb, la, lb):
-        return _solve_lam(candidates[sa[0]].value - candidates[sb[0]].value, la, lb)
+        return _solve_lam(candidates[sa[0]].tidy - candidates[sb[0]].tidy, la, lb)
 
     regimes = _regimes(fast_signature, change, precise=signature)
     if regimes is None:
         return None
-    branches = [(tidy_form(candidates[r.signature[0]].value), r.upper) for r in regimes]
+    branches = [(tidy_form(candidates[r.signature[0]].tidy), r.upper) for r in regimes]
     return _join(branches)
 
 
@@ -761,7 +767,8 @@ def _piece_threshold(expr: sp.Expr, lo: sp.Expr, hi: sp.Expr, p0: sp.Expr) -> tu
     poly = _polynomial(n, 4)
     roots = _roots(poly) if poly is not None else None
     if roots is not None:
-        crit = [_Candidate(tidy_form(h.subs(X, r)), r, lo, hi) for r in roots]
+        # Most critical points never give the infimum; their (costly) tidy form waits for a win.
+        crit = [_Candidate(h.subs(X, r), r, lo, hi, raw=True) for r in roots]
         return ends + crit, None
     # No closed-form critical points.  Where 1 + lam q'' >= 0 on the piece, N' = 2x(1 + lam q'') >= 0,
     # so if also N(lo+) >= 0 then h is nondecreasing and the infimum is h(lo+); otherwise the infimum.
