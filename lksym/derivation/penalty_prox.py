@@ -375,6 +375,7 @@ class _Numeric:
     dp: tuple  # numpy-vectorised derivative per piece
     his: tuple  # right ends (inf for the last)
     p0: float
+    ds: tuple = ()  # per piece: the derivative for one Python float, or None (see _scalar_twin)
 
 
 @lru_cache(maxsize=128)
@@ -382,18 +383,41 @@ def _numeric(key: tuple) -> _Numeric:
     import numpy as np
 
     pieces, at_zero = key
-    p, dp = [], []
+    p, dp, ds = [], [], []
     for expr, lo, hi in pieces:
         f = sp.lambdify(X, expr, "math")
         # The module object, not the string "numpy": the string runs ``from numpy import *``,
         # which loads numpy.testing, numpy.f2py and more (~0.1 s) for names never printed.
-        g = sp.lambdify(X, sp.diff(expr, X), modules=[np])
+        derivative = sp.diff(expr, X)
+        g = sp.lambdify(X, derivative, modules=[np])
         p.append(f)
         dp.append(lambda x, g=g: np.asarray(g(x), dtype=float) + 0 * x)
+        ds.append(_scalar_twin(derivative, g))
     his = tuple(float(hi) for _, _, hi in pieces)
-    out = _Numeric(tuple(p), tuple(dp), his, float(at_zero))
+    out = _Numeric(tuple(p), tuple(dp), his, float(at_zero), tuple(ds))
     _check_nondecreasing(out, pieces)
     return out
+
+
+def _scalar_twin(expr: sp.Expr, vectorised) -> Optional[Callable]:
+    """``expr`` lambdified for one Python float, if it runs exactly the operations of ``vectorised``.
+
+    Bisection to the last float calls the derivative ~50 times per root, and numpy on a one-element
+    array costs ~10 us a call.  The twin is used only when its code is the numpy code with ``math``
+    for ``numpy`` and no function but ``sqrt``: IEEE arithmetic, ``pow`` and ``sqrt`` round the same
+    for a Python float as for a numpy one, so every bisection step, and the root, is the same.
+    """
+    import inspect
+    import re
+
+    f = sp.lambdify(X, expr, "math")
+    try:
+        mine, theirs = inspect.getsource(f), inspect.getsource(vectorised)
+    except (OSError, TypeError):
+        return None
+    if mine.replace("math.", "M.") != theirs.replace("numpy.", "M.") or set(re.findall(r"math\.(\w+)", mine)) - {"sqrt"}:
+        return None
+    return f
 
 
 def _check_nondecreasing(n: _Numeric, pieces) -> None:
@@ -452,7 +476,13 @@ def _candidates(n: _Numeric, lam: float, a: float) -> list:
         g = np.where(np.isnan(g), np.inf, g)
         down = np.nonzero((g[:-1] < 0) & (g[1:] >= 0))[0]
 
-        def gf(x, i=i):
+        def gf(x, i=i, twin=n.ds[i] if n.ds else None):
+            if twin is not None:
+                try:
+                    value = float(x - a + lam * twin(x))
+                    return math.inf if value != value else value
+                except (ArithmeticError, ValueError, TypeError):
+                    pass  # 1/0, an overflow, a negative base: numpy's inf or nan, as below
             with np.errstate(all="ignore"):
                 value = float(x - a + lam * n.dp[i](np.array([x]))[0])
             return math.inf if value != value else value
