@@ -455,6 +455,16 @@ def _piece_index(n: _Numeric, x: float) -> int:
     return len(n.his) - 1
 
 
+@lru_cache(maxsize=1)
+def _unit_grid():
+    """The stationarity grid on [0, 1]: 2048 even steps and 300 geometric ones down to 1e-15, sorted."""
+    import numpy as np
+
+    grid = np.sort(np.concatenate([np.linspace(0, 1, 2049)[1:], np.geomspace(1e-15, 1, 300)]))
+    grid.flags.writeable = False
+    return grid
+
+
 def _candidates(n: _Numeric, lam: float, a: float) -> list:
     """0, every breakpoint below ``a``, ``a`` itself and every local minimiser of F on each piece in (0, a)."""
     import numpy as np
@@ -468,8 +478,10 @@ def _candidates(n: _Numeric, lam: float, a: float) -> list:
         if hi < a:
             out.append(hi)
         width = top - lo
-        xs = np.unique(np.concatenate([lo + width * np.linspace(0, 1, 2049)[1:],
-                                       lo + width * np.geomspace(1e-15, 1, 300)]))
+        # np.unique(lo + width * grid) without rebuilding and sorting the grid on every call:
+        # scaling is monotone, so the scaled sorted grid is sorted; equal neighbours are dropped.
+        xs = lo + width * _unit_grid()
+        xs = xs[np.concatenate(([True], xs[1:] != xs[:-1]))]
         xs = xs[(xs > lo) & (xs <= top)]
         with np.errstate(all="ignore"):
             g = xs - a + lam * n.dp[i](xs)
