@@ -798,3 +798,48 @@ def test_rational_roots_are_all_the_roots(numerator, expected):
     if found is not None:
         truth = sorted(s for s in sp.solve(expr, _pp.LAM) if s.is_real and 1e-6 < s < 1e7)
         assert found == truth
+
+
+@pytest.mark.parametrize("text, twins", [("scad(lam=1, a=3.7)", 3), ("mcp(lam=1, gamma=3)", 2), ("huber(delta=1)", 2),
+                                         ("logsum(eps=0.1)", 1), ("exp(abs(w)) - 1", 0)])
+def test_scalar_twins_only_where_numpy_runs_the_same_operations(text, twins):
+    n = _pp._numeric(_pp._key(parse_penalty(text)))
+    assert sum(d is not None for d in n.ds) == twins
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.sampled_from(["scad(lam=1, a=3.7)", "mcp(lam=2, gamma=1.5)", "huber(delta=1)", "logsum(eps=0.1)",
+                        "capped_l1(theta=0.3)", "scad(lam=sqrt(2), a=3)"]),
+       st.floats(1e-4, 1e4), st.floats(-1e5, 1e5, allow_nan=False))
+def test_the_scalar_twin_and_the_cached_grid_change_no_bit_of_prox_numeric(text, lam, z):
+    import dataclasses
+
+    n = _pp._numeric(_pp._key(parse_penalty(text)))
+    plain = dataclasses.replace(n, ds=())
+    # The candidates as they were computed before: numpy on one-element arrays, the grid built by np.unique.
+    a = abs(z)
+    mine = _pp._candidates(n, lam, a)
+    out, lo = [0.0, a], 0.0
+    for i, hi in enumerate(n.his):
+        if lo >= a:
+            break
+        top = min(hi, a)
+        if hi < a:
+            out.append(hi)
+        width = top - lo
+        xs = np.unique(np.concatenate([lo + width * np.linspace(0, 1, 2049)[1:], lo + width * np.geomspace(1e-15, 1, 300)]))
+        xs = xs[(xs > lo) & (xs <= top)]
+        with np.errstate(all="ignore"):
+            g = xs - a + lam * n.dp[i](xs)
+        g = np.where(np.isnan(g), np.inf, g)
+
+        def gf(x, i=i):
+            with np.errstate(all="ignore"):
+                value = float(x - a + lam * n.dp[i](np.array([x]))[0])
+            return math.inf if value != value else value
+
+        for j in np.nonzero((g[:-1] < 0) & (g[1:] >= 0))[0]:
+            out.append(lksym.derivation.exact.bisect_root(gf, float(xs[j]), float(xs[j + 1])))
+        out.extend(float(x) for x in xs[np.nonzero(g == 0)[0]])
+        lo = hi
+    assert mine == sorted(set(out)) == _pp._candidates(plain, lam, a)
