@@ -678,3 +678,168 @@ def test_extreme_parameters_closed_form_matches_numeric(text):
         if abs(mine - num) > 1e-8 * (1 + z):
             fm, fn = objective(penalty, lam, z, mine), objective(penalty, lam, z, num)
             assert abs(fm - fn) <= 1e-9 * (1 + abs(fn)), (lam, z, mine, num)
+
+
+# --------------------------------------------------------------------------- float balls (speed, issue 12)
+# The prox shapes and envelopes are first decided in float balls (mid, radius) and only where a ball
+# cannot decide at 40/50 digits in mpmath.  A ball must hold the exact value, and a decided shape must
+# be the 40-digit one.
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from lksym.derivation import penalty_prox as _pp  # noqa: E402
+
+BALL_PENALTIES = ["scad(lam=1, a=3.7)", "mcp(lam=1, gamma=3)", "capped_l1(theta=1)", "scad(lam=sqrt(2), a=3)",
+                  "mcp(lam=2, gamma=1.5)", "huber(delta=1)", "elastic_net(l1=0.5, l2=0.25)", "l0"]
+
+
+def _ball_holds(ball, exact) -> bool:
+    if ball[2] is None:
+        return abs(exact.imag) <= mpmath.mpf(10) ** -30 * (1 + abs(exact.real)) and abs(exact.real - ball[0]) <= ball[1]
+    return (abs(exact.real - ball[0]) <= ball[1] and abs(exact.imag - ball[2][0]) <= ball[2][1]
+            and abs(exact.imag) > 0)
+
+
+def _lams_for(q) -> list:
+    lams = _pp._lam_grid(q.structural)
+    near = [float(s) * (1 + e) for s in q.structural for e in (-1e-9, 1e-9, -1e-13, 1e-13)]
+    return lams + near + [float(s) for s in q.structural]
+
+
+@pytest.mark.parametrize("text", BALL_PENALTIES)
+def test_float_balls_hold_the_40_digit_values(text):
+    q = _pp._quadratic(_pp._key(parse_penalty(text)))
+    exprs = list(dict.fromkeys(q.transitions)) + [e for v in q.valid if v is not None for e in v if e != sp.oo]
+    decided = 0
+    for expr in exprs:
+        ball_of = _pp._ball_compile(expr, (_pp.LAM,))
+        assert ball_of is not None, expr
+        f = sp.lambdify(_pp.LAM, expr, "mpmath")
+        for lam in _lams_for(q):
+            try:
+                ball = _pp._b_finite(ball_of((lam,)))
+            except _pp._Unsure:
+                continue
+            with mpmath.workdps(40):
+                exact = mpmath.mpc(f(mpmath.mpf(lam)))
+            assert _ball_holds(ball, exact), (expr, lam, ball, exact)
+            decided += 1
+    assert decided > 0.9 * len(exprs) * len(_lams_for(q))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.fractions(min_value=-1000, max_value=1000, max_denominator=1000), min_size=1, max_size=4),
+       st.integers(-3, 3), st.sampled_from([0, 1, 2, 3]), st.floats(1e-6, 1e7))
+def test_a_ball_holds_any_polynomial_in_sqrt_lam(coeffs, power, root, lam):
+    expr = sum(sp.Rational(c.numerator, c.denominator) * sp.sqrt(_pp.LAM) ** i for i, c in enumerate(coeffs))
+    expr = (expr + sp.sqrt(sp.Integer(root) - _pp.LAM)) ** power if power else expr
+    ball_of = _pp._ball_compile(expr, (_pp.LAM,))
+    assert ball_of is not None
+    try:
+        ball = _pp._b_finite(ball_of((lam,)))
+    except _pp._Unsure:
+        return
+    with mpmath.workdps(60):
+        exact = mpmath.mpc(sp.lambdify(_pp.LAM, expr, "mpmath")(mpmath.mpf(lam)))
+    assert _ball_holds(ball, exact), (expr, lam, ball, exact)
+
+
+def test_a_ball_refuses_what_it_cannot_decide():
+    lam = _pp.LAM
+    with pytest.raises(_pp._Unsure):
+        _pp._ball_compile(1 / (lam - 1), (lam,))((1.0,))
+    with pytest.raises(_pp._Unsure):
+        _pp._ball_compile(sp.sqrt(lam - 1), (lam,))((1.0,))
+    with pytest.raises(_pp._Unsure):
+        _pp._b_positive(_pp._ball_compile(lam - sp.Rational(1, 10), (lam,))((0.1,)))
+    # at lam = 4: sqrt(-1) sqrt(-2) = -sqrt(2), a product of two non-real numbers that is real
+    ball = _pp._ball_compile(sp.sqrt(lam - 5) * sp.sqrt(lam - 6), (lam,))((4.0,))
+    assert ball[2] is None and abs(ball[0] + math.sqrt(2)) <= ball[1] + 1e-15
+    assert _pp._ball_compile(sp.log(lam), (lam,)) is None  # not compiled: always the 40-digit path
+
+
+@pytest.mark.parametrize("text", BALL_PENALTIES)
+def test_ball_signature_is_the_40_digit_signature(text):
+    q = _pp._quadratic(_pp._key(parse_penalty(text)))
+    shapes = _pp._Shapes(q)
+    assert shapes.fast is not None
+    lams = _lams_for(q)
+    lams += [l * (1 + e) for l in _pp._lam_grid()[::5] for e in (-1e-7, 1e-7)]
+    decided = 0
+    for lam in lams:
+        try:
+            mine = shapes._ball_signature(lam)
+        except _pp._Unsure:
+            continue
+        assert mine == shapes._precise_signature(lam), lam
+        decided += 1
+    assert decided > 0.7 * len(lams)  # the float path does the work, or it is dead code
+
+
+@pytest.mark.parametrize(
+    "numerator, expected",
+    [
+        (10 * LAM - sp.sqrt(470) * sp.sqrt(LAM), [sp.Rational(47, 10)]),
+        ((sp.sqrt(LAM) - 1) * (sp.sqrt(LAM) - 2), [1, 4]),
+        ((LAM - 1) * (LAM - 4), None),  # degree 4 in sqrt(lam): left to sympy.solve
+        (LAM + 1, []),
+        (sp.sqrt(3) * sp.sqrt(LAM) - 3, [3]),
+        (LAM - 10**8, []),  # outside the sampled range
+        (LAM**2 - 2, None),  # sqrt(2): left to sympy.solve, which prints it its own way
+        (LAM**3 - 1, None),  # degree 6 in sqrt(lam)
+        (sp.log(LAM) - 1, None),
+    ],
+)
+def test_rational_roots_are_all_the_roots(numerator, expected):
+    expr = numerator.subs(LAM, _pp.LAM)
+    found = _pp._rational_roots(expr, 1e-6, 1e7)
+    assert found == expected
+    if found is not None:
+        truth = sorted(s for s in sp.solve(expr, _pp.LAM) if s.is_real and 1e-6 < s < 1e7)
+        assert found == truth
+
+
+@pytest.mark.parametrize("text, twins", [("scad(lam=1, a=3.7)", 3), ("mcp(lam=1, gamma=3)", 2), ("huber(delta=1)", 2),
+                                         ("logsum(eps=0.1)", 1), ("exp(abs(w)) - 1", 0)])
+def test_scalar_twins_only_where_numpy_runs_the_same_operations(text, twins):
+    n = _pp._numeric(_pp._key(parse_penalty(text)))
+    assert sum(d is not None for d in n.ds) == twins
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.sampled_from(["scad(lam=1, a=3.7)", "mcp(lam=2, gamma=1.5)", "huber(delta=1)", "logsum(eps=0.1)",
+                        "capped_l1(theta=0.3)", "scad(lam=sqrt(2), a=3)"]),
+       st.floats(1e-4, 1e4), st.floats(-1e5, 1e5, allow_nan=False))
+def test_the_scalar_twin_and_the_cached_grid_change_no_bit_of_prox_numeric(text, lam, z):
+    import dataclasses
+
+    n = _pp._numeric(_pp._key(parse_penalty(text)))
+    plain = dataclasses.replace(n, ds=())
+    # The candidates as they were computed before: numpy on one-element arrays, the grid built by np.unique.
+    a = abs(z)
+    mine = _pp._candidates(n, lam, a)
+    out, lo = [0.0, a], 0.0
+    for i, hi in enumerate(n.his):
+        if lo >= a:
+            break
+        top = min(hi, a)
+        if hi < a:
+            out.append(hi)
+        width = top - lo
+        xs = np.unique(np.concatenate([lo + width * np.linspace(0, 1, 2049)[1:], lo + width * np.geomspace(1e-15, 1, 300)]))
+        xs = xs[(xs > lo) & (xs <= top)]
+        with np.errstate(all="ignore"):
+            g = xs - a + lam * n.dp[i](xs)
+        g = np.where(np.isnan(g), np.inf, g)
+
+        def gf(x, i=i):
+            with np.errstate(all="ignore"):
+                value = float(x - a + lam * n.dp[i](np.array([x]))[0])
+            return math.inf if value != value else value
+
+        for j in np.nonzero((g[:-1] < 0) & (g[1:] >= 0))[0]:
+            out.append(lksym.derivation.exact.bisect_root(gf, float(xs[j]), float(xs[j + 1])))
+        out.extend(float(x) for x in xs[np.nonzero(g == 0)[0]])
+        lo = hi
+    assert mine == sorted(set(out)) == _pp._candidates(plain, lam, a)

@@ -34,6 +34,14 @@ transition points, are equal there), and accepted only if the winners on both si
 sampled ones.  Every closed form is then checked against :func:`prox_numeric` at points spread
 over each range (and at each change point); if any disagrees the answer is ``None``, never a
 wrong formula.
+
+Which candidate wins at one :math:`\lambda` is first decided in float balls (a midpoint and a
+radius that holds the exact value, :func:`_ball_compile`): where every comparison clears the
+radii, the 40- or 50-digit mpmath comparison would decide the same, at a fifth of the cost.  Where
+a ball cannot decide (two transitions that coincide, a near tie next to a change point, a divisor
+that may vanish) the mpmath signature is computed instead, and it is always recomputed on both
+sides of every change the grid shows.  Change points of a polynomial in :math:`\sqrt\lambda` with
+rational roots (SCAD's and MCP's) come from the quadratic formula; others from ``sympy.solve``.
 """
 
 from __future__ import annotations
@@ -206,6 +214,9 @@ def _solve_lam(expr: sp.Expr, lo: float, hi: float) -> list:
     expr = sp.together(expr)
     if not expr.has(LAM):
         return []
+    rational = _rational_roots(sp.numer(expr), lo, hi)
+    if rational is not None:
+        return [s for s in rational if abs(complex(sp.N(expr.subs(LAM, s), 30))) < 1e-20]
     try:
         with deadline(SOLVE_LIMIT):
             # check=False: every solution is checked below at 30 digits anyway, and SymPy's own
@@ -223,6 +234,48 @@ def _solve_lam(expr: sp.Expr, lo: float, hi: float) -> list:
         if v is not None and lo < v < hi and abs(complex(sp.N(expr.subs(LAM, s), 30))) < 1e-20:
             out.append(sp.nsimplify(s) if s.is_Float else s)
     return out
+
+
+def _rational_roots(numerator: sp.Expr, lo: float, hi: float) -> Optional[list]:
+    r"""The roots in ``(lo, hi)`` of a polynomial in :math:`\sqrt\lambda` when every one of them is rational, else ``None``.
+
+    With :math:`\lambda = u^2`, :math:`u > 0` (SCAD's and MCP's change points: a piece end, linear
+    in :math:`\lambda`, against a threshold :math:`c\sqrt\lambda`) the numerator is a polynomial in
+    :math:`u`; all its roots are found exactly, so none is missed.  Only a rational answer is
+    returned (it reads the same however it is found); anything else is left to ``sympy.solve``.
+
+    Examples
+    --------
+    >>> _rational_roots(10 * LAM - sp.sqrt(470) * sp.sqrt(LAM), 1e-6, 1e7)
+    [47/10]
+    """
+    u = sp.Dummy("u", positive=True)
+    try:
+        poly = sp.Poly(sp.expand(numerator.subs(LAM, u**2)), u)
+    except sp.PolynomialError:
+        return None
+    if poly.degree() > 2 or any(c.free_symbols for c in poly.coeffs()):
+        return None
+    if poly.degree() <= 0:
+        return []
+    if poly.degree() == 1:
+        b, c = poly.all_coeffs()
+        found = [-c / b]
+    else:  # every root by the formula (sympy.roots spends ~0.2 s on its first algebraic coefficient)
+        a, b, c = poly.all_coeffs()
+        disc = sp.sqrt(b**2 - 4 * a * c)
+        found = [(-b - disc) / (2 * a), (-b + disc) / (2 * a)]
+    out = []
+    for r in found:
+        v = _real(_num(r, 1.0))
+        if v is None or v <= 0:
+            continue  # not a u > 0: no lam
+        lam = sp.expand(r**2)
+        if lo < float(lam) < hi:
+            if not lam.is_Rational:
+                return None
+            out.append(lam)
+    return sorted(set(out))
 
 
 # --------------------------------------------------------------------------- ranges of lam
@@ -247,12 +300,13 @@ def _lam_grid(extra=()) -> list:
 
 
 def _regimes(signature: Callable[[float], Optional[tuple]], change_roots: Callable[[tuple, tuple, float, float], list],
-             exact_lams=()) -> Optional[list]:
+             exact_lams=(), precise: Optional[Callable[[float], Optional[tuple]]] = None) -> Optional[list]:
     """Split ``lam > 0`` where ``signature`` changes, with exact change points, or ``None``.
 
     ``change_roots(sa, sb, la, lb)`` proposes exact lam in ``(la, lb)`` where the shape ``sa``
     may become ``sb``.  A change point is accepted when the signatures just left and right of it
-    are those sampled on each side; brackets are narrowed up to a fixed depth.
+    are those sampled on each side; brackets are narrowed up to a fixed depth.  ``precise``, if
+    given, recomputes the signature on both sides of every change the (faster) ``signature`` shows.
     """
     points = {}
     for lam in _lam_grid(exact_lams):
@@ -264,7 +318,16 @@ def _regimes(signature: Callable[[float], Optional[tuple]], change_roots: Callab
             sig = signature(lam)
         points[lam] = sig
     roots: dict = {}
+    confirmed: set = set()
     for _ in range(12):
+        while precise is not None:
+            lams = sorted(points)
+            todo = {l for la, lb in zip(lams, lams[1:]) if points[la] != points[lb] for l in (la, lb)} - confirmed
+            if not todo:
+                break
+            for l in todo:
+                confirmed.add(l)
+                points[l] = precise(l)
         lams = sorted(points)
         if any(points[l] is None for l in lams):
             return None
@@ -320,6 +383,7 @@ class _Numeric:
     dp: tuple  # numpy-vectorised derivative per piece
     his: tuple  # right ends (inf for the last)
     p0: float
+    ds: tuple = ()  # per piece: the derivative for one Python float, or None (see _scalar_twin)
 
 
 @lru_cache(maxsize=128)
@@ -327,18 +391,44 @@ def _numeric(key: tuple) -> _Numeric:
     import numpy as np
 
     pieces, at_zero = key
-    p, dp = [], []
+    p, dp, ds = [], [], []
     for expr, lo, hi in pieces:
         f = sp.lambdify(X, expr, "math")
         # The module object, not the string "numpy": the string runs ``from numpy import *``,
         # which loads numpy.testing, numpy.f2py and more (~0.1 s) for names never printed.
-        g = sp.lambdify(X, sp.diff(expr, X), modules=[np])
+        derivative = sp.diff(expr, X)
+        g = sp.lambdify(X, derivative, modules=[np])
         p.append(f)
         dp.append(lambda x, g=g: np.asarray(g(x), dtype=float) + 0 * x)
+        ds.append(_scalar_twin(derivative, g))
     his = tuple(float(hi) for _, _, hi in pieces)
-    out = _Numeric(tuple(p), tuple(dp), his, float(at_zero))
+    out = _Numeric(tuple(p), tuple(dp), his, float(at_zero), tuple(ds))
     _check_nondecreasing(out, pieces)
     return out
+
+
+def _scalar_twin(expr: sp.Expr, vectorised) -> Optional[Callable]:
+    """``expr`` lambdified for one Python float, if it runs exactly the operations of ``vectorised``.
+
+    Bisection to the last float calls the derivative ~50 times per root, and numpy on a one-element
+    array costs ~10 us a call.  The twin is used only for ``+``, ``*``, ``/`` and ``sqrt`` of numbers
+    and ``x`` (every catalogue derivative), printed as the same code: IEEE arithmetic and ``sqrt``
+    round the same for a Python float as for a numpy one, so every bisection step, and the root, is
+    the same.  Not for other powers (numpy squares where Python calls ``pow``) nor for any other
+    function (numpy's ``exp`` or ``log`` may round differently from ``math``'s).
+    """
+    import inspect
+
+    for node in sp.preorder_traversal(expr):
+        if not (node.is_Symbol or node.is_Rational or node.is_Float or node.is_Add or node.is_Mul
+                or (node.is_Pow and node.exp in (-1, sp.S.Half))):
+            return None
+    f = sp.lambdify(X, expr, "math")
+    try:
+        same = inspect.getsource(f) == inspect.getsource(vectorised)
+    except (OSError, TypeError):
+        return None
+    return f if same else None
 
 
 def _check_nondecreasing(n: _Numeric, pieces) -> None:
@@ -376,6 +466,16 @@ def _piece_index(n: _Numeric, x: float) -> int:
     return len(n.his) - 1
 
 
+@lru_cache(maxsize=1)
+def _unit_grid():
+    """The stationarity grid on [0, 1]: 2048 even steps and 300 geometric ones down to 1e-15, sorted."""
+    import numpy as np
+
+    grid = np.sort(np.concatenate([np.linspace(0, 1, 2049)[1:], np.geomspace(1e-15, 1, 300)]))
+    grid.flags.writeable = False
+    return grid
+
+
 def _candidates(n: _Numeric, lam: float, a: float) -> list:
     """0, every breakpoint below ``a``, ``a`` itself and every local minimiser of F on each piece in (0, a)."""
     import numpy as np
@@ -389,15 +489,23 @@ def _candidates(n: _Numeric, lam: float, a: float) -> list:
         if hi < a:
             out.append(hi)
         width = top - lo
-        xs = np.unique(np.concatenate([lo + width * np.linspace(0, 1, 2049)[1:],
-                                       lo + width * np.geomspace(1e-15, 1, 300)]))
+        # np.unique(lo + width * grid) without rebuilding and sorting the grid on every call:
+        # scaling is monotone, so the scaled sorted grid is sorted; equal neighbours are dropped.
+        xs = lo + width * _unit_grid()
+        xs = xs[np.concatenate(([True], xs[1:] != xs[:-1]))]
         xs = xs[(xs > lo) & (xs <= top)]
         with np.errstate(all="ignore"):
             g = xs - a + lam * n.dp[i](xs)
         g = np.where(np.isnan(g), np.inf, g)
         down = np.nonzero((g[:-1] < 0) & (g[1:] >= 0))[0]
 
-        def gf(x, i=i):
+        def gf(x, i=i, twin=n.ds[i] if n.ds else None):
+            if twin is not None:
+                try:
+                    value = float(x - a + lam * twin(x))
+                    return math.inf if value != value else value
+                except (ArithmeticError, ValueError, TypeError):
+                    pass  # 1/0, an overflow, a negative base: numpy's inf or nan, as below
             with np.errstate(all="ignore"):
                 value = float(x - a + lam * n.dp[i](np.array([x]))[0])
             return math.inf if value != value else value
@@ -537,6 +645,12 @@ class _Candidate:
     at: Optional[sp.Expr] = None  # the critical point in lam (None: always valid)
     lo: sp.Expr = sp.S.Zero
     hi: sp.Expr = sp.oo
+    raw: bool = False  # value as derived, tidied (by tidy_form) only if it wins somewhere
+
+    @property
+    def tidy(self) -> sp.Expr:
+        """The value as it is shown: a raw value is tidied first (and only where asked for)."""
+        return tidy_form(self.value) if self.raw else self.value
 
     def valid(self, lam: float) -> bool:
         if self.at is None:
@@ -580,7 +694,14 @@ def _envelope(candidates: list, kind: str) -> Optional[sp.Expr]:
     values = [sp.lambdify(LAM, c.value, "mpmath") for c in candidates]
     ats = [None if c.at is None else sp.lambdify(LAM, c.at, "mpmath") for c in candidates]
 
+    memo: dict = {}
+
     def signature(lam: float):
+        if lam not in memo:
+            memo[lam] = precise_signature(lam)
+        return memo[lam]
+
+    def precise_signature(lam: float):
         best = None
         with mpmath.workdps(50):
             l = mpmath.mpf(lam)
@@ -600,13 +721,78 @@ def _envelope(candidates: list, kind: str) -> Optional[sp.Expr]:
                     best = (i, v)
         return None if best is None else (best[0],)
 
-    def change(sa, sb, la, lb):
-        return _solve_lam(candidates[sa[0]].value - candidates[sb[0]].value, la, lb)
+    # The same in float balls where every comparison is clear (see _Shapes.signature), else at 50 digits.
+    distinct = list(dict.fromkeys(c.value for c in candidates))
+    slot = [distinct.index(c.value) for c in candidates]
+    value_balls = [_ball_compile(v, (LAM,)) for v in distinct]
+    at_balls = [None if c.at is None else _ball_compile(c.at, (LAM,)) for c in candidates]
+    fast = all(b is not None for b in value_balls) and all(
+        (b is not None) == (c.at is not None) for b, c in zip(at_balls, candidates))
+    sign = -1 if kind == "min" else 1  # compare sign * value: larger is better
+    fixed = {}  # a critical point that does not move with lam: whether it counts, decided once as above
+    for i, c in enumerate(candidates):
+        if c.at is not None and not c.at.free_symbols:
+            with mpmath.workdps(50):
+                try:
+                    x = mpmath.mpc(ats[i](mpmath.mpf(1)))
+                    fixed[i] = not (abs(x.imag) > mpmath.mpf(10) ** -40 * (1 + abs(x.real)) or not float(c.lo) < x.real < float(c.hi))
+                except (ValueError, ZeroDivisionError, TypeError):
+                    fixed[i] = False
 
-    regimes = _regimes(signature, change)
+    def ball_signature(lam: float):
+        args = (float(lam),)
+        values: dict = {}
+        best = None
+        for i, c in enumerate(candidates):
+            if i in fixed:
+                if not fixed[i]:
+                    continue
+            elif at_balls[i] is not None:
+                x = _b_finite(at_balls[i](args))
+                if x[2] is not None:
+                    if abs(x[2][0]) - x[2][1] <= 1e-39 * (1 + abs(x[0]) + x[1]):
+                        raise _Unsure
+                    continue
+                lo, hi = float(c.lo), float(c.hi)
+                if not (x[0] - x[1] > lo or x[0] + x[1] <= lo) or not (x[0] + x[1] < hi or x[0] - x[1] >= hi):
+                    raise _Unsure
+                if not lo < x[0] < hi:
+                    continue
+            if slot[i] not in values:
+                values[slot[i]] = _b_finite(value_balls[slot[i]](args))
+            v = values[slot[i]]
+            if v[2] is not None:
+                if abs(v[2][0]) - v[2][1] <= 1e-39 * (1 + abs(v[0]) + v[1]):
+                    raise _Unsure
+                continue
+            if best is None:
+                best = i
+                continue
+            if slot[i] == slot[best]:
+                continue  # the same expression: a tie, which the earlier candidate keeps
+            w = values[slot[best]]
+            gap = sign * (v[0] - w[0])
+            if gap - v[1] - w[1] > 1e-39 * (1 + abs(v[0]) + v[1] + abs(w[0]) + w[1]):
+                best = i
+            elif not gap + v[1] + w[1] <= 0:
+                raise _Unsure
+        return None if best is None else (best,)
+
+    def fast_signature(lam: float):
+        if fast:
+            try:
+                return ball_signature(lam)
+            except _Unsure:
+                pass
+        return signature(lam)
+
+    def change(sa, sb, la, lb):
+        return _solve_lam(candidates[sa[0]].tidy - candidates[sb[0]].tidy, la, lb)
+
+    regimes = _regimes(fast_signature, change, precise=signature)
     if regimes is None:
         return None
-    branches = [(tidy_form(candidates[r.signature[0]].value), r.upper) for r in regimes]
+    branches = [(tidy_form(candidates[r.signature[0]].tidy), r.upper) for r in regimes]
     return _join(branches)
 
 
@@ -634,7 +820,8 @@ def _piece_threshold(expr: sp.Expr, lo: sp.Expr, hi: sp.Expr, p0: sp.Expr) -> tu
     poly = _polynomial(n, 4)
     roots = _roots(poly) if poly is not None else None
     if roots is not None:
-        crit = [_Candidate(tidy_form(h.subs(X, r)), r, lo, hi) for r in roots]
+        # Most critical points never give the infimum; their (costly) tidy form waits for a win.
+        crit = [_Candidate(h.subs(X, r), r, lo, hi, raw=True) for r in roots]
         return ends + crit, None
     # No closed-form critical points.  Where 1 + lam q'' >= 0 on the piece, N' = 2x(1 + lam q'') >= 0,
     # so if also N(lo+) >= 0 then h is nondecreasing and the infimum is h(lo+); otherwise the infimum.
@@ -801,7 +988,12 @@ def _quadratic(key: tuple) -> Optional[_Quadratic]:
         d = 1 + 2 * LAM * c
         x = (Z - LAM * b) / d
         xs.append(sp.cancel(x))
-        fs.append(sp.expand(sp.cancel((x - Z) ** 2 / 2 + LAM * (a + b * x + c * x**2))))
+        if a.is_Rational and b.is_Rational and c.is_Rational:
+            # F at its stationary point, z^2/2 + lam a - (z - lam b)^2 / (2 d): the same rational function,
+            # and over the rationals sympy.cancel's normal form of it is the same (5x faster to reach).
+            fs.append(sp.expand(sp.cancel(Z**2 / 2 + LAM * a - (Z - LAM * b) ** 2 / (2 * d))))
+        else:  # over an algebraic field cancel's form depends on the input's: kept as it was derived
+            fs.append(sp.expand(sp.cancel((x - Z) ** 2 / 2 + LAM * (a + b * x + c * x**2))))
         valid.append((d, sp.expand(lo * d + LAM * b), sp.expand(hi * d + LAM * b) if hi != sp.oo else sp.oo))
         if c < 0:
             structural.append(-1 / (2 * c))
@@ -835,6 +1027,141 @@ def _quadratic(key: tuple) -> Optional[_Quadratic]:
     return _Quadratic(tuple(xs), tuple(fs), tuple(valid), tuple(transitions), tuple(owners), tuple(structural))
 
 
+# --------------------------------------------------------------------------- float balls
+
+
+_ULP = 2.0**-50
+"""Rounding allowance per float operation (4 units): also covers the 40-digit error of the mpmath values."""
+
+
+class _Unsure(Exception):
+    """A float ball cannot decide (contains 0, a tie, an overflow): the caller asks mpmath instead."""
+
+
+def _b_add(a: tuple, b: tuple) -> tuple:
+    # A ball is (mid, radius, imaginary ball or None); an imaginary ball is only kept where it excludes 0.
+    if a[2] is not None and b[2] is not None:
+        raise _Unsure
+    m = a[0] + b[0]
+    return (m, a[1] + b[1] + _ULP * abs(m), a[2] if a[2] is not None else b[2])
+
+
+def _b_mul(a: tuple, b: tuple) -> tuple:
+    if a[2] is None and b[2] is None:
+        m = a[0] * b[0]
+        return (m, abs(a[0]) * b[1] + abs(b[0]) * a[1] + a[1] * b[1] + _ULP * abs(m), None)
+    if a[2] is not None and b[2] is not None:
+        if a[0] != 0 or a[1] != 0 or b[0] != 0 or b[1] != 0:
+            raise _Unsure
+        m, r, _ = _b_mul((a[2][0], a[2][1], None), (b[2][0], b[2][1], None))
+        return (-m, r, None)  # (i x)(i y) = -x y
+    real, comp = (a, b) if a[2] is None else (b, a)
+    if abs(real[0]) <= real[1]:
+        raise _Unsure
+    re = _b_mul(real, (comp[0], comp[1], None))
+    im = _b_mul(real, (comp[2][0], comp[2][1], None))
+    if abs(im[0]) <= im[1]:
+        raise _Unsure
+    return (re[0], re[1], im[:2])
+
+
+def _b_inv(a: tuple) -> tuple:
+    if a[2] is not None:
+        if a[0] != 0 or a[1] != 0:
+            raise _Unsure
+        m, r, _ = _b_inv((a[2][0], a[2][1], None))
+        return (0.0, 0.0, (-m, r))  # 1/(i y) = -i/y
+    m, r = a[0], a[1]
+    if abs(m) <= r:
+        raise _Unsure
+    v = 1 / m
+    return (v, r / (abs(m) * (abs(m) - r)) + _ULP * abs(v), None)
+
+
+def _b_sqrt(a: tuple) -> tuple:
+    m, r = a[0], a[1]
+    if a[2] is not None:
+        raise _Unsure
+    if m - r > 0:
+        s = math.sqrt(m)
+        return (s, r / (s + math.sqrt(m - r)) + _ULP * s, None)
+    if m + r < 0:
+        s = math.sqrt(-m)
+        return (0.0, 0.0, (s, r / (s + math.sqrt(-m - r)) + _ULP * s))
+    raise _Unsure
+
+
+def _b_pow(a: tuple, n: int) -> tuple:
+    if n < 0:
+        return _b_pow(_b_inv(a), -n)
+    out = a
+    for _ in range(n - 1):
+        out = _b_mul(out, a)
+    return out
+
+
+def _ball_compile(expr: sp.Expr, symbols: tuple) -> Optional[Callable]:
+    """``expr`` as a function of float ``symbols`` returning a ball that holds its exact value, or ``None``.
+
+    A ball is ``(mid, radius, None)`` for a real number, or ``(re_mid, re_radius, (im_mid, im_radius))``
+    for one whose imaginary part is certainly nonzero.  Only ``+``, ``*``, integer powers and square
+    roots of rationals and the symbols are compiled (every expression of :class:`_Quadratic`); the
+    function raises :class:`_Unsure` where a ball cannot decide (a divisor or a square root's argument
+    that may be 0, a product of two non-real numbers).
+    """
+    if expr.is_Symbol:
+        if expr not in symbols:
+            return None
+        i = symbols.index(expr)
+        return lambda args: (args[i], 0.0, None)
+    if expr is sp.I:
+        return lambda args: (0.0, 0.0, (1.0, 0.0))
+    if expr.is_Rational or expr.is_Float:
+        m = float(expr)
+        ball = (m, 0.0 if expr.is_Integer and abs(m) < 2**53 else _ULP * abs(m), None)
+        return lambda args: ball
+    parts = [_ball_compile(a, symbols) for a in expr.args]
+    if any(p is None for p in parts):
+        return None
+    if expr.is_Add or expr.is_Mul:
+        op = _b_add if expr.is_Add else _b_mul
+
+        def fold(args, parts=parts, op=op):
+            out = parts[0](args)
+            for p in parts[1:]:
+                out = op(out, p(args))
+            return out
+
+        return fold
+    if expr.is_Pow:
+        base, e = parts[0], expr.exp
+        if e.is_Integer:
+            return lambda args: _b_pow(base(args), int(e))
+        if e.is_Rational and e.q == 2:  # the principal root, as mpmath takes it
+            return lambda args: _b_pow(_b_sqrt(base(args)), int(e.p))
+    return None
+
+
+def _b_finite(ball: tuple) -> tuple:
+    if not all(math.isfinite(v) for v in ball[:2]) or (ball[2] is not None and not all(math.isfinite(v) for v in ball[2])):
+        raise _Unsure
+    return ball
+
+
+def _b_apart(a: tuple, b: tuple, tol: float = 1e-19) -> bool:
+    """Whether two real balls are separated by more than ``tol`` relative (far beyond mpmath's 1e-25 merging)."""
+    return abs(a[0] - b[0]) - a[1] - b[1] > tol * (1 + max(abs(a[0]), abs(b[0])) + a[1] + b[1])
+
+
+def _b_positive(ball: tuple) -> bool:
+    """Whether a real ball is > 0 (raises :class:`_Unsure` when it holds 0)."""
+    if ball[0] - ball[1] > 0:
+        return True
+    if ball[0] + ball[1] <= 0:
+        return False
+    raise _Unsure
+
+
 class _Shapes:
     """Which candidate of a :class:`_Quadratic` wins on which z-interval at one lam (at 40 digits).
 
@@ -854,6 +1181,17 @@ class _Shapes:
         self.e = [None if v is None else (sp.lambdify(LAM, v[1], "mpmath"),
                                           None if v[2] == sp.oo else sp.lambdify(LAM, v[2], "mpmath"))
                   for v in q.valid]
+        self.memo: dict = {}
+        # The same expressions as float balls (None: some expression has a form balls do not cover).
+        fast = (
+            [_ball_compile(t, (LAM,)) for t in distinct],
+            [_ball_compile(f, (Z, LAM)) for f in q.fs],
+            [None if v is None else (_ball_compile(v[0], (LAM,)), _ball_compile(v[1], (LAM,)),
+                                     None if v[2] == sp.oo else _ball_compile(v[2], (LAM,))) for v in q.valid],
+        )
+        compiled = fast[0] + fast[1] + [b for v, bs in zip(q.valid, fast[2]) if v is not None
+                                        for b, e in zip(bs, v) if e != sp.oo]
+        self.fast = None if any(b is None for b in compiled) else fast
 
     def transition_values(self, lam) -> list:
         """Every transition of :attr:`q` at one lam (``None`` where not a finite real number)."""
@@ -903,6 +1241,142 @@ class _Shapes:
         return best
 
     def signature(self, lam: float) -> Optional[tuple]:
+        """The winner sequence in z and the transitions between them at one lam (see :meth:`precise_signature`).
+
+        Decided in float balls where every comparison is clear by more than the balls' radii (then
+        the 40-digit computation decides the same); otherwise, or where two transitions may coincide
+        beyond what their 40-digit values settle, computed by :meth:`precise_signature`.
+        """
+        if self.fast is not None:
+            try:
+                return self._ball_signature(lam)
+            except _Unsure:
+                pass
+        return self.precise_signature(lam)
+
+    def _ball_signature(self, lam: float) -> tuple:
+        import mpmath
+
+        t_balls, f_balls, v_balls = self.fast
+        args = (float(lam),)
+        values: list = []  # per distinct transition: a real ball, or None (not a finite real number)
+        for f in t_balls:
+            b = _b_finite(f(args))
+            if b[2] is not None:
+                # Surely non-real at 40 digits too only if the imaginary part clears mpmath's 1e-30 test.
+                if abs(b[2][0]) - b[2][1] <= 1e-29 * (1 + abs(b[0]) + b[1]):
+                    raise _Unsure
+                b = None
+            values.append(b)
+        order = sorted((s for s, b in enumerate(values) if b is not None and _b_positive(b)), key=lambda s: values[s][0])
+        clusters: list = []  # [slots]: transitions whose balls do not separate
+        for s in order:
+            if clusters and not _b_apart(values[clusters[-1][-1]], values[s]):
+                clusters[-1].append(s)
+            else:
+                clusters.append([s])
+        points = []  # per cluster: (its slots, lower and upper end of its balls, its 40-digit value or None)
+        for c in clusters:
+            lo, hi = min(values[s][0] - values[s][1] for s in c), max(values[s][0] + values[s][1] for s in c)
+            exact = None
+            if len(c) > 1:
+                # Equal transitions in different forms (a piece end that is also a crossing): mpmath merges
+                # them within 1e-25 and picks the owner by their 40-digit values, so those decide here too.
+                with mpmath.workdps(40):
+                    exact = {s: self._precise_slot(s, lam) for s in c}
+                    vs = sorted(exact.values(), key=lambda v: (v is None, v))
+                    if vs[-1] is None or vs[-1] - vs[0] > mpmath.mpf(10) ** -25 * (1 + abs(vs[-1])):
+                        raise _Unsure
+            points.append((set(c), lo, hi, exact))
+        if points:
+            ends = [0.0] + [x for p in points for x in (p[1], p[2])] + [2 * points[-1][2] + 2]
+            samples = [(ends[2 * i] + ends[2 * i + 1]) / 2 for i in range(len(points) + 1)]
+            if any(not ends[2 * i] < z < ends[2 * i + 1] for i, z in enumerate(samples)) or points[0][1] <= 0:
+                raise _Unsure
+        else:
+            samples = [1.0]
+        ranges = []
+        for v in v_balls:
+            if v is None:
+                ranges.append(None)
+            elif not _b_positive(_b_finite(v[0](args))):
+                ranges.append(False)
+            else:
+                ranges.append((_b_finite(v[1](args)), None if v[2] is None else _b_finite(v[2](args))))
+        winners = [self._ball_winner(f_balls, ranges, z, args[0]) for z in samples]
+        shape, bounds = [winners[0]], []
+        for j in range(1, len(samples)):
+            if winners[j] == shape[-1]:
+                continue
+            a, b = shape[-1], winners[j]
+            slots, _, _, exact = points[j - 1]
+            point = None if exact is None else min(exact.values())
+            near = []  # the transitions within 1e-20 of the point, with their distance from it
+            for t in range(len(self.q.owners)):
+                s = self.slot[t]
+                if s in slots and exact is None:
+                    near.append((t, 0))
+                elif s in slots:
+                    with mpmath.workdps(40):
+                        near.append((t, abs(exact[s] - point)))
+                elif values[s] is not None and not all(_b_apart(values[s], values[c]) for c in slots):
+                    raise _Unsure
+            choice = None
+            for rank in range(2):
+                for t, distance in near:
+                    owner = self.q.owners[t]
+                    if (rank == 0 and owner in (("hi", a), ("lo", b))) or (rank == 1 and owner == ("cross", min(a, b), max(a, b))):
+                        if choice is None or distance < choice[1]:
+                            choice = (t, distance)
+                if choice is not None:
+                    break
+            if choice is None:
+                raise _Unsure
+            shape.append(b)
+            bounds.append(choice[0])
+        return (tuple(shape), tuple(bounds))
+
+    def _precise_slot(self, s: int, lam: float):
+        """One distinct transition at 40 digits, as :meth:`transition_values` computes it."""
+        import mpmath
+
+        with mpmath.workdps(40):
+            try:
+                v = mpmath.mpc(self.t[s](mpmath.mpf(lam)))
+            except (ValueError, ZeroDivisionError, OverflowError):
+                return None
+            ok = mpmath.isfinite(v.real) and abs(v.imag) <= mpmath.mpf(10) ** -30 * (1 + abs(v.real))
+            return v.real if ok else None
+
+    @staticmethod
+    def _ball_winner(f_balls, ranges, z: float, lam: float) -> int:
+        """:meth:`winner` in balls: ties (balls that overlap) and unclear validity ends raise :class:`_Unsure`."""
+        best, best_f = 0, None
+        for i, f in enumerate(f_balls):
+            r = ranges[i]
+            if r is False:
+                continue
+            if r is not None:
+                inside = _b_positive(_b_add((z, 0.0, None), (-r[0][0], r[0][1], None))) and (
+                    r[1] is None or _b_positive(_b_add(r[1], (-z, 0.0, None))))
+                if not inside:
+                    continue
+            v = _b_finite(f((z, lam)))
+            if v[2] is not None:
+                raise _Unsure
+            if best_f is None or v[0] + v[1] < best_f[0] - best_f[1] - 1e-29 * (1 + abs(best_f[0]) + best_f[1]):
+                best, best_f = i, v
+            elif not v[0] - v[1] >= best_f[0] + best_f[1]:
+                raise _Unsure
+        return best
+
+    def precise_signature(self, lam: float) -> Optional[tuple]:
+        """:meth:`_precise_signature`, once per lam (a fallback of :meth:`signature` is confirmed again)."""
+        if lam not in self.memo:
+            self.memo[lam] = self._precise_signature(lam)
+        return self.memo[lam]
+
+    def _precise_signature(self, lam: float) -> Optional[tuple]:
         import mpmath
 
         with mpmath.workdps(40):
@@ -949,8 +1423,23 @@ def _formula(q: _Quadratic, sig: tuple) -> sp.Expr:
     return sp.Piecewise(*branches, (tidy_form(q.xs[shape[-1]]), True))
 
 
-def _agrees(penalty: Penalty, form: sp.Expr, lam: sp.Expr, zs) -> bool:
-    f = sp.lambdify(Z, form.subs(LAM, lam), "math") if form.has(Z) else (lambda z, v=float(form.subs(LAM, lam)): v)
+@lru_cache(maxsize=256)
+def _in_floats(form: sp.Expr):
+    return sp.lambdify((Z, LAM), form, "math")
+
+
+def _agrees(penalty: Penalty, form: sp.Expr, lam: sp.Expr, zs, exact: bool = True) -> bool:
+    """Whether ``form`` at ``lam`` matches :func:`prox_numeric` at every z in ``zs``.
+
+    ``exact=False`` (a lam well inside a range): the form is evaluated in floats at ``float(lam)``,
+    compiled once per form; at a change point ``lam`` is put in exactly first (a denominator
+    of the form may vanish there).
+    """
+    if form.has(Z) and not exact:
+        g, lf = _in_floats(form), float(lam)
+        f = lambda z: g(z, lf)
+    else:
+        f = sp.lambdify(Z, form.subs(LAM, lam), "math") if form.has(Z) else (lambda z, v=float(form.subs(LAM, lam)): v)
     lf = float(lam)
     for z in zs:
         try:
@@ -1006,7 +1495,7 @@ def _closed_form(key: tuple, penalty: Penalty) -> Optional[sp.Expr]:
                     found += _solve_lam(sq.base, la, lb)
         return found
 
-    regimes = _regimes(shapes.signature, change, q.structural)
+    regimes = _regimes(shapes.signature, change, q.structural, shapes.precise_signature)
     if regimes is None:
         raise _GiveUp("the shape of the proximal map could not be followed across lam")
     forms = [_formula(q, r.signature) for r in regimes]
@@ -1018,7 +1507,7 @@ def _closed_form(key: tuple, penalty: Penalty) -> Optional[sp.Expr]:
         hi = float(r.upper) if r.upper is not None else LAM_RANGE[1]
         for lam in (math.sqrt(lo * hi), lo * (hi / lo) ** 0.01 if lowers[i] != 0 else min(1e-3, hi / 2), hi * (lo / hi) ** 0.01 if r.upper is not None else max(1e3, lo * 10)):
             lam_q = exact_number(float(f"{lam:.12g}"))
-            if not _agrees(penalty, form, lam_q, _z_samples(threshold_at(penalty, float(lam_q)), _bound_values(shapes, r.signature, lam))):
+            if not _agrees(penalty, form, lam_q, _z_samples(threshold_at(penalty, float(lam_q)), _bound_values(shapes, r.signature, lam)), exact=False):
                 raise _GiveUp(f"the derived form disagrees with the numeric prox at lam = {lam:g}")
         if r.upper is not None:
             zs = _z_samples(threshold_at(penalty, float(r.upper)), _bound_values(shapes, r.signature + regimes[i + 1].signature, float(r.upper)))
