@@ -537,3 +537,27 @@ def test_a_gradient_that_rises_then_falls():
     assert _equal_in_eta(a.overshoot.weight, PW((0, ETA <= R(1, 2)), (sp.sqrt(2 * ETA - 1), True)))
     assert _equal_in_eta(a.gd.cycle_amplitude, PW((sp.sqrt(ETA - 1), ETA > 1)))
     assert a.gd.cycle_stable is None and "undecided" in a.omitted["gd.cycle_stable"]
+
+
+@pytest.mark.parametrize(
+    "typed, gradient, etas",
+    [
+        # By hand: p' = x on (0, 1], 2x beyond: |p'|/|w| is 1 then 2; at eta = 1 the weights |w| <= 1 land on 0
+        # exactly (no crossing), at eta = 1/2 those beyond 1 do.
+        ("w^2 - Min(w^2, 1)/2", lambda x: x if x <= 1 else 2 * x, [R(1), R(1, 2), R(3, 4), R(2), R(1, 3)]),
+        ("w^2 + Max(w^2, 1) - 1", lambda x: 2 * x if x <= 1 else 4 * x, [R(1, 2), R(1, 4), R(1, 3), R(1)]),
+        # p' = 6x on (0, 2/3], 10x - 8/3 beyond: the ratio 6 on the first piece, rising to 10 on the second.
+        ("3*w^2 + 2*Max(abs(w) - 2/3, 0)^2", lambda x: 6 * x if x <= R(2, 3) else 10 * x - R(8, 3),
+         [R(1, 6), R(1, 10), R(1, 8), R(1, 5), R(1, 12)]),
+    ],
+)
+def test_overshoot_is_strict_where_a_step_lands_exactly_on_zero(typed, gradient, etas):
+    """Exact brute force: one step w - eta p'(w) crosses 0 (strictly below 0) exactly beyond the derived weight."""
+    a = analyze(typed)
+    assert a.overshoot.side == "above"
+    grid = sorted({R(i, 60) for i in range(1, 300)} | {R(2, 3), R(1)})
+    for eta in etas:
+        weight = sp.S(a.overshoot.weight).subs(ETA, eta)
+        for x in grid:
+            crosses = x - eta * gradient(x) < 0
+            assert crosses == (x > weight), (typed, eta, x, weight)

@@ -789,17 +789,21 @@ TIDY_OPS = 30
 
 
 def _level_piecewise(pieces: list, level: sp.Expr, solve_for: Optional[sp.Symbol], what: str,
-                     roots_only: bool = False):
-    """The crossing of a monotone piecewise h with ``level`` as a Piecewise in the parameter, and h's directions.
+                     roots_only: bool = False, above: bool = False):
+    r"""The crossing of a monotone piecewise h with ``level`` as a Piecewise in the parameter, and h's directions.
 
     With ``roots_only`` only the clauses where h(x) = level has a root are kept, each with its own range of
     the parameter (no default: undefined elsewhere); the list of ``(value, condition, piece index)`` is returned too.
+    With ``above`` a nondecreasing h gives :math:`\sup\{x : h(x) \le c\}`, so that :math:`h > c` exactly
+    beyond it: every condition is strict, and a flat piece equal to the level stays below it (a plain step
+    that lands a weight exactly on 0 does not throw it across).
     """
     direction, directions = _monotone_pieces(pieces, what)
     clauses = _level_clauses(pieces, direction, directions)
     if not roots_only:
         args = []
         for value, bound, strict, _ in clauses:
+            strict = strict or (above and direction >= 0)
             cond = _level_condition(direction >= 0, bound, strict, level, solve_for)
             args.append((_tidy(value.subs(_LEVEL, level)), cond))
         return sp.Piecewise(*args, (sp.oo, True)), direction, []
@@ -945,7 +949,8 @@ def _penalty_gd_facts(derivatives: list, pieces, limits: list) -> tuple[dict, di
         facts["overshoot"] = Overshoot(None, None, 1 / ratios[0][0])
     else:
         try:
-            weight, direction, _ = _level_piecewise(ratios, 1 / ETA, ETA, "|p'(w)|/|w|")
+            # Overshoot is eta*|p'| > |w| strictly: where the ratio rises, the weights above sup{q <= 1/eta}.
+            weight, direction, _ = _level_piecewise(ratios, 1 / ETA, ETA, "|p'(w)|/|w|", above=True)
             facts["overshoot"] = Overshoot(weight, "below" if direction < 0 else "above", None)
         except _GIVE_UP as error:
             omitted["overshoot"] = _why(error)
