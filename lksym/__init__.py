@@ -22,7 +22,7 @@ from lksym.errors import InputError, LksymError
 def __getattr__(name: str):
     # Lazy: `lksym --help` and `import lksym` must not pay for SymPy.
     if name == "analyze":
-        from lksym.api import analyze
+        from lksym.notebook import analyze
 
         return analyze
     if name == "write_reports":

@@ -7,11 +7,11 @@ Layers (imports point one way, down this list; ``tests/test_layers.py`` checks i
 ``lksym.results``     :class:`Analysis`: every fact, frozen (this module)
 ``lksym.numerics``    NumPy evaluates the derived expressions
 ``lksym.writers``     Markdown, JSON, terminal, figures and HTML read an Analysis
-``lksym.api``, ``lksym.verify``, ``lksym.regenerate``, ``lksym.cli``  commands
+``lksym.api``, ``lksym.notebook``, ``lksym.verify``, ``lksym.regenerate``, ``lksym.cli``  commands
 ==================  =====================================================
 
 The result imports no writer: ``print``, notebook display, JSON and figures come from
-:class:`lksym.api.AnalysisView`, which :func:`lksym.analyze` returns.
+:class:`lksym.notebook.AnalysisView`, which :func:`lksym.analyze` returns.
 """
 
 from __future__ import annotations

@@ -267,3 +267,14 @@ def test_cores_is_the_affinity_where_known():
 
     expected = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     assert lksym.api.cores() == expected
+
+
+def test_importing_the_api_does_not_import_sympy():
+    # write_reports forks its drawing server before anything imports SymPy, so matplotlib loads beside the
+    # derivation; an api module that imported SymPy at the top undid that (report --k 1.5 went 1.44x -> 2.06x).
+    import subprocess
+    import sys
+
+    code = "import sys, lksym.api, lksym.cli; print(sorted(m for m in ('sympy', 'matplotlib') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
