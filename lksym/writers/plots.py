@@ -17,8 +17,6 @@ from typing import TYPE_CHECKING, Callable, Optional, Union
 
 import numpy as np
 
-from lksym.derivation.prox import prox_vector
-from lksym.derivation.symbols import LAM
 
 if TYPE_CHECKING:  # the drawing half of this module must load without SymPy
     from lksym.derivation.analysis import Part
@@ -608,7 +606,10 @@ def shrinkage_data(a) -> dict:
     """Numbers for the shrinkage-map figure: prox(z) for lam = 1 beside L1's and L2's maps."""
     import numpy as np
 
+    # Imported here: the drawing side of this module must not load SymPy (see lksym.writers.pipeline).
     from lksym.derivation.exact import to_float
+    from lksym.derivation.prox import prox_vector
+    from lksym.derivation.symbols import LAM
 
     # Wide enough to show where the map becomes z itself (SCAD beyond a*lam, capped L1 beyond theta).
     ends = [float(b.at) for b in a.breakpoints]
