@@ -466,3 +466,21 @@ def test_catalogue_in_the_browser(browser, page_file, name):
     assert other.facts() == w.facts()
     w.clean(base)
     other.clean(base)
+
+
+@pytest.mark.parametrize("name, jumps", [
+    # At the page's lam = 1, by hand: SCAD(1, 3.7) and MCP(1, 3) are continuous (lam < 27/10, lam < 3) and leave 0
+    # continuously; log-sum(0.1) jumps (continuous only for lam <= 1/100); L0 jumps from 0 to z at sqrt(2);
+    # capped L1 leaves 0 continuously (its jump is further out, at theta + lam/2); the convex ones never jump.
+    ("scad", False), ("mcp", False), ("logsum", True), ("l0", True), ("capped_l1", False),
+    ("elastic_net", False), ("huber", False),
+])
+def test_the_shrinkage_curve_is_drawn_and_its_jump_marked_only_where_it_jumps(browser, page_file, name, jumps):
+    # A non-convex penalty whose prox leaves 0 continuously once had every sample step taken for a jump:
+    # the curve beyond the threshold was not drawn at all, and a jump was marked where there is none.
+    w = Watched(browser, _url(page_file))
+    w.page.select_option("#penalty", name)
+    w.settle()
+    strokes = w.page.evaluate("Object.entries(lksym.strokes).filter(([k]) => k.startsWith('prox ')).map(([, v]) => v)")
+    assert strokes and strokes[0] > 100, strokes
+    assert (w.page.evaluate("lksym.proxJumpDots") > 0) is jumps
