@@ -19,21 +19,14 @@ import argparse
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-ENV = {name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"}
+from timing import header, medians
+
 CHROMIUM = os.environ.get("LKSYM_CHROMIUM", "/usr/bin/chromium")
 FRAME_MS = 1000 / 60
-
-
-def _time(command: list[str]) -> float:
-    start = time.perf_counter()
-    subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV)
-    return time.perf_counter() - start
 
 
 def write_times(rounds: int, out: str) -> dict:
@@ -41,13 +34,7 @@ def write_times(rounds: int, out: str) -> dict:
         "import deps": [sys.executable, "-c", "import sympy, numpy, matplotlib, click"],
         "explore": [sys.executable, "-m", "lksym", "explore", "--out", out],
     }
-    for command in commands.values():
-        _time(command)  # warm the file cache and the .pyc files
-    samples: dict[str, list[float]] = {name: [] for name in commands}
-    for _ in range(rounds):
-        for name, command in commands.items():
-            samples[name].append(_time(command))
-    return {name: statistics.median(values) for name, values in samples.items()}
+    return medians(commands, rounds)
 
 
 def redraw_times(page: Path, presses: int = 15) -> dict | None:
@@ -94,7 +81,7 @@ def main() -> int:
         redraw = redraw_times(Path(out) / "explore.html")
     finally:
         shutil.rmtree(out, ignore_errors=True)
-    print(f"{'command':<14}{'median s':>10}   (rounds: {args.rounds}, cores: {os.cpu_count()})")
+    print(header(14, args.rounds))
     for name, value in median.items():
         print(f"{name:<14}{value:>10.3f}")
     ratio = median["explore"] / median["import deps"]

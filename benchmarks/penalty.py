@@ -15,23 +15,12 @@ Budgets (from issue 12):
 from __future__ import annotations
 
 import argparse
-import os
-import statistics
-import subprocess
 import sys
 import tempfile
-import time
 
-ENV = {name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"}
+from timing import header, lksym, medians
+
 SCAD = "scad(lam=1, a=3.7)"
-
-
-def _time(command: list[str]) -> float:
-    start = time.perf_counter()
-    result = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV)
-    if result.returncode != 0:
-        raise SystemExit(f"{' '.join(command)} exited with {result.returncode}")
-    return time.perf_counter() - start
 
 
 def main() -> int:
@@ -40,23 +29,16 @@ def main() -> int:
     parser.add_argument("--check", action="store_true", help="exit 1 when a ratio exceeds its budget")
     args = parser.parse_args()
     out = tempfile.mkdtemp(prefix="lksym-bench-")
-    lksym = [sys.executable, "-m", "lksym"]
     commands = {
         "import sympy, numpy, click": [sys.executable, "-c", "import sympy, numpy, click"],
         "import + matplotlib": [sys.executable, "-c", "import sympy, numpy, matplotlib.figure, click"],
-        "analyze SCAD --json": [*lksym, "analyze", SCAD, "--json"],
-        "report SCAD": [*lksym, "report", SCAD, "--out", out],
-        "analyze MCP --json": [*lksym, "analyze", "mcp(lam=1, gamma=3)", "--json"],
-        "analyze log-sum --json": [*lksym, "analyze", "logsum(eps=0.1)", "--json"],
+        "analyze SCAD --json": lksym("analyze", SCAD, "--json"),
+        "report SCAD": lksym("report", SCAD, "--out", out),
+        "analyze MCP --json": lksym("analyze", "mcp(lam=1, gamma=3)", "--json"),
+        "analyze log-sum --json": lksym("analyze", "logsum(eps=0.1)", "--json"),
     }
-    for command in commands.values():  # warm the OS file cache and the .pyc files once
-        _time(command)
-    samples: dict[str, list[float]] = {name: [] for name in commands}
-    for _ in range(args.rounds):
-        for name, command in commands.items():
-            samples[name].append(_time(command))
-    median = {name: statistics.median(values) for name, values in samples.items()}
-    print(f"{'command':<28}{'median s':>10}   (rounds: {args.rounds}, cores: {os.cpu_count()})")
+    median = medians(commands, args.rounds)
+    print(header(28, args.rounds))
     for name, value in median.items():
         base = "import + matplotlib" if name.startswith("report") else "import sympy, numpy, click"
         print(f"{name:<28}{value:>10.3f}{value / median[base]:>8.2f}x")

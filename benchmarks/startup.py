@@ -19,28 +19,12 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import statistics
-import subprocess
 import sys
 import tempfile
-import time
+
+from timing import header, lksym, medians
 
 TEN_K = ["0.1", "0.5", "1", "1.5", "1.9", "2", "7/3", "3", "10", "sqrt(2)"]
-
-
-def _lksym(*args: str) -> list[str]:
-    return [sys.executable, "-m", "lksym", *args]
-
-
-# Users' Pythons cache bytecode; a PYTHONDONTWRITEBYTECODE in the environment (some CI and
-# sandboxes set it) would make every run recompile lksym and measure the compiler instead.
-ENV = {name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"}
-
-
-def _time(command: list[str]) -> float:
-    start = time.perf_counter()
-    subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV)
-    return time.perf_counter() - start
 
 
 def main() -> int:
@@ -53,30 +37,27 @@ def main() -> int:
     commands = {
         "import deps": [sys.executable, "-c", "import sympy, numpy, matplotlib, click"],
         "import click": [sys.executable, "-c", "import click"],
-        "report 1.5": _lksym("report", "--k", "1.5", "--out", os.path.join(out, "one")),
-        "report x10": _lksym("report", *[a for k in TEN_K for a in ("--k", k)], "--out", os.path.join(out, "ten")),
-        "--help": _lksym("--help"),
+        "report 1.5": lksym("report", "--k", "1.5", "--out", os.path.join(out, "one")),
+        "report x10": lksym("report", *[a for k in TEN_K for a in ("--k", k)], "--out", os.path.join(out, "ten")),
+        "--help": lksym("--help"),
     }
+
+    def fresh(name: str, command: list[str]) -> None:
+        if name.startswith("report"):
+            # Fresh folder each time: measure real writes, not the "unchanged" shortcut.
+            shutil.rmtree(command[-1], ignore_errors=True)
+
     try:
-        for command in commands.values():  # warm the OS file cache and the .pyc files once
-            _time(command)
-        samples: dict[str, list[float]] = {name: [] for name in commands}
-        for _ in range(args.rounds):
-            for name, command in commands.items():
-                if name.startswith("report"):
-                    # Fresh folder each time: measure real writes, not the "unchanged" shortcut.
-                    shutil.rmtree(command[-1], ignore_errors=True)
-                samples[name].append(_time(command))
+        median = medians(commands, args.rounds, before=fresh)
     finally:
         shutil.rmtree(out, ignore_errors=True)
 
-    median = {name: statistics.median(values) for name, values in samples.items()}
     budgets = [
         ("report 1.5", "import deps", 1.8),
         ("report x10", "import deps", 4.5),
         ("--help", "import click", 1.3),
     ]
-    print(f"{'command':<14}{'median s':>10}   (rounds: {args.rounds}, cores: {os.cpu_count()})")
+    print(header(14, args.rounds))
     for name, value in median.items():
         print(f"{name:<14}{value:>10.3f}")
     print()

@@ -18,26 +18,9 @@ The other rows are for information (not budgeted): a right claim with a breakpoi
 from __future__ import annotations
 
 import argparse
-import os
-import statistics
-import subprocess
 import sys
-import time
 
-ENV = {name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"}
-
-
-def _lksym(*args: str) -> list[str]:
-    return [sys.executable, "-m", "lksym", *args]
-
-
-def _time(command: list[str]) -> float:
-    start = time.perf_counter()
-    # Exit code 1 (a wrong claim) is an answer, not a failure.
-    result = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV)
-    if result.returncode not in (0, 1):
-        raise SystemExit(f"{' '.join(command)} exited with {result.returncode}")
-    return time.perf_counter() - start
+from timing import header, lksym, medians
 
 
 def main() -> int:
@@ -48,21 +31,15 @@ def main() -> int:
 
     commands = {
         "import deps": [sys.executable, "-c", "import sympy, numpy, click"],
-        "verify 1.5": _lksym("verify", "--k", "1.5", "--gradient", "3/2*sign(w)*sqrt(abs(w))"),
-        "piecewise": _lksym("verify", "--k", "1.5", "--gradient",
+        "verify 1.5": lksym("verify", "--k", "1.5", "--gradient", "3/2*sign(w)*sqrt(abs(w))"),
+        "piecewise": lksym("verify", "--k", "1.5", "--gradient",
                             "Piecewise((3/2*sqrt(w), w > 10^8), (3/2*sign(w)*sqrt(abs(w)), True))"),
-        "wrong far": _lksym("verify", "--k", "2.5", "--gradient",
+        "wrong far": lksym("verify", "--k", "2.5", "--gradient",
                             "Piecewise((5/2*sign(w)*abs(w)^(3/2), abs(w) < 10^8), (0, True))"),
     }
-    for command in commands.values():  # warm the OS file cache and the .pyc files once
-        _time(command)
-    samples: dict[str, list[float]] = {name: [] for name in commands}
-    for _ in range(args.rounds):
-        for name, command in commands.items():
-            samples[name].append(_time(command))
-
-    median = {name: statistics.median(values) for name, values in samples.items()}
-    print(f"{'command':<14}{'median s':>10}   (rounds: {args.rounds}, cores: {os.cpu_count()})")
+    # Exit code 1 (a wrong claim) is an answer, not a failure.
+    median = medians(commands, args.rounds, ok=(0, 1))
+    print(header(14, args.rounds))
     for name, value in median.items():
         print(f"{name:<14}{value:>10.3f}{median[name] / median['import deps']:>8.2f}x")
     ratio = median["verify 1.5"] / median["import deps"]

@@ -253,6 +253,20 @@ def _neighbour_table(powers: list[Analysis], gloss: str) -> list[str]:
     return lines
 
 
+def _figure_section(figure_names, captions: dict, image_format: str) -> list[str]:
+    """The page's "Figures" section: each figure under its caption, linked from :data:`FIGURE_DIR`."""
+    from lksym.writers.plots import image_name
+
+    figure_names = list(figure_names)
+    if not figure_names:
+        return []
+    lines = ["", "## Figures", ""]
+    for name in figure_names:
+        file = image_name(name, image_format)
+        lines += [f"**{captions.get(name, name)}**", "", f"![{file}]({FIGURE_DIR}/{file})", ""]
+    return lines
+
+
 def compare_markdown(analyses: list[Analysis], figure_names: Iterable[str], image_format: str = "svg") -> str:
     r"""The comparison page for analyses sorted by k, linking ``figure_names`` in ``compare/``.
 
@@ -296,14 +310,7 @@ def compare_markdown(analyses: list[Analysis], figure_names: Iterable[str], imag
         "unit_balls.svg": "Unit balls $\\lvert x\\rvert^k + \\lvert y\\rvert^k \\le 1$: for $k \\le 1$ the corners "
         "sit on the axes, where a level set of a smooth loss touches first, so solutions land on sparse points",
     }
-    figure_names = list(figure_names)
-    if figure_names:
-        lines += ["", "## Figures", ""]
-        from lksym.writers.plots import image_name
-
-        for name in figure_names:
-            file = image_name(name, image_format)
-            lines += [f"**{captions.get(name, name)}**", "", f"![{file}]({FIGURE_DIR}/{file})", ""]
+    lines += _figure_section(figure_names, captions, image_format)
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -387,9 +394,9 @@ def _prox_function(analysis: Analysis, lam: float):
         from lksym.derivation.prox import prox_vector
 
         return lambda z: prox_vector(analysis.k, lam, z)
-    from lksym.derivation.penalty_prox import prox_vector
+    from lksym.derivation import penalty_prox
 
-    return lambda z: prox_vector(analysis.subject, lam, z)
+    return lambda z: penalty_prox.prox_vector(analysis.subject, lam, z)
 
 
 def shrinkage_curve(analysis: Analysis, lam: float, z: np.ndarray) -> tuple[np.ndarray, np.ndarray, list]:
@@ -689,14 +696,7 @@ def mixed_markdown(analyses: list[Analysis], figure_names: Iterable[str], image_
         "is continuous at 0 and strictly increasing on $[0, 1]$"
         + (f"; left out: {'; '.join(left_out)}" if left_out else ""),
     }
-    figure_names = list(figure_names)
-    if figure_names:
-        lines += ["", "## Figures", ""]
-        from lksym.writers.plots import image_name
-
-        for name in figure_names:
-            file = image_name(name, image_format)
-            lines += [f"**{captions.get(name, name)}**", "", f"![{file}]({FIGURE_DIR}/{file})", ""]
+    lines += _figure_section(figure_names, captions, image_format)
     return "\n".join(lines).rstrip() + "\n"
 
 
