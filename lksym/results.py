@@ -143,10 +143,9 @@ def _import_derivation() -> None:
 
     A timer that fires inside an import leaves a half-initialised module behind for
     the rest of the process (numpy without ``numpy.ma``, seen after a 5 ms limit).
+    The derivation modules themselves are imported at the top of this module.
     """
     import numpy.ma  # noqa: F401  (numpy loads it lazily; lambdify and the prox solvers touch it)
-
-    from lksym.derivation import gd, penalty_prox, prox  # noqa: F401
 
 
 def analyze(k, *, time_limit: Optional[float] = None) -> Analysis:
