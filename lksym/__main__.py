@@ -1,3 +1,3 @@
-from lksym.cli import main
+from lksym.cli import run
 
-main()
+run()

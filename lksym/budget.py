@@ -13,7 +13,9 @@ result back would re-evaluate the short unevaluated products on unpickling).
 It is not active under a debugger or coverage, which own the trace hook.
 :func:`available` says whether the signal guard is.  The alarm repeats every
 :data:`REPEAT` seconds once the time is up, so SymPy code that swallows one
-exception is interrupted again.  A timer already running (an outer guard, or
+exception is interrupted again, and an import under way when the time is up
+(numpy and SymPy load parts of themselves lazily) is never interrupted: the
+next alarm after it raises.  A timer already running (an outer guard, or
 the caller's own) is honoured: whichever ends first fires, and the outer one
 gets back what is left of its time.  A C-level call that never returns to the interpreter cannot be
 interrupted; the parser's bounds on sizes keep such calls short.
@@ -97,6 +99,8 @@ def deadline(seconds: float) -> Iterator[None]:
         if not armed[0]:
             return
         if now >= own_end:
+            if importing(frame):  # the alarm repeats every REPEAT s: it raises once the import is done
+                return
             raise Timeout()
         arm(now)
 
@@ -193,9 +197,18 @@ def interruptible(frame: types.FrameType) -> bool:
         return False
     if str(frame.f_globals.get("__name__", "")).partition(".")[0] not in _INTERRUPTIBLE_PACKAGES:
         return False
-    caller: Optional[types.FrameType] = frame
-    while caller is not None:
-        if caller.f_code.co_filename.startswith("<frozen importlib"):
-            return False
-        caller = caller.f_back
-    return True
+    return not importing(frame)
+
+
+def importing(frame: Optional[types.FrameType]) -> bool:
+    """Whether ``frame`` runs inside an import (some caller is in ``importlib``'s bootstrap).
+
+    Neither guard raises there: a module whose import is interrupted stays half-initialised
+    for the rest of the process (numpy without ``numpy.ma``, seen after a 5 ms limit), and
+    numpy and SymPy import parts of themselves lazily, in the middle of a computation.
+    """
+    while frame is not None:
+        if frame.f_code.co_filename.startswith("<frozen importlib"):
+            return True
+        frame = frame.f_back
+    return False

@@ -138,16 +138,6 @@ TIME_LIMIT = 20.0
 """Seconds an analysis may take (nearly every k takes well under one)."""
 
 
-def _import_derivation() -> None:
-    """Import what the derivation uses before any deadline is armed.
-
-    A timer that fires inside an import leaves a half-initialised module behind for
-    the rest of the process (numpy without ``numpy.ma``, seen after a 5 ms limit).
-    The derivation modules themselves are imported at the top of this module.
-    """
-    import numpy.ma  # noqa: F401  (numpy loads it lazily; lambdify and the prox solvers touch it)
-
-
 def analyze(k, *, time_limit: Optional[float] = None) -> Analysis:
     r"""Derive every fact lksym reports about a penalty: :math:`|w|^k` or any other.
 
@@ -187,7 +177,6 @@ def analyze(k, *, time_limit: Optional[float] = None) -> Analysis:
     from lksym import budget
     from lksym.derivation.penalty import parse_subject
 
-    _import_derivation()
     subject = parse_subject(k)
     time_limit = TIME_LIMIT if time_limit is None else time_limit
     try:

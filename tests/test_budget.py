@@ -148,3 +148,26 @@ def test_analysis_in_a_thread_gives_the_main_thread_result():
 
     [outcome] = _in_thread(lambda: dumps(analyze("100.1")))
     assert outcome == dumps(analyze("100.1"))
+
+
+
+def test_an_import_under_way_is_never_interrupted(tmp_path, monkeypatch):
+    """The time runs out in the middle of an import: the import completes, the Timeout comes right after.
+
+    numpy and SymPy load parts of themselves on first use (``np.unique`` imports ``numpy.ma``);
+    an import interrupted half-way would leave a broken module for the rest of the process.
+    (The trace guard's own import check is :func:`lksym.budget.interruptible`.)
+    """
+    import sys
+
+    name = "lksym_test_slow_import"
+    (tmp_path / f"{name}.py").write_text("import time\ntime.sleep(0.3)\nDONE = True\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, name, raising=False)
+    start = time.monotonic()
+    with pytest.raises(Timeout):
+        with deadline(0.02):
+            __import__(name)
+            time.sleep(5)  # where the Timeout lands: the next alarm after the import
+    assert 0.3 <= time.monotonic() - start < 2
+    assert sys.modules[name].DONE is True

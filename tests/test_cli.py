@@ -262,3 +262,50 @@ def test_a_repeated_single_option_is_refused_not_dropped(runner, args):
     assert result.exit_code == 2, result.output
     [line] = result.output.strip().splitlines()
     assert line.startswith("Error: option --") and "given 2 times; give it once" in line
+
+
+def _run_code(argv: list[str], before: str = "") -> subprocess.CompletedProcess:
+    code = f"import sys\n{before}\nsys.argv = {['lksym', *argv]!r}\nfrom lksym.cli import run\nrun()\n"
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+
+
+@pytest.mark.parametrize("argv, code", [(["analyze", "2"], 0), (["analyze", "2", "--json"], 0),
+                                        (["analyze", "--k", "abc"], 2), (["analyze"], 2), (["no-such-command"], 2)])
+def test_run_keeps_the_exit_code_and_the_whole_output(runner, argv, code):
+    """``run`` (the console command) ends the process quickly: same exit code, same output as ``main``."""
+    done = _run_code(argv)
+    assert done.returncode == code
+    expected = runner.invoke(main, argv, prog_name="lksym")
+    assert expected.exit_code == code
+    assert done.stdout == expected.stdout
+    assert "Traceback" not in done.stderr
+
+
+def test_run_help_exits_0():
+    done = _run_code(["--help"])
+    assert done.returncode == 0 and done.stdout.startswith("Usage: ")
+
+
+def test_run_runs_the_exit_handlers_and_flushes_what_they_print():
+    done = _run_code(["analyze", "2"], before="import atexit\natexit.register(lambda: print('handler ran'))")
+    assert done.returncode == 0
+    assert done.stdout.rstrip().endswith("handler ran")
+
+
+def test_run_into_a_closed_pipe_is_quiet():
+    # `lksym analyze ... | head -1`: the reader leaves early; no traceback, no "Exception ignored".
+    reader = subprocess.Popen(["head", "-c", "1"], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL)
+    done = subprocess.run([sys.executable, "-m", "lksym", "analyze", "1.5", "--json"], stdout=reader.stdin,
+                          stderr=subprocess.PIPE, text=True)
+    reader.stdin.close()
+    reader.wait()
+    assert "Traceback" not in done.stderr and "Exception ignored" not in done.stderr
+
+
+def test_run_waits_for_threads_like_python_does():
+    # A non-daemon thread still working when the command is done: Python waits for it, so must run().
+    before = ("import threading, time\n"
+              "threading.Thread(target=lambda: (time.sleep(0.5), print('thread finished', flush=True))).start()")
+    done = _run_code(["analyze", "2"], before=before)
+    assert done.returncode == 0
+    assert "thread finished" in done.stdout

@@ -431,13 +431,25 @@ def _scalar_twin(expr: sp.Expr, vectorised) -> Optional[Callable]:
     return f if same else None
 
 
+def _sorted_unique(xs):
+    """``np.unique`` of a float array without NaN, by sort and neighbour test.
+
+    ``np.unique`` asks ``np.ma.is_masked``, and that first touch imports ``numpy.ma`` (~60 ms of
+    a ~1 s command).
+    """
+    import numpy as np
+
+    xs = np.sort(xs)
+    return xs[np.concatenate(([True], xs[1:] != xs[:-1]))]
+
+
 def _check_nondecreasing(n: _Numeric, pieces) -> None:
     import numpy as np
 
     previous = n.p0
     for i, (_, lo, hi) in enumerate(pieces):
         a, b = float(lo), float(hi) if hi != sp.oo else float(lo) + 1e6
-        xs = np.unique(np.concatenate([a + (b - a) * np.linspace(1e-9, 1, 400), a + (b - a) * np.geomspace(1e-12, 1, 200)]))
+        xs = _sorted_unique(np.concatenate([a + (b - a) * np.linspace(1e-9, 1, 400), a + (b - a) * np.geomspace(1e-12, 1, 200)]))
         with np.errstate(all="ignore"):  # exp(|w|) overflows far out: growing without bound is nondecreasing
             slopes = n.dp[i](xs)
         first = _value_or_inf(n.p[i], float(xs[0]))
