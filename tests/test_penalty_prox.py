@@ -102,6 +102,14 @@ HANDS = {
     ),
     "l0": Hand("l0", lambda t: (t != 0).astype(float), lambda t: 0 if t == 0 else 1, (), (0.1, 0.5, 2.0)),
     "l1": Hand("l1", lambda t: t, lambda t: t),
+    # A jump at |w| = 1, valued there by its lower limit (not Heaviside(0) = 1/2): the lower semicontinuous reading.
+    "Heaviside(abs(w) - 1)": Hand(
+        "Heaviside(abs(w) - 1)", lambda t: (t > 1).astype(float), lambda t: 1 if t > 1 else 0, (1,), (0.1, 0.5, 2.0)
+    ),
+    "abs(w)/2 + 2*Heaviside(abs(w) - 1)": Hand(
+        "abs(w)/2 + 2*Heaviside(abs(w) - 1)", lambda t: t / 2 + 2 * (t > 1), lambda t: t / 2 + (2 if t > 1 else 0), (1,),
+        (0.1, 0.5, 2.0),
+    ),
     "0.5": Hand("0.5", *_power(0.5), (), (0.1, 1.0, 3.0)),
     "1.5": Hand("1.5", *_power(1.5), (), (0.1, 1.0, 3.0)),
     "3": Hand("3", *_power(3), (), (0.1, 1.0, 3.0)),

@@ -312,3 +312,9 @@ def test_huge_exact_values_print_short(k, analysis_of):
         kk, eta = sp.Rational(k), sp.Rational(1, 10)
         hand = (eta * kk * (kk - 2)) ** (-1 / (kk - 2))
         assert abs(float(a.gd.decay.constant.subs(sp.Symbol("eta", positive=True), eta)) - float(hand)) < 1e-9 * float(hand)
+
+
+def test_a_jump_is_explained_and_only_then(analysis_of):
+    sentence = "At a jump the penalty takes the lower of its two one-sided limits"
+    assert sentence in report_markdown(analysis_of("Heaviside(abs(w) - 1)"))
+    assert sentence not in report_markdown(analysis_of("capped_l1(theta=1)"))

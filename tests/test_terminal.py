@@ -57,3 +57,10 @@ def test_summary_reads_as_maths(analysis_of):
     half = summary(analysis_of("1/2"))
     assert "prox(z) = 4z·cos(acos(" in half and "I" not in half
     assert "is the root in (0, z) of" in summary(analysis_of("7/3"))  # Ferrari's form is too long to print
+
+
+@pytest.mark.parametrize("text, at, value", [("Heaviside(abs(w) - 1)", "1", "0"),
+                                             ("abs(w)/2 + 2*Heaviside(abs(w) - 3/2)", "3/2", "3/4")])
+def test_a_jump_says_which_value_the_penalty_takes_there(analysis_of, text, at, value):
+    lines = [line for line in summary(analysis_of(text)).splitlines() if "breakpoint |w|" in line]
+    assert lines == [f"  breakpoint |w| = {at}: jump, p = {value} there (the lower limit)"]

@@ -32,7 +32,11 @@ Anything else is read as an expression in ``w`` by lksym's safe parser
 (``log(1 + abs(w)/0.1)``, ``1 - exp(-abs(w))``, ``sqrt(1 + w^2) - 1``); it must
 be even in ``w``, real and finite for every ``w``.  Its breakpoints are the
 :math:`|w| > 0` where a ``Piecewise`` condition, ``Min``, ``Max``,
-``Heaviside``, ``Abs`` or ``sign`` switches.
+``Heaviside``, ``Abs`` or ``sign`` switches.  Each piece holds up to and
+including its right end, so at a jump the penalty takes its lower one-sided
+limit (it is nondecreasing): the lower semicontinuous reading, for which the
+proximal step always has a minimiser, whatever the formula gives exactly there
+(SymPy's ``Heaviside(0)`` is 1/2).
 
 Parameters are bounded like k (:data:`MIN_PARAMETER` to :data:`MAX_PARAMETER`,
 rationals with numerator and denominator of at most six digits) so that exact

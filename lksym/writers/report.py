@@ -636,6 +636,11 @@ def _breakpoints_section(a: Analysis) -> list[str]:
             lo, hi = b.limits[part]["left"], b.limits[part]["right"]
             cells.append(_m(lo) if sp.simplify(lo - hi) == 0 else f"{_m(lo)} → {_m(hi)}")
         lines.append(f"| {_num(b.at)} | {smooth} | " + " | ".join(cells) + " |")
+    if any(b.smoothness == -1 for b in a.breakpoints):
+        lines += ["", "At a jump the penalty takes the lower of its two one-sided limits, the left one (it is "
+                  "nondecreasing): the lower semicontinuous reading, the one for which the proximal step always has "
+                  "a minimiser. A formula that gives another value exactly there (SymPy's `Heaviside(0)` is 1/2) "
+                  "is read this way."]
     return lines + [""]
 
 

@@ -96,7 +96,8 @@ def _penalty_lines(a: Analysis) -> list[str]:
     """The facts a penalty other than |w|^k adds: breakpoints, least curvature, Fan and Li's properties, the prox."""
     lines = []
     for b in a.breakpoints:
-        smooth = "jump" if b.smoothness == -1 else f"C^{b.smoothness}"
+        # At a jump the value is the lower (left) limit: the lower semicontinuous reading the prox needs.
+        smooth = f"jump, p = {_s(b.limits['penalty']['left'])} there (the lower limit)" if b.smoothness == -1 else f"C^{b.smoothness}"
         grad = b.limits["gradient"]
         jump = "" if sp.simplify(grad["left"] - grad["right"]) == 0 else f", gradient {_s(grad['left'])} → {_s(grad['right'])}"
         lines.append(f"  breakpoint |w| = {_s(b.at)}: {smooth}{jump}")
