@@ -168,10 +168,10 @@ def prox_step(a: Analysis, lam: float):
     """
     if a.k is not None:
         return lambda v: prox_vector(a.k, lam, v)
+    from lksym.derivation import penalty_prox
+
     form = getattr(a.prox, "closed_form", None)
     if form is None:
-        from lksym.derivation import penalty_prox
-
         return lambda v: penalty_prox.prox_vector(a.subject, lam, v)
     import sympy as sp
 
@@ -180,8 +180,6 @@ def prox_step(a: Analysis, lam: float):
     exact = form.subs(lam_symbol[0], sp.Float(lam, 17)) if lam_symbol else form
     if exact.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
         # A branch this lam never reaches can still divide by 0 (MCP at lam = gamma); NumPy cannot print it.
-        from lksym.derivation import penalty_prox
-
         return lambda v: penalty_prox.prox_vector(a.subject, lam, v)
     f = sp.lambdify(z, exact, modules=[np])
 

@@ -252,8 +252,6 @@ def _prox_section(a: Analysis) -> list[str]:
     above = "z > 0" if threshold == 0 else f"z > {_lam_tex(threshold)}"
     form = a.prox.closed_form
     if form is not None and sp.count_ops(form) <= PROX_FORM_OPS:
-        from lksym.derivation.symbols import LAM
-
         # order="none": a sum as SymPy built it, z - lambda rather than the sorted -lambda + z.
         shown = sp.latex(substitute(form, {LAM: sp.Symbol("lambda", positive=True)}), order="none")
         shown = shown.replace(r"\left|", r"\lvert").replace(r"\right|", r"\rvert")
@@ -553,7 +551,6 @@ def report_markdown(a: Analysis, figure_names: tuple[str, ...] | None = None, im
 
 
 def _piece_condition(piece) -> str:
-    t = sp.Symbol("t", positive=True)
     lo = "0 < t" if piece.lo == 0 else f"{tex(piece.lo)} < t"
     return lo + ("" if piece.hi == sp.oo else rf" \le {tex(piece.hi)}")
 
