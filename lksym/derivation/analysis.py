@@ -28,7 +28,7 @@ from typing import Optional
 
 import sympy as sp
 
-from lksym.derivation.exact import PROBE_DIGITS, decide, solve_positive, to_float
+from lksym.derivation.exact import PROBE_DIGITS, continuous_value, decide, solve_positive, to_float
 from lksym.derivation.regime import classify
 from lksym.derivation.symbols import ALPHA, ETA, TAU, W, X
 from lksym.errors import InputError
@@ -449,6 +449,11 @@ def _real_line_piecewise(branches: list, pieces, order: int) -> sp.Expr:
 def _one_sided(expr: sp.Expr, at: sp.Expr, side: str) -> sp.Expr:
     if not expr.has(X):
         return expr
+    if at != sp.oo:
+        # A substitution where it provably is the limit, and a rational number reads the same however found.
+        value = continuous_value(expr, at)
+        if value is not None and value.is_Rational:
+            return value
     if at in (0, sp.oo):
         return _limit(expr, at)
     return sp.limit(expr, X, at, side)

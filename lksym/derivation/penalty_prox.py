@@ -53,7 +53,7 @@ from typing import Callable, Optional, Union
 
 import sympy as sp
 
-from lksym.derivation.exact import bisect_root
+from lksym.derivation.exact import bisect_root, continuous_value
 from lksym.derivation.penalty import Penalty
 from lksym.derivation.symbols import LAM, X, Z
 from lksym.errors import InputError
@@ -150,6 +150,10 @@ def _limit(expr: sp.Expr, point: sp.Expr, direction: str) -> sp.Expr:
     if point != sp.oo and point.is_finite and point != 0:
         value = expr.subs(X, point)
         if value.is_finite:
+            return value
+    if point == 0:
+        value = continuous_value(expr, point)  # a substitution where it provably is the limit
+        if value is not None:
             return value
     return sp.limit(expr, X, point, direction if point != sp.oo else "-")
 
