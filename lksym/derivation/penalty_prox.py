@@ -698,6 +698,14 @@ def _curvature_bound(expr: sp.Expr, lo: sp.Expr, hi: sp.Expr) -> Optional[tuple]
     return min(values, key=lambda v: float(v) if v.is_finite else -math.inf), False
 
 
+@lru_cache(maxsize=1024)
+def _in_mpmath(args, expr: sp.Expr) -> Callable:
+    """``sympy.lambdify(args, expr, "mpmath")``, once per expression: the thresholds, the transitions and
+    the validity ends share many (a piece end such as ``37/10`` is compiled up to seven times otherwise).
+    Equal SymPy expressions print the same code (a Float never equals a Rational), so sharing is exact."""
+    return sp.lambdify(args, expr, "mpmath")
+
+
 def _envelope(candidates: list, kind: str) -> Optional[sp.Expr]:
     """The pointwise min (``kind="min"``) or max of valid candidates, as a Piecewise in lam.
 
@@ -707,8 +715,8 @@ def _envelope(candidates: list, kind: str) -> Optional[sp.Expr]:
     import mpmath
 
     pick = min if kind == "min" else max
-    values = [sp.lambdify(LAM, c.value, "mpmath") for c in candidates]
-    ats = [None if c.at is None else sp.lambdify(LAM, c.at, "mpmath") for c in candidates]
+    values = [_in_mpmath(LAM, c.value) for c in candidates]
+    ats = [None if c.at is None else _in_mpmath(LAM, c.at) for c in candidates]
 
     memo: dict = {}
 
@@ -1000,6 +1008,7 @@ def _quadratic(key: tuple) -> Optional[_Quadratic]:
         coeffs.append((a, b, c, lo, hi))
     xs, fs, valid = [sp.S.Zero], [Z**2 / 2 + LAM * p0], [None]
     structural = []
+    rational = p0.is_Rational and all(v.is_Rational for a, b, c, lo, hi in coeffs for v in (a, b, c, lo) + ((hi,) if hi != sp.oo else ()))
     for i, (a, b, c, lo, hi) in enumerate(coeffs):
         d = 1 + 2 * LAM * c
         x = (Z - LAM * b) / d
@@ -1025,9 +1034,14 @@ def _quadratic(key: tuple) -> Optional[_Quadratic]:
             if v[2] != sp.oo:
                 transitions.append(v[2])
                 owners.append(("hi", i))
+    # Rational pieces: fs are rational functions of (z, lam) over QQ, and a polynomial over a field of
+    # rational functions has one normal form however it is reached, so each objective is made a Poly once
+    # and the 15 differences of SCAD's six are subtracted (~30 ms less than building each from its
+    # expansion).  Over an algebraic field (EX) the two routes print differently: kept as derived.
+    polys = [sp.Poly(f, Z) for f in fs] if rational else None
     for i in range(len(fs)):
         for j in range(i + 1, len(fs)):
-            poly = sp.Poly(sp.expand(fs[i] - fs[j]), Z)
+            poly = polys[i] - polys[j] if rational else sp.Poly(sp.expand(fs[i] - fs[j]), Z)
             if poly.degree() <= 0:
                 continue
             if poly.degree() == 1:
@@ -1187,15 +1201,15 @@ class _Shapes:
 
     def __init__(self, q: _Quadratic):
         self.q = q
-        self.f = [sp.lambdify((Z, LAM), f, "mpmath") for f in q.fs]
+        self.f = [_in_mpmath((Z, LAM), f) for f in q.fs]
         # Many transitions are the same expression (both roots of a double crossing, a piece end
         # that is also a crossing): each distinct one is compiled and evaluated once per lam.
         distinct = list(dict.fromkeys(q.transitions))
-        self.t = [sp.lambdify(LAM, t, "mpmath") for t in distinct]
+        self.t = [_in_mpmath(LAM, t) for t in distinct]
         self.slot = [distinct.index(t) for t in q.transitions]
-        self.d = [None if v is None else sp.lambdify(LAM, v[0], "mpmath") for v in q.valid]
-        self.e = [None if v is None else (sp.lambdify(LAM, v[1], "mpmath"),
-                                          None if v[2] == sp.oo else sp.lambdify(LAM, v[2], "mpmath"))
+        self.d = [None if v is None else _in_mpmath(LAM, v[0]) for v in q.valid]
+        self.e = [None if v is None else (_in_mpmath(LAM, v[1]),
+                                          None if v[2] == sp.oo else _in_mpmath(LAM, v[2]))
                   for v in q.valid]
         self.memo: dict = {}
         # The same expressions as float balls (None: some expression has a form balls do not cover).
