@@ -155,7 +155,28 @@ def _limit(expr: sp.Expr, point: sp.Expr, direction: str) -> sp.Expr:
         value = continuous_value(expr, point)  # a substitution where it provably is the limit
         if value is not None:
             return value
+    if point == sp.oo:
+        value = _limit_at_infinity(expr)
+        if value is not None:
+            return value
     return sp.limit(expr, X, point, direction if point != sp.oo else "-")
+
+
+def _limit_at_infinity(expr: sp.Expr) -> Optional[sp.Expr]:
+    r"""The limit at :math:`x \to \infty` of a sum of terms :math:`c\,x^e` (``c`` free of x) when it is
+    :math:`\pm\infty` or 0, else ``None``: the largest :math:`e` decides, by the sign of its coefficient."""
+    terms = [t.as_coeff_exponent(X) for t in sp.Add.make_args(expr)]
+    if any(c.has(X) or not e.is_real or not e.is_number for c, e in terms):
+        return None
+    top = max((e for _, e in terms), key=float)
+    if top < 0:
+        return sp.S.Zero
+    lead = sp.Add(*[c for c, e in terms if e == top])
+    if top > 0 and lead.is_positive:
+        return sp.oo
+    if top > 0 and lead.is_negative:
+        return -sp.oo
+    return None
 
 
 @lru_cache(maxsize=1024)  # the same value is tidied again for each range of lam it wins on
