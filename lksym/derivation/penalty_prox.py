@@ -996,8 +996,15 @@ def threshold_at(penalty: Penalty, lam: float) -> float:
     >>> round(threshold_at(parse_penalty("logsum(eps=0.1)"), 0.3), 6)
     1.217293
     """
-    value = prox_threshold(penalty).subs(LAM, exact_number(lam))
-    return float(sp.N(value, 20))
+    threshold, lam = prox_threshold(penalty), exact_number(lam)
+    # Piecewise.subs puts lam into every branch; the branch of the first condition that holds is the value.
+    for value, condition in threshold.args if isinstance(threshold, sp.Piecewise) else ():
+        condition = condition.subs(LAM, lam)
+        if condition is sp.true:
+            return float(sp.N(value.subs(LAM, lam), 20))
+        if condition is not sp.false:
+            break
+    return float(sp.N(threshold.subs(LAM, lam), 20))
 
 
 # --------------------------------------------------------------------------- closed forms
