@@ -97,7 +97,7 @@ class Infimum(sp.Function):
         h, x, lo, hi = self.args
         if self.free_symbols:
             return None
-        f = sp.lambdify(x, h, "mpmath")
+        f = _compile(x, h, "mpmath")
         return sp.Float(_minimise(lambda t: float(f(t)), float(lo), float(hi)), prec)
 
     def _sympystr(self, printer):
@@ -137,6 +137,12 @@ def _minimise(f: Callable[[float], float], lo: float, hi: float) -> float:
 
 
 # --------------------------------------------------------------------------- small exact helpers
+
+
+def _compile(args, expr: sp.Expr, modules) -> Callable:
+    """``sympy.lambdify`` without the docstring: printing ``expr`` a second time for it is ~40% of a call,
+    and nothing reads it (the code, and ``inspect.getsource`` of it, are the same)."""
+    return sp.lambdify(args, expr, modules, docstring_limit=0)
 
 
 def _key(penalty: Penalty) -> tuple:
@@ -418,11 +424,11 @@ def _numeric(key: tuple) -> _Numeric:
     pieces, at_zero = key
     p, dp, ds = [], [], []
     for expr, lo, hi in pieces:
-        f = sp.lambdify(X, expr, "math")
+        f = _compile(X, expr, "math")
         # The module object, not the string "numpy": the string runs ``from numpy import *``,
         # which loads numpy.testing, numpy.f2py and more (~0.1 s) for names never printed.
         derivative = sp.diff(expr, X)
-        g = sp.lambdify(X, derivative, modules=[np])
+        g = _compile(X, derivative, [np])
         p.append(f)
         dp.append(lambda x, g=g: np.asarray(g(x), dtype=float) + 0 * x)
         ds.append(_scalar_twin(derivative, g))
@@ -448,7 +454,7 @@ def _scalar_twin(expr: sp.Expr, vectorised) -> Optional[Callable]:
         if not (node.is_Symbol or node.is_Rational or node.is_Float or node.is_Add or node.is_Mul
                 or (node.is_Pow and node.exp in (-1, sp.S.Half))):
             return None
-    f = sp.lambdify(X, expr, "math")
+    f = _compile(X, expr, "math")
     try:
         same = inspect.getsource(f) == inspect.getsource(vectorised)
     except (OSError, TypeError):
@@ -724,7 +730,7 @@ def _in_mpmath(args, expr: sp.Expr) -> Callable:
     """``sympy.lambdify(args, expr, "mpmath")``, once per expression: the thresholds, the transitions and
     the validity ends share many (a piece end such as ``37/10`` is compiled up to seven times otherwise).
     Equal SymPy expressions print the same code (a Float never equals a Rational), so sharing is exact."""
-    return sp.lambdify(args, expr, "mpmath")
+    return _compile(args, expr, "mpmath")
 
 
 def _envelope(candidates: list, kind: str) -> Optional[sp.Expr]:
@@ -1483,7 +1489,7 @@ def _formula(q: _Quadratic, sig: tuple) -> sp.Expr:
 
 @lru_cache(maxsize=256)
 def _in_floats(form: sp.Expr):
-    return sp.lambdify((Z, LAM), form, "math")
+    return _compile((Z, LAM), form, "math")
 
 
 def _agrees(penalty: Penalty, form: sp.Expr, lam: sp.Expr, zs, exact: bool = True) -> bool:
@@ -1497,7 +1503,7 @@ def _agrees(penalty: Penalty, form: sp.Expr, lam: sp.Expr, zs, exact: bool = Tru
         g, lf = _in_floats(form), float(lam)
         f = lambda z: g(z, lf)
     else:
-        f = sp.lambdify(Z, form.subs(LAM, lam), "math") if form.has(Z) else (lambda z, v=float(form.subs(LAM, lam)): v)
+        f = _compile(Z, form.subs(LAM, lam), "math") if form.has(Z) else (lambda z, v=float(form.subs(LAM, lam)): v)
     lf = float(lam)
     for z in zs:
         try:
