@@ -1084,7 +1084,14 @@ def _quadratic(key: tuple) -> Optional[_Quadratic]:
                 owners.append(("cross", i, j))
                 continue
             A, B, C = poly.all_coeffs()
-            disc = sp.factor(B**2 - 4 * A * C)
+            if rational:
+                # The discriminant in the coefficients' field: factor's result depends only on the rational
+                # function, and half of SCAD's are 0, which then needs no factor at all.
+                K, (a, b, c) = poly.domain, poly.rep.to_list()
+                disc = b * b - K.convert(4) * a * c
+                disc = sp.S.Zero if not disc else sp.factor(K.to_sympy(disc))
+            else:
+                disc = sp.factor(B**2 - 4 * A * C)
             for sgn in (1, -1):
                 transitions.append((-B + sgn * sp.sqrt(disc)) / (2 * A))
                 owners.append(("cross", i, j))
