@@ -1172,6 +1172,53 @@ def _b_pow(a: tuple, n: int) -> tuple:
 
 
 def _ball_compile(expr: sp.Expr, symbols: tuple) -> Optional[Callable]:
+    """:func:`_ball_node`, with a subexpression free of the symbols (``sqrt(470)/10``) evaluated once: the
+    same float operations give the same ball on every call."""
+    fn = _ball_node(expr, symbols)
+    if fn is None or expr.is_Atom or expr.free_symbols:
+        return fn
+    try:
+        ball = fn(())
+    except Exception:  # _Unsure (or anything else) is raised again on every call, as before
+        return fn
+    return lambda args: ball
+
+
+def _ball_in_z(expr: sp.Expr) -> Optional[Callable]:
+    r"""An objective :math:`\sum_k c_k(\lambda) z^k` (expanded) as a ball function of ``(z, lam)``, or ``None``.
+
+    The coefficient balls are computed once per lam and reused for every z of it (Horner in z): the winner
+    at ~10 values of z is asked per lam.  Any other enclosure of the same exact value is as good: a ball
+    only decides where it clears every other, and else the 40-digit computation decides.
+    """
+    by_power: dict = {}
+    for term in sp.Add.make_args(expr):
+        c, e = term.as_coeff_exponent(Z)
+        if c.has(Z) or not (e.is_Integer and e >= 0):
+            return None
+        by_power[int(e)] = by_power.get(int(e), sp.S.Zero) + c
+    top = max(by_power)
+    parts = [_ball_compile(by_power.get(k, sp.S.Zero), (LAM,)) for k in range(top, -1, -1)]
+    if any(p is None for p in parts):
+        return None
+    last: list = [None, None]  # the lam of the coefficients held, and those coefficients
+
+    def f(args):
+        z, lam = args
+        if last[0] != lam:
+            coeffs = [_b_finite(p((lam,))) for p in parts]
+            last[0], last[1] = lam, coeffs
+        coeffs = last[1]
+        zb = (z, 0.0, None)
+        out = coeffs[0]
+        for c in coeffs[1:]:
+            out = _b_add(_b_mul(out, zb), c)
+        return out
+
+    return f
+
+
+def _ball_node(expr: sp.Expr, symbols: tuple) -> Optional[Callable]:
     """``expr`` as a function of float ``symbols`` returning a ball that holds its exact value, or ``None``.
 
     A ball is ``(mid, radius, None)`` for a real number, or ``(re_mid, re_radius, (im_mid, im_radius))``
@@ -1256,7 +1303,7 @@ class _Shapes:
         # The same expressions as float balls (None: some expression has a form balls do not cover).
         fast = (
             [_ball_compile(t, (LAM,)) for t in distinct],
-            [_ball_compile(f, (Z, LAM)) for f in q.fs],
+            [_ball_in_z(f) for f in q.fs],
             [None if v is None else (_ball_compile(v[0], (LAM,)), _ball_compile(v[1], (LAM,)),
                                      None if v[2] == sp.oo else _ball_compile(v[2], (LAM,))) for v in q.valid],
         )
