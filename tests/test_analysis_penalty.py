@@ -561,3 +561,37 @@ def test_overshoot_is_strict_where_a_step_lands_exactly_on_zero(typed, gradient,
         for x in grid:
             crosses = x - eta * gradient(x) < 0
             assert crosses == (x > weight), (typed, eta, x, weight)
+
+
+# --------------------------------------------------------------------------- a linear crossing without solveset (speed3)
+
+from lksym.derivation import analysis as _analysis  # noqa: E402
+from lksym.derivation.symbols import X  # noqa: E402
+
+
+@pytest.mark.parametrize(
+    "difference, lo, hi",
+    [
+        ((37 - 10 * X) / 27 - 1, 1, sp.Rational(37, 10)),
+        ((37 - 10 * X) / 27 - 2 * X, 1, sp.Rational(37, 10)),
+        ((37 - 10 * X) / 27 - 2 * X, 0, 1),
+        (-2 * X, sp.Rational(37, 10), sp.oo),
+        (sp.Integer(-1), sp.Rational(37, 10), sp.oo),
+        (1 - X / 3 - 2 * X, 0, 1),
+        ((X - 1) / (X + 2), 1, 5),  # the root is the open left end
+        ((X - 5) / (X + 2), 1, 5),  # ... the closed right end
+        (3 * X - 7, 2, sp.oo),
+        (3 * X - 7, sp.sqrt(5), 3),  # an algebraic end, ordered exactly
+    ],
+)
+def test_a_linear_crossing_is_solvesets(difference, lo, hi):
+    lo, hi = sp.S(lo), sp.S(hi)
+    mine = _analysis._linear_root(sp.cancel(difference), lo, hi)
+    where = sp.Interval.open(lo, sp.oo) if hi == sp.oo else sp.Interval.Lopen(lo, hi)
+    assert mine is not None
+    assert sp.srepr(mine) == sp.srepr(sp.solveset(sp.cancel(difference), X, where))
+
+
+@pytest.mark.parametrize("difference", [X**2 - 2, sp.sqrt(2) * X - 1, sp.log(X) - 1, (X**2 - 1) / (X + 3)])
+def test_anything_but_a_rational_linear_numerator_is_left_to_solveset(difference):
+    assert _analysis._linear_root(sp.cancel(difference), sp.S.Zero, sp.oo) is None

@@ -851,3 +851,105 @@ def test_the_scalar_twin_and_the_cached_grid_change_no_bit_of_prox_numeric(text,
         out.extend(float(x) for x in xs[np.nonzero(g == 0)[0]])
         lo = hi
     assert mine == sorted(set(out)) == _pp._candidates(plain, lam, a)
+
+
+# --------------------------------------------------------------------------- cheaper routes to the same result (speed3)
+# Each shortcut is held against the route it replaces: the same SymPy expression (srepr), the same float.
+
+from lksym.derivation.symbols import X  # noqa: E402
+
+
+@pytest.mark.parametrize("text", BALL_PENALTIES)
+def test_objective_balls_hold_the_40_digit_values(text):
+    q = _pp._quadratic(_pp._key(parse_penalty(text)))
+    decided = total = 0
+    for f in q.fs:
+        ball_of = _pp._ball_in_z(f)
+        assert ball_of is not None, f
+        g = sp.lambdify((_pp.Z, _pp.LAM), f, "mpmath")
+        for lam in _lams_for(q)[::3]:
+            for z in (1e-7, 0.3, 1.0, 3.7, 41.0, 1e4 * (1 + lam)):
+                total += 1
+                try:
+                    ball = _pp._b_finite(ball_of((z, lam)))
+                except _pp._Unsure:
+                    continue
+                with mpmath.workdps(40):
+                    exact = mpmath.mpc(g(mpmath.mpf(z), mpmath.mpf(lam)))
+                assert _ball_holds(ball, exact), (f, z, lam, ball, exact)
+                decided += 1
+    assert decided > 0.9 * total
+
+
+def test_an_objective_ball_is_only_for_a_polynomial_in_z():
+    z, lam = _pp.Z, _pp.LAM
+    assert _pp._ball_in_z(sp.sqrt(z) + lam) is None
+    assert _pp._ball_in_z(1 / z + lam) is None
+    assert _pp._ball_in_z(sp.log(lam) * z) is None
+    ball = _pp._ball_in_z(3 * z**2 / (lam - 1) + 1)((2.0, 3.0))  # 3*4/2 + 1 = 7
+    assert abs(ball[0] - 7) <= ball[1] and ball[1] < 1e-13
+    with pytest.raises(_pp._Unsure):  # a coefficient with a pole at this lam
+        _pp._ball_in_z(z / (lam - 1))((2.0, 1.0))
+
+
+@pytest.mark.parametrize("expr", [sp.sqrt(470) / 10, sp.sqrt(10) * sp.sqrt(3) + sp.Rational(1, 3), sp.Integer(2) ** -3])
+def test_a_constant_subexpression_is_the_same_ball_once(expr):
+    folded, plain = _pp._ball_compile(expr * _pp.LAM, (_pp.LAM,)), _pp._ball_node(expr * _pp.LAM, (_pp.LAM,))
+    for lam in (1e-6, 0.37, 4.7, 1e7):
+        assert folded((lam,)) == plain((lam,))
+
+
+@pytest.mark.parametrize(
+    "expr",
+    [X / 2 + 47 * LAM / (20 * X), -X**2 + X, 3 / X, X ** sp.Rational(3, 2) - 7 * X, LAM * X - 5, -LAM / X**2,
+     X**sp.sqrt(2) - X, X - X**2 / LAM + 2, sp.Integer(4)],
+)
+def test_a_limit_at_infinity_by_the_leading_power_is_sympys(expr):
+    expr = expr.subs(LAM, _pp.LAM)
+    mine = _pp._limit_at_infinity(expr)
+    if mine is not None:
+        assert sp.srepr(mine) == sp.srepr(sp.limit(expr, X, sp.oo))
+    assert sp.srepr(_pp._limit(expr, sp.oo, "-")) == sp.srepr(sp.limit(expr, X, sp.oo))
+
+
+@pytest.mark.parametrize("expr", [X + sp.sin(X), sp.Integer(4), sp.Symbol("c", real=True) * X**2 - X, sp.log(X)])
+def test_a_limit_at_infinity_it_cannot_read_is_left_to_sympy(expr):
+    assert _pp._limit_at_infinity(expr.subs(LAM, _pp.LAM)) is None
+
+
+@pytest.mark.parametrize("text", ["scad(lam=1, a=3.7)", "scad(lam=sqrt(2), a=3)", "mcp(lam=1, gamma=3)", "l0",
+                                  "logsum(eps=0.1)", "capped_l1(theta=1)", "huber(delta=1)"])
+def test_threshold_at_is_the_substituted_threshold(text):
+    penalty = parse_penalty(text)
+    threshold = prox_threshold(penalty)
+    for lam in (1e-6, 0.01, 0.3, 1.0, 4.7, 4.7000001, 27 / 10, 10.0, 1e7):
+        exact = _pp.exact_number(lam)
+        assert threshold_at(penalty, lam) == float(sp.N(threshold.subs(_pp.LAM, exact), 20)), lam
+
+
+@pytest.mark.parametrize("text", ["scad(lam=1, a=3.7)", "mcp(lam=1, gamma=3)", "capped_l1(theta=1)", "huber(delta=7/3)",
+                                  "elastic_net(l1=0.5, l2=0.25)", "scad(lam=0.002, a=2.001)", "mcp(lam=7, gamma=0.01)",
+                                  "Min(abs(w), 2) + w^2/3", "scad(lam=sqrt(2), a=3)", "mcp(lam=sqrt(2), gamma=7/3)"])
+def test_crossings_are_those_built_from_each_expansion(text):
+    q = _pp._quadratic(_pp._key(parse_penalty(text)))
+    transitions = []
+    for i in range(len(q.fs)):
+        for j in range(i + 1, len(q.fs)):
+            poly = sp.Poly(sp.expand(q.fs[i] - q.fs[j]), _pp.Z)  # the route of every penalty before
+            if poly.degree() == 1:
+                r1, r0 = poly.all_coeffs()
+                transitions.append(sp.cancel(-r0 / r1))
+            elif poly.degree() == 2:
+                a, b, c = poly.all_coeffs()
+                disc = sp.factor(b**2 - 4 * a * c)
+                transitions += [(-b + s * sp.sqrt(disc)) / (2 * a) for s in (1, -1)]
+    crossings = [t for t, o in zip(q.transitions, q.owners) if o[0] == "cross"]
+    assert [sp.srepr(t) for t in crossings] == [sp.srepr(t) for t in transitions]
+
+
+def test_a_compiled_expression_is_shared_only_when_equal():
+    lam = _pp.LAM
+    assert _pp._in_mpmath(lam, lam / 2 + 1) is _pp._in_mpmath(lam, lam / 2 + 1)
+    assert _pp._in_mpmath(lam, lam + 2) is not _pp._in_mpmath(lam, lam + sp.Float(2.0))
+    with mpmath.workdps(40):
+        assert abs(_pp._in_mpmath(lam, sp.sqrt(lam) / 3)(mpmath.mpf(2)) - mpmath.sqrt(2) / 3) < mpmath.mpf(10) ** -38

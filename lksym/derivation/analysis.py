@@ -28,7 +28,7 @@ from typing import Optional
 
 import sympy as sp
 
-from lksym.derivation.exact import PROBE_DIGITS, decide, solve_positive, to_float
+from lksym.derivation.exact import PROBE_DIGITS, continuous_value, decide, solve_positive, to_float
 from lksym.derivation.regime import classify
 from lksym.derivation.symbols import ALPHA, ETA, TAU, W, X
 from lksym.errors import InputError
@@ -449,6 +449,11 @@ def _real_line_piecewise(branches: list, pieces, order: int) -> sp.Expr:
 def _one_sided(expr: sp.Expr, at: sp.Expr, side: str) -> sp.Expr:
     if not expr.has(X):
         return expr
+    if at != sp.oo:
+        # A substitution where it provably is the limit, and a rational number reads the same however found.
+        value = continuous_value(expr, at)
+        if value is not None and value.is_Rational:
+            return value
     if at in (0, sp.oo):
         return _limit(expr, at)
     return sp.limit(expr, X, at, side)
@@ -841,10 +846,12 @@ def _penalty_crossings(grads: list) -> tuple[Optional[tuple], tuple, Optional[st
                 ties[name].add(i)
                 continue
             where = sp.Interval.open(lo, sp.oo) if hi == sp.oo else sp.Interval.Lopen(lo, hi)
-            try:
-                found = sp.solveset(difference, X, where)
-            except (TypeError, ValueError, NotImplementedError):
-                found = None
+            found = _linear_root(difference, lo, hi)
+            if found is None:
+                try:
+                    found = sp.solveset(difference, X, where)
+                except (TypeError, ValueError, NotImplementedError):
+                    found = None
             if not isinstance(found, (sp.FiniteSet, type(sp.S.EmptySet))):
                 raise _NotExact(f"SymPy cannot solve |p'(w)| = {'1' if name == 'L1' else '2|w|'} exactly on "
                                 f"{_interval_text(lo, hi)}")
@@ -885,6 +892,31 @@ def _penalty_crossings(grads: list) -> tuple[Optional[tuple], tuple, Optional[st
         return None, tuple(bands), ("the gradient magnitude does not meet the reference at one crossing weight ("
                                     + "; ".join(why) + "); the bands give the order of the three pulls exactly")
     return tuple(crossovers), tuple(bands), None
+
+
+def _linear_root(difference: sp.Expr, lo: sp.Expr, hi: sp.Expr):
+    """``solveset(difference, x, (lo, hi])`` when the numerator of ``difference`` (in lowest terms, as
+    ``sympy.cancel`` leaves it) has rational coefficients and degree <= 1, else ``None``.
+
+    Its one root is then a rational number, the same however it is found, and not a pole (numerator
+    and denominator are coprime); solveset takes ~5 ms for what is a division and two comparisons.
+    """
+    numerator, _ = sp.fraction(difference)
+    try:
+        poly = sp.Poly(numerator, X)
+    except sp.PolynomialError:
+        return None
+    if poly.degree() > 1 or not all(c.is_Rational for c in poly.all_coeffs()):
+        return None
+    if poly.degree() <= 0:
+        return sp.S.EmptySet
+    a, b = poly.all_coeffs()
+    root = -b / a
+    try:
+        inside = bool(root > lo) and (hi == sp.oo or bool(root <= hi))
+    except TypeError:  # an end SymPy cannot order against the root exactly
+        return None
+    return sp.FiniteSet(root) if inside else sp.S.EmptySet
 
 
 def _crossing_structure(cells: list, name: str, roots: set) -> str:

@@ -189,3 +189,37 @@ def bisect_root(g, lo: float, hi: float) -> float:
         else:
             hi = mid
     return hi if abs(g(hi)) < abs(g(lo)) else lo
+
+
+def continuous_value(expr: sp.Expr, point: sp.Expr) -> Optional[sp.Expr]:
+    r"""``expr`` at :math:`x` = ``point`` where ``expr`` is provably continuous there, else ``None``.
+
+    Then the value is also the limit from either side, and a substitution costs a fraction of
+    ``sympy.limit`` (~5 ms for a quadratic).  Proved from the tree: only sums, products, numbers,
+    symbols and powers :math:`b^e`, each of them continuous at the point because :math:`e` is a
+    positive integer, or :math:`b > 0` there (:math:`b^e = \exp(e \log b)`), or :math:`e` is a
+    negative integer and :math:`b \ne 0` there; the value must be finite.  Anything else
+    (a function, a base that may vanish) is left to ``sympy.limit``.
+
+    Examples
+    --------
+    >>> continuous_value((37 - 10 * X) / (27 * X), sp.Rational(37, 10)), continuous_value(1 / X, sp.S.Zero)
+    (0, None)
+    >>> continuous_value(X + sp.sqrt(sp.Rational(47, 20) - X), sp.S.Zero)
+    sqrt(235)/10
+    """
+    if point.has(sp.oo, -sp.oo, sp.zoo, sp.nan) or point.free_symbols:
+        return None
+    for node in sp.preorder_traversal(expr):
+        if node.is_Pow:
+            e = node.exp
+            if e.is_Integer and e > 0:
+                continue
+            base = node.base.subs(X, point)
+            if base.is_positive or (e.is_Integer and base.is_zero is False and base.is_finite):
+                continue
+            return None
+        if not (node.is_Add or node.is_Mul or node.is_Symbol or node.is_Number):
+            return None
+    value = expr.subs(X, point)
+    return value if value.is_finite and not value.has(sp.oo, -sp.oo, sp.zoo, sp.nan) else None

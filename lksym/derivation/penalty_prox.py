@@ -53,7 +53,7 @@ from typing import Callable, Optional, Union
 
 import sympy as sp
 
-from lksym.derivation.exact import bisect_root
+from lksym.derivation.exact import bisect_root, continuous_value
 from lksym.derivation.penalty import Penalty
 from lksym.derivation.symbols import LAM, X, Z
 from lksym.errors import InputError
@@ -97,7 +97,7 @@ class Infimum(sp.Function):
         h, x, lo, hi = self.args
         if self.free_symbols:
             return None
-        f = sp.lambdify(x, h, "mpmath")
+        f = _compile(x, h, "mpmath")
         return sp.Float(_minimise(lambda t: float(f(t)), float(lo), float(hi)), prec)
 
     def _sympystr(self, printer):
@@ -139,6 +139,12 @@ def _minimise(f: Callable[[float], float], lo: float, hi: float) -> float:
 # --------------------------------------------------------------------------- small exact helpers
 
 
+def _compile(args, expr: sp.Expr, modules) -> Callable:
+    """``sympy.lambdify`` without the docstring: printing ``expr`` a second time for it is ~40% of a call,
+    and nothing reads it (the code, and ``inspect.getsource`` of it, are the same)."""
+    return sp.lambdify(args, expr, modules, docstring_limit=0)
+
+
 def _key(penalty: Penalty) -> tuple:
     """What the prox depends on: the pieces and p(0), not the name (``Min(abs(w), 1)`` is capped L1)."""
     return (tuple((p.expr, p.lo, p.hi) for p in penalty.pieces), penalty.at_zero)
@@ -151,7 +157,32 @@ def _limit(expr: sp.Expr, point: sp.Expr, direction: str) -> sp.Expr:
         value = expr.subs(X, point)
         if value.is_finite:
             return value
+    if point == 0:
+        value = continuous_value(expr, point)  # a substitution where it provably is the limit
+        if value is not None:
+            return value
+    if point == sp.oo:
+        value = _limit_at_infinity(expr)
+        if value is not None:
+            return value
     return sp.limit(expr, X, point, direction if point != sp.oo else "-")
+
+
+def _limit_at_infinity(expr: sp.Expr) -> Optional[sp.Expr]:
+    r"""The limit at :math:`x \to \infty` of a sum of terms :math:`c\,x^e` (``c`` free of x) when it is
+    :math:`\pm\infty` or 0, else ``None``: the largest :math:`e` decides, by the sign of its coefficient."""
+    terms = [t.as_coeff_exponent(X) for t in sp.Add.make_args(expr)]
+    if any(c.has(X) or not e.is_real or not e.is_number for c, e in terms):
+        return None
+    top = max((e for _, e in terms), key=float)
+    if top < 0:
+        return sp.S.Zero
+    lead = sp.Add(*[c for c, e in terms if e == top])
+    if top > 0 and lead.is_positive:
+        return sp.oo
+    if top > 0 and lead.is_negative:
+        return -sp.oo
+    return None
 
 
 @lru_cache(maxsize=1024)  # the same value is tidied again for each range of lam it wins on
@@ -393,11 +424,11 @@ def _numeric(key: tuple) -> _Numeric:
     pieces, at_zero = key
     p, dp, ds = [], [], []
     for expr, lo, hi in pieces:
-        f = sp.lambdify(X, expr, "math")
+        f = _compile(X, expr, "math")
         # The module object, not the string "numpy": the string runs ``from numpy import *``,
         # which loads numpy.testing, numpy.f2py and more (~0.1 s) for names never printed.
         derivative = sp.diff(expr, X)
-        g = sp.lambdify(X, derivative, modules=[np])
+        g = _compile(X, derivative, [np])
         p.append(f)
         dp.append(lambda x, g=g: np.asarray(g(x), dtype=float) + 0 * x)
         ds.append(_scalar_twin(derivative, g))
@@ -423,7 +454,7 @@ def _scalar_twin(expr: sp.Expr, vectorised) -> Optional[Callable]:
         if not (node.is_Symbol or node.is_Rational or node.is_Float or node.is_Add or node.is_Mul
                 or (node.is_Pow and node.exp in (-1, sp.S.Half))):
             return None
-    f = sp.lambdify(X, expr, "math")
+    f = _compile(X, expr, "math")
     try:
         same = inspect.getsource(f) == inspect.getsource(vectorised)
     except (OSError, TypeError):
@@ -694,6 +725,14 @@ def _curvature_bound(expr: sp.Expr, lo: sp.Expr, hi: sp.Expr) -> Optional[tuple]
     return min(values, key=lambda v: float(v) if v.is_finite else -math.inf), False
 
 
+@lru_cache(maxsize=1024)
+def _in_mpmath(args, expr: sp.Expr) -> Callable:
+    """``sympy.lambdify(args, expr, "mpmath")``, once per expression: the thresholds, the transitions and
+    the validity ends share many (a piece end such as ``37/10`` is compiled up to seven times otherwise).
+    Equal SymPy expressions print the same code (a Float never equals a Rational), so sharing is exact."""
+    return _compile(args, expr, "mpmath")
+
+
 def _envelope(candidates: list, kind: str) -> Optional[sp.Expr]:
     """The pointwise min (``kind="min"``) or max of valid candidates, as a Piecewise in lam.
 
@@ -703,8 +742,8 @@ def _envelope(candidates: list, kind: str) -> Optional[sp.Expr]:
     import mpmath
 
     pick = min if kind == "min" else max
-    values = [sp.lambdify(LAM, c.value, "mpmath") for c in candidates]
-    ats = [None if c.at is None else sp.lambdify(LAM, c.at, "mpmath") for c in candidates]
+    values = [_in_mpmath(LAM, c.value) for c in candidates]
+    ats = [None if c.at is None else _in_mpmath(LAM, c.at) for c in candidates]
 
     memo: dict = {}
 
@@ -963,8 +1002,15 @@ def threshold_at(penalty: Penalty, lam: float) -> float:
     >>> round(threshold_at(parse_penalty("logsum(eps=0.1)"), 0.3), 6)
     1.217293
     """
-    value = prox_threshold(penalty).subs(LAM, exact_number(lam))
-    return float(sp.N(value, 20))
+    threshold, lam = prox_threshold(penalty), exact_number(lam)
+    # Piecewise.subs puts lam into every branch; the branch of the first condition that holds is the value.
+    for value, condition in threshold.args if isinstance(threshold, sp.Piecewise) else ():
+        condition = condition.subs(LAM, lam)
+        if condition is sp.true:
+            return float(sp.N(value.subs(LAM, lam), 20))
+        if condition is not sp.false:
+            break
+    return float(sp.N(threshold.subs(LAM, lam), 20))
 
 
 # --------------------------------------------------------------------------- closed forms
@@ -996,6 +1042,7 @@ def _quadratic(key: tuple) -> Optional[_Quadratic]:
         coeffs.append((a, b, c, lo, hi))
     xs, fs, valid = [sp.S.Zero], [Z**2 / 2 + LAM * p0], [None]
     structural = []
+    rational = p0.is_Rational and all(v.is_Rational for a, b, c, lo, hi in coeffs for v in (a, b, c, lo) + ((hi,) if hi != sp.oo else ()))
     for i, (a, b, c, lo, hi) in enumerate(coeffs):
         d = 1 + 2 * LAM * c
         x = (Z - LAM * b) / d
@@ -1021,9 +1068,14 @@ def _quadratic(key: tuple) -> Optional[_Quadratic]:
             if v[2] != sp.oo:
                 transitions.append(v[2])
                 owners.append(("hi", i))
+    # Rational pieces: fs are rational functions of (z, lam) over QQ, and a polynomial over a field of
+    # rational functions has one normal form however it is reached, so each objective is made a Poly once
+    # and the 15 differences of SCAD's six are subtracted (~30 ms less than building each from its
+    # expansion).  Over an algebraic field (EX) the two routes print differently: kept as derived.
+    polys = [sp.Poly(f, Z) for f in fs] if rational else None
     for i in range(len(fs)):
         for j in range(i + 1, len(fs)):
-            poly = sp.Poly(sp.expand(fs[i] - fs[j]), Z)
+            poly = polys[i] - polys[j] if rational else sp.Poly(sp.expand(fs[i] - fs[j]), Z)
             if poly.degree() <= 0:
                 continue
             if poly.degree() == 1:
@@ -1032,7 +1084,14 @@ def _quadratic(key: tuple) -> Optional[_Quadratic]:
                 owners.append(("cross", i, j))
                 continue
             A, B, C = poly.all_coeffs()
-            disc = sp.factor(B**2 - 4 * A * C)
+            if rational:
+                # The discriminant in the coefficients' field: factor's result depends only on the rational
+                # function, and half of SCAD's are 0, which then needs no factor at all.
+                K, (a, b, c) = poly.domain, poly.rep.to_list()
+                disc = b * b - K.convert(4) * a * c
+                disc = sp.S.Zero if not disc else sp.factor(K.to_sympy(disc))
+            else:
+                disc = sp.factor(B**2 - 4 * A * C)
             for sgn in (1, -1):
                 transitions.append((-B + sgn * sp.sqrt(disc)) / (2 * A))
                 owners.append(("cross", i, j))
@@ -1113,6 +1172,53 @@ def _b_pow(a: tuple, n: int) -> tuple:
 
 
 def _ball_compile(expr: sp.Expr, symbols: tuple) -> Optional[Callable]:
+    """:func:`_ball_node`, with a subexpression free of the symbols (``sqrt(470)/10``) evaluated once: the
+    same float operations give the same ball on every call."""
+    fn = _ball_node(expr, symbols)
+    if fn is None or expr.is_Atom or expr.free_symbols:
+        return fn
+    try:
+        ball = fn(())
+    except Exception:  # _Unsure (or anything else) is raised again on every call, as before
+        return fn
+    return lambda args: ball
+
+
+def _ball_in_z(expr: sp.Expr) -> Optional[Callable]:
+    r"""An objective :math:`\sum_k c_k(\lambda) z^k` (expanded) as a ball function of ``(z, lam)``, or ``None``.
+
+    The coefficient balls are computed once per lam and reused for every z of it (Horner in z): the winner
+    at ~10 values of z is asked per lam.  Any other enclosure of the same exact value is as good: a ball
+    only decides where it clears every other, and else the 40-digit computation decides.
+    """
+    by_power: dict = {}
+    for term in sp.Add.make_args(expr):
+        c, e = term.as_coeff_exponent(Z)
+        if c.has(Z) or not (e.is_Integer and e >= 0):
+            return None
+        by_power[int(e)] = by_power.get(int(e), sp.S.Zero) + c
+    top = max(by_power)
+    parts = [_ball_compile(by_power.get(k, sp.S.Zero), (LAM,)) for k in range(top, -1, -1)]
+    if any(p is None for p in parts):
+        return None
+    last: list = [None, None]  # the lam of the coefficients held, and those coefficients
+
+    def f(args):
+        z, lam = args
+        if last[0] != lam:
+            coeffs = [_b_finite(p((lam,))) for p in parts]
+            last[0], last[1] = lam, coeffs
+        coeffs = last[1]
+        zb = (z, 0.0, None)
+        out = coeffs[0]
+        for c in coeffs[1:]:
+            out = _b_add(_b_mul(out, zb), c)
+        return out
+
+    return f
+
+
+def _ball_node(expr: sp.Expr, symbols: tuple) -> Optional[Callable]:
     """``expr`` as a function of float ``symbols`` returning a ball that holds its exact value, or ``None``.
 
     A ball is ``(mid, radius, None)`` for a real number, or ``(re_mid, re_radius, (im_mid, im_radius))``
@@ -1183,21 +1289,21 @@ class _Shapes:
 
     def __init__(self, q: _Quadratic):
         self.q = q
-        self.f = [sp.lambdify((Z, LAM), f, "mpmath") for f in q.fs]
+        self.f = [_in_mpmath((Z, LAM), f) for f in q.fs]
         # Many transitions are the same expression (both roots of a double crossing, a piece end
         # that is also a crossing): each distinct one is compiled and evaluated once per lam.
         distinct = list(dict.fromkeys(q.transitions))
-        self.t = [sp.lambdify(LAM, t, "mpmath") for t in distinct]
+        self.t = [_in_mpmath(LAM, t) for t in distinct]
         self.slot = [distinct.index(t) for t in q.transitions]
-        self.d = [None if v is None else sp.lambdify(LAM, v[0], "mpmath") for v in q.valid]
-        self.e = [None if v is None else (sp.lambdify(LAM, v[1], "mpmath"),
-                                          None if v[2] == sp.oo else sp.lambdify(LAM, v[2], "mpmath"))
+        self.d = [None if v is None else _in_mpmath(LAM, v[0]) for v in q.valid]
+        self.e = [None if v is None else (_in_mpmath(LAM, v[1]),
+                                          None if v[2] == sp.oo else _in_mpmath(LAM, v[2]))
                   for v in q.valid]
         self.memo: dict = {}
         # The same expressions as float balls (None: some expression has a form balls do not cover).
         fast = (
             [_ball_compile(t, (LAM,)) for t in distinct],
-            [_ball_compile(f, (Z, LAM)) for f in q.fs],
+            [_ball_in_z(f) for f in q.fs],
             [None if v is None else (_ball_compile(v[0], (LAM,)), _ball_compile(v[1], (LAM,)),
                                      None if v[2] == sp.oo else _ball_compile(v[2], (LAM,))) for v in q.valid],
         )
@@ -1437,7 +1543,7 @@ def _formula(q: _Quadratic, sig: tuple) -> sp.Expr:
 
 @lru_cache(maxsize=256)
 def _in_floats(form: sp.Expr):
-    return sp.lambdify((Z, LAM), form, "math")
+    return _compile((Z, LAM), form, "math")
 
 
 def _agrees(penalty: Penalty, form: sp.Expr, lam: sp.Expr, zs, exact: bool = True) -> bool:
@@ -1451,7 +1557,7 @@ def _agrees(penalty: Penalty, form: sp.Expr, lam: sp.Expr, zs, exact: bool = Tru
         g, lf = _in_floats(form), float(lam)
         f = lambda z: g(z, lf)
     else:
-        f = sp.lambdify(Z, form.subs(LAM, lam), "math") if form.has(Z) else (lambda z, v=float(form.subs(LAM, lam)): v)
+        f = _compile(Z, form.subs(LAM, lam), "math") if form.has(Z) else (lambda z, v=float(form.subs(LAM, lam)): v)
     lf = float(lam)
     for z in zs:
         try:
