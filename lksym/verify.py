@@ -110,10 +110,11 @@ Examples
 
 from __future__ import annotations
 
+
 import math
 import multiprocessing
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Callable, Iterable, Optional, Sequence, Union
 
@@ -247,7 +248,8 @@ class Verdict:
     counterexample
         Where the claim fails, or ``None``.
     note
-        Why a claim is undecided, else ``None``.
+        Why a claim is undecided; for a claim that holds, where it was not checked (a
+        jump of the part, where the claim is meant off it); else ``None``.
     regions
         For an expression claim: ``(where, status)`` per region (``"(0, oo)"``)
         and per breakpoint other than 0, status ``"equal"``, ``"different"``
@@ -278,9 +280,10 @@ class Verdict:
         """One line for the terminal."""
         head = f"{self.label}: {self.claim}  "
         if self.holds:
+            aside = f"; {self.note}" if self.note else ""
             if self.method == "numeric" and self.coverage is not None and self.kind == "expression":
-                return head + f"OK (numeric: agrees at {self.coverage.text()})"
-            return head + f"OK ({self.method})"
+                return head + f"OK (numeric: agrees at {self.coverage.text()}{aside})"
+            return head + f"OK ({self.method}{aside})"
         if self.counterexample is None:
             return head + f"UNDECIDED ({self.note}); derived: {self.truth}"
         c = self.counterexample
@@ -1403,8 +1406,14 @@ def _verify_penalty(subject, expressions, limit_claims, prox_claim, budget: floa
     for part, text, claim in expressions:
         # A claim is meant off the breakpoints: where this part jumps it has no value to be checked against.
         jumps = [b.at for b in analysis.breakpoints if b.limits[part]["left"] != b.limits[part]["right"]]
-        verdicts.append(check_expression(claim, parts[part].expr, part=part, text=text, budget=budget,
-                                         undefined_at=[s * b for b in jumps for s in (1, -1)]))
+        verdict = check_expression(claim, parts[part].expr, part=part, text=text, budget=budget,
+                                   undefined_at=[s * b for b in jumps for s in (1, -1)])
+        if verdict.holds and jumps:
+            # Say what an OK does not cover: the value exactly at a jump is a convention (lksym's penalty
+            # takes the lower limit there, SymPy's Heaviside(0) is 1/2), not something a formula can be wrong about.
+            where = ", ".join(f"|w| = {sp.sstr(b)}" for b in jumps)
+            verdict = replace(verdict, note=f"not checked at {where}, where the {part} jumps")
+        verdicts.append(verdict)
     verdicts += [
         _check_limit(part, point, text, claim, parts[part].limits[point], budget)
         for part, point, text, claim in limit_claims

@@ -73,6 +73,31 @@ def test_verify_a_penalty_claim():
     assert d["all_hold"] and d["penalty"] == "l0" and d["k"] is None
 
 
+@pytest.mark.parametrize("penalty, part, claim, where", [
+    ("Heaviside(abs(w) - 1)", "penalty", "Piecewise((0, abs(w) < 1), (1, True))", "|w| = 1"),
+    ("Heaviside(abs(w) - 1)", "penalty", "Heaviside(abs(w) - 1)", "|w| = 1"),
+    ("capped_l1(theta=2)", "gradient", "Piecewise((sign(w), abs(w) <= 2), (0, True))", "|w| = 2"),
+])
+def test_verify_says_an_ok_does_not_cover_a_jump(penalty, part, claim, where):
+    """At a jump the value is a convention (lksym reads the lower limit): an OK says it was not checked there."""
+    out = run("verify", penalty, f"--{part}", claim)
+    assert out.exit_code == 0, out.output
+    assert f"OK (symbolic; not checked at {where}, where the {part} jumps)" in out.output
+    verdict = json.loads(run("verify", penalty, f"--{part}", claim, "--json").output)["claims"][0]
+    assert verdict["holds"] and verdict["note"] == f"not checked at {where}, where the {part} jumps"
+
+
+def test_verify_a_claim_wrong_next_to_a_jump_is_caught():
+    out = run("verify", "Heaviside(abs(w) - 1)", "--penalty", "Piecewise((0, abs(w) < 1 + 10^-6), (1, True))")
+    assert out.exit_code == 1 and "WRONG at w = " in out.output
+
+
+def test_verify_ok_without_a_jump_has_no_note():
+    d = json.loads(run("verify", "mcp(lam=1, gamma=3)", "--penalty",
+                       "Piecewise((abs(w) - w^2/6, abs(w) <= 3), (3/2, True))", "--json").output)
+    assert d["all_hold"] and d["claims"][0]["note"] is None
+
+
 def test_verify_a_wrong_hard_threshold_is_caught():
     out = run("verify", "l0", "--prox", "Piecewise((0, abs(z) <= lam), (z, True))")
     assert out.exit_code == 1 and "WRONG at z = " in out.output
