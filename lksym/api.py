@@ -14,8 +14,8 @@ import os
 from pathlib import Path
 from typing import Callable, Iterable, Optional
 
-from lksym.fileio import write_folder
-from lksym.writers.index import k_slug, short_name, write_index
+from lksym.fileio import check_replaceable, write_folder
+from lksym.writers.index import check_index, k_slug, short_name, write_index
 
 
 SYMBOLIC = "k"
@@ -214,7 +214,11 @@ def write_reports(
         from lksym.writers.family import FOLDER, render_report
 
         folders[SYMBOLIC] = (FOLDER, render_report(image_format, dpi))
-    # Only now, with every k derived and drawn, is anything written: a bad k leaves the folder as it was.
+    # Only now, with every k derived and drawn, is anything written: a bad k leaves the folder as it was,
+    # and so does a file of the user's where a report or the index would go (checked for all first).
+    for slug, files in folders.values():
+        check_replaceable(out / slug, files)
+    check_index(out)
     written: list[Path] = []
     for value in order:
         slug, files = folders[value]

@@ -2,7 +2,7 @@
 
 Only :mod:`click` is imported at start-up; each command imports what it needs,
 so ``lksym --help`` stays as fast as a bare ``import click``.
-Exit codes: 0 success, 1 a check failed, 2 bad input.
+Exit codes: 0 success, 1 a check failed, 2 bad input, 130 interrupted (Ctrl-C).
 """
 
 from __future__ import annotations
@@ -154,6 +154,10 @@ class LksymGroup(click.Group):
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
+        except KeyboardInterrupt:
+            # Ctrl-C: the shell's convention (128 + SIGINT), not click's "Aborted!" and 1 (a failed check here).
+            click.echo("Interrupted.", err=True)
+            raise SystemExit(130) from None
         except click.MissingParameter:
             raise  # a usage error: the usage block helps
         except click.BadParameter as error:  # a malformed option value: one line, like any bad value
@@ -364,11 +368,18 @@ def run() -> None:
     import os
     import threading
 
+    for stream in (sys.stdout, sys.stderr):
+        # A terminal or pipe that is not UTF-8 (PYTHONIOENCODING=latin-1) gets λ as \u03bb, not a traceback.
+        if stream is not None and hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
     try:
         main()
         code = 0
     except SystemExit as stop:
         code = stop.code
+    except KeyboardInterrupt:  # Ctrl-C before a command runs (while Python imports)
+        print("Interrupted.", file=sys.stderr)
+        code = 130
     if code is None:
         code = 0
     elif not isinstance(code, int):  # sys.exit("message"): what Python itself would do
@@ -380,7 +391,8 @@ def run() -> None:
     atexit._run_exitfuncs()
     for stream in (sys.stdout, sys.stderr):
         try:
-            stream.flush()
+            if stream is not None:  # None: started with the stream closed (`lksym analyze 1.5 >&-`)
+                stream.flush()
         except (BrokenPipeError, ValueError):  # `lksym ... | head` closed the pipe; a closed stream
             pass
     os._exit(code)

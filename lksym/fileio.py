@@ -28,7 +28,9 @@ import secrets
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Mapping
+from typing import Callable, Iterable, Mapping, Optional
+
+from lksym.errors import InputError
 
 PREFIX = ".lksym-tmp-"
 """Start of the name of every temporary file and folder lksym writes."""
@@ -138,12 +140,30 @@ def clean_stale(folder: os.PathLike | str) -> list[Path]:
     return done
 
 
-def write_atomic(path: os.PathLike | str, data: bytes | str) -> Path:
+def refusal(path: os.PathLike | str) -> str:
+    """The message for a file lksym will not overwrite (not written by it)."""
+    return f"refusing to overwrite {path}: lksym did not write it (move it, or choose another --out)"
+
+
+def check_file(path: os.PathLike | str, ours: Callable[[bytes], bool]) -> None:
+    """Raise :class:`~lksym.errors.InputError` if :func:`write_atomic` with ``ours`` would refuse ``path``."""
+    try:
+        existing = Path(path).read_bytes()
+    except OSError:
+        return
+    if not ours(existing):
+        raise InputError(refusal(path))
+
+
+def write_atomic(path: os.PathLike | str, data: bytes | str, *, ours: Optional[Callable[[bytes], bool]] = None) -> Path:
     """Write ``data`` to ``path`` atomically, creating parent folders.
 
     Unchanged content is not rewritten, so modification times only move when a
     report really changes.  On failure the old file is untouched, the temporary
-    file removed, and the :class:`OSError` names ``path``.
+    file removed, and the :class:`OSError` names ``path``.  With ``ours``, an
+    existing file is replaced only if ``ours(its bytes)`` says lksym wrote it
+    (a user's own ``README.md`` in ``--out`` is not), else
+    :class:`~lksym.errors.InputError`.
 
     Examples
     --------
@@ -159,10 +179,13 @@ def write_atomic(path: os.PathLike | str, data: bytes | str) -> Path:
     except OSError as error:
         raise _named(error, path.parent) from None
     try:
-        if path.read_bytes() == raw:
-            return path
+        existing = path.read_bytes()
     except OSError:
-        pass
+        existing = None
+    if existing == raw:
+        return path
+    if existing is not None and ours is not None and not ours(existing):
+        raise InputError(refusal(path))
     clean_stale(path.parent)
     try:
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f"{PREFIX}{os.getpid()}-{path.name}.", suffix=".tmp")
@@ -187,6 +210,50 @@ def write_atomic(path: os.PathLike | str, data: bytes | str) -> Path:
     return path
 
 
+OUR_SUFFIXES = (".md", ".json", ".svg", ".png")
+"""What lksym writes into its folders: an existing folder holding anything else is not replaced."""
+
+
+def foreign_entry(folder: Path, names: Iterable[str] = ()) -> Optional[str]:
+    """What in an existing ``folder`` lksym would not have written, or ``None`` (also when it does not exist).
+
+    Replacing a folder deletes what was in it, so it must hold only lksym's kind of files
+    (:data:`OUR_SUFFIXES`, or a name about to be written): a plain file where the folder goes,
+    or a user's ``notes.txt`` inside it, stops the write instead.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> (d / "report.md").write_text("x") and foreign_entry(d) is None
+    True
+    >>> (d / "notes.txt").write_text("mine") and foreign_entry(d) == str(d / "notes.txt")
+    True
+    """
+    if not os.path.lexists(folder):
+        return None
+    if folder.is_symlink() or not folder.is_dir():
+        return f"{folder} (not a folder)"
+    for entry in sorted(folder.rglob("*")):
+        relative = entry.relative_to(folder).as_posix()
+        if entry.is_symlink() or (entry.is_file() and relative not in names and entry.suffix not in OUR_SUFFIXES):
+            return str(entry)
+        if not entry.is_dir() and not entry.is_file():
+            return str(entry)
+    return None
+
+
+def check_replaceable(folder: os.PathLike | str, names: Iterable[str] = ()) -> None:
+    """Raise :class:`~lksym.errors.InputError` if :func:`write_folder` would refuse to replace ``folder``.
+
+    Callers that write several folders check them all first, so that a refusal writes nothing.
+    """
+    foreign = foreign_entry(Path(folder), names)
+    if foreign is not None:
+        raise InputError(f"refusing to replace {folder}: {foreign} is not something lksym writes "
+                         "(move it, or choose another --out)")
+
+
 def write_folder(folder: os.PathLike | str, files: Mapping[str, bytes | str]) -> Path:
     """Make ``folder`` hold exactly ``files``, all at once: whole or not at all.
 
@@ -194,7 +261,9 @@ def write_folder(folder: os.PathLike | str, files: Mapping[str, bytes | str]) ->
     allowed) is written and flushed into a staging folder
     ``.lksym-tmp-<pid>-<random>-<name>`` beside ``folder``, which is then
     renamed onto ``folder``; an existing ``folder`` is renamed aside first and
-    removed after.  Unchanged content is not rewritten.  On any failure the old
+    removed after.  An existing ``folder`` that holds anything lksym would not
+    have written (:func:`foreign_entry`), or a file in its place, is left alone:
+    :class:`~lksym.errors.InputError`.  Unchanged content is not rewritten.  On any failure the old
     folder is as it was, the staging folder is removed, and the
     :class:`OSError` names the path that could not be written.  Stale
     temporaries of dead lksym processes beside ``folder`` are cleaned first
@@ -225,6 +294,7 @@ def write_folder(folder: os.PathLike | str, files: Mapping[str, bytes | str]) ->
     clean_stale(parent)
     if folder.is_dir() and _holds_exactly(folder, blobs):
         return folder
+    check_replaceable(folder, blobs)
     tag = f"{os.getpid()}-{secrets.token_hex(4)}-{folder.name}"
     stage, aside = parent / f"{PREFIX}{tag}", parent / f"{OLD_PREFIX}{tag}"
     current = stage

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -309,3 +310,71 @@ def test_run_waits_for_threads_like_python_does():
     done = _run_code(["analyze", "2"], before=before)
     assert done.returncode == 0
     assert "thread finished" in done.stdout
+
+
+@pytest.mark.parametrize("argv, code", [("analyze 1.5", 0), ("analyze abc", 2), ("verify 1.5 --gradient 'sign(w)'", 1)])
+def test_run_with_stdout_closed_keeps_the_exit_code(argv, code):
+    # `lksym analyze 1.5 >&-`: sys.stdout is None; no traceback, the command's own exit code.
+    done = subprocess.run(f"'{sys.executable}' -m lksym {argv} >&-", shell=True, capture_output=True, text=True)
+    assert done.returncode == code, done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_run_on_a_latin_1_terminal_escapes_what_it_cannot_encode():
+    env = {**__import__("os").environ, "PYTHONIOENCODING": "latin-1"}
+    done = subprocess.run([sys.executable, "-m", "lksym", "analyze", "scad(lam=1, a=3.7)"], capture_output=True, env=env)
+    assert done.returncode == 0 and b"Traceback" not in done.stderr
+    assert b"SCAD (\\u03bb = 1, a = 3.7)" in done.stdout
+
+
+@pytest.mark.parametrize("after", [0.2, 1.5])
+def test_ctrl_c_is_exit_130_quietly_and_leaves_no_process_or_half_folder(tmp_path, after):
+    import signal
+    import time
+
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-m", "lksym", "report", "1.5", "3", "10", "0.5", "2", "1", "--out", str(out)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    time.sleep(after)
+    os.killpg(proc.pid, signal.SIGINT)  # the terminal sends Ctrl-C to the whole process group
+    stdout, stderr = proc.communicate(timeout=60)
+    if proc.returncode == 0:
+        pytest.skip("the report finished before the interrupt")
+    assert proc.returncode == 130, stderr
+    assert "Traceback" not in stderr and "Exception" not in stderr, stderr
+    assert stderr.strip().endswith("Interrupted.")
+    time.sleep(0.5)
+    left = subprocess.run(["ps", "-o", "pid=", "-g", str(proc.pid)], capture_output=True, text=True).stdout.split()
+    assert left == [], left
+    for folder in out.glob("*") if out.exists() else []:
+        if folder.is_dir():  # every folder that exists is whole
+            assert (folder / "report.md").exists(), folder
+
+
+@pytest.mark.parametrize("argv", [["report", "2"], ["compare", "1", "2"], ["fit", "2"], ["report", "k"]])
+def test_a_users_readme_in_out_stops_the_run_before_anything_is_written(runner, tmp_path, argv):
+    (tmp_path / "README.md").write_text("my own notes\n")
+    result = runner.invoke(main, [*argv, "--out", str(tmp_path)])
+    assert result.exit_code == 2, result.output
+    assert "refusing to overwrite" in result.output and "Traceback" not in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["README.md"]
+    assert (tmp_path / "README.md").read_text() == "my own notes\n"
+
+
+def test_explore_leaves_a_readme_that_is_not_lksyms_index_alone(runner, tmp_path):
+    (tmp_path / "README.md").write_text("my own notes\n")
+    result = runner.invoke(main, ["explore", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "README.md").read_text() == "my own notes\n" and (tmp_path / "explore.html").exists()
+
+
+def test_a_users_file_in_a_report_folder_is_kept(runner, tmp_path):
+    assert runner.invoke(main, ["report", "2", "--out", str(tmp_path)]).exit_code == 0
+    (tmp_path / "k-2" / "notes.txt").write_text("mine")
+    result = runner.invoke(main, ["report", "2", "--format", "png", "--out", str(tmp_path)])
+    assert result.exit_code == 2 and "notes.txt is not something lksym writes" in result.output
+    assert (tmp_path / "k-2" / "notes.txt").read_text() == "mine"
+    (tmp_path / "k-2" / "notes.txt").unlink()
+    # lksym's own folder is replaced as before, figures of the other format included.
+    assert runner.invoke(main, ["report", "2", "--format", "png", "--out", str(tmp_path)]).exit_code == 0
+    assert not list((tmp_path / "k-2").glob("*.svg")) and list((tmp_path / "k-2").glob("*.png"))

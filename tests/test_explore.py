@@ -145,6 +145,10 @@ def test_unknown_penalty_is_bad_input(tmp_path):
     result = CliRunner().invoke(main, ["explore", "nope", "--out", str(tmp_path)])
     assert result.exit_code == 2 and "unknown penalty 'nope'" in result.output
     assert not (tmp_path / "explore.html").exists()
+    # A catalogue entry with parameters: the page has sliders for them, say so.
+    result = CliRunner().invoke(main, ["explore", "scad(lam=1, a=3.7)", "--out", str(tmp_path)])
+    assert result.exit_code == 2 and "explore takes the name only ('scad', not 'scad(lam=1, a=3.7)')" in result.output
+    assert not (tmp_path / "explore.html").exists()
 
 
 def test_cli_writes_the_page_and_links_it_from_the_index(tmp_path):

@@ -188,3 +188,52 @@ def test_index_never_links_a_missing_report(tmp_path, capsys):
     index = write_index(tmp_path).read_text()
     assert "k-2/report.md" in index and "k-3/report.md" not in index
     assert "skipped" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------- what is not ours is not replaced
+
+
+def test_a_folder_holding_a_users_file_is_not_replaced(tmp_path):
+    from lksym.errors import InputError
+
+    folder = tmp_path / "k-2"
+    folder.mkdir()
+    (folder / "report.md").write_text("old report")
+    (folder / "notes.txt").write_text("mine")
+    with pytest.raises(InputError, match="notes.txt is not something lksym writes"):
+        write_folder(folder, {"report.md": "new"})
+    assert (folder / "notes.txt").read_text() == "mine" and (folder / "report.md").read_text() == "old report"
+
+
+def test_a_file_where_the_folder_goes_is_not_replaced(tmp_path):
+    from lksym.errors import InputError
+
+    (tmp_path / "k-2").write_text("a file of mine")
+    with pytest.raises(InputError, match="not a folder"):
+        write_folder(tmp_path / "k-2", {"report.md": "new"})
+    assert (tmp_path / "k-2").read_text() == "a file of mine"
+    assert [p.name for p in tmp_path.iterdir()] == ["k-2"]  # nothing set aside or staged
+
+
+@pytest.mark.parametrize("old", [{"report.md": "x", "a.svg": "<svg/>"}, {"report.md": "x", "a.png": "png", "analysis.json": "{}"}, {}])
+def test_lksyms_own_folder_is_replaced(tmp_path, old):
+    folder = tmp_path / "k-2"
+    folder.mkdir()
+    for name, text in old.items():
+        (folder / name).write_text(text)
+    write_folder(folder, {"report.md": "new", "b.svg": "<svg/>"})
+    assert sorted(p.name for p in folder.iterdir()) == ["b.svg", "report.md"]
+
+
+def test_write_atomic_replaces_only_what_ours_accepts(tmp_path):
+    from lksym.errors import InputError
+    from lksym.fileio import write_atomic
+
+    page = tmp_path / "README.md"
+    page.write_text("my own notes")
+    with pytest.raises(InputError, match="lksym did not write it"):
+        write_atomic(page, "# lksym reports\n", ours=lambda b: b.startswith(b"# lksym"))
+    assert page.read_text() == "my own notes"
+    page.write_text("# lksym reports (old)")
+    write_atomic(page, "# lksym reports\n", ours=lambda b: b.startswith(b"# lksym"))
+    assert page.read_text() == "# lksym reports\n"

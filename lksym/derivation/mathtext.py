@@ -32,6 +32,10 @@ MINUS = "−"
 class _UnicodePrinter(StrPrinter):
     """StrPrinter with the notation of the module docstring."""
 
+    # An object's own ``_unicodetext(printer)`` wins over the str form (its ``_sympystr``), as
+    # ``_latex`` does for LaTeX: lksym.derivation.penalty_prox.Infimum reads as inf, not as a call.
+    printmethod = "_unicodetext"
+
     def _print_Symbol(self, expr):
         return GREEK.get(expr.name, expr.name)
 

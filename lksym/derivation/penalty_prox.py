@@ -104,6 +104,17 @@ class Infimum(sp.Function):
         h, x, lo, hi = self.args
         return f"Infimum({printer.doprint(h)}, {printer.doprint(x)}, {printer.doprint(lo)}, {printer.doprint(hi)})"
 
+    def _unicodetext(self, printer):
+        h, x, lo, hi = self.args
+        where = f"{printer.doprint(lo)} < {printer.doprint(x)}" + ("" if hi == sp.oo else f" < {printer.doprint(hi)}")
+        return f"inf over {where} of ({printer.doprint(h)})"
+
+    def _latex(self, printer):
+        # As a reader writes it: \inf_{0 < x} (...), not the function call.
+        h, x, lo, hi = self.args
+        where = f"{printer._print(lo)} < {printer._print(x)}" + ("" if hi == sp.oo else f" < {printer._print(hi)}")
+        return rf"\inf_{{{where}}} \left({printer._print(h)}\right)"
+
 
 def _minimise(f: Callable[[float], float], lo: float, hi: float) -> float:
     """The infimum of a continuous ``f`` on ``(lo, hi)``: a grid, then golden sections around the best point."""

@@ -572,6 +572,10 @@ def page_data(penalties: tuple[str, ...] = PENALTIES) -> dict:
     known = ("power", *_catalogue_names())
     unknown = [p for p in penalties if p not in known]
     if unknown:
+        name = unknown[0].partition("(")[0].strip()
+        if name in known:  # "scad(lam=1, a=3.7)": the page has sliders for the parameters
+            raise InputError(f"explore takes the name only ({name!r}, not {unknown[0]!r}): the page has sliders "
+                             "for its parameters")
         raise InputError(f"unknown penalty {unknown[0]!r}; known: {', '.join(known)}")
     # The power family always comes first: the L1/L2 comparison curves are its k = 1 and k = 2.
     names = ("power", *[p for p in dict.fromkeys(penalties) if p != "power"])
@@ -627,14 +631,21 @@ def render(penalties: tuple[str, ...] = PENALTIES) -> str:
 
 
 def write_explore(penalties=(), out_dir="reports") -> Path:
-    """Write ``out_dir/explore.html`` atomically, refresh the index if there is one, return the path."""
+    """Write ``out_dir/explore.html`` atomically, refresh lksym's index if there is one, return the path.
+
+    A file of that name lksym did not write is not replaced, and a ``README.md`` that is not
+    lksym's index is left alone (:class:`~lksym.errors.InputError` for the first).
+    """
     from lksym.fileio import write_atomic
+    from lksym.writers.index import INDEX_NAME, is_index, write_index
 
     html = render(tuple(penalties) or PENALTIES)
     out = Path(out_dir)
-    target = write_atomic(out / DEFAULT_NAME, html)
-    if (out / "README.md").exists():
-        from lksym.writers.index import write_index
-
+    target = write_atomic(out / DEFAULT_NAME, html, ours=lambda old: b"<title>lksym explore" in old[:4096])
+    try:
+        ours = is_index((out / INDEX_NAME).read_bytes())
+    except OSError:
+        ours = False
+    if ours:
         write_index(out)
     return target

@@ -8,7 +8,7 @@ import re
 import sys
 from pathlib import Path
 
-from lksym.fileio import write_atomic
+from lksym.fileio import check_file, write_atomic
 
 INDEX_NAME = "README.md"
 
@@ -116,6 +116,19 @@ def _penalty_rows(out: Path) -> list[str]:
     return [line for _, line in sorted(rows)]
 
 
+def is_index(data: bytes) -> bool:
+    """Whether a file's bytes are an index lksym wrote (a user's own ``README.md`` in ``--out`` is not)."""
+    return data.startswith(b"# lksym reports")
+
+
+def check_index(out_dir: os.PathLike | str) -> None:
+    """Raise :class:`~lksym.errors.InputError` if ``out_dir/README.md`` exists and is not lksym's index.
+
+    Called before any report folder is written, so that a refusal writes nothing.
+    """
+    check_file(Path(out_dir) / INDEX_NAME, is_index)
+
+
 def write_index(out_dir: os.PathLike | str) -> Path:
     """(Re)write ``out_dir/README.md``: a table of every report folder found there.
 
@@ -164,4 +177,4 @@ def write_index(out_dir: os.PathLike | str) -> Path:
         extra.append("explore.html")
     if extra:
         lines += ["", "Other pages: " + ", ".join(f"[{name}]({name})" for name in extra)]
-    return write_atomic(out / INDEX_NAME, "\n".join(lines) + "\n")
+    return write_atomic(out / INDEX_NAME, "\n".join(lines) + "\n", ours=is_index)

@@ -31,6 +31,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import queue
+import signal
 import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -87,6 +88,9 @@ WATCH_INTERVAL = 0.25
 
 def _serve(tasks, results, callers_ends, workers: int) -> None:
     """The drawing server's main loop (runs in its own process)."""
+    # Ctrl-C reaches the whole process group; the caller handles it (leaving its ``with`` block aborts
+    # the drawing), so the server and its workers must not die half-way and print tracebacks.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     for end in callers_ends:  # inherited copies: keeping them would hide the caller's exit from us
         end.close()
     lock = threading.Lock()  # the pool's callbacks and this thread both send
@@ -118,7 +122,11 @@ def _serve(tasks, results, callers_ends, workers: int) -> None:
 
 
 def _exit_with_parent(parent: int) -> None:
-    """Pool initializer: a drawing worker whose server died exits instead of waiting for work forever."""
+    """Pool initializer: a drawing worker whose server died exits instead of waiting for work forever.
+
+    It also ignores Ctrl-C, as the server does (a spawned worker does not inherit that).
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
     def watch() -> None:
         while os.getppid() == parent:

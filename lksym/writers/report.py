@@ -605,13 +605,13 @@ def _fan_li(a: Analysis) -> list[str]:
         "",
         "- **Sparse** (small inputs go to exactly 0): "
         + _condition_text(t.sparse, "weights with small $\\lvert z\\rvert$ are set exactly to 0, so the model selects features.",
-                          "no weight is ever exactly 0; small ones only shrink."),
+                          "only $z = 0$ gives 0, so no weight is set exactly to 0 by the step."),
         "- **Continuous** ($z \\mapsto \\operatorname{prox}(z)$ has no jump): "
         + _condition_text(t.continuous, "a small change in the data moves each weight a little, so fits are stable.",
-                          "a weight can jump between 0 and a sizeable value when the data change slightly."),
+                          "at some $z$ the step jumps, so a slight change in the data can move a weight by a sizeable amount."),
         "- **Unbiased** ($\\operatorname{prox}(z) - z \\to 0$ as $\\lvert z\\rvert \\to \\infty$): "
         + _condition_text(t.unbiased, "large weights are left (nearly) alone, so big effects are not shrunk.",
-                          "large weights are always pulled toward 0 by a fixed or growing amount."),
+                          "however large a weight, the step pulls it toward 0 by an amount that does not vanish."),
     ]
     if t.unbiased_beyond is not None:
         lines.append(f"- **Exactly unbiased** beyond $\\lvert z\\rvert = {_lam_tex(t.unbiased_beyond)}$: "

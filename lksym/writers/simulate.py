@@ -44,5 +44,5 @@ def run_simulation(k_text: str, eta_text: str, steps: int, out_dir: str) -> tupl
     # A long exact eta (10**-300 has 301 digits) is shortened with a hash: names stay distinct and legal.
     slug = k_slug(a.k) if a.k is not None else a.subject.slug
     name = short_name(f"simulate-{slug}-eta-{exact_text(eta).replace('/', '_')}") + ".svg"
-    target = write_atomic(Path(out_dir) / name, svg)
+    target = write_atomic(Path(out_dir) / name, svg, ours=lambda old: old.lstrip().startswith((b"<?xml", b"<svg")))
     return str(target), [classify(a, float(eta), path, i).text for i in range(path.shape[1])]
