@@ -347,9 +347,6 @@ def explore(penalties: tuple[str, ...], out_dir: str) -> None:
     click.echo(str(write_explore(penalties, out_dir)))
 
 
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
-
 
 def run() -> None:
     """The ``lksym`` console command (and ``python -m lksym``): :func:`main`, then a quick exit.
@@ -396,3 +393,7 @@ def run() -> None:
         except (BrokenPipeError, ValueError):  # `lksym ... | head` closed the pipe; a closed stream
             pass
     os._exit(code)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    run()
