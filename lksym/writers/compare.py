@@ -27,7 +27,6 @@ import numpy as np
 import sympy as sp
 
 from lksym.derivation.exact import k_text, solve_positive, substitute
-from lksym.fileio import check_file, check_replaceable, write_atomic, write_folder
 from lksym.results import Analysis, analyze
 from lksym.writers.report import tex
 
@@ -776,21 +775,9 @@ def write_compare(ks: Iterable, out_dir: os.PathLike | str = "reports", image_fo
     >>> write_compare(["1", "2"], tempfile.mkdtemp()).name
     'compare.md'
     """
-    from lksym.writers.index import check_index, write_index
+    from lksym.writers.index import write_page
 
-    out = Path(out_dir)
-    files = render_compare(ks, image_format, dpi)
-    # The figure folder appears whole or not at all, then the page that links it.
-    figures = {name.partition("/")[2]: data for name, data in files.items() if name.startswith(FIGURE_DIR + "/")}
-    ours = lambda old: old.startswith(b"# Comparing penalties")  # noqa: E731 (a user's own page of that name is not ours)
-    # A file of the user's where any of the three goes stops the run before anything is written.
-    check_replaceable(out / FIGURE_DIR, figures)
-    check_file(out / PAGE_NAME, ours)
-    check_index(out)
-    write_folder(out / FIGURE_DIR, figures)
-    write_atomic(out / PAGE_NAME, files[PAGE_NAME], ours=ours)
-    write_index(out)
-    return out / PAGE_NAME
+    return write_page(out_dir, PAGE_NAME, FIGURE_DIR, render_compare(ks, image_format, dpi), heading=b"# Comparing penalties")
 
 
 ARTICLE_KS = ("0.5", "1", "1.5", "2", "3", "10")

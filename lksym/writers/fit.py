@@ -63,7 +63,6 @@ from typing import Callable, Iterable, Optional
 import numpy as np
 
 from lksym.derivation.exact import k_text
-from lksym.fileio import check_file, check_replaceable, write_atomic, write_folder
 from lksym.numerics.fitting import (
     ITERATIONS,
     N_FEATURES,
@@ -332,21 +331,9 @@ def write_fit(ks: Iterable, out_dir: os.PathLike | str = "reports", seed: int = 
     >>> write_fit(["2"], tempfile.mkdtemp()).name
     'fit.md'
     """
-    from lksym.writers.index import check_index, write_index
+    from lksym.writers.index import write_page
 
-    out = Path(out_dir)
-    files = render_fit(ks, seed, progress, image_format, dpi)
-    # The figure folder appears whole or not at all, then the page that links it.
-    figures = {name.partition("/")[2]: data for name, data in files.items() if name.startswith(FIGURE_DIR + "/")}
-    ours = lambda old: old.startswith(b"# Fitting with")  # noqa: E731 (a user's own page of that name is not ours)
-    # A file of the user's where any of the three goes stops the run before anything is written.
-    check_replaceable(out / FIGURE_DIR, figures)
-    check_file(out / PAGE_NAME, ours)
-    check_index(out)
-    write_folder(out / FIGURE_DIR, figures)
-    write_atomic(out / PAGE_NAME, files[PAGE_NAME], ours=ours)
-    write_index(out)
-    return out / PAGE_NAME
+    return write_page(out_dir, PAGE_NAME, FIGURE_DIR, render_fit(ks, seed, progress, image_format, dpi), heading=b"# Fitting with")
 
 
 FIT_KS = ("0.5", "1", "1.5", "2", "3")

@@ -8,7 +8,7 @@ import re
 import sys
 from pathlib import Path
 
-from lksym.fileio import check_file, write_atomic
+from lksym.fileio import check_file, check_replaceable, write_atomic, write_folder
 
 INDEX_NAME = "README.md"
 
@@ -127,6 +127,29 @@ def check_index(out_dir: os.PathLike | str) -> None:
     Called before any report folder is written, so that a refusal writes nothing.
     """
     check_file(Path(out_dir) / INDEX_NAME, is_index)
+
+
+def write_page(out_dir: os.PathLike | str, page_name: str, figure_dir: str, files: dict, heading: bytes) -> Path:
+    """Write a page with its figure folder (``compare.md`` + ``compare/``, ``fit.md`` + ``fit/``), then the index.
+
+    ``files`` holds the page under ``page_name`` and the figures under ``figure_dir/``.  A file of
+    the user's where any of the three goes (a page not starting with ``heading``, a foreign figure
+    folder, a foreign index) stops the write before anything is written; then the figure folder
+    appears whole or not at all, and after it the page that links it.
+    """
+    out = Path(out_dir)
+    figures = {name.partition("/")[2]: data for name, data in files.items() if name.startswith(figure_dir + "/")}
+
+    def ours(old: bytes) -> bool:
+        return old.startswith(heading)
+
+    check_replaceable(out / figure_dir, figures)
+    check_file(out / page_name, ours)
+    check_index(out)
+    write_folder(out / figure_dir, figures)
+    write_atomic(out / page_name, files[page_name], ours=ours)
+    write_index(out)
+    return out / page_name
 
 
 def write_index(out_dir: os.PathLike | str) -> Path:
