@@ -146,10 +146,20 @@ class LksymCommand(click.Command):
         return super().parse_args(ctx, args)
 
 
+EXIT_BROKEN_PIPE = 141
+"""Exit code when the reader of stdout leaves early: 128 + SIGPIPE, what a shell reports for ``yes | true``."""
+
+
 class LksymGroup(click.Group):
     """Turns library errors into one-line messages: bad input and unwritable outputs exit 2, other failures 1."""
 
     command_class = LksymCommand
+
+    def make_context(self, info_name, args, parent=None, **extra):
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except BrokenPipeError:  # `lksym --help | true`: written while parsing, before any command runs
+            raise SystemExit(EXIT_BROKEN_PIPE) from None
 
     def invoke(self, ctx):
         try:
@@ -166,6 +176,10 @@ class LksymGroup(click.Group):
             raise BadInput(str(error)) from None
         except LksymError as error:  # a failure lksym noticed, not the user's input: exit code 1
             raise click.ClickException(str(error)) from None
+        except BrokenPipeError:
+            # `lksym verify ... | true`: the reader left, which is neither bad input nor a failed check.
+            # Quietly, with the code a shell shows for a command killed by SIGPIPE, as `git log | true` gives.
+            raise SystemExit(EXIT_BROKEN_PIPE) from None
         except OSError as error:
             # An --out folder that cannot be written is bad input too: say which path and why.
             where = f" {error.filename}" if error.filename else ""

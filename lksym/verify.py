@@ -1702,7 +1702,8 @@ def _check_prox(k: sp.Expr, text: str, claim: sp.Expr, budget: float) -> Verdict
     if not ok:
         raise InputError(f"k = {sp.sstr(k)[:40]}: the proximal operator is too costly to derive")
     threshold, closed = derived
-    zero_text = f"0 for |z| <= {sp.sstr(threshold)}, odd in z"
+    # "0 for |z| <= 0" would be true but puzzling (k > 1): say what maps to 0, as the summary does.
+    zero_text = ("only z = 0 maps to 0" if threshold == 0 else f"0 for |z| <= {sp.sstr(threshold)}") + ", odd in z"
     if closed is None:
         truth_text = f"numeric only ({zero_text})"
     else:

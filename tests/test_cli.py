@@ -378,3 +378,14 @@ def test_a_users_file_in_a_report_folder_is_kept(runner, tmp_path):
     # lksym's own folder is replaced as before, figures of the other format included.
     assert runner.invoke(main, ["report", "2", "--format", "png", "--out", str(tmp_path)]).exit_code == 0
     assert not list((tmp_path / "k-2").glob("*.svg")) and list((tmp_path / "k-2").glob("*.png"))
+
+
+@pytest.mark.parametrize("argv", [["verify", "1.5", "--gradient", "1.5*abs(w)**0.5*sign(w)"], ["--help"], ["analyze", "--help"], ["--version"]])
+def test_a_reader_that_leaves_early_is_not_bad_input(argv):
+    # `lksym verify ... | true`: once was "Error: cannot write: Broken pipe" and exit 2, the code for bad input.
+    reader = subprocess.Popen(["true"], stdin=subprocess.PIPE)
+    reader.wait()
+    done = subprocess.run([sys.executable, "-m", "lksym", *argv], stdout=reader.stdin, stderr=subprocess.PIPE, text=True)
+    reader.stdin.close()
+    assert done.returncode == 141, done.stderr
+    assert done.stderr == ""

@@ -515,7 +515,14 @@ def test_prox_zero_for_half_is_wrong_above_the_threshold():
 def test_prox_without_closed_form_says_numeric_only():
     (v,) = verify("sqrt(2)", prox="z").claims
     assert not v.holds and v.truth.startswith("numeric only")
-    assert "|z| <= 0" in v.truth
+    assert "(only z = 0 maps to 0, odd in z)" in v.truth  # k > 1, not the puzzling "0 for |z| <= 0"
+
+
+@pytest.mark.parametrize("k, zero", [("1", "0 for |z| <= lam"), ("1/2", "0 for |z| <= 3*lam**(2/3)/2"),
+                                     ("3/2", "only z = 0 maps to 0")])
+def test_prox_truth_says_what_maps_to_zero(k, zero):
+    (v,) = verify(k, prox="z").claims
+    assert f"({zero}, odd in z)" in v.truth
 
 
 def test_prox_soft_threshold_without_sign_is_wrong_for_negative_z():

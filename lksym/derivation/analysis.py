@@ -28,7 +28,7 @@ from typing import Optional
 
 import sympy as sp
 
-from lksym.derivation.exact import PROBE_DIGITS, continuous_value, decide, solve_positive, to_float
+from lksym.derivation.exact import PROBE_DIGITS, continuous_value, decide, solve_positive, to_float, value_order
 from lksym.derivation.regime import classify
 from lksym.derivation.symbols import ALPHA, ETA, TAU, W, X
 from lksym.errors import InputError
@@ -301,7 +301,7 @@ def _at(expr: sp.Expr, x: float) -> sp.Float:
 def _bands(gradient_branch: sp.Expr, crossovers: tuple[Crossover, ...]) -> tuple[Band, ...]:
     magnitudes = {"L1": sp.S.One, "L2": 2 * X, "Lk": gradient_branch}
     # L1 and L2 gradients cross at |w| = 1/2 too: the order of the three changes there.
-    cuts = sorted({c.weight for c in crossovers if c.weight is not None} | {sp.Rational(1, 2)}, key=to_float)
+    cuts = sorted({c.weight for c in crossovers if c.weight is not None} | {sp.Rational(1, 2)}, key=value_order)
     edges = [sp.S.Zero, *cuts, sp.oo]
     bands = []
     for lo, hi in zip(edges, edges[1:]):
@@ -683,7 +683,7 @@ def _rational_signs(expr: sp.Expr, lo: sp.Expr, hi: sp.Expr) -> Optional[list]:
     for poly in (numerator, denominator):
         if poly.has(X):
             cuts |= {r for r in sp.real_roots(sp.Poly(poly, X)) if decide(r > lo) and (hi == sp.oo or decide(r < hi))}
-    edges = [lo, *sorted(cuts, key=to_float), hi]
+    edges = [lo, *sorted(cuts, key=value_order), hi]
     signs = []
     for a, b in zip(edges, edges[1:]):
         probe = (to_float(a) + to_float(b)) / 2 if b != sp.oo else to_float(a) + 1
@@ -857,7 +857,7 @@ def _penalty_crossings(grads: list) -> tuple[Optional[tuple], tuple, Optional[st
                                 f"{_interval_text(lo, hi)}")
             roots[name] |= set(found)
     cuts = {hi for _, _, hi in grads[:-1]} | {sp.Rational(1, 2)} | roots["L1"] | roots["L2"]
-    edges = [sp.S.Zero, *sorted(cuts, key=to_float), sp.oo]
+    edges = [sp.S.Zero, *sorted(cuts, key=value_order), sp.oo]
     cells = []  # (lo, hi, order, ties, signs against each reference)
     for lo, hi in zip(edges, edges[1:]):
         probe = (to_float(lo) + to_float(hi)) / 2 if hi != sp.oo else to_float(lo) + 1
@@ -931,7 +931,7 @@ def _crossing_structure(cells: list, name: str, roots: set) -> str:
             run = None
     if run:
         parts.append(f"equal on {_interval_text(*run)}")
-    inside = [r for r in sorted(roots, key=to_float)
+    inside = [r for r in sorted(roots, key=value_order)
               if not any(c[4][name] == 0 and (c[0] == r or c[1] == r) for c in cells)]
     parts += [f"equal at |w| = {sp.sstr(r)}" for r in inside]
     for left, right in zip(cells, cells[1:]):

@@ -151,6 +151,16 @@ def to_float(value: sp.Expr, subs: Optional[dict] = None) -> float:
     return float(value.evalf(PROBE_DIGITS, subs=subs))
 
 
+def value_order(value: sp.Expr) -> tuple:
+    """A sort key by numeric value, ties broken by form: the same order in every process.
+
+    Sets of SymPy expressions iterate in hash order, and hashes of names change from process to
+    process (``PYTHONHASHSEED``), so a sort by value alone would order two forms of one number
+    (``sqrt(2) + 3/2`` and ``(2 - sqrt(2))**(-2)``) differently from run to run.
+    """
+    return to_float(value), sp.default_sort_key(value)
+
+
 def decide(relation) -> bool:
     """Truth of a relation between exact numbers; where SymPy leaves it open, at 50 digits (a tie counts as equal).
 

@@ -62,7 +62,7 @@ from typing import Callable, Optional
 
 import sympy as sp
 
-from lksym.derivation.exact import number_text
+from lksym.derivation.exact import number_text, value_order
 from lksym.derivation.symbols import W, X
 from lksym.errors import InputError
 
@@ -614,7 +614,7 @@ def _active(expr: sp.Expr, at: sp.Expr) -> sp.Expr:
 
 def _pieces(branch: sp.Expr, text: str) -> list[Piece]:
     branch = sp.piecewise_fold(_as_piecewise(branch))
-    cuts = sorted(set(r for rel in _conditions(branch) for r in _roots(rel)), key=lambda r: float(r))
+    cuts = sorted(set(r for rel in _conditions(branch) for r in _roots(rel)), key=value_order)
     if len(cuts) > MAX_BREAKPOINTS:
         raise InputError(f"penalty changes definition at more than {MAX_BREAKPOINTS} points: {text!r}")
     ends = [sp.Integer(0), *cuts, sp.oo]
@@ -657,7 +657,7 @@ def _even_counterexample(right: list[Piece], left: list[Piece]) -> Optional[str]
     for pieces in (right, left):
         for piece in pieces:
             points.update(_sample(piece))
-    for at in sorted(points, key=lambda p: abs(float(sp.log(p)))):  # report the plainest w first
+    for at in sorted(points, key=lambda p: (abs(float(sp.log(p))), sp.default_sort_key(p))):  # report the plainest w first
         a, b = _value(right, at), _value(left, at)
         if abs(a - b) > 1e-20 * (1 + abs(a)):
             return number_text(at) if at.is_Rational else sp.sstr(sp.N(at, 6))

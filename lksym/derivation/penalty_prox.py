@@ -998,6 +998,12 @@ def prox_threshold(penalty: Penalty) -> sp.Expr:
 
         return prox.prox_threshold(penalty.k)
     _numeric(_key(penalty))  # the nondecreasing check
+    # Where the whole map has a closed form (checked against the numeric prox on both sides of its
+    # first branch's end), the threshold is that end: reading it is free, deriving it again ~0.06 s.
+    form = prox_closed_form(penalty)
+    threshold = threshold_from(form) if form is not None else None
+    if threshold is not None:
+        return threshold
     try:
         return _bounded(_threshold, _key(penalty))
     except _GiveUp as why:
@@ -1598,6 +1604,15 @@ def _z_samples(threshold: float, points) -> list:
     return sorted(z for z in zs if z > 0)
 
 
+def _shape_threshold(shapes: _Shapes, signature: tuple, lam: float) -> float:
+    """The threshold a shape claims at one lam: the end of its first branch if that is x = 0, else 0."""
+    shape, bounds = signature[:2]
+    if shape[0] != 0 or not bounds:
+        return 0.0
+    value = shapes.transition_values(lam)[bounds[0]]
+    return 0.0 if value is None else float(value)
+
+
 def _bound_values(shapes: _Shapes, signature: tuple, lam: float) -> list:
     """The z where the winner changes in the given shape(s), at one lam (floats; None where undefined)."""
     values = shapes.transition_values(lam)
@@ -1613,9 +1628,10 @@ def _closed_form(key: tuple, penalty: Penalty) -> Optional[sp.Expr]:
     shapes = _Shapes(q)
 
     def change(sa, sb, la, lb):
-        exprs = {q.transitions[t] for t in sa[1] + sb[1]}
+        # Sorted, not in set order: a change point found twice keeps its first form, and set order
+        # follows the string hashes, which change from process to process (PYTHONHASHSEED).
+        exprs = sorted({q.transitions[t] for t in sa[1] + sb[1]}, key=sp.default_sort_key)
         found = []
-        exprs = list(exprs)
         for i in range(len(exprs)):
             for j in range(i + 1, len(exprs)):
                 found += _solve_lam(exprs[i] - exprs[j], la, lb)
@@ -1636,10 +1652,10 @@ def _closed_form(key: tuple, penalty: Penalty) -> Optional[sp.Expr]:
         hi = float(r.upper) if r.upper is not None else LAM_RANGE[1]
         for lam in (math.sqrt(lo * hi), lo * (hi / lo) ** 0.01 if lowers[i] != 0 else min(1e-3, hi / 2), hi * (lo / hi) ** 0.01 if r.upper is not None else max(1e3, lo * 10)):
             lam_q = exact_number(float(f"{lam:.12g}"))
-            if not _agrees(penalty, form, lam_q, _z_samples(threshold_at(penalty, float(lam_q)), _bound_values(shapes, r.signature, lam)), exact=False):
+            if not _agrees(penalty, form, lam_q, _z_samples(_shape_threshold(shapes, r.signature, float(lam_q)), _bound_values(shapes, r.signature, lam)), exact=False):
                 raise _GiveUp(f"the derived form disagrees with the numeric prox at lam = {lam:g}")
         if r.upper is not None:
-            zs = _z_samples(threshold_at(penalty, float(r.upper)), _bound_values(shapes, r.signature + regimes[i + 1].signature, float(r.upper)))
+            zs = _z_samples(_shape_threshold(shapes, r.signature, float(r.upper)), _bound_values(shapes, r.signature + regimes[i + 1].signature, float(r.upper)))
             if _agrees(penalty, form, r.upper, zs):
                 conditions.append(LAM <= r.upper)
             elif _agrees(penalty, forms[i + 1], r.upper, zs):
@@ -1740,7 +1756,7 @@ def _right_limit(expr, at):
 
 
 @lru_cache(maxsize=128)
-def _thresholding(key: tuple) -> Thresholding:
+def _thresholding(key: tuple, form: Optional[sp.Expr]) -> Thresholding:
     pieces, p0 = key
     notes = []
     first = pieces[0][0]
@@ -1782,10 +1798,100 @@ def _thresholding(key: tuple) -> Thresholding:
 
     beyond = None
     if not last.has(X):
-        beyond = _unbiased_beyond(pieces, p0, last)
+        # The closed form already holds the answer: reading it costs nothing, deriving it again ~0.1 s.
+        beyond = identity_from(form) if form is not None else None
+        if beyond is None:
+            beyond = _unbiased_beyond(pieces, p0, last)
         if beyond is None:
             notes.append("unbiased_beyond: the sup of x + sqrt(2 lam (p_max - p(x))) could not be located exactly")
     return Thresholding(sparse, continuous, unbiased, beyond, tuple(notes))
+
+
+def _upper_bound(condition, symbol: sp.Symbol) -> Optional[sp.Expr]:
+    """``c`` of a condition ``symbol <= c`` or ``symbol < c`` (in either orientation), else ``None``."""
+    if isinstance(condition, (sp.LessThan, sp.StrictLessThan)) and condition.lhs == symbol:
+        return condition.rhs
+    if isinstance(condition, (sp.GreaterThan, sp.StrictGreaterThan)) and condition.rhs == symbol:
+        return condition.lhs
+    return None
+
+
+def _identity_in_z(form: sp.Expr) -> Optional[sp.Expr]:
+    """The z from which a Piecewise in z is z itself: the bound of the last branch that is not."""
+    if form == Z:
+        return sp.S.Zero
+    if not isinstance(form, sp.Piecewise) or form.args[-1] != (Z, sp.true):
+        return None
+    others = [c for e, c in form.args if e != Z]
+    return _upper_bound(others[-1], Z) if others else sp.S.Zero
+
+
+def _zero_in_z(form: sp.Expr) -> Optional[sp.Expr]:
+    """The z up to which a Piecewise in z is 0: the bound of its first branch if that is 0, else 0."""
+    branches = form.args if isinstance(form, sp.Piecewise) else ((form, sp.true),)
+    if any(e == 0 for e, _ in branches[1:]):
+        return None  # zero again after another branch: not the shape of a proximal map
+    if branches[0][0] != 0:
+        return sp.S.Zero
+    return None if branches[0][1] == sp.true else _upper_bound(branches[0][1], Z)
+
+
+def _read_per_range(form: sp.Expr, read: Callable[[sp.Expr], Optional[sp.Expr]]) -> Optional[sp.Expr]:
+    """``read`` applied to a closed form's Piecewise in z in each range of lam, joined as a Piecewise in lam.
+
+    The values read here are continuous in lam, so a change of range is written ``lam <= c``
+    whichever side the closed form gives the point to; that the two values meet there is checked
+    exactly.  ``None`` where ``read`` gives ``None`` in some range, or the values do not meet.
+    """
+    ranges = [(form, None)]
+    if isinstance(form, sp.Piecewise) and not form.args[0][1].has(Z):
+        ranges = [(f, _upper_bound(c, LAM)) for f, c in form.args[:-1]] + [(form.args[-1][0], None)]
+        if any(c is None or c.free_symbols for _, c in ranges[:-1]) or form.args[-1][1] != sp.true:
+            return None
+    branches = [(read(f), c) for f, c in ranges]
+    if any(b is None for b, _ in branches):
+        return None
+    for (b0, c), (b1, _) in zip(branches, branches[1:]):
+        if sp.simplify(b0.subs(LAM, c) - b1.subs(LAM, c)) != 0:
+            return None
+    return _join(branches)
+
+
+def identity_from(form: sp.Expr) -> Optional[sp.Expr]:
+    r"""The :math:`|z|` from which a closed-form proximal map is the identity, read off the form, or ``None``.
+
+    ``form`` is a :func:`prox_closed_form`: a ``Piecewise`` in :math:`z` (bounds in ``lam``),
+    or a ``Piecewise`` over ranges of ``lam`` of such forms.  In each range the answer is the
+    bound of the last branch that is not :math:`z` itself, after which
+    :math:`\operatorname{prox}(z) = z` for every larger :math:`z`.  It is continuous in
+    :math:`\lambda` (a supremum, see :func:`thresholding`).  ``None`` when some range never ends
+    in :math:`z`, or a bound is not of the form ``z <= t``.
+
+    Examples
+    --------
+    >>> from lksym.derivation.penalty import parse_penalty
+    >>> identity_from(prox_closed_form(parse_penalty("mcp(lam=1, gamma=3)")))
+    Piecewise((3, lam <= 3), (sqrt(3)*sqrt(lam), True))
+    """
+    return _read_per_range(form, _identity_in_z)
+
+
+def threshold_from(form: sp.Expr) -> Optional[sp.Expr]:
+    r"""The threshold of a closed-form proximal map, read off the form, or ``None``.
+
+    The bound of the first branch in each range of ``lam`` where that branch is 0, and 0 where it
+    is not (the map is nondecreasing in :math:`z`, so it is 0 on an interval :math:`[0, T]`).
+    :math:`T(\lambda) = \inf_x h(x)` is an infimum of functions linear in :math:`\lambda`,
+    hence concave and continuous (see :func:`prox_threshold`).  ``None`` for a form that is 0 again
+    after another branch.
+
+    Examples
+    --------
+    >>> from lksym.derivation.penalty import parse_penalty
+    >>> threshold_from(prox_closed_form(parse_penalty("scad(lam=1, a=3.7)")))
+    Piecewise((lam, lam <= 47/10), (sqrt(470)*sqrt(lam)/10, True))
+    """
+    return _read_per_range(form, _zero_in_z)
 
 
 def _unbiased_beyond(pieces, p0, pmax) -> Optional[sp.Expr]:
@@ -1838,9 +1944,13 @@ def thresholding(penalty: Penalty) -> Thresholding:
     >>> thresholding(parse_penalty("l0")).unbiased_beyond
     sqrt(2)*sqrt(lam)
     """
-    _numeric(_key(penalty)) if penalty.family != "power" else None
+    form = None
+    if penalty.family != "power":
+        _numeric(_key(penalty))
+        if not penalty.pieces[-1].expr.has(X):
+            form = prox_closed_form(penalty)
     try:
-        return _bounded(_thresholding, _key(penalty))
+        return _bounded(_thresholding, _key(penalty), form)
     except _GiveUp as why:
         return Thresholding(None, None, None, None, (str(why),))
 

@@ -462,7 +462,7 @@ FIGURES = [
     FigureSpec("zoom.svg", f"Zoom near w = 0 (|w| ≤ {ZOOM})", zoom_data, _penalty_render),
     FigureSpec("curvature.svg", "Curvature", curvature_data, curvature_render),
     FigureSpec(
-        "gradients_l1_l2.svg", "Gradient beside L1's and L2's, crossovers marked", comparison_data, comparison_render
+        "gradients_l1_l2.svg", "Gradient beside L1's and L2's, each crossing marked", comparison_data, comparison_render
     ),
     FigureSpec(
         "shrinkage.svg", "Proximal step (shrinkage map) beside L1's soft threshold and L2's scaling, lam = 1",
