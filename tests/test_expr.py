@@ -122,6 +122,8 @@ GOOD_EXPRESSIONS = [
     ("10**1000", sp.Integer(10) ** 1000),
     ("sqrt(-1)", sp.I),  # a complex value is fine as the whole expression, not inside one
     ("Min(w, 2^(1/1000))", sp.Min(W, sp.Integer(2) ** sp.Rational(1, 1000))),
+    ("min(abs(w), 1)", sp.Min(sp.Abs(W), 1)),  # Python's spelling, as abs for Abs
+    ("max(w, 0, -w)", sp.Max(W, 0, -W)),
 ]
 
 

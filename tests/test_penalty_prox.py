@@ -110,6 +110,21 @@ HANDS = {
         "abs(w)/2 + 2*Heaviside(abs(w) - 1)", lambda t: t / 2 + 2 * (t > 1), lambda t: t / 2 + (2 if t > 1 else 0), (1,),
         (0.1, 0.5, 2.0),
     ),
+    # Radical parameters: the closed form is derived over QQ<sqrt(2), sqrt(7)>(lam) (once 13 s over EX, then none).
+    "scad(lam=sqrt(2), a=sqrt(7))": Hand(
+        "scad(lam=sqrt(2), a=sqrt(7))", *_scad(math.sqrt(2), math.sqrt(7)), (math.sqrt(2), math.sqrt(14)),
+        (0.5, 1.6, 1.7, 3.6, 3.7, 6.0),  # a - 1 = sqrt(7) - 1 ~ 1.646 and 1 + sqrt(7) ~ 3.646
+    ),
+    "mcp(lam=sqrt(3), gamma=1+sqrt(2))": Hand(
+        "mcp(lam=sqrt(3), gamma=1+sqrt(2))", *_mcp(math.sqrt(3), 1 + math.sqrt(2)), (math.sqrt(3) * (1 + math.sqrt(2)),),
+        (0.5, 2.4, 2.43, 5.0),  # gamma ~ 2.414
+    ),
+    # lam = sqrt(3) (nsimplify reads the float back as sqrt(3)): once 0/0 there, from a rationalised denominator.
+    "huber(delta=sqrt(3))": Hand(
+        "huber(delta=sqrt(3))", lambda t: np.where(t <= math.sqrt(3), t * t / (2 * math.sqrt(3)), t - math.sqrt(3) / 2),
+        lambda t: t * t / (2 * mpmath.sqrt(3)) if t <= math.sqrt(3) else t - mpmath.sqrt(3) / 2, (math.sqrt(3),),
+        (0.5, math.sqrt(3), 4.0),
+    ),
     "0.5": Hand("0.5", *_power(0.5), (), (0.1, 1.0, 3.0)),
     "1.5": Hand("1.5", *_power(1.5), (), (0.1, 1.0, 3.0)),
     "3": Hand("3", *_power(3), (), (0.1, 1.0, 3.0)),
@@ -944,7 +959,17 @@ def test_crossings_are_those_built_from_each_expansion(text):
                 disc = sp.factor(b**2 - 4 * a * c)
                 transitions += [(-b + s * sp.sqrt(disc)) / (2 * a) for s in (1, -1)]
     crossings = [t for t, o in zip(q.transitions, q.owners) if o[0] == "cross"]
-    assert [sp.srepr(t) for t in crossings] == [sp.srepr(t) for t in transitions]
+    if "sqrt" not in text:
+        assert [sp.srepr(t) for t in crossings] == [sp.srepr(t) for t in transitions]
+        return
+    # Radical parameters: built in QQ<radicals>(lam), other forms of the same functions, in the same order.
+    assert len(crossings) == len(transitions)
+    for ours, theirs in zip(crossings, transitions):
+        for lam in ("0.137", "1.5", "2.9", "41.3"):
+            with mpmath.workdps(40):
+                a = mpmath.mpc(sp.lambdify(_pp.LAM, ours, "mpmath")(mpmath.mpf(lam)))
+                b = mpmath.mpc(sp.lambdify(_pp.LAM, theirs, "mpmath")(mpmath.mpf(lam)))
+                assert abs(a - b) <= mpmath.mpf(10) ** -30 * (1 + abs(b)), (ours, theirs, lam)
 
 
 def test_a_compiled_expression_is_shared_only_when_equal():
@@ -962,7 +987,8 @@ READ_OFF = ["l0", "scad(lam=1, a=3.7)", "scad(lam=0.5, a=2.5)", "scad(lam=1+sqrt
             "mcp(lam=1, gamma=3)", "mcp(lam=1, gamma=0.5)", "mcp(lam=sqrt(2), gamma=7/3)", "mcp(lam=0.1, gamma=10)",
             "capped_l1(theta=1)", "capped_l1(theta=7/3)", "huber(delta=1)", "huber(delta=7/3)",
             "elastic_net(l1=0.5, l2=0.25)", "Heaviside(abs(w) - 1)", "Heaviside(abs(w) - 1) + Heaviside(abs(w) - 2)",
-            "Min(abs(w), 2) + w^2/3"]
+            "Min(abs(w), 2) + w^2/3", "scad(lam=sqrt(2), a=sqrt(7))", "mcp(lam=sqrt(3), gamma=1+sqrt(2))",
+            "huber(delta=sqrt(3))", "scad(lam=2**(1/3), a=3)"]
 
 
 def _change_points(expr) -> list:
@@ -1053,3 +1079,42 @@ def test_the_output_does_not_depend_on_the_hash_seed():
         outs.add(run.stdout)
     assert len(outs) == 1
     assert "lam <= sqrt(2) + 3/2" in outs.pop()
+
+
+def test_a_closed_form_has_no_removable_singularity_at_a_radical_lam():
+    # Rationalising z/(1 + lam/sqrt(3)) gives z*(sqrt(3)*lam - 3)/(lam**2 - 3): 0/0 at lam = sqrt(3).
+    form = prox_closed_form(parse_penalty("huber(delta=sqrt(3))"))
+    at = form.subs(LAM, sp.sqrt(3))
+    assert at.subs(Z, 1) == sp.Rational(1, 2)  # z/(1 + lam/delta) = z/2 below lam + delta
+    assert at.subs(Z, 5) == 5 - sp.sqrt(3)  # z - lam above
+
+
+def test_the_analysis_deadline_is_not_taken_for_a_parts_own():
+    # An outer deadline that ends first is the caller's to report: once, the closed form took it for its
+    # own, gave up, and let the rest of the analysis run unbounded.
+    import time
+
+    from lksym.budget import Timeout, deadline
+
+    with pytest.raises(Timeout):
+        with deadline(0.2):
+            _pp._bounded(time.sleep, 3, limit=5)
+    with pytest.raises(_pp._GiveUp, match="0.2 s"):
+        _pp._bounded(time.sleep, 3, limit=0.2)
+
+
+def test_a_closed_form_that_gave_up_is_not_tried_again(monkeypatch):
+    calls = []
+
+    def give_up(key, penalty):
+        calls.append(key)
+        raise _pp._GiveUp("test")
+
+    penalty = parse_penalty("mcp(lam=1, gamma=17)")
+    _pp._closed_form_or_none.cache_clear()
+    monkeypatch.setattr(_pp, "_closed_form", give_up)
+    try:
+        assert prox_closed_form(penalty) is None and prox_closed_form(penalty) is None
+        assert len(calls) == 1
+    finally:
+        _pp._closed_form_or_none.cache_clear()

@@ -160,6 +160,9 @@ _FUNCTION_TABLE: Mapping[str, tuple[Callable[..., sp.Basic], int, Optional[int]]
     "Heaviside": (sp.Heaviside, 1, 2),
     "Min": (sp.Min, 1, None),
     "Max": (sp.Max, 1, None),
+    # Python's spellings, as abs is accepted beside Abs: min(abs(w), 1) is what people type for capped L1.
+    "min": (sp.Min, 1, None),
+    "max": (sp.Max, 1, None),
 }
 
 FUNCTIONS = frozenset(_FUNCTION_TABLE)

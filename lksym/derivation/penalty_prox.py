@@ -63,6 +63,9 @@ LAM_RANGE = (1e-6, 1e7)
 LAM_SAMPLES = 66
 TIME_LIMIT = 20.0
 """Seconds of exact work per penalty before a derivation gives up (``None`` with a reason)."""
+CLOSED_FORM_LIMIT = 10.0
+"""Seconds for the closed-form prox, half of an analysis's 20 s: when it gives up (``None``), the
+threshold and Fan and Li's properties it would have given are derived on their own in the rest."""
 SOLVE_LIMIT = 2.0
 TOLERANCE = 1e-9
 
@@ -198,8 +201,13 @@ def _limit_at_infinity(expr: sp.Expr) -> Optional[sp.Expr]:
 
 @lru_cache(maxsize=1024)  # the same value is tidied again for each range of lam it wins on
 def tidy_form(expr: sp.Expr) -> sp.Expr:
-    """A closed form of the proximal step in a short equal shape."""
-    expr = sp.powsimp(sp.radsimp(sp.cancel(sp.together(expr))), force=False)
+    """A closed form of the proximal step in a short equal shape.
+
+    Only numeric denominators are rationalised (``1/(1 + sqrt(2))`` is ``sqrt(2) - 1``).  A symbolic
+    one is left as it is: ``z/(1 + lam/sqrt(3))`` rationalised is ``z*(sqrt(3)*lam - 3)/(lam**2 - 3)``,
+    0/0 at ``lam = sqrt(3)``, where the map itself is smooth.
+    """
+    expr = sp.powsimp(sp.radsimp(sp.cancel(sp.together(expr)), symbolic=False), force=False)
     small = sp.factor_terms(expr)
     return small if sp.count_ops(small) <= sp.count_ops(expr) else expr
 
@@ -944,14 +952,25 @@ class _GiveUp(Exception):
     """An exact derivation stopped (a reason for the caller's ``None``)."""
 
 
-def _bounded(fn, *args):
+def _bounded(fn, *args, limit: float = TIME_LIMIT):
+    """``fn(*args)`` under its own time limit: :class:`_GiveUp` when that runs out.
+
+    A caller's deadline that ends first (the analysis's own, :data:`lksym.results.TIME_LIMIT`)
+    is the caller's to report, so its :class:`~lksym.budget.Timeout` goes through: taking it for
+    this one would give up one fact and run the rest unbounded.
+    """
+    import time
+
     from lksym.budget import Timeout, deadline
 
+    start = time.monotonic()
     try:
-        with deadline(TIME_LIMIT):
+        with deadline(limit):
             return fn(*args)
     except Timeout:
-        raise _GiveUp(f"exact work ran out of time ({TIME_LIMIT:g} s)") from None
+        if time.monotonic() - start < limit:
+            raise
+        raise _GiveUp(f"exact work ran out of time ({limit:g} s)") from None
 
 
 def prox_threshold(penalty: Penalty) -> sp.Expr:
@@ -1060,17 +1079,28 @@ def _quadratic(key: tuple) -> Optional[_Quadratic]:
     xs, fs, valid = [sp.S.Zero], [Z**2 / 2 + LAM * p0], [None]
     structural = []
     rational = p0.is_Rational and all(v.is_Rational for a, b, c, lo, hi in coeffs for v in (a, b, c, lo) + ((hi,) if hi != sp.oo else ()))
+    field = None if rational else _radical_field([p0] + [v for a, b, c, lo, hi in coeffs
+                                                       for v in (a, b, c, lo) + ((hi,) if hi != sp.oo else ())])
     for i, (a, b, c, lo, hi) in enumerate(coeffs):
         d = 1 + 2 * LAM * c
         x = (Z - LAM * b) / d
         xs.append(sp.cancel(x))
-        if a.is_Rational and b.is_Rational and c.is_Rational:
+        if field is not None:
+            # In QQ<radicals>(lam) the arithmetic is exact and SymPy asks no assumptions: over EX, scad(lam=sqrt(2),
+            # a=sqrt(7)) spent 13 s here, deciding signs of degree-9 polynomials with sqrt(7) in them.
+            fs.append(sp.Poly(Z**2 / 2 + LAM * a - (Z - LAM * b) ** 2 / (2 * d), Z, domain=field[0]).as_expr())
+        elif a.is_Rational and b.is_Rational and c.is_Rational:
             # F at its stationary point, z^2/2 + lam a - (z - lam b)^2 / (2 d): the same rational function,
             # and over the rationals sympy.cancel's normal form of it is the same (5x faster to reach).
             fs.append(sp.expand(sp.cancel(Z**2 / 2 + LAM * a - (Z - LAM * b) ** 2 / (2 * d))))
         else:  # over an algebraic field cancel's form depends on the input's: kept as it was derived
             fs.append(sp.expand(sp.cancel((x - Z) ** 2 / 2 + LAM * (a + b * x + c * x**2))))
-        valid.append((d, sp.expand(lo * d + LAM * b), sp.expand(hi * d + LAM * b) if hi != sp.oo else sp.oo))
+        ends = [sp.expand(lo * d + LAM * b), sp.expand(hi * d + LAM * b) if hi != sp.oo else sp.oo]
+        if field is not None:
+            # One form per function of lam, as over QQ: equal ends in two forms (sqrt(2)*lam + sqrt(2) and
+            # its unreduced twin) would otherwise swap places with rounding and fake a change of shape.
+            ends = [e if e == sp.oo else field[0].to_sympy(field[0].convert(e)) for e in ends]
+        valid.append((d, *ends))
         if c < 0:
             structural.append(-1 / (2 * c))
         if hi != sp.oo:
@@ -1089,19 +1119,33 @@ def _quadratic(key: tuple) -> Optional[_Quadratic]:
     # rational functions has one normal form however it is reached, so each objective is made a Poly once
     # and the 15 differences of SCAD's six are subtracted (~30 ms less than building each from its
     # expansion).  Over an algebraic field (EX) the two routes print differently: kept as derived.
-    polys = [sp.Poly(f, Z) for f in fs] if rational else None
+    # With radicals the same in QQ<radicals>(lam), the discriminant factored over that field.
+    if rational:
+        polys = [sp.Poly(f, Z) for f in fs]
+    elif field is not None:
+        polys = [sp.Poly(f, Z, domain=field[0]) for f in fs]
+    else:
+        polys = None
     for i in range(len(fs)):
         for j in range(i + 1, len(fs)):
-            poly = polys[i] - polys[j] if rational else sp.Poly(sp.expand(fs[i] - fs[j]), Z)
+            poly = polys[i] - polys[j] if polys is not None else sp.Poly(sp.expand(fs[i] - fs[j]), Z)
             if poly.degree() <= 0:
                 continue
             if poly.degree() == 1:
-                r1, r0 = poly.all_coeffs()
-                transitions.append(sp.cancel(-r0 / r1))
+                if field is not None:
+                    K, (r1, r0) = poly.domain, poly.rep.to_list()
+                    transitions.append(K.to_sympy(-r0 / r1))
+                else:
+                    r1, r0 = poly.all_coeffs()
+                    transitions.append(sp.cancel(-r0 / r1))
                 owners.append(("cross", i, j))
                 continue
             A, B, C = poly.all_coeffs()
-            if rational:
+            if field is not None:
+                K, (a, b, c) = poly.domain, poly.rep.to_list()
+                disc = b * b - K.convert(4) * a * c
+                disc = sp.S.Zero if not disc else sp.factor(K.to_sympy(disc), extension=field[1])
+            elif rational:
                 # The discriminant in the coefficients' field: factor's result depends only on the rational
                 # function, and half of SCAD's are 0, which then needs no factor at all.
                 K, (a, b, c) = poly.domain, poly.rep.to_list()
@@ -1113,6 +1157,34 @@ def _quadratic(key: tuple) -> Optional[_Quadratic]:
                 transitions.append((-B + sgn * sp.sqrt(disc)) / (2 * A))
                 owners.append(("cross", i, j))
     return _Quadratic(tuple(xs), tuple(fs), tuple(valid), tuple(transitions), tuple(owners), tuple(structural))
+
+
+def _radical_field(numbers: list) -> Optional[tuple]:
+    """``(QQ<r1, r2, ...>(lam), [r1, r2, ...])`` when every number is a rational function of real radicals
+    of rationals (``sqrt(2)``, ``1 + sqrt(7)``, ``2**(1/3)``), else ``None`` (then SymPy's EX domain is used)."""
+    from sympy.polys.polyerrors import CoercionFailed, NotAlgebraic
+
+    radicals = set()
+    for v in numbers:
+        if v.free_symbols or not v.is_real:
+            return None
+        for atom in sp.preorder_traversal(v):
+            if atom.is_Pow and not atom.exp.is_Integer:
+                if not (atom.base.is_Rational and atom.base > 0 and atom.exp.is_Rational):
+                    return None
+                radicals.add(sp.Pow(atom.base, atom.exp - sp.floor(atom.exp)))
+            elif not (atom.is_Rational or atom.is_Add or atom.is_Mul or atom.is_Pow):
+                return None  # pi, E, log(2), ...
+    if not radicals:
+        return None
+    gens = sorted(radicals, key=sp.default_sort_key)
+    try:
+        domain = sp.QQ.algebraic_field(*gens).frac_field(LAM)
+        for v in numbers:
+            domain.convert(v)
+    except (CoercionFailed, NotAlgebraic, NotImplementedError, ValueError):
+        return None
+    return domain, gens
 
 
 # --------------------------------------------------------------------------- float balls
@@ -1709,8 +1781,16 @@ def prox_closed_form(penalty: Penalty) -> Optional[sp.Expr]:
 
         return prox.prox_closed_form(penalty.k)
     _numeric(_key(penalty))
+    return _closed_form_or_none(_key(penalty), penalty)
+
+
+@lru_cache(maxsize=128)
+def _closed_form_or_none(key: tuple, penalty: Penalty) -> Optional[sp.Expr]:
+    # Cached here, not only in _closed_form: a derivation that gave up (an exception, which
+    # lru_cache does not keep) must not be tried again by the threshold and by Fan and Li's properties.
+    # A caller's own deadline is not cached: its Timeout passes through.
     try:
-        return _bounded(_closed_form, _key(penalty), penalty)
+        return _bounded(_closed_form, key, penalty, limit=CLOSED_FORM_LIMIT)
     except _GiveUp:
         return None
 
