@@ -1153,6 +1153,13 @@ def _quadratic(key: tuple) -> Optional[_Quadratic]:
                 disc = sp.S.Zero if not disc else sp.factor(K.to_sympy(disc))
             else:
                 disc = sp.factor(B**2 - 4 * A * C)
+            if disc == 0 and (field is not None or rational):
+                # A double root, -B/(2A) in lowest terms: SCAD's lam + 1 is then one expression wherever it
+                # arises (a piece end, a linear crossing), not three forms the signatures must tell apart.
+                root = K.to_sympy(-b / (K.convert(2) * a))
+                transitions += [root, root]
+                owners += [("cross", i, j), ("cross", i, j)]
+                continue
             for sgn in (1, -1):
                 transitions.append((-B + sgn * sp.sqrt(disc)) / (2 * A))
                 owners.append(("cross", i, j))
