@@ -24,6 +24,7 @@ one-sided difference quotients, not from a formula that is only valid for
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Optional
 
 import sympy as sp
@@ -793,6 +794,14 @@ TIDY_OPS = 30
 """Largest radical expression :func:`_tidy` simplifies (logsum's roots: ~0.1 s each; longer ones are left as built)."""
 
 
+@lru_cache(maxsize=64)
+def _crossing_shape(pieces: tuple, what: str) -> tuple[int, tuple, tuple]:
+    # Which way h moves and where it meets a level depend on h alone: the overshoot (level 1/eta) and the
+    # two-cycle (2/eta) of the same |p'(w)|/|w| share them, and they are SymPy's dearest part of both.
+    direction, directions = _monotone_pieces(list(pieces), what)
+    return direction, tuple(directions), tuple(_level_clauses(list(pieces), direction, directions))
+
+
 def _level_piecewise(pieces: list, level: sp.Expr, solve_for: Optional[sp.Symbol], what: str,
                      roots_only: bool = False, above: bool = False):
     r"""The crossing of a monotone piecewise h with ``level`` as a Piecewise in the parameter, and h's directions.
@@ -803,8 +812,7 @@ def _level_piecewise(pieces: list, level: sp.Expr, solve_for: Optional[sp.Symbol
     beyond it: every condition is strict, and a flat piece equal to the level stays below it (a plain step
     that lands a weight exactly on 0 does not throw it across).
     """
-    direction, directions = _monotone_pieces(pieces, what)
-    clauses = _level_clauses(pieces, direction, directions)
+    direction, directions, clauses = _crossing_shape(tuple(pieces), what)
     if not roots_only:
         args = []
         for value, bound, strict, _ in clauses:

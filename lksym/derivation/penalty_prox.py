@@ -1132,7 +1132,7 @@ def _quadratic(key: tuple) -> Optional[_Quadratic]:
             if poly.degree() <= 0:
                 continue
             if poly.degree() == 1:
-                if field is not None:
+                if field is not None or rational:  # in the coefficients' field: in lowest terms, no cancel
                     K, (r1, r0) = poly.domain, poly.rep.to_list()
                     transitions.append(K.to_sympy(-r0 / r1))
                 else:
