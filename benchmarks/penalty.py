@@ -10,6 +10,7 @@ Budgets (from issue 12):
 
 * ``lksym analyze "scad(lam=1, a=3.7)" --json``  <= 2 x  ``python -c "import sympy, numpy, click"``
 * ``lksym report "scad(lam=1, a=3.7)"``          <= 2 x  ``python -c "import sympy, numpy, matplotlib.figure, click"``
+* ``lksym report "logsum(eps=0.1)"`` (the slowest catalogue report) within the same 2 x
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ def main() -> int:
         "import + matplotlib": [sys.executable, "-c", "import sympy, numpy, matplotlib.figure, click"],
         "analyze SCAD --json": lksym("analyze", SCAD, "--json"),
         "report SCAD": lksym("report", SCAD, "--out", out),
+        "report log-sum": lksym("report", "logsum(eps=0.1)", "--out", out),
         "analyze MCP --json": lksym("analyze", "mcp(lam=1, gamma=3)", "--json"),
         "analyze log-sum --json": lksym("analyze", "logsum(eps=0.1)", "--json"),
     }
@@ -42,7 +44,8 @@ def main() -> int:
     for name, value in median.items():
         base = "import + matplotlib" if name.startswith("report") else "import sympy, numpy, click"
         print(f"{name:<28}{value:>10.3f}{value / median[base]:>8.2f}x")
-    budgets = [("analyze SCAD --json", "import sympy, numpy, click", 2.0), ("report SCAD", "import + matplotlib", 2.0)]
+    budgets = [("analyze SCAD --json", "import sympy, numpy, click", 2.0), ("report SCAD", "import + matplotlib", 2.0),
+               ("report log-sum", "import + matplotlib", 2.0)]
     over = False
     print()
     for name, base, budget in budgets:

@@ -124,6 +124,12 @@ class BadInput(click.ClickException):
 
     exit_code = 2
 
+    def show(self, file=None) -> None:
+        try:
+            super().show(file)
+        except BrokenPipeError:  # `lksym analyze 'bogus(' 2>&1 | true`: still bad input (2), not click's 1
+            pass
+
 
 class LksymCommand(click.Command):
     """A command that refuses a single-value option given twice instead of silently keeping the last one."""
@@ -160,6 +166,8 @@ class LksymGroup(click.Group):
             return super().make_context(info_name, args, parent=parent, **extra)
         except BrokenPipeError:  # `lksym --help | true`: written while parsing, before any command runs
             raise SystemExit(EXIT_BROKEN_PIPE) from None
+        except OSError as error:  # `lksym --help > /dev/full`
+            raise BadInput(f"cannot write: {error.strerror or error}") from None
 
     def invoke(self, ctx):
         try:
@@ -396,6 +404,11 @@ def run() -> None:
     elif not isinstance(code, int):  # sys.exit("message"): what Python itself would do
         print(code, file=sys.stderr)
         code = 1
+    if code == 130 and "multiprocessing" in sys.modules:
+        # Interrupted at any moment: a child still running (the drawing server ignores SIGINT) would be
+        # joined by multiprocessing's exit handler, and wait for work that never comes.
+        for child in sys.modules["multiprocessing"].active_children():
+            child.terminate()
     shutdown = getattr(threading, "_shutdown", None)  # what the interpreter itself calls first
     if shutdown is not None:
         shutdown()

@@ -185,7 +185,7 @@ def analyze(k, *, time_limit: Optional[float] = None) -> Analysis:
                 return Analysis(**derive_power(subject.k))
             try:
                 return Analysis(**derive_penalty(subject))
-            except (TypeError, ValueError, ArithmeticError, NotImplementedError) as error:
+            except (TypeError, ValueError, ArithmeticError, NotImplementedError, AssertionError) as error:
                 if isinstance(error, InputError):
                     raise
                 # A typed penalty SymPy cannot take through every step: one line, not a traceback.

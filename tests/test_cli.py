@@ -389,3 +389,16 @@ def test_a_reader_that_leaves_early_is_not_bad_input(argv):
     reader.stdin.close()
     assert done.returncode == 141, done.stderr
     assert done.stderr == ""
+
+
+def test_help_into_a_full_disk_is_one_line_and_exit_2():
+    done = subprocess.run(f"'{sys.executable}' -m lksym --help > /dev/full", shell=True, capture_output=True, text=True)
+    assert done.returncode == 2
+    assert done.stderr.strip() == "Error: cannot write: No space left on device"
+
+
+def test_bad_input_with_its_error_unreadable_is_still_exit_2():
+    # `lksym analyze 'bogus(' 2>&1 | true`: click's own handler of a broken pipe would say 1, "a check failed".
+    done = subprocess.run(f"'{sys.executable}' -m lksym analyze 'bogus(' 2>&1 | true; exit ${{PIPESTATUS[0]}}",
+                          shell=True, executable="/bin/bash", capture_output=True, text=True)
+    assert done.returncode == 2

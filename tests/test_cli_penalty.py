@@ -129,7 +129,7 @@ def test_report_for_a_penalty_writes_its_folder_and_index(tmp_path):
     "abs(w)^(2/3) + abs(w)^(5/2)",   # solveset: undecidable set membership
     "abs(w)^sqrt(2)+abs(w)",         # relations SymPy cannot decide
     "abs(w) + sin(abs(w)^2)",        # no exact least curvature (critical points of x^2 sin x^2)
-    "abs(w)^0", "abs(w)*0", "abs(w) - abs(w) + 3",  # constants typed in w are not exponents
+    "abs(w)^0", "abs(w)*0", "abs(w) - abs(w) + 3", "Heaviside(abs(w), 1)",  # constants typed in w are not exponents
 ])
 def test_hostile_but_valid_expressions_are_one_line(text):
     out = run("analyze", text)

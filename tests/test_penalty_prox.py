@@ -1121,3 +1121,55 @@ def test_a_closed_form_that_gave_up_is_not_tried_again(monkeypatch):
         assert len(calls) == 1
     finally:
         _pp._closed_form_or_none.cache_clear()
+
+
+# --------------------------------------------------------------------------- penalties of very small or large scale
+
+
+def _capped_by_hand(theta: float, lam: float, z: float) -> float:
+    """prox of lam*min(t, theta) by hand: soft threshold up to theta + lam/2 (or the hard one), z beyond."""
+    if lam <= 2 * theta:
+        return 0.0 if z <= lam else (z - lam if z <= theta + lam / 2 else z)
+    return 0.0 if z <= math.sqrt(2 * lam * theta) else z
+
+
+@pytest.mark.parametrize("text, theta", [("Min(abs(w), 1/10^7)", 1e-7), ("Min(abs(w), 10^8)", 1e8),
+                                         ("capped_l1(theta=1/1000)", 1e-3)])
+def test_a_penalty_far_from_unit_scale_gets_every_regime_of_lam(text, theta):
+    # Once: the change at lam = 2*theta lay outside the sampled lam (1e-6 to 1e7), so the threshold was
+    # sqrt(2 lam theta) for every lam, and the checks passed because they compared with absolute tolerances.
+    penalty = parse_penalty(text)
+    form, threshold = prox_closed_form(penalty), prox_threshold(penalty)
+    assert form is not None
+    for lam in (theta / 10, theta, 1.99 * theta, 2.01 * theta, 10 * theta):
+        assert threshold_at(penalty, lam) == pytest.approx(lam if lam <= 2 * theta else math.sqrt(2 * lam * theta), rel=1e-12)
+        for z in (lam / 2, 1.3 * lam, theta * 0.9, theta + lam / 4, 1.2 * theta + lam, 3 * theta + 2 * lam):  # no ties
+            truth = _capped_by_hand(theta, lam, z)
+            assert prox_numeric(penalty, lam, z) == pytest.approx(truth, rel=1e-9, abs=1e-12 * z), (lam, z)
+            assert _form_at(form, lam, z) == pytest.approx(truth, rel=1e-9, abs=1e-12 * z), (lam, z)
+
+
+def test_the_prox_command_at_a_small_scale_keeps_the_true_value():
+    # prox of 1e-8 * min(|x|, 1e-7) at z = 5e-8 is z - lam = 4e-8: once the exact 5e-8 (x = z) "agreed" with it.
+    report = prox_report("Min(abs(w), 1/10^7)", "1/10^8", "5/10^8")
+    assert report["value"] == pytest.approx(4e-8, rel=1e-12)
+    assert report["exact"] == "1/25000000"
+    assert report["threshold_exact"] == "1/100000000"
+
+
+@pytest.mark.parametrize("text", ["huber(delta=2**(1/3))", "huber(delta=2**(1/5))", "mcp(lam=3**(1/4), gamma=2**(1/3))"])
+def test_a_sympy_assertion_leaves_the_closed_form_out_not_the_analysis(text):
+    # SymPy 1.14's sqrt of some products with 2**(1/3) in them fails an assertion inside Mul.flatten.
+    a = lksym.analyze(text)
+    assert a.prox.closed_form is None
+    lam = 0.7
+    assert threshold_at(parse_penalty(text), lam) >= 0
+
+
+def test_cube_roots_of_two_numbers_stay_out_of_the_radical_field():
+    # QQ<2**(1/3), 3**(1/3)> took SymPy 8 s to build (PSLQ); over EX the same closed form takes about 1 s.
+    assert _pp._radical_field([2 ** sp.Rational(1, 3), 3 ** sp.Rational(1, 3)]) is None
+    assert _pp._radical_field([sp.sqrt(2), sp.sqrt(7)]) is not None
+    assert _pp._radical_field([2 ** sp.Rational(1, 3)]) is not None
+    assert _pp._radical_field([sp.pi]) is None and _pp._radical_field([sp.Rational(1, 3)]) is None
+    assert prox_closed_form(parse_penalty("mcp(lam=2**(1/3), gamma=3**(1/3))")) is not None

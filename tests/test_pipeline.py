@@ -230,3 +230,21 @@ def test_error_inside_the_block_aborts(numbers):
     assert not server._process.is_alive()
     # 40 figures take about a second on two cores; an abort is over well before.
     assert time.monotonic() - before < 10
+
+
+def test_ctrl_c_between_the_fork_and_the_with_block_stops_the_server(monkeypatch):
+    # The server ignores SIGINT and waits for tasks; interrupted before anyone could close it, it once kept
+    # the interpreter's exit (multiprocessing joins its children) waiting for ever.
+    import multiprocessing
+
+    import lksym.writers.pipeline as pipeline
+
+    class Interrupted(threading.Thread):
+        def start(self):
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(pipeline.threading, "Thread", Interrupted)
+    before = set(multiprocessing.active_children())
+    with pytest.raises(KeyboardInterrupt):
+        DrawingServer(jobs=1)
+    assert set(multiprocessing.active_children()) <= before

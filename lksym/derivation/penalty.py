@@ -558,6 +558,10 @@ def from_expression(expr: sp.Expr, text: str) -> Penalty:
     if probe is not None:
         raise InputError(f"penalty must be even in w (p(-w) = p(w)): {text!r} differs at w = {probe} and -{probe}")
     at_zero = _value_at_zero(expr, right[0].expr, text)
+    if len(right) == 1 and not right[0].expr.has(X) and right[0].expr == at_zero:
+        # Heaviside(abs(w), 1): written in w, the same number everywhere, as abs(w)^0 (refused above)
+        raise InputError(f"penalty {_shown(text)} does not depend on w (it is the constant "
+                         f"{sp.sstr(at_zero)[:20]}): a constant penalty does nothing to the weights")
     if len(right) == 1 and at_zero == 0:
         coefficient, exponent = right[0].expr.as_coeff_exponent(X)
         if coefficient == 1 and exponent.is_number and exponent.is_positive:

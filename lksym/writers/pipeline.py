@@ -168,14 +168,21 @@ class DrawingServer:
             target=_serve, args=(tasks_in, results_out, (self._tasks_out, self._results_in), jobs), name="lksym-draw"
         )
         self._process.start()
-        tasks_in.close()  # the server's ends: closing ours lets either side see the other go away
-        results_out.close()
-        # Answers are read as they come, on a thread (started after the fork): an SVG is tens
-        # of kilobytes, so a pipe nobody reads while this process derives the next k would
-        # fill up and stall every drawing worker.
-        self._answers: queue.SimpleQueue = queue.SimpleQueue()
-        self._reader = threading.Thread(target=self._read, name="lksym-draw-reader", daemon=True)
-        self._reader.start()
+        try:
+            tasks_in.close()  # the server's ends: closing ours lets either side see the other go away
+            results_out.close()
+            # Answers are read as they come, on a thread (started after the fork): an SVG is tens
+            # of kilobytes, so a pipe nobody reads while this process derives the next k would
+            # fill up and stall every drawing worker.
+            self._answers: queue.SimpleQueue = queue.SimpleQueue()
+            self._reader = threading.Thread(target=self._read, name="lksym-draw-reader", daemon=True)
+            self._reader.start()
+        except BaseException:
+            # Ctrl-C between the fork and the caller's `with`: nobody would close the server, which
+            # ignores SIGINT and waits for tasks, and Python's exit would wait for it forever.
+            self._process.terminate()
+            self._process.join()
+            raise
 
     def _read(self) -> None:
         try:
