@@ -1157,13 +1157,24 @@ def test_the_prox_command_at_a_small_scale_keeps_the_true_value():
     assert report["threshold_exact"] == "1/100000000"
 
 
-@pytest.mark.parametrize("text", ["huber(delta=2**(1/3))", "huber(delta=2**(1/5))", "mcp(lam=3**(1/4), gamma=2**(1/3))"])
-def test_a_sympy_assertion_leaves_the_closed_form_out_not_the_analysis(text):
-    # SymPy 1.14's sqrt of some products with 2**(1/3) in them fails an assertion inside Mul.flatten.
+def test_a_sympy_assertion_leaves_the_closed_form_out_not_the_analysis():
+    # Over EX, SymPy 1.14's sqrt of some products with 3**(1/4) and 2**(1/3) in them fails an assertion
+    # inside Mul.flatten (once a traceback).
+    text = "mcp(lam=3**(1/4), gamma=2**(1/3))"
     a = lksym.analyze(text)
     assert a.prox.closed_form is None
-    lam = 0.7
-    assert threshold_at(parse_penalty(text), lam) >= 0
+    lam, L, g = 0.7, 3 ** 0.25, 2 ** (1 / 3)
+    assert threshold_at(parse_penalty(text), lam) == pytest.approx(L * lam if lam <= g else math.sqrt(g * lam) * L)
+
+
+@pytest.mark.parametrize("text, delta", [("huber(delta=2**(1/3))", 2 ** (1 / 3)), ("huber(delta=2**(1/5))", 2 ** 0.2)])
+def test_powers_of_one_radical_are_one_field(text, delta):
+    # 2**(1/3) and 2**(2/3) are both in QQ<2**(1/3)>: once two generators, over EX, and the assertion above.
+    form = prox_closed_form(parse_penalty(text))
+    assert form is not None
+    for lam, z in ((0.5, 0.3), (0.5, 1.0), (2.0, 5.0)):
+        truth = z / (1 + lam / delta) if z <= lam + delta else z - lam  # Huber's prox by hand
+        assert _form_at(form, lam, z) == pytest.approx(truth, rel=1e-12)
 
 
 def test_cube_roots_of_two_numbers_stay_out_of_the_radical_field():
@@ -1171,5 +1182,7 @@ def test_cube_roots_of_two_numbers_stay_out_of_the_radical_field():
     assert _pp._radical_field([2 ** sp.Rational(1, 3), 3 ** sp.Rational(1, 3)]) is None
     assert _pp._radical_field([sp.sqrt(2), sp.sqrt(7)]) is not None
     assert _pp._radical_field([2 ** sp.Rational(1, 3)]) is not None
+    assert _pp._radical_field([2 ** sp.Rational(1, 3), 2 ** sp.Rational(2, 3)])[1] == [2 ** sp.Rational(1, 3)]
+    assert _pp._radical_field([sp.sqrt(2), 2 ** sp.Rational(1, 3)])[1] == [2 ** sp.Rational(1, 6)]
     assert _pp._radical_field([sp.pi]) is None and _pp._radical_field([sp.Rational(1, 3)]) is None
     assert prox_closed_form(parse_penalty("mcp(lam=2**(1/3), gamma=3**(1/3))")) is not None

@@ -28,7 +28,8 @@ How ranges of :math:`\lambda` are found
 ---------------------------------------
 Each result is the best of a few exact candidates (a value at a piece end, at a critical point,
 a stationary point of a piece), each valid where it lies inside its piece.  Which one wins is
-sampled on a logarithmic grid of :math:`\lambda` from :data:`LAM_RANGE`; where the winner changes
+sampled on a logarithmic grid of :math:`\lambda` over :data:`LAM_RANGE` (wider for a penalty of very small
+or large scale, :func:`lam_range`); where the winner changes
 between two samples the exact change point is solved for (the two winners' values, or two
 transition points, are equal there), and accepted only if the winners on both sides of it are the
 sampled ones.  Every closed form is then checked against :func:`prox_numeric` at points spread
@@ -1209,11 +1210,16 @@ def _radical_field(numbers: list) -> Optional[tuple]:
             if atom.is_Pow and not atom.exp.is_Integer:
                 if not (atom.base.is_Rational and atom.base > 0 and atom.exp.is_Rational):
                     return None
-                radicals.add(sp.Pow(atom.base, atom.exp - sp.floor(atom.exp)))
+                radicals.add((atom.base, atom.exp.q))
             elif not (atom.is_Rational or atom.is_Add or atom.is_Mul or atom.is_Pow):
                 return None  # pi, E, log(2), ...
     if not radicals:
         return None
+    # One generator per base: 2**(1/3) and 2**(2/3) are both in QQ<2**(1/3)>.
+    degree: dict = {}
+    for base, q in radicals:
+        degree[base] = math.lcm(degree.get(base, 1), int(q))
+    radicals = {sp.Pow(base, sp.Rational(1, q)) for base, q in degree.items()}
     if len(radicals) > 1 and any(r.exp.q != 2 for r in radicals):
         # QQ<2**(1/3), 3**(1/3)>: SymPy finds its primitive element by PSLQ, 8 s for an MCP; over EX it is 2.5 s.
         return None
@@ -1706,7 +1712,7 @@ def same_prox(penalty: Penalty, lam: float, z: float, a: float, b: float, tol: f
     if abs(a - b) <= tol * max(abs(a), abs(b), abs(z)):
         return True
     fa, fb = objective(penalty, lam, z, a), objective(penalty, lam, z, b)
-    return abs(fa - fb) <= tol * max(abs(fa), abs(fb), z * z)
+    return abs(fa - fb) <= tol * max(abs(fa), abs(fb))
 
 
 def _z_samples(threshold: float, points) -> list:
