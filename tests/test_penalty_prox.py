@@ -586,6 +586,21 @@ def test_check_prox_flags_a_bias_far_out():
     assert not result.passed and all(abs(d.z) > 1000 for d in result.worst)
 
 
+@pytest.mark.parametrize("penalty, rule, where", [
+    # A near miss of one minimiser is within 1e-9 of its least objective (F grows with the square of the
+    # error): these once passed, as "ties".
+    ("scad(lam=1, a=3.7)", lambda z, lam: _scad_rule(3.7)(z, lam) - (math.copysign(6e-5, z) if 3.7 < abs(z) < 100 else 0),
+     (3.7, 100)),
+    ("l1", lambda z, lam: math.copysign(max(abs(z) - lam, 0.0), z) + (1.4e-3 if 100 < abs(z) < 5000 else 0), (100, 5000)),
+    # No shrinkage at all: the objective's constant lam*p(0) = 1e12 once made every answer a tie.
+    ("abs(w) + 10^12", lambda z, lam: z if abs(z) < 10 else math.copysign(max(abs(z) - lam, 0.0), z), (0, 10)),
+])
+def test_check_prox_flags_a_near_miss(penalty, rule, where):
+    result = check_prox(rule, penalty, lams=[1.0])
+    assert not result.passed
+    assert all(where[0] < abs(d.z) < where[1] for d in result.worst)
+
+
 def test_check_prox_flags_the_logsum_library():
     penalty = parse_penalty("logsum(eps=0.1)")
 

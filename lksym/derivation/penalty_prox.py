@@ -1711,8 +1711,15 @@ def same_prox(penalty: Penalty, lam: float, z: float, a: float, b: float, tol: f
     # Relative to the problem's own size: with 1 + |b| any two answers "agree" once z is 1e-7.
     if abs(a - b) <= tol * max(abs(a), abs(b), abs(z)):
         return True
-    fa, fb = objective(penalty, lam, z, a), objective(penalty, lam, z, b)
-    return abs(fa - fb) <= tol * max(abs(fa), abs(fb))
+    # Two distinct answers are both right only as equal minimisers with nothing lower between them: a
+    # jump's two sides, or a flat stretch (MCP at lam = gamma).  Equal means within rounding, not within
+    # tol: near a minimiser F grows with the square of the error, so an answer off by 1e-4 is within 1e-9
+    # of the least F; and such a near miss is lower halfway back to the minimiser.  The constant lam p(0)
+    # is left out of F's size (abs(w) + 10^12 made every answer a tie).
+    base = lam * (0.0 if penalty.family == "power" else _numeric(_key(penalty)).p0)
+    fa, fb, fm = (objective(penalty, lam, z, x) - base for x in (a, b, (a + b) / 2))
+    rounding = 1e-13 * max(abs(fa), abs(fb), abs(base) * 1e-3)
+    return abs(fa - fb) <= rounding and fm >= max(fa, fb) - rounding
 
 
 def _z_samples(threshold: float, points) -> list:

@@ -45,7 +45,8 @@ class ProxCheck:
     worst
         The worst disagreements, largest first (at most 10).
     tolerance
-        Relative plus absolute tolerance used.
+        Relative tolerance on x, against the largest of the two answers and |z|.  Two different answers
+        pass only as equally good minimisers (within rounding, with nothing lower between them).used.
     """
 
     passed: bool
@@ -90,7 +91,8 @@ def check_prox(fn: Callable[[float, float], float], penalty, *, lams=None, zs=No
     lams, zs : sequence of float, optional
         Replace the default grids (``zs`` are then used at every ``lam``).
     tolerance : float
-        Relative plus absolute tolerance.
+        Relative tolerance on x, against the largest of the two answers and |z|.  Two different answers
+        pass only as equally good minimisers (within rounding, with nothing lower between them).
 
     Returns
     -------
