@@ -1162,8 +1162,10 @@ def _quadratic(key: tuple) -> Optional[_Quadratic]:
             poly = polys[i] - polys[j] if polys is not None else sp.Poly(sp.expand(fs[i] - fs[j]), Z)
             if poly.degree() <= 0:
                 continue
+            # In a domain (QQ(lam) or QQ<radicals>(lam)) the coefficients' own arithmetic gives lowest terms.
+            exact = polys is not None
             if poly.degree() == 1:
-                if field is not None or rational:  # in the coefficients' field: in lowest terms, no cancel
+                if exact:
                     K, (r1, r0) = poly.domain, poly.rep.to_list()
                     transitions.append(K.to_sympy(-r0 / r1))
                 else:
@@ -1172,19 +1174,16 @@ def _quadratic(key: tuple) -> Optional[_Quadratic]:
                 owners.append(("cross", i, j))
                 continue
             A, B, C = poly.all_coeffs()
-            if field is not None:
-                K, (a, b, c) = poly.domain, poly.rep.to_list()
-                disc = b * b - K.convert(4) * a * c
-                disc = sp.S.Zero if not disc else sp.factor(K.to_sympy(disc), extension=field[1])
-            elif rational:
+            if exact:
                 # The discriminant in the coefficients' field: factor's result depends only on the rational
                 # function, and half of SCAD's are 0, which then needs no factor at all.
                 K, (a, b, c) = poly.domain, poly.rep.to_list()
                 disc = b * b - K.convert(4) * a * c
-                disc = sp.S.Zero if not disc else sp.factor(K.to_sympy(disc))
+                extension = {} if field is None else {"extension": field[1]}
+                disc = sp.S.Zero if not disc else sp.factor(K.to_sympy(disc), **extension)
             else:
                 disc = sp.factor(B**2 - 4 * A * C)
-            if disc == 0 and (field is not None or rational):
+            if disc == 0 and exact:
                 # A double root, -B/(2A) in lowest terms: SCAD's lam + 1 is then one expression wherever it
                 # arises (a piece end, a linear crossing), not three forms the signatures must tell apart.
                 root = K.to_sympy(-b / (K.convert(2) * a))
