@@ -115,6 +115,37 @@ def _text(expr) -> str:
     return sp.sstr(expr).replace("**", "^")
 
 
+NAMES = {"lam": "λ", "eta": "η", "alpha": "α", "tau": "τ"}
+"""How the page's own symbols read in a formula a person sees."""
+
+
+def _human(expr, names: Optional[dict] = None) -> str:
+    """A formula as a reader sees it: Greek letters for the symbols, ``^`` for powers, ``·`` for products.
+
+    ``names`` renames further symbols (a catalogue penalty's ``P_lam`` is ``λ_SCAD``: not the prox strength λ).
+
+    Examples
+    --------
+    >>> _human(LAM * sp.Symbol("P_lam") / 2, {"P_lam": "λ_SCAD"})
+    'λ·λ_SCAD/2'
+    >>> _human(sp.Piecewise((1, LAM <= 2), (LAM / 2, True)))
+    '1 for λ ≤ 2; λ/2 otherwise'
+    """
+    if expr is None:
+        return ""
+    if isinstance(expr, str):
+        return expr
+    expr = sp.sympify(expr)
+    if isinstance(expr, sp.Piecewise):
+        pieces = [f"{_human(e, names)} for {_human(c, names)}" if c is not sp.true else f"{_human(e, names)} otherwise"
+                  for e, c in expr.args]
+        return "; ".join(pieces)
+    table = {**NAMES, **(names or {})}
+    renamed = expr.xreplace({s: sp.Symbol(table[s.name]) for s in expr.free_symbols if s.name in table})
+    text = sp.sstr(renamed).replace("**", "^").replace("*", "·")
+    return text.replace("<=", "≤").replace(">=", "≥").replace("!=", "≠")
+
+
 def _powers(expr: sp.Expr) -> sp.Expr:
     """``exp(c1 log b1 + ...)`` (what solving with logarithms gives) as ``b1^c1 * ...``, combined."""
     if not isinstance(expr, sp.exp):
@@ -142,6 +173,51 @@ def _solve(lhs: sp.Expr, rhs: sp.Expr, shift: sp.Expr) -> Optional[sp.Expr]:
 
 def _fact(key: str, label: str, formula, js: Optional[str], kind: str = "number", note: str = "") -> dict:
     return {"key": key, "label": label, "formula": formula, "js": js, "kind": kind, "note": note}
+
+
+FAN_LI = (
+    ("fan_li_sparse", "Fan–Li sparse: small |z| map to exactly 0", "sparse"),
+    ("fan_li_continuous", "Fan–Li continuous: prox(z) has no jump in z", "continuous"),
+    ("fan_li_unbiased", "Fan–Li unbiased: prox(z) − z → 0 as |z| → ∞", "unbiased"),
+)
+"""Fan and Li's three properties of the proximal step of λ·p: fact key, label, field of ``Thresholding``."""
+
+
+def fan_li_facts(t, note: str = "") -> list:
+    r"""Fan and Li's properties as the CLI states them, each yes, no or a condition in λ (compiled to JS).
+
+    ``t`` is a :class:`lksym.derivation.penalty_prox.Thresholding`; the facts carry the text the page shows
+    (``shown``), ``formula`` as text and ``js`` the condition, so the page decides it at the λ on screen.
+    Where ``prox(z) = z`` exactly beyond some :math:`|z|` (SCAD, MCP) that bound is one more fact.
+
+    Examples
+    --------
+    >>> from lksym.derivation.penalty_prox import Thresholding
+    >>> rows = fan_li_facts(Thresholding(True, LAM <= sp.Rational(1, 100), True, None))
+    >>> [(r["key"], r["shown"], r["js"]) for r in rows]  # doctest: +NORMALIZE_WHITESPACE
+    [('fan_li_sparse', 'yes, for every λ > 0', 'true'),
+     ('fan_li_continuous', 'for λ ≤ 1/100 only', 'lam <= 1/100'),
+     ('fan_li_unbiased', 'yes, for every λ > 0', 'true')]
+    """
+    rows = []
+    for key, label, field in FAN_LI:
+        value = getattr(t, field)
+        if value is None:
+            rows.append({**_fact(key, label, None, None, kind="none", note="undecided (see the report)"),
+                         "shown": "undecided"})
+            continue
+        if value in (True, sp.true):
+            shown, js = "yes, for every λ > 0", "true"
+        elif value in (False, sp.false):
+            shown, js = "no, for every λ > 0", "false"
+        else:
+            shown, js = f"for {_human(value)} only", _js(value)
+        rows.append({**_fact(key, label, _text(value) if isinstance(value, sp.Basic) else value, js, kind="bool",
+                             note=note), "shown": shown})
+    if t.unbiased_beyond is not None:
+        rows.append({**_fact("unbiased_beyond", "prox(z) = z exactly for |z| beyond", _text(t.unbiased_beyond),
+                             _js(t.unbiased_beyond), note=note), "shown": _human(t.unbiased_beyond)})
+    return rows
 
 
 def _jump_threshold(gradient: sp.Expr, shift: sp.Expr) -> tuple[sp.Expr, sp.Expr]:
@@ -322,6 +398,7 @@ def _case_record(case) -> dict:
 def _stop_record(text: str) -> dict:
     """The exact analysis of one k, as the strings the page shows beside the floats."""
     from lksym.derivation.exact import k_text
+    from lksym.derivation.family import case_of
     from lksym.results import analyze
 
     a = analyze(text)
@@ -336,6 +413,8 @@ def _stop_record(text: str) -> dict:
     }
     smooth = "C^∞" if a.smoothness is None else f"C^{a.smoothness}"
     return {
+        "case": case_of(a.k).name,
+        "fan_li": fan_li_facts(a.thresholding, note="the same for every k of this case") if a.thresholding else [],
         "k": k_text(a.k),
         "k_float": float(a.k),
         "exact": {key: _text(value) for key, value in exact.items() if value is not None},
@@ -359,7 +438,9 @@ def _public(record: dict) -> dict:
     facts = []
     for f in record["facts"]:
         formula = f["formula"]
-        facts.append({**f, "formula": formula if isinstance(formula, (bool, str)) or formula is None else _text(formula)})
+        text = formula if isinstance(formula, (bool, str)) or formula is None else _text(formula)
+        facts.append({**f, "formula": text, "shown": f.get("shown", _human(formula) if isinstance(formula, sp.Basic)
+                                                        and not isinstance(formula, sp.logic.boolalg.BooleanAtom) else None)})
     return {**record, "facts": facts}
 
 
@@ -377,13 +458,18 @@ def power_family() -> dict:
     """
     stops = _stop_records()
     cases = [_public(c) for c in power_cases()]  # derived here while the workers analyse the stops
+    stops = stops.result() if hasattr(stops, "result") else stops
+    # Fan and Li's properties hold for every k of a case (its regime): each case takes them from its stops.
+    for case in cases:
+        rows = next((s["fan_li"] for s in stops if s["case"] == case["name"]), [])
+        case["facts"] = case["facts"] + [r for r in rows if r["key"] != "unbiased_beyond"]
     return {
         "name": "power",
         "title": "|w|^k",
         "kind": "power",
         "params": [dict(zip(("name", "label", "min", "max", "step", "default"), s)) for s in SLIDERS],
         "cases": cases,
-        "stops": stops.result() if hasattr(stops, "result") else stops,
+        "stops": [{k: v for k, v in s.items() if k not in ("fan_li", "case")} for s in stops],
     }
 
 
@@ -453,7 +539,7 @@ def _nonnegative_on(expr: sp.Expr, lo: sp.Expr, hi: sp.Expr):
     return None
 
 
-def catalogue_family(name: str) -> dict:
+def catalogue_family(name: str, fan_li=None) -> dict:
     r"""The page's data for one entry of :data:`lksym.derivation.penalty.CATALOGUE`, with symbolic parameters.
 
     The pieces of the right branch are taken with positive (or, where 0 is allowed,
@@ -505,7 +591,7 @@ def catalogue_family(name: str) -> dict:
     sparse = _decide(sp.Or(sp.Gt(g0, 0), sp.Gt(jump0, 0)))
     facts = [
         _fact("regime", "penalty", entry.title + (f" ({entry.source})" if entry.source else ""), None, kind="text",
-              note="catalogue of lksym.derivation.penalty"),
+              note="from lksym's catalogue of penalties"),
         _fact("breakpoints", "breakpoints (|w| where the definition changes)", "[" + ", ".join(_text(b) for b in breakpoints) + "]",
               "[" + ", ".join(_js(b) for b in breakpoints) + "]", kind="list"),
         _fact("jump_at_0", "jump of f at 0: f(0+) − f(0)", jump0, _js(jump0)),
@@ -525,13 +611,17 @@ def catalogue_family(name: str) -> dict:
     else:
         facts.append(_fact("prox_threshold", "prox threshold: largest |z| with prox(z) = 0", None, "NUMERIC",
                            note="not convex: found numerically from the page's prox"))
+    names = display_names(name)
+    facts[1]["shown"] = ", ".join(_human(b, names) for b in breakpoints) or "none"
+    facts += fan_li_facts(fan_li if fan_li is not None else _usual_thresholding(name),
+                          note="decided at the usual " + ", ".join(f"{names['P_' + n]} = {v}" for n, v in entry.usual)
+                          if entry.usual else "")
     params = []
     for p in entry.parameters:
         lo_, hi_, step = RANGES.get(p.name, (0.1, 5, 0.01))
         default = float(catalogue_parameter(entry, p.name, usual[p.name])) if p.name in usual else lo_
-        from lksym.derivation.penalty import GREEK
-
-        params.append({"name": "P_" + p.name, "label": f"{entry.title} {GREEK.get(p.name, p.name)}: {p.meaning}",
+        meaning = p.meaning.replace("over lam", "over " + names.get("P_lam", "λ"))
+        params.append({"name": "P_" + p.name, "label": f"{entry.title} {names['P_' + p.name]}: {meaning}",
                        "min": lo_, "max": hi_,
                        "step": step, "default": default})
     params += [dict(zip(("name", "label", "min", "max", "step", "default"), s)) for s in COMMON]
@@ -551,10 +641,41 @@ def catalogue_family(name: str) -> dict:
         "at_zero": _js(entry.at_zero),
         "convex": convex is True,
         "facts": [{**f, "formula": f["formula"] if isinstance(f["formula"], (bool, str)) or f["formula"] is None
-                   else _text(f["formula"])} for f in facts],
+                   else _text(f["formula"]),
+                   "shown": f.get("shown", _human(f["formula"], names) if isinstance(f["formula"], sp.Basic)
+                                  and not isinstance(f["formula"], sp.logic.boolalg.BooleanAtom) else None)}
+                  for f in facts],
     }
     return {"name": name, "title": entry.title, "kind": "catalogue", "params": params, "cases": [case], "stops": [],
-            "symbols": ["P_" + p.name for p in entry.parameters]}
+            "symbols": ["P_" + p.name for p in entry.parameters], "names": names,
+            "usual": {"P_" + n: float(catalogue_parameter(entry, n, v)) for n, v in entry.usual}}
+
+
+def display_names(name: str) -> dict:
+    """How a catalogue penalty's parameters read on the page: Greek letters, and a penalty's own λ named apart.
+
+    SCAD's and MCP's own ``lam`` is not the prox strength λ of the page: it reads ``λ_SCAD``.
+
+    Examples
+    --------
+    >>> display_names("scad")
+    {'P_lam': 'λ_SCAD', 'P_a': 'a'}
+    """
+    from lksym.derivation.penalty import CATALOGUE, GREEK
+
+    entry = CATALOGUE[name]
+    return {"P_" + p.name: (GREEK["lam"] + "_" + entry.title) if p.name == "lam" else GREEK.get(p.name, p.name)
+            for p in entry.parameters}
+
+
+def _usual_thresholding(name: str):
+    """Fan and Li's properties of a catalogue penalty at its usual parameters (the sliders' defaults)."""
+    from lksym.derivation.penalty import CATALOGUE, parse_penalty
+    from lksym.results import analyze
+
+    entry = CATALOGUE[name]
+    args = ", ".join(f"{n}={v}" for n, v in entry.usual)
+    return analyze(parse_penalty(f"{name}({args})" if args else name)).thresholding
 
 
 def _catalogue_names() -> tuple[str, ...]:
