@@ -488,20 +488,25 @@ class _Pending:
 
 def _stop_records():
     """The exact stops, on the other cores when there are any (forked: SymPy is already loaded)."""
+    # Costliest first, so the last one to finish is short.
+    return _in_workers(_stop_record, STOPS, first=("7/3", "sqrt(2)", "1/2"))
+
+
+def _in_workers(fn, args: tuple, first: tuple = ()):
+    """``[fn(a) for a in args]``, on forked workers when there are spare cores (a :class:`_Pending`), else here."""
     import multiprocessing
     import os
 
     # This process derives the cases meanwhile: it keeps one core.
-    workers = min(len(STOPS), (os.cpu_count() or 1) - 1)
+    workers = min(len(args), (os.cpu_count() or 1) - 1)
     if workers < 1 or "fork" not in multiprocessing.get_all_start_methods():
-        return [_stop_record(t) for t in STOPS]
+        return [fn(a) for a in args]
     from concurrent.futures import ProcessPoolExecutor
 
     pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
-    # Costliest first, so the last one to finish is short.
-    order = sorted(STOPS, key=lambda t: t not in ("7/3", "sqrt(2)", "1/2"))
-    futures = {t: pool.submit(_stop_record, t) for t in order}
-    return _Pending(pool, [futures[t] for t in STOPS])
+    order = sorted(args, key=lambda a: a not in first)
+    futures = {a: pool.submit(fn, a) for a in order}
+    return _Pending(pool, [futures[a] for a in args])
 
 
 # --------------------------------------------------------------------------- the catalogue (lksym.derivation.penalty)
@@ -700,8 +705,12 @@ def page_data(penalties: tuple[str, ...] = PENALTIES) -> dict:
         raise InputError(f"unknown penalty {unknown[0]!r}; known: {', '.join(known)}")
     # The power family always comes first: the L1/L2 comparison curves are its k = 1 and k = 2.
     names = ("power", *[p for p in dict.fromkeys(penalties) if p != "power"])
+    # Fan and Li's properties of each catalogue penalty need its full analysis: on the other cores meanwhile.
+    pending = _in_workers(_usual_thresholding, names[1:])
+    power = power_family()
+    fan_li = pending.result() if hasattr(pending, "result") else pending
     return {"schema": 1, "tau": TAU_DEFAULT,
-            "penalties": [power_family() if n == "power" else catalogue_family(n) for n in names]}
+            "penalties": [power, *[catalogue_family(n, t) for n, t in zip(names[1:], fan_li)]]}
 
 
 def _template() -> str:

@@ -411,7 +411,8 @@ def _exact_text(value) -> str:
 
 def comparison_render(d: dict):
     fig, ax = new_axes(f"{d['label']}: gradient magnitude against L1 and L2 (log-log)", xlabel="|w|",
-                       ylabel="|f'(w)|", xlim=d["xlim"], ylim=(1e-3, 1e3), left=0.1)
+                       ylabel="|f'(w)|", xlim=d["xlim"], ylim=(1e-3, 1e3), left=0.1,
+                       legend_width=LEGEND_WIDTH + 0.4)  # room for "at |w| = 2^(2/3)/4 ≈ 0.3969"
     w = d["w"]
     ax.set_xscale("log")
     ax.set_yscale("log")
@@ -428,7 +429,7 @@ def comparison_render(d: dict):
         # Named in the legend, not beside the point: a label there is struck through by the lines that cross.
         y = 1.0 if reference == "L1" else 2 * x
         ax.plot([x], [y], "o" if reference == "L1" else "s", color="0.15", mfc="white", mew=1.6, ms=6, zorder=5,
-                ls="none", label=f"{subject} = {reference} at |w| = {text}")
+                ls="none", label=f"{subject} = {reference}\nat |w| = {text}")
     outside_legend(ax)
     return fig
 
