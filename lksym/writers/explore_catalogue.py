@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from lksym.writers.explore_text import LAM, SLIDERS, fact_row, human_text, to_js, plain_text, fan_li_facts
+from lksym.writers.explore_text import LAM, SLIDERS, fact_row, fan_li_facts, human_text, plain_text, to_js
 
 RANGES = {
     "lam": (0.1, 3, 0.01), "a": (2.1, 10, 0.01), "gamma": (0.1, 10, 0.01), "eps": (0.01, 2, 0.01),
