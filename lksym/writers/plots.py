@@ -300,6 +300,8 @@ def _penalty_data(a: Analysis, half_width: float, title: str) -> dict:
         "penalty": penalty,
         "gradient": gradient,
         "gradient_at_zero": _value_at_zero(a.gradient),
+        # A penalty that jumps at 0 (L0: p(0) = 0, 1 elsewhere): its value there is a dot the line does not reach.
+        "penalty_at_zero": None if a.penalty.at_zero.continuous else _value_at_zero(a.penalty),
         "penalty_label": f"penalty |w|^{a.label[1:]}" if a.k is not None else f"penalty {a.subject.short_label}",
         "title": title,
         "half_width": half_width,
@@ -313,6 +315,8 @@ def _penalty_render(d: dict):
     ax.plot(d["w"], d["gradient"], color=GRADIENT_COLOR, lw=2, label="gradient (derivative)")
     if d["gradient_at_zero"] is not None:
         ax.plot([0], [d["gradient_at_zero"]], "o", color=GRADIENT_COLOR, ms=4)
+    if d.get("penalty_at_zero") is not None:
+        ax.plot([0], [d["penalty_at_zero"]], "o", color=PENALTY_COLOR, ms=5, zorder=5, label="p(0)")
     outside_legend(ax)
     return fig
 
