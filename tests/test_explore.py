@@ -268,7 +268,7 @@ def test_facts_panel_matches_the_analysis(browser, page_file, text):
     # The exact column shows the embedded analysis for the stops.
     if text in explore.STOPS or text in ("0.5", "1.5"):
         exact = w.page.inner_text("#fact-crossover_L2 td.exact")
-        assert exact == explore.plain_text(a.crossovers[1].weight) if a.crossovers[1].weight is not None else exact == ""
+        assert exact == explore.human_text(a.crossovers[1].weight) if a.crossovers[1].weight is not None else exact == ""
     w.clean(base)
 
 
@@ -338,7 +338,7 @@ def test_typed_exact_k_and_bad_input(browser, page_file):
     w.settle()
     assert w.page.evaluate("lksym.state.k") == math.sqrt(2)
     assert "k=sqrt(2)" in w.page.evaluate("decodeURIComponent(location.hash)")
-    assert w.page.inner_text("#fact-crossover_L1 td.exact") == explore.plain_text(analyze("sqrt(2)").crossovers[0].weight)
+    assert w.page.inner_text("#fact-crossover_L1 td.exact") == explore.human_text(analyze("sqrt(2)").crossovers[0].weight)
     for bad in ("abc", "1/0", "-1", "2+", "9" * 100):
         w.page.fill("#k-exact", bad)
         w.page.press("#k-exact", "Enter")

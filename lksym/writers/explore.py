@@ -307,7 +307,7 @@ def _stop_record(text: str) -> dict:
         "fan_li": fan_li_facts(a.thresholding, note="the same for every k of this case") if a.thresholding else [],
         "k": k_text(a.k),
         "k_float": float(a.k),
-        "exact": {key: plain_text(value) for key, value in exact.items() if value is not None},
+        "exact": {key: human_text(value) for key, value in exact.items() if value is not None},
         "smoothness": smooth,
         "regime": a.regime.title,
         "prox_closed_form": plain_text(a.prox.closed_form) if a.prox.closed_form is not None and sp.count_ops(
