@@ -369,7 +369,8 @@ def simulate(penalties: tuple[str, ...], ks: tuple[str, ...], eta: str, steps: i
 @click.argument("penalties", nargs=-1, metavar="[PENALTY]...")
 @out_option("explore.html (and a link in the index README.md if there is one)")
 def explore(penalties: tuple[str, ...], out_dir: str) -> None:
-    """Write one self-contained HTML page with sliders for k, lam and eta, live plots and the derived facts.
+    """Write one self-contained HTML page: sliders for k, lam and eta, penalties overlaid (zoom, pan, the values
+    under the cursor), live plots and the derived facts with Fan and Li's properties.
 
     PENALTY names the penalties in the picker: power (|w|^k, always there) and the catalogue's elastic_net,
     scad, mcp, logsum, capped_l1, huber, l0 (default: all).
