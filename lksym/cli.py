@@ -330,7 +330,8 @@ def regenerate(out_dir: str) -> None:
 
 @main.command(epilog=PENALTY_TEXT)
 @subjects_option
-@click.option("--lam", "lam", required=True, metavar="L", help="Prox strength lam > 0 (exact: 0.1 = 1/10).")
+@click.option("--lam", "lam", default="1", show_default=True, metavar="L",
+              help="Prox strength lam > 0 (exact: 0.1 = 1/10); 1 is the strength the reports' shrinkage maps use.")
 @click.option("--z", "z", required=True, metavar="Z", help="The input z, any real number.")
 @click.option("--json", "as_json", is_flag=True, help='Print {"value", "exact", "threshold", "threshold_exact"}.')
 def prox(penalties: tuple[str, ...], ks: tuple[str, ...], lam: str, z: str, as_json: bool) -> None:
@@ -342,9 +343,18 @@ def prox(penalties: tuple[str, ...], ks: tuple[str, ...], lam: str, z: str, as_j
 
 @main.command(epilog=PENALTY_TEXT)
 @subjects_option
-@click.option("--eta", "eta", required=True, metavar="E", help="Step size eta > 0.")
+@click.option("--eta", "eta", default="0.1", show_default=True, metavar="E",
+              help="Step size eta > 0; 0.1 is the step the reports' gradient-descent figures use.")
 @click.option("--steps", type=Integer(min=1, max=100_000), default=200, show_default=True, help="Steps to run.")
-@out_option("simulate-k-<K>-eta-<E>.svg")
+@click.option(
+    "--out",
+    "out_dir",
+    default=".",
+    show_default=True,
+    type=click.Path(file_okay=False, writable=True),
+    help="Folder that receives simulate-k-<K>-eta-<E>.svg: the current folder unless given, never reports/ "
+    "(that folder holds the committed pages).",
+)
 def simulate(penalties: tuple[str, ...], ks: tuple[str, ...], eta: str, steps: int, out_dir: str) -> None:
     """Plain gradient descent w <- w - E p'(w) on PENALTY from six starts; plot and summarise."""
     from lksym.writers.simulate import run_simulation
@@ -359,7 +369,8 @@ def simulate(penalties: tuple[str, ...], ks: tuple[str, ...], eta: str, steps: i
 @click.argument("penalties", nargs=-1, metavar="[PENALTY]...")
 @out_option("explore.html (and a link in the index README.md if there is one)")
 def explore(penalties: tuple[str, ...], out_dir: str) -> None:
-    """Write one self-contained HTML page with sliders for k, lam and eta, live plots and the derived facts.
+    """Write one self-contained HTML page: sliders for k, lam and eta, penalties overlaid (zoom, pan, the values
+    under the cursor), live plots and the derived facts with Fan and Li's properties.
 
     PENALTY names the penalties in the picker: power (|w|^k, always there) and the catalogue's elastic_net,
     scad, mcp, logsum, capped_l1, huber, l0 (default: all).

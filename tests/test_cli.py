@@ -402,3 +402,38 @@ def test_bad_input_with_its_error_unreadable_is_still_exit_2():
     done = subprocess.run(f"'{sys.executable}' -m lksym analyze 'bogus(' 2>&1 | true; exit ${{PIPESTATUS[0]}}",
                           shell=True, executable="/bin/bash", capture_output=True, text=True)
     assert done.returncode == 2
+
+
+# --------------------------------------------------------------------------- defaults of prox and simulate
+
+
+@pytest.mark.parametrize("args, value", [
+    (["prox", "--k", "1", "--z", "2.5"], 1.5),           # soft threshold at the default lam = 1: 2.5 - 1
+    (["prox", "--k", "2", "--z", "3"], 1.0),             # z / (1 + 2 lam) at lam = 1
+    (["prox", "--k", "1", "--z", "2.5", "--lam", "0.5"], 2.0),
+    (["prox", "l0", "--z", "1"], 0.0),                   # L0's threshold at lam = 1 is sqrt(2)
+])
+def test_prox_without_lam_uses_lam_1(runner, args, value):
+    result = runner.invoke(main, [*args, "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["value"] == pytest.approx(value, abs=1e-12)
+
+
+def test_prox_and_simulate_help_name_their_defaults(runner):
+    assert "default: 1" in runner.invoke(main, ["prox", "--help"]).output.replace("\n", " ")
+    text = " ".join(runner.invoke(main, ["simulate", "--help"]).output.split())
+    assert "default: 0.1" in text and "current folder" in text and "never reports/" in text
+
+
+def test_simulate_defaults_to_eta_0_1_in_the_current_folder(runner, tmp_path, monkeypatch):
+    """Not into reports/ (the committed pages): into the folder the user is in, named after k and eta."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "reports").mkdir()
+    result = runner.invoke(main, ["simulate", "--k", "3", "--steps", "20"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0] == os.path.join(".", "simulate-k-3-eta-0.1.svg") or lines[0].endswith("simulate-k-3-eta-0.1.svg")
+    assert (tmp_path / "simulate-k-3-eta-0.1.svg").is_file()
+    assert list((tmp_path / "reports").iterdir()) == []
+    explicit = runner.invoke(main, ["simulate", "--k", "3", "--steps", "20", "--eta", "0.1"])
+    assert explicit.output == result.output  # the default is exactly --eta 0.1

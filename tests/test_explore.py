@@ -268,7 +268,7 @@ def test_facts_panel_matches_the_analysis(browser, page_file, text):
     # The exact column shows the embedded analysis for the stops.
     if text in explore.STOPS or text in ("0.5", "1.5"):
         exact = w.page.inner_text("#fact-crossover_L2 td.exact")
-        assert exact == explore._text(a.crossovers[1].weight) if a.crossovers[1].weight is not None else exact == ""
+        assert exact == explore.human_text(a.crossovers[1].weight) if a.crossovers[1].weight is not None else exact == ""
     w.clean(base)
 
 
@@ -338,7 +338,7 @@ def test_typed_exact_k_and_bad_input(browser, page_file):
     w.settle()
     assert w.page.evaluate("lksym.state.k") == math.sqrt(2)
     assert "k=sqrt(2)" in w.page.evaluate("decodeURIComponent(location.hash)")
-    assert w.page.inner_text("#fact-crossover_L1 td.exact") == explore._text(analyze("sqrt(2)").crossovers[0].weight)
+    assert w.page.inner_text("#fact-crossover_L1 td.exact") == explore.human_text(analyze("sqrt(2)").crossovers[0].weight)
     for bad in ("abc", "1/0", "-1", "2+", "9" * 100):
         w.page.fill("#k-exact", bad)
         w.page.press("#k-exact", "Enter")
@@ -354,8 +354,10 @@ def test_layout_fits_and_curves_are_labelled(browser, page_file, viewport, text,
     w = Watched(browser, base + f"#k={text}", viewport=viewport)
     assert w.page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
     assert w.page.evaluate("document.body.scrollWidth") <= viewport["width"]
-    canvases = w.page.evaluate("[...document.querySelectorAll('canvas')].map(c => [c.id, c.width, c.getAttribute('aria-label')])")
+    canvases = w.page.evaluate("[...document.querySelectorAll('#plots canvas')].map(c => [c.id, c.width, c.getAttribute('aria-label')])")
     assert len(canvases) == 6 and all(width > 100 and f"k = {text}" in label for _, width, label in canvases)
+    compared = w.page.evaluate("[...document.querySelectorAll('#compare canvas')].map(c => c.width)")
+    assert len(compared) == 2 and all(width > 100 for width in compared)
     w.page.screenshot(path=str(tmp_path / "explore.png"), full_page=True)
     assert (tmp_path / "explore.png").stat().st_size > 10_000
     w.clean(base)
@@ -488,3 +490,217 @@ def test_the_shrinkage_curve_is_drawn_and_its_jump_marked_only_where_it_jumps(br
     strokes = w.page.evaluate("Object.entries(lksym.strokes).filter(([k]) => k.startsWith('prox ')).map(([, v]) => v)")
     assert strokes and strokes[0] > 100, strokes
     assert (w.page.evaluate("lksym.proxJumpDots") > 0) is jumps
+
+
+# --------------------------------------------------------------------------- hostile fragments
+
+HOSTILE = [
+    # (fragment, what the error line must name)
+    ("#penalty=constructor", "unknown penalty “constructor”"),
+    ("#penalty=__proto__", "unknown penalty “__proto__”"),
+    ("#penalty=toString", "unknown penalty “toString”"),
+    ("#penalty=hasOwnProperty&k=2", "unknown penalty “hasOwnProperty”"),
+    ("#k=%E0%A4%A", "not name=value with valid %-escapes"),
+    ("#%zz=1", "not name=value with valid %-escapes"),
+    ("#lam=%", "not name=value with valid %-escapes"),
+    ("#__proto__=1&constructor=2", "unknown name “__proto__”"),
+    ("#show=constructor,l1", "unknown curve “constructor”"),
+    ("#show=__proto__", "unknown curve “__proto__”"),
+    ("#k=abc", "k = “abc”"),
+    ("#lam=-1", "lam = “-1”"),
+    ("#eta=1e999", "eta = “1e999”"),
+    ("#k=1.5&k=3", "k given twice"),
+    ("#tau=0", "tau = “0”"),
+]
+
+
+@pytest.mark.parametrize("fragment, named", HOSTILE)
+def test_hostile_fragment_keeps_the_defaults_and_says_so(browser, page_file, fragment, named):
+    base = _url(page_file)
+    w = Watched(browser, base + fragment)
+    assert w.page.is_visible("#fragment-error")
+    assert named in w.page.inner_text("#fragment-error")
+    state = w.page.evaluate("[lksym.state.penalty, lksym.state.lam, lksym.state.eta, lksym.state.tau]")
+    assert state[0] in ("power", "scad", "mcp", "logsum", "capped_l1", "huber", "l0", "elastic_net")
+    assert all(isinstance(v, (int, float)) and v > 0 and math.isfinite(v) for v in state[1:])
+    if "penalty" in fragment:
+        assert state[0] == "power"
+    # Nothing leaked into a prototype, and the page still draws and still answers.
+    assert w.page.evaluate("({}).polluted === undefined && Object.getPrototypeOf({}) === Object.prototype")
+    assert w.page.evaluate("Object.keys(Object.prototype).length") == 0
+    assert w.facts()["convex"] in ("true", "false")
+    assert w.page.evaluate("lksym.view.shown[0]") == "current"
+    w.page.select_option("#penalty", "scad")
+    w.settle()
+    assert w.facts()["fan_li_continuous"] == "true"
+    w.clean(base)
+
+
+def test_a_good_fragment_shows_no_error(browser, page_file):
+    base = _url(page_file)
+    w = Watched(browser, base + "#penalty=scad&P_lam=1&P_a=3.7&lam=1&eta=0.1&w0=0.3&show=l1,mcp")
+    assert not w.page.is_visible("#fragment-error")
+    # A later bad fragment (hashchange) is said too, and a good one clears it again.
+    w.page.evaluate("location.hash = '#penalty=constructor'")
+    w.page.wait_for_function("() => !document.getElementById('fragment-error').hidden")
+    w.page.evaluate("location.hash = '#penalty=mcp'")
+    w.page.wait_for_function("() => document.getElementById('fragment-error').hidden")
+    assert w.page.evaluate("lksym.state.penalty") == "mcp"
+    w.clean(base)
+
+
+# --------------------------------------------------------------------------- overlay, view, readout
+
+
+def _readout(w) -> dict:
+    return w.page.evaluate(
+        "() => Object.fromEntries([...document.querySelectorAll('#readout tbody tr')].map(r => [r.dataset.id,"
+        " [...r.querySelectorAll('td.num')].map(td => td.textContent)]))")
+
+
+def test_overlay_of_the_article_question(browser, page_file):
+    """|w|^1.5 with L1 and L2 by default; ticking and unticking curves changes what is drawn and the fragment."""
+    base = _url(page_file)
+    w = Watched(browser, base + "#k=1.5")
+    assert w.page.evaluate("lksym.view.shown") == ["current", "l1", "l2"]
+    strokes = w.page.evaluate("Object.keys(lksym.strokes).filter(k => k.startsWith('cmp pen '))")
+    assert {"cmp pen current", "cmp pen l1", "cmp pen l2"} <= set(strokes)
+    # Each curve its own colour and line style.
+    styles = w.page.evaluate("[...document.querySelectorAll('#readout tbody svg line')].map(l => [l.getAttribute('stroke'),"
+                             " l.getAttribute('stroke-dasharray')])")
+    assert len({s[0] for s in styles}) == len(styles) == 3 and len({s[1] for s in styles}) == 3
+    w.page.check("#show-scad")
+    w.page.uncheck("#show-l2")
+    w.settle()
+    assert w.page.evaluate("lksym.view.shown") == ["current", "l1", "scad"]
+    assert "show=l1,scad" in w.page.evaluate("location.hash")
+    # The default view takes in SCAD's second breakpoint a*lam = 3.7 (the old page stopped at 2).
+    assert w.page.evaluate("lksym.view.x[1]") > 3.7
+    shared = w.page.evaluate("location.href")
+    other = Watched(browser, shared)
+    assert other.page.evaluate("lksym.view.shown") == ["current", "l1", "scad"]
+    assert other.page.is_checked("#show-scad") and not other.page.is_checked("#show-l2")
+    w.clean(base)
+    other.clean(base)
+
+
+@pytest.mark.parametrize("penalty, landmark", [("scad", 3.7), ("mcp", 3.0), ("logsum", None), ("capped_l1", 1.0)])
+def test_default_view_takes_in_breakpoints_and_thresholds(browser, page_file, penalty, landmark):
+    w = Watched(browser, _url(page_file) + f"#penalty={penalty}&show=")
+    xs = w.page.evaluate("lksym.view.x")
+    facts = w.facts()
+    threshold = float(facts["prox_threshold"])
+    assert xs[0] == -xs[1] and xs[1] > threshold
+    if landmark is not None:
+        assert xs[1] > landmark
+    # The single-penalty plots follow: the shrinkage map reaches past the threshold (log-sum's 2.52 at lam = 1).
+    ranges = w.page.evaluate("lksym.ranges")
+    assert ranges["z"] > threshold and ranges["w"] >= (landmark or 0)
+
+
+def test_zoom_pan_reset(browser, page_file):
+    base = _url(page_file)
+    w = Watched(browser, base + "#k=1.5")
+    start = w.page.evaluate("lksym.view")
+    w.page.click("#zoom-in")
+    w.settle()
+    zoomed = w.page.evaluate("lksym.view")
+    assert zoomed["x"][1] - zoomed["x"][0] == pytest.approx((start["x"][1] - start["x"][0]) / 1.5)
+    # The mouse wheel over the penalty plot zooms out about the cursor.
+    box = w.page.locator("#cmp-pen").bounding_box()
+    w.page.mouse.move(box["x"] + box["width"] * 0.7, box["y"] + box["height"] * 0.5)
+    w.page.mouse.wheel(0, 400)
+    w.settle()
+    wheeled = w.page.evaluate("lksym.view")
+    assert wheeled["x"][1] - wheeled["x"][0] > zoomed["x"][1] - zoomed["x"][0]
+    # Drag to the left: the view moves right (larger w), by the distance dragged.
+    before = wheeled["x"]
+    w.page.mouse.move(box["x"] + box["width"] * 0.6, box["y"] + box["height"] * 0.5)
+    w.page.mouse.down()
+    w.page.mouse.move(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.4, steps=5)
+    w.page.mouse.up()
+    w.settle()
+    panned = w.page.evaluate("lksym.view")
+    assert panned["x"][0] > before[0] and panned["x"][1] - panned["x"][0] == pytest.approx(before[1] - before[0])
+    assert panned["yPen"][0] < wheeled["yPen"][0]  # dragged up: the penalty plot's y window moves down
+    w.page.click("#zoom-reset")
+    w.settle()
+    assert w.page.evaluate("lksym.view") == start
+    w.clean(base)
+
+
+@pytest.mark.parametrize("k_text", ["1.5", "0.5", "3"])
+def test_readout_under_the_cursor(browser, page_file, k_text):
+    """The table reads every shown curve at the cursor's w: checked against k|w|^(k-1) and the catalogue's pieces."""
+    base = _url(page_file)
+    w = Watched(browser, base + f"#k={k_text}&show=l1,l2,scad")
+    box = w.page.locator("#cmp-grad").bounding_box()
+    w.page.mouse.move(box["x"] + box["width"] * 0.8, box["y"] + box["height"] * 0.5)
+    w.settle()
+    cursor = w.page.evaluate("lksym.view && document.getElementById('readout-caption').textContent")
+    at = float(cursor.split("w = ")[1].split(" ")[0])
+    view = w.page.evaluate("lksym.view.x")
+    assert view[0] < at < view[1] and at > 0
+    rows = _readout(w)
+    k = float(parse_k(k_text))
+
+    def close(text, want):
+        assert math.isclose(float(text), want, rel_tol=2e-5), (text, want)
+
+    close(rows["current"][0], at ** k)
+    close(rows["current"][1], k * at ** (k - 1))
+    close(rows["l1"][0], at)
+    close(rows["l1"][1], 1.0)
+    close(rows["l2"][0], at * at)
+    close(rows["l2"][1], 2 * at)
+    scad = _catalogue_penalty("scad")
+    from lksym.derivation.symbols import X
+
+    piece = next(pc for pc in scad.pieces if pc.lo < at <= pc.hi)
+    close(rows["scad"][0], float(piece.expr.subs(X, at)))
+    # Keyboard: the arrow keys move the cursor on a focused plot.
+    w.page.focus("#cmp-pen")
+    w.page.keyboard.press("ArrowLeft")
+    w.settle()
+    moved = float(w.page.evaluate("document.getElementById('readout-caption').textContent").split("w = ")[1].split(" ")[0])
+    assert moved < at
+    w.clean(base)
+
+
+@pytest.mark.parametrize("name", ["scad", "mcp", "logsum", "capped_l1", "l0", "huber", "elastic_net"])
+def test_fan_li_facts_as_the_cli_gives_them(browser, page_file, name):
+    """The page's Fan-Li rows are the analysis' thresholding at the usual parameters, decided at the lam on screen."""
+    from lksym.derivation.symbols import LAM
+
+    t = analyze(_catalogue_penalty(name)).thresholding
+    base = _url(page_file)
+    for lam in (0.5, 1.0, 2.9):
+        w = Watched(browser, base + f"#penalty={name}&lam={lam}")
+        got = w.facts()
+        for key, field in (("fan_li_sparse", "sparse"), ("fan_li_continuous", "continuous"), ("fan_li_unbiased", "unbiased")):
+            value = getattr(t, field)
+            want = bool(value) if isinstance(value, (bool, sp.logic.boolalg.BooleanAtom)) else bool(value.subs(LAM, sp.Rational(str(lam))))
+            assert got[key] == str(want).lower(), (name, lam, key, value)
+        # No internal names in what a reader sees.
+        text = w.page.inner_text("#facts")
+        assert "P_" not in text and "lam" not in text and "**" not in text
+        w.clean(base)
+    # Moved off the usual parameters, the rows say they no longer apply.
+    usual = _usual(name)
+    if usual:
+        first = next(iter(usual))
+        w = Watched(browser, base + f"#penalty={name}&{first}={usual[first] * 1.5:g}")
+        assert w.facts()["fan_li_sparse"] == "stale"
+        w.clean(base)
+
+
+def test_power_family_fan_li_per_case():
+    """Each case's Fan-Li rows equal the analysis at k inside the case (not only at the stop they came from)."""
+    data = explore.power_family()
+    for text in ["0.3", "0.5", "1", "1.2", "1.5", "2", "2.5", "4", "7/3", "10"]:
+        k = parse_k(text)
+        case = next(c for c in data["cases"] if c["name"] == case_of(k).name)
+        facts = {f["key"]: f for f in case["facts"]}
+        t = analyze(k).thresholding
+        for key, field in (("fan_li_sparse", "sparse"), ("fan_li_continuous", "continuous"), ("fan_li_unbiased", "unbiased")):
+            assert facts[key]["js"] == str(bool(getattr(t, field))).lower(), (text, key)

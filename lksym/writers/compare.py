@@ -88,18 +88,59 @@ def unit_ball(k, samples: int = SAMPLES) -> tuple[np.ndarray, np.ndarray]:
 # --------------------------------------------------------------------------- figures
 
 
-def _colors(n: int) -> list:
-    from matplotlib import colormaps
+def _styles(n: int) -> list:
+    """Colour and line style of each curve (:func:`lksym.writers.plots.curve_styles`): apart in greyscale too."""
+    from lksym.writers.plots import curve_styles
 
-    cmap = colormaps["viridis"]
-    return [cmap(i / max(n - 1, 1) * 0.9) for i in range(n)]
+    return curve_styles(n)
 
 
-def _figure(xlabel: str, square: bool = False):
+def _figure(xlabel: str, square: bool = False, below: int = 0):
+    """A figure for an overlay; ``below`` > 0 puts a legend of that many rows under the axes instead of beside."""
     from lksym.writers.plots import new_axes
 
-    # The title is set by each caller; the square figure holds the unit balls.
-    return new_axes("", xlabel=xlabel, size=(5.2, 5.2) if square else (7.0, 4.2), left=0.12 if square else 0.09)
+    if not below:
+        # The title is set by each caller; the square figure holds the unit balls.
+        return new_axes("", xlabel=xlabel, size=(5.2, 5.2) if square else (7.0, 4.2), left=0.12 if square else 0.09)
+    width, plot_height = (6.4, 5.4) if square else (8.8, 4.2)
+    extra = 0.62 + 0.19 * below  # inches: tick labels, axis label and the legend's rows
+    fig, ax = new_axes("", xlabel=xlabel, size=(width, plot_height + extra), legend_width=0.0,
+                       left=0.1 if square else 0.07)
+    height = plot_height + extra
+    fig.subplots_adjust(bottom=(extra + 0.12) / height, top=1 - 0.35 / height, right=0.97)
+    return fig, ax
+
+
+def _finite(value) -> Optional[float]:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if np.isfinite(number) and number > 0 else None
+
+
+def _landmarks(analyses: list[Analysis], lam: Optional[float] = None) -> list[float]:
+    """Every breakpoint (and with ``lam``, every prox threshold and |z| beyond which prox(z) = z) of the curves."""
+    from lksym.derivation.symbols import LAM
+
+    out = [float(b.at) for a in analyses for b in a.breakpoints]
+    if lam is not None:
+        for a in analyses:
+            values = [a.prox.threshold]
+            if a.thresholding is not None and a.thresholding.unbiased_beyond is not None:
+                values.append(a.thresholding.unbiased_beyond)
+            for v in values:
+                v = sp.sympify(v)
+                number = _finite(sp.N(v.subs({s: lam for s in v.free_symbols if s.name == LAM.name}), 15))
+                if number is not None:
+                    out.append(number)
+    return out
+
+
+def _half_width(analyses: list[Analysis], least: float, lam: Optional[float] = None) -> float:
+    """Half the plotted range: ``least``, or past every landmark (SCAD's 3.7, log-sum's threshold) with room to spare."""
+    ends = _landmarks(analyses, lam)
+    return max([least] + [float(np.ceil(1.2 * e * 2) / 2) for e in ends])
 
 
 def _part_overlay(analyses: list[Analysis], part: str, title: str, clip: Optional[float]):
@@ -107,12 +148,12 @@ def _part_overlay(analyses: list[Analysis], part: str, title: str, clip: Optiona
 
     fig, ax = _figure("weight w")
     w = np.linspace(-RANGE, RANGE, SAMPLES)
-    for a, color in zip(analyses, _colors(len(analyses))):
+    for a, style in zip(analyses, _styles(len(analyses))):
         y = plot_curve(getattr(a, part), w)
         if clip is not None:
             # Hide the pole instead of letting it squash every other curve.
             y = np.where(np.abs(y) > clip * 1.05, np.nan, y)
-        ax.plot(w, y, color=color, lw=1.8, label=f"k = {k_text(a.k)}")
+        ax.plot(w, y, label=f"k = {k_text(a.k)}", **style)
     return _finish_overlay(fig, ax, clip, title)
 
 
@@ -134,9 +175,9 @@ def _unit_balls(analyses: list[Analysis]):
     from lksym.writers.plots import outside_legend
 
     fig, ax = _figure("x", square=True)
-    for a, color in zip(analyses, _colors(len(analyses))):
+    for a, style in zip(analyses, _styles(len(analyses))):
         x, y = unit_ball(a.k)
-        ax.plot(x, y, color=color, lw=1.8, label=f"k = {k_text(a.k)}")
+        ax.plot(x, y, label=f"k = {k_text(a.k)}", **style)
     ax.set_aspect("equal")
     ax.set_xlim(-1.15, 1.15)
     ax.set_ylim(-1.15, 1.15)
@@ -151,15 +192,16 @@ def _shrinkage(analyses: list[Analysis]):
     from lksym.writers.plots import outside_legend
 
     fig, ax = _figure("input z")
-    z = np.linspace(-2.0, 2.0, SAMPLES)
-    ax.plot(z, z, color="0.7", lw=1, ls=":", label="identity")
-    for a, color in zip(analyses, _colors(len(analyses))):
+    half = _half_width(analyses, 2.0, SHRINK_LAMBDA)
+    z = np.linspace(-half, half, SAMPLES)
+    ax.plot(z, z, color="0.75", lw=1, ls="-", label="identity")
+    for a, style in zip(analyses, _styles(len(analyses))):
         shrunk = prox_vector(a.k, SHRINK_LAMBDA, z)
         # A jump (k < 1) is not a steep segment: break the line where the map jumps, as the per-k figure does.
         shrunk[1:][np.abs(np.diff(shrunk)) > 0.25] = np.nan
-        ax.plot(z, shrunk, color=color, lw=1.8, label=f"k = {k_text(a.k)}")
-    ax.set_xlim(-2, 2)
-    ax.set_ylim(-2, 2)
+        ax.plot(z, shrunk, label=f"k = {k_text(a.k)}", **style)
+    ax.set_xlim(-half, half)
+    ax.set_ylim(-half, half)
     ax.set_ylabel("prox(z)")
     ax.set_title(f"shrinkage maps: argmin_w (w - z)^2/2 + {SHRINK_LAMBDA}|w|^k")
     outside_legend(ax)
@@ -501,55 +543,81 @@ def penalty_ball(analysis: Analysis, samples: int = SAMPLES) -> Optional[tuple[n
     return np.sign(np.cos(t)) * np.where(c == 0, 0.0, r * c), np.sign(np.sin(t)) * np.where(s == 0, 0.0, r * s)
 
 
+LEGEND_COLUMNS = 3
+"""Columns of the legend under a figure with penalties other than |w|^k (their names are long)."""
+
+
+def _rows(analyses: list[Analysis], extra: int = 0) -> int:
+    return -(-(len(analyses) + extra) // LEGEND_COLUMNS)
+
+
 def _mixed_overlay(analyses: list[Analysis], part: str, title: str, clip: Optional[float]):
-    fig, ax = _figure("weight w")
-    grid = np.linspace(-RANGE, RANGE, SAMPLES)
-    for a, color in zip(analyses, _colors(len(analyses))):
+    from lksym.writers.plots import legend_below
+
+    fig, ax = _figure("weight w", below=_rows(analyses))
+    half = _half_width(analyses, RANGE)
+    grid = np.linspace(-half, half, SAMPLES)
+    tops = []
+    for a, style in zip(analyses, _styles(len(analyses))):
         w, y = part_curve(a, part, grid)
         if clip is not None:
             y = np.where(np.abs(y) > clip * 1.05, np.nan, y)
-        ax.plot(w, y, color=color, lw=1.8, label=a.label)
+        finite = y[np.isfinite(y)]
+        tops.append(float(np.max(np.abs(finite))) if finite.size else 0.0)
+        ax.plot(w, y, label=a.label, **style)
         p = getattr(a, part)
         if not p.at_zero.continuous and p.at_zero.value is not None:
             # An isolated value at 0 (L0's p(0) = 0): a dot, the curve itself does not reach it.
-            ax.plot([0.0], [float(p.at_zero.value)], "o", color=color, ms=4)
-    return _finish_overlay(fig, ax, clip, title)
+            ax.plot([0.0], [float(p.at_zero.value)], "o", color=style["color"], ms=4)
+    ax.set_xlim(-half, half)
+    if clip is not None:
+        ax.set_ylim(-clip, clip)
+    else:
+        # One steep curve (the elastic net's w^2 far out) must not flatten the rest: at most 1.5 times the runner-up.
+        tops = sorted(tops, reverse=True) + [0.0]
+        top = max(1.0, min(tops[0], 1.5 * tops[1])) * 1.08
+        ax.set_ylim(-0.04 * top, top)
+    ax.set_title(title)
+    legend_below(ax, LEGEND_COLUMNS)
+    return fig
 
 
 def _mixed_shrinkage(analyses: list[Analysis]):
-    from lksym.writers.plots import outside_legend
+    from lksym.writers.plots import legend_below
 
-    fig, ax = _figure("input z")
-    grid = np.linspace(-2.0, 2.0, SAMPLES)
-    ax.plot(grid, grid, color="0.7", lw=1, ls=":", label="identity")
-    for a, color in zip(analyses, _colors(len(analyses))):
+    fig, ax = _figure("input z", below=_rows(analyses, 1))
+    # Out to every threshold (log-sum's 2.52 at lam = 1) and every |z| past which prox(z) = z (SCAD's 3.7).
+    half = _half_width(analyses, 2.0, MIXED_SHRINK_LAMBDA)
+    grid = np.linspace(-half, half, SAMPLES)
+    ax.plot(grid, grid, color="0.75", lw=1, ls="-", label="identity")
+    for a, style in zip(analyses, _styles(len(analyses))):
         z, y, jumps = shrinkage_curve(a, MIXED_SHRINK_LAMBDA, grid)
-        ax.plot(z, y, color=color, lw=1.8, label=a.label)
+        ax.plot(z, y, label=a.label, **style)
         for at, left, right in jumps:
-            # The jump itself: a thin dashed riser, so it reads as a jump, not as part of the map.
-            ax.plot([at, at], [left, right], color=color, lw=0.8, ls="--")
-    ax.set_xlim(-2, 2)
-    ax.set_ylim(-2, 2)
+            # The jump itself: a thin dotted riser, so it reads as a jump, not as part of the map.
+            ax.plot([at, at], [left, right], color=style["color"], lw=0.8, ls=(0, (1, 2)))
+    ax.set_xlim(-half, half)
+    ax.set_ylim(-half, half)
     ax.set_ylabel("prox(z)")
     ax.set_title(f"shrinkage maps: argmin_w (w - z)^2/2 + {MIXED_SHRINK_LAMBDA:g}·p(w)")
-    outside_legend(ax)
+    legend_below(ax, LEGEND_COLUMNS)
     return fig
 
 
 def _mixed_balls(analyses: list[Analysis]):
-    from lksym.writers.plots import outside_legend
+    from lksym.writers.plots import legend_below
 
-    fig, ax = _figure("x", square=True)
-    for a, color in zip(analyses, _colors(len(analyses))):
-        curve = penalty_ball(a)
-        if curve is not None:
-            ax.plot(*curve, color=color, lw=1.8, label=a.label)
+    curves = [(a, style, penalty_ball(a)) for a, style in zip(analyses, _styles(len(analyses)))]
+    drawn = [c for c in curves if c[2] is not None]
+    fig, ax = _figure("x", square=True, below=-(-len(drawn) // 2))
+    for a, style, curve in drawn:
+        ax.plot(*curve, label=a.label, **style)
     ax.set_aspect("equal")
     ax.set_xlim(-1.15, 1.15)
     ax.set_ylim(-1.15, 1.15)
     ax.set_ylabel("y")
     ax.set_title("balls p(x) + p(y) ≤ p(0) + p(1)")
-    outside_legend(ax)
+    legend_below(ax, 2)
     return fig
 
 

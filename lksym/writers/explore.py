@@ -57,6 +57,18 @@ from typing import Optional
 import sympy as sp
 
 from lksym.derivation.regime import K
+from lksym.writers.explore_catalogue import catalogue_family, catalogue_names, usual_thresholding
+from lksym.writers.explore_text import (  # noqa: F401 - the page's sliders and text helpers, used here and by tests
+    LAM,
+    NAMES,
+    SLIDERS,
+    TAU_DEFAULT,
+    fact_row,
+    fan_li_facts,
+    human_text,
+    plain_text,
+    to_js,
+)
 
 DEFAULT_NAME = "explore.html"
 PENALTIES = ("power", "elastic_net", "scad", "mcp", "logsum", "capped_l1", "huber", "l0")
@@ -65,54 +77,12 @@ PENALTIES = ("power", "elastic_net", "scad", "mcp", "logsum", "capped_l1", "hube
 STOPS = ("1/2", "1", "3/2", "2", "3", "10", "7/3", "sqrt(2)")
 """Exponents whose exact analyses are embedded (the article's k and two awkward ones)."""
 
-LAM = sp.Symbol("lam", positive=True)
 S = sp.Symbol("s", positive=True)
-
-SLIDERS = (
-    # name, label, min, max, step, default
-    ("k", "k (exponent)", 0.1, 10, 0.01, 1.5),
-    ("lam", "λ (prox strength)", 0.01, 5, 0.01, 1),
-    ("eta", "η (step size)", 0.001, 1, 0.001, 0.1),
-    ("w0", "w₀ (starting weight)", -2, 2, 0.01, 0.3),
-)
-"""The page's sliders; their element ids are their names."""
-
-TAU_DEFAULT = 0.001
-"""Default τ of the dead zone (a typed field, id ``tau``)."""
-
 
 def _symbols() -> dict:
     from lksym.derivation.symbols import ALPHA, ETA, TAU
 
     return {"k": K, "lam": LAM, "eta": ETA, "alpha": ALPHA, "tau": TAU}
-
-
-def _js(expr) -> str:
-    """A JS expression for a SymPy expression in k, lam, eta, alpha, tau (and x)."""
-    from sympy.printing.jscode import jscode
-
-    expr = sp.sympify(expr)
-    if expr is sp.true or expr is sp.false:
-        return "true" if expr is sp.true else "false"  # SymPy's JS printer writes Python's True/False
-    text = jscode(expr)
-    if "I" in text.replace("Infinity", "").replace("Math.", "").replace("PI", "") and any(
-        tok == "I" for tok in _tokens(text)
-    ):
-        raise ValueError(f"complex unit in compiled formula {text}")
-    return text
-
-
-def _tokens(text: str) -> list:
-    import re
-
-    return re.findall(r"[A-Za-z_][A-Za-z_0-9.]*", text)
-
-
-def _text(expr) -> str:
-    """A short plain-text formula: SymPy's string with ``^`` for powers."""
-    if expr is None:
-        return ""
-    return sp.sstr(expr).replace("**", "^")
 
 
 def _powers(expr: sp.Expr) -> sp.Expr:
@@ -138,10 +108,6 @@ def _solve(lhs: sp.Expr, rhs: sp.Expr, shift: sp.Expr) -> Optional[sp.Expr]:
     if root is None:
         return None
     return _tidy_powers(root.subs(S, s_of_k))
-
-
-def _fact(key: str, label: str, formula, js: Optional[str], kind: str = "number", note: str = "") -> dict:
-    return {"key": key, "label": label, "formula": formula, "js": js, "kind": kind, "note": note}
 
 
 def _jump_threshold(gradient: sp.Expr, shift: sp.Expr) -> tuple[sp.Expr, sp.Expr]:
@@ -195,35 +161,35 @@ def _interval_facts(case) -> tuple[list, dict]:
     facts = []
     l1 = _solve(g, sp.S.One, shift)
     l2 = _solve(g, 2 * X, shift)
-    facts.append(_fact("crossover_L1", "crossover with L1: |w| where |f′| = 1", l1, _js(l1)))
-    facts.append(_fact("crossover_L2", "crossover with L2: |w| where |f′| = 2|w|", l2, _js(l2)))
+    facts.append(fact_row("crossover_L1", "crossover with L1: |w| where |f′| = 1", l1, to_js(l1)))
+    facts.append(fact_row("crossover_L2", "crossover with L2: |w| where |f′| = 2|w|", l2, to_js(l2)))
     if g0 == 0:
         dz = _solve(ALPHA * g, TAU, shift)
-        facts.append(_fact("dead_zone", "dead zone: α|f′(w)| < τ for |w| below", dz, _js(dz),
+        facts.append(fact_row("dead_zone", "dead zone: α|f′(w)| < τ for |w| below", dz, to_js(dz),
                            note="α = λ on this page"))
     else:
-        facts.append(_fact("dead_zone", "dead zone", None, None, kind="none",
+        facts.append(fact_row("dead_zone", "dead zone", None, None, kind="none",
                            note="none: the gradient does not vanish at 0"))
     extra = {}
     if g0.is_finite:
         threshold = LAM * g0
-        facts.append(_fact("prox_threshold", "prox threshold: largest |z| with prox(z) = 0", threshold, _js(threshold)))
+        facts.append(fact_row("prox_threshold", "prox threshold: largest |z| with prox(z) = 0", threshold, to_js(threshold)))
     else:
         threshold, x_m = _jump_threshold(g, shift)
-        facts.append(_fact("prox_threshold", "prox threshold (a jump): largest |z| with prox(z) = 0",
-                           threshold, _js(threshold), note="prox jumps from 0 to a nonzero value there"))
-        extra["x_m"] = _js(x_m)
-        extra["x_m_formula"] = _text(x_m)
+        facts.append(fact_row("prox_threshold", "prox threshold (a jump): largest |z| with prox(z) = 0",
+                           threshold, to_js(threshold), note="prox jumps from 0 to a nonzero value there"))
+        extra["x_m"] = to_js(x_m)
+        extra["x_m_formula"] = plain_text(x_m)
     amplitude = _solve(ETA * g, 2 * X, shift)
     ratio = sp.powsimp(X * c / g, force=True)
     multiplier = sp.factor((1 - 2 * ratio) ** 2)
-    facts.append(_fact("cycle_amplitude", "two-cycle ±a of gradient descent: η f′(a) = 2a", amplitude, _js(amplitude)))
-    facts.append(_fact("cycle_multiplier", "cycle multiplier (1 − η f″(a))²", multiplier, _js(multiplier)))
+    facts.append(fact_row("cycle_amplitude", "two-cycle ±a of gradient descent: η f′(a) = 2a", amplitude, to_js(amplitude)))
+    facts.append(fact_row("cycle_multiplier", "cycle multiplier (1 − η f″(a))²", multiplier, to_js(multiplier)))
     attracts = sp.Lt(multiplier, 1)
-    facts.append(_fact("cycle_attracts", "two-cycle attracts nearby weights", attracts, _js(attracts), kind="bool",
+    facts.append(fact_row("cycle_attracts", "two-cycle attracts nearby weights", attracts, to_js(attracts), kind="bool",
                        note="multiplier < 1"))
     overshoot = _solve(ETA * g, X, shift)
-    facts.append(_fact("overshoot", "overshoot: one step from |w| lands exactly on 0 (η|f′(w)| = |w|)", overshoot, _js(overshoot)))
+    facts.append(fact_row("overshoot", "overshoot: one step from |w| lands exactly on 0 (η|f′(w)| = |w|)", overshoot, to_js(overshoot)))
     return facts, extra
 
 
@@ -237,43 +203,43 @@ def _point_facts(case) -> tuple[list, dict]:
         label = {"L1": "crossover with L1: |w| where |f′| = 1", "L2": "crossover with L2: |w| where |f′| = 2|w|"}[
             cross.reference]
         if cross.identical:
-            facts.append(_fact(key, label, None, None, kind="none", note="none: identical to " + cross.reference))
+            facts.append(fact_row(key, label, None, None, kind="none", note="none: identical to " + cross.reference))
         else:
-            facts.append(_fact(key, label, cross.weight, _js(cross.weight)))
+            facts.append(fact_row(key, label, cross.weight, to_js(cross.weight)))
     if a.dead_zone is None:
-        facts.append(_fact("dead_zone", "dead zone", None, None, kind="none",
+        facts.append(fact_row("dead_zone", "dead zone", None, None, kind="none",
                            note="none: the gradient does not vanish at 0"))
     else:
-        facts.append(_fact("dead_zone", "dead zone: α|f′(w)| < τ for |w| below", a.dead_zone, _js(a.dead_zone),
+        facts.append(fact_row("dead_zone", "dead zone: α|f′(w)| < τ for |w| below", a.dead_zone, to_js(a.dead_zone),
                            note="α = λ on this page"))
-    facts.append(_fact("prox_threshold", "prox threshold: largest |z| with prox(z) = 0", a.prox.threshold,
-                       _js(a.prox.threshold)))
+    facts.append(fact_row("prox_threshold", "prox threshold: largest |z| with prox(z) = 0", a.prox.threshold,
+                       to_js(a.prox.threshold)))
     gd = a.gd
     if gd.cycle_amplitude is None:
         from lksym.derivation.symbols import ETA, X
 
         # w -> (1 - eta g(x)/x) w for a linear gradient: a two-cycle needs the factor -1, i.e. one eta only.
         only = sp.solve(sp.Eq(1 - ETA * sp.cancel(a.gradient.branch / X), -1), ETA)
-        facts.append(_fact("cycle_amplitude", "two-cycle ±a of gradient descent", None, None, kind="none",
-                           note=f"none: only at η = {_text(only[0])}, where every weight is on a two-cycle"))
-        facts.append(_fact("cycle_multiplier", "cycle multiplier", None, None, kind="none"))
-        facts.append(_fact("cycle_attracts", "two-cycle attracts nearby weights", None, None, kind="none"))
+        facts.append(fact_row("cycle_amplitude", "two-cycle ±a of gradient descent", None, None, kind="none",
+                           note=f"none: only at η = {plain_text(only[0])}, where every weight is on a two-cycle"))
+        facts.append(fact_row("cycle_multiplier", "cycle multiplier", None, None, kind="none"))
+        facts.append(fact_row("cycle_attracts", "two-cycle attracts nearby weights", None, None, kind="none"))
     else:
-        facts.append(_fact("cycle_amplitude", "two-cycle ±a of gradient descent: η f′(a) = 2a", gd.cycle_amplitude,
-                           _js(gd.cycle_amplitude)))
-        facts.append(_fact("cycle_multiplier", "cycle multiplier (1 − η f″(a))²", gd.cycle_multiplier,
-                           _js(gd.cycle_multiplier)))
+        facts.append(fact_row("cycle_amplitude", "two-cycle ±a of gradient descent: η f′(a) = 2a", gd.cycle_amplitude,
+                           to_js(gd.cycle_amplitude)))
+        facts.append(fact_row("cycle_multiplier", "cycle multiplier (1 − η f″(a))²", gd.cycle_multiplier,
+                           to_js(gd.cycle_multiplier)))
         if gd.cycle_stable is None:
-            facts.append(_fact("cycle_attracts", "two-cycle attracts nearby weights", None, None, kind="none",
+            facts.append(fact_row("cycle_attracts", "two-cycle attracts nearby weights", None, None, kind="none",
                                note="neutral: multiplier exactly 1, every |w| < η lies on its own two-cycle"))
         else:
-            facts.append(_fact("cycle_attracts", "two-cycle attracts nearby weights", sp.S.true if gd.cycle_stable
+            facts.append(fact_row("cycle_attracts", "two-cycle attracts nearby weights", sp.S.true if gd.cycle_stable
                                else sp.S.false, "true" if gd.cycle_stable else "false", kind="bool"))
     o = a.overshoot
     if o.weight is not None:
-        facts.append(_fact("overshoot", "overshoot: one step from |w| lands exactly on 0 (η|f′(w)| = |w|)", o.weight, _js(o.weight)))
+        facts.append(fact_row("overshoot", "overshoot: one step from |w| lands exactly on 0 (η|f′(w)| = |w|)", o.weight, to_js(o.weight)))
     else:
-        facts.append(_fact("overshoot", "every weight overshoots 0 for η above", o.step_limit, _js(o.step_limit),
+        facts.append(fact_row("overshoot", "every weight overshoots 0 for η above", o.step_limit, to_js(o.step_limit),
                            note="η|f′(w)|/|w| does not depend on w"))
     return facts, {}
 
@@ -289,29 +255,29 @@ def _case_record(case) -> dict:
     elif isinstance(smooth, int):
         smooth_text, smooth_js = f"C^{smooth}", str(smooth)
     else:
-        smooth_text, smooth_js = f"C^({_text(smooth)})", _js(smooth)
-    limits = {part: {point: _text(case.limits[part][point]) for point in ("0+", "+oo")} for part in case.limits}
+        smooth_text, smooth_js = f"C^({plain_text(smooth)})", to_js(smooth)
+    limits = {part: {point: plain_text(case.limits[part][point]) for point in ("0+", "+oo")} for part in case.limits}
     g0 = case.limits["gradient"]["0+"]
     facts = [
-        _fact("regime", "regime", case.title, None, kind="text", note=sp.pretty(case.condition, use_unicode=True)),
-        _fact("smoothness", "smoothness class at 0", smooth_text, smooth_js, kind="class"),
-        _fact("convex", "convex on ℝ", case.convex, "true" if case.convex else "false", kind="bool"),
-        _fact("sparse", "sparse (prox sets small weights exactly to 0)", case.sparse,
-              "true" if case.sparse else "false", kind="bool", note=f"f′(0+) = {_text(g0)}"),
+        fact_row("regime", "regime", case.title, None, kind="text", note=sp.pretty(case.condition, use_unicode=True)),
+        fact_row("smoothness", "smoothness class at 0", smooth_text, smooth_js, kind="class"),
+        fact_row("convex", "convex on ℝ", case.convex, "true" if case.convex else "false", kind="bool"),
+        fact_row("sparse", "sparse (prox sets small weights exactly to 0)", case.sparse,
+              "true" if case.sparse else "false", kind="bool", note=f"f′(0+) = {plain_text(g0)}"),
         *facts,
     ]
     return {
         "name": case.name,
         "title": case.title,
         "condition": sp.pretty(case.condition, use_unicode=True),
-        "condition_js": _js(case.condition),
-        "penalty_js": _js(branch["penalty"]),
-        "gradient_js": _js(branch["gradient"]),
-        "curvature_js": _js(branch["curvature"]),
-        "penalty": _text(case.penalty),
-        "gradient": _text(case.gradient),
-        "curvature": _text(case.curvature),
-        "gradient_at_0": "Infinity" if g0 == sp.oo else _js(g0),
+        "condition_js": to_js(case.condition),
+        "penalty_js": to_js(branch["penalty"]),
+        "gradient_js": to_js(branch["gradient"]),
+        "curvature_js": to_js(branch["curvature"]),
+        "penalty": plain_text(case.penalty),
+        "gradient": plain_text(case.gradient),
+        "curvature": plain_text(case.curvature),
+        "gradient_at_0": "Infinity" if g0 == sp.oo else to_js(g0),
         "convex": case.convex,
         "limits": limits,
         "facts": facts,
@@ -322,6 +288,7 @@ def _case_record(case) -> dict:
 def _stop_record(text: str) -> dict:
     """The exact analysis of one k, as the strings the page shows beside the floats."""
     from lksym.derivation.exact import k_text
+    from lksym.derivation.family import case_of
     from lksym.results import analyze
 
     a = analyze(text)
@@ -336,12 +303,14 @@ def _stop_record(text: str) -> dict:
     }
     smooth = "C^∞" if a.smoothness is None else f"C^{a.smoothness}"
     return {
+        "case": case_of(a.k).name,
+        "fan_li": fan_li_facts(a.thresholding, note="the same for every k of this case") if a.thresholding else [],
         "k": k_text(a.k),
         "k_float": float(a.k),
-        "exact": {key: _text(value) for key, value in exact.items() if value is not None},
+        "exact": {key: human_text(value) for key, value in exact.items() if value is not None},
         "smoothness": smooth,
         "regime": a.regime.title,
-        "prox_closed_form": _text(a.prox.closed_form) if a.prox.closed_form is not None and sp.count_ops(
+        "prox_closed_form": plain_text(a.prox.closed_form) if a.prox.closed_form is not None and sp.count_ops(
             a.prox.closed_form) < 30 else None,
     }
 
@@ -359,7 +328,9 @@ def _public(record: dict) -> dict:
     facts = []
     for f in record["facts"]:
         formula = f["formula"]
-        facts.append({**f, "formula": formula if isinstance(formula, (bool, str)) or formula is None else _text(formula)})
+        text = formula if isinstance(formula, (bool, str)) or formula is None else plain_text(formula)
+        facts.append({**f, "formula": text, "shown": f.get("shown", human_text(formula) if isinstance(formula, sp.Basic)
+                                                        and not isinstance(formula, sp.logic.boolalg.BooleanAtom) else None)})
     return {**record, "facts": facts}
 
 
@@ -377,13 +348,18 @@ def power_family() -> dict:
     """
     stops = _stop_records()
     cases = [_public(c) for c in power_cases()]  # derived here while the workers analyse the stops
+    stops = stops.result() if hasattr(stops, "result") else stops
+    # Fan and Li's properties hold for every k of a case (its regime): each case takes them from its stops.
+    for case in cases:
+        rows = next((s["fan_li"] for s in stops if s["case"] == case["name"]), [])
+        case["facts"] = case["facts"] + [r for r in rows if r["key"] != "unbiased_beyond"]
     return {
         "name": "power",
         "title": "|w|^k",
         "kind": "power",
         "params": [dict(zip(("name", "label", "min", "max", "step", "default"), s)) for s in SLIDERS],
         "cases": cases,
-        "stops": stops.result() if hasattr(stops, "result") else stops,
+        "stops": [{k: v for k, v in s.items() if k not in ("fan_li", "case")} for s in stops],
     }
 
 
@@ -402,174 +378,32 @@ class _Pending:
 
 def _stop_records():
     """The exact stops, on the other cores when there are any (forked: SymPy is already loaded)."""
+    # Costliest first, so the last one to finish is short.
+    return _in_workers(_stop_record, STOPS, first=("7/3", "sqrt(2)", "1/2"))
+
+
+def _in_workers(fn, args: tuple, first: tuple = ()):
+    """``[fn(a) for a in args]``, on forked workers when there are spare cores (a :class:`_Pending`), else here."""
     import multiprocessing
     import os
 
     # This process derives the cases meanwhile: it keeps one core.
-    workers = min(len(STOPS), (os.cpu_count() or 1) - 1)
+    workers = min(len(args), (os.cpu_count() or 1) - 1)
     if workers < 1 or "fork" not in multiprocessing.get_all_start_methods():
-        return [_stop_record(t) for t in STOPS]
+        return [fn(a) for a in args]
     from concurrent.futures import ProcessPoolExecutor
 
     pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
-    # Costliest first, so the last one to finish is short.
-    order = sorted(STOPS, key=lambda t: t not in ("7/3", "sqrt(2)", "1/2"))
-    futures = {t: pool.submit(_stop_record, t) for t in order}
-    return _Pending(pool, [futures[t] for t in STOPS])
-
-
-# --------------------------------------------------------------------------- the catalogue (lksym.derivation.penalty)
-
-RANGES = {
-    "lam": (0.1, 3, 0.01), "a": (2.1, 10, 0.01), "gamma": (0.1, 10, 0.01), "eps": (0.01, 2, 0.01),
-    "theta": (0.1, 3, 0.01), "delta": (0.1, 3, 0.01), "l1": (0, 2, 0.01), "l2": (0, 2, 0.01),
-}
-"""Slider ranges of the catalogue's parameters (min, max, step): where to look, not a fact."""
-
-COMMON = tuple(s for s in SLIDERS if s[0] != "k")
-"""Sliders every penalty has: the prox strength, the step size and the starting weight."""
-
-
-def _parameter_symbol(parameter) -> sp.Symbol:
-    # Prefixed: SCAD's and MCP's own "lam" is not the page's prox strength lam.
-    assumptions = {"nonnegative": True} if parameter.zero_allowed else {"positive": True}
-    return sp.Symbol("P_" + parameter.name, **assumptions)
-
-
-def _decide(relation) -> object:
-    """A SymPy boolean as True/False when decided, else the relation itself (compiled to JS)."""
-    return bool(relation) if isinstance(relation, (bool, sp.logic.boolalg.BooleanAtom)) else relation
-
-
-def _nonnegative_on(expr: sp.Expr, lo: sp.Expr, hi: sp.Expr):
-    """``expr >= 0`` for every x in (lo, hi), as a boolean or a relation in the parameters; None if undecided."""
-    from lksym.derivation.symbols import X
-
-    if not expr.has(X):
-        return _decide(sp.Ge(expr, 0))
-    sign = expr.is_nonnegative
-    if sign is not None:
-        return sign
-    return None
-
-
-def catalogue_family(name: str) -> dict:
-    r"""The page's data for one entry of :data:`lksym.derivation.penalty.CATALOGUE`, with symbolic parameters.
-
-    The pieces of the right branch are taken with positive (or, where 0 is allowed,
-    nonnegative) symbols for the parameters, differentiated piece by piece and
-    compiled to JS as ``Piecewise`` expressions.  Facts: the breakpoints, the jump of
-    the penalty at 0, :math:`f'(0^+)` and :math:`f'(+\infty)`, sparsity
-    (:math:`f'(0^+) > 0` or a jump at 0), convexity (every piece's curvature
-    :math:`\ge 0`, no downward jump of the gradient at a breakpoint, continuity at 0)
-    and, for a convex penalty, the prox threshold :math:`\lambda f'(0^+)`.  Where SymPy
-    leaves a condition on the parameters it is compiled too and decided in the page.
-
-    Examples
-    --------
-    >>> d = catalogue_family("huber")
-    >>> d["title"], [p["name"] for p in d["params"]]
-    ('Huber', ['P_delta', 'lam', 'eta', 'w0'])
-    >>> " ".join(d["cases"][0]["gradient_js"].split())
-    '((P_delta >= x) ? ( x/P_delta ) : ( 1 ))'
-    """
-    from lksym.derivation.penalty import CATALOGUE, catalogue_parameter
-    from lksym.derivation.symbols import X
-
-    entry = CATALOGUE[name]
-    symbols = {p.name: _parameter_symbol(p) for p in entry.parameters}
-    usual = dict(entry.usual)
-    raw = entry.pieces(symbols)
-    pieces, lo = [], sp.Integer(0)
-    for expr, hi in raw:
-        expr = sp.expand(sp.sympify(expr))
-        pieces.append((expr, lo, hi))
-        lo = hi
-    derivatives = [[e, sp.diff(e, X), sp.diff(e, X, 2)] for e, _, _ in pieces]
-
-    def piecewise(order: int) -> sp.Expr:
-        if len(pieces) == 1:
-            return derivatives[0][order]
-        return sp.Piecewise(*[(derivatives[i][order], X <= hi) for i, (_, _, hi) in enumerate(pieces[:-1])],
-                            (derivatives[-1][order], True))
-
-    g0 = sp.limit(derivatives[0][1], X, 0, "+")
-    g_inf = sp.limit(derivatives[-1][1], X, sp.oo)
-    jump0 = sp.limit(derivatives[0][0], X, 0, "+") - entry.at_zero
-    breakpoints = [hi for _, _, hi in pieces[:-1]]
-    conditions = [sp.Eq(jump0, 0) if jump0.free_symbols else bool(jump0 == 0)]
-    conditions += [_nonnegative_on(d[2], lo, hi) for d, (_, lo, hi) in zip(derivatives, pieces)]
-    for i, b in enumerate(breakpoints):  # the gradient may not drop at a breakpoint
-        conditions.append(_decide(sp.Ge(sp.factor(derivatives[i + 1][1].subs(X, b) - derivatives[i][1].subs(X, b)), 0)))
-    convex = None if any(c is None for c in conditions) else _decide(sp.And(*conditions))
-    sparse = _decide(sp.Or(sp.Gt(g0, 0), sp.Gt(jump0, 0)))
-    facts = [
-        _fact("regime", "penalty", entry.title + (f" ({entry.source})" if entry.source else ""), None, kind="text",
-              note="catalogue of lksym.derivation.penalty"),
-        _fact("breakpoints", "breakpoints (|w| where the definition changes)", "[" + ", ".join(_text(b) for b in breakpoints) + "]",
-              "[" + ", ".join(_js(b) for b in breakpoints) + "]", kind="list"),
-        _fact("jump_at_0", "jump of f at 0: f(0+) − f(0)", jump0, _js(jump0)),
-        _fact("gradient_0", "gradient at 0+: f′(0+)", g0, _js(g0)),
-        _fact("gradient_inf", "gradient far away: f′(+∞)", g_inf, _js(g_inf)),
-        _fact("convex", "convex on ℝ", convex, None if convex is None else _js(convex), kind="bool" if convex is not None else "none",
-              note="curvature ≥ 0 on every piece, no drop of f′ at a breakpoint, continuous at 0"),
-        _fact("sparse", "sparse (prox sets small weights exactly to 0)", sparse, _js(sparse), kind="bool",
-              note="f′(0+) > 0 or a jump at 0"),
-    ]
-    if convex is True or isinstance(convex, sp.Basic):
-        threshold = LAM * g0
-        js = _js(threshold) if convex is True else f"(({_js(convex)}) ? ({_js(threshold)}) : NaN)"
-        facts.append({**_fact("prox_threshold", "prox threshold: largest |z| with prox(z) = 0", threshold, js,
-                              note="λ f′(0+) where convex; numeric (from the page's prox) where not"),
-                      "fallback": "numeric"})
-    else:
-        facts.append(_fact("prox_threshold", "prox threshold: largest |z| with prox(z) = 0", None, "NUMERIC",
-                           note="not convex: found numerically from the page's prox"))
-    params = []
-    for p in entry.parameters:
-        lo_, hi_, step = RANGES.get(p.name, (0.1, 5, 0.01))
-        default = float(catalogue_parameter(entry, p.name, usual[p.name])) if p.name in usual else lo_
-        from lksym.derivation.penalty import GREEK
-
-        params.append({"name": "P_" + p.name, "label": f"{entry.title} {GREEK.get(p.name, p.name)}: {p.meaning}",
-                       "min": lo_, "max": hi_,
-                       "step": step, "default": default})
-    params += [dict(zip(("name", "label", "min", "max", "step", "default"), s)) for s in COMMON]
-    branch = {n: piecewise(i) for i, n in enumerate(("penalty", "gradient", "curvature"))}
-    case = {
-        "name": name.upper(),
-        "title": entry.title,
-        "condition": "all parameters in range",
-        "condition_js": "true",
-        "penalty_js": _js(branch["penalty"]),
-        "gradient_js": _js(branch["gradient"]),
-        "curvature_js": _js(branch["curvature"]),
-        "penalty": _text(branch["penalty"]),
-        "gradient": _text(branch["gradient"]),
-        "curvature": _text(branch["curvature"]),
-        "gradient_at_0": _js(g0),
-        "at_zero": _js(entry.at_zero),
-        "convex": convex is True,
-        "facts": [{**f, "formula": f["formula"] if isinstance(f["formula"], (bool, str)) or f["formula"] is None
-                   else _text(f["formula"])} for f in facts],
-    }
-    return {"name": name, "title": entry.title, "kind": "catalogue", "params": params, "cases": [case], "stops": [],
-            "symbols": ["P_" + p.name for p in entry.parameters]}
-
-
-def _catalogue_names() -> tuple[str, ...]:
-    try:
-        from lksym.derivation.penalty import CATALOGUE
-    except ImportError:  # pragma: no cover - the catalogue is part of lksym from now on
-        return ()
-    return tuple(CATALOGUE)
+    order = sorted(args, key=lambda a: a not in first)
+    futures = {a: pool.submit(fn, a) for a in order}
+    return _Pending(pool, [futures[a] for a in args])
 
 
 def page_data(penalties: tuple[str, ...] = PENALTIES) -> dict:
     """Everything the page needs, as JSON-ready data."""
     from lksym.errors import InputError
 
-    known = ("power", *_catalogue_names())
+    known = ("power", *catalogue_names())
     unknown = [p for p in penalties if p not in known]
     if unknown:
         name = unknown[0].partition("(")[0].strip()
@@ -579,8 +413,12 @@ def page_data(penalties: tuple[str, ...] = PENALTIES) -> dict:
         raise InputError(f"unknown penalty {unknown[0]!r}; known: {', '.join(known)}")
     # The power family always comes first: the L1/L2 comparison curves are its k = 1 and k = 2.
     names = ("power", *[p for p in dict.fromkeys(penalties) if p != "power"])
+    # Fan and Li's properties of each catalogue penalty need its full analysis: on the other cores meanwhile.
+    pending = _in_workers(usual_thresholding, names[1:])
+    power = power_family()
+    fan_li = pending.result() if hasattr(pending, "result") else pending
     return {"schema": 1, "tau": TAU_DEFAULT,
-            "penalties": [power_family() if n == "power" else catalogue_family(n) for n in names]}
+            "penalties": [power, *[catalogue_family(n, t) for n, t in zip(names[1:], fan_li)]]}
 
 
 def _template() -> str:

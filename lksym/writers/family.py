@@ -131,11 +131,11 @@ def sweep_figure():
 
     from lksym.derivation.expr import parse_k
     from lksym.numerics.numeric import numpy_function
-    from lksym.writers.plots import new_axes, outside_legend
+    from lksym.writers.plots import curve_styles, new_axes, outside_legend
 
     fig, ax = new_axes("Gradient of |w|^k for several k", xlim=(-1.5, 1.5), ylim=(-4, 4))
     w = np.linspace(-1.5, 1.5, 601)  # odd count: w = 0 is a sample, left empty
-    for text in SWEEP:
+    for text, style in zip(SWEEP, curve_styles(len(SWEEP))):
         k = parse_k(text)
         expr = case_of(k).gradient.subs(K, k)
         with np.errstate(all="ignore"):
@@ -143,7 +143,7 @@ def sweep_figure():
         # The formulas hold for w != 0: a gap at 0, so a pole (k = 1/2) or a jump (k = 1) is not a vertical line.
         y[w == 0] = np.nan
         y[np.abs(y) > 40] = np.nan  # far off the axes near the pole: no line back from there
-        ax.plot(w, y, lw=1.6, label=f"k = {text}")
+        ax.plot(w, y, label=f"k = {text}", **style)  # its own colour and line style: apart in greyscale too
     outside_legend(ax)
     return fig
 

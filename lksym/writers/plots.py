@@ -33,6 +33,39 @@ SAMPLES = 401
 PENALTY_COLOR, GRADIENT_COLOR, CURVATURE_COLOR = "tab:blue", "tab:red", "tab:green"
 L1_COLOR, L2_COLOR = "0.45", "tab:purple"
 
+CURVE_STYLES = (
+    ("#0072B2", "-"), ("#D55E00", (0, (6, 2))), ("#009E73", (0, (1.2, 1.6))), ("#CC79A7", (0, (7, 2, 1.5, 2))),
+    ("#E69F00", (0, (3, 1.5))), ("#56B4E9", (0, (10, 2.5))), ("#000000", (0, (7, 2, 1.5, 2, 1.5, 2))),
+    ("#882255", (0, (2, 1, 2, 3))), ("#44AA99", (0, (12, 2, 3, 2))), ("#999933", (0, (1, 3))),
+    ("#AA4499", (0, (5, 1.5, 1, 1.5, 1, 1.5))),
+)
+"""Colour and line style of the i-th curve of an overlay: Okabe and Ito's colour-blind-safe palette, then Tol's
+(no yellow: it vanishes on white), each with its own dash pattern so the curves stay apart in greyscale too."""
+
+
+def curve_styles(n: int) -> list[dict]:
+    """Keyword arguments for ``ax.plot`` of ``n`` overlaid curves: colour and line style each their own.
+
+    Examples
+    --------
+    >>> [s["color"] for s in curve_styles(3)]
+    ['#0072B2', '#D55E00', '#009E73']
+    >>> len({str(s["linestyle"]) for s in curve_styles(11)})
+    11
+    """
+    return [{"color": c, "linestyle": ls, "lw": 1.9} for c, ls in (CURVE_STYLES[i % len(CURVE_STYLES)] for i in range(n))]
+
+
+def legend_below(ax, ncol: int, **options):
+    """The legend under the axes in ``ncol`` columns (for many curves with long names: room a side legend lacks)."""
+    from matplotlib.transforms import ScaledTranslation
+
+    # A fixed distance under the axes (past the tick labels and the axis label), whatever the figure's height.
+    below = ax.transAxes + ScaledTranslation(0, -36 / 72, ax.figure.dpi_scale_trans)
+    return ax.legend(loc="upper center", bbox_to_anchor=(0.5, 0.0), bbox_transform=below, borderaxespad=0.0,
+                     fontsize=8, ncol=ncol, frameon=False, handlelength=3.2, columnspacing=1.6, **options)
+
+
 # Text stays text ("none"): smaller files, diffable labels, and several times faster than glyph paths.
 LEGEND_WIDTH = 1.8
 """Inches right of the plot that hold its legend."""
@@ -267,6 +300,8 @@ def _penalty_data(a: Analysis, half_width: float, title: str) -> dict:
         "penalty": penalty,
         "gradient": gradient,
         "gradient_at_zero": _value_at_zero(a.gradient),
+        # A penalty that jumps at 0 (L0: p(0) = 0, 1 elsewhere): its value there is a dot the line does not reach.
+        "penalty_at_zero": None if a.penalty.at_zero.continuous else _value_at_zero(a.penalty),
         "penalty_label": f"penalty |w|^{a.label[1:]}" if a.k is not None else f"penalty {a.subject.short_label}",
         "title": title,
         "half_width": half_width,
@@ -280,6 +315,8 @@ def _penalty_render(d: dict):
     ax.plot(d["w"], d["gradient"], color=GRADIENT_COLOR, lw=2, label="gradient (derivative)")
     if d["gradient_at_zero"] is not None:
         ax.plot([0], [d["gradient_at_zero"]], "o", color=GRADIENT_COLOR, ms=4)
+    if d.get("penalty_at_zero") is not None:
+        ax.plot([0], [d["penalty_at_zero"]], "o", color=PENALTY_COLOR, ms=5, zorder=5, label="p(0)")
     outside_legend(ax)
     return fig
 
@@ -341,8 +378,8 @@ def comparison_data(a: Analysis) -> dict:
     crossover" is which line lies above left of the intersection.  The range
     spans two decades either side of the crossovers (and at least 0.01 to 10).
     """
-    crossovers = [(c.reference, float(c.weight)) for c in a.crossovers or () if c.weight is not None]
-    xs = [x for _, x in crossovers] or [1.0]
+    crossovers = [(c.reference, float(c.weight), _exact_text(c.weight)) for c in a.crossovers or () if c.weight is not None]
+    xs = [x for _, x, _ in crossovers] or [1.0]
     if a.k is None:  # any other penalty: its band edges (breakpoints, ties) belong in the range too
         xs += [float(b.hi) for b in a.bands[:-1]]
     lo, hi = min(1e-2, 10 ** np.floor(np.log10(min(xs)) - 1)), max(10.0, 10 ** np.ceil(np.log10(max(xs)) + 1))
@@ -354,6 +391,7 @@ def comparison_data(a: Analysis) -> dict:
         "l1": np.ones_like(w),
         "l2": 2 * w,
         "label": a.label,
+        "subject": a.label if a.k is not None else a.subject.short_label,
         "crossovers": crossovers,
         "identical": [c.reference for c in a.crossovers or () if c.identical],
         "xlim": (float(lo), float(hi)),
@@ -361,9 +399,24 @@ def comparison_data(a: Analysis) -> dict:
     }
 
 
+def _exact_text(value) -> str:
+    """A crossover as the legend names it: exact where short (``4/9``), else with its decimal (``3^(1/2)/3 ≈ 0.5774``)."""
+    number = float(value)
+    text = str(value).replace("**", "^")
+    if len(text) > 18:
+        return f"{number:.4g}"
+    try:
+        if float(text) == number:
+            return text
+    except ValueError:
+        pass
+    return text if "/" in text and text.replace("/", "").isdigit() else f"{text} ≈ {number:.4g}"
+
+
 def comparison_render(d: dict):
     fig, ax = new_axes(f"{d['label']}: gradient magnitude against L1 and L2 (log-log)", xlabel="|w|",
-                       ylabel="|f'(w)|", xlim=d["xlim"], ylim=(1e-3, 1e3), left=0.1)
+                       ylabel="|f'(w)|", xlim=d["xlim"], ylim=(1e-3, 1e3), left=0.1,
+                       legend_width=LEGEND_WIDTH + 0.4)  # room for "at |w| = 2^(2/3)/4 ≈ 0.3969"
     w = d["w"]
     ax.set_xscale("log")
     ax.set_yscale("log")
@@ -375,11 +428,12 @@ def comparison_render(d: dict):
     ax.plot(w, d["l2"], color=L2_COLOR, lw=1.5, ls=":", label="L2: 2|w|")
     same = " = " + " = ".join(d["identical"]) if d["identical"] else ""
     ax.plot(w, d["gradient"], color=GRADIENT_COLOR, lw=2, label=d.get("curve", f"{d['label']}{same}: k|w|^(k-1)"))
-    for reference, x in d["crossovers"]:
+    subject = d.get("subject", d["label"])
+    for reference, x, text in d["crossovers"]:
+        # Named in the legend, not beside the point: a label there is struck through by the lines that cross.
         y = 1.0 if reference == "L1" else 2 * x
-        ax.plot([x], [y], "o", color="0.2", ms=5, zorder=5)
-        ax.annotate(f"= {reference} at |w| = {x:.4g}", (x, y), xytext=(8, -14 if reference == "L1" else 8),
-                    textcoords="offset points", fontsize=8, color="0.2")
+        ax.plot([x], [y], "o" if reference == "L1" else "s", color="0.15", mfc="white", mew=1.6, ms=6, zorder=5,
+                ls="none", label=f"{subject} = {reference}\nat |w| = {text}")
     outside_legend(ax)
     return fig
 
@@ -615,6 +669,7 @@ def shrinkage_data(a) -> dict:
     ends = [float(b.at) for b in a.breakpoints]
     if a.thresholding is not None and a.thresholding.unbiased_beyond is not None:
         ends.append(to_float(a.thresholding.unbiased_beyond, {LAM: 1}))
+    ends.append(to_float(a.prox.threshold, {LAM: 1}))  # the jump or the end of the dead band, with room after it
     half = max([3.0] + [1.25 * e for e in ends])
     half = float(np.ceil(half))
     z = np.linspace(-half, half, int(200 * half) + 1)
