@@ -25,8 +25,7 @@ from lksym.derivation.analysis import Band, Breakpoint, Crossover, Overshoot, Pa
 from lksym.derivation.exact import k_text
 from lksym.derivation.gd import GradientDescent
 from lksym.derivation.penalty import Penalty
-from lksym.derivation.penalty_prox import Thresholding
-from lksym.derivation.prox import Prox
+from lksym.derivation.prox import Prox, Thresholding
 from lksym.derivation.regime import Regime, integer_parity
 from lksym.errors import InputError
 
@@ -83,7 +82,7 @@ class Analysis:
         step of :math:`\lambda p` is a convex problem when
         :math:`1 + \lambda \cdot` ``curvature_min`` :math:`\ge 0`.
     thresholding
-        :class:`~lksym.derivation.penalty_prox.Thresholding`: Fan and Li's three properties
+        :class:`~lksym.derivation.prox.Thresholding`: Fan and Li's three properties
         of the proximal step of :math:`\lambda p`.
     omitted
         Why a fact is ``None`` where it is not derived for this penalty, by field name.

@@ -29,6 +29,10 @@ RANKS = {
     "lksym.budget": 0,
     "lksym.fileio": 0,
     "lksym.derivation": 1,
+    # The float prox solver lives with the numerics but belongs to the derivation's layer: every
+    # closed form the derivation finds is checked against it before it is reported.  It imports
+    # only the derivation's penalty, exact helpers and symbols (checked below).
+    "lksym.numerics.prox_solver": 1,
     "lksym.results": 2,
     "lksym.numerics": 3,
     "lksym.writers": 4,

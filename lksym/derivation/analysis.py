@@ -30,6 +30,8 @@ from typing import Optional
 import sympy as sp
 
 from lksym.derivation.exact import PROBE_DIGITS, continuous_value, decide, solve_positive, to_float, value_order
+from lksym.derivation.penalty import power_of
+from lksym.derivation.prox import Prox, derive_prox, prox_closed_form, prox_threshold, thresholding
 from lksym.derivation.regime import classify
 from lksym.derivation.symbols import ALPHA, ETA, TAU, W, X
 from lksym.errors import InputError
@@ -359,9 +361,6 @@ def derive_power(k: sp.Expr) -> dict:
     (1, False)
     """
     from lksym.derivation.gd import derive_gd  # imported here: both modules use this one's symbols
-    from lksym.derivation.penalty import power_of
-    from lksym.derivation.penalty_prox import thresholding
-    from lksym.derivation.prox import derive_prox
 
     subject = power_of(k)  # k is exact and checked: parsing it again inside the deadline would mask a timeout
 
@@ -566,9 +565,6 @@ def derive_penalty(penalty) -> dict:
     >>> facts["curvature_min"], [b.at for b in facts["breakpoints"]]
     (-1/3, [3])
     """
-    from lksym.derivation.penalty_prox import prox_closed_form, prox_threshold, thresholding
-    from lksym.derivation.prox import Prox
-
     pieces = penalty.pieces
     derivatives = [[p.expr] for p in pieces]
     for ds in derivatives:

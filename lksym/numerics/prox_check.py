@@ -8,15 +8,8 @@ from typing import Callable
 
 import sympy as sp
 
-from lksym.derivation.penalty_prox import (
-    TOLERANCE,
-    Thresholding,
-    exact_number,
-    prox_numeric,
-    same_prox,
-    threshold_at,
-    thresholding,
-)
+from lksym.derivation.prox import TOLERANCE, Thresholding, exact_number, threshold_at, thresholding
+from lksym.numerics.prox_solver import prox_numeric, same_prox
 from lksym.derivation.symbols import LAM
 from lksym.errors import InputError
 
