@@ -1101,18 +1101,25 @@ def test_a_closed_form_has_no_removable_singularity_at_a_radical_lam():
     assert at.subs(Z, 5) == 5 - sp.sqrt(3)  # z - lam above
 
 
-def test_the_analysis_deadline_is_not_taken_for_a_parts_own():
+def test_the_analysis_deadline_is_not_taken_for_a_parts_own(monkeypatch):
     # An outer deadline that ends first is the caller's to report: once, the closed form took it for its
     # own, gave up, and let the rest of the analysis run unbounded.
     import time
 
     from lksym.budget import Timeout, deadline
 
-    with pytest.raises(Timeout):
-        with deadline(0.2):
-            common.bounded(time.sleep, 3, limit=5)
-    with pytest.raises(common.GiveUp, match="0.2 s"):
-        common.bounded(time.sleep, 3, limit=0.2)
+    penalty = parse_penalty("mcp(lam=1, gamma=19)")
+    closed_form._closed_form_or_none.cache_clear()
+    monkeypatch.setattr(closed_form, "_closed_form", lambda key, penalty: time.sleep(3))
+    try:
+        with pytest.raises(Timeout):
+            with deadline(0.2):
+                prox_closed_form(penalty)
+        # Its own limit running out is its own: no closed form, and no exception.
+        monkeypatch.setattr(closed_form, "CLOSED_FORM_LIMIT", 0.2)
+        assert prox_closed_form(penalty) is None
+    finally:
+        closed_form._closed_form_or_none.cache_clear()
 
 
 def test_a_closed_form_that_gave_up_is_not_tried_again(monkeypatch):

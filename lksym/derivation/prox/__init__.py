@@ -41,14 +41,13 @@ still accepts a bare exponent ``k`` wherever a penalty goes (``prox_threshold(k)
 
 Examples
 --------
+>>> import sympy as sp
 >>> from lksym.derivation.penalty import parse_penalty
 >>> prox_threshold(parse_penalty("mcp(lam=1, gamma=3)"))
 Piecewise((lam, lam <= 3), (sqrt(3)*sqrt(lam), True))
 >>> prox_numeric(parse_penalty("1.5"), 1.0, 2.0) == prox_numeric(sp.Rational(3, 2), 1.0, 2.0)
 True
 """
-
-import sympy as sp  # noqa: F401  (the doctest above uses it)
 
 from lksym.derivation.prox.common import (
     CLOSED_FORM_LIMIT,

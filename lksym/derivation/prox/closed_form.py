@@ -14,9 +14,10 @@ from typing import Callable, Optional
 
 import sympy as sp
 
+from lksym.budget import bounded
 from lksym.derivation.penalty import Penalty
 from lksym.derivation.prox.common import (
-    CLOSED_FORM_LIMIT, TOLERANCE, GiveUp, bounded, join_branches, exact_number, solve_lam, tidy_form,
+    CLOSED_FORM_LIMIT, TOLERANCE, GiveUp, exact_number, join_branches, solve_lam, tidy_form,
 )
 from lksym.derivation.prox.quadratic import Quadratic, Shapes, quadratic_pieces
 from lksym.derivation.prox.regimes import lam_range, lam_regimes
@@ -179,6 +180,7 @@ def _closed_form_or_none(key: tuple, penalty: Penalty) -> Optional[sp.Expr]:
     # lru_cache does not keep) must not be tried again by the threshold and by Fan and Li's properties.
     # A caller's own deadline is not cached: its Timeout passes through.
     try:
+        # None also where it ran out of its own time (lksym.budget.bounded).
         return bounded(_closed_form, key, penalty, limit=CLOSED_FORM_LIMIT)
     except GiveUp:
         return None

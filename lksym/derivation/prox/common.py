@@ -10,14 +10,13 @@ an exact infimum evaluable with ``sympy.N``.
 from __future__ import annotations
 
 import math
-import time
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Callable, Optional, Union
 
 import sympy as sp
 
-from lksym.budget import Timeout, deadline
+from lksym.budget import bounded
 from lksym.derivation.exact import continuous_value
 from lksym.derivation.symbols import LAM, X
 from lksym.numerics.prox_solver import compile_expr
@@ -220,13 +219,12 @@ def solve_lam(expr: sp.Expr, lo: float, hi: float) -> list:
     if rational is not None:
         return [s for s in rational if abs(complex(sp.N(expr.subs(LAM, s), 30))) < 1e-20]
     try:
-        with deadline(SOLVE_LIMIT):
-            # check=False: every solution is checked below at 30 digits anyway, and SymPy's own
-            # check imports sympy.physics.units (~0.15 s) on its first use.
-            solutions = sp.solve(sp.numer(expr), LAM, check=False)
-    except Timeout:
-        return []
+        # check=False: every solution is checked below at 30 digits anyway, and SymPy's own
+        # check imports sympy.physics.units (~0.15 s) on its first use.
+        solutions = bounded(lambda: sp.solve(sp.numer(expr), LAM, check=False), limit=SOLVE_LIMIT)
     except (NotImplementedError, ValueError, TypeError):
+        return []
+    if solutions is None:
         return []
     out = []
     for s in solutions:
@@ -280,6 +278,7 @@ def rational_roots(numerator: sp.Expr, lo: float, hi: float) -> Optional[list]:
     return sorted(set(out))
 
 
+@lru_cache(maxsize=1024)
 def in_mpmath(args, expr: sp.Expr) -> Callable:
     """``sympy.lambdify(args, expr, "mpmath")``, once per expression: the thresholds, the transitions and
     the validity ends share many (a piece end such as ``37/10`` is compiled up to seven times otherwise).
@@ -291,21 +290,9 @@ class GiveUp(Exception):
     """An exact derivation stopped (a reason for the caller's ``None``)."""
 
 
-def bounded(fn, *args, limit: float = TIME_LIMIT):
-    """``fn(*args)`` under its own time limit: :class:`GiveUp` when that runs out.
-
-    A caller's deadline that ends first (the analysis's own, :data:`lksym.results.TIME_LIMIT`)
-    is the caller's to report, so its :class:`~lksym.budget.Timeout` goes through: taking it for
-    this one would give up one fact and run the rest unbounded.
-    """
-    start = time.monotonic()
-    try:
-        with deadline(limit):
-            return fn(*args)
-    except Timeout:
-        if time.monotonic() - start < limit:
-            raise
-        raise GiveUp(f"exact work ran out of time ({limit:g} s)") from None
+def out_of_time(limit: float) -> str:
+    """The reason given when exact work of one part ran out of its own time (:func:`lksym.budget.bounded`)."""
+    return f"exact work ran out of time ({limit:g} s)"
 
 
 @dataclass(frozen=True)

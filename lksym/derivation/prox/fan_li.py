@@ -13,10 +13,11 @@ from typing import Optional
 
 import sympy as sp
 
+from lksym.budget import bounded
 from lksym.derivation.penalty import Penalty
 from lksym.derivation.prox.closed_form import identity_from, piecewise_closed_form
 from lksym.derivation.prox.common import (
-    Condition, GiveUp, bounded, exact_roots, one_sided_limit, polynomial_in_x, tidy_form,
+    TIME_LIMIT, Condition, GiveUp, exact_roots, one_sided_limit, out_of_time, polynomial_in_x, tidy_form,
 )
 from lksym.derivation.prox.regimes import lam_range
 from lksym.derivation.prox.threshold import Candidate, curvature_bound, envelope
@@ -171,8 +172,9 @@ def piecewise_thresholding(penalty: Penalty) -> Thresholding:
 def thresholding_with(penalty: Penalty, form: Optional[sp.Expr]) -> Thresholding:
     """Fan and Li's properties of ``penalty`` given the closed-form map ``form`` its family found (or ``None``)."""
     try:
-        return bounded(_thresholding, prox_key(penalty), form)
+        facts = bounded(_thresholding, prox_key(penalty), form, limit=TIME_LIMIT)
     except GiveUp as why:
         return Thresholding(None, None, None, None, (str(why),))
+    return facts if facts is not None else Thresholding(None, None, None, None, (out_of_time(TIME_LIMIT),))
 
 

@@ -29,7 +29,6 @@ import mpmath
 import sympy as sp
 
 from lksym.derivation.exact import MAX_EXACT_DIGITS, is_costly, largest_integer_digits, solve_positive, substitute, to_float
-from lksym.derivation.prox.common import Prox
 from lksym.derivation.symbols import LAM, X, Z
 from lksym.numerics.prox_solver import power_numeric
 

@@ -19,13 +19,13 @@ from typing import Optional
 import mpmath
 import sympy as sp
 
-from lksym.budget import Timeout, deadline
+from lksym.budget import bounded
 from lksym.derivation.interval import Unsure, ball_compile, ball_finite
 from lksym.derivation.penalty import Penalty
 from lksym.derivation.prox.closed_form import piecewise_closed_form, threshold_from
 from lksym.derivation.prox.common import (
-    LAM_RANGE, SOLVE_LIMIT, GiveUp, Infimum, bounded, exact_roots,
-    in_mpmath, join_branches, one_sided_limit, polynomial_in_x, real_or_none, solve_lam, tidy_form, value_at_lam,
+    LAM_RANGE, SOLVE_LIMIT, TIME_LIMIT, GiveUp, Infimum, exact_roots,
+    in_mpmath, join_branches, one_sided_limit, out_of_time, polynomial_in_x, real_or_none, solve_lam, tidy_form, value_at_lam,
 )
 from lksym.derivation.prox.regimes import lam_range, lam_regimes
 from lksym.derivation.symbols import LAM, X
@@ -59,10 +59,8 @@ def curvature_bound(expr: sp.Expr, lo: sp.Expr, hi: sp.Expr) -> Optional[tuple]:
     if not c.has(X):
         return c, True
     c3 = sp.diff(c, X)
-    try:
-        with deadline(SOLVE_LIMIT):
-            inside = sp.solveset(c3, X, sp.Interval.open(lo, hi))
-    except Timeout:
+    inside = bounded(sp.solveset, c3, X, sp.Interval.open(lo, hi), limit=SOLVE_LIMIT)
+    if inside is None:
         return None
     if inside == sp.S.EmptySet:
         inside = []
@@ -74,7 +72,6 @@ def curvature_bound(expr: sp.Expr, lo: sp.Expr, hi: sp.Expr) -> Optional[tuple]:
     return min(values, key=lambda v: float(v) if v.is_finite else -math.inf), False
 
 
-@lru_cache(maxsize=1024)
 def envelope(candidates: list, kind: str, lam_range: tuple = LAM_RANGE) -> Optional[sp.Expr]:
     """The pointwise min (``kind="min"``) or max of valid candidates, as a Piecewise in lam.
 
@@ -304,6 +301,9 @@ def piecewise_threshold(penalty: Penalty) -> sp.Expr:
     if threshold is not None:
         return threshold
     try:
-        return bounded(_threshold, prox_key(penalty))
+        threshold = bounded(_threshold, prox_key(penalty), limit=TIME_LIMIT)
     except GiveUp as why:
         raise InputError(f"prox threshold of {penalty.text}: {why}") from None
+    if threshold is None:
+        raise InputError(f"prox threshold of {penalty.text}: {out_of_time(TIME_LIMIT)}")
+    return threshold
