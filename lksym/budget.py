@@ -30,7 +30,7 @@ import threading
 import time
 import types
 from contextlib import contextmanager
-from typing import Iterator, Optional
+from typing import Any, Callable, Iterator, Optional
 
 REPEAT = 0.05
 """Seconds between repeated alarms once the time is up."""
@@ -72,8 +72,6 @@ def deadline(seconds: float) -> Iterator[None]:
     stopped
     """
     if not available():
-        from lksym.budget import TraceLimit  # raises a subclass of Timeout
-
         with TraceLimit(seconds):
             yield
         return
@@ -116,6 +114,37 @@ def deadline(seconds: float) -> Iterator[None]:
             signal.signal(signal.SIGALRM, previous)
         if outer:  # give the caller's timer back what is left of it
             signal.setitimer(signal.ITIMER_REAL, min(max(outer[0] - time.monotonic(), 1e-3), LONGEST_TIMER), outer_interval)
+
+
+def bounded(fn: Callable[..., Any], *args: Any, limit: float) -> Optional[Any]:
+    """``fn(*args)`` under a time limit of its own: its value, or ``None`` when ``limit`` runs out.
+
+    For one part of a larger computation that may give up alone (one fact of an analysis): a
+    :func:`deadline` around the call that ends first is the caller's to report, so its
+    :class:`Timeout` passes through.  Taking it for this part's own would give up this one fact
+    and run the rest of the caller's work with no limit at all.  ``fn`` should not return
+    ``None`` itself where the caller must tell the two apart.
+
+    Examples
+    --------
+    >>> import time
+    >>> bounded(sum, [1, 2, 3], limit=1.0), bounded(time.sleep, 5, limit=0.05)
+    (6, None)
+    >>> try:
+    ...     with deadline(0.05):
+    ...         bounded(time.sleep, 5, limit=10.0)  # the outer deadline ends first: it is the caller's
+    ... except Timeout:
+    ...     print("the caller's")
+    the caller's
+    """
+    start = time.monotonic()
+    try:
+        with deadline(limit):
+            return fn(*args)
+    except Timeout:
+        if time.monotonic() - start < limit:
+            raise
+        return None
 
 
 def _disarm(armed: list) -> None:

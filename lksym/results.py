@@ -21,28 +21,31 @@ from typing import Optional
 
 import sympy as sp
 
-from lksym.derivation.analysis import Band, Breakpoint, Crossover, Overshoot, Part, derive_penalty, derive_power
-from lksym.derivation.exact import k_text
+from lksym import budget
+from lksym.derivation.analysis import Band, Breakpoint, Crossover, Overshoot, Part, family_analysis
 from lksym.derivation.gd import GradientDescent
-from lksym.derivation.penalty import Penalty
-from lksym.derivation.penalty_prox import Thresholding
-from lksym.derivation.prox import Prox
+from lksym.derivation.mathtext import k_name
+from lksym.derivation.penalty import Penalty, parse_subject
+from lksym.derivation.prox import Prox, Thresholding
 from lksym.derivation.regime import Regime, integer_parity
 from lksym.errors import InputError
 
 
 @dataclass(frozen=True)
 class Analysis:
-    r"""Every derived fact about :math:`f(w) = |w|^k` for one exact k.
+    r"""Every derived fact about one penalty :math:`p(w)`: :math:`|w|^k` or any other.
 
-    Build it with :func:`analyze`; it is immutable and computed once.
+    Build it with :func:`analyze`; it is immutable and computed once.  Every fact is of the
+    penalty :attr:`subject`; two are the power family's alone and ``None`` for every other
+    penalty, set by :func:`lksym.derivation.analysis.derive_power`: :attr:`k` and :attr:`regime`
+    (the symbolic-k cases are :mod:`lksym.derivation.family`).
 
     Attributes
     ----------
     k
-        The exponent, an exact positive SymPy number.
+        The power family only: the exponent, an exact positive SymPy number (``None`` otherwise).
     regime
-        The :class:`~lksym.derivation.regime.Regime` of ``k``.
+        The power family only: the :class:`~lksym.derivation.regime.Regime` of ``k``.
     penalty, gradient, curvature
         :class:`Part` objects for :math:`f`, :math:`f'` and :math:`f''`.
     smoothness
@@ -64,12 +67,12 @@ class Analysis:
     overshoot
         :class:`Overshoot`: which weights one gradient step of size ``eta`` throws across 0.
     crossovers
-        :class:`Crossover` against L1 and L2.
+        :class:`Crossover` against L1 and L2 (``None`` where not derived).
     bands
-        The order of the L1, L2 and Lk gradient magnitudes between crossovers.
+        The order of the L1, L2 and penalty gradient magnitudes between crossovers.
     prox
         :class:`~lksym.derivation.prox.Prox`: threshold and closed form of the proximal step
-        of :math:`\lambda |w|^k`.
+        of :math:`\lambda p`.
     gd
         :class:`~lksym.derivation.gd.GradientDescent`: two-cycle and decay of plain gradient
         descent with step ``eta``.
@@ -83,7 +86,7 @@ class Analysis:
         step of :math:`\lambda p` is a convex problem when
         :math:`1 + \lambda \cdot` ``curvature_min`` :math:`\ge 0`.
     thresholding
-        :class:`~lksym.derivation.penalty_prox.Thresholding`: Fan and Li's three properties
+        :class:`~lksym.derivation.prox.Thresholding`: Fan and Li's three properties
         of the proximal step of :math:`\lambda p`.
     omitted
         Why a fact is ``None`` where it is not derived for this penalty, by field name.
@@ -125,8 +128,6 @@ class Analysis:
         """A short name such as ``L1.5``, ``L7/3``, ``L√2`` (see :func:`lksym.derivation.mathtext.k_name`) or ``SCAD (λ = 1, a = 3.7)``."""
         if self.k is None:
             return self.subject.label
-        from lksym.derivation.mathtext import k_name
-
         return k_name(self.k)
 
     def __repr__(self) -> str:
@@ -138,17 +139,16 @@ TIME_LIMIT = 20.0
 """Seconds an analysis may take (nearly every k takes well under one)."""
 
 
-def analyze(k, *, time_limit: Optional[float] = None) -> Analysis:
+def analyze(subject, *, time_limit: Optional[float] = None) -> Analysis:
     r"""Derive every fact lksym reports about a penalty: :math:`|w|^k` or any other.
 
     Parameters
     ----------
-    k : str, int, SymPy number or Penalty
-        The exponent of :math:`|w|^k`: any text :func:`lksym.derivation.expr.parse_k`
-        accepts (``"3/2"``, ``"1.5"``, ``"sqrt(2)"``) or an exact positive
-        number; or any penalty :func:`lksym.derivation.penalty.parse_penalty` reads
-        (``"scad(lam=1, a=3.7)"``, ``"log(1 + abs(w)/0.1)"``), or a
-        :class:`~lksym.derivation.penalty.Penalty`.
+    subject : Penalty, str, int or SymPy number
+        A :class:`~lksym.derivation.penalty.Penalty`, or anything
+        :func:`lksym.derivation.penalty.parse_subject` reads: an exponent k of :math:`|w|^k`
+        (``"3/2"``, ``"1.5"``, ``"sqrt(2)"``, an exact positive number) or a penalty
+        (``"scad(lam=1, a=3.7)"``, ``"log(1 + abs(w)/0.1)"``).
     time_limit : float, optional
         Seconds before giving up (default :data:`TIME_LIMIT`; in any thread,
         see :mod:`lksym.budget`).
@@ -163,8 +163,8 @@ def analyze(k, *, time_limit: Optional[float] = None) -> Analysis:
     Raises
     ------
     lksym.errors.InputError
-        If ``k`` is not an exact positive real number lksym can handle, or
-        its analysis takes longer than ``time_limit``.
+        If ``subject`` is not a penalty lksym can handle, or its analysis
+        takes longer than ``time_limit``.
 
     Examples
     --------
@@ -174,27 +174,11 @@ def analyze(k, *, time_limit: Optional[float] = None) -> Analysis:
     >>> a.gradient.limits["0+"], a.curvature.limits["0+"], a.smoothness
     (0, oo, 1)
     """
-    from lksym import budget
-    from lksym.derivation.penalty import parse_subject
-
-    subject = parse_subject(k)
+    penalty = parse_subject(subject)
     time_limit = TIME_LIMIT if time_limit is None else time_limit
+    family = family_analysis(penalty)
     try:
         with budget.deadline(time_limit):
-            if subject.family == "power":
-                return Analysis(**derive_power(subject.k))
-            try:
-                return Analysis(**derive_penalty(subject))
-            except (TypeError, ValueError, ArithmeticError, NotImplementedError, AssertionError) as error:
-                if isinstance(error, InputError):
-                    raise
-                # A typed penalty SymPy cannot take through every step: one line, not a traceback.
-                raise InputError(f"{subject.text[:60]}: lksym cannot derive every fact of this penalty exactly "
-                                 f"({type(error).__name__}: {str(error).splitlines()[0][:80] if str(error) else ''})") from None
+            return Analysis(**family.derive(penalty))
     except budget.Timeout:
-        if subject.family != "power":
-            raise InputError(f"{subject.text} is too costly to analyse exactly (over {time_limit:g} s)") from None
-        raise InputError(
-            f"k = {k_text(subject.k)} is too costly to analyse exactly (over {time_limit:g} s): "
-            "exact powers with k's digits grow too large; a k with fewer digits works"
-        ) from None
+        raise InputError(family.too_costly(penalty, time_limit)) from None

@@ -171,3 +171,47 @@ def test_an_import_under_way_is_never_interrupted(tmp_path, monkeypatch):
             time.sleep(5)  # where the Timeout lands: the next alarm after the import
     assert 0.3 <= time.monotonic() - start < 2
     assert sys.modules[name].DONE is True
+
+
+def test_bounded_gives_the_value_or_none_on_its_own_timeout():
+    assert budget.bounded(sum, [1, 2], limit=1.0) == 3
+    start = time.monotonic()
+    assert budget.bounded(time.sleep, 5, limit=0.1) is None
+    assert time.monotonic() - start < 2
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)  # nothing left armed
+
+
+def test_bounded_lets_an_outer_deadline_that_ends_first_through():
+    start = time.monotonic()
+    with pytest.raises(Timeout):
+        with deadline(0.1):
+            budget.bounded(time.sleep, 5, limit=3.0)
+    assert time.monotonic() - start < 2
+
+
+def test_bounded_inside_a_longer_outer_deadline_leaves_it_running():
+    with deadline(5.0):
+        assert budget.bounded(time.sleep, 5, limit=0.1) is None
+        left, _ = signal.getitimer(signal.ITIMER_REAL)
+        assert 3.0 < left <= 5.0  # the outer timer got back what was left of it
+    with pytest.raises(Timeout):  # and it still fires
+        with deadline(0.3):
+            assert budget.bounded(time.sleep, 0.05, limit=0.1) is None
+            time.sleep(5)
+
+
+def test_bounded_off_the_main_thread():
+    import sympy as sp
+
+    def sympy_work():
+        start = time.monotonic()
+        while time.monotonic() - start < 10:
+            sp.factorint(2**61 - 1 + int(time.monotonic() * 1000))
+        return "finished"
+
+    def work():
+        start = time.monotonic()
+        return budget.bounded(sympy_work, limit=0.1), time.monotonic() - start
+
+    [(value, seconds)] = _in_thread(work)
+    assert value is None and seconds < 5

@@ -29,6 +29,10 @@ RANKS = {
     "lksym.budget": 0,
     "lksym.fileio": 0,
     "lksym.derivation": 1,
+    # The float prox solver lives with the numerics but belongs to the derivation's layer: every
+    # closed form the derivation finds is checked against it before it is reported.  It imports
+    # only the derivation's penalty, exact helpers and symbols (checked below).
+    "lksym.numerics.prox_solver": 1,
     "lksym.results": 2,
     "lksym.numerics": 3,
     "lksym.writers": 4,
@@ -161,3 +165,59 @@ def test_a_cycle_would_be_caught(monkeypatch):
             test_no_import_cycle_at_all()
     finally:
         del GRAPH["lksym.derivation.expr"]["lksym.derivation.penalty"]
+
+
+# --------------------------------------------------------------------------- imports at the top
+
+FUNCTION_IMPORTS_ALLOWED = {
+    # (module, imported module): why it cannot be at the top.
+    ("lksym.numerics.prox_solver", "numpy"): "start-up: `lksym analyze 1.5` derives the power family's prox "
+                                             "with no array, and NumPy's import is a tenth of that command",
+}
+"""Imports inside a function below the application layer, each with its reason (a cycle or start-up time)."""
+
+FUNCTION_IMPORTS_PENDING = ("lksym.writers",)
+"""Packages not yet held to the rule: the writers are being reorganised (issue 22, item 3) on another branch."""
+
+
+def function_imports(module: str) -> list[tuple[int, str]]:
+    """``(line, imported module)`` for every import statement inside a function of ``module``."""
+    tree = ast.parse(MODULES[module].read_text(encoding="utf-8"))
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            for inner in ast.walk(node):
+                if isinstance(inner, ast.Import):
+                    found += [(inner.lineno, alias.name) for alias in inner.names]
+                elif isinstance(inner, ast.ImportFrom):
+                    found.append((inner.lineno, "." * inner.level + (inner.module or "")))
+    return sorted(set(found))
+
+
+BELOW_THE_APPLICATION = sorted(
+    m for m in MODULES if rank(m) < RANKS["lksym.api"] and not m.startswith(FUNCTION_IMPORTS_PENDING)
+)
+
+
+@pytest.mark.parametrize("module", BELOW_THE_APPLICATION)
+def test_imports_are_at_the_top_below_the_application_layer(module):
+    # A module's dependencies are read at its top; lazy imports belong to cli.py, __init__.py and api.py.
+    for line, target in function_imports(module):
+        assert (module, target) in FUNCTION_IMPORTS_ALLOWED, (
+            f"{module}:{line} imports {target} inside a function: move it to the top, or allow it in "
+            "FUNCTION_IMPORTS_ALLOWED with the reason (an import cycle, or start-up time)"
+        )
+
+
+def test_every_allowed_function_import_is_still_needed():
+    for module, target in FUNCTION_IMPORTS_ALLOWED:
+        assert target in {t for _, t in function_imports(module)}, f"{module} no longer imports {target} lazily"
+
+
+def test_a_function_import_would_be_caught(tmp_path, monkeypatch):
+    source = tmp_path / "late.py"
+    source.write_text("def f():\n    import sympy\n    from lksym.errors import InputError\n", encoding="utf-8")
+    monkeypatch.setitem(MODULES, "lksym.derivation.late", source)
+    assert function_imports("lksym.derivation.late") == [(2, "sympy"), (3, "lksym.errors")]
+    with pytest.raises(AssertionError, match="inside a function"):
+        test_imports_are_at_the_top_below_the_application_layer("lksym.derivation.late")

@@ -20,19 +20,10 @@ import pytest
 import sympy as sp
 
 import lksym
-from lksym.derivation import prox as power_prox
 from lksym.derivation.penalty import parse_penalty
-from lksym.derivation.penalty_prox import (
-    Infimum,
-    Thresholding,
-    objective,
-    prox_closed_form,
-    prox_numeric,
-    prox_threshold,
-    prox_vector,
-    threshold_at,
-    thresholding,
-)
+from lksym.derivation.prox import Infimum, Thresholding, prox_closed_form, prox_threshold, threshold_at, thresholding
+from lksym.numerics.prox_solver import objective, prox_numeric, prox_vector
+from lksym.derivation.prox import power as power_family
 from lksym.errors import InputError
 from lksym.numerics.prox_check import ProxCheck, check_prox
 from lksym.writers.prox import prox_report
@@ -353,7 +344,7 @@ def test_capped_l1_closed_form_changes_at_two_theta():
 def test_no_closed_form_for_logsum_and_power_family_delegates():
     assert prox_closed_form(parse_penalty("logsum(eps=0.1)")) is None
     for k in ("1", "2", "1.5", "3"):
-        assert prox_closed_form(parse_penalty(k)) == power_prox.prox_closed_form(sp.nsimplify(k))
+        assert prox_closed_form(parse_penalty(k)) == power_family.power_closed_form(sp.nsimplify(k))
 
 
 # --------------------------------------------------------------------------- thresholds
@@ -405,7 +396,7 @@ def test_thresholds_in_closed_form():
 @pytest.mark.parametrize("k", ["1", "2", "0.5", "1.5", "3", "1/3", "sqrt(2)"])
 def test_power_family_threshold_is_lksym_prox_exactly(k):
     ours = prox_threshold(parse_penalty(k))
-    theirs = power_prox.prox_threshold(parse_penalty(k).k)
+    theirs = power_family.power_threshold(parse_penalty(k).k)
     assert sp.srepr(ours) == sp.srepr(theirs)
 
 
@@ -726,7 +717,10 @@ def test_extreme_parameters_closed_form_matches_numeric(text):
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from lksym.derivation import penalty_prox as _pp  # noqa: E402
+from lksym.derivation import interval, symbols  # noqa: E402
+from lksym.derivation.prox import closed_form, common, fan_li, quadratic, regimes  # noqa: E402
+from lksym.derivation.prox import threshold as threshold_module  # noqa: E402
+from lksym.numerics import prox_solver  # noqa: E402
 
 BALL_PENALTIES = ["scad(lam=1, a=3.7)", "mcp(lam=1, gamma=3)", "capped_l1(theta=1)", "scad(lam=sqrt(2), a=3)",
                   "mcp(lam=2, gamma=1.5)", "huber(delta=1)", "elastic_net(l1=0.5, l2=0.25)", "l0"]
@@ -740,24 +734,24 @@ def _ball_holds(ball, exact) -> bool:
 
 
 def _lams_for(q) -> list:
-    lams = _pp._lam_grid(q.structural)
+    lams = regimes.lam_grid(q.structural)
     near = [float(s) * (1 + e) for s in q.structural for e in (-1e-9, 1e-9, -1e-13, 1e-13)]
     return lams + near + [float(s) for s in q.structural]
 
 
 @pytest.mark.parametrize("text", BALL_PENALTIES)
 def test_float_balls_hold_the_40_digit_values(text):
-    q = _pp._quadratic(_pp._key(parse_penalty(text)))
+    q = quadratic.quadratic_pieces(prox_solver.prox_key(parse_penalty(text)))
     exprs = list(dict.fromkeys(q.transitions)) + [e for v in q.valid if v is not None for e in v if e != sp.oo]
     decided = 0
     for expr in exprs:
-        ball_of = _pp._ball_compile(expr, (_pp.LAM,))
+        ball_of = interval.ball_compile(expr, (symbols.LAM,))
         assert ball_of is not None, expr
-        f = sp.lambdify(_pp.LAM, expr, "mpmath")
+        f = sp.lambdify(symbols.LAM, expr, "mpmath")
         for lam in _lams_for(q):
             try:
-                ball = _pp._b_finite(ball_of((lam,)))
-            except _pp._Unsure:
+                ball = interval.ball_finite(ball_of((lam,)))
+            except interval.Unsure:
                 continue
             with mpmath.workdps(40):
                 exact = mpmath.mpc(f(mpmath.mpf(lam)))
@@ -770,45 +764,45 @@ def test_float_balls_hold_the_40_digit_values(text):
 @given(st.lists(st.fractions(min_value=-1000, max_value=1000, max_denominator=1000), min_size=1, max_size=4),
        st.integers(-3, 3), st.sampled_from([0, 1, 2, 3]), st.floats(1e-6, 1e7))
 def test_a_ball_holds_any_polynomial_in_sqrt_lam(coeffs, power, root, lam):
-    expr = sum(sp.Rational(c.numerator, c.denominator) * sp.sqrt(_pp.LAM) ** i for i, c in enumerate(coeffs))
-    expr = (expr + sp.sqrt(sp.Integer(root) - _pp.LAM)) ** power if power else expr
-    ball_of = _pp._ball_compile(expr, (_pp.LAM,))
+    expr = sum(sp.Rational(c.numerator, c.denominator) * sp.sqrt(symbols.LAM) ** i for i, c in enumerate(coeffs))
+    expr = (expr + sp.sqrt(sp.Integer(root) - symbols.LAM)) ** power if power else expr
+    ball_of = interval.ball_compile(expr, (symbols.LAM,))
     assert ball_of is not None
     try:
-        ball = _pp._b_finite(ball_of((lam,)))
-    except _pp._Unsure:
+        ball = interval.ball_finite(ball_of((lam,)))
+    except interval.Unsure:
         return
     with mpmath.workdps(60):
-        exact = mpmath.mpc(sp.lambdify(_pp.LAM, expr, "mpmath")(mpmath.mpf(lam)))
+        exact = mpmath.mpc(sp.lambdify(symbols.LAM, expr, "mpmath")(mpmath.mpf(lam)))
     assert _ball_holds(ball, exact), (expr, lam, ball, exact)
 
 
 def test_a_ball_refuses_what_it_cannot_decide():
-    lam = _pp.LAM
-    with pytest.raises(_pp._Unsure):
-        _pp._ball_compile(1 / (lam - 1), (lam,))((1.0,))
-    with pytest.raises(_pp._Unsure):
-        _pp._ball_compile(sp.sqrt(lam - 1), (lam,))((1.0,))
-    with pytest.raises(_pp._Unsure):
-        _pp._b_positive(_pp._ball_compile(lam - sp.Rational(1, 10), (lam,))((0.1,)))
+    lam = symbols.LAM
+    with pytest.raises(interval.Unsure):
+        interval.ball_compile(1 / (lam - 1), (lam,))((1.0,))
+    with pytest.raises(interval.Unsure):
+        interval.ball_compile(sp.sqrt(lam - 1), (lam,))((1.0,))
+    with pytest.raises(interval.Unsure):
+        interval.ball_positive(interval.ball_compile(lam - sp.Rational(1, 10), (lam,))((0.1,)))
     # at lam = 4: sqrt(-1) sqrt(-2) = -sqrt(2), a product of two non-real numbers that is real
-    ball = _pp._ball_compile(sp.sqrt(lam - 5) * sp.sqrt(lam - 6), (lam,))((4.0,))
+    ball = interval.ball_compile(sp.sqrt(lam - 5) * sp.sqrt(lam - 6), (lam,))((4.0,))
     assert ball[2] is None and abs(ball[0] + math.sqrt(2)) <= ball[1] + 1e-15
-    assert _pp._ball_compile(sp.log(lam), (lam,)) is None  # not compiled: always the 40-digit path
+    assert interval.ball_compile(sp.log(lam), (lam,)) is None  # not compiled: always the 40-digit path
 
 
 @pytest.mark.parametrize("text", BALL_PENALTIES)
 def test_ball_signature_is_the_40_digit_signature(text):
-    q = _pp._quadratic(_pp._key(parse_penalty(text)))
-    shapes = _pp._Shapes(q)
+    q = quadratic.quadratic_pieces(prox_solver.prox_key(parse_penalty(text)))
+    shapes = quadratic.Shapes(q)
     assert shapes.fast is not None
     lams = _lams_for(q)
-    lams += [l * (1 + e) for l in _pp._lam_grid()[::5] for e in (-1e-7, 1e-7)]
+    lams += [l * (1 + e) for l in regimes.lam_grid()[::5] for e in (-1e-7, 1e-7)]
     decided = 0
     for lam in lams:
         try:
             mine = shapes._ball_signature(lam)
-        except _pp._Unsure:
+        except interval.Unsure:
             continue
         assert mine == shapes._precise_signature(lam), lam
         decided += 1
@@ -830,18 +824,18 @@ def test_ball_signature_is_the_40_digit_signature(text):
     ],
 )
 def test_rational_roots_are_all_the_roots(numerator, expected):
-    expr = numerator.subs(LAM, _pp.LAM)
-    found = _pp._rational_roots(expr, 1e-6, 1e7)
+    expr = numerator.subs(LAM, symbols.LAM)
+    found = common.rational_roots(expr, 1e-6, 1e7)
     assert found == expected
     if found is not None:
-        truth = sorted(s for s in sp.solve(expr, _pp.LAM) if s.is_real and 1e-6 < s < 1e7)
+        truth = sorted(s for s in sp.solve(expr, symbols.LAM) if s.is_real and 1e-6 < s < 1e7)
         assert found == truth
 
 
 @pytest.mark.parametrize("text, twins", [("scad(lam=1, a=3.7)", 3), ("mcp(lam=1, gamma=3)", 2), ("huber(delta=1)", 2),
                                          ("logsum(eps=0.1)", 1), ("exp(abs(w)) - 1", 0)])
 def test_scalar_twins_only_where_numpy_runs_the_same_operations(text, twins):
-    n = _pp._numeric(_pp._key(parse_penalty(text)))
+    n = prox_solver.numeric_pieces(prox_solver.prox_key(parse_penalty(text)))
     assert sum(d is not None for d in n.ds) == twins
 
 
@@ -852,11 +846,11 @@ def test_scalar_twins_only_where_numpy_runs_the_same_operations(text, twins):
 def test_the_scalar_twin_and_the_cached_grid_change_no_bit_of_prox_numeric(text, lam, z):
     import dataclasses
 
-    n = _pp._numeric(_pp._key(parse_penalty(text)))
+    n = prox_solver.numeric_pieces(prox_solver.prox_key(parse_penalty(text)))
     plain = dataclasses.replace(n, ds=())
     # The candidates as they were computed before: numpy on one-element arrays, the grid built by np.unique.
     a = abs(z)
-    mine = _pp._candidates(n, lam, a)
+    mine = prox_solver._candidates(n, lam, a)
     out, lo = [0.0, a], 0.0
     for i, hi in enumerate(n.his):
         if lo >= a:
@@ -880,7 +874,7 @@ def test_the_scalar_twin_and_the_cached_grid_change_no_bit_of_prox_numeric(text,
             out.append(lksym.derivation.exact.bisect_root(gf, float(xs[j]), float(xs[j + 1])))
         out.extend(float(x) for x in xs[np.nonzero(g == 0)[0]])
         lo = hi
-    assert mine == sorted(set(out)) == _pp._candidates(plain, lam, a)
+    assert mine == sorted(set(out)) == prox_solver._candidates(plain, lam, a)
 
 
 # --------------------------------------------------------------------------- cheaper routes to the same result (speed3)
@@ -891,18 +885,18 @@ from lksym.derivation.symbols import X  # noqa: E402
 
 @pytest.mark.parametrize("text", BALL_PENALTIES)
 def test_objective_balls_hold_the_40_digit_values(text):
-    q = _pp._quadratic(_pp._key(parse_penalty(text)))
+    q = quadratic.quadratic_pieces(prox_solver.prox_key(parse_penalty(text)))
     decided = total = 0
     for f in q.fs:
-        ball_of = _pp._ball_in_z(f)
+        ball_of = interval.ball_in_z(f)
         assert ball_of is not None, f
-        g = sp.lambdify((_pp.Z, _pp.LAM), f, "mpmath")
+        g = sp.lambdify((symbols.Z, symbols.LAM), f, "mpmath")
         for lam in _lams_for(q)[::3]:
             for z in (1e-7, 0.3, 1.0, 3.7, 41.0, 1e4 * (1 + lam)):
                 total += 1
                 try:
-                    ball = _pp._b_finite(ball_of((z, lam)))
-                except _pp._Unsure:
+                    ball = interval.ball_finite(ball_of((z, lam)))
+                except interval.Unsure:
                     continue
                 with mpmath.workdps(40):
                     exact = mpmath.mpc(g(mpmath.mpf(z), mpmath.mpf(lam)))
@@ -912,19 +906,19 @@ def test_objective_balls_hold_the_40_digit_values(text):
 
 
 def test_an_objective_ball_is_only_for_a_polynomial_in_z():
-    z, lam = _pp.Z, _pp.LAM
-    assert _pp._ball_in_z(sp.sqrt(z) + lam) is None
-    assert _pp._ball_in_z(1 / z + lam) is None
-    assert _pp._ball_in_z(sp.log(lam) * z) is None
-    ball = _pp._ball_in_z(3 * z**2 / (lam - 1) + 1)((2.0, 3.0))  # 3*4/2 + 1 = 7
+    z, lam = symbols.Z, symbols.LAM
+    assert interval.ball_in_z(sp.sqrt(z) + lam) is None
+    assert interval.ball_in_z(1 / z + lam) is None
+    assert interval.ball_in_z(sp.log(lam) * z) is None
+    ball = interval.ball_in_z(3 * z**2 / (lam - 1) + 1)((2.0, 3.0))  # 3*4/2 + 1 = 7
     assert abs(ball[0] - 7) <= ball[1] and ball[1] < 1e-13
-    with pytest.raises(_pp._Unsure):  # a coefficient with a pole at this lam
-        _pp._ball_in_z(z / (lam - 1))((2.0, 1.0))
+    with pytest.raises(interval.Unsure):  # a coefficient with a pole at this lam
+        interval.ball_in_z(z / (lam - 1))((2.0, 1.0))
 
 
 @pytest.mark.parametrize("expr", [sp.sqrt(470) / 10, sp.sqrt(10) * sp.sqrt(3) + sp.Rational(1, 3), sp.Integer(2) ** -3])
 def test_a_constant_subexpression_is_the_same_ball_once(expr):
-    folded, plain = _pp._ball_compile(expr * _pp.LAM, (_pp.LAM,)), _pp._ball_node(expr * _pp.LAM, (_pp.LAM,))
+    folded, plain = interval.ball_compile(expr * symbols.LAM, (symbols.LAM,)), interval.ball_node(expr * symbols.LAM, (symbols.LAM,))
     for lam in (1e-6, 0.37, 4.7, 1e7):
         assert folded((lam,)) == plain((lam,))
 
@@ -935,16 +929,16 @@ def test_a_constant_subexpression_is_the_same_ball_once(expr):
      X**sp.sqrt(2) - X, X - X**2 / LAM + 2, sp.Integer(4)],
 )
 def test_a_limit_at_infinity_by_the_leading_power_is_sympys(expr):
-    expr = expr.subs(LAM, _pp.LAM)
-    mine = _pp._limit_at_infinity(expr)
+    expr = expr.subs(LAM, symbols.LAM)
+    mine = common.limit_at_infinity(expr)
     if mine is not None:
         assert sp.srepr(mine) == sp.srepr(sp.limit(expr, X, sp.oo))
-    assert sp.srepr(_pp._limit(expr, sp.oo, "-")) == sp.srepr(sp.limit(expr, X, sp.oo))
+    assert sp.srepr(common.one_sided_limit(expr, sp.oo, "-")) == sp.srepr(sp.limit(expr, X, sp.oo))
 
 
 @pytest.mark.parametrize("expr", [X + sp.sin(X), sp.Integer(4), sp.Symbol("c", real=True) * X**2 - X, sp.log(X)])
 def test_a_limit_at_infinity_it_cannot_read_is_left_to_sympy(expr):
-    assert _pp._limit_at_infinity(expr.subs(LAM, _pp.LAM)) is None
+    assert common.limit_at_infinity(expr.subs(LAM, symbols.LAM)) is None
 
 
 @pytest.mark.parametrize("text", ["scad(lam=1, a=3.7)", "scad(lam=sqrt(2), a=3)", "mcp(lam=1, gamma=3)", "l0",
@@ -953,19 +947,19 @@ def test_threshold_at_is_the_substituted_threshold(text):
     penalty = parse_penalty(text)
     threshold = prox_threshold(penalty)
     for lam in (1e-6, 0.01, 0.3, 1.0, 4.7, 4.7000001, 27 / 10, 10.0, 1e7):
-        exact = _pp.exact_number(lam)
-        assert threshold_at(penalty, lam) == float(sp.N(threshold.subs(_pp.LAM, exact), 20)), lam
+        exact = common.exact_number(lam)
+        assert threshold_at(penalty, lam) == float(sp.N(threshold.subs(symbols.LAM, exact), 20)), lam
 
 
 @pytest.mark.parametrize("text", ["scad(lam=1, a=3.7)", "mcp(lam=1, gamma=3)", "capped_l1(theta=1)", "huber(delta=7/3)",
                                   "elastic_net(l1=0.5, l2=0.25)", "scad(lam=0.002, a=2.001)", "mcp(lam=7, gamma=0.01)",
                                   "Min(abs(w), 2) + w^2/3", "scad(lam=sqrt(2), a=3)", "mcp(lam=sqrt(2), gamma=7/3)"])
 def test_crossings_are_those_built_from_each_expansion(text):
-    q = _pp._quadratic(_pp._key(parse_penalty(text)))
+    q = quadratic.quadratic_pieces(prox_solver.prox_key(parse_penalty(text)))
     transitions = []
     for i in range(len(q.fs)):
         for j in range(i + 1, len(q.fs)):
-            poly = sp.Poly(sp.expand(q.fs[i] - q.fs[j]), _pp.Z)  # the route of every penalty before
+            poly = sp.Poly(sp.expand(q.fs[i] - q.fs[j]), symbols.Z)  # the route of every penalty before
             if poly.degree() == 1:
                 r1, r0 = poly.all_coeffs()
                 transitions.append(sp.cancel(-r0 / r1))
@@ -985,17 +979,17 @@ def test_crossings_are_those_built_from_each_expansion(text):
     for ours, theirs in zip(crossings, transitions):
         for lam in ("0.137", "1.5", "2.9", "41.3"):
             with mpmath.workdps(40):
-                a = mpmath.mpc(sp.lambdify(_pp.LAM, ours, "mpmath")(mpmath.mpf(lam)))
-                b = mpmath.mpc(sp.lambdify(_pp.LAM, theirs, "mpmath")(mpmath.mpf(lam)))
+                a = mpmath.mpc(sp.lambdify(symbols.LAM, ours, "mpmath")(mpmath.mpf(lam)))
+                b = mpmath.mpc(sp.lambdify(symbols.LAM, theirs, "mpmath")(mpmath.mpf(lam)))
                 assert abs(a - b) <= mpmath.mpf(10) ** -30 * (1 + abs(b)), (ours, theirs, lam)
 
 
 def test_a_compiled_expression_is_shared_only_when_equal():
-    lam = _pp.LAM
-    assert _pp._in_mpmath(lam, lam / 2 + 1) is _pp._in_mpmath(lam, lam / 2 + 1)
-    assert _pp._in_mpmath(lam, lam + 2) is not _pp._in_mpmath(lam, lam + sp.Float(2.0))
+    lam = symbols.LAM
+    assert common.in_mpmath(lam, lam / 2 + 1) is common.in_mpmath(lam, lam / 2 + 1)
+    assert common.in_mpmath(lam, lam + 2) is not common.in_mpmath(lam, lam + sp.Float(2.0))
     with mpmath.workdps(40):
-        assert abs(_pp._in_mpmath(lam, sp.sqrt(lam) / 3)(mpmath.mpf(2)) - mpmath.sqrt(2) / 3) < mpmath.mpf(10) ** -38
+        assert abs(common.in_mpmath(lam, sp.sqrt(lam) / 3)(mpmath.mpf(2)) - mpmath.sqrt(2) / 3) < mpmath.mpf(10) ** -38
 
 
 # --------------------------------------------------------------------------- facts read off the closed form
@@ -1015,7 +1009,7 @@ def _change_points(expr) -> list:
     for node in sp.preorder_traversal(expr):
         if isinstance(node, sp.Piecewise):
             for _, cond in node.args:
-                if isinstance(cond, sp.Rel) and cond.free_symbols == {_pp.LAM}:
+                if isinstance(cond, sp.Rel) and cond.free_symbols == {symbols.LAM}:
                     out += [float(s) for s in (cond.lhs, cond.rhs) if not s.free_symbols]
     return out
 
@@ -1029,7 +1023,7 @@ def _lams_around(*exprs) -> list:
 
 
 def _at_lam(expr, lam: float) -> float:
-    return float(sp.N(expr.subs(_pp.LAM, _pp.exact_number(lam)), 30))
+    return float(sp.N(expr.subs(symbols.LAM, common.exact_number(lam)), 30))
 
 
 @pytest.mark.parametrize("text", READ_OFF)
@@ -1039,18 +1033,18 @@ def test_the_threshold_read_off_the_closed_form_is_the_envelope_of_h(text):
     penalty = parse_penalty(text)
     form = prox_closed_form(penalty)
     assert form is not None
-    read, envelope = _pp.threshold_from(form), _pp._threshold(_pp._key(penalty))
+    read, envelope = closed_form.threshold_from(form), threshold_module._threshold(prox_solver.prox_key(penalty))
     assert read is not None and prox_threshold(penalty) == read
     for lam in _lams_around(read, envelope):
         assert _at_lam(read, lam) == pytest.approx(_at_lam(envelope, lam), rel=1e-12, abs=1e-15), lam
 
 
-@pytest.mark.parametrize("text", [t for t in READ_OFF if not parse_penalty(t).pieces[-1].expr.has(_pp.X)])
+@pytest.mark.parametrize("text", [t for t in READ_OFF if not parse_penalty(t).pieces[-1].expr.has(symbols.X)])
 def test_unbiased_beyond_read_off_the_closed_form_is_the_supremum(text):
     penalty = parse_penalty(text)
-    pieces, p0 = _pp._key(penalty)
-    read = _pp.identity_from(prox_closed_form(penalty))
-    supremum = _pp._unbiased_beyond(pieces, p0, pieces[-1][0])
+    pieces, p0 = prox_solver.prox_key(penalty)
+    read = closed_form.identity_from(prox_closed_form(penalty))
+    supremum = fan_li._unbiased_beyond(pieces, p0, pieces[-1][0])
     assert read is not None and supremum is not None
     assert thresholding(penalty).unbiased_beyond == read
     for lam in _lams_around(read, supremum):
@@ -1060,25 +1054,25 @@ def test_unbiased_beyond_read_off_the_closed_form_is_the_supremum(text):
 @pytest.mark.parametrize(
     "form, threshold, identity",
     [
-        (_pp.Z, 0, 0),
-        (sp.Piecewise((0, _pp.Z <= _pp.LAM), (_pp.Z - _pp.LAM, True)), _pp.LAM, None),
-        (sp.Piecewise((0, _pp.LAM >= _pp.Z), (_pp.Z, True)), _pp.LAM, _pp.LAM),
-        (sp.Piecewise((_pp.Z / 2, _pp.Z <= 1), (_pp.Z, True)), 0, 1),
-        (sp.Piecewise((_pp.Z, _pp.Z <= 1), (1, _pp.Z <= 2), (_pp.Z, _pp.Z <= 3), (_pp.Z, True)), 0, 2),
+        (symbols.Z, 0, 0),
+        (sp.Piecewise((0, symbols.Z <= symbols.LAM), (symbols.Z - symbols.LAM, True)), symbols.LAM, None),
+        (sp.Piecewise((0, symbols.LAM >= symbols.Z), (symbols.Z, True)), symbols.LAM, symbols.LAM),
+        (sp.Piecewise((symbols.Z / 2, symbols.Z <= 1), (symbols.Z, True)), 0, 1),
+        (sp.Piecewise((symbols.Z, symbols.Z <= 1), (1, symbols.Z <= 2), (symbols.Z, symbols.Z <= 3), (symbols.Z, True)), 0, 2),
         # 0 again after another branch: not the shape of a proximal map, nothing is read
-        (sp.Piecewise((0, _pp.Z <= 1), (_pp.Z, _pp.Z <= 2), (0, _pp.Z <= 3), (_pp.Z, True)), None, 3),
+        (sp.Piecewise((0, symbols.Z <= 1), (symbols.Z, symbols.Z <= 2), (0, symbols.Z <= 3), (symbols.Z, True)), None, 3),
         # a range of lam whose bound does not meet the next one's at the change: nothing is read
-        (sp.Piecewise((sp.Piecewise((0, _pp.Z <= 1), (_pp.Z, True)), _pp.LAM <= 1),
-                      (sp.Piecewise((0, _pp.Z <= 2 * _pp.LAM), (_pp.Z, True)), True)), None, None),
-        (sp.Piecewise((sp.Piecewise((0, _pp.Z <= _pp.LAM), (_pp.Z, True)), _pp.LAM < 1),
-                      (sp.Piecewise((0, _pp.Z <= sp.sqrt(_pp.LAM)), (_pp.Z, True)), True)),
-         sp.Piecewise((_pp.LAM, _pp.LAM <= 1), (sp.sqrt(_pp.LAM), True)),
-         sp.Piecewise((_pp.LAM, _pp.LAM <= 1), (sp.sqrt(_pp.LAM), True))),
+        (sp.Piecewise((sp.Piecewise((0, symbols.Z <= 1), (symbols.Z, True)), symbols.LAM <= 1),
+                      (sp.Piecewise((0, symbols.Z <= 2 * symbols.LAM), (symbols.Z, True)), True)), None, None),
+        (sp.Piecewise((sp.Piecewise((0, symbols.Z <= symbols.LAM), (symbols.Z, True)), symbols.LAM < 1),
+                      (sp.Piecewise((0, symbols.Z <= sp.sqrt(symbols.LAM)), (symbols.Z, True)), True)),
+         sp.Piecewise((symbols.LAM, symbols.LAM <= 1), (sp.sqrt(symbols.LAM), True)),
+         sp.Piecewise((symbols.LAM, symbols.LAM <= 1), (sp.sqrt(symbols.LAM), True))),
     ],
 )
 def test_reading_a_closed_form_by_hand(form, threshold, identity):
-    assert _pp.threshold_from(form) == threshold
-    assert _pp.identity_from(form) == identity
+    assert closed_form.threshold_from(form) == threshold
+    assert closed_form.identity_from(form) == identity
 
 
 def test_the_output_does_not_depend_on_the_hash_seed():
@@ -1107,18 +1101,25 @@ def test_a_closed_form_has_no_removable_singularity_at_a_radical_lam():
     assert at.subs(Z, 5) == 5 - sp.sqrt(3)  # z - lam above
 
 
-def test_the_analysis_deadline_is_not_taken_for_a_parts_own():
+def test_the_analysis_deadline_is_not_taken_for_a_parts_own(monkeypatch):
     # An outer deadline that ends first is the caller's to report: once, the closed form took it for its
     # own, gave up, and let the rest of the analysis run unbounded.
     import time
 
     from lksym.budget import Timeout, deadline
 
-    with pytest.raises(Timeout):
-        with deadline(0.2):
-            _pp._bounded(time.sleep, 3, limit=5)
-    with pytest.raises(_pp._GiveUp, match="0.2 s"):
-        _pp._bounded(time.sleep, 3, limit=0.2)
+    penalty = parse_penalty("mcp(lam=1, gamma=19)")
+    closed_form._closed_form_or_none.cache_clear()
+    monkeypatch.setattr(closed_form, "_closed_form", lambda key, penalty: time.sleep(3))
+    try:
+        with pytest.raises(Timeout):
+            with deadline(0.2):
+                prox_closed_form(penalty)
+        # Its own limit running out is its own: no closed form, and no exception.
+        monkeypatch.setattr(closed_form, "CLOSED_FORM_LIMIT", 0.2)
+        assert prox_closed_form(penalty) is None
+    finally:
+        closed_form._closed_form_or_none.cache_clear()
 
 
 def test_a_closed_form_that_gave_up_is_not_tried_again(monkeypatch):
@@ -1126,16 +1127,16 @@ def test_a_closed_form_that_gave_up_is_not_tried_again(monkeypatch):
 
     def give_up(key, penalty):
         calls.append(key)
-        raise _pp._GiveUp("test")
+        raise common.GiveUp("test")
 
     penalty = parse_penalty("mcp(lam=1, gamma=17)")
-    _pp._closed_form_or_none.cache_clear()
-    monkeypatch.setattr(_pp, "_closed_form", give_up)
+    closed_form._closed_form_or_none.cache_clear()
+    monkeypatch.setattr(closed_form, "_closed_form", give_up)
     try:
         assert prox_closed_form(penalty) is None and prox_closed_form(penalty) is None
         assert len(calls) == 1
     finally:
-        _pp._closed_form_or_none.cache_clear()
+        closed_form._closed_form_or_none.cache_clear()
 
 
 # --------------------------------------------------------------------------- penalties of very small or large scale
@@ -1194,10 +1195,10 @@ def test_powers_of_one_radical_are_one_field(text, delta):
 
 def test_cube_roots_of_two_numbers_stay_out_of_the_radical_field():
     # QQ<2**(1/3), 3**(1/3)> took SymPy 8 s to build (PSLQ); over EX the same closed form takes about 1 s.
-    assert _pp._radical_field([2 ** sp.Rational(1, 3), 3 ** sp.Rational(1, 3)]) is None
-    assert _pp._radical_field([sp.sqrt(2), sp.sqrt(7)]) is not None
-    assert _pp._radical_field([2 ** sp.Rational(1, 3)]) is not None
-    assert _pp._radical_field([2 ** sp.Rational(1, 3), 2 ** sp.Rational(2, 3)])[1] == [2 ** sp.Rational(1, 3)]
-    assert _pp._radical_field([sp.sqrt(2), 2 ** sp.Rational(1, 3)])[1] == [2 ** sp.Rational(1, 6)]
-    assert _pp._radical_field([sp.pi]) is None and _pp._radical_field([sp.Rational(1, 3)]) is None
+    assert quadratic._radical_field([2 ** sp.Rational(1, 3), 3 ** sp.Rational(1, 3)]) is None
+    assert quadratic._radical_field([sp.sqrt(2), sp.sqrt(7)]) is not None
+    assert quadratic._radical_field([2 ** sp.Rational(1, 3)]) is not None
+    assert quadratic._radical_field([2 ** sp.Rational(1, 3), 2 ** sp.Rational(2, 3)])[1] == [2 ** sp.Rational(1, 3)]
+    assert quadratic._radical_field([sp.sqrt(2), 2 ** sp.Rational(1, 3)])[1] == [2 ** sp.Rational(1, 6)]
+    assert quadratic._radical_field([sp.pi]) is None and quadratic._radical_field([sp.Rational(1, 3)]) is None
     assert prox_closed_form(parse_penalty("mcp(lam=2**(1/3), gamma=3**(1/3))")) is not None

@@ -1,8 +1,11 @@
-r"""Exact analysis of the penalty :math:`f(w) = |w|^k` for one exact k.
+r"""Exact analysis of a penalty :math:`p(w)`: :math:`|w|^k` for one exact k, or any other.
 
-:func:`derive_power` and :func:`derive_penalty` ask a fixed set of questions of a
-penalty; :func:`lksym.results.analyze` freezes the answers into one
-:class:`~lksym.results.Analysis`.  Writers (Markdown, JSON, plots, terminal) only read it.
+:func:`derive` asks a fixed set of questions of a :class:`~lksym.derivation.penalty.Penalty`,
+through its family's entry in :data:`FAMILIES` (:func:`derive_power` for :math:`|w|^k`, which also
+answers what only the power family has: regime, crossovers with L1 and L2, bands;
+:func:`derive_penalty`, piece by piece, for every other); :func:`lksym.results.analyze`
+freezes the answers into one :class:`~lksym.results.Analysis`.  Writers (Markdown, JSON, plots,
+terminal) only read it.
 
 How the derivation avoids SymPy's pitfalls
 ------------------------------------------
@@ -25,11 +28,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Optional
+from typing import Callable, Optional
 
 import sympy as sp
 
-from lksym.derivation.exact import PROBE_DIGITS, continuous_value, decide, solve_positive, to_float, value_order
+from lksym.derivation.exact import PROBE_DIGITS, continuous_value, decide, k_text, solve_positive, to_float, value_order
+from lksym.derivation.gd import GradientDescent, decay_near_zero, derive_gd
+from lksym.derivation.penalty import Penalty, power_of
+from lksym.derivation.prox import Prox, derive_prox, prox_closed_form, prox_threshold, thresholding
 from lksym.derivation.regime import classify
 from lksym.derivation.symbols import ALPHA, ETA, TAU, W, X
 from lksym.errors import InputError
@@ -358,11 +364,6 @@ def derive_power(k: sp.Expr) -> dict:
     >>> facts["smoothness"], facts["sparse"]
     (1, False)
     """
-    from lksym.derivation.gd import derive_gd  # imported here: both modules use this one's symbols
-    from lksym.derivation.penalty import power_of
-    from lksym.derivation.penalty_prox import thresholding
-    from lksym.derivation.prox import derive_prox
-
     subject = power_of(k)  # k is exact and checked: parsing it again inside the deadline would mask a timeout
 
     branches = [X**k]
@@ -401,7 +402,7 @@ def derive_power(k: sp.Expr) -> dict:
         overshoot=_overshoot(branches[1]),
         crossovers=crossovers,
         bands=_bands(branches[1], crossovers),
-        prox=derive_prox(k),
+        prox=derive_prox(subject),
         gd=derive_gd(branches[1], branches[2]),
         subject=subject,
         breakpoints=(),
@@ -566,9 +567,6 @@ def derive_penalty(penalty) -> dict:
     >>> facts["curvature_min"], [b.at for b in facts["breakpoints"]]
     (-1/3, [3])
     """
-    from lksym.derivation.penalty_prox import prox_closed_form, prox_threshold, thresholding
-    from lksym.derivation.prox import Prox
-
     pieces = penalty.pieces
     derivatives = [[p.expr] for p in pieces]
     for ds in derivatives:
@@ -972,8 +970,6 @@ def _penalty_gd_facts(derivatives: list, pieces, limits: list) -> tuple[dict, di
 
     Returns the fields for :class:`Analysis` and, for each fact that has no single exact answer, why (``omitted``).
     """
-    from lksym.derivation.gd import GradientDescent, decay_near_zero
-
     grads = [(ds[1], p.lo, p.hi) for ds, p in zip(derivatives, pieces)]
     ratios = [(sp.cancel(g / X), lo, hi) for g, lo, hi in grads]  # |p'(x)|/x: a step overshoots where eta*ratio > 1
     g0 = limits[1]["0+"]
@@ -1053,3 +1049,68 @@ def _penalty_gd(grads, ratios, flat, g0, omitted, GradientDescent, decay_near_ze
         if decay.kind is None:
             omitted["gd.decay"] = f"the gradient near 0, {sp.sstr(first)}, is not c*|w|^m: no exact decay law derived"
     return GradientDescent(amplitude, multiplier, stable, decay)
+
+
+# --------------------------------------------------------------------------- one entry point
+
+
+def _derive_pieces(penalty: Penalty) -> dict:
+    """:func:`derive_penalty`, with what SymPy cannot take through every step as one line, not a traceback."""
+    try:
+        return derive_penalty(penalty)
+    except (TypeError, ValueError, ArithmeticError, NotImplementedError, AssertionError) as error:
+        if isinstance(error, InputError):
+            raise
+        raise InputError(f"{penalty.text[:60]}: lksym cannot derive every fact of this penalty exactly "
+                         f"({type(error).__name__}: {str(error).splitlines()[0][:80] if str(error) else ''})") from None
+
+
+@dataclass(frozen=True)
+class FamilyAnalysis:
+    """How one family's facts are derived (the entries of :data:`FAMILIES`).
+
+    Attributes
+    ----------
+    derive
+        ``penalty -> dict``: the keyword arguments of :class:`lksym.results.Analysis`.
+    too_costly
+        ``(penalty, seconds) -> str``: the message when the analysis runs out of time.
+    """
+
+    derive: Callable[[Penalty], dict]
+    too_costly: Callable[[Penalty, float], str]
+
+
+PIECEWISE = FamilyAnalysis(
+    derive=_derive_pieces,
+    too_costly=lambda penalty, seconds: f"{penalty.text} is too costly to analyse exactly (over {seconds:g} s)",
+)
+"""Any penalty, piece by piece."""
+
+FAMILIES = {
+    "power": FamilyAnalysis(
+        derive=lambda penalty: derive_power(penalty.k),
+        too_costly=lambda penalty, seconds: (
+            f"k = {k_text(penalty.k)} is too costly to analyse exactly (over {seconds:g} s): "
+            "exact powers with k's digits grow too large; a k with fewer digits works"
+        ),
+    ),
+}
+"""A family's own analysis, where it has one; every other family uses :data:`PIECEWISE`."""
+
+
+def family_analysis(penalty: Penalty) -> FamilyAnalysis:
+    """The analysis of ``penalty``'s family (:data:`FAMILIES`, else :data:`PIECEWISE`)."""
+    return FAMILIES.get(penalty.family, PIECEWISE)
+
+
+def derive(penalty: Penalty) -> dict:
+    """Every fact of any penalty, as the keyword arguments of :class:`lksym.results.Analysis`; call it under a deadline.
+
+    Examples
+    --------
+    >>> from lksym.derivation.penalty import parse_subject
+    >>> derive(parse_subject("3/2"))["smoothness"], derive(parse_subject("mcp(lam=1, gamma=3)"))["curvature_min"]
+    (1, -1/3)
+    """
+    return family_analysis(penalty).derive(penalty)

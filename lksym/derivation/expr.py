@@ -1118,9 +1118,6 @@ def parse_real(text: str, name: str, *, positive: bool = False) -> sp.Expr:
     >>> parse_real("0.1", "lam", positive=True), parse_real("-sqrt(2)", "z")
     (1/10, -sqrt(2))
     """
-    from lksym.derivation.expr import parse_expression
-    from lksym.errors import InputError
-
     try:
         value = parse_expression(text.strip() if isinstance(text, str) else text)
     except InputError as error:

@@ -35,7 +35,16 @@ from functools import lru_cache
 
 import sympy as sp
 
+from lksym.derivation.analysis import (
+    PART_NAMES,
+    behaviour_at_zero,
+    derive_power,
+    is_nonnegative_branch,
+    point_limits,
+    to_real_line,
+)
 from lksym.derivation.regime import K, Regime
+from lksym.derivation.symbols import X
 
 U = sp.Symbol("u", positive=True)
 
@@ -81,8 +90,6 @@ class Case:
 
 
 def _point_case(regime: Regime) -> Case:
-    from lksym.derivation.analysis import derive_power
-
     facts = derive_power(sp.Integer({Regime.L1: 1, Regime.L2: 2}[regime]))
     parts = [facts[name] for name in ("penalty", "gradient", "curvature")]
     return Case(
@@ -102,15 +109,6 @@ def _point_case(regime: Regime) -> Case:
 
 
 def _interval_case(name: str, title: str, condition: sp.Basic, parameter: sp.Expr, k_symbol: sp.Symbol) -> Case:
-    from lksym.derivation.analysis import (
-        PART_NAMES,
-        behaviour_at_zero,
-        is_nonnegative_branch,
-        point_limits,
-        to_real_line,
-    )
-    from lksym.derivation.symbols import X
-
     branches = [X**k_symbol]
     for _ in range(2):
         branches.append(sp.powsimp(sp.diff(branches[-1], X), force=True))

@@ -33,6 +33,9 @@ from typing import Optional
 
 import sympy as sp
 
+from lksym.derivation.exact import solve_positive
+from lksym.derivation.symbols import ETA, X
+
 
 @dataclass(frozen=True)
 class Decay:
@@ -100,9 +103,6 @@ def derive_gd(gradient_branch: sp.Expr, curvature_branch: sp.Expr) -> GradientDe
     >>> derive_gd(3 * X**2, 6 * X).decay
     Decay(kind='power', rate=None, order=1, constant=1/(3*eta))
     """
-    from lksym.derivation.exact import solve_positive
-    from lksym.derivation.symbols import ETA, X
-
     amplitude = solve_positive(ETA * gradient_branch, 2 * X)
     multiplier = stable = None
     if amplitude is not None:
@@ -141,9 +141,6 @@ def decay_near_zero(gradient_branch: Optional[sp.Expr]) -> Decay:
 
 
 def _decay(gradient_branch: sp.Expr) -> Decay:
-    from lksym.derivation.exact import solve_positive
-    from lksym.derivation.symbols import ETA, X
-
     ratio = sp.powsimp(gradient_branch / X, force=True)
     if not ratio.has(X):
         # f'(w) = c w: one step multiplies w by 1 - eta c.

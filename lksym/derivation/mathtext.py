@@ -24,6 +24,8 @@ from __future__ import annotations
 import sympy as sp
 from sympy.printing.str import StrPrinter
 
+from lksym.derivation.exact import k_text
+
 GREEK = {"alpha": "α", "tau": "τ", "eta": "η", "lam": "λ", "lambda": "λ", "mu": "μ", "pi": "π", "theta": "θ"}
 SUPERSCRIPTS = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 MINUS = "−"
@@ -145,8 +147,6 @@ def k_name(k: sp.Expr) -> str:
     >>> k_name(sp.Rational(3, 2)), k_name(sp.sqrt(2)), k_name(sp.pi), k_name(1 + sp.sqrt(2))
     ('L1.5', 'L√2', 'Lπ', 'L(1 + √2)')
     """
-    from lksym.derivation.exact import k_text
-
     if k.is_Rational:
         return "L" + k_text(k)
     body = text(k)

@@ -62,7 +62,9 @@ from typing import Callable, Optional
 
 import sympy as sp
 
+from lksym import budget
 from lksym.derivation.exact import number_text, value_order
+from lksym.derivation.expr import FUNCTIONS, parse_expression, parse_k
 from lksym.derivation.symbols import W, X
 from lksym.errors import InputError
 
@@ -324,8 +326,6 @@ def power(k) -> Penalty:
     >>> power("3/2").text, power(2).label
     ('1.5', 'L2')
     """
-    from lksym.derivation.expr import parse_k
-
     return power_of(parse_k(k))
 
 
@@ -372,8 +372,6 @@ def _split_arguments(text: str) -> list[str]:
 
 
 def catalogue_parameter(entry: Entry, name: str, text: str) -> sp.Expr:
-    from lksym.derivation.expr import parse_expression
-
     spec = {p.name: p for p in entry.parameters}[name]
     try:
         value = parse_expression(text.strip())
@@ -472,8 +470,6 @@ def parse_penalty(text, *, allow_symbolic: bool = False) -> Penalty:
     if opened and opened.group(1) in (*CATALOGUE, "l1", "l2") and not match:
         usage = _usage(CATALOGUE[opened.group(1)]) if opened.group(1) in CATALOGUE else opened.group(1)
         raise InputError(f"{opened.group(1)}: unbalanced parentheses in {_shown(stripped)} (e.g. {usage})")
-    from lksym.derivation.expr import parse_expression
-
     value = parse_expression(stripped, names={"w": W})
     if not isinstance(value, sp.Expr):
         raise InputError(f"penalty must be a number or an expression in w, got {stripped!r}")
@@ -482,8 +478,6 @@ def parse_penalty(text, *, allow_symbolic: bool = False) -> Penalty:
             raise InputError(f"penalty {_shown(stripped)} does not depend on w (it is the constant "
                              f"{sp.sstr(value)[:20]}): a constant penalty does nothing to the weights")
         return power(value)
-    from lksym import budget
-
     try:  # solving conditions and taking limits of a hostile expression must not run for ever, in any thread
         with budget.deadline(EXPRESSION_TIME_LIMIT):
             return from_expression(value, stripped)
@@ -529,8 +523,6 @@ def _shown(text: str) -> str:
 
 
 def _expression_functions() -> frozenset:
-    from lksym.derivation.expr import FUNCTIONS
-
     return FUNCTIONS
 
 

@@ -5,13 +5,17 @@ The numbers behind ``lksym fit``; :mod:`lksym.writers.fit` writes the page.
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass
 from typing import Optional
 
 import numpy as np
+import sympy as sp
 
-from lksym.derivation.prox import prox_vector
+from lksym.derivation.symbols import ETA, X
+from lksym.errors import InputError
 from lksym.numerics.numeric import evaluate
+from lksym.numerics.prox_solver import prox_vector
 from lksym.results import Analysis
 
 N_TRAIN, N_FEATURES, N_TRUE, N_TEST = 200, 50, 5, 1000
@@ -76,10 +80,6 @@ def make_data(seed: int = 0) -> Data:
     >>> d.X.shape, d.X_test.shape, int((d.w_true != 0).sum())
     ((200, 50), (1000, 50), 5)
     """
-    import numbers
-
-    from lksym.errors import InputError
-
     if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
         raise InputError(f"seed must be a non-negative integer, got {seed!r}")
     rng = np.random.default_rng(int(seed))
@@ -104,11 +104,6 @@ def alpha_rule(a: Analysis) -> tuple[float, str]:
     >>> alpha_rule(analyze("capped_l1(theta=1)")), alpha_rule(analyze("l0"))
     ((1.5, "p'(0+)"), (1.5, 'p(1) - p(0)'))
     """
-    import sympy as sp
-
-    from lksym.derivation.symbols import X
-    from lksym.errors import InputError
-
     if a.k is not None:
         return default_alpha(a.k), "p'(1)"
     one = sp.Integer(1)
@@ -157,7 +152,7 @@ def prox_step(a: Analysis, lam: float):
 
     The power family uses :func:`lksym.derivation.prox.prox_vector`; a derived closed form is
     lambdified in :math:`|v|` (it holds for :math:`z > 0`; the sign is put back, and
-    0 stays +0); otherwise :func:`lksym.derivation.penalty_prox.prox_vector`.
+    0 stays +0); otherwise :func:`lksym.numerics.prox_solver.prox_vector`.
 
     Examples
     --------
@@ -168,19 +163,15 @@ def prox_step(a: Analysis, lam: float):
     """
     if a.k is not None:
         return lambda v: prox_vector(a.k, lam, v)
-    from lksym.derivation import penalty_prox
-
     form = getattr(a.prox, "closed_form", None)
     if form is None:
-        return lambda v: penalty_prox.prox_vector(a.subject, lam, v)
-    import sympy as sp
-
+        return lambda v: prox_vector(a.subject, lam, v)
     z = next(s for s in form.free_symbols if s.name == "z")
     lam_symbol = [s for s in form.free_symbols if s.name == "lam"]
     exact = form.subs(lam_symbol[0], sp.Float(lam, 17)) if lam_symbol else form
     if exact.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
         # A branch this lam never reaches can still divide by 0 (MCP at lam = gamma); NumPy cannot print it.
-        return lambda v: penalty_prox.prox_vector(a.subject, lam, v)
+        return lambda v: prox_vector(a.subject, lam, v)
     f = sp.lambdify(z, exact, modules=[np])
 
     def step(v):
@@ -276,8 +267,6 @@ def measures(result: FitResult, data: Data) -> dict:
 
 def _no_pull(a: Analysis) -> bool:
     """Whether the penalty is constant off 0 (L0): its gradient is 0 wherever it exists."""
-    from lksym.derivation.symbols import X
-
     return a.k is None and all(not piece.expr.has(X) for piece in a.subject.pieces)
 
 
@@ -314,8 +303,6 @@ def predictions(a: Analysis, lam: Optional[float] = None) -> dict:
 
 def _decide(condition, lam: Optional[float], fallback: bool) -> bool:
     """A property that may depend on lambda (a SymPy relation in ``lam``) at one ``lam``."""
-    import sympy as sp
-
     if condition is None:
         return fallback
     if condition in (True, False) or condition in (sp.true, sp.false):
@@ -340,8 +327,6 @@ def overshoot_zone(a: Analysis, result: FitResult) -> Optional[float]:
     >>> overshoot_zone(analyze(1), r) == r.step * r.alpha / 50
     True
     """
-    from lksym.derivation.symbols import ETA
-
     o = a.overshoot
     if o is None or o.weight is None or o.side != "below":
         return None

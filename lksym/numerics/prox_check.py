@@ -8,17 +8,11 @@ from typing import Callable
 
 import sympy as sp
 
-from lksym.derivation.penalty_prox import (
-    TOLERANCE,
-    Thresholding,
-    exact_number,
-    prox_numeric,
-    same_prox,
-    threshold_at,
-    thresholding,
-)
+from lksym.derivation.penalty import parse_penalty
+from lksym.derivation.prox import TOLERANCE, Thresholding, exact_number, threshold_at, thresholding
 from lksym.derivation.symbols import LAM
 from lksym.errors import InputError
+from lksym.numerics.prox_solver import prox_numeric, same_prox
 
 
 @dataclass(frozen=True)
@@ -113,8 +107,6 @@ def check_prox(fn: Callable[[float, float], float], penalty, *, lams=None, zs=No
     (False, 2.7705)
     """
     if isinstance(penalty, str):
-        from lksym.derivation.penalty import parse_penalty
-
         penalty = parse_penalty(penalty)
     t = thresholding(penalty)
     if lams is None:

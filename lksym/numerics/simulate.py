@@ -7,6 +7,10 @@ from typing import Optional, Sequence
 
 import numpy as np
 
+from lksym.derivation.mathtext import text
+from lksym.derivation.symbols import ETA
+from lksym.numerics.numeric import evaluate
+
 STARTS = (-1.0, -0.3, -0.05, 0.05, 0.3, 1.0)
 """Starting weights of :func:`simulate` and the report figure."""
 
@@ -31,8 +35,6 @@ def simulate(a, eta: float, steps: int = REPORT_STEPS, starts: Sequence[float] =
     >>> simulate(analyze("2"), 0.25, steps=2, starts=[1.0]).ravel().tolist()
     [1.0, 0.5, 0.25]
     """
-    from lksym.numerics.numeric import evaluate
-
     if not (eta > 0 and np.isfinite(eta)):
         raise ValueError("eta must be a positive finite number")
     w = np.array(starts, dtype=float)
@@ -89,9 +91,6 @@ def classify(a, eta: float, path: np.ndarray, column: int) -> Outcome:
     >>> classify(a, 0.1, simulate(a, 0.1, starts=[0.3]), 0).text
     'w0 = +0.3: settles on the two-cycle ±9η²/16 = ±0.005625 (attracting)'
     """
-    from lksym.derivation.mathtext import text
-    from lksym.derivation.symbols import ETA
-
     w = path[:, column]
     start, end, steps = w[0], w[-1], len(w) - 1
     head = f"w0 = {start:+.3g}: "
@@ -190,8 +189,6 @@ def trajectory_data(a) -> dict:
 
 def cycle_marks(a, eta: float) -> dict:
     """The two-cycle amplitude at ``eta`` and whether it attracts, for the figure (nothing for L1's neutral family)."""
-    from lksym.derivation.symbols import ETA
-
     gd = a.gd
     if gd is None or gd.cycle_amplitude is None or gd.cycle_stable is None:  # no two-cycle derived (or L1's neutral family)
         return {}

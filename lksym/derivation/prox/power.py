@@ -8,61 +8,41 @@ r"""The proximal operator of :math:`\lambda |x|^k`: which weights a proximal ste
 The objective is even in :math:`(x, z)`, so :math:`\operatorname{prox}(-z) = -\operatorname{prox}(z)`
 and everything is derived for :math:`z > 0`, where the minimiser lies in :math:`[0, z]`.
 
-* :func:`prox_threshold` — the largest :math:`z` mapped to exactly 0, derived by
+* :func:`power_threshold` — the largest :math:`z` mapped to exactly 0, derived by
   SymPy from the right branch of the gradient (for :math:`0 < k < 1` from the
   two conditions "stationary" and "as good as :math:`x = 0`").
-* :func:`prox_closed_form` — :math:`\operatorname{prox}(z)` for :math:`z` above
+* :func:`power_closed_form` — :math:`\operatorname{prox}(z)` for :math:`z` above
   the threshold, when the stationarity equation becomes a polynomial of degree
   at most 4 under :math:`x = t^q` (:math:`k = p/q`); the root is picked by
-  checking the candidates against :func:`prox_numeric`.
-* :func:`prox_numeric` — a bisection that works for every k, comparing the
+  checking the candidates against :func:`lksym.numerics.prox_solver.power_numeric`.
+* :func:`lksym.numerics.prox_solver.power_numeric` — a bisection that works for every k, comparing the
   interior minimiser with :math:`x = 0` where the objective is not convex.
 """
 
+
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Optional
 
+import mpmath
 import sympy as sp
 
-from lksym.derivation.exact import bisect_root
-from lksym.derivation.symbols import LAM, Z
+from lksym.derivation.exact import MAX_EXACT_DIGITS, is_costly, largest_integer_digits, solve_positive, substitute, to_float
+from lksym.derivation.symbols import LAM, X, Z
+from lksym.numerics.prox_solver import power_numeric
+
 
 MAX_DEGREE = 4
 """Highest polynomial degree solved in radicals: above it SymPy has no general formula."""
-BISECTION_STEPS = 20
-NEWTON_STEPS = 3
-"""The vectorised prox brackets the root by bisection, then polishes it with Newton steps (fixed counts: same output every run)."""
-
-
-@dataclass(frozen=True)
-class Prox:
-    """The exact facts about the proximal operator of :math:`\\lambda |x|^k`.
-
-    Attributes
-    ----------
-    threshold
-        The largest :math:`|z|` with :math:`\\operatorname{prox}(z) = 0`, in ``lam``.
-    closed_form
-        :math:`\\operatorname{prox}(z)` for :math:`z` above the threshold, in ``z``
-        and ``lam``; ``None`` where no closed form is attempted.
-    """
-
-    threshold: sp.Expr
-    closed_form: Optional[sp.Expr]
 
 
 def _branch_gradient(k: sp.Expr) -> sp.Expr:
-    from lksym.derivation.symbols import X
-
     return sp.powsimp(sp.diff(X**k, X), force=True)
 
 
 @lru_cache(maxsize=64)
-def prox_threshold(k: sp.Expr) -> sp.Expr:
+def power_threshold(k: sp.Expr) -> sp.Expr:
     r"""The largest :math:`|z|` that the proximal step maps to exactly 0.
 
     With :math:`g = f'` on :math:`x > 0`: if :math:`g(0^+)` is finite the optimality
@@ -79,14 +59,11 @@ def prox_threshold(k: sp.Expr) -> sp.Expr:
 
     Examples
     --------
-    >>> prox_threshold(sp.Integer(1)), prox_threshold(sp.Integer(2))
+    >>> power_threshold(sp.Integer(1)), power_threshold(sp.Integer(2))
     (lam, 0)
-    >>> prox_threshold(sp.Rational(1, 2))
+    >>> power_threshold(sp.Rational(1, 2))
     3*lam**(2/3)/2
     """
-    from lksym.derivation.exact import MAX_EXACT_DIGITS, is_costly, largest_integer_digits, solve_positive
-    from lksym.derivation.symbols import X
-
     g = _branch_gradient(k)
     g0 = sp.limit(g, X, 0, "+")
     if g0.is_finite:
@@ -137,8 +114,7 @@ def stationarity_polynomial(k: sp.Expr) -> Optional[tuple[sp.Poly, sp.Symbol, in
 
 def _sample_points(k: sp.Expr) -> list[tuple[float, float]]:
     """(z, lam) pairs above the threshold where a candidate root must match the numeric prox."""
-    from lksym.derivation.exact import to_float
-    threshold = prox_threshold(k)
+    threshold = power_threshold(k)
     points = []
     for lam in (0.05, 0.7, 3.0):
         t = to_float(threshold, {LAM: lam})
@@ -148,23 +124,23 @@ def _sample_points(k: sp.Expr) -> list[tuple[float, float]]:
 
 
 @lru_cache(maxsize=64)
-def prox_closed_form(k: sp.Expr) -> Optional[sp.Expr]:
+def power_closed_form(k: sp.Expr) -> Optional[sp.Expr]:
     r"""Exact :math:`\operatorname{prox}(z)` for :math:`z` above the threshold, or ``None``.
 
     For :math:`k = p/q` the stationarity equation :math:`x - z + \lambda k x^{k-1} = 0`
     becomes, with :math:`x = t^q`, a polynomial in :math:`t`; when its degree is
     at most 4 SymPy solves it in radicals (Cardano/Ferrari: the cubic and quartic
-    forms pass through complex numbers but are real above the threshold).  The candidate that equals :func:`prox_numeric` at a dozen
+    forms pass through complex numbers but are real above the threshold).  The candidate that equals :func:`power_numeric` at a dozen
     :math:`(z, \lambda)` spread above the threshold is the global minimiser; if
     none does, ``None``.
 
     Examples
     --------
-    >>> prox_closed_form(sp.Integer(2))
+    >>> power_closed_form(sp.Integer(2))
     z/(2*lam + 1)
-    >>> prox_closed_form(sp.Integer(1))
+    >>> power_closed_form(sp.Integer(1))
     -lam + z
-    >>> prox_closed_form(sp.Integer(10)) is None
+    >>> power_closed_form(sp.Integer(10)) is None
     True
     """
     found = stationarity_polynomial(k)
@@ -172,7 +148,7 @@ def prox_closed_form(k: sp.Expr) -> Optional[sp.Expr]:
         return None
     poly, t, q = found
     points = _sample_points(k)
-    want = [prox_numeric(k, lam, z) for z, lam in points]
+    want = [power_numeric(k, lam, z) for z, lam in points]
     if poly.degree() == 3:
         real = _real_cubic_form(k, poly, q, points, want)
         if real is not None:
@@ -241,10 +217,8 @@ def _real_cubic_form(k: sp.Expr, poly: sp.Poly, q: int, points, want) -> Optiona
     used.  When the sign of the discriminant changes above the threshold
     (:math:`k = 5/2`) the answer is a ``Piecewise`` of the trigonometric and the
     real Cardano form.  Each candidate is kept only if it equals
-    :func:`prox_numeric` at every sample point of its region.
+    :func:`power_numeric` at every sample point of its region.
     """
-    import mpmath
-
     shift, P, Q = _depressed_cubic(poly)
     if not P.is_negative:
         return None  # one real root everywhere: SymPy's radicals are real already
@@ -265,7 +239,7 @@ def _real_cubic_form(k: sp.Expr, poly: sp.Poly, q: int, points, want) -> Optiona
 
     x_trig, has_trig = pick(trig, True)
     x_card, has_card = pick(cardano, False)
-    threshold = prox_threshold(k)
+    threshold = power_threshold(k)
     u = sp.Symbol("u", positive=True)
     # D < 0 on all of z > threshold, proved on z = threshold + u: the trigonometric form alone.
     if sp.expand(D.subs(Z, threshold + u)).is_negative and x_trig is not None and not has_card:
@@ -276,8 +250,6 @@ def _real_cubic_form(k: sp.Expr, poly: sp.Poly, q: int, points, want) -> Optiona
 
 
 def _matches(f, z: float, lam: float, target: float) -> bool:
-    import mpmath
-
     try:
         value = mpmath.mpc(f(mpmath.mpf(z), mpmath.mpf(lam)))
     except (ZeroDivisionError, ValueError, OverflowError):
@@ -295,138 +267,6 @@ def tidy_root(x: sp.Expr) -> sp.Expr:
     return small if sp.count_ops(small) <= sp.count_ops(x) else x
 
 
-def prox_numeric(k, lam: float, z: float) -> float:
-    r"""The proximal step :math:`\operatorname{prox}(z)` for any k > 0, by bisection.
-
-    On :math:`x > 0` the stationarity function :math:`g(x) = x - z + \lambda k x^{k-1}`
-    is increasing for :math:`k > 1`, so its one root in :math:`(0, z)` is the
-    minimiser.  For :math:`k < 1`, :math:`g` is convex with its minimum at
-    :math:`x_m = (\lambda k (1-k))^{1/(2-k)}`; the local minimiser of the objective
-    is the root of :math:`g` on :math:`(x_m, z)` (if :math:`g(x_m) < 0`) and it
-    wins over :math:`x = 0` only when its objective is strictly smaller.
-
-    Parameters
-    ----------
-    k : exact number or float
-        The exponent, :math:`k > 0`.
-    lam : float
-        :math:`\lambda > 0`.
-    z : float
-        Any real input.
-
-    Returns
-    -------
-    float
-
-    Examples
-    --------
-    >>> prox_numeric(1, 0.5, 2.0), prox_numeric(2, 0.5, 2.0)
-    (1.5, 1.0)
-    >>> prox_numeric(0.5, 1.0, 1.4), round(prox_numeric(0.5, 1.0, 1.6), 6)
-    (0.0, 1.129545)
-    """
-    kf, lam, z = float(k), float(lam), float(z)
-    if not (lam > 0 and math.isfinite(lam)):
-        raise ValueError("lam must be a positive finite number")
-    if not math.isfinite(z):
-        raise ValueError("z must be a finite real number")
-    if z < 0:
-        return -prox_numeric(kf, lam, -z)
-    if z == 0:
-        return 0.0
-    if kf == 1:
-        return max(z - lam, 0.0)
-
-    def g(x: float) -> float:
-        try:
-            return x - z + lam * kf * x ** (kf - 1)
-        except OverflowError:
-            return math.inf
-
-    lo = 0.0
-    if kf < 1:
-        x_m = (lam * kf * (1 - kf)) ** (1 / (2 - kf))
-        if x_m >= z or g(x_m) >= 0:
-            return 0.0  # no interior stationary point with g crossing upward: 0 is the minimiser
-        lo = x_m
-    x = bisect_root(g, lo, z)
-    if kf < 1:
-        gain = 0.5 * (x - z) ** 2 + lam * x**kf - 0.5 * z * z
-        if not gain < 0:
-            return 0.0  # ties go to 0: the threshold itself maps to 0
-    return x
-
-
-def prox_vector(k, lam: float, z):
-    r"""Vectorised :math:`\operatorname{prox}_{\lambda|\cdot|^k}(z)`, coordinate by coordinate.
-
-    The same rule as :func:`prox_numeric`: by oddness work on
-    :math:`|z|`; for :math:`k > 1` bisect the increasing
-    :math:`g(x) = x - |z| + \lambda k x^{k-1}` on :math:`(0, |z|)`; for
-    :math:`k < 1` bisect on :math:`(x_m, |z|)` right of the minimum
-    :math:`x_m = (\lambda k(1-k))^{1/(2-k)}` of the convex g, and keep the root
-    only where it beats :math:`x = 0` strictly.  k = 1 and 2 are closed forms.
-
-    Returns
-    -------
-    numpy.ndarray
-        Same shape as ``z``.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> prox_vector(1, 0.5, np.array([-2.0, 0.3, 2.0]))
-    array([-1.5,  0. ,  1.5])
-    >>> prox_vector(0.5, 1.0, np.array([1.4, 1.6])).round(6)
-    array([0.      , 1.129545])
-    """
-    import numpy as np
-
-    kf, lam = float(k), float(lam)
-    z = np.asarray(z, dtype=float)
-    a = np.abs(z)
-    if kf == 1:
-        return np.sign(z) * np.maximum(a - lam, 0.0)
-    if kf == 2:
-        return z / (1 + 2 * lam)
-
-    def g(x):
-        return x - a + lam * kf * x ** (kf - 1)
-
-    lo = np.zeros_like(a)
-    active = a > 0
-    if kf < 1:
-        x_m = (lam * kf * (1 - kf)) ** (1 / (2 - kf))
-        with np.errstate(divide="ignore"):
-            active &= (x_m < a) & (g(np.full_like(a, x_m)) < 0)
-        lo = np.full_like(a, x_m)
-    if not active.any():
-        return np.zeros_like(z)
-    lo, hi, target = lo[active], a[active].copy(), a[active]
-    c1, c2 = lam * kf, lam * kf * (kf - 1)
-    # Bisection brackets the root safely (g has a pole or a kink at 0); a few
-    # Newton steps inside the tight bracket then reach full precision at a
-    # fraction of the cost of bisecting to the last bit.  Fixed step counts keep
-    # the path, and so the output, identical run after run.
-    for _ in range(BISECTION_STEPS):
-        mid = 0.5 * (lo + hi)
-        below = mid - target + c1 * mid ** (kf - 1) < 0
-        lo = np.where(below, mid, lo)
-        hi = np.where(below, hi, mid)
-    x = 0.5 * (lo + hi)
-    # Bisection can pin a tiny root at x = 0 (k just above 1, z near 0), where x**(k-2) is
-    # inf: the Newton step is then 0, which is right, so NumPy's warning is noise.
-    with np.errstate(divide="ignore", over="ignore"):
-        for _ in range(NEWTON_STEPS):
-            x = np.clip(x - (x - target + c1 * x ** (kf - 1)) / (1 + c2 * x ** (kf - 2)), lo, hi)
-    if kf < 1:
-        gain = 0.5 * (x - target) ** 2 + lam * x**kf - 0.5 * target**2
-        x = np.where(gain < 0, x, 0.0)
-    out = np.zeros_like(a)
-    out[active] = x
-    return np.sign(z) * out
-
-
 def prox_exact(k: sp.Expr, lam: sp.Expr, z: sp.Expr) -> Optional[sp.Expr]:
     """The exact value of :math:`\\operatorname{prox}(z)` when a closed form exists, else ``None``.
 
@@ -442,22 +282,15 @@ def prox_exact(k: sp.Expr, lam: sp.Expr, z: sp.Expr) -> Optional[sp.Expr]:
     if z.is_negative:
         value = prox_exact(k, lam, -z)
         return None if value is None else -value
-    from lksym.derivation.exact import substitute
-
-    threshold = substitute(prox_threshold(k), {LAM: lam})
+    threshold = substitute(power_threshold(k), {LAM: lam})
     if bool(z <= threshold):
         return sp.S.Zero
-    form = prox_closed_form(k)
+    form = power_closed_form(k)
     if form is None:
         return None
     value = form.subs({Z: z, LAM: lam})
     # Small forms (k = 2, 3/2, 3) simplify to tidy numbers; the cubic/quartic ones are left as they are.
     return sp.radsimp(sp.powsimp(value)) if sp.count_ops(form) < 40 else value
-
-
-def derive_prox(k: sp.Expr) -> Prox:
-    """Threshold and closed form for one exact k (what :class:`~lksym.results.Analysis` stores)."""
-    return Prox(threshold=prox_threshold(k), closed_form=prox_closed_form(k))
 
 
 # --------------------------------------------------------------------------- user input and output
@@ -470,7 +303,7 @@ PRECISE_DIGITS = 40
 def prox_precise(k, lam, z, digits: int = PRECISE_DIGITS):
     r"""The proximal step at ``digits`` significant digits, for numbers of any size (an ``mpmath.mpf``).
 
-    The same rule as :func:`prox_numeric` (the root of :math:`g(x) = x - z + \lambda k x^{k-1}`
+    The same rule as :func:`power_numeric` (the root of :math:`g(x) = x - z + \lambda k x^{k-1}`
     on :math:`x > 0`; for :math:`k < 1` the root right of the minimum of :math:`g`, kept only if
     it beats 0), in mpmath, whose exponents do not underflow: ``lam = 1e-400`` or
     :math:`\operatorname{prox}(z) \approx 4 \cdot 10^{-619}` are computed, not rounded to 0.  For
@@ -485,8 +318,6 @@ def prox_precise(k, lam, z, digits: int = PRECISE_DIGITS):
     >>> float(prox_precise(sp.Integer(2), sp.Rational(1, 2), 2))
     1.0
     """
-    import mpmath
-
     work = digits + 20
     with mpmath.workdps(work):
         kf, lam, z = (mpmath.mpf(sp.Float(sp.N(v, work), work)._mpf_) for v in (sp.sympify(k), sp.sympify(lam), sp.sympify(z)))
@@ -520,8 +351,5 @@ def prox_precise(k, lam, z, digits: int = PRECISE_DIGITS):
         if kf < 1 and not (x - z) ** 2 / 2 + lam * x**kf - z * z / 2 < 0:
             return mpmath.mpf(0)  # ties go to 0: the threshold itself maps to 0
         return sign * x
-
-
-# --------------------------------------------------------------------------- report figure
 
 
