@@ -19,7 +19,7 @@ from lksym.errors import InputError
 from lksym.results import TIME_LIMIT, analyze
 from lksym.verify.prox_claims import check_penalty_prox, check_power_prox, parse_prox_claim
 from lksym.verify.regions import Breakpoints, regions_between, prove_regions, breakpoints, switch_arguments
-from lksym.verify.sampling import DIGITS, SAMPLE_POINTS, agrees, number_text, sample_line, value_at
+from lksym.verify.sampling import DIGITS, SAMPLE_POINTS, certified_difference, number_text, sample_line, value_at
 from lksym.verify.verdicts import Counterexample, Verdict, VerifyResult, as_number, exact_text, shown
 
 DEFAULT_BUDGET = 5.0
@@ -153,12 +153,14 @@ def check_expression(
         claimed, true = value_at(claim, point, DIGITS, symbol), value_at(truth, point, DIGITS, symbol)
         example = _counterexample(claim, truth, point, claimed, true, deadline, DIGITS, symbol=symbol)
         return verdict(False, "symbolic", example, statuses=statuses, coverage=coverage)
-    if stopped or coverage.failed_count:
+    if stopped or coverage.failed_count or coverage.unsampled:
         why = []
         if stopped:
             why.append(f"the {budget:g} s budget ran out after {coverage.points} of {coverage.total} points")
         if coverage.failed_count:
             why.append(f"{coverage.failed_count} point(s) could not be decided, e.g. w = {coverage.failed[0]}")
+        if coverage.unsampled and not stopped:
+            why.append(f"no agreeing point inside {', '.join(coverage.unsampled[:2])}")
         unknown = [w for w, s in statuses if s != "equal"]
         proof = f"no proof on {', '.join(unknown[:3])}" if unknown else "no proof"
         return verdict(False, "numeric", note=f"{proof}; numeric: {'; '.join(why)}", statuses=statuses,
@@ -240,6 +242,10 @@ def _check_expression(part: str, text: str, claim: sp.Expr, truth: sp.Expr, budg
     return check_expression(claim, truth, part=part, text=text, budget=budget)
 
 
+MAX_SHOWN_DIGITS = 150
+"""Most digits a counterexample's values are shown with (a relative difference down to 1e-147 shows)."""
+
+
 def _counterexample(claim, truth, point, claimed, true, deadline: float, digits: int = 20,
                     symbol: sp.Symbol = W) -> Counterexample:
     # Past the deadline, still show the point: the values are already known.
@@ -248,8 +254,14 @@ def _counterexample(claim, truth, point, claimed, true, deadline: float, digits:
         # Enough digits to see the difference: a relative 1e-24 needs 27.
         scale = sp.Max(sp.Abs(claimed), sp.Abs(true)).evalf(DIGITS)
         relative = (sp.Abs(claimed - true) / scale).evalf(DIGITS) if scale != 0 else sp.Integer(1)
+        if relative * 10**(DIGITS - 5) < 1 and scale != 0:
+            # Below what 50 digits show (10^-60 sin(w)): the difference as one evalf says how small.
+            difference = (claim - truth).evalf(15, subs={symbol: point}, maxn=MAX_SHOWN_DIGITS + 40)
+            relative = (sp.Abs(difference) / scale).evalf(DIGITS) if difference.is_number else relative
         if relative > 0:
-            digits = max(digits, min(DIGITS, 3 - math.floor(float(mpmath.log10(mpmath.mpf(sp.Float(relative, 20)._mpf_))))))
+            digits = max(digits, min(MAX_SHOWN_DIGITS, 3 - math.floor(float(mpmath.log10(mpmath.mpf(sp.Float(relative, 20)._mpf_))))))
+            if digits > DIGITS - 5:
+                claimed, true = value_at(claim, point, digits + 10, symbol), value_at(truth, point, digits + 10, symbol)
     exact = []
     for expr, approx in ((claim, claimed), (truth, true)):
         value = None
@@ -258,7 +270,7 @@ def _counterexample(claim, truth, point, claimed, true, deadline: float, digits:
             value = value if ok else None
         exact.append(value)
     return Counterexample(
-        w=number_text(point),
+        w=number_text(point, 40 if point.is_Rational else 20),  # 1 + 5*10^-31 is not shown as 1.0
         claimed=shown(claimed, exact[0], digits),
         true=shown(true, exact[1], digits),
         w_value=float(point),
@@ -290,11 +302,11 @@ def _check_limit(part: str, point: str, text: str, claim: sp.Expr, truth: sp.Exp
 
     where = {"0+": 0.0, "0-": -0.0, "+oo": math.inf, "-oo": -math.inf}[point]
 
-    def verdict(holds, method):
+    def verdict(holds, method, note=None):
         example = None
-        if not holds:
+        if not holds and note is None:
             example = Counterexample(point, sp.sstr(claim), truth_text, where, _as_float(claim), _as_float(truth))
-        return Verdict(part, "limit", text, point, holds, method, truth_text, example)
+        return Verdict(part, "limit", text, point, holds, method, truth_text, example, note)
 
     if claim == truth:
         return verdict(True, "symbolic")
@@ -303,15 +315,21 @@ def _check_limit(part: str, point: str, text: str, claim: sp.Expr, truth: sp.Exp
     ok, equal = bounded(_numbers_equal, budget / 2, claim, truth)
     if ok and equal:
         return verdict(True, "symbolic")
-    ok, agrees = bounded(_limit_agrees, budget / 2, claim, truth)
-    return verdict(bool(ok and agrees), "numeric")
+    # Not proved equal: their difference as one certified evalf decides (a limit off by 10^-25 is wrong).
+    ok, status = bounded(_limit_status, budget / 2, claim, truth, process=True)
+    if not ok or status == "unknown":
+        why = "not decided within the budget" if not ok else "the difference could not be told from 0"
+        return verdict(False, "numeric", note=f"{why}; SymPy proved no equality")
+    return verdict(status == "agree", "numeric")
 
 
-def _limit_agrees(claim: sp.Expr, truth: sp.Expr) -> bool:
-    claimed = sp.N(claim, DIGITS)
-    if not claimed.is_number or claimed.has(sp.nan, sp.zoo):
-        return False
-    return agrees(claimed, sp.N(truth, DIGITS))
+def _limit_status(claim: sp.Expr, truth: sp.Expr) -> str:
+    """``"agree"``, ``"differ"`` or ``"unknown"`` for two constants (:func:`certified_difference`)."""
+    claimed, true = sp.N(claim, DIGITS), sp.N(truth, DIGITS)
+    if not claimed.is_number or claimed.has(sp.nan, sp.zoo) or claimed.is_real is False:
+        return "differ"
+    scale = sp.Max(sp.Abs(claimed), sp.Abs(true)).evalf(DIGITS)
+    return certified_difference(claim, truth, sp.Integer(0), scale)
 
 
 # --------------------------------------------------------------------------- public

@@ -117,7 +117,8 @@ def _real_zeros(u: sp.Expr, symbol: sp.Symbol) -> Optional[list[sp.Expr]]:
         poly = sp.Poly(u, symbol)
         if poly.degree() == 1:  # the common case (w, w - 3): no solver needed
             a, b = poly.all_coeffs()
-            return [sp.nsimplify(-b / a)] if (-b / a).is_real else None
+            # Exactly -b/a: nsimplify once rounded 1 + 10^-30 to 1, and the region between was never seen.
+            return [-b / a] if (-b / a).is_real else None
     try:
         solutions = sp.solveset(u, symbol, domain=sp.S.Reals)
     except Exception:  # noqa: BLE001 - a solver failure means "not listed"
@@ -254,11 +255,20 @@ def resolve(expr: sp.Expr, at: sp.Expr, symbol: sp.Symbol = W) -> sp.Expr:
 
 
 def _region_status(claim: sp.Expr, truth: sp.Expr, region: Region, symbol: sp.Symbol) -> str:
-    """``"equal"``, ``"different"`` (proved never equal) or ``"unknown"`` on one region."""
+    """``"equal"``, ``"different"`` (proved never equal) or ``"unknown"`` on one region.
+
+    A proof resolves every switching building block at one point of the region, so it
+    holds only if no block switches inside: every switch argument must be proved to keep
+    one sign on the whole region (:func:`keeps_sign`), whatever the breakpoint solver said.
+    Otherwise the region is "unknown" and left to the sampling.
+    """
     try:
         at = region.representative()
         c, t = resolve(claim, at, symbol), resolve(truth, at, symbol)
+        switches = [resolve(u, at, symbol) for u in switch_arguments(claim, symbol) + switch_arguments(truth, symbol)]
     except _Unresolved:
+        return "unknown"
+    if not all(keeps_sign(u, region, symbol) for u in switches):
         return "unknown"
     sign = 1 if at > 0 else -1  # 0 is always a breakpoint: every region lies on one side
     difference = c.subs(symbol, sign * X) - t.subs(symbol, sign * X)
@@ -274,6 +284,59 @@ def _region_status(claim: sp.Expr, truth: sp.Expr, region: Region, symbol: sp.Sy
     if difference.is_zero is False:
         return "different"
     return "unknown"
+
+
+_T = sp.Symbol("t", positive=True)
+
+
+def keeps_sign(u: sp.Expr, region: Region, symbol: sp.Symbol = W) -> bool:
+    r"""Whether SymPy proves that ``u`` is nonzero with one sign on the whole open ``region``.
+
+    ``u`` is a switch argument already resolved on the region (no ``Abs``, ``Min``...
+    of its own left).  The region is written as the image of :math:`t > 0`
+    (:math:`w = lo + t`, :math:`hi - t` or :math:`(lo + hi\,t)/(1 + t)`) and the sign
+    of ``u`` there is asked of SymPy's assumptions, after putting it over one
+    denominator, and for a rational function by counting the numerator's and
+    denominator's real roots on :math:`t > 0` (Sturm).  False means "not proved",
+    never "changes sign".
+
+    Examples
+    --------
+    >>> keeps_sign(W - 5, Region(sp.Integer(0), sp.Integer(5)))
+    True
+    >>> keeps_sign(1 - sp.Rational(7, 3) * W ** sp.Rational(4, 3), Region(sp.Integer(0), sp.oo))
+    False
+    """
+    if not u.has(symbol):
+        return bool(u.is_nonzero)
+    lo, hi = region.lo, region.hi
+    if hi == sp.oo:
+        at = lo + _T
+    elif lo == -sp.oo:
+        at = hi - _T
+    else:
+        at = (lo + hi * _T) / (1 + _T)
+    e = u.subs(symbol, at)
+    for form in (e, sp.together(e)):
+        if form.is_positive or form.is_negative:
+            return True
+    return _rational_keeps_sign(sp.together(e))
+
+
+def _rational_keeps_sign(e: sp.Expr) -> bool:
+    numerator, denominator = sp.fraction(e)
+    for part in (numerator, denominator):
+        try:
+            poly = sp.Poly(sp.expand(part), _T)
+        except sp.PolynomialError:
+            return False
+        if poly.is_zero or not poly.domain.is_Exact or poly.domain not in (sp.ZZ, sp.QQ):
+            return False
+        # Roots on t > 0: those on [0, oo) minus one at t = 0 (the region's open end).
+        count = poly.count_roots(0, None) - (1 if poly.eval(0) == 0 else 0)
+        if count:
+            return False
+    return True
 
 
 def _point_status(claim: sp.Expr, truth: sp.Expr, point: sp.Expr, symbol: sp.Symbol) -> str:

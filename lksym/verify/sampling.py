@@ -17,7 +17,19 @@ from lksym.derivation.symbols import W
 DIGITS = 50
 """Significant digits of the numeric comparison."""
 
-_TOLERANCE = sp.Float("1e-25", DIGITS)
+TOLERANCE_DIGITS = 45
+"""Claim and truth, each evaluated to :data:`DIGITS` digits, differ once their relative difference
+exceeds ``10**-TOLERANCE_DIGITS`` (confirmed at three times the digits): within that is agreement."""
+
+_TOLERANCE = sp.Float(f"1e-{TOLERANCE_DIGITS}", DIGITS)
+
+CERTIFIED_DIGITS = 100
+"""At the nice points (:data:`CERTIFIED_POINTS`) and inside every region, ``claim - truth`` is
+evaluated as one expression (evalf follows the cancellation): a difference evalf can tell from 0
+is a counterexample, and agreement means it is below ``10**-CERTIFIED_DIGITS`` of the values."""
+
+_CERTIFY_MAXN = CERTIFIED_DIGITS + 40
+
 
 def _sample_points() -> tuple[sp.Expr, ...]:
     nice = [sp.Integer(1), sp.Integer(2), sp.Rational(1, 2), sp.Integer(3), sp.Rational(1, 3),
@@ -34,6 +46,9 @@ def _sample_points() -> tuple[sp.Expr, ...]:
 
 SAMPLE_POINTS = _sample_points()
 """Where claims are evaluated numerically, in the order a counterexample is sought."""
+
+CERTIFIED_POINTS = frozenset(SAMPLE_POINTS[:16])
+"""The nice points (+-1, +-2, +-1/2, +-3, +-1/3, +-3/2, +-5, +-1/10) where the difference is certified."""
 
 
 MAX_DIGITS = 2000
@@ -107,6 +122,9 @@ class Coverage:
     failed
         Points where an evaluation failed or a difference did not survive
         evaluation at higher precision (first few, as text), and how many.
+    unsampled
+        Regions (as ``"(lo, hi)"``) with no agreeing sample strictly inside: the
+        claim is then UNDECIDED, never OK.
     """
 
     points: int
@@ -118,6 +136,7 @@ class Coverage:
     failed_count: int = 0
     variable: str = "w"
     extra: str = ""
+    unsampled: tuple[str, ...] = ()
 
     def text(self) -> str:
         lo, hi = self.exponents
@@ -144,6 +163,7 @@ class Coverage:
             "located_numerically": list(self.located),
             "failed": self.failed_count,
             "failed_at": list(self.failed),
+            **({"regions_unsampled": list(self.unsampled)} if self.variable == "w" else {}),
             **({"lam_from": f"1e{int(math.log10(PROX_FAR_LAMS[0]))}", "lam_to": f"1e+{int(math.log10(PROX_FAR_LAMS[-1]))}"}
                if self.variable == "z" else {}),
         }
@@ -245,6 +265,67 @@ def _locate(u: sp.Expr, grid: Sequence[sp.Expr], symbol: sp.Symbol, soft_deadlin
     return found
 
 
+def certified_difference(claim: sp.Expr, truth: sp.Expr, point: sp.Expr, scale: sp.Expr,
+                         symbol: sp.Symbol = W) -> str:
+    r"""``"agree"``, ``"differ"`` or ``"unknown"``: ``claim - truth`` at ``point`` as one evalf.
+
+    SymPy's evalf tracks the accuracy of every sum and raises its working precision
+    (up to :data:`CERTIFIED_DIGITS` + 40 digits) when terms cancel.  A result with
+    accurate digits is a nonzero difference, however small (``10^-60 sin(w)``):
+    "differ".  A result that stayed indistinguishable from 0 comes back as a "scaled
+    zero", a bound on its size: "agree" when that bound is below
+    ``10**-CERTIFIED_DIGITS * scale``, else "unknown".
+
+    Examples
+    --------
+    >>> certified_difference(2*W + sp.sin(W) / 10**60, 2*W, sp.Integer(1), sp.Integer(2))
+    'differ'
+    >>> certified_difference(sp.log(W**3), 3*sp.log(W), sp.Integer(2), sp.Integer(2))
+    'agree'
+    """
+    value = (claim - truth).evalf(15, subs={symbol: point}, maxn=_CERTIFY_MAXN)
+    if not isinstance(value, sp.Expr) or not value.is_number or value.has(sp.nan, sp.zoo, sp.oo, -sp.oo):
+        return "unknown"
+    if value == 0:
+        return "agree"
+    bound = 0
+    for part in value.as_real_imag():
+        if part == 0:
+            continue
+        if not isinstance(part, sp.Float):
+            return "unknown"
+        if part._prec >= 10:  # accurate bits: a difference, not a rounding bound
+            return "differ"
+        bound = max(bound, 2 * abs(part))  # a scaled zero: |part| is at most about its magnitude
+    limit = sp.Float(10, DIGITS) ** -CERTIFIED_DIGITS * scale
+    return "agree" if bound <= limit else "unknown"
+
+
+def region_interiors(points: Sequence[sp.Expr]) -> list[tuple[str, list[sp.Expr]]]:
+    """For every open region between consecutive ``points`` (sorted), its text and exact points strictly inside.
+
+    Bounded regions get their midpoint and the points a thousandth of their width from
+    each end, however narrow (``(1, 1 + 10^-30)``); the two unbounded ones a point 1 and
+    one farther beyond their end.
+
+    Examples
+    --------
+    >>> region_interiors([sp.Integer(0), sp.Integer(1)])[1]
+    ('(0, 1)', [1/2, 1/1000, 999/1000])
+    """
+    edges = [-sp.oo, *points, sp.oo]
+    out = []
+    for a, b in zip(edges, edges[1:]):
+        if a == -sp.oo:
+            inside = [b - 1, b - 1 - 2 * abs(b)]
+        elif b == sp.oo:
+            inside = [a + 1, a + 1 + 2 * abs(a)]
+        else:
+            inside = [(a + b) / 2, a + (b - a) / 1000, b - (b - a) / 1000]
+        out.append((f"({sp.sstr(a)}, {sp.sstr(b)})", list(dict.fromkeys(inside))))
+    return out
+
+
 def _confirmed(claim, truth, point, claimed, symbol) -> bool:
     """Whether a difference survives evaluation at three times the digits (not a rounding artefact)."""
     try:
@@ -270,6 +351,11 @@ def sample_line(claim, truth, bps, first: Sequence, soft_deadline: float, symbol
         for u in bps.unsolved:
             located += _locate(u, grid, symbol, soft_deadline)
     planned: list[sp.Expr] = list(SAMPLE_POINTS) if symbol == W else []
+    edges = sorted([*bps.points, *located], key=lambda p: (float(p), sp.default_sort_key(p)))
+    interiors = region_interiors(edges)
+    inner = [p for _, inside in interiors for p in inside]
+    planned += inner
+    certify = CERTIFIED_POINTS | set(inner)
     for b in [*bps.points, *located]:
         if b != 0:
             planned += _near(b)
@@ -287,7 +373,7 @@ def sample_line(claim, truth, bps, first: Sequence, soft_deadline: float, symbol
         chosen = set(inside)
         points = inside + [p for p in points if p not in chosen]
 
-    checked, failed, stopped, found = 0, [], False, None
+    checked, failed, stopped, found, agreed = 0, [], False, None, set()
     try:
         # One evaluation can be slow (exp(exp(w)) at w = 1e6 builds a 340000-digit exponent): the
         # timer stops the sampling itself, so what was covered can still be reported.
@@ -304,7 +390,21 @@ def sample_line(claim, truth, bps, first: Sequence, soft_deadline: float, symbol
                     failed.append(point)
                     continue
                 if agrees(claimed, true):
-                    checked += 1
+                    status = "agree"
+                    if point in certify:
+                        scale = sp.Max(sp.Abs(claimed), sp.Abs(true)).evalf(DIGITS)
+                        try:
+                            status = certified_difference(claim, truth, point, scale, symbol)
+                        except Exception:  # noqa: BLE001 - evalf failing: this point decides nothing
+                            status = "unknown"
+                    if status == "agree":
+                        checked += 1
+                        agreed.add(point)
+                    elif status == "differ":
+                        found = (point, claimed, true)
+                        break
+                    else:
+                        failed.append(point)
                     continue
                 if _confirmed(claim, truth, point, claimed, symbol):
                     found = (point, claimed, true)
@@ -320,6 +420,7 @@ def sample_line(claim, truth, bps, first: Sequence, soft_deadline: float, symbol
         located=tuple(number_text(b) for b in located),
         failed=tuple(number_text(p) for p in failed[:5]),
         failed_count=len(failed),
+        unsampled=tuple(where for where, inside in interiors if not agreed.intersection(inside)),
     )
     return found, coverage, stopped
 
@@ -328,5 +429,6 @@ def number_text(value: sp.Expr, digits: int = 20) -> str:
     """A number as readers want it: exact when short (``-1``, ``3/2``), else a float with ``digits`` digits."""
     if value.is_Rational and len(sp.sstr(value)) <= 7:
         return sp.sstr(value)
-    with mpmath.workdps(DIGITS):
-        return mpmath.nstr(mpmath.mpf(sp.Float(sp.re(value).evalf(DIGITS), DIGITS)._mpf_), digits, min_fixed=-5, max_fixed=7)
+    work = max(DIGITS, digits + 5)
+    with mpmath.workdps(work):
+        return mpmath.nstr(mpmath.mpf(sp.Float(sp.re(value).evalf(work), work)._mpf_), digits, min_fixed=-5, max_fixed=7)

@@ -212,8 +212,9 @@ def shown(approx: Optional[sp.Expr], exact: Optional[sp.Expr], digits: int = 20)
         return f"{sp.sstr(exact)} ({number!r})"
     if number is not None:
         # ``digits`` digits, trailing zeros dropped: enough to show a tiny relative difference.
-        with mpmath.workdps(DIGITS):
-            return mpmath.nstr(mpmath.mpf(sp.re(approx).evalf(DIGITS)._mpf_), digits, min_fixed=-5, max_fixed=7)
+        work = max(DIGITS, digits + 5)
+        with mpmath.workdps(work):
+            return mpmath.nstr(mpmath.mpf(sp.re(approx).evalf(work)._mpf_), digits, min_fixed=-5, max_fixed=7)
     return sp.sstr(sp.N(approx, 15))
 
 
