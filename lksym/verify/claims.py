@@ -112,15 +112,28 @@ def check_expression(
             raise InputError("expected an expression, got a condition")
         claim = parsed
     text = sp.sstr(claim) if text is None else text
+    skip = frozenset(sp.S(p) for p in undefined_at)
+    # The whole decision runs in a child process killed when the budget is up: a C call (a huge
+    # mpmath exponent) that no alarm interrupts cannot outrun it (the budget is a promise).
+    decided, verdict = bounded(_decide, budget, claim, truth, part, text, budget, symbol, skip, process=True)
+    if decided:
+        return verdict
+    return Verdict(part, "expression", text, None, False, "numeric", sp.sstr(truth), None,
+                   f"not decided within the {budget:g} s budget")
+
+
+def _decide(claim: sp.Expr, truth: sp.Expr, part: str, text: str, budget: float, symbol: sp.Symbol,
+            skip: frozenset) -> Verdict:
+    """The verdict of :func:`check_expression`, within ``budget`` seconds from now (see the module notes)."""
     start = time.monotonic()
-    deadline = start + budget
+    # Leave time to send the verdict back before the child is stopped.
+    deadline = start + budget - min(0.3, budget / 10)
     truth_text = sp.sstr(truth)
 
     def verdict(holds, method, counterexample=None, note=None, statuses=(), coverage=None):
         return Verdict(part, "expression", text, None, holds, method, truth_text, counterexample, note,
                        tuple(statuses), coverage)
 
-    skip = frozenset(sp.S(p) for p in undefined_at)
     found_bps, bps = bounded(breakpoints, budget / 4, truth, claim)
     if not found_bps:
         bps = Breakpoints((sp.Integer(0),), tuple(switch_arguments(claim, symbol) + switch_arguments(truth, symbol)))
@@ -134,9 +147,7 @@ def check_expression(
         return verdict(True, "symbolic", statuses=statuses)
     region_list = regions_between(bps.points)
     different = [r for r in region_list if (str(r), "different") in statuses]
-    # The sampling is what decides: it keeps half the budget even when the steps before overran
-    # (a timer signal landing in a garbage-collector callback is swallowed, and repeats take a while).
-    deadline = max(deadline, time.monotonic() + budget / 2)
+    # The sampling gets the rest of the budget (at least half: the steps before are bounded to half).
     soft = deadline - min(0.2, budget / 10)  # stop sampling in time to report what was covered
     finished, outcome = bounded(sample_line, deadline - time.monotonic(), claim, truth, bps, different, soft, symbol, skip)
     if not finished:
@@ -248,8 +259,8 @@ MAX_SHOWN_DIGITS = 150
 
 def _counterexample(claim, truth, point, claimed, true, deadline: float, digits: int = 20,
                     symbol: sp.Symbol = W) -> Counterexample:
-    # Past the deadline, still show the point: the values are already known.
-    grace = max(deadline, time.monotonic() + 1.0)
+    # Exact values only while time is left: the values themselves are already known.
+    grace = deadline
     if claimed is not None and not isinstance(as_number(claimed), complex) and true is not None:
         # Enough digits to see the difference: a relative 1e-24 needs 27.
         scale = sp.Max(sp.Abs(claimed), sp.Abs(true)).evalf(DIGITS)
@@ -266,7 +277,7 @@ def _counterexample(claim, truth, point, claimed, true, deadline: float, digits:
     for expr, approx in ((claim, claimed), (truth, true)):
         value = None
         if approx is not None and not isinstance(as_number(approx), complex):
-            ok, value = bounded(_exact_value, min(0.5, grace - time.monotonic()), expr, point, symbol)
+            ok, value = bounded(_exact_value, min(0.5, (grace - time.monotonic()) / 2), expr, point, symbol)
             value = value if ok else None
         exact.append(value)
     return Counterexample(
@@ -312,7 +323,7 @@ def _check_limit(part: str, point: str, text: str, claim: sp.Expr, truth: sp.Exp
         return verdict(True, "symbolic")
     if _infinite(claim) or _infinite(truth):
         return verdict(False, "symbolic")
-    ok, equal = bounded(_numbers_equal, budget / 2, claim, truth)
+    ok, equal = bounded(_numbers_equal, budget / 2, claim, truth, process=True)
     if ok and equal:
         return verdict(True, "symbolic")
     # Not proved equal: their difference as one certified evalf decides (a limit off by 10^-25 is wrong).

@@ -12,7 +12,7 @@ import sympy as sp
 from lksym import budget
 from lksym.budget import bounded
 from lksym.derivation.expr import parse_expression
-from lksym.derivation.prox import prox_closed_form, prox_numeric, prox_threshold
+from lksym.derivation.prox import prox_closed_form, prox_numeric, prox_precise, prox_threshold
 from lksym.derivation.symbols import LAM, Z
 from lksym.errors import InputError
 from lksym.numerics.prox_check import check_prox
@@ -29,14 +29,19 @@ PROX_Z = sp.Symbol("z", real=True)
 PROX_LAMS = (sp.Rational(1, 10), sp.Rational(1, 2), sp.Integer(1), sp.Integer(2))
 """The penalty weights a prox claim is evaluated at."""
 
-PROX_DIGITS = 30
-"""Digits at which a prox claim is evaluated (the truth is a float: see :data:`PROX_TOLERANCE`)."""
+PROX_DIGITS = 40
+"""Digits at which a prox claim and the truth (:func:`precise_truth`) are evaluated."""
 
-PROX_TOLERANCE = 1e-9
-"""Relative tolerance: ``|claimed - true| <= 1e-9 * (|true| + 1e-30 |z|)``, the truth being
-:func:`lksym.derivation.prox.prox_numeric` (a float bisection).  Relative, not absolute: at z = 1e-300 an
-absolute 1e-9 would let any claim near 0 pass.  Far points are planned only where the float
-truth is representable (:func:`_float_safe`)."""
+PROX_TOLERANCE = 1e-30
+"""Relative tolerance: ``|claimed - true| <= 1e-30 * (|true| + 1e-40 |z|)``, the truth being
+:func:`precise_truth` (the stationary point to :data:`PROX_DIGITS` digits, certified by a sign
+change of the stationarity function either side of it).  Relative, not absolute: at z = 1e-300 an
+absolute tolerance would let any claim near 0 pass.  Far points are planned only where the float
+first guess is representable (:func:`_float_safe`)."""
+
+THRESHOLD_OFFSETS = tuple(sp.Rational(1, 10**e) for e in (1, 6, 9, 12, 15, 20))
+"""Relative distances of the z sampled on both sides of a nonzero threshold t: t(1 +- d), all of
+them at :data:`PROX_LAMS` (a claim that is 0 up to lam(1 + 10^-6) is wrong only just above t)."""
 
 PROX_Z_EXPONENTS = tuple(range(-250, 251, 25))
 """|z| = m 10^e for these e at every lam (every other one at the far lam), where
@@ -82,8 +87,9 @@ def _prox_points(threshold: sp.Expr, k: sp.Expr = sp.Integer(1)) -> list[tuple[s
         t = threshold.subs(LAM, lam)
         if lam in PROX_FAR_LAMS:
             sweep = [p for p in sweep if _decade(p) % 50 == 0]  # half as dense at the far lam: time
-        near = [] if t == 0 else [t * (1 - d) for d in (sp.Rational(1, 10), sp.Rational(1, 10**6))] + \
-            [t * (1 + d) for d in (sp.Rational(1, 10), sp.Rational(1, 10**6))]
+        # Every offset at the nice lam; the far lam (time) get 1e-1 and 1e-6 only.
+        offsets = THRESHOLD_OFFSETS if lam in PROX_LAMS else THRESHOLD_OFFSETS[:2]
+        near = [] if t == 0 else [t * (1 + s * d) for d in offsets for s in (-1, 1)]
         for z in near + sweep:
             if _float_safe(k, z, lam):
                 points += [(z, lam), (-z, lam)]
@@ -122,17 +128,65 @@ def _prox_value(claim: sp.Expr, z: sp.Expr, lam: sp.Expr, digits: int = PROX_DIG
     return value
 
 
-def _prox_agrees(claimed: Optional[sp.Expr], true: float, z: float) -> bool:
+def _prox_agrees(claimed: Optional[sp.Expr], true, z: sp.Expr) -> bool:
     if claimed is None:
         return False
     real, imag = claimed.as_real_imag()
-    scale = PROX_TOLERANCE * (abs(true) + 1e-30 * abs(z))
-    try:
-        if abs(true) < 1e-280 and abs(float(real)) < 1e-270 and abs(float(imag)) < 1e-270:
-            return True  # both below what the float truth resolves
-        return abs(float(imag)) <= scale and abs(float(real) - true) <= scale
-    except TypeError:
-        return False
+    with mpmath.workdps(PROX_DIGITS + 10):
+        try:
+            re_, im_ = (mpmath.mpf(sp.Float(sp.N(part, PROX_DIGITS + 10), PROX_DIGITS + 10)._mpf_)
+                        for part in (real, imag))
+        except (TypeError, ValueError):
+            return False
+        z_ = mpmath.mpf(sp.Float(sp.N(z, PROX_DIGITS + 10), PROX_DIGITS + 10)._mpf_)
+        scale = mpmath.mpf(PROX_TOLERANCE) * (abs(true) + mpmath.mpf(10) ** -40 * abs(z_))
+        return abs(im_) <= scale and abs(re_ - true) <= scale
+
+
+def precise_truth(k: sp.Expr, lam: sp.Expr, z: sp.Expr, guess: float):
+    r"""The proximal step of :math:`\lambda |x|^k` at (z, lam) to :data:`PROX_DIGITS` digits (an mpf).
+
+    Newton's method on :math:`g(x) = x - |z| + \lambda k x^{k-1}` from the float answer
+    ``guess`` (:func:`prox_numeric`), accepted only when :math:`g` changes sign within a
+    relative :math:`10^{-(digits+2)}` of the result, on the branch where :math:`g` increases
+    (:math:`k > 1`; for :math:`k < 1` right of its minimum, and only if it beats 0); otherwise
+    :func:`lksym.derivation.prox.prox_precise` (bisection) decides.
+
+    Examples
+    --------
+    >>> float(precise_truth(sp.Integer(2), sp.Rational(1, 2), sp.Integer(2), 1.0))
+    1.0
+    """
+    digits = PROX_DIGITS
+    if guess == 0 or not math.isfinite(guess) or k == 1:
+        return prox_precise(k, lam, z, digits)
+    work = digits + 15
+    with mpmath.workdps(work):
+        kf, lam_, z_ = (mpmath.mpf(sp.Float(sp.N(v, work), work)._mpf_) for v in (k, lam, z))
+        sign, z_ = (-1 if z_ < 0 else 1), abs(z_)
+
+        def g(x):
+            return x - z_ + lam_ * kf * x ** (kf - 1)
+
+        x = mpmath.mpf(abs(guess))
+        for _ in range(40):
+            step = g(x) / (1 + lam_ * kf * (kf - 1) * x ** (kf - 2))
+            x -= step
+            if not x > 0:
+                return prox_precise(k, lam, z, digits)
+            if abs(step) <= mpmath.mpf(10) ** -(digits + 8) * x:
+                break
+        else:
+            return prox_precise(k, lam, z, digits)
+        eps = mpmath.mpf(10) ** -(digits + 2)
+        if not (g(x * (1 - eps)) < 0 < g(x * (1 + eps))):
+            return prox_precise(k, lam, z, digits)
+        if kf < 1:
+            if x <= (lam_ * kf * (1 - kf)) ** (1 / (2 - kf)):
+                return prox_precise(k, lam, z, digits)
+            if not (x - z_) ** 2 / 2 + lam_ * x**kf - z_ * z_ / 2 < 0:
+                return mpmath.mpf(0)  # ties go to 0, as prox_numeric and prox_precise decide
+        return sign * x
 
 
 def _prox_scan(k: sp.Expr, claim: sp.Expr, threshold: sp.Expr, soft_deadline: float):
@@ -146,14 +200,15 @@ def _prox_scan(k: sp.Expr, claim: sp.Expr, threshold: sp.Expr, soft_deadline: fl
                 if time.monotonic() > soft_deadline:
                     raise budget.Timeout()
                 try:
-                    true = prox_numeric(k, float(lam), float(z))
+                    guess = prox_numeric(k, float(lam), float(z))
+                    true = precise_truth(k, lam, z, guess) if math.isfinite(guess) else None
                     claimed = _prox_value(claim, z, lam)
                 except Exception:  # noqa: BLE001 - not evaluable here: this point decides nothing
                     failed.append((z, lam))
                     continue
-                if not math.isfinite(true):
+                if true is None or not mpmath.isfinite(true):
                     failed.append((z, lam))
-                elif _prox_agrees(claimed, true, float(z)):
+                elif _prox_agrees(claimed, true, z):
                     checked += 1
                 elif _prox_confirmed(claim, z, lam, claimed):
                     found = (z, lam, claimed, true)
@@ -205,7 +260,8 @@ def _prox_number_text(value: sp.Expr) -> str:
         return mpmath.nstr(mpmath.mpf(sp.Float(value.evalf(PROX_DIGITS), PROX_DIGITS)._mpf_), 15)
 
 
-def _prox_counterexample(claim, z, lam, claimed, true: float) -> Counterexample:
+def _prox_counterexample(claim, z, lam, claimed, true) -> Counterexample:
+    digits = 17
     if claimed is None:
         claimed_text, claimed_value = "undefined", None
     else:
@@ -214,23 +270,30 @@ def _prox_counterexample(claim, z, lam, claimed, true: float) -> Counterexample:
             claimed_text = f"non-real ({sp.sstr(sp.N(claimed, 15))})"
         else:
             claimed_value = float(sp.re(claimed))
-            claimed_text = _prox_number_text(sp.re(claimed))
+            with mpmath.workdps(PROX_DIGITS + 10):
+                mine = mpmath.mpf(sp.Float(sp.re(claimed), PROX_DIGITS + 10)._mpf_)
+                scale = max(abs(mine), abs(true))
+                if scale != 0 and mine != true:  # digits enough to see the difference (a relative 1e-11 needs 14)
+                    digits = max(digits, min(PROX_DIGITS, 3 - int(mpmath.floor(mpmath.log10(abs(mine - true) / scale)))))
+                claimed_text = mpmath.nstr(mine, digits)
     exact = None
     if claimed is not None and not isinstance(claimed_value, complex):
-        ok, exact = bounded(_prox_exact, 0.5, claim, z, lam)
+        ok, exact = bounded(_prox_exact, 0.2, claim, z, lam)
         exact = exact if ok else None
+    with mpmath.workdps(PROX_DIGITS + 10):
+        true_text = mpmath.nstr(true, digits)
     return Counterexample(
-        w=number_text(z),
+        w=number_text(z, 40 if z.is_Rational else 20),
         claimed=claimed_text,
-        true=repr(true),
+        true=true_text,
         w_value=float(z),
         claimed_value=claimed_value,
-        true_value=true,
+        true_value=float(true),
         lam=number_text(lam),
         lam_value=float(lam),
         w_exact=exact_text(z),
         claimed_exact=exact_text(exact),
-        true_exact=None,  # the truth is a float bisection (prox_numeric): no exact value to give
+        true_exact=None,  # the truth is a root found numerically (precise_truth): no exact value to give
         lam_exact=exact_text(lam),
     )
 
@@ -243,8 +306,8 @@ def _prox_exact(claim: sp.Expr, z: sp.Expr, lam: sp.Expr) -> Optional[sp.Expr]:
 
 
 def check_power_prox(k: sp.Expr, text: str, claim: sp.Expr, budget: float) -> Verdict:
-    start = time.monotonic()
-    deadline = start + budget
+    """The verdict on a prox claim for :math:`\\lambda |x|^k`, decided in a child process
+    killed when ``budget`` seconds are up (see :func:`lksym.budget.in_child`)."""
     ok, derived = bounded(_derive_prox, ANALYSIS_BUDGET, k)
     if not ok:
         raise InputError(f"k = {sp.sstr(k)[:40]}: the proximal operator is too costly to derive")
@@ -255,6 +318,17 @@ def check_power_prox(k: sp.Expr, text: str, claim: sp.Expr, budget: float) -> Ve
         truth_text = f"numeric only ({zero_text})"
     else:
         truth_text = f"{sp.sstr(closed)} for z > {sp.sstr(threshold)} ({zero_text})"
+    decided, verdict = bounded(_decide_prox, budget, k, text, claim, budget, threshold, closed, truth_text,
+                               process=True)
+    if decided:
+        return verdict
+    return Verdict("prox", "prox", text, None, False, "numeric", truth_text, None,
+                   f"not decided within the {budget:g} s budget", (), None)
+
+
+def _decide_prox(k, text, claim, budget: float, threshold, closed, truth_text: str) -> Verdict:
+    start = time.monotonic()
+    deadline = start + budget - min(0.3, budget / 10)  # time to send the verdict back
 
     def verdict(holds, method, counterexample=None, note=None, coverage=None):
         return Verdict("prox", "prox", text, None, holds, method, truth_text, counterexample, note, (), coverage)
@@ -263,7 +337,6 @@ def check_power_prox(k: sp.Expr, text: str, claim: sp.Expr, budget: float) -> Ve
     if closed is not None:
         decided, proved = bounded(_prox_branch_zero, budget / 2, claim, closed, threshold)
         proved = bool(decided and proved)
-    deadline = max(deadline, time.monotonic() + budget / 2)  # the numeric half keeps its half (see _check_expression)
     soft = deadline - min(0.2, budget / 10)
     finished, outcome = bounded(_prox_scan, deadline - time.monotonic(), k, claim, threshold, soft)
     if not finished:
