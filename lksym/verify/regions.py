@@ -317,7 +317,7 @@ def keeps_sign(u: sp.Expr, region: Region, symbol: sp.Symbol = W) -> bool:
     else:
         at = (lo + hi * _T) / (1 + _T)
     e = u.subs(symbol, at)
-    for form in (e, sp.together(e)):
+    for form in (e, sp.together(e), sp.expand(e)):
         if form.is_positive or form.is_negative:
             return True
     return _rational_keeps_sign(sp.together(e))
