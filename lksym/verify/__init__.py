@@ -11,36 +11,47 @@ How a claim is decided
    claim (:func:`breakpoints`): the real zeros of the arguments of ``Abs``,
    ``sign``, ``Heaviside``, of the pairwise differences of ``Min``/``Max``
    arguments and of every relation in a Piecewise condition, solved exactly by
-   SymPy (only real solutions).  A condition SymPy cannot solve (``exp(w) > w + 2``)
-   is located numerically (sign changes on the sweep, then bisection) and the
-   claim can then only be decided numerically.
+   SymPy (only real solutions, kept exact).  A condition SymPy cannot solve
+   (``exp(w) > w + 2``) is located numerically (sign changes on the sweep, then
+   bisection) and the claim can then only be decided numerically.
 2. **Symbolic, region by region.**  On each open region (:func:`regions`) every
    switching building block takes the branch it has at an interior point
    (:func:`resolve`), ``w`` becomes ``x`` or ``-x`` with ``x > 0``, and SymPy
    simplifies the difference; each breakpoint other than 0 is checked at the
-   point itself.  All proved equal: "OK (symbolic)".  The verdict's ``regions``
+   point itself.  A region counts as proved only if every switch argument,
+   resolved there, is proved by SymPy to keep one sign on the whole region
+   (:func:`lksym.verify.regions.keeps_sign`): a proof never depends on the
+   breakpoint solver having found every zero (solveset misses the zero of
+   ``1 - 7/3*Abs(w)**(4/3)``).  All proved equal: "OK (symbolic)".  The verdict's ``regions``
    lists each region's status: "equal", "different" (SymPy proved the
    difference never 0 there) or "unknown".
 3. **Numeric, the whole line.**  Claim and truth are evaluated with 50
    significant digits (exact points substituted by evalf, so cancelling terms
    are recomputed at higher precision) at: "nice" points first (1, -1, 2, -2,
-   1/2, ...); both sides of every breakpoint, b(1 +- 1/10), b(1 +- 1e-6),
+   1/2, ...); three points strictly inside every region however narrow
+   (:func:`lksym.verify.sampling.region_interiors`); both sides of every breakpoint, b(1 +- 1/10), b(1 +- 1e-6),
    b(1 +- 1e-20), and b itself; then |w| log-uniformly from 1e-300 to 1e300 (30
    decades beyond the claim's smallest and largest constant when those are
    further out), coarse to fine, both signs (:func:`sweep_points`).  Points in
    a region proved different are sampled first, so the counterexample lies
-   there.  A difference (relative 1e-25) that survives evaluation at 150 digits,
+   there.  A difference (relative 1e-45) that survives evaluation at 150 digits,
    or a claim undefined or not real where the truth is defined, is a
-   counterexample: WRONG.  Agreement at every planned point is "OK (numeric)",
-   which states its :class:`Coverage` (points, range, breakpoints): sampled
-   agreement is evidence, not proof.
+   counterexample: WRONG.  At the nice points and inside every region the
+   difference ``claim - truth`` is also evaluated as one expression
+   (:func:`lksym.verify.sampling.certified_difference`: evalf follows the
+   cancellation), so a difference evalf can tell from 0 (``10^-60 sin(w)``) is
+   WRONG, and agreement there means below 1e-100 of the values.  Agreement at
+   every planned point, with an agreeing point inside every region, is
+   "OK (numeric)", which states its :class:`Coverage` (points, range,
+   breakpoints): sampled agreement is evidence, not proof.
 4. A region proved different that no sample shows at 50 digits
    (``2*w*(1 + 1e-40)``) is WRONG ("symbolic") at a point of that region,
    values shown with 50 digits.
 5. Anything else is **UNDECIDED** (``holds`` false, no counterexample, a
    ``note`` saying what was checked): a point where evaluation failed (an
    exponent mpmath refuses) or a difference that did not survive higher
-   precision, or the budget running out before every point was sampled.
+   precision, a region with no agreeing point inside, or the budget running
+   out before every point was sampled.
 
 A counterexample's text shows short exact numbers (``-1``, ``3/2``,
 ``3*sqrt(2)/2 (2.12...)``) and otherwise floats with as many digits as it
@@ -53,37 +64,38 @@ A *prox* claim (``prox=``, ``--prox``) is an expression in ``z`` (real) and
 ``lam`` (positive) for :math:`\operatorname{prox}(z) = \arg\min_x \tfrac12 (x-z)^2
 + \lambda |x|^k`.  When :func:`lksym.derivation.prox.prox_closed_form` exists, SymPy first
 tries to prove the claim equal to it on :math:`z = \text{threshold} + t`, :math:`t > 0`;
-then the claim is always evaluated at 30 digits (exact evalf substitution) at
-the nice points of old (lam 1/10, 1/2, 1, 2; z of both signs, inside and just
-outside the threshold), then for lam from 1e-300 to 1e300
-(:data:`PROX_FAR_LAMS`) on both sides of each threshold and for |z| from 1e-250
-to 1e250 (:data:`PROX_Z_EXPONENTS`), wherever the float truth is
-representable, and compared with :func:`lksym.derivation.prox.prox_numeric` (relative
-tolerance 1e-9, see :data:`PROX_TOLERANCE`; non-real or undefined is wrong).
+then the claim is always evaluated at 40 digits (exact evalf substitution) at
+the nice points of old (lam 1/10, 1/2, 1, 2; z of both signs, inside the
+threshold and at t(1 +- d) for d = 1e-1, 1e-6, 1e-9, 1e-12, 1e-15, 1e-20), then
+for lam from 1e-300 to 1e300 (``PROX_FAR_LAMS``) on both sides of each
+threshold and for |z| from 1e-250 to 1e250 (``PROX_Z_EXPONENTS``), wherever
+the float first guess is representable, and compared with the proximal step to
+40 digits (:func:`lksym.verify.prox_claims.precise_truth`: Newton from
+:func:`lksym.derivation.prox.prox_numeric`, certified by a sign change, else
+:func:`lksym.derivation.prox.prox_precise`) with relative tolerance 1e-30
+(non-real or undefined is wrong).
 Method "symbolic" means the branch above the threshold was proved and all the
 rest agreed numerically; a point not evaluable, or the budget running out,
 makes it UNDECIDED.
 
 Limit claims compare one exact number (``oo``, ``-oo``, ``inf`` allowed) with
-the derived limit, the same way: exactly, then at 50 digits.
+the derived limit: exactly (SymPy proves the difference 0), else by the
+certified difference of the two numbers (a limit off by 10^-25 is WRONG; one
+evalf cannot tell from 0 is UNDECIDED unless below 1e-100 of its size).
 
 Time budget
 -----------
 Parseable input can still be expensive (``simplify`` on a nasty nest), so each
 claim gets ``budget`` seconds (default 5): at most a quarter for the
-breakpoints, at most half in all for the symbolic step, the rest, and at least
-half, for the numeric one (a symbolic step can overrun a little when the timer
-signal lands where Python ignores exceptions).  The sampling stops itself just
-before its time is up and reports how far it got (UNDECIDED).  The guard
-is :func:`lksym.budget.deadline` (SIGALRM) when running in the main thread; in
-other threads the guarded step runs in a worker process (fork where the
-platform has it) that is killed when the time is up.  Numeric evaluation substitutes the exact point inside
-evalf, so no huge exact power is ever built.  If the numeric step runs out of
-time before any mismatch, the claim is reported *undecided* (``holds`` false,
-``method`` "numeric", a ``note``).  A C-level call that never
-returns to the interpreter cannot be interrupted by the signal guard; the
-parser's bounds on size, depth and exponents keep such calls short.  A timer
-of the caller's own is honoured and given back.  Deriving the truth for
+breakpoints, at most half in all for the symbolic step, the rest for the
+numeric one.  Each expression and prox claim is decided in a forked child
+process (:func:`lksym.budget.bounded` with ``process=True``) that is killed
+when its budget is up, so a C call no alarm interrupts (``exp(exp(exp(exp(
+exp(abs(w))))))`` at a large w, one mpmath call of minutes) cannot outrun it:
+the claim is then UNDECIDED.  Inside the child the sampling stops itself just
+before its time is up and reports how far it got (UNDECIDED).  Numeric
+evaluation substitutes the exact point inside evalf, so no huge exact power is
+ever built.  A timer of the caller's own is honoured.  Deriving the truth for
 k is guarded the same way (:data:`ANALYSIS_BUDGET`); a k that takes longer is
 refused with :class:`~lksym.errors.InputError`.
 
@@ -91,12 +103,12 @@ Limitations
 -----------
 Equality is as SymPy's automatic evaluation sees it: ``w*log(w)/log(w)`` is
 ``w`` before any check, though undefined at ``w = 1``.  Numerically, a
-relative difference below 1e-25 at every sample point passes unless step 2
-proved the difference nonzero, and a claim wrong only between sample points
-of a region SymPy could not decide (a spike of width 1e-30 at w = 7) passes as
-"OK (numeric)": the coverage says what was looked at.  The symbolic step trusts
-that every breakpoint was found; conditions SymPy cannot solve exactly are
-never proved.
+relative difference below 1e-45 at the sweep's points (below 1e-100 at the
+nice points and inside the regions) passes unless step 2 proved the difference
+nonzero, and a claim wrong only between sample points of a region SymPy could
+not decide and no breakpoint of its own marks (``1e-40*exp(-(w - 7)^2*10^60)``
+at w = 7) passes as "OK (numeric)": the coverage says what was looked at.
+Conditions SymPy cannot solve exactly are never proved.
 
 Examples
 --------
