@@ -71,13 +71,24 @@ def value_at(expr: sp.Expr, point: sp.Expr, digits: int = DIGITS, symbol: sp.Sym
     return value
 
 
-def agrees(claimed: Optional[sp.Expr], true: sp.Expr) -> bool:
+_PLAIN = sp.Float("1e-25", DIGITS)
+"""A relative difference below this is wrong but hard to read: the sampling looks on for a plainer
+counterexample (``2*w + 1e-30`` is shown at w = 1e-12, not at w = 1) and falls back on the first."""
+
+
+def agrees(claimed: Optional[sp.Expr], true: sp.Expr, tolerance: sp.Float = _TOLERANCE) -> bool:
+    """Whether ``claimed`` is within a relative ``tolerance`` of ``true`` (both SymPy numbers)."""
     if claimed is None:
         return False
+    if isinstance(claimed, sp.Float) and isinstance(true, sp.Float):
+        # The common case in mpmath directly (SymPy's Abs and Max cost milliseconds a point).
+        with mpmath.workdps(DIGITS):
+            a, b = mpmath.mpf(claimed._mpf_), mpmath.mpf(true._mpf_)
+            return bool(abs(a - b) <= mpmath.mpf(tolerance._mpf_) * max(abs(a), abs(b)))
     # SymPy Floats, not Python floats: values beyond 1e308 must not become inf and compare equal.
     difference = sp.Abs(claimed - true).evalf(DIGITS)
     scale = sp.Max(sp.Abs(claimed), sp.Abs(true)).evalf(DIGITS)
-    return bool(difference <= _TOLERANCE * scale)
+    return bool(difference <= tolerance * scale)
 
 
 # --------------------------------------------------------------------------- whole-line sampling
@@ -373,7 +384,7 @@ def sample_line(claim, truth, bps, first: Sequence, soft_deadline: float, symbol
         chosen = set(inside)
         points = inside + [p for p in points if p not in chosen]
 
-    checked, failed, stopped, found, agreed = 0, [], False, None, set()
+    checked, failed, stopped, found, agreed, checked_tiny = 0, [], False, None, set(), None
     try:
         # One evaluation can be slow (exp(exp(w)) at w = 1e6 builds a 340000-digit exponent): the
         # timer stops the sampling itself, so what was covered can still be reported.
@@ -401,17 +412,25 @@ def sample_line(claim, truth, bps, first: Sequence, soft_deadline: float, symbol
                         checked += 1
                         agreed.add(point)
                     elif status == "differ":
-                        found = (point, claimed, true)
-                        break
+                        # Wrong, by less than 50 digits show: keep looking for a point where the
+                        # difference is plain to see, and fall back on this one.
+                        checked_tiny = checked_tiny or (point, claimed, true)
                     else:
                         failed.append(point)
                     continue
+                if checked_tiny is not None and agrees(claimed, true, _PLAIN):
+                    continue  # another hair's-breadth difference: only a plain one is still sought
                 if _confirmed(claim, truth, point, claimed, symbol):
+                    if agrees(claimed, true, _PLAIN):
+                        checked_tiny = checked_tiny or (point, claimed, true)  # as above: look for a plainer one
+                        continue
                     found = (point, claimed, true)
                     break
                 failed.append(point)
     except budget.Timeout:
         stopped = found is None
+    if found is None and checked_tiny is not None:
+        found, stopped = checked_tiny, False
     coverage = Coverage(
         points=checked,
         total=len(points),
