@@ -16,6 +16,7 @@ import pytest
 import sympy as sp
 
 from lksym.derivation.symbols import W
+from lksym.errors import InputError
 from lksym.verify import breakpoints, check_expression, verify
 from lksym.verify.regions import Region, keeps_sign
 from lksym.verify.sampling import certified_difference, region_interiors
@@ -44,6 +45,9 @@ def test_max_with_a_breakpoint_the_solver_misses_is_not_proved():
     (W ** 2 - 2, (-sp.oo, -sp.sqrt(2)), True),
     (W ** 2 - 2, (-sp.oo, 0), False),
     (W - sp.Rational(10**30 + 1, 10**30), (1, sp.oo), False),
+    (W ** sp.Rational(3, 2) - sp.Rational(1, 10**20), (10 ** sp.Rational(2, 3) / 10**14, sp.oo), True),
+    (W ** sp.Rational(3, 2) - sp.Rational(1, 10**20), (0, 10 ** sp.Rational(2, 3) / 10**14), True),
+    (W ** sp.Rational(3, 2) - sp.Rational(1, 10**20), (0, 1), False),
     (sp.sin(W), (0, sp.oo), False),
 ])
 def test_keeps_sign_proves_only_what_holds(u, region, expected):
@@ -218,7 +222,11 @@ def _cases(seed: int = 26):
 @pytest.mark.parametrize("kind, k, part, claim, truth, at", _cases(), ids=lambda v: str(v)[:30])
 def test_generated_wrong_claims_are_never_ok(kind, k, part, claim, truth, at):
     assert _judge_differs(claim, truth, at), "the generator made a claim that is right"
-    (verdict,) = verify(k, **{part: claim}, budget=10).claims
+    try:
+        (verdict,) = verify(k, **{part: claim}, budget=10).claims
+    except InputError as error:  # the parser's own time limit on a loaded machine: refused, not OK
+        assert "too costly" in str(error)
+        return
     assert not verdict.holds, f"{kind}: {verdict.line()}"
 
 

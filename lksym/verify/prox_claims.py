@@ -128,17 +128,25 @@ def _prox_value(claim: sp.Expr, z: sp.Expr, lam: sp.Expr, digits: int = PROX_DIG
     return value
 
 
+def _mpf(value: sp.Expr, digits: int):
+    """An exact or Float SymPy number as an mpf at the current precision (SymPy's N costs ms a call)."""
+    if isinstance(value, sp.Float):
+        return mpmath.mpf(value._mpf_)
+    if value.is_Rational:
+        return mpmath.mpf(value.p) / value.q
+    return mpmath.mpf(sp.Float(sp.N(value, digits), digits)._mpf_)
+
+
 def _prox_agrees(claimed: Optional[sp.Expr], true, z: sp.Expr) -> bool:
     if claimed is None:
         return False
-    real, imag = claimed.as_real_imag()
+    real, imag = (claimed, sp.S.Zero) if isinstance(claimed, sp.Float) else claimed.as_real_imag()
     with mpmath.workdps(PROX_DIGITS + 10):
         try:
-            re_, im_ = (mpmath.mpf(sp.Float(sp.N(part, PROX_DIGITS + 10), PROX_DIGITS + 10)._mpf_)
-                        for part in (real, imag))
+            re_, im_ = (_mpf(part, PROX_DIGITS + 10) for part in (real, imag))
         except (TypeError, ValueError):
             return False
-        z_ = mpmath.mpf(sp.Float(sp.N(z, PROX_DIGITS + 10), PROX_DIGITS + 10)._mpf_)
+        z_ = _mpf(z, PROX_DIGITS + 10)
         scale = mpmath.mpf(PROX_TOLERANCE) * (abs(true) + mpmath.mpf(10) ** -40 * abs(z_))
         return abs(im_) <= scale and abs(re_ - true) <= scale
 
@@ -158,11 +166,15 @@ def precise_truth(k: sp.Expr, lam: sp.Expr, z: sp.Expr, guess: float):
     1.0
     """
     digits = PROX_DIGITS
-    if guess == 0 or not math.isfinite(guess) or k == 1:
-        return prox_precise(k, lam, z, digits)
     work = digits + 15
+    if k == 1:  # soft thresholding, exactly
+        with mpmath.workdps(work):
+            z_, lam_ = _mpf(z, work), _mpf(lam, work)
+            return mpmath.sign(z_) * max(abs(z_) - lam_, mpmath.mpf(0))
+    if guess == 0 or not math.isfinite(guess):
+        return prox_precise(k, lam, z, digits)
     with mpmath.workdps(work):
-        kf, lam_, z_ = (mpmath.mpf(sp.Float(sp.N(v, work), work)._mpf_) for v in (k, lam, z))
+        kf, lam_, z_ = (_mpf(v, work) for v in (k, lam, z))
         sign, z_ = (-1 if z_ < 0 else 1), abs(z_)
 
         def g(x):

@@ -316,11 +316,44 @@ def keeps_sign(u: sp.Expr, region: Region, symbol: sp.Symbol = W) -> bool:
         at = hi - _T
     else:
         at = (lo + hi * _T) / (1 + _T)
+    if _monotone_keeps_sign(u, region, symbol):
+        return True
     e = u.subs(symbol, at)
     for form in (e, sp.together(e), sp.expand(e)):
         if form.is_positive or form.is_negative:
             return True
     return _rational_keeps_sign(sp.together(e))
+
+
+_X = sp.Symbol("x", positive=True)
+
+
+def _monotone_keeps_sign(u: sp.Expr, region: Region, symbol: sp.Symbol) -> bool:
+    r"""For :math:`u = A x^p + C` with :math:`x = \pm w > 0` on the region (strictly monotone in x):
+    whether its values at both ends are of one sign, so that all values between are."""
+    if not (region.lo >= 0 or region.hi <= 0):
+        return False
+    side = 1 if region.lo >= 0 else -1
+    v = sp.expand(u.subs(symbol, side * _X))
+    constant, rest = v.as_independent(_X, as_Add=True)
+    coefficient, exponent = rest.as_coeff_exponent(_X)
+    if coefficient.has(_X) or exponent.has(_X) or coefficient == 0 or exponent == 0 or \
+            sp.expand(coefficient * _X**exponent - rest) != 0 or exponent.is_real is not True:
+        return False
+    ends = sorted((abs(region.lo), abs(region.hi)), key=lambda e: (e == sp.oo, e))
+    values = []
+    for end in ends:
+        if end == 0:
+            value = constant if exponent > 0 else sp.sign(coefficient) * sp.oo
+        elif end == sp.oo:
+            value = constant if exponent < 0 else sp.sign(coefficient) * sp.oo
+        else:
+            value = sp.simplify(coefficient * end**exponent + constant)
+        values.append(value)
+    # "extended": oo is not positive to SymPy, only extended positive.
+    if all(v.is_extended_nonnegative for v in values) and any(v.is_extended_positive for v in values):
+        return True
+    return all(v.is_extended_nonpositive for v in values) and any(v.is_extended_negative for v in values)
 
 
 def _rational_keeps_sign(e: sp.Expr) -> bool:

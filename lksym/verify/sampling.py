@@ -365,11 +365,11 @@ def sample_line(claim, truth, bps, first: Sequence, soft_deadline: float, symbol
     edges = sorted([*bps.points, *located], key=lambda p: (float(p), sp.default_sort_key(p)))
     interiors = region_interiors(edges)
     inner = [p for _, inside in interiors for p in inside]
-    planned += inner
     certify = CERTIFIED_POINTS | set(inner)
     for b in [*bps.points, *located]:
         if b != 0:
             planned += _near(b)
+    planned += inner  # after the points next to breakpoints: the counterexamples shown stay the plain ones
     planned += sweep
     seen, points = set(skip), []  # where the truth does not exist (a jump of this part) nothing is claimed
     for p in planned:
