@@ -285,7 +285,7 @@ def in_child(fn: Callable, seconds: float, *args) -> tuple[bool, object]:
         try:
             os.close(read_end)
             try:
-                with deadline(seconds):
+                with deadline(seconds + CHILD_GRACE / 2):  # the other half of the grace: sending back
                     payload = pickle.dumps((True, fn(*args)), protocol=pickle.HIGHEST_PROTOCOL)
             except BaseException:  # noqa: BLE001 - any failure is "not computed" to the parent
                 payload = pickle.dumps((False, None))

@@ -91,8 +91,8 @@ def check_expression(
     part, text
         Labels for the :class:`Verdict`.
     budget : float
-        Seconds: a quarter for breakpoints, the symbolic step up to half, the
-        sampling at least half.
+        Seconds: a sixth for breakpoints, the symbolic step up to a third, the
+        sampling the rest; decided in a child process killed when they are up.
     symbol : Symbol
         The real variable.
 
@@ -127,19 +127,19 @@ def _decide(claim: sp.Expr, truth: sp.Expr, part: str, text: str, budget: float,
     """The verdict of :func:`check_expression`, within ``budget`` seconds from now (see the module notes)."""
     start = time.monotonic()
     # Leave time to send the verdict back before the child is stopped.
-    deadline = start + budget - min(0.3, budget / 10)
+    deadline = start + budget - min(0.3, budget / 4)
     truth_text = sp.sstr(truth)
 
     def verdict(holds, method, counterexample=None, note=None, statuses=(), coverage=None):
         return Verdict(part, "expression", text, None, holds, method, truth_text, counterexample, note,
                        tuple(statuses), coverage)
 
-    found_bps, bps = bounded(breakpoints, budget / 4, truth, claim)
+    found_bps, bps = bounded(breakpoints, budget / 6, truth, claim)
     if not found_bps:
         bps = Breakpoints((sp.Integer(0),), tuple(switch_arguments(claim, symbol) + switch_arguments(truth, symbol)))
     statuses: list[tuple[str, str]] = []
     if not bps.unsolved:
-        left = start + budget / 2 - time.monotonic()
+        left = start + budget / 3 - time.monotonic()
         decided, result = bounded(prove_regions, left, claim, truth, bps.points, symbol, skip)
         if decided:
             statuses = result
@@ -147,7 +147,7 @@ def _decide(claim: sp.Expr, truth: sp.Expr, part: str, text: str, budget: float,
         return verdict(True, "symbolic", statuses=statuses)
     region_list = regions_between(bps.points)
     different = [r for r in region_list if (str(r), "different") in statuses]
-    # The sampling gets the rest of the budget (at least half: the steps before are bounded to half).
+    # The sampling gets the rest of the budget (at least two thirds: the steps before are bounded).
     soft = deadline - min(0.2, budget / 10)  # stop sampling in time to report what was covered
     finished, outcome = bounded(sample_line, deadline - time.monotonic(), claim, truth, bps, different, soft, symbol, skip)
     if not finished:
@@ -276,8 +276,10 @@ def _counterexample(claim, truth, point, claimed, true, deadline: float, digits:
     exact = []
     for expr, approx in ((claim, claimed), (truth, true)):
         value = None
-        if approx is not None and not isinstance(as_number(approx), complex):
-            ok, value = bounded(_exact_value, min(0.5, (grace - time.monotonic()) / 2), expr, point, symbol)
+        left = grace - time.monotonic()
+        # Only with time to spare: simplify can sit in C past its alarm, and the verdict must get out.
+        if approx is not None and not isinstance(as_number(approx), complex) and left > 0.4:
+            ok, value = bounded(_exact_value, min(0.5, left / 2), expr, point, symbol)
             value = value if ok else None
         exact.append(value)
     return Counterexample(

@@ -340,14 +340,14 @@ def check_power_prox(k: sp.Expr, text: str, claim: sp.Expr, budget: float) -> Ve
 
 def _decide_prox(k, text, claim, budget: float, threshold, closed, truth_text: str) -> Verdict:
     start = time.monotonic()
-    deadline = start + budget - min(0.3, budget / 10)  # time to send the verdict back
+    deadline = start + budget - min(0.3, budget / 4)  # time to send the verdict back
 
     def verdict(holds, method, counterexample=None, note=None, coverage=None):
         return Verdict("prox", "prox", text, None, holds, method, truth_text, counterexample, note, (), coverage)
 
     proved = False
     if closed is not None:
-        decided, proved = bounded(_prox_branch_zero, budget / 2, claim, closed, threshold)
+        decided, proved = bounded(_prox_branch_zero, budget / 3, claim, closed, threshold)
         proved = bool(decided and proved)
     soft = deadline - min(0.2, budget / 10)
     finished, outcome = bounded(_prox_scan, deadline - time.monotonic(), k, claim, threshold, soft)
