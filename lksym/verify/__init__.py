@@ -86,8 +86,8 @@ evalf cannot tell from 0 is UNDECIDED unless below 1e-100 of its size).
 Time budget
 -----------
 Parseable input can still be expensive (``simplify`` on a nasty nest), so each
-claim gets ``budget`` seconds (default 5): at most a sixth for the
-breakpoints, at most a third in all for the symbolic step, the rest for the
+claim gets ``budget`` seconds (default 5): at most a quarter for the
+breakpoints, at most half in all for the symbolic step, the rest for the
 numeric one.  Each expression and prox claim is decided in a forked child
 process (:func:`lksym.budget.bounded` with ``process=True``) that is killed
 when its budget is up, so a C call no alarm interrupts (``exp(exp(exp(exp(

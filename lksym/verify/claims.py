@@ -91,7 +91,7 @@ def check_expression(
     part, text
         Labels for the :class:`Verdict`.
     budget : float
-        Seconds: a sixth for breakpoints, the symbolic step up to a third, the
+        Seconds: a quarter for breakpoints, the symbolic step up to half, the
         sampling the rest; decided in a child process killed when they are up.
     symbol : Symbol
         The real variable.
@@ -134,12 +134,12 @@ def _decide(claim: sp.Expr, truth: sp.Expr, part: str, text: str, budget: float,
         return Verdict(part, "expression", text, None, holds, method, truth_text, counterexample, note,
                        tuple(statuses), coverage)
 
-    found_bps, bps = bounded(breakpoints, budget / 6, truth, claim)
+    found_bps, bps = bounded(breakpoints, budget / 4, truth, claim)
     if not found_bps:
         bps = Breakpoints((sp.Integer(0),), tuple(switch_arguments(claim, symbol) + switch_arguments(truth, symbol)))
     statuses: list[tuple[str, str]] = []
     if not bps.unsolved:
-        left = start + budget / 3 - time.monotonic()
+        left = start + budget / 2 - time.monotonic()
         decided, result = bounded(prove_regions, left, claim, truth, bps.points, symbol, skip)
         if decided:
             statuses = result
@@ -147,7 +147,7 @@ def _decide(claim: sp.Expr, truth: sp.Expr, part: str, text: str, budget: float,
         return verdict(True, "symbolic", statuses=statuses)
     region_list = regions_between(bps.points)
     different = [r for r in region_list if (str(r), "different") in statuses]
-    # The sampling gets the rest of the budget (at least two thirds: the steps before are bounded).
+    # The sampling gets the rest of the budget (at least half: the steps before are bounded).
     soft = deadline - min(0.2, budget / 10)  # stop sampling in time to report what was covered
     finished, outcome = bounded(sample_line, deadline - time.monotonic(), claim, truth, bps, different, soft, symbol, skip)
     if not finished:

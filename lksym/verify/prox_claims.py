@@ -40,8 +40,9 @@ absolute tolerance would let any claim near 0 pass.  Far points are planned only
 first guess is representable (:func:`_float_safe`)."""
 
 THRESHOLD_OFFSETS = tuple(sp.Rational(1, 10**e) for e in (1, 6, 9, 12, 15, 20))
-"""Relative distances of the z sampled on both sides of a nonzero threshold t: t(1 +- d), all of
-them at :data:`PROX_LAMS` (a claim that is 0 up to lam(1 + 10^-6) is wrong only just above t)."""
+"""Relative distances of the z sampled on both sides of a nonzero threshold t: t(1 +- d), the first
+two at every lam, all of them at :data:`PROX_LAMS` (a claim that is 0 up to lam(1 + 10^-6) is wrong
+only just above t)."""
 
 PROX_Z_EXPONENTS = tuple(range(-250, 251, 25))
 """|z| = m 10^e for these e at every lam (every other one at the far lam), where
@@ -87,12 +88,15 @@ def _prox_points(threshold: sp.Expr, k: sp.Expr = sp.Integer(1)) -> list[tuple[s
         t = threshold.subs(LAM, lam)
         if lam in PROX_FAR_LAMS:
             sweep = [p for p in sweep if _decade(p) % 50 == 0]  # half as dense at the far lam: time
-        # Every offset at the nice lam; the far lam (time) get 1e-1 and 1e-6 only.
-        offsets = THRESHOLD_OFFSETS if lam in PROX_LAMS else THRESHOLD_OFFSETS[:2]
-        near = [] if t == 0 else [t * (1 + s * d) for d in offsets for s in (-1, 1)]
+        near = [] if t == 0 else [t * (1 + s * d) for d in THRESHOLD_OFFSETS[:2] for s in (-1, 1)]
         for z in near + sweep:
             if _float_safe(k, z, lam):
                 points += [(z, lam), (-z, lam)]
+    # The finer offsets at the nice lam, last: a claim wrong far out is still found as early as before.
+    for lam in PROX_LAMS:
+        t = threshold.subs(LAM, lam)
+        for z in [] if t == 0 else [t * (1 + s * d) for d in THRESHOLD_OFFSETS[2:] for s in (-1, 1)]:
+            points += [(z, lam), (-z, lam)]
     return list(dict.fromkeys(points))
 
 

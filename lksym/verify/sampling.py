@@ -402,7 +402,7 @@ def sample_line(claim, truth, bps, first: Sequence, soft_deadline: float, symbol
                     continue
                 if agrees(claimed, true):
                     status = "agree"
-                    if point in certify:
+                    if point in certify and checked_tiny is None:  # already known wrong: no need
                         scale = sp.Max(sp.Abs(claimed), sp.Abs(true)).evalf(DIGITS)
                         try:
                             status = certified_difference(claim, truth, point, scale, symbol)
