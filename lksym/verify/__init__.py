@@ -66,7 +66,7 @@ A *prox* claim (``prox=``, ``--prox``) is an expression in ``z`` (real) and
 tries to prove the claim equal to it on :math:`z = \text{threshold} + t`, :math:`t > 0`;
 then the claim is always evaluated at 40 digits (exact evalf substitution) at
 the nice points of old (lam 1/10, 1/2, 1, 2; z of both signs, inside the
-threshold and at t(1 +- d) for d = 1e-1, 1e-6, 1e-9, 1e-12, 1e-15, 1e-20), then
+threshold and at t(1 +- d) for d = 1e-1, 1e-6, 1e-9, 1e-12, 1e-20), then
 for lam from 1e-300 to 1e300 (``PROX_FAR_LAMS``) on both sides of each
 threshold and for |z| from 1e-250 to 1e250 (``PROX_Z_EXPONENTS``), wherever
 the float first guess is representable, and compared with the proximal step to
