@@ -24,6 +24,9 @@ interrupted; the parser's bounds on sizes keep such calls short.
 from __future__ import annotations
 
 import inspect
+import os
+import pickle
+import select
 import signal
 import sys
 import threading
@@ -241,3 +244,107 @@ def importing(frame: Optional[types.FrameType]) -> bool:
             return True
         frame = frame.f_back
     return False
+
+
+# --------------------------------------------------------------------------- bounded calls
+
+
+def attempt(fn: Callable, seconds: float, *args, process: bool = False) -> tuple[bool, object]:
+    """``(True, fn(*args))``, or ``(False, None)`` when ``seconds`` run out or ``fn`` fails.
+
+    In the main thread the guard is :func:`deadline`; with ``process=True``, or in any
+    other thread, ``fn`` runs in a forked child (:func:`in_child`) that is killed when
+    the time is up, so even a C call that never returns to the interpreter (a huge
+    ``mpmath`` exponent, a big ``Rational`` power) cannot outrun the limit.  Any
+    exception in ``fn`` (SymPy failing) also gives ``(False, None)``: to a caller
+    that bounds work, "could not compute" and "ran out of time" mean the same.
+
+    Examples
+    --------
+    >>> attempt(sum, 5, [1, 2, 3])
+    (True, 6)
+    >>> import time
+    >>> attempt(time.sleep, 0.05, 10)
+    (False, None)
+    >>> attempt(pow, 5, 2, 10, process=True)
+    (True, 1024)
+    """
+    if seconds <= 0:
+        return False, None
+    if not process and available():
+        try:
+            with deadline(seconds):
+                return True, fn(*args)
+        except (Timeout, Exception, RecursionError):  # noqa: BLE001 - failing means "not computed"
+            return False, None
+    if not hasattr(os, "fork"):  # no way to stop C code here: the thread's own guard is all there is
+        try:
+            with deadline(seconds):
+                return True, fn(*args)
+        except (Timeout, Exception, RecursionError):  # noqa: BLE001
+            return False, None
+    return in_child(fn, seconds, *args)
+
+
+CHILD_GRACE = 0.25
+"""Seconds a child of :func:`in_child` gets past its limit to send back a result before it is killed."""
+
+
+def in_child(fn: Callable, seconds: float, *args) -> tuple[bool, object]:
+    """Run ``fn(*args)`` in a forked child; ``(True, result)``, or ``(False, None)`` on failure or time-out.
+
+    The child runs ``fn`` under its own :func:`deadline` (so work that stops itself can
+    still report), sends the pickled result through a pipe and leaves with ``os._exit``
+    (no exit handlers, no flushing of the parent's buffered output twice).  The parent
+    waits at most ``seconds`` + :data:`CHILD_GRACE`, then kills the child: whatever the
+    child is doing, C code included, the caller gets its answer in time.  Fork, not
+    spawn: the child starts with SymPy and the work's arguments already in memory.
+
+    Examples
+    --------
+    >>> in_child(divmod, 5, 7, 2)
+    (True, (3, 1))
+    """
+    if seconds <= 0:
+        return False, None
+    end = time.monotonic() + seconds + CHILD_GRACE
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: compute, send, vanish
+        try:
+            os.close(read_end)
+            try:
+                with deadline(seconds + CHILD_GRACE / 2):  # the other half of the grace: sending back
+                    payload = pickle.dumps((True, fn(*args)), protocol=pickle.HIGHEST_PROTOCOL)
+            except BaseException:  # noqa: BLE001 - any failure is "not computed" to the parent
+                payload = pickle.dumps((False, None))
+            view = memoryview(payload)
+            while view:
+                view = view[os.write(write_end, view):]
+        finally:
+            os._exit(0)
+    os.close(write_end)
+    chunks: list[bytes] = []
+    try:
+        while True:
+            left = end - time.monotonic()
+            if left <= 0:
+                return False, None
+            ready, _, _ = select.select([read_end], [], [], min(left, LONGEST_TIMER))
+            if not ready:
+                continue
+            chunk = os.read(read_end, 1 << 20)
+            if not chunk:
+                break
+            chunks.append(chunk)
+        try:
+            return pickle.loads(b"".join(chunks))
+        except Exception:  # noqa: BLE001 - a child killed half-way through writing
+            return False, None
+    finally:
+        os.close(read_end)
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        os.waitpid(pid, 0)

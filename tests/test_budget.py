@@ -215,3 +215,36 @@ def test_bounded_off_the_main_thread():
 
     [(value, seconds)] = _in_thread(work)
     assert value is None and seconds < 5
+
+
+# --------------------------------------------------------------------------- bounded calls (issue 26: the budget is a promise)
+
+
+def _huge_power() -> int:
+    return 7 ** (10**9)  # one big-integer power in C: holds the interpreter, no alarm interrupts it
+
+
+@pytest.mark.parametrize("in_thread", [False, True])
+def test_a_c_call_no_alarm_interrupts_is_stopped_in_a_child(in_thread):
+    results = []
+
+    def run():
+        start = time.monotonic()
+        results.append((budget.attempt(_huge_power, 1.0, process=True), time.monotonic() - start))
+
+    if in_thread:
+        thread = threading.Thread(target=run)
+        thread.start()
+        thread.join(30)
+    else:
+        run()
+    (outcome, elapsed), = results
+    assert outcome == (False, None)
+    assert elapsed < 1.0 + budget.CHILD_GRACE + 2  # slack for a loaded machine, not for the power (minutes)
+
+
+def test_bounded_gives_the_result_and_failures_as_not_computed():
+    assert budget.attempt(divmod, 5, 7, 2, process=True) == (True, (3, 1))
+    assert budget.attempt(divmod, 5, 7, 0, process=True) == (False, None)
+    assert budget.attempt(divmod, 5, 7, 0) == (False, None)
+    assert budget.attempt(divmod, 0, 7, 2) == (False, None)

@@ -507,6 +507,8 @@ def _infimum(expr: sp.Expr, lo: sp.Expr, hi: sp.Expr) -> sp.Expr:
     if not coefficient.has(X):  # c*x**e is monotone: the ends decide (no solveset on x**97.1)
         return sp.Min(*candidates)
     slope = sp.diff(expr, X)
+    if _too_fine(slope):
+        raise InputError(f"cannot find the least curvature of {sp.sstr(expr)[:60]} exactly")
     try:
         critical = sp.solveset(slope, X, sp.Interval.open(lo, hi))
     except (TypeError, ValueError, NotImplementedError):  # "undecidable set membership" and the like
@@ -860,6 +862,9 @@ def _penalty_crossings(grads: list) -> tuple[Optional[tuple], tuple, Optional[st
                 continue
             where = sp.Interval.open(lo, sp.oo) if hi == sp.oo else sp.Interval.Lopen(lo, hi)
             found = _linear_root(difference, lo, hi)
+            if found is None and _too_fine(difference):
+                raise _NotExact(f"SymPy cannot solve |p'(w)| = {'1' if name == 'L1' else '2|w|'} exactly: "
+                                "an exponent with a huge numerator or denominator")
             if found is None:
                 try:
                     found = sp.solveset(difference, X, where)
@@ -905,6 +910,30 @@ def _penalty_crossings(grads: list) -> tuple[Optional[tuple], tuple, Optional[st
         return None, tuple(bands), ("the gradient magnitude does not meet the reference at one crossing weight ("
                                     + "; ".join(why) + "); the bands give the order of the three pulls exactly")
     return tuple(crossovers), tuple(bands), None
+
+
+MAX_EXPONENT_HEIGHT = 10**6
+"""Largest numerator or denominator of a rational number inside an exponent of x handed to solveset."""
+
+
+def _too_fine(expr: sp.Expr) -> bool:
+    """Whether a power of x in ``expr`` has an exponent built from a rational of huge height (``sqrt(2)/10^9``).
+
+    SymPy's solveset then clears the radicals by raising to that height's power (``unrad``), one
+    big-integer power in C that holds the interpreter for minutes, where no time limit reaches:
+    such an equation is refused before it starts.
+
+    Examples
+    --------
+    >>> _too_fine(X ** (sp.sqrt(2) / 10**9) - 1), _too_fine(X ** sp.Rational(3, 2) - 1)
+    (True, False)
+    """
+    for power in expr.atoms(sp.Pow):
+        if power.base.has(X):
+            for r in power.exp.atoms(sp.Rational):
+                if max(abs(r.p), r.q) > MAX_EXPONENT_HEIGHT:
+                    return True
+    return False
 
 
 def _linear_root(difference: sp.Expr, lo: sp.Expr, hi: sp.Expr):
