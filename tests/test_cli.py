@@ -402,3 +402,71 @@ def test_bad_input_with_its_error_unreadable_is_still_exit_2():
     done = subprocess.run(f"'{sys.executable}' -m lksym analyze 'bogus(' 2>&1 | true; exit ${{PIPESTATUS[0]}}",
                           shell=True, executable="/bin/bash", capture_output=True, text=True)
     assert done.returncode == 2
+
+
+# --------------------------------------------------------------------------- no file of the user's is lost (issue 26)
+
+WRITERS = [
+    ["report", "--k", "1.5"],
+    ["report", "l1"],
+    ["compare", "1", "2"],
+    ["fit", "2"],
+    ["simulate", "--k", "2", "--eta", "0.1", "--steps", "3"],
+    ["explore", "l1"],
+]
+
+
+def _snapshot(folder) -> dict:
+    return {str(p.relative_to(folder)): (p.read_bytes() if p.is_file() else None) for p in sorted(folder.rglob("*"))}
+
+
+@pytest.mark.parametrize("argv", WRITERS, ids=lambda a: " ".join(a))
+def test_every_command_that_writes_keeps_every_file_it_did_not_write(runner, tmp_path, argv):
+    """Run once; then a user's file in each folder it wrote, or an edit to each page it wrote, stops the next
+    run with one Error line and exit 2, and nothing changes."""
+    from lksym.fileio import MANIFEST
+
+    first = runner.invoke(main, [*argv, "--out", str(tmp_path)])
+    assert first.exit_code == 0, first.output
+    folders = sorted({p.parent for p in tmp_path.rglob(MANIFEST)})
+    pages = sorted(p for p in tmp_path.iterdir() if p.is_file())
+    assert folders or pages
+    plants = [(folder / name, b"mine\n") for folder in folders for name in ("thesis.md", "drafts/ch1.md", "notes.txt")]
+    plants += [(page, page.read_bytes().replace(b"\n", b"\nmine\n", 1)) for page in pages if page.name != "README.md"]
+    if (tmp_path / "README.md").exists():
+        plants.append((tmp_path / "README.md", b"my own notes\n"))
+    for path, raw in plants:
+        old = path.read_bytes() if path.exists() else None
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(raw)
+        before = _snapshot(tmp_path)
+        again = runner.invoke(main, [*argv, "--out", str(tmp_path)])
+        if argv[0] == "explore" and path.name == "README.md":
+            assert again.exit_code == 0, again.output  # explore leaves a README that is not its index alone
+        else:
+            assert again.exit_code == 2, (path, again.output)
+            lines = again.output.strip().splitlines()
+            assert lines[-1].startswith("Error: refusing to") and "Traceback" not in again.output, again.output
+        assert path.read_bytes() == raw
+        after = _snapshot(tmp_path)
+        if again.exit_code == 2:
+            assert after == before
+        if old is None:
+            path.unlink()
+            if path.parent.name == "drafts":
+                path.parent.rmdir()
+        else:
+            path.write_bytes(old)
+    assert runner.invoke(main, [*argv, "--out", str(tmp_path)]).exit_code == 0  # all its own again: replaced
+
+
+def test_the_issue_26_example_keeps_the_thesis(tmp_path):
+    out = tmp_path / "out"
+    (out / "k-1.5" / "drafts").mkdir(parents=True)
+    (out / "k-1.5" / "thesis.md").write_text("mine\n")
+    (out / "k-1.5" / "drafts" / "ch1.md").write_text("d\n")
+    result = subprocess.run([sys.executable, "-m", "lksym", "report", "--k", "1.5", "--out", str(out)],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 2 and result.stderr.startswith("Error: refusing to replace"), result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert (out / "k-1.5" / "thesis.md").read_text() == "mine\n" and (out / "k-1.5" / "drafts" / "ch1.md").read_text() == "d\n"

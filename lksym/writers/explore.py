@@ -636,12 +636,12 @@ def write_explore(penalties=(), out_dir="reports") -> Path:
     A file of that name lksym did not write is not replaced, and a ``README.md`` that is not
     lksym's index is left alone (:class:`~lksym.errors.InputError` for the first).
     """
-    from lksym.fileio import write_atomic
+    from lksym.fileio import owned, signed, write_atomic
     from lksym.writers.index import INDEX_NAME, is_index, write_index
 
     html = render(tuple(penalties) or PENALTIES)
     out = Path(out_dir)
-    target = write_atomic(out / DEFAULT_NAME, html, ours=lambda old: b"<title>lksym explore" in old[:4096])
+    target = write_atomic(out / DEFAULT_NAME, signed(html), ours=owned(lambda old: b"<title>lksym explore" in old[:4096]))
     try:
         ours = is_index((out / INDEX_NAME).read_bytes())
     except OSError:

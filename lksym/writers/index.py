@@ -8,7 +8,7 @@ import re
 import sys
 from pathlib import Path
 
-from lksym.fileio import check_file, check_replaceable, write_atomic, write_folder
+from lksym.fileio import check_file, check_replaceable, owned, signed, write_atomic, write_folder
 
 INDEX_NAME = "README.md"
 
@@ -116,9 +116,12 @@ def _penalty_rows(out: Path) -> list[str]:
     return [line for _, line in sorted(rows)]
 
 
-def is_index(data: bytes) -> bool:
-    """Whether a file's bytes are an index lksym wrote (a user's own ``README.md`` in ``--out`` is not)."""
+def _legacy_index(data: bytes) -> bool:
     return data.startswith(b"# lksym reports")
+
+
+is_index = owned(_legacy_index)
+"""Whether a file's bytes are an index lksym wrote, unchanged (a user's own ``README.md`` in ``--out`` is not)."""
 
 
 def check_index(out_dir: os.PathLike | str) -> None:
@@ -140,14 +143,13 @@ def write_page(out_dir: os.PathLike | str, page_name: str, figure_dir: str, file
     out = Path(out_dir)
     figures = {name.partition("/")[2]: data for name, data in files.items() if name.startswith(figure_dir + "/")}
 
-    def ours(old: bytes) -> bool:
-        return old.startswith(heading)
+    ours = owned(lambda old: old.startswith(heading))  # unsigned: a page of an lksym before signatures
 
     check_replaceable(out / figure_dir, figures)
     check_file(out / page_name, ours)
     check_index(out)
     write_folder(out / figure_dir, figures)
-    write_atomic(out / page_name, files[page_name], ours=ours)
+    write_atomic(out / page_name, signed(files[page_name]), ours=ours)
     write_index(out)
     return out / page_name
 
@@ -200,4 +202,4 @@ def write_index(out_dir: os.PathLike | str) -> Path:
         extra.append("explore.html")
     if extra:
         lines += ["", "Other pages: " + ", ".join(f"[{name}]({name})" for name in extra)]
-    return write_atomic(out / INDEX_NAME, "\n".join(lines) + "\n", ours=is_index)
+    return write_atomic(out / INDEX_NAME, signed("\n".join(lines) + "\n"), ours=is_index)
