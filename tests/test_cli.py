@@ -470,3 +470,27 @@ def test_the_issue_26_example_keeps_the_thesis(tmp_path):
     assert result.returncode == 2 and result.stderr.startswith("Error: refusing to replace"), result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
     assert (out / "k-1.5" / "thesis.md").read_text() == "mine\n" and (out / "k-1.5" / "drafts" / "ch1.md").read_text() == "d\n"
+
+
+@pytest.mark.parametrize("name", ["l1.5", "L1.5", "lasso", "ridge", "L2", "l0.5"])
+@pytest.mark.parametrize("how", ["argument", "--k"])
+def test_the_articles_names_everywhere_a_penalty_or_k_is_taken(runner, tmp_path, name, how):
+    from lksym.derivation.penalty import parse_subject
+
+    number = parse_subject(name).text
+    given_as = [name] if how == "argument" else ["--k", name]
+    expected = runner.invoke(main, ["analyze", "--json", number]).output
+    assert runner.invoke(main, ["analyze", "--json", *given_as]).output == expected
+    prox = runner.invoke(main, ["prox", *given_as, "--lam", "1", "--z", "2"])
+    assert prox.exit_code == 0 and prox.output == runner.invoke(main, ["prox", number, "--lam", "1", "--z", "2"]).output
+    if name == "l1.5" and how == "--k":
+        report = runner.invoke(main, ["report", *given_as, "--out", str(tmp_path)])
+        assert report.exit_code == 0, report.output
+        assert (tmp_path / "k-1.5" / "report.md").exists()
+
+
+@pytest.mark.parametrize("name", ["1.5", "l1.5", "lasso", "L2", "3/2"])
+def test_explore_takes_what_every_other_command_takes(runner, tmp_path, name):
+    result = runner.invoke(main, ["explore", name, "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "explore.html").exists()

@@ -1002,7 +1002,32 @@ def parse_k(text: str | int | float | sp.Basic, *, allow_symbol: bool = False) -
         raise InputError(f"invalid k {_echo(str(text))}: {_too_slow()}") from None
 
 
+_NAMED_K = re.compile(r"[lL]\s*(\d+(?:\.\d*)?|\.\d+|\d+\s*/\s*\d+)", re.ASCII)
+_WORD_K = {"lasso": "1", "ridge": "2"}
+K_NAMES = ("lasso (l1)", "ridge (l2)", "l<k> or L<k> (l1.5, L2)")
+"""The names of |w|^k that :func:`k_alias` reads, as shown in messages."""
+
+
+def k_alias(text: str) -> Optional[str]:
+    """The number behind a name of :math:`|w|^k` (the article's ``l1.5``, ``L2``; ``lasso``, ``ridge``), else ``None``.
+
+    ``l0`` is not one: it names the L0 penalty (counting), not a power.
+
+    Examples
+    --------
+    >>> k_alias("l1.5"), k_alias(" L2 "), k_alias("lasso"), k_alias("Ridge"), k_alias("l3/2"), k_alias("scad")
+    ('1.5', '2', '1', '2', '3/2', None)
+    """
+    stripped = text.strip()
+    match = _NAMED_K.fullmatch(stripped)
+    if match and re.search(r"[1-9]", match.group(1).partition("/")[0]):
+        return match.group(1).replace(" ", "")
+    return _WORD_K.get(stripped.lower())
+
+
 def _parse_k(text: str | int | float | sp.Basic, allow_symbol: bool) -> sp.Expr:
+    if isinstance(text, str) and k_alias(text) is not None:
+        text = k_alias(text)
     if isinstance(text, bool):
         raise InputError(f"k must be text or a number, got {text!r}")
     if isinstance(text, sp.Basic) and not isinstance(text, sp.Float):

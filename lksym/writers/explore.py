@@ -565,18 +565,33 @@ def _catalogue_names() -> tuple[str, ...]:
     return tuple(CATALOGUE)
 
 
+def _family(text: str, known: tuple) -> str:
+    """The picker entry for what other commands accept: ``1.5``, ``l1.5``, ``lasso`` are the power family."""
+    from lksym.derivation.penalty import parse_subject
+    from lksym.errors import InputError
+
+    if text in known or "(" in text:
+        return text
+    try:
+        family = parse_subject(text).family
+    except InputError:
+        return text
+    return family if family in known else text
+
+
 def page_data(penalties: tuple[str, ...] = PENALTIES) -> dict:
     """Everything the page needs, as JSON-ready data."""
     from lksym.errors import InputError
 
     known = ("power", *_catalogue_names())
+    penalties = tuple(_family(p, known) for p in penalties)
     unknown = [p for p in penalties if p not in known]
     if unknown:
         name = unknown[0].partition("(")[0].strip()
         if name in known:  # "scad(lam=1, a=3.7)": the page has sliders for the parameters
             raise InputError(f"explore takes the name only ({name!r}, not {unknown[0]!r}): the page has sliders "
                              "for its parameters")
-        raise InputError(f"unknown penalty {unknown[0]!r}; known: {', '.join(known)}")
+        raise InputError(f"unknown penalty {unknown[0]!r}; known: {', '.join(known)} (a number k, l1.5 or lasso is power)")
     # The power family always comes first: the L1/L2 comparison curves are its k = 1 and k = 2.
     names = ("power", *[p for p in dict.fromkeys(penalties) if p != "power"])
     return {"schema": 1, "tau": TAU_DEFAULT,
