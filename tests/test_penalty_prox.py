@@ -125,6 +125,19 @@ HANDS = {
         lambda t: t * t / (2 * mpmath.sqrt(3)) if t <= math.sqrt(3) else t - mpmath.sqrt(3) / 2, (math.sqrt(3),),
         (0.5, math.sqrt(3), 4.0),
     ),
+    # Sums of Min (issue 26): integer pieces put the objectives' differences in ZZ[lam], once an ExactQuotientFailed.
+    "Min(abs(w), 1) + Min(abs(w), 2)": Hand(
+        "Min(abs(w), 1) + Min(abs(w), 2)", lambda t: np.minimum(t, 1.0) + np.minimum(t, 2.0),
+        lambda t: min(t, 1) + min(t, 2), (1, 2), (0.3, 1.0, 2.5)),
+    "2*Min(abs(w), 1) + 3*Min(abs(w), 2)": Hand(
+        "2*Min(abs(w), 1) + 3*Min(abs(w), 2)", lambda t: 2 * np.minimum(t, 1.0) + 3 * np.minimum(t, 2.0),
+        lambda t: 2 * min(t, 1) + 3 * min(t, 2), (1, 2), (0.1, 0.5, 1.5)),
+    "Min(abs(w), 1) + Min(w^2, 2)": Hand(
+        "Min(abs(w), 1) + Min(w^2, 2)", lambda t: np.minimum(t, 1.0) + np.minimum(t * t, 2.0),
+        lambda t: min(t, 1) + min(t * t, 2), (1, math.sqrt(2)), (0.2, 0.7, 3.0)),
+    "Min(abs(w),1)+Min(abs(w),2)+Min(abs(w),3)": Hand(
+        "Min(abs(w),1)+Min(abs(w),2)+Min(abs(w),3)", lambda t: np.minimum(t, 1.0) + np.minimum(t, 2.0) + np.minimum(t, 3.0),
+        lambda t: min(t, 1) + min(t, 2) + min(t, 3), (1, 2, 3), (0.2, 1.0, 4.0)),
     "0.5": Hand("0.5", *_power(0.5), (), (0.1, 1.0, 3.0)),
     "1.5": Hand("1.5", *_power(1.5), (), (0.1, 1.0, 3.0)),
     "3": Hand("3", *_power(3), (), (0.1, 1.0, 3.0)),
