@@ -494,3 +494,47 @@ def test_explore_takes_what_every_other_command_takes(runner, tmp_path, name):
     result = runner.invoke(main, ["explore", name, "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output
     assert (tmp_path / "explore.html").exists()
+
+
+@pytest.mark.parametrize("damage", [
+    "[" * 200000 + "]" * 200000,
+    '{"a":' * 200000 + "1" + "}" * 200000,
+    '{"schema": 1, "k_float": ' + "9" * 5000 + "}",
+    '{"schema": 1, "k_float": 1e999}',
+    "\udcff",
+    "",
+])
+@pytest.mark.parametrize("where", ["k-3", "scad-x"])
+def test_a_damaged_analysis_in_out_is_skipped_with_one_line(runner, tmp_path, damage, where):
+    folder = tmp_path / where
+    folder.mkdir()
+    (folder / "analysis.json").write_bytes(damage.encode("utf-8", "surrogateescape"))
+    (folder / "report.md").write_text("x")
+    result = runner.invoke(main, ["report", "2", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "Traceback" not in result.output and "skipped" in result.output
+    assert f"{where}/report.md" not in (tmp_path / "README.md").read_text()
+
+
+@pytest.mark.parametrize("error", [RecursionError("deep"), MemoryError(), ZeroDivisionError("x"), StopIteration(), KeyError("k")])
+def test_an_unexpected_exception_is_one_line_and_exit_1(runner, monkeypatch, error):
+    import lksym.api
+
+    def boom(*args, **kwargs):
+        raise error
+
+    monkeypatch.setattr(lksym.api, "analyze_text", boom)
+    monkeypatch.delenv("LKSYM_DEBUG", raising=False)
+    result = runner.invoke(main, ["analyze", "2"])
+    assert result.exit_code == 1
+    assert result.output.startswith(f"Error: internal error ({type(error).__name__}") and result.output.count("\n") == 1
+    monkeypatch.setenv("LKSYM_DEBUG", "1")
+    assert isinstance(runner.invoke(main, ["analyze", "2"]).exception, type(error))
+
+
+@pytest.mark.parametrize("text", ["Min(abs(w), 1) + Min(abs(w), 2)", "(1/2)^(1/2)^(1/2)", "abs(w)*10^-1000",
+                                  "w^2*10^-500"])
+def test_the_issue_26_tracebacks_are_answers(runner, tmp_path, text):
+    for argv in (["analyze", text], ["analyze", "--json", text], ["report", text, "--jobs", "1", "--out", str(tmp_path)]):
+        result = runner.invoke(main, argv)
+        assert result.exit_code == 0, (argv, result.output)

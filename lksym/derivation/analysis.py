@@ -289,6 +289,11 @@ def _crossover(gradient_branch: sp.Expr, reference: str) -> Crossover:
     return Crossover(reference, weight, False, stronger)
 
 
+def _num(value: sp.Expr) -> sp.Float:
+    """``value`` to :data:`PROBE_DIGITS` digits, with the exponent range of mpmath (1e-1001 is not 0)."""
+    return sp.Float(value.evalf(PROBE_DIGITS), PROBE_DIGITS)
+
+
 def _at(expr: sp.Expr, x: float) -> sp.Float:
     """``expr`` at the point ``x`` (a float strictly between crossings), to :data:`PROBE_DIGITS` digits.
 
@@ -875,10 +880,11 @@ def _penalty_crossings(grads: list) -> tuple[Optional[tuple], tuple, Optional[st
     edges = [sp.S.Zero, *sorted(cuts, key=value_order), sp.oo]
     cells = []  # (lo, hi, order, ties, signs against each reference)
     for lo, hi in zip(edges, edges[1:]):
-        probe = (to_float(lo) + to_float(hi)) / 2 if hi != sp.oo else to_float(lo) + 1
-        index = next(i for i, (_, a, b) in enumerate(grads) if to_float(a) < probe and (b == sp.oo or probe <= to_float(b)))
-        values = {"L1": sp.S.One, "L2": sp.Float(2 * probe, PROBE_DIGITS), "Lk": _at(grads[index][0], probe)}
-        order = tuple(sorted(values, key=lambda name: (float(values[name]), name)))
+        # Probes at PROBE_DIGITS, not in floats: a crossing at 5e-1001 (abs(w)*10^-1000) is 0.0 as a float.
+        probe = (_num(lo) + _num(hi)) / 2 if hi != sp.oo else _num(lo) + 1
+        index = next(i for i, (_, a, b) in enumerate(grads) if _num(a) < probe and (b == sp.oo or probe <= _num(b)))
+        values = {"L1": sp.S.One, "L2": 2 * probe, "Lk": _at(grads[index][0], probe)}
+        order = tuple(sorted(values, key=lambda name: (sp.Float(values[name], PROBE_DIGITS), name)))
         tied = {frozenset((name, "Lk")) for name, _ in REFERENCES if index in ties[name]}
         pairs = tuple((x, y) for i, x in enumerate(order) for y in order[i + 1:] if frozenset((x, y)) in tied)
         signs = {name: 0 if index in ties[name] else (1 if values["Lk"] > values[name] else -1) for name, _ in REFERENCES}

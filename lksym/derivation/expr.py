@@ -1089,7 +1089,26 @@ def _check_k(value: sp.Basic, shown: str, allow_symbol: bool) -> sp.Expr:
                 f"k is too close to {pole} for exact results (|k - {pole}| must be 0 or at least "
                 f"1/{MAX_POLE_EXPONENT}), {got}"
             )
-    return value
+    return stable_form(value)
+
+
+def stable_form(value: sp.Expr) -> sp.Expr:
+    """``value`` with every power of a unit fraction written as a power of an integer: ``(1/2)^a`` as ``2^(-a)``.
+
+    SymPy turns :math:`(1/n)^a` into :math:`n^{-a}` in some operations and not in others, so
+    an exponent k in the first form met itself in the second as a different power of x
+    (``(1/2)^(1/2)^(1/2)`` left a tie equation of three terms).  Given in the form SymPy
+    settles on, every later expression in k agrees with itself.
+
+    Examples
+    --------
+    >>> stable_form(sp.Rational(1, 2) ** sp.pi), stable_form(sp.Rational(1, 3) ** (sp.Rational(1, 2) ** sp.pi))
+    (2**(-pi), 3**(-1/2**pi))
+    """
+    def unit_fraction_power(e) -> bool:
+        return e.is_Pow and e.base.is_Rational and e.base.p == 1 and e.base.q > 1 and not e.exp.is_Rational
+
+    return value.replace(unit_fraction_power, lambda e: sp.Pow(sp.Integer(e.base.q), -e.exp))
 
 
 def _near_pole(value: sp.Expr, pole: int) -> bool:

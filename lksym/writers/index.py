@@ -101,6 +101,25 @@ def _penalty_row(d: dict, slug: str) -> tuple[str, str]:
                    f"| [{slug}/report.md]({slug}/report.md) |")
 
 
+MAX_ANALYSIS_BYTES = 10_000_000
+"""An ``analysis.json`` larger than this is not lksym's (its largest are a few kB)."""
+
+
+def _load(data_file: Path):
+    """The JSON in a file found in ``--out``: anything, or ``ValueError`` (never a RecursionError or MemoryError).
+
+    The file may be damaged or hostile: ``[[[[...]]]]`` 100 000 deep makes :func:`json.loads`
+    recurse past Python's limit, and a huge file would be read whole.
+    """
+    if data_file.stat().st_size > MAX_ANALYSIS_BYTES:
+        raise ValueError("larger than any analysis lksym writes")
+    text = data_file.read_text(encoding="utf-8")
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
+
+
 def _penalty_rows(out: Path) -> list[str]:
     rows = []
     for data_file in sorted(out.glob("*/analysis.json")):
@@ -110,7 +129,7 @@ def _penalty_rows(out: Path) -> list[str]:
         try:
             if not (data_file.parent / "report.md").is_file():
                 raise ValueError("no report.md beside it")
-            rows.append(_penalty_row(json.loads(data_file.read_text(encoding="utf-8")), slug))
+            rows.append(_penalty_row(_load(data_file), slug))
         except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
             print(f"lksym: index: skipped {data_file}: not an lksym analysis ({error})", file=sys.stderr)
     return [line for _, line in sorted(rows)]
@@ -168,7 +187,7 @@ def write_index(out_dir: os.PathLike | str) -> Path:
         try:
             if not (data_file.parent / "report.md").is_file():
                 raise ValueError("no report.md beside it")
-            rows.append(_index_row(json.loads(data_file.read_text(encoding="utf-8")), slug))
+            rows.append(_index_row(_load(data_file), slug))
         except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
             # A foreign or damaged folder does not stop the index; it is not listed, and the user is told.
             print(f"lksym: index: skipped {data_file}: not an lksym analysis ({error})", file=sys.stderr)
