@@ -21,7 +21,7 @@ import sympy as sp
 
 import lksym
 from lksym.derivation import prox as power_prox
-from lksym.derivation.penalty import parse_penalty
+from lksym.derivation.penalty import parse_penalty, parse_subject
 from lksym.derivation.penalty_prox import (
     Infimum,
     Thresholding,
@@ -1214,3 +1214,53 @@ def test_cube_roots_of_two_numbers_stay_out_of_the_radical_field():
     assert _pp._radical_field([sp.sqrt(2), 2 ** sp.Rational(1, 3)])[1] == [2 ** sp.Rational(1, 6)]
     assert _pp._radical_field([sp.pi]) is None and _pp._radical_field([sp.Rational(1, 3)]) is None
     assert prox_closed_form(parse_penalty("mcp(lam=2**(1/3), gamma=3**(1/3))")) is not None
+
+
+# --------------------------------------------------------------------------- which unbiasedness (issue 26)
+
+KINDS = {
+    "scad(lam=1, a=3.7)": "exact", "mcp(lam=1, gamma=3)": "exact", "capped_l1(theta=1)": "exact", "l0": "exact",
+    "Min(abs(w), 1) + Min(abs(w), 2)": "exact", "Min(w^2, 1)": "exact",
+    "0.3": "asymptotic", "0.5": "asymptotic", "logsum(eps=0.1)": "asymptotic", "atan(abs(w))": "asymptotic",
+    "log(1 + abs(w))": "asymptotic", "abs(w)/(1 + abs(w))": "asymptotic",
+    "1": None, "1.5": None, "huber(delta=1)": None, "elastic_net(l1=0.5, l2=0.25)": None,
+}
+
+
+@pytest.mark.parametrize("text", sorted(KINDS))
+def test_unbiased_says_whether_exactly_or_only_in_the_limit(text):
+    """Checked on the prox itself (a global minimiser): exact kinds give prox(z) = z far out, asymptotic ones a
+    bias that is positive yet shrinks as z grows, the rest a bias that does not vanish."""
+    penalty = parse_subject(text)
+    t = thresholding(penalty)
+    assert t.unbiased_kind == KINDS[text]
+    biases = [z - prox_numeric(penalty, 1.0, z) for z in (50.0, 500.0, 5000.0)]
+    if KINDS[text] == "exact":
+        assert t.unbiased is True and t.unbiased_beyond is not None
+        assert biases == [0.0, 0.0, 0.0]
+    elif KINDS[text] == "asymptotic":
+        assert t.unbiased is True and t.unbiased_beyond is None
+        assert all(b > 0 for b in biases) and biases[0] > biases[1] > biases[2] and biases[2] < 0.01
+    else:
+        assert t.unbiased is False and t.unbiased_kind is None and biases[2] > 0.4
+
+
+@pytest.mark.parametrize("text, words", [("scad(lam=1, a=3.7)", "exact"), ("logsum(eps=0.1)", "asymptotic")])
+def test_unbiased_kind_in_json_terminal_report_and_index(tmp_path, text, words):
+    import json
+
+    from lksym.api import write_reports
+    from lksym.results import analyze
+    from lksym.writers.jsonout import to_dict
+    from lksym.writers.terminal import summary
+
+    a = analyze(text)
+    assert to_dict(a)["thresholding"]["unbiased_kind"] == words
+    assert ("unbiased yes (exactly" if words == "exact" else "unbiased yes (asymptotically") in summary(a)
+    (page,) = write_reports([text], tmp_path, jobs=1)
+    report = page.read_text()
+    assert ("**exactly**" if words == "exact" else "**asymptotically**") in report
+    assert ("exactly unbiased" if words == "exact" else "asymptotically unbiased") in report
+    assert f"yes ({words})" in (tmp_path / "README.md").read_text()
+    data = json.loads((page.parent / "analysis.json").read_text())
+    assert data["thresholding"]["unbiased"] is True  # the old key keeps its meaning

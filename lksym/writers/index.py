@@ -97,6 +97,9 @@ def _penalty_row(d: dict, slug: str) -> tuple[str, str]:
         raise ValueError("smoothness is not an int or 'inf'")
     smooth = "C^∞" if smoothness == "inf" else ("discontinuous" if smoothness == -1 else f"C^{smoothness}")
     cells = " | ".join(_cell(t[key]) for key in ("sparse", "continuous", "unbiased"))
+    kind = t.get("unbiased_kind")  # absent in an analysis.json written before it
+    if t["unbiased"] is True and kind in ("exact", "asymptotic"):
+        cells += f" ({kind})"
     return label, (f"| {label} | {cells} | {'yes' if d['convex'] else 'no'} | {smooth} "
                    f"| [{slug}/report.md]({slug}/report.md) |")
 
