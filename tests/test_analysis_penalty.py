@@ -648,3 +648,56 @@ def test_sums_of_min_are_analysed(text):
     a = analyze(text)
     assert a.thresholding is not None
     to_dict(a)
+
+
+# --------------------------------------------------------------------------- hyperbolic functions (issue 26)
+
+HYPERBOLIC = {
+    # text: (p on x > 0 in mpmath, smooth at 0 (C^inf), convex, sparse)
+    "log(cosh(w))": (lambda x: mpmath.log(mpmath.cosh(x)), True, True, False),
+    "tanh(abs(w))": (lambda x: mpmath.tanh(x), False, False, True),
+    "sinh(abs(w))": (lambda x: mpmath.sinh(x), False, True, True),
+    "cosh(w) - 1": (lambda x: mpmath.cosh(x) - 1, True, True, False),
+    "log(cosh(3*w))/3": (lambda x: mpmath.log(mpmath.cosh(3 * x)) / 3, True, True, False),
+}
+
+
+@pytest.mark.parametrize("text", sorted(HYPERBOLIC))
+def test_hyperbolic_penalties_against_mpmath(text):
+    """Gradient and curvature at many points against mpmath's derivatives at 40 digits; the yes/no facts by hand."""
+    p, smooth, convex, sparse = HYPERBOLIC[text]
+    a = analyze(text)
+    with mpmath.workdps(40):
+        for x in ("0.001", "0.3", "1", "2.5", "7"):
+            xm = mpmath.mpf(x)
+            for part, order in ((a.gradient, 1), (a.curvature, 2)):
+                ours = mpmath.mpf(str(sp.N(part.expr.subs(W, sp.Rational(x)), 40)))
+                assert abs(ours - mpmath.diff(p, xm, order)) < mpmath.mpf(10) ** -30, (text, part.name, x)
+                ours_left = mpmath.mpf(str(sp.N(part.expr.subs(W, -sp.Rational(x)), 40)))
+                assert ours_left == (-ours if order == 1 else ours)
+    assert (a.smoothness is None) == smooth and a.convex == convex and a.thresholding.sparse == sparse
+
+
+def test_log_cosh_is_the_smooth_l1():
+    """log(cosh(w)): gradient tanh(w), curvature sech(w)^2, pull tending to 1 like L1, not sparse, not unbiased."""
+    a = analyze("log(cosh(w))")
+    from lksym.derivation.symbols import X
+
+    assert a.gradient.branch == sp.tanh(X)  # on w > 0; odd by the mpmath test above
+    assert sp.simplify((a.curvature.branch - sp.sech(X) ** 2).rewrite(sp.exp)) == 0
+    assert a.gradient.limits["+oo"] == 1 and a.curvature.limits["0+"] == 1
+    assert a.thresholding.unbiased is False and a.prox.threshold == 0
+
+
+@pytest.mark.parametrize("text", ["sinh(w)", "cosh(w)", "tanh(w)", "asinh(w)", "acosh(w)", "atanh(w)", "tanh(abs(w))",
+                                  "asinh(abs(w))", "acosh(1 + w^2)", "atanh(abs(w))", "acosh(abs(w))", "atanh(w^2/2)"])
+def test_hyperbolic_names_are_known_and_checked_like_other_functions(text):
+    """Never 'unknown function': either analysed, or one line saying why (odd, complex or infinite somewhere)."""
+    from lksym.derivation.penalty import parse_penalty
+    from lksym.errors import InputError
+
+    try:
+        parse_penalty(text)
+    except InputError as error:
+        assert "unknown function" not in str(error)
+        assert any(word in str(error) for word in ("even", "real and finite", "costly", "cannot")), str(error)

@@ -155,6 +155,13 @@ _FUNCTION_TABLE: Mapping[str, tuple[Callable[..., sp.Basic], int, Optional[int]]
     "acos": (sp.acos, 1, 1),
     "asin": (sp.asin, 1, 1),
     "atan": (sp.atan, 1, 1),
+    # Hyperbolic functions: log(cosh(w)) is a standard smooth L1, tanh(abs(w)) a bounded one.
+    "sinh": (sp.sinh, 1, 1),
+    "cosh": (sp.cosh, 1, 1),
+    "tanh": (sp.tanh, 1, 1),
+    "asinh": (sp.asinh, 1, 1),
+    "acosh": (sp.acosh, 1, 1),
+    "atanh": (sp.atanh, 1, 1),
     "log": (sp.log, 1, 2),
     "Piecewise": (sp.Piecewise, 1, None),
     "Heaviside": (sp.Heaviside, 1, 2),
