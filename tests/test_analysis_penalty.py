@@ -701,3 +701,32 @@ def test_hyperbolic_names_are_known_and_checked_like_other_functions(text):
     except InputError as error:
         assert "unknown function" not in str(error)
         assert any(word in str(error) for word in ("even", "real and finite", "costly", "cannot")), str(error)
+
+
+# --------------------------------------------------------------------------- sums of powers (issue 26)
+
+SUMS = {
+    "abs(w)^0.5 + abs(w)": lambda x: 1 + 1 / (2 * mpmath.sqrt(x)),
+    "abs(w)^0.7 + w^2": lambda x: mpmath.mpf(7) / 10 * x ** (-mpmath.mpf(3) / 10) + 2 * x,
+    "abs(w)^0.5 + w^2": lambda x: 1 / (2 * mpmath.sqrt(x)) + 2 * x,
+    "abs(w)^(1/3) + abs(w)^(2/3)": lambda x: x ** (-mpmath.mpf(2) / 3) / 3 + 2 * x ** (-mpmath.mpf(1) / 3) / 3,
+    "abs(w)^1.5 + abs(w)": lambda x: mpmath.mpf(3) / 2 * mpmath.sqrt(x) + 1,
+    "2*abs(w)^0.5 + abs(w)^1.5": lambda x: 1 / mpmath.sqrt(x) + mpmath.mpf(3) / 2 * mpmath.sqrt(x),
+}
+
+
+@pytest.mark.parametrize("text", sorted(SUMS))
+def test_sums_of_powers_are_analysed_and_their_crossings_are_roots(text):
+    """Once 20 s and a give-up; now every crossing with L1/L2 is a root of |p'| = reference (mpmath, 40 digits),
+    and between crossings the order of the pulls is the one a dense scan finds."""
+    gradient = SUMS[text]
+    a = analyze(text)
+    with mpmath.workdps(40):
+        for c in a.crossovers:
+            ref = (lambda x: mpmath.mpf(1)) if c.reference == "L1" else (lambda x: 2 * x)
+            if c.weight is not None:
+                w = mpmath.mpf(str(sp.N(c.weight, 45)))
+                assert abs(gradient(w) - ref(w)) < mpmath.mpf(10) ** -30, (text, c)
+            else:  # no single crossing: one side is stronger over a dense grid
+                signs = {mpmath.sign(gradient(x) - ref(x)) for x in (mpmath.mpf(10) ** (e / 8) for e in range(-40, 41))}
+                assert len(signs - {0}) <= 1 or not c.identical, (text, c, signs)
