@@ -157,7 +157,8 @@ def test_json_keys_join_every_analysis():
     for key in ("subject", "breakpoints", "curvature_min", "thresholding", "omitted"):
         assert key in power and key in scad
     assert power["breakpoints"] == [] and power["curvature_min"] == "0"
-    assert power["thresholding"] == {"sparse": False, "continuous": True, "unbiased": False, "unbiased_beyond": None}
+    assert power["thresholding"] == {"sparse": False, "continuous": True, "unbiased": False, "unbiased_beyond": None,
+                                     "unbiased_kind": None}
     assert scad["k"] is None and scad["thresholding"]["continuous"] == "lam < 27/10"
     assert scad["breakpoints"][0] == {
         "at": "1", "smoothness": 1,

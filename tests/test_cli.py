@@ -372,7 +372,7 @@ def test_a_users_file_in_a_report_folder_is_kept(runner, tmp_path):
     assert runner.invoke(main, ["report", "2", "--out", str(tmp_path)]).exit_code == 0
     (tmp_path / "k-2" / "notes.txt").write_text("mine")
     result = runner.invoke(main, ["report", "2", "--format", "png", "--out", str(tmp_path)])
-    assert result.exit_code == 2 and "notes.txt is not something lksym writes" in result.output
+    assert result.exit_code == 2 and "notes.txt was not written by lksym" in result.output
     assert (tmp_path / "k-2" / "notes.txt").read_text() == "mine"
     (tmp_path / "k-2" / "notes.txt").unlink()
     # lksym's own folder is replaced as before, figures of the other format included.
