@@ -7,6 +7,7 @@ Exit codes: 0 success, 1 a check failed, 2 bad input, 130 interrupted (Ctrl-C).
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 
@@ -192,6 +193,14 @@ class LksymGroup(click.Group):
             # An --out folder that cannot be written is bad input too: say which path and why.
             where = f" {error.filename}" if error.filename else ""
             raise BadInput(f"cannot write{where}: {error.strerror or error}") from None
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as error:  # noqa: BLE001 - a bug of lksym's: one line and exit 1, the traceback on request
+            if os.environ.get("LKSYM_DEBUG"):
+                raise
+            text = " ".join(str(error).split())[:200]
+            raise click.ClickException(f"internal error ({type(error).__name__}{': ' + text if text else ''}); "
+                                       "please report it with the command (LKSYM_DEBUG=1 shows the traceback)") from None
 
 
 @click.group(cls=LksymGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -391,8 +400,8 @@ def run() -> None:
     (``Py_FinalizeEx``): threads started by ``threading`` are waited for (and executors told
     to stop), the exit handlers run (multiprocessing's, ``weakref.finalize``'s, anything a
     library registered), the output streams are flushed; then the process ends with the
-    command's exit code.  An unexpected exception is left to Python as usual (traceback,
-    exit 1).
+    command's exit code.  An unexpected exception in a command is one ``Error: internal
+    error (...)`` line and exit 1 (:class:`LksymGroup`; ``LKSYM_DEBUG=1`` shows the traceback).
     """
     import atexit
     import os

@@ -140,6 +140,49 @@ def clean_stale(folder: os.PathLike | str) -> list[Path]:
     return done
 
 
+_SIGNATURE = re.compile(rb"<!-- lksym sha256:([0-9a-f]{64}) -->\n\Z")
+
+
+def signed(data: bytes | str) -> bytes:
+    """``data`` (Markdown, HTML or SVG) with a last line that says lksym wrote it: a comment holding its checksum.
+
+    A page lksym writes on its own (the index, ``compare.md``, ``explore.html``, a
+    ``simulate`` figure) carries it, so that a later run replaces it only if it is
+    still exactly what lksym wrote (:func:`is_signed`); the comment is invisible
+    where the page is shown.
+
+    Examples
+    --------
+    >>> page = signed("# lksym reports\\n")
+    >>> page.splitlines()[-1][:18], is_signed(page), is_signed(page.replace(b"reports", b"report"))
+    (b'<!-- lksym sha256:', True, False)
+    """
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    if not raw.endswith(b"\n"):
+        raw += b"\n"
+    return raw + b"<!-- lksym sha256:" + _digest(raw).encode() + b" -->\n"
+
+
+def is_signed(raw: bytes) -> bool:
+    """Whether ``raw`` ends in the checksum line of :func:`signed` and the rest matches it (unchanged since)."""
+    match = _SIGNATURE.search(raw[-100:])
+    return match is not None and _digest(raw[: len(raw) - len(match.group(0))]) == match.group(1).decode()
+
+
+def owned(legacy: Callable[[bytes], bool]) -> Callable[[bytes], bool]:
+    """An ``ours`` test for :func:`write_atomic`: signed by lksym and unchanged, or unsigned and ``legacy`` (older lksym).
+
+    A file carrying a checksum line that does not match was edited since: not ours.
+    """
+
+    def ours(raw: bytes) -> bool:
+        if _SIGNATURE.search(raw[-100:]) is not None:
+            return is_signed(raw)
+        return legacy(raw)
+
+    return ours
+
+
 def refusal(path: os.PathLike | str) -> str:
     """The message for a file lksym will not overwrite (not written by it)."""
     return f"refusing to overwrite {path}: lksym did not write it (move it, or choose another --out)"
@@ -211,34 +254,107 @@ def write_atomic(path: os.PathLike | str, data: bytes | str, *, ours: Optional[C
 
 
 OUR_SUFFIXES = (".md", ".json", ".svg", ".png")
-"""What lksym writes into its folders: an existing folder holding anything else is not replaced."""
+"""The kinds of file lksym writes into its folders."""
+
+MANIFEST = ".lksym-manifest"
+"""The file in every folder :func:`write_folder` writes that lists what lksym wrote there, with checksums."""
+
+_MANIFEST_HEAD = b"lksym manifest 1\n"
+
+
+def _digest(raw: bytes) -> str:
+    import hashlib
+
+    return hashlib.sha256(raw).hexdigest()
+
+
+def manifest(blobs: Mapping[str, bytes]) -> bytes:
+    """The manifest of a folder holding ``blobs``: one ``sha256  path`` line per file, sorted (deterministic).
+
+    Examples
+    --------
+    >>> print(manifest({"b.svg": b"<svg/>", "a.md": b"x"}).decode(), end="")
+    lksym manifest 1
+    2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881  a.md
+    d4dc56669143034f31aa309635d4113d9ad76a02b1739da22c965ed2049be9e6  b.svg
+    """
+    lines = [f"{_digest(raw)}  {Path(name).as_posix()}\n" for name, raw in sorted(blobs.items())]
+    return _MANIFEST_HEAD + "".join(lines).encode("utf-8")
+
+
+def _read_manifest(folder: Path) -> Optional[dict[str, str]]:
+    """``{path: sha256}`` from ``folder``'s manifest; ``None`` without one, ``{}`` (owning nothing) if damaged."""
+    try:
+        raw = (folder / MANIFEST).read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError:
+        return {}
+    if not raw.startswith(_MANIFEST_HEAD):
+        return {}
+    listed: dict[str, str] = {}
+    for line in raw[len(_MANIFEST_HEAD):].decode("utf-8", "replace").splitlines():
+        digest, sep, name = line.partition("  ")
+        if not sep or not re.fullmatch(r"[0-9a-f]{64}", digest):
+            return {}
+        listed[name] = digest
+    return listed
+
+
+def _same_kind(relative: str, names: set[str]) -> bool:
+    # A folder of an lksym version before manifests: only what is about to be written again
+    # (in either image format) may go; a thesis.md beside report.md is the user's.
+    stem, suffix = os.path.splitext(relative)
+    return suffix in OUR_SUFFIXES and any(stem + other in names for other in OUR_SUFFIXES)
 
 
 def foreign_entry(folder: Path, names: Iterable[str] = ()) -> Optional[str]:
-    """What in an existing ``folder`` lksym would not have written, or ``None`` (also when it does not exist).
+    """What in an existing ``folder`` lksym did not write, or ``None`` (also when it does not exist).
 
-    Replacing a folder deletes what was in it, so it must hold only lksym's kind of files
-    (:data:`OUR_SUFFIXES`, or a name about to be written): a plain file where the folder goes,
-    or a user's ``notes.txt`` inside it, stops the write instead.
+    Replacing a folder deletes what was in it, so every file in it must be one lksym
+    wrote, unchanged: listed with its checksum in the folder's :data:`MANIFEST`.  A folder
+    without a manifest (written by an lksym before manifests) may hold only the files about
+    to be written (``names``, in either image format).  A plain file where the folder goes,
+    a user's ``thesis.md`` or ``drafts/`` inside it, a file edited since lksym wrote it, a
+    symbolic link or an empty folder stops the write instead.
 
     Examples
     --------
     >>> import tempfile, pathlib
-    >>> d = pathlib.Path(tempfile.mkdtemp())
-    >>> (d / "report.md").write_text("x") and foreign_entry(d) is None
+    >>> d = pathlib.Path(tempfile.mkdtemp()) / "k-2"
+    >>> _ = write_folder(d, {"report.md": "x"})
+    >>> foreign_entry(d) is None
     True
-    >>> (d / "notes.txt").write_text("mine") and foreign_entry(d) == str(d / "notes.txt")
+    >>> (d / "thesis.md").write_text("mine") and foreign_entry(d) == str(d / "thesis.md")
     True
     """
     if not os.path.lexists(folder):
         return None
     if folder.is_symlink() or not folder.is_dir():
         return f"{folder} (not a folder)"
+    listed = _read_manifest(folder)
+    wanted = {Path(n).as_posix() for n in names}
+    parents = {p.as_posix() for name in (listed if listed is not None else wanted) for p in Path(name).parents}
     for entry in sorted(folder.rglob("*")):
         relative = entry.relative_to(folder).as_posix()
-        if entry.is_symlink() or (entry.is_file() and relative not in names and entry.suffix not in OUR_SUFFIXES):
+        if entry.is_symlink():
             return str(entry)
-        if not entry.is_dir() and not entry.is_file():
+        if entry.is_dir():
+            if relative not in parents:
+                return str(entry)
+            continue
+        if not entry.is_file():
+            return str(entry)
+        if relative == MANIFEST and listed is not None:
+            continue
+        if listed is None:
+            if relative not in wanted and not _same_kind(relative, wanted):
+                return str(entry)
+            continue
+        try:
+            if listed.get(relative) != _digest(entry.read_bytes()):
+                return str(entry)
+        except OSError:
             return str(entry)
     return None
 
@@ -250,7 +366,7 @@ def check_replaceable(folder: os.PathLike | str, names: Iterable[str] = ()) -> N
     """
     foreign = foreign_entry(Path(folder), names)
     if foreign is not None:
-        raise InputError(f"refusing to replace {folder}: {foreign} is not something lksym writes "
+        raise InputError(f"refusing to replace {folder}: {foreign} was not written by lksym, or was changed since "
                          "(move it, or choose another --out)")
 
 
@@ -258,7 +374,7 @@ def write_folder(folder: os.PathLike | str, files: Mapping[str, bytes | str]) ->
     """Make ``folder`` hold exactly ``files``, all at once: whole or not at all.
 
     Contract: every file (keys are paths relative to ``folder``, subfolders
-    allowed) is written and flushed into a staging folder
+    allowed), and a :data:`MANIFEST` listing them with their checksums, is written and flushed into a staging folder
     ``.lksym-tmp-<pid>-<random>-<name>`` beside ``folder``, which is then
     renamed onto ``folder``; an existing ``folder`` is renamed aside first and
     removed after.  An existing ``folder`` that holds anything lksym would not
@@ -279,13 +395,14 @@ def write_folder(folder: os.PathLike | str, files: Mapping[str, bytes | str]) ->
     >>> import tempfile, pathlib
     >>> d = write_folder(pathlib.Path(tempfile.mkdtemp()) / "k-2", {"a.md": "x", "sub/b.svg": b"<svg/>"})
     >>> sorted(str(p.relative_to(d)) for p in d.rglob("*"))
-    ['a.md', 'sub', 'sub/b.svg']
+    ['.lksym-manifest', 'a.md', 'sub', 'sub/b.svg']
     """
     folder = Path(folder)
     blobs = {name: data.encode("utf-8") if isinstance(data, str) else data for name, data in files.items()}
     for name in blobs:
-        if Path(name).is_absolute() or ".." in Path(name).parts:
+        if Path(name).is_absolute() or ".." in Path(name).parts or Path(name).as_posix() == MANIFEST:
             raise ValueError(f"not a path inside the folder: {name!r}")
+    blobs[MANIFEST] = manifest(blobs)
     parent = folder.parent
     try:
         parent.mkdir(parents=True, exist_ok=True)
@@ -311,6 +428,13 @@ def write_folder(folder: os.PathLike | str, files: Mapping[str, bytes | str]) ->
         current = folder
         if os.path.lexists(folder):
             os.rename(folder, aside)
+            # Checked again once set aside: a file the user put in since the first check is not
+            # deleted with the old folder, which goes back instead.
+            late = foreign_entry(aside, blobs)
+            if late is not None:
+                os.rename(aside, folder)
+                check_replaceable(folder, blobs)
+                raise InputError(f"refusing to replace {folder}: it changed while lksym was writing")
             try:
                 os.rename(stage, folder)
             except BaseException:

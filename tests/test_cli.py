@@ -372,7 +372,7 @@ def test_a_users_file_in_a_report_folder_is_kept(runner, tmp_path):
     assert runner.invoke(main, ["report", "2", "--out", str(tmp_path)]).exit_code == 0
     (tmp_path / "k-2" / "notes.txt").write_text("mine")
     result = runner.invoke(main, ["report", "2", "--format", "png", "--out", str(tmp_path)])
-    assert result.exit_code == 2 and "notes.txt is not something lksym writes" in result.output
+    assert result.exit_code == 2 and "notes.txt was not written by lksym" in result.output
     assert (tmp_path / "k-2" / "notes.txt").read_text() == "mine"
     (tmp_path / "k-2" / "notes.txt").unlink()
     # lksym's own folder is replaced as before, figures of the other format included.
@@ -437,3 +437,138 @@ def test_simulate_defaults_to_eta_0_1_in_the_current_folder(runner, tmp_path, mo
     assert list((tmp_path / "reports").iterdir()) == []
     explicit = runner.invoke(main, ["simulate", "--k", "3", "--steps", "20", "--eta", "0.1"])
     assert explicit.output == result.output  # the default is exactly --eta 0.1
+
+# --------------------------------------------------------------------------- no file of the user's is lost (issue 26)
+
+WRITERS = [
+    ["report", "--k", "1.5"],
+    ["report", "l1"],
+    ["compare", "1", "2"],
+    ["fit", "2"],
+    ["simulate", "--k", "2", "--eta", "0.1", "--steps", "3"],
+    ["explore", "l1"],
+]
+
+
+def _snapshot(folder) -> dict:
+    return {str(p.relative_to(folder)): (p.read_bytes() if p.is_file() else None) for p in sorted(folder.rglob("*"))}
+
+
+@pytest.mark.parametrize("argv", WRITERS, ids=lambda a: " ".join(a))
+def test_every_command_that_writes_keeps_every_file_it_did_not_write(runner, tmp_path, argv):
+    """Run once; then a user's file in each folder it wrote, or an edit to each page it wrote, stops the next
+    run with one Error line and exit 2, and nothing changes."""
+    from lksym.fileio import MANIFEST
+
+    first = runner.invoke(main, [*argv, "--out", str(tmp_path)])
+    assert first.exit_code == 0, first.output
+    folders = sorted({p.parent for p in tmp_path.rglob(MANIFEST)})
+    pages = sorted(p for p in tmp_path.iterdir() if p.is_file())
+    assert folders or pages
+    plants = [(folder / name, b"mine\n") for folder in folders for name in ("thesis.md", "drafts/ch1.md", "notes.txt")]
+    plants += [(page, page.read_bytes().replace(b"\n", b"\nmine\n", 1)) for page in pages if page.name != "README.md"]
+    if (tmp_path / "README.md").exists():
+        plants.append((tmp_path / "README.md", b"my own notes\n"))
+    for path, raw in plants:
+        old = path.read_bytes() if path.exists() else None
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(raw)
+        before = _snapshot(tmp_path)
+        again = runner.invoke(main, [*argv, "--out", str(tmp_path)])
+        if argv[0] == "explore" and path.name == "README.md":
+            assert again.exit_code == 0, again.output  # explore leaves a README that is not its index alone
+        else:
+            assert again.exit_code == 2, (path, again.output)
+            lines = again.output.strip().splitlines()
+            assert lines[-1].startswith("Error: refusing to") and "Traceback" not in again.output, again.output
+        assert path.read_bytes() == raw
+        after = _snapshot(tmp_path)
+        if again.exit_code == 2:
+            assert after == before
+        if old is None:
+            path.unlink()
+            if path.parent.name == "drafts":
+                path.parent.rmdir()
+        else:
+            path.write_bytes(old)
+    assert runner.invoke(main, [*argv, "--out", str(tmp_path)]).exit_code == 0  # all its own again: replaced
+
+
+def test_the_issue_26_example_keeps_the_thesis(tmp_path):
+    out = tmp_path / "out"
+    (out / "k-1.5" / "drafts").mkdir(parents=True)
+    (out / "k-1.5" / "thesis.md").write_text("mine\n")
+    (out / "k-1.5" / "drafts" / "ch1.md").write_text("d\n")
+    result = subprocess.run([sys.executable, "-m", "lksym", "report", "--k", "1.5", "--out", str(out)],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 2 and result.stderr.startswith("Error: refusing to replace"), result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert (out / "k-1.5" / "thesis.md").read_text() == "mine\n" and (out / "k-1.5" / "drafts" / "ch1.md").read_text() == "d\n"
+
+
+@pytest.mark.parametrize("name", ["l1.5", "L1.5", "lasso", "ridge", "L2", "l0.5"])
+@pytest.mark.parametrize("how", ["argument", "--k"])
+def test_the_articles_names_everywhere_a_penalty_or_k_is_taken(runner, tmp_path, name, how):
+    from lksym.derivation.penalty import parse_subject
+
+    number = parse_subject(name).text
+    given_as = [name] if how == "argument" else ["--k", name]
+    expected = runner.invoke(main, ["analyze", "--json", number]).output
+    assert runner.invoke(main, ["analyze", "--json", *given_as]).output == expected
+    prox = runner.invoke(main, ["prox", *given_as, "--lam", "1", "--z", "2"])
+    assert prox.exit_code == 0 and prox.output == runner.invoke(main, ["prox", number, "--lam", "1", "--z", "2"]).output
+    if name == "l1.5" and how == "--k":
+        report = runner.invoke(main, ["report", *given_as, "--out", str(tmp_path)])
+        assert report.exit_code == 0, report.output
+        assert (tmp_path / "k-1.5" / "report.md").exists()
+
+
+@pytest.mark.parametrize("name", ["1.5", "l1.5", "lasso", "L2", "3/2"])
+def test_explore_takes_what_every_other_command_takes(runner, tmp_path, name):
+    result = runner.invoke(main, ["explore", name, "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "explore.html").exists()
+
+
+@pytest.mark.parametrize("damage", [
+    "[" * 200000 + "]" * 200000,
+    '{"a":' * 200000 + "1" + "}" * 200000,
+    '{"schema": 1, "k_float": ' + "9" * 5000 + "}",
+    '{"schema": 1, "k_float": 1e999}',
+    "\udcff",
+    "",
+])
+@pytest.mark.parametrize("where", ["k-3", "scad-x"])
+def test_a_damaged_analysis_in_out_is_skipped_with_one_line(runner, tmp_path, damage, where):
+    folder = tmp_path / where
+    folder.mkdir()
+    (folder / "analysis.json").write_bytes(damage.encode("utf-8", "surrogateescape"))
+    (folder / "report.md").write_text("x")
+    result = runner.invoke(main, ["report", "2", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "Traceback" not in result.output and "skipped" in result.output
+    assert f"{where}/report.md" not in (tmp_path / "README.md").read_text()
+
+
+@pytest.mark.parametrize("error", [RecursionError("deep"), MemoryError(), ZeroDivisionError("x"), StopIteration(), KeyError("k")])
+def test_an_unexpected_exception_is_one_line_and_exit_1(runner, monkeypatch, error):
+    import lksym.api
+
+    def boom(*args, **kwargs):
+        raise error
+
+    monkeypatch.setattr(lksym.api, "analyze_text", boom)
+    monkeypatch.delenv("LKSYM_DEBUG", raising=False)
+    result = runner.invoke(main, ["analyze", "2"])
+    assert result.exit_code == 1
+    assert result.output.startswith(f"Error: internal error ({type(error).__name__}") and result.output.count("\n") == 1
+    monkeypatch.setenv("LKSYM_DEBUG", "1")
+    assert isinstance(runner.invoke(main, ["analyze", "2"]).exception, type(error))
+
+
+@pytest.mark.parametrize("text", ["Min(abs(w), 1) + Min(abs(w), 2)", "(1/2)^(1/2)^(1/2)", "abs(w)*10^-1000",
+                                  "w^2*10^-500"])
+def test_the_issue_26_tracebacks_are_answers(runner, tmp_path, text):
+    for argv in (["analyze", text], ["analyze", "--json", text], ["report", text, "--jobs", "1", "--out", str(tmp_path)]):
+        result = runner.invoke(main, argv)
+        assert result.exit_code == 0, (argv, result.output)

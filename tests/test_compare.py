@@ -190,19 +190,19 @@ def test_mixed_rows_ordered_and_deduplicated(mixed_files):
         # 1 + lam p'' > 0 (continuous) iff lam < 27/10; p' = 0 beyond a (unbiased).
         ("SCAD (λ = 1, a = 3.7)", "sparse", "yes"),
         ("SCAD (λ = 1, a = 3.7)", "continuous", "for $\\lambda < \\frac{27}{10}$"),
-        ("SCAD (λ = 1, a = 3.7)", "unbiased", "yes"),
+        ("SCAD (λ = 1, a = 3.7)", "unbiased", "yes (exact)"),
         ("SCAD (λ = 1, a = 3.7)", "convex", "no"),
         ("SCAD (λ = 1, a = 3.7)", "breakpoints $\\lvert w\\rvert =$", "$1$, $\\frac{37}{10}$"),
         # MCP: p'' = -1/gamma = -1/3 below gamma*lam = 3.
         ("MCP (λ = 1, γ = 3)", "continuous", "for $\\lambda < 3$"),
-        ("MCP (λ = 1, γ = 3)", "unbiased", "yes"),
+        ("MCP (λ = 1, γ = 3)", "unbiased", "yes (exact)"),
         # Capped L1 jumps from z - lam to z where z - lam/2 = 1 (objectives equal): never continuous.
         ("Capped L1 (θ = 1)", "continuous", "no"),
         ("Capped L1 (θ = 1)", "sparse", "yes"),
         # L0: hard thresholding at sqrt(2 lam).
         ("L0", "sparse", "yes"),
         ("L0", "continuous", "no"),
-        ("L0", "unbiased", "yes"),
+        ("L0", "unbiased", "yes (exact)"),
         ("L0", "smoothness at 0", "discontinuous"),
         ("L0", "prox zeroes $\\lvert z\\rvert \\le$", "$\\sqrt{2} \\sqrt{\\lambda}$"),
         ("L0", "threshold at $\\lambda = 1$", "1.414"),
@@ -217,7 +217,7 @@ def test_mixed_rows_ordered_and_deduplicated(mixed_files):
         ("L1", "unbiased", "no"),
         ("L1", "prox zeroes $\\lvert z\\rvert \\le$", "$\\lambda$"),
         ("L1.5", "sparse", "no"),
-        ("Log-sum (ε = 0.1)", "unbiased", "yes"),
+        ("Log-sum (ε = 0.1)", "unbiased", "yes (asymptotic)"),
         ("Log-sum (ε = 0.1)", "continuous", "for $\\lambda \\leq \\frac{1}{100}$"),
     ],
 )

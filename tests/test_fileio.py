@@ -18,7 +18,9 @@ from lksym.fileio import PREFIX, clean_stale, write_atomic, write_folder
 
 
 def _tree(folder: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+    """The files of ``folder`` but lksym's manifest (tested on its own below)."""
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file() and p.name != fileio.MANIFEST}
 
 
 def _full_disk_after(monkeypatch, files_ok: int) -> None:
@@ -200,7 +202,7 @@ def test_a_folder_holding_a_users_file_is_not_replaced(tmp_path):
     folder.mkdir()
     (folder / "report.md").write_text("old report")
     (folder / "notes.txt").write_text("mine")
-    with pytest.raises(InputError, match="notes.txt is not something lksym writes"):
+    with pytest.raises(InputError, match="notes.txt was not written by lksym"):
         write_folder(folder, {"report.md": "new"})
     assert (folder / "notes.txt").read_text() == "mine" and (folder / "report.md").read_text() == "old report"
 
@@ -215,14 +217,118 @@ def test_a_file_where_the_folder_goes_is_not_replaced(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["k-2"]  # nothing set aside or staged
 
 
-@pytest.mark.parametrize("old", [{"report.md": "x", "a.svg": "<svg/>"}, {"report.md": "x", "a.png": "png", "analysis.json": "{}"}, {}])
-def test_lksyms_own_folder_is_replaced(tmp_path, old):
+@pytest.mark.parametrize("old", [{"report.md": "x", "b.svg": "<svg/>"}, {"report.md": "x", "b.png": "png"}, {}])
+def test_a_folder_of_an_lksym_before_manifests_is_replaced(tmp_path, old):
+    """No manifest: only the names about to be written (in either image format) may be in it."""
     folder = tmp_path / "k-2"
     folder.mkdir()
     for name, text in old.items():
         (folder / name).write_text(text)
     write_folder(folder, {"report.md": "new", "b.svg": "<svg/>"})
-    assert sorted(p.name for p in folder.iterdir()) == ["b.svg", "report.md"]
+    assert sorted(p.name for p in folder.iterdir()) == [fileio.MANIFEST, "b.svg", "report.md"]
+
+
+@pytest.mark.parametrize("old", [{"report.md": "x", "a.svg": "<svg/>"}, {"report.md": "x", "analysis.json": "{}"},
+                                 {"thesis.md": "mine"}, {"sub/b.svg": "<svg/>"}])
+def test_a_folder_without_manifest_holding_other_names_is_kept(tmp_path, old):
+    from lksym.errors import InputError
+
+    folder = tmp_path / "k-2"
+    for name, text in old.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text(text)
+    with pytest.raises(InputError, match="refusing to replace"):
+        write_folder(folder, {"report.md": "new", "b.svg": "<svg/>"})
+    assert _tree(folder) == {name: text.encode() for name, text in old.items()}
+
+
+USERS = [
+    {"thesis.md": "mine"},
+    {"drafts/ch1.md": "d"},
+    {"thesis.md": "mine", "drafts/ch1.md": "d"},
+    {"notes.txt": "n"},
+    {"analysis.JSON": "{}"},
+    {"report.md.bak": "b"},
+    {"sub/b.svg": "<svg>mine</svg>"},  # a name lksym wrote, with other content
+    {"report.md": "edited"},  # lksym's own file, edited since
+    {".hidden": "h"},
+    {"empty/": ""},
+    {"sub/deeper/x.png": "png"},
+]
+
+
+@pytest.mark.parametrize("users", USERS, ids=lambda u: "+".join(u))
+def test_no_user_file_in_a_folder_lksym_wrote_is_lost(tmp_path, users):
+    """Whatever name or content: a file lksym did not write (or changed since) keeps the folder as it is."""
+    from lksym.errors import InputError
+
+    folder = write_folder(tmp_path / "k-2", {"report.md": "x", "sub/b.svg": "<svg/>"})
+    for name, text in users.items():
+        target = folder / name
+        if name.endswith("/"):
+            target.mkdir()
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text)
+    before = _tree(folder)
+    with pytest.raises(InputError, match="refusing to replace"):
+        write_folder(folder, {"report.md": "new", "sub/b.svg": "<svg/>"})
+    assert _tree(folder) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["k-2"]
+
+
+def test_a_damaged_manifest_owns_nothing(tmp_path):
+    from lksym.errors import InputError
+
+    folder = write_folder(tmp_path / "k-2", {"report.md": "x"})
+    (folder / fileio.MANIFEST).write_text("garbage")
+    with pytest.raises(InputError, match="report.md was not written by lksym"):
+        write_folder(folder, {"report.md": "new"})
+
+
+def test_a_file_added_while_writing_is_not_deleted(tmp_path, monkeypatch):
+    """The user drops a file into the folder after the check: the old folder goes back, with it."""
+    from lksym.errors import InputError
+
+    folder = write_folder(tmp_path / "k-2", {"report.md": "x"})
+    real = fileio._write_file
+
+    def write(path, raw):
+        real(path, raw)
+        (folder / "late.md").write_text("mine")
+
+    monkeypatch.setattr(fileio, "_write_file", write)
+    with pytest.raises(InputError, match="late.md"):
+        write_folder(folder, {"report.md": "new"})
+    assert _tree(folder) == {"report.md": b"x", "late.md": b"mine"}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["k-2"]
+
+
+def test_the_manifest_is_deterministic_and_lists_every_file(tmp_path):
+    import hashlib
+
+    files = {"report.md": b"x", "sub/b.svg": b"<svg/>"}
+    one = write_folder(tmp_path / "a", files)
+    two = write_folder(tmp_path / "b", dict(reversed(files.items())))
+    text = (one / fileio.MANIFEST).read_bytes()
+    assert text == (two / fileio.MANIFEST).read_bytes()
+    assert text.decode().splitlines()[1:] == [f"{hashlib.sha256(raw).hexdigest()}  {name}" for name, raw in sorted(files.items())]
+
+
+@pytest.mark.parametrize("edit", [b"", b"x", b"# lksym reports\n"])
+def test_a_signed_page_is_replaced_only_unchanged(tmp_path, edit):
+    from lksym.errors import InputError
+    from lksym.fileio import owned, signed
+
+    page = tmp_path / "README.md"
+    ours = owned(lambda b: b.startswith(b"# lksym"))
+    write_atomic(page, signed("# lksym reports\n"), ours=ours)
+    write_atomic(page, signed("# lksym reports\n\nnew\n"), ours=ours)  # unchanged since written: replaced
+    if edit:
+        page.write_bytes(edit + page.read_bytes())
+        with pytest.raises(InputError, match="lksym did not write it"):
+            write_atomic(page, signed("# lksym reports\n"), ours=ours)
+        assert page.read_bytes().startswith(edit)
 
 
 def test_write_atomic_replaces_only_what_ours_accepts(tmp_path):

@@ -210,7 +210,7 @@ def test_scad_pieces_for_random_parameters(lam, a):
 @pytest.mark.parametrize(
     "text, message",
     [
-        ("tanh(w^2)", "unknown function 'tanh' in 'tanh(w^2)'"),
+        ("tanhh(w^2)", "unknown function 'tanhh' in 'tanhh(w^2)'"),  # tanh itself is known (issue 26)
         ("foo(abs(w))", "unknown function 'foo'"),
         ("foo(lam=1)", "unknown penalty 'foo'"),
         ("scad(lam=1, a=3.7", "scad: unbalanced parentheses"),
@@ -227,3 +227,53 @@ def test_a_misspelt_function_or_an_unclosed_call_says_what_it_is(text, message):
 def test_an_unclosed_exponent_is_still_a_bad_k():
     with pytest.raises(InputError, match="invalid k"):
         parse_subject("sqrt(2")
+
+
+# --------------------------------------------------------------------------- the article's names (issue 26)
+
+ALIASES = [
+    ("l1.5", "1.5"), ("L1.5", "3/2"), ("l0.5", "0.5"), ("L0.5", "1/2"), ("l2", "2"), ("L2", "2"), ("l1", "1"),
+    ("L1", "1"), ("lasso", "1"), ("LASSO", "1"), ("Lasso", "1"), ("ridge", "2"), ("Ridge", "2"), (" l1.5 ", "1.5"),
+    ("l3/2", "3/2"), ("l 3", "3"), ("l10", "10"), ("L.5", "0.5"), ("l2.", "2"),
+]
+
+
+@pytest.mark.parametrize("name, number", ALIASES)
+def test_the_articles_names_are_the_power_with_that_k(name, number):
+    from lksym.derivation.expr import parse_k
+    from lksym.derivation.penalty import parse_penalty, parse_subject, power
+
+    want = power(number)
+    for got in (parse_subject(name), parse_penalty(name), power(name)):
+        assert got == want and got.slug == want.slug and got.family == "power"
+    assert parse_k(name) == parse_k(number)
+
+
+@pytest.mark.parametrize("name", ["l0", "L0", " L0 "])
+def test_l0_is_the_counting_penalty_not_a_power(name):
+    from lksym.derivation.penalty import parse_subject
+
+    assert parse_subject(name).family == "l0"
+
+
+@pytest.mark.parametrize("name", ["SCAD(lam=1, a=3.7)", "Scad(lam=1, a=3.7)", "MCP(lam=1, gamma=3)", "LogSum(eps=0.1)"])
+def test_catalogue_names_in_any_case(name):
+    from lksym.derivation.penalty import parse_subject
+
+    assert parse_subject(name) == parse_subject(name.split("(")[0].lower() + "(" + name.split("(", 1)[1])
+
+
+@pytest.mark.parametrize("name", ["lass", "ridged", "l1norm", "Lp", "lassoo", "elastic", "l", "L"])
+def test_an_unknown_name_lists_the_known_ones(name):
+    from lksym.derivation.penalty import parse_subject
+
+    with pytest.raises(InputError, match=rf"unknown penalty '{name}' \(known: capped_l1, .*lasso .*ridge .*l1\.5"):
+        parse_subject(name)
+
+
+@pytest.mark.parametrize("name", ["l-1", "l0.0", "l1.5.2", "l1e5x", "lasso(l=1)"])
+def test_names_that_are_not_the_articles_are_refused_in_one_line(name):
+    from lksym.derivation.penalty import parse_subject
+
+    with pytest.raises(InputError):
+        parse_subject(name)

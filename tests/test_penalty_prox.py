@@ -20,7 +20,7 @@ import pytest
 import sympy as sp
 
 import lksym
-from lksym.derivation.penalty import parse_penalty
+from lksym.derivation.penalty import parse_penalty, parse_subject
 from lksym.derivation.prox import Infimum, Thresholding, prox_closed_form, prox_threshold, threshold_at, thresholding
 from lksym.numerics.prox_solver import objective, prox_numeric, prox_vector
 from lksym.derivation.prox import power as power_family
@@ -116,6 +116,19 @@ HANDS = {
         lambda t: t * t / (2 * mpmath.sqrt(3)) if t <= math.sqrt(3) else t - mpmath.sqrt(3) / 2, (math.sqrt(3),),
         (0.5, math.sqrt(3), 4.0),
     ),
+    # Sums of Min (issue 26): integer pieces put the objectives' differences in ZZ[lam], once an ExactQuotientFailed.
+    "Min(abs(w), 1) + Min(abs(w), 2)": Hand(
+        "Min(abs(w), 1) + Min(abs(w), 2)", lambda t: np.minimum(t, 1.0) + np.minimum(t, 2.0),
+        lambda t: min(t, 1) + min(t, 2), (1, 2), (0.3, 1.0, 2.5)),
+    "2*Min(abs(w), 1) + 3*Min(abs(w), 2)": Hand(
+        "2*Min(abs(w), 1) + 3*Min(abs(w), 2)", lambda t: 2 * np.minimum(t, 1.0) + 3 * np.minimum(t, 2.0),
+        lambda t: 2 * min(t, 1) + 3 * min(t, 2), (1, 2), (0.1, 0.5, 1.5)),
+    "Min(abs(w), 1) + Min(w^2, 2)": Hand(
+        "Min(abs(w), 1) + Min(w^2, 2)", lambda t: np.minimum(t, 1.0) + np.minimum(t * t, 2.0),
+        lambda t: min(t, 1) + min(t * t, 2), (1, math.sqrt(2)), (0.2, 0.7, 3.0)),
+    "Min(abs(w),1)+Min(abs(w),2)+Min(abs(w),3)": Hand(
+        "Min(abs(w),1)+Min(abs(w),2)+Min(abs(w),3)", lambda t: np.minimum(t, 1.0) + np.minimum(t, 2.0) + np.minimum(t, 3.0),
+        lambda t: min(t, 1) + min(t, 2) + min(t, 3), (1, 2, 3), (0.2, 1.0, 4.0)),
     "0.5": Hand("0.5", *_power(0.5), (), (0.1, 1.0, 3.0)),
     "1.5": Hand("1.5", *_power(1.5), (), (0.1, 1.0, 3.0)),
     "3": Hand("3", *_power(3), (), (0.1, 1.0, 3.0)),
@@ -1202,3 +1215,53 @@ def test_cube_roots_of_two_numbers_stay_out_of_the_radical_field():
     assert quadratic._radical_field([sp.sqrt(2), 2 ** sp.Rational(1, 3)])[1] == [2 ** sp.Rational(1, 6)]
     assert quadratic._radical_field([sp.pi]) is None and quadratic._radical_field([sp.Rational(1, 3)]) is None
     assert prox_closed_form(parse_penalty("mcp(lam=2**(1/3), gamma=3**(1/3))")) is not None
+
+
+# --------------------------------------------------------------------------- which unbiasedness (issue 26)
+
+KINDS = {
+    "scad(lam=1, a=3.7)": "exact", "mcp(lam=1, gamma=3)": "exact", "capped_l1(theta=1)": "exact", "l0": "exact",
+    "Min(abs(w), 1) + Min(abs(w), 2)": "exact", "Min(w^2, 1)": "exact",
+    "0.3": "asymptotic", "0.5": "asymptotic", "logsum(eps=0.1)": "asymptotic", "atan(abs(w))": "asymptotic",
+    "log(1 + abs(w))": "asymptotic", "abs(w)/(1 + abs(w))": "asymptotic",
+    "1": None, "1.5": None, "huber(delta=1)": None, "elastic_net(l1=0.5, l2=0.25)": None,
+}
+
+
+@pytest.mark.parametrize("text", sorted(KINDS))
+def test_unbiased_says_whether_exactly_or_only_in_the_limit(text):
+    """Checked on the prox itself (a global minimiser): exact kinds give prox(z) = z far out, asymptotic ones a
+    bias that is positive yet shrinks as z grows, the rest a bias that does not vanish."""
+    penalty = parse_subject(text)
+    t = thresholding(penalty)
+    assert t.unbiased_kind == KINDS[text]
+    biases = [z - prox_numeric(penalty, 1.0, z) for z in (50.0, 500.0, 5000.0)]
+    if KINDS[text] == "exact":
+        assert t.unbiased is True and t.unbiased_beyond is not None
+        assert biases == [0.0, 0.0, 0.0]
+    elif KINDS[text] == "asymptotic":
+        assert t.unbiased is True and t.unbiased_beyond is None
+        assert all(b > 0 for b in biases) and biases[0] > biases[1] > biases[2] and biases[2] < 0.01
+    else:
+        assert t.unbiased is False and t.unbiased_kind is None and biases[2] > 0.4
+
+
+@pytest.mark.parametrize("text, words", [("scad(lam=1, a=3.7)", "exact"), ("logsum(eps=0.1)", "asymptotic")])
+def test_unbiased_kind_in_json_terminal_report_and_index(tmp_path, text, words):
+    import json
+
+    from lksym.api import write_reports
+    from lksym.results import analyze
+    from lksym.writers.jsonout import to_dict
+    from lksym.writers.terminal import summary
+
+    a = analyze(text)
+    assert to_dict(a)["thresholding"]["unbiased_kind"] == words
+    assert ("unbiased yes (exactly" if words == "exact" else "unbiased yes (asymptotically") in summary(a)
+    (page,) = write_reports([text], tmp_path, jobs=1)
+    report = page.read_text()
+    assert ("**exactly**" if words == "exact" else "**asymptotically**") in report
+    assert ("exactly unbiased" if words == "exact" else "asymptotically unbiased") in report
+    assert f"yes ({words})" in (tmp_path / "README.md").read_text()
+    data = json.loads((page.parent / "analysis.json").read_text())
+    assert data["thresholding"]["unbiased"] is True  # the old key keeps its meaning

@@ -26,6 +26,8 @@ one-sided difference quotients, not from a formula that is only valid for
 
 from __future__ import annotations
 
+import functools
+import math
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Callable, Optional
@@ -182,6 +184,14 @@ def _limit(expr: sp.Expr, point: sp.Expr) -> sp.Expr:
             return sp.S.Zero
         grows = bool(exponent < 0) if point == 0 else bool(exponent > 0)
         return sp.sign(coeff) * sp.oo if grows else sp.S.Zero
+    if point == sp.oo and expr.has(sp.sinh, sp.cosh, sp.tanh):
+        # limit() spends ~1 s of heuristics on 1 - tanh(x)**2 at oo; gruntz (what it ends in) takes ~1 ms.
+        try:
+            value = sp.gruntz(expr, X, sp.oo)
+        except (ValueError, NotImplementedError, TypeError, AttributeError):
+            value = None
+        if value is not None and not value.has(sp.Limit, sp.nan) and value.is_comparable is not False:
+            return value
     return sp.limit(expr, X, point, "+" if point == 0 else "-")
 
 
@@ -293,6 +303,11 @@ def _crossover(gradient_branch: sp.Expr, reference: str) -> Crossover:
     probe = to_float(weight) / 2 if weight is not None else 1.0
     stronger = "Lk" if _at(gradient_branch, probe) > _at(ref, probe) else reference
     return Crossover(reference, weight, False, stronger)
+
+
+def _num(value: sp.Expr) -> sp.Float:
+    """``value`` to :data:`PROBE_DIGITS` digits, with the exponent range of mpmath (1e-1001 is not 0)."""
+    return sp.Float(value.evalf(PROBE_DIGITS), PROBE_DIGITS)
 
 
 def _at(expr: sp.Expr, x: float) -> sp.Float:
@@ -557,6 +572,25 @@ def _values_on_periodic_points(expr: sp.Expr, critical: sp.Set, hi: sp.Expr) -> 
     return values
 
 
+def _hyperbolic(expr: sp.Expr) -> sp.Expr:
+    r"""``expr`` with :math:`\sinh/\cosh` written as :math:`\tanh` where that is shorter.
+
+    SymPy differentiates :math:`\log\cosh x` to :math:`\sinh x/\cosh x` and on to
+    :math:`1 - \sinh^2 x/\cosh^2 x`, where every later limit and solve takes seconds; in
+    :math:`\tanh` they are :math:`\tanh x` and :math:`1 - \tanh^2 x`, which take milliseconds.
+
+    Examples
+    --------
+    >>> _hyperbolic(sp.diff(sp.log(sp.cosh(X)), X, 2))
+    1 - tanh(x)**2
+    """
+    sinhs = expr.atoms(sp.sinh)
+    if not sinhs or not expr.has(sp.cosh):
+        return expr
+    rewritten = sp.cancel(expr.subs({s: sp.tanh(s.args[0]) * sp.cosh(s.args[0]) for s in sinhs}))
+    return rewritten if sp.count_ops(rewritten) < sp.count_ops(expr) else expr
+
+
 def derive_penalty(penalty) -> dict:
     """Every fact derivable for any :class:`~lksym.derivation.penalty.Penalty`, piece by piece.
 
@@ -573,7 +607,7 @@ def derive_penalty(penalty) -> dict:
     derivatives = [[p.expr] for p in pieces]
     for ds in derivatives:
         for _ in range(2):
-            ds.append(sp.diff(ds[-1], X))
+            ds.append(_hyperbolic(sp.diff(ds[-1], X)))
     first, last = derivatives[0], derivatives[-1]
     p0 = penalty.at_zero
 
@@ -711,6 +745,38 @@ def _monotone_pieces(pieces: list, what: str) -> tuple[int, list]:
     return (moving.pop() if moving else 0), directions[: len(pieces)]
 
 
+_T = sp.Symbol("t", positive=True)
+
+
+def _in_power_of_x(expr: sp.Expr) -> Optional[tuple[sp.Poly, sp.Rational]]:
+    r"""``expr`` as a polynomial in :math:`t = x^g` (g the largest rational dividing every exponent), or ``None``.
+
+    A sum of powers of x with rational exponents: :math:`20 x^{13/10} + 7 - 10 c\, x^{13/10}` is linear in
+    :math:`t = x^{13/10}`, and :math:`|w|^{1/2} + |w|` gives a cubic in :math:`t = x^{1/2}`.  Handed to
+    ``solve`` as it is, the same equation became one of degree 13 in :math:`x^{1/10}` (20 s).
+
+    Examples
+    --------
+    >>> c = sp.Symbol("c")
+    >>> poly, g = _in_power_of_x(20 * X**sp.Rational(13, 10) + 7 - 10 * c * X**sp.Rational(13, 10))
+    >>> poly.as_expr(), g
+    (t*(20 - 10*c) + 7, 13/10)
+    """
+    terms = sp.Add.make_args(sp.expand(expr))
+    exponents = []
+    for term in terms:
+        coefficient, exponent = term.as_coeff_exponent(X)
+        if coefficient.has(X) or not exponent.is_Rational or exponent < 0:
+            return None
+        exponents.append(exponent)
+    nonzero = [e for e in exponents if e != 0]
+    if not nonzero:
+        return None
+    g = sp.Rational(functools.reduce(math.gcd, [int(e.p) for e in nonzero]), math.lcm(*[int(e.q) for e in nonzero]))
+    body = sp.Add(*[term.as_coeff_exponent(X)[0] * _T ** (e / g) for term, e in zip(terms, exponents)])
+    return sp.Poly(body, _T), g
+
+
 def _level_root(h: sp.Expr, lo: sp.Expr, hi: sp.Expr, start: sp.Expr, end: sp.Expr) -> sp.Expr:
     """The x in (lo, hi] with h(x) = level, for a strictly monotone piece whose values run from start to end."""
     a, b = sorted((start, end), key=lambda v: float(v) if v.is_finite else (float("inf") if v == sp.oo else -float("inf")))
@@ -721,8 +787,10 @@ def _level_root(h: sp.Expr, lo: sp.Expr, hi: sp.Expr, start: sp.Expr, end: sp.Ex
         samples = [a + (b - a) / 3, a + 2 * (b - a) / 3]
     numerator = sp.fraction(sp.together(h - _LEVEL))[0]
     try:
-        if numerator.is_polynomial(X):  # the roots of a polynomial in x: sp.roots is far quicker than solve
-            candidates = list(sp.roots(sp.Poly(numerator, X)))
+        powers = _in_power_of_x(numerator)
+        if powers is not None:  # a polynomial in t = x**g: sp.roots is far quicker than solve
+            poly, g = powers
+            candidates = [root ** (1 / g) for root in sp.roots(poly)]
         else:
             candidates = sp.solve(h - _LEVEL, X)
     except (NotImplementedError, TypeError, ValueError, sp.PolynomialError):
@@ -866,6 +934,8 @@ def _penalty_crossings(grads: list) -> tuple[Optional[tuple], tuple, Optional[st
                 raise _NotExact(f"SymPy cannot solve |p'(w)| = {'1' if name == 'L1' else '2|w|'} exactly: "
                                 "an exponent with a huge numerator or denominator")
             if found is None:
+                found = _power_roots(difference, lo, hi)
+            if found is None:
                 try:
                     found = sp.solveset(difference, X, where)
                 except (TypeError, ValueError, NotImplementedError):
@@ -878,10 +948,11 @@ def _penalty_crossings(grads: list) -> tuple[Optional[tuple], tuple, Optional[st
     edges = [sp.S.Zero, *sorted(cuts, key=value_order), sp.oo]
     cells = []  # (lo, hi, order, ties, signs against each reference)
     for lo, hi in zip(edges, edges[1:]):
-        probe = (to_float(lo) + to_float(hi)) / 2 if hi != sp.oo else to_float(lo) + 1
-        index = next(i for i, (_, a, b) in enumerate(grads) if to_float(a) < probe and (b == sp.oo or probe <= to_float(b)))
-        values = {"L1": sp.S.One, "L2": sp.Float(2 * probe, PROBE_DIGITS), "Lk": _at(grads[index][0], probe)}
-        order = tuple(sorted(values, key=lambda name: (float(values[name]), name)))
+        # Probes at PROBE_DIGITS, not in floats: a crossing at 5e-1001 (abs(w)*10^-1000) is 0.0 as a float.
+        probe = (_num(lo) + _num(hi)) / 2 if hi != sp.oo else _num(lo) + 1
+        index = next(i for i, (_, a, b) in enumerate(grads) if _num(a) < probe and (b == sp.oo or probe <= _num(b)))
+        values = {"L1": sp.S.One, "L2": 2 * probe, "Lk": _at(grads[index][0], probe)}
+        order = tuple(sorted(values, key=lambda name: (sp.Float(values[name], PROBE_DIGITS), name)))
         tied = {frozenset((name, "Lk")) for name, _ in REFERENCES if index in ties[name]}
         pairs = tuple((x, y) for i, x in enumerate(order) for y in order[i + 1:] if frozenset((x, y)) in tied)
         signs = {name: 0 if index in ties[name] else (1 if values["Lk"] > values[name] else -1) for name, _ in REFERENCES}
@@ -959,6 +1030,39 @@ def _linear_root(difference: sp.Expr, lo: sp.Expr, hi: sp.Expr):
     except TypeError:  # an end SymPy cannot order against the root exactly
         return None
     return sp.FiniteSet(root) if inside else sp.S.EmptySet
+
+
+def _power_roots(difference: sp.Expr, lo: sp.Expr, hi: sp.Expr):
+    """The roots in (lo, hi] of a sum of rational powers of x with rational coefficients, else ``None``.
+
+    :math:`1 + 1/(2\\sqrt{x}) = 2x` (``abs(w)^0.5 + abs(w)`` against L2) is a cubic in :math:`t = \\sqrt{x}`,
+    solved exactly by :func:`sympy.roots` (:func:`sympy.real_roots` past degree 4); solveset took ~10 s.
+    """
+    numerator, _ = sp.fraction(sp.together(difference))
+    powers = _in_power_of_x(numerator)
+    if powers is None:
+        return None
+    poly, g = powers
+    if not all(c.is_Rational for c in poly.all_coeffs()) or poly.degree() < 1:
+        return None
+    try:
+        roots = [r for r in sp.roots(poly, filter="R")]
+        if sum(sp.roots(poly, filter="R").values()) != len(sp.real_roots(poly)):
+            roots = list(dict.fromkeys(sp.real_roots(poly)))
+    except (NotImplementedError, sp.PolynomialError):
+        return None
+    found = set()
+    for t in roots:
+        if not decide(t > 0):
+            continue
+        x = t ** (1 / g)
+        try:
+            inside = decide(x > lo) and (hi == sp.oo or decide(x <= hi))
+        except (TypeError, ValueError):
+            return None
+        if inside:
+            found.add(x)
+    return sp.FiniteSet(*found) if found else sp.S.EmptySet
 
 
 def _crossing_structure(cells: list, name: str, roots: set) -> str:

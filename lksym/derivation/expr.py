@@ -155,6 +155,13 @@ _FUNCTION_TABLE: Mapping[str, tuple[Callable[..., sp.Basic], int, Optional[int]]
     "acos": (sp.acos, 1, 1),
     "asin": (sp.asin, 1, 1),
     "atan": (sp.atan, 1, 1),
+    # Hyperbolic functions: log(cosh(w)) is a standard smooth L1, tanh(abs(w)) a bounded one.
+    "sinh": (sp.sinh, 1, 1),
+    "cosh": (sp.cosh, 1, 1),
+    "tanh": (sp.tanh, 1, 1),
+    "asinh": (sp.asinh, 1, 1),
+    "acosh": (sp.acosh, 1, 1),
+    "atanh": (sp.atanh, 1, 1),
     "log": (sp.log, 1, 2),
     "Piecewise": (sp.Piecewise, 1, None),
     "Heaviside": (sp.Heaviside, 1, 2),
@@ -1002,7 +1009,32 @@ def parse_k(text: str | int | float | sp.Basic, *, allow_symbol: bool = False) -
         raise InputError(f"invalid k {_echo(str(text))}: {_too_slow()}") from None
 
 
+_NAMED_K = re.compile(r"[lL]\s*(\d+(?:\.\d*)?|\.\d+|\d+\s*/\s*\d+)", re.ASCII)
+_WORD_K = {"lasso": "1", "ridge": "2"}
+K_NAMES = ("lasso (l1)", "ridge (l2)", "l<k> or L<k> (l1.5, L2)")
+"""The names of |w|^k that :func:`k_alias` reads, as shown in messages."""
+
+
+def k_alias(text: str) -> Optional[str]:
+    """The number behind a name of :math:`|w|^k` (the article's ``l1.5``, ``L2``; ``lasso``, ``ridge``), else ``None``.
+
+    ``l0`` is not one: it names the L0 penalty (counting), not a power.
+
+    Examples
+    --------
+    >>> k_alias("l1.5"), k_alias(" L2 "), k_alias("lasso"), k_alias("Ridge"), k_alias("l3/2"), k_alias("scad")
+    ('1.5', '2', '1', '2', '3/2', None)
+    """
+    stripped = text.strip()
+    match = _NAMED_K.fullmatch(stripped)
+    if match and re.search(r"[1-9]", match.group(1).partition("/")[0]):
+        return match.group(1).replace(" ", "")
+    return _WORD_K.get(stripped.lower())
+
+
 def _parse_k(text: str | int | float | sp.Basic, allow_symbol: bool) -> sp.Expr:
+    if isinstance(text, str) and k_alias(text) is not None:
+        text = k_alias(text)
     if isinstance(text, bool):
         raise InputError(f"k must be text or a number, got {text!r}")
     if isinstance(text, sp.Basic) and not isinstance(text, sp.Float):
@@ -1064,7 +1096,26 @@ def _check_k(value: sp.Basic, shown: str, allow_symbol: bool) -> sp.Expr:
                 f"k is too close to {pole} for exact results (|k - {pole}| must be 0 or at least "
                 f"1/{MAX_POLE_EXPONENT}), {got}"
             )
-    return value
+    return stable_form(value)
+
+
+def stable_form(value: sp.Expr) -> sp.Expr:
+    """``value`` with every power of a unit fraction written as a power of an integer: ``(1/2)^a`` as ``2^(-a)``.
+
+    SymPy turns :math:`(1/n)^a` into :math:`n^{-a}` in some operations and not in others, so
+    an exponent k in the first form met itself in the second as a different power of x
+    (``(1/2)^(1/2)^(1/2)`` left a tie equation of three terms).  Given in the form SymPy
+    settles on, every later expression in k agrees with itself.
+
+    Examples
+    --------
+    >>> stable_form(sp.Rational(1, 2) ** sp.pi), stable_form(sp.Rational(1, 3) ** (sp.Rational(1, 2) ** sp.pi))
+    (2**(-pi), 3**(-1/2**pi))
+    """
+    def unit_fraction_power(e) -> bool:
+        return e.is_Pow and e.base.is_Rational and e.base.p == 1 and e.base.q > 1 and not e.exp.is_Rational
+
+    return value.replace(unit_fraction_power, lambda e: sp.Pow(sp.Integer(e.base.q), -e.exp))
 
 
 def _near_pole(value: sp.Expr, pole: int) -> bool:

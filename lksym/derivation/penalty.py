@@ -64,7 +64,7 @@ import sympy as sp
 
 from lksym import budget
 from lksym.derivation.exact import number_text, value_order
-from lksym.derivation.expr import FUNCTIONS, parse_expression, parse_k
+from lksym.derivation.expr import FUNCTIONS, K_NAMES, k_alias, parse_expression, parse_k
 from lksym.derivation.symbols import W, X
 from lksym.errors import InputError
 
@@ -453,14 +453,16 @@ def parse_penalty(text, *, allow_symbolic: bool = False) -> Penalty:
     """
     if not isinstance(text, str):
         return power(text)
-    stripped = text.strip()
+    stripped = _canonical(text)
     if allow_symbolic and stripped == "k":
         return None
+    if k_alias(stripped) is not None:  # the article's l1.5, L2; lasso, ridge
+        return power(stripped)
     match = _CALL.fullmatch(stripped)
     if match and (match.group(1) in CATALOGUE or match.group(1) in ("l1", "l2")):
         return _catalogue_call(match.group(1), match.group(2))
     if match and match.group(2) is not None and match.group(1) not in _expression_functions():
-        known = ", ".join(sorted([*CATALOGUE, "l1", "l2"]))
+        known = _known()
         if "=" not in match.group(2) and _W_NAME.search(match.group(2)):  # tanh(w^2): a function, not a penalty name
             allowed = ", ".join(sorted(_expression_functions()))
             raise InputError(f"unknown function {match.group(1)!r} in {_shown(stripped)} (an expression in w may use "
@@ -509,13 +511,48 @@ def parse_subject(subject) -> Penalty:
         return subject
     if not isinstance(subject, str):
         return power(subject)
+    subject = _canonical(subject)
+    if k_alias(subject) is not None:
+        return power(subject)
     match = _CALL.fullmatch(subject)
     named = match or _OPENED.match(subject)  # an unclosed scad(... is still a penalty, not a bad k
     if (named and named.group(1) in (*CATALOGUE, "l1", "l2")) or _W_NAME.search(subject):
         return parse_penalty(subject)
     if match and match.group(2) is not None and match.group(1) not in _expression_functions():
         return parse_penalty(subject)  # an unknown penalty name: say so, not "bad k"
-    return power(subject)
+    try:
+        return power(subject)
+    except InputError:
+        if match and match.group(2) is None and not _constant_name(match.group(1)):
+            # a bare word that is no number (lass, ridged): a misspelt name, so say which names there are
+            raise InputError(f"unknown penalty {match.group(1)!r} (known: {_known()}, a number k, "
+                             "or an expression in w)") from None
+        raise
+
+
+def _known() -> str:
+    """The names a user may give, for messages."""
+    return ", ".join([*sorted([*CATALOGUE, "l1", "l2"]), *K_NAMES])
+
+
+def _constant_name(name: str) -> bool:
+    try:
+        parse_expression(name)
+    except InputError:
+        return False
+    return True
+
+
+def _canonical(text: str) -> str:
+    """``text`` stripped, a catalogue name in any case spelt as the catalogue does (``SCAD(...)``, ``L0``)."""
+    stripped = text.strip()
+    match = _OPENED.match(stripped) or _CALL.fullmatch(stripped)
+    if match:
+        name = match.group(1)
+        lower = name.lower()
+        if name != lower and (lower in CATALOGUE or lower in ("l1", "l2")):
+            return stripped[: match.start(1)] + lower + stripped[match.end(1):]
+    return stripped
 
 
 def _shown(text: str) -> str:

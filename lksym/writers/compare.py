@@ -685,13 +685,18 @@ def _cell_text(text: str) -> str:
     return text.replace("|", "\\|")
 
 
+def _kind_cell(th) -> str:
+    """`` (exact)`` or `` (asymptotic)`` after an unbiased "yes"."""
+    return f" ({th.unbiased_kind})" if th is not None and th.unbiased_kind else ""
+
+
 def _mixed_row(a: Analysis) -> str:
     th = a.thresholding
     cells = [
         _cell_text(a.label),
         condition_cell(th.sparse if th is not None else None),
         condition_cell(th.continuous if th is not None else None),
-        condition_cell(th.unbiased if th is not None else None),
+        condition_cell(th.unbiased if th is not None else None) + _kind_cell(th),
         "yes" if a.convex else "no",
         _smoothness_cell(a),
         ", ".join(_m(b.at) for b in a.breakpoints) or "none",

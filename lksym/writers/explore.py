@@ -399,18 +399,33 @@ def _in_workers(fn, args: tuple, first: tuple = ()):
     return _Pending(pool, [futures[a] for a in args])
 
 
+def _family(text: str, known: tuple) -> str:
+    """The picker entry for what other commands accept: ``1.5``, ``l1.5``, ``lasso`` are the power family."""
+    from lksym.derivation.penalty import parse_subject
+    from lksym.errors import InputError
+
+    if text in known or "(" in text:
+        return text
+    try:
+        family = parse_subject(text).family
+    except InputError:
+        return text
+    return family if family in known else text
+
+
 def page_data(penalties: tuple[str, ...] = PENALTIES) -> dict:
     """Everything the page needs, as JSON-ready data."""
     from lksym.errors import InputError
 
     known = ("power", *catalogue_names())
+    penalties = tuple(_family(p, known) for p in penalties)
     unknown = [p for p in penalties if p not in known]
     if unknown:
         name = unknown[0].partition("(")[0].strip()
         if name in known:  # "scad(lam=1, a=3.7)": the page has sliders for the parameters
             raise InputError(f"explore takes the name only ({name!r}, not {unknown[0]!r}): the page has sliders "
                              "for its parameters")
-        raise InputError(f"unknown penalty {unknown[0]!r}; known: {', '.join(known)}")
+        raise InputError(f"unknown penalty {unknown[0]!r}; known: {', '.join(known)} (a number k, l1.5 or lasso is power)")
     # The power family always comes first: the L1/L2 comparison curves are its k = 1 and k = 2.
     names = ("power", *[p for p in dict.fromkeys(penalties) if p != "power"])
     # Fan and Li's properties of each catalogue penalty need its full analysis: on the other cores meanwhile.
@@ -474,12 +489,12 @@ def write_explore(penalties=(), out_dir="reports") -> Path:
     A file of that name lksym did not write is not replaced, and a ``README.md`` that is not
     lksym's index is left alone (:class:`~lksym.errors.InputError` for the first).
     """
-    from lksym.fileio import write_atomic
+    from lksym.fileio import owned, signed, write_atomic
     from lksym.writers.index import INDEX_NAME, is_index, write_index
 
     html = render(tuple(penalties) or PENALTIES)
     out = Path(out_dir)
-    target = write_atomic(out / DEFAULT_NAME, html, ours=lambda old: b"<title>lksym explore" in old[:4096])
+    target = write_atomic(out / DEFAULT_NAME, signed(html), ours=owned(lambda old: b"<title>lksym explore" in old[:4096]))
     try:
         ours = is_index((out / INDEX_NAME).read_bytes())
     except OSError:

@@ -8,7 +8,7 @@ import re
 import sys
 from pathlib import Path
 
-from lksym.fileio import check_file, check_replaceable, write_atomic, write_folder
+from lksym.fileio import check_file, check_replaceable, owned, signed, write_atomic, write_folder
 
 INDEX_NAME = "README.md"
 
@@ -97,8 +97,30 @@ def _penalty_row(d: dict, slug: str) -> tuple[str, str]:
         raise ValueError("smoothness is not an int or 'inf'")
     smooth = "C^∞" if smoothness == "inf" else ("discontinuous" if smoothness == -1 else f"C^{smoothness}")
     cells = " | ".join(_cell(t[key]) for key in ("sparse", "continuous", "unbiased"))
+    kind = t.get("unbiased_kind")  # absent in an analysis.json written before it
+    if t["unbiased"] is True and kind in ("exact", "asymptotic"):
+        cells += f" ({kind})"
     return label, (f"| {label} | {cells} | {'yes' if d['convex'] else 'no'} | {smooth} "
                    f"| [{slug}/report.md]({slug}/report.md) |")
+
+
+MAX_ANALYSIS_BYTES = 10_000_000
+"""An ``analysis.json`` larger than this is not lksym's (its largest are a few kB)."""
+
+
+def _load(data_file: Path):
+    """The JSON in a file found in ``--out``: anything, or ``ValueError`` (never a RecursionError or MemoryError).
+
+    The file may be damaged or hostile: ``[[[[...]]]]`` 100 000 deep makes :func:`json.loads`
+    recurse past Python's limit, and a huge file would be read whole.
+    """
+    if data_file.stat().st_size > MAX_ANALYSIS_BYTES:
+        raise ValueError("larger than any analysis lksym writes")
+    text = data_file.read_text(encoding="utf-8")
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
 
 
 def _penalty_rows(out: Path) -> list[str]:
@@ -110,15 +132,18 @@ def _penalty_rows(out: Path) -> list[str]:
         try:
             if not (data_file.parent / "report.md").is_file():
                 raise ValueError("no report.md beside it")
-            rows.append(_penalty_row(json.loads(data_file.read_text(encoding="utf-8")), slug))
+            rows.append(_penalty_row(_load(data_file), slug))
         except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
             print(f"lksym: index: skipped {data_file}: not an lksym analysis ({error})", file=sys.stderr)
     return [line for _, line in sorted(rows)]
 
 
-def is_index(data: bytes) -> bool:
-    """Whether a file's bytes are an index lksym wrote (a user's own ``README.md`` in ``--out`` is not)."""
+def _legacy_index(data: bytes) -> bool:
     return data.startswith(b"# lksym reports")
+
+
+is_index = owned(_legacy_index)
+"""Whether a file's bytes are an index lksym wrote, unchanged (a user's own ``README.md`` in ``--out`` is not)."""
 
 
 def check_index(out_dir: os.PathLike | str) -> None:
@@ -140,14 +165,13 @@ def write_page(out_dir: os.PathLike | str, page_name: str, figure_dir: str, file
     out = Path(out_dir)
     figures = {name.partition("/")[2]: data for name, data in files.items() if name.startswith(figure_dir + "/")}
 
-    def ours(old: bytes) -> bool:
-        return old.startswith(heading)
+    ours = owned(lambda old: old.startswith(heading))  # unsigned: a page of an lksym before signatures
 
     check_replaceable(out / figure_dir, figures)
     check_file(out / page_name, ours)
     check_index(out)
     write_folder(out / figure_dir, figures)
-    write_atomic(out / page_name, files[page_name], ours=ours)
+    write_atomic(out / page_name, signed(files[page_name]), ours=ours)
     write_index(out)
     return out / page_name
 
@@ -166,7 +190,7 @@ def write_index(out_dir: os.PathLike | str) -> Path:
         try:
             if not (data_file.parent / "report.md").is_file():
                 raise ValueError("no report.md beside it")
-            rows.append(_index_row(json.loads(data_file.read_text(encoding="utf-8")), slug))
+            rows.append(_index_row(_load(data_file), slug))
         except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
             # A foreign or damaged folder does not stop the index; it is not listed, and the user is told.
             print(f"lksym: index: skipped {data_file}: not an lksym analysis ({error})", file=sys.stderr)
@@ -200,4 +224,4 @@ def write_index(out_dir: os.PathLike | str) -> Path:
         extra.append("explore.html")
     if extra:
         lines += ["", "Other pages: " + ", ".join(f"[{name}]({name})" for name in extra)]
-    return write_atomic(out / INDEX_NAME, "\n".join(lines) + "\n", ours=is_index)
+    return write_atomic(out / INDEX_NAME, signed("\n".join(lines) + "\n"), ours=is_index)

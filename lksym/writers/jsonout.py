@@ -128,6 +128,7 @@ def _thresholding(a: Analysis) -> Optional[dict]:
         "continuous": _fact(t.continuous),
         "unbiased": _fact(t.unbiased),
         "unbiased_beyond": _s(t.unbiased_beyond),
+        "unbiased_kind": t.unbiased_kind,
     }
 
 

@@ -370,6 +370,11 @@ def curvature_render(d: dict):
 # --------------------------------------------------------------------------- against L1 and L2
 
 
+def _drawable(x: float) -> bool:
+    """Whether a positive weight can sit on log axes with two decades of room either side."""
+    return 1e-290 < x < 1e290
+
+
 def comparison_data(a: Analysis) -> dict:
     """Gradient magnitudes :math:`|f'(w)|` of :math:`|w|^k`, L1 and L2 on log-log axes, with the exact crossovers.
 
@@ -378,10 +383,12 @@ def comparison_data(a: Analysis) -> dict:
     crossover" is which line lies above left of the intersection.  The range
     spans two decades either side of the crossovers (and at least 0.01 to 10).
     """
+    # A crossing a float cannot hold (5e-1001 for abs(w)*10^-1000) is in the text, not on the axes.
     crossovers = [(c.reference, float(c.weight), _exact_text(c.weight)) for c in a.crossovers or () if c.weight is not None]
+    crossovers = [(name, x, text) for name, x, text in crossovers if _drawable(x)]
     xs = [x for _, x, _ in crossovers] or [1.0]
     if a.k is None:  # any other penalty: its band edges (breakpoints, ties) belong in the range too
-        xs += [float(b.hi) for b in a.bands[:-1]]
+        xs += [x for x in (float(b.hi) for b in a.bands[:-1]) if _drawable(x)]
     lo, hi = min(1e-2, 10 ** np.floor(np.log10(min(xs)) - 1)), max(10.0, 10 ** np.ceil(np.log10(max(xs)) + 1))
     w = np.geomspace(lo, hi, SAMPLES)
     magnitude = np.abs(plot_curve(a.gradient, w))

@@ -593,6 +593,14 @@ def _condition_text(value, holds: str, fails: str) -> str:
     return f"for ${_lam_tex(value)}$ only: {holds} Beyond that, {fails}"
 
 
+_UNBIASED = {
+    "exact": "**exactly**: the penalty is constant beyond a point, so large weights are left alone "
+             "($\\operatorname{prox}(z) = z$), and big effects are not shrunk at all.",
+    "asymptotic": "**asymptotically**: the pull $p'$ fades but never vanishes, so the shrinkage "
+                  "$z - \\operatorname{prox}(z)$ of a large weight tends to 0 without reaching it.",
+}
+
+
 def _fan_li(a: Analysis) -> list[str]:
     t = a.thresholding
     lines = [
@@ -610,7 +618,7 @@ def _fan_li(a: Analysis) -> list[str]:
         + _condition_text(t.continuous, "a small change in the data moves each weight a little, so fits are stable.",
                           "at some $z$ the step jumps, so a slight change in the data can move a weight by a sizeable amount."),
         "- **Unbiased** ($\\operatorname{prox}(z) - z \\to 0$ as $\\lvert z\\rvert \\to \\infty$): "
-        + _condition_text(t.unbiased, "large weights are left (nearly) alone, so big effects are not shrunk.",
+        + _condition_text(t.unbiased, _UNBIASED.get(t.unbiased_kind, "large weights are left (nearly) alone, so big effects are not shrunk."),
                           "however large a weight, the step pulls it toward 0 by an amount that does not vanish."),
     ]
     if t.unbiased_beyond is not None:
@@ -775,6 +783,9 @@ def _penalty_gd_section(a: Analysis) -> list[str]:
     return lines + [""]
 
 
+_IN_SHORT = {"exact": "exactly unbiased for large weights", "asymptotic": "asymptotically unbiased for large weights"}
+
+
 def _penalty_in_short(a: Analysis) -> str:
     t = a.thresholding
 
@@ -792,7 +803,7 @@ def _penalty_in_short(a: Analysis) -> str:
     return (f"{a.label} is {smooth}{kinks}, and {'convex' if a.convex else '**not** convex'}. Its proximal step is "
             f"{word(t.sparse, 'sparse', 'not sparse', 'smaller strengths')}, "
             f"{word(t.continuous, 'continuous', 'discontinuous', 'it jumps beyond')} and "
-            f"{word(t.unbiased, 'unbiased for large weights', 'biased for large weights', 'biased beyond')}.")
+            f"{word(t.unbiased, _IN_SHORT.get(t.unbiased_kind, 'unbiased for large weights'), 'biased for large weights', 'biased beyond')}.")
 
 
 def penalty_report_markdown(a: Analysis, figure_names: tuple[str, ...] | None = None, image_format: str = "svg") -> str:

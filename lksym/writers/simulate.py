@@ -25,7 +25,7 @@ def run_simulation(k_text: str, eta_text: str, steps: int, out_dir: str) -> tupl
     from lksym.derivation.exact import k_text as exact_text
     from lksym.derivation.expr import parse_real
     from lksym.errors import InputError
-    from lksym.fileio import write_atomic
+    from lksym.fileio import owned, signed, write_atomic
     from lksym.results import analyze
     from lksym.writers.index import k_slug, short_name
     from lksym.writers.plots import SVG_RC, render_svg, trajectory_render
@@ -44,5 +44,7 @@ def run_simulation(k_text: str, eta_text: str, steps: int, out_dir: str) -> tupl
     # A long exact eta (10**-300 has 301 digits) is shortened with a hash: names stay distinct and legal.
     slug = k_slug(a.k) if a.k is not None else a.subject.slug
     name = short_name(f"simulate-{slug}-eta-{exact_text(eta).replace('/', '_')}") + ".svg"
-    target = write_atomic(Path(out_dir) / name, svg, ours=lambda old: old.lstrip().startswith((b"<?xml", b"<svg")))
+    # Unsigned (an lksym before signatures): a matplotlib SVG; a user's own SVG of that name is not.
+    legacy = owned(lambda old: old.lstrip().startswith((b"<?xml", b"<svg")) and b"matplotlib" in old[:4096].lower())
+    target = write_atomic(Path(out_dir) / name, signed(svg), ours=legacy)
     return str(target), [classify(a, float(eta), path, i).text for i in range(path.shape[1])]

@@ -92,6 +92,10 @@ def _fact(value) -> str:
     return "undecided" if value is None else f"for {_s(value)}"
 
 
+_KIND = {"exact": " (exactly: prox(z) = z for large |z|)",
+         "asymptotic": " (asymptotically: the bias z - prox(z) tends to 0, never reaching it)"}
+
+
 def _penalty_lines(a: Analysis) -> list[str]:
     """The facts a penalty other than |w|^k adds: breakpoints, least curvature, Fan and Li's properties, the prox."""
     lines = []
@@ -104,7 +108,7 @@ def _penalty_lines(a: Analysis) -> list[str]:
     lines.append(f"  least curvature (off 0 and breakpoints): {_s(a.curvature_min)}")
     t = a.thresholding
     lines.append(f"  prox of λ·p (Fan and Li): sparse {_fact(t.sparse)}, continuous {_fact(t.continuous)}, "
-                 f"unbiased {_fact(t.unbiased)}")
+                 f"unbiased {_fact(t.unbiased)}{_KIND.get(t.unbiased_kind, '')}")
     if t.unbiased_beyond is not None:
         lines.append(f"  prox(z) = z exactly for |z| > {_s(t.unbiased_beyond)}")
     threshold = "only z = 0 maps to 0" if a.prox.threshold == 0 else f"0 for |z| ≤ {_s(a.prox.threshold)}"

@@ -42,6 +42,12 @@ class Thresholding:
         (``Piecewise`` where needed), or ``None`` where :math:`p` is never constant.
     notes
         Why an answer is ``None`` (undecided), if any.
+    unbiased_kind
+        Which unbiasedness, where ``unbiased`` is true: ``"exact"`` (:math:`p` is constant
+        beyond a point, so :math:`\operatorname{prox}(z) = z` exactly for large :math:`|z|`:
+        SCAD, MCP, capped L1, L0) or ``"asymptotic"`` (:math:`p'(x) \to 0` but never
+        vanishes: the bias :math:`z - \operatorname{prox}(z)` tends to 0 without reaching it:
+        :math:`|w|^k` with :math:`k < 1`, log-sum, :math:`\arctan |w|`); else ``None``.
 
     Each property is ``True``, ``False``, a SymPy condition in ``lam`` (``lam <= 1/100``) or
     ``None`` when it could not be decided exactly.
@@ -52,6 +58,7 @@ class Thresholding:
     unbiased: Optional[Condition]
     unbiased_beyond: Optional[sp.Expr]
     notes: tuple = ()
+    unbiased_kind: Optional[str] = None
 
 
 def _left_limit(expr, at):
@@ -111,7 +118,8 @@ def _thresholding(key: tuple, form: Optional[sp.Expr]) -> Thresholding:
             beyond = _unbiased_beyond(pieces, p0, last)
         if beyond is None:
             notes.append("unbiased_beyond: the sup of x + sqrt(2 lam (p_max - p(x))) could not be located exactly")
-    return Thresholding(sparse, continuous, unbiased, beyond, tuple(notes))
+    kind = None if unbiased is not True else ("asymptotic" if last.has(X) else "exact")
+    return Thresholding(sparse, continuous, unbiased, beyond, tuple(notes), kind)
 
 
 def _unbiased_beyond(pieces, p0, pmax) -> Optional[sp.Expr]:

@@ -74,7 +74,9 @@ def power_threshold(k: sp.Expr) -> sp.Expr:
     by_power: dict = {}
     for term in sp.Add.make_args(tie):
         coefficient, power = term.as_coeff_exponent(X)
-        by_power[power] = by_power.get(power, 0) + coefficient  # irrational k: SymPy does not merge these itself
+        # Irrational k: SymPy does not merge these itself, nor equal exponents spelt two ways.
+        power = next((p for p in by_power if p == power or (p - power).equals(0)), power)
+        by_power[power] = by_power.get(power, 0) + coefficient
     terms = [sp.factor_terms(c) * X**e for e, c in by_power.items() if sp.factor_terms(c) != 0]
     if len(terms) != 2:
         raise ValueError(f"unexpected tie equation {tie} for k = {k}")

@@ -104,7 +104,8 @@ def quadratic_pieces(key: tuple) -> Optional[Quadratic]:
             exact = polys is not None
             if poly.degree() == 1:
                 if exact:
-                    K, (r1, r0) = poly.domain, poly.rep.to_list()
+                    # In its field: integer pieces (Min(abs(w), 1) + Min(abs(w), 2)) give ZZ[lam], no quotients.
+                    K, (r1, r0) = poly.domain.get_field(), poly.to_field().rep.to_list()
                     transitions.append(K.to_sympy(-r0 / r1))
                 else:
                     r1, r0 = poly.all_coeffs()
