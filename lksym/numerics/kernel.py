@@ -123,7 +123,7 @@ def _printable(expr: Optional[sp.Expr]) -> bool:
         return False
     for f in expr.atoms(sp.Function):
         if not isinstance(f, (sp.exp, sp.log, sp.sin, sp.cos, sp.tan, sp.asin, sp.acos, sp.atan, sp.sinh,
-                              sp.cosh, sp.tanh, sp.sign, sp.Abs, sp.Min, sp.Max)):
+                              sp.cosh, sp.tanh, sp.sign, sp.Abs, sp.Min, sp.Max, sp.Piecewise)):
             return False
     return True
 

@@ -45,7 +45,7 @@ def _ternary(printer, expr) -> str:
     (value, condition), rest = expr.args[0], expr.args[1:]
     if condition == sp.true or not rest:
         return printer._print(value)
-    return f"({printer._print(value)} if {printer._print(condition)} else {_ternary(printer, sp.Piecewise(*rest))})"
+    return f"({printer._print(value)} if {printer._print(condition)} else {printer._print(sp.Piecewise(*rest))})"
 
 
 def _printer(base):
@@ -109,6 +109,8 @@ def _number(expr: sp.Expr) -> str:
 
 
 def _formula(expr) -> str:
+    if isinstance(expr, sp.Basic):
+        expr = expr.subs(X, sp.Symbol("t", positive=True))
     return sp.sstr(expr).replace("\n", " ")
 
 
