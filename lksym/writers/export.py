@@ -21,7 +21,6 @@ from sympy.printing.numpy import NumPyPrinter
 from sympy.printing.pycode import PythonCodePrinter
 from sympy.printing.pytorch import TorchPrinter
 
-from lksym import __version__
 from lksym.numerics.kernel import X, ZN, Kernel
 
 BACKENDS = ("torch", "numpy")
@@ -254,7 +253,7 @@ def _header(k: Kernel, backend: str, command: str) -> str:
                      "    x - |z| + lam p'(x) = 0 on each piece by bisection (a fixed number of halvings, then Newton",
                      "    steps) and keeps the least objective among 0, these roots and the piece ends."]
     lines = [
-        f"{MARK} {__version__}: {k.label} for {name}.",
+        f"{MARK}: {k.label} for {name}.",
         "",
         f"    {command}",
         "",
