@@ -26,7 +26,7 @@ from typing import Optional
 
 import sympy as sp
 
-from lksym.derivation.analysis import _direction
+from lksym.derivation.analysis import direction
 from lksym.derivation.symbols import LAM, X, Z  # noqa: F401 -- LAM re-exported for the writer
 from lksym.results import Analysis
 
@@ -150,7 +150,7 @@ def kernel(a: Analysis) -> Kernel:
     pieces = []
     for piece, value, slope, bend in zip(subject.pieces, values, slopes, bends):
         try:
-            shape = _direction(bend, piece.lo, piece.hi)
+            shape = direction(bend, piece.lo, piece.hi)
         except (TypeError, ValueError, ArithmeticError, NotImplementedError):
             shape = None
         pieces.append(KernelPiece(piece.lo, piece.hi, value, slope, bend, shape))
