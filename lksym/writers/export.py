@@ -372,6 +372,17 @@ def module_source(k: Kernel, backend: str, command: str = "") -> str:
         parts += ["def _closed_form(z, lam):", '    """prox(z) for z >= 0: the closed form lksym derives."""',
                   f"    return {_code(form, backend, 'z')}", "", ""]
         core = "_closed_form(a, lam)"
+        if _needs_polish(k):
+            parts += ["def _bend(x):", '    """p\'\'(x) for x > 0."""', f"    return {_code(k.pieces[0].bend, backend)}", "", "",
+                      "def _polish(x, a, lam):",
+                      '    """One Newton step on the stationarity equation x - a + lam p\'(x) = 0 where x > 0.',
+                      "",
+                      "    The closed form loses digits to cancellation (sqrt(1 + e) - 1 for small |z|); the step",
+                      '    from so close a start restores them."""',
+                      "    d = 1 + lam * _bend(x)",
+                      "    step = x - (x - a + lam * _slope(x)) / d",
+                      f"    return {mod}.where((x > 0) & (d > 0) & {mod}.isfinite(step), step, x)", "", ""]
+            core = "_polish(_closed_form(a, lam), a, lam)"
     else:
         rows = []
         for i, piece in enumerate(k.pieces):
@@ -400,6 +411,17 @@ def module_source(k: Kernel, backend: str, command: str = "") -> str:
     body.append(f"    return out.{'to' if backend == 'torch' else 'astype'}(dtype)")
     parts += body
     return "\n".join(parts) + "\n"
+
+
+def _needs_polish(k: Kernel) -> bool:
+    """A one-piece penalty whose closed form takes a root or a function of z: rounding to remove by a Newton step."""
+    if len(k.pieces) != 1:
+        return False
+    for node in sp.preorder_traversal(k.closed_form):
+        if ZN in getattr(node, "free_symbols", ()) and (isinstance(node, sp.Function) and not isinstance(node, sp.Piecewise)
+                                                       or isinstance(node, sp.Pow) and not node.exp.is_Integer):
+            return True
+    return False
 
 
 def _propagates(form: sp.Expr) -> bool:
