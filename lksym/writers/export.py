@@ -182,11 +182,15 @@ def _solve(a, lam):
     steps = STEPS[a.dtype]
     eps = {finfo}(a.dtype).eps
     best_x = {mod}.zeros_like(a)
-    best_f = 0.5 * a * a + lam * AT_ZERO
+    best_f = {mod}.zeros_like(a)
+
+    def objective(x):
+        # (F(x) - F(0)) / a with F(x) = 1/2 (x - a)^2 + lam p(x): no overflow for |z| up to the largest float.
+        return (x / a) * (0.5 * x - a) + lam * (value(x) - AT_ZERO) / a
 
     def take(x, f, ok):
         nonlocal best_x, best_f
-        better = ok & (f < best_f - 2 * eps * ({mod}.abs(best_f) + a * a))
+        better = ok & (f < best_f - 2 * eps * ({mod}.abs(best_f) + a))
         best_x = {mod}.where(better, x, best_x)
         best_f = {mod}.where(better, f, best_f)
 
@@ -220,8 +224,8 @@ def _solve(a, lam):
                 d = dG(x)
                 step = x - G(x) / d
                 x = {mod}.where((d > 0) & {mod}.isfinite(step), {clip}, x)
-            take(x, 0.5 * (x - a) ** 2 + lam * value(x), crossing)
-        take(right, 0.5 * (right - a) ** 2 + lam * value(right), inside)
+            take(x, objective(x), crossing)
+        take(right, objective(right), inside)
     return best_x
 '''
 
@@ -361,7 +365,8 @@ def module_source(k: Kernel, backend: str, command: str = "") -> str:
         f"{indent}g = {mod}.where(x > 0, _slope(x), 0)",
         f"{indent}g = {'torch.clamp(g, -big, big)' if backend == 'torch' else 'numpy.clip(g, -big, big)'}",
         f"{indent}g = {mod}.where({mod}.isinf(x), SLOPE_AT_INFINITY, g)",
-        f"    return ({mod}.sign(w) * g).{'to' if backend == 'torch' else 'astype'}(dtype)", "", "",
+        f"{indent}g = {mod}.where({mod}.isnan(w), w, {mod}.sign(w) * g)",
+        f"    return g.{'to' if backend == 'torch' else 'astype'}(dtype)", "", "",
     ]
     if k.threshold is not None:
         parts += ["def threshold(lam):", '    """The largest |z| that prox(z, lam) maps to exactly 0."""',
@@ -379,9 +384,12 @@ def module_source(k: Kernel, backend: str, command: str = "") -> str:
                       "",
                       "    The closed form loses digits to cancellation (sqrt(1 + e) - 1 for small |z|); the step",
                       '    from so close a start restores them."""',
+                      f"    x = {'torch.minimum(x, a)' if backend == 'torch' else 'numpy.minimum(x, a)'}  # prox(z) lies in [0, |z|]",
                       "    d = 1 + lam * _bend(x)",
-                      "    step = x - (x - a + lam * _slope(x)) / d",
-                      f"    return {mod}.where((x > 0) & (d > 0) & {mod}.isfinite(step), step, x)", "", ""]
+                      f"    step = {'torch.minimum(torch.clamp(x - (x - a + lam * _slope(x)) / d, min=0), a)' if backend == 'torch' else 'numpy.clip(x - (x - a + lam * _slope(x)) / d, 0, a)'}",
+                      # x = 0 above the threshold is the form's underflow (L3 at |z| = 1e-30), not a zero of the prox.
+                      f"    moving = (x > 0){' | (a > threshold(lam))' if k.threshold is not None else ''}",
+                      f"    return {mod}.where(moving & (d > 0) & {mod}.isfinite(step), step, x)", "", ""]
             core = "_polish(_closed_form(a, lam), a, lam)"
     else:
         rows = []
