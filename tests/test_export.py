@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import functools
 import json
 import subprocess
 import sys
@@ -48,6 +49,7 @@ json.dump(out, sys.stdout)
 """
 
 
+@functools.lru_cache(maxsize=None)
 def grid(penalty) -> dict:
     """The (lam, z) points check_prox visits by default, grouped by lam."""
     seen: dict = {}
@@ -85,8 +87,7 @@ def test_exported_module_runs_alone_and_passes_check_prox(tmp_path, backend):
     assert out["modules"] == []  # neither lksym nor SymPy (nor mpmath) was loaded
     for penalty in PENALTIES:
         got = out[names[penalty]]
-        table = {(lam, z): x for lam, zs in [(lam, zs) for lam, zs in grid(penalty).items()]
-                 for z, x in zip(zs, got["prox"][list(grid(penalty)).index(lam)])}
+        table = {(lam, z): x for (lam, zs), xs in zip(grid(penalty).items(), got["prox"]) for z, x in zip(zs, xs)}
         result = lksym.check_prox(lambda z, lam: table[(lam, z)], penalty)
         assert result.passed, (penalty, result.worst[:3])
         p, g = got["penalty"], got["gradient"]
