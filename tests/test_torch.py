@@ -119,6 +119,9 @@ def test_prox_near_the_largest_float(penalty):
     x = lt.prox(penalty, z, 2.0)
     assert torch.isfinite(x).all() and (x.abs() <= z.abs()).all() and (x * z >= 0).all()
     assert (x[:2] != 0).all()  # no penalty here maps a huge input to 0
+    big = torch.tensor([3e38, -3.4e38], dtype=torch.float32)  # a form's 4z/3 overflows float32 here
+    x = lt.prox(penalty, big, 2.0)
+    assert torch.isfinite(x).all() and (x.abs() <= big.abs()).all() and (x * big > 0).all()
 
 
 def test_bad_lam_raises_value_error():

@@ -285,8 +285,9 @@ def _header(k: Kernel, backend: str, command: str) -> str:
         f"                  gradient(+-inf) = +-p'(+oo) = +-{_formula(k.slope_at_infinity)}; prox(+-inf) = +-inf.",
         "  finite input    never gives NaN or inf: where p' has a pole at 0 the gradient saturates at the",
         "                  largest finite number of the dtype.",
-        "  dtypes          float32 and float64 are computed in their own precision; float16 (and bfloat16)",
-        "                  in float32, rounded once; integers as the default float.  Shapes (and devices) are kept.",
+        "  dtypes          float32 and float64 are computed in their own precision (the prox solver, where",
+        "                  there is no closed form, in float64); float16 (and bfloat16) in float32, rounded once;",
+        "                  integers as the default float.  Shapes (and devices) are kept.",
         "",
         "How it was checked: lksym's tests run this generated code for L1, L0.5, L1.5, L2, L3, elastic net,",
         "SCAD, MCP, capped L1, Huber, L0, log-sum and 1 - exp(-|w|) through lksym.check_prox (the exact",
@@ -376,7 +377,7 @@ def module_source(k: Kernel, backend: str, command: str = "") -> str:
     if form is not None:
         parts += ["def _closed_form(z, lam):", '    """prox(z) for z >= 0: the closed form lksym derives."""',
                   f"    return {_code(form, backend, 'z')}", "", ""]
-        core = "_closed_form(a, lam)"
+        core = f"{mod}.minimum(_closed_form(a, lam), a)"  # prox lies in [0, |z|]: an overflow of 4z/3 near the largest float too
         if _needs_polish(k):
             parts += ["def _bend(x):", '    """p\'\'(x) for x > 0."""', f"    return {_code(k.pieces[0].bend, backend)}", "", "",
                       "def _polish(x, a, lam):",
@@ -390,7 +391,7 @@ def module_source(k: Kernel, backend: str, command: str = "") -> str:
                       # x = 0 above the threshold is the form's underflow (L3 at |z| = 1e-30), not a zero of the prox.
                       f"    moving = (x > 0){' | (a > threshold(lam))' if k.threshold is not None else ''}",
                       f"    return {mod}.where(moving & (d > 0) & {mod}.isfinite(step), step, x)", "", ""]
-            core = "_polish(_closed_form(a, lam), a, lam)"
+            core = "_polish(_closed_form(a, lam), a, lam)"  # which keeps x in [0, |z|] too
     else:
         rows = []
         for i, piece in enumerate(k.pieces):
@@ -401,7 +402,8 @@ def module_source(k: Kernel, backend: str, command: str = "") -> str:
         parts += ["PIECES = (", "    # (lo, hi, shape of p'': +1 rising, -1 falling, 0 constant, None unknown, p, p', p'')",
                   *rows, ")", "", "",
                   SOLVER.format(**SOLVER_PARTS[backend]).replace("{{", "{").replace("}}", "}"), ""]
-        core = "_solve(a, lam)"
+        # In float64 whatever the input: a printed penalty such as log(10 x + 1) overflows float32 near its largest number.
+        core = "_solve(a.double(), lam).to(a.dtype)" if backend == "torch" else "_solve(a.astype(numpy.float64), lam).astype(a.dtype)"
     propagates = form is not None and _propagates(form)
     body = [
         "def prox(z, lam):",
@@ -422,8 +424,12 @@ def module_source(k: Kernel, backend: str, command: str = "") -> str:
 
 
 def _needs_polish(k: Kernel) -> bool:
-    """A one-piece penalty whose closed form takes a root or a function of z: rounding to remove by a Newton step."""
-    if len(k.pieces) != 1:
+    """A one-piece penalty, continuous prox from 0, whose closed form takes a root or a function of z.
+
+    Such a form cancels for small |z| (L3's sqrt(1 + 12 lam z) - 1 loses half the digits of float32);
+    a jump threshold (L0.5's trigonometric form) keeps the small |z| at 0 and needs no step.
+    """
+    if len(k.pieces) != 1 or k.threshold != 0:
         return False
     for node in sp.preorder_traversal(k.closed_form):
         if ZN in getattr(node, "free_symbols", ()) and (isinstance(node, sp.Function) and not isinstance(node, sp.Piecewise)
