@@ -139,7 +139,7 @@ def kernel(a: Analysis) -> Kernel:
     >>> from lksym.results import analyze
     >>> k = kernel(analyze("l1"))
     >>> k.closed_form, k.threshold, k.pieces[0].slope
-    (Piecewise((0, z <= lam), (-lam + z, True)), lam, 1)
+    (Piecewise((0, lam >= z), (-lam + z, True)), lam, 1)
     >>> [p.shape for p in kernel(analyze("logsum(eps=0.1)")).pieces]
     [1]
     """
