@@ -376,7 +376,7 @@ def module_source(k: Kernel, backend: str, command: str = "") -> str:
     form = k.closed_form
     if form is not None:
         parts += ["def _closed_form(z, lam):", '    """prox(z) for z >= 0: the closed form lksym derives."""',
-                  f"    return {_code(form, backend, 'z')}", "", ""]
+                  *_by_lam(form, backend), "", ""]
         core = f"{mod}.minimum(_closed_form(a, lam), a)"  # prox lies in [0, |z|]: an overflow of 4z/3 near the largest float too
         if _needs_polish(k):
             parts += ["def _bend(x):", '    """p\'\'(x) for x > 0."""', f"    return {_code(k.pieces[0].bend, backend)}", "", "",
@@ -421,6 +421,21 @@ def module_source(k: Kernel, backend: str, command: str = "") -> str:
     body.append(f"    return out.{'to' if backend == 'torch' else 'astype'}(dtype)")
     parts += body
     return "\n".join(parts) + "\n"
+
+
+def _by_lam(form: sp.Expr, backend: str) -> list:
+    """The body of ``_closed_form``: one ``if`` per range of lam (SCAD's, MCP's), each returning its form in z."""
+    if isinstance(form, sp.Piecewise) and not any(c.free_symbols & TENSORS for _, c in form.args):
+        scalar = _Scalar({"fully_qualified_modules": True})
+        lines = []
+        for value, condition in form.args:
+            if condition == sp.true:
+                lines.append(f"    return {_code(value, backend, 'z')}")
+                return lines
+            lines += [f"    if {scalar.doprint(condition)}:", f"        return {_code(value, backend, 'z')}"]
+        lines.append("    raise ValueError('lam outside every range')")  # never: the last range is 'True'
+        return lines
+    return [f"    return {_code(form, backend, 'z')}"]
 
 
 def _needs_polish(k: Kernel) -> bool:
