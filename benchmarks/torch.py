@@ -50,6 +50,8 @@ def main(n: int = 10_000_000) -> None:
     print(f"prox on {n:.0e} float32 elements, lam = {lam}; torch {torch.__version__}, {torch.get_num_threads()} threads")
     for penalty in [*TARGETS, *FREE]:
         lt.prox(penalty, z[:10], lam)  # compile once, outside the timing
+        if penalty in FREE:  # the solver takes ~100x as long: a tenth of the elements, against the same tenth
+            z_all, z = z, z[: n // 10]
         reference, ours = [], []
         rounds = 5 if penalty in TARGETS else 2
         for _ in range(rounds):  # interleaved: a slow moment of the machine hits both
@@ -58,7 +60,10 @@ def main(n: int = 10_000_000) -> None:
         ratio = min(ours) / min(reference)
         target = TARGETS.get(penalty)
         verdict = f"target <= {target}x: {'met' if ratio <= target else 'MISSED'}" if target else "no closed form: bracketing solver"
-        print(f"  {penalty:24s} {min(ours) * 1e3:8.1f} ms vs {min(reference) * 1e3:6.1f} ms  ratio {ratio:5.2f}x  ({verdict})")
+        print(f"  {penalty:24s} {min(ours) * 1e3:8.1f} ms vs {min(reference) * 1e3:6.1f} ms  ratio {ratio:5.2f}x  ({verdict})"
+              + (f" on {len(z):.0e} elements" if penalty in FREE else ""))
+        if penalty in FREE:
+            z = z_all
 
     base = [sys.executable, "-c", "import torch, sympy"]
     ours_cmd = [sys.executable, "-c", "import lksym.torch; lksym.torch.penalty('scad(lam=1, a=3.7)')"]
