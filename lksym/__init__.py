@@ -14,7 +14,7 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__", "analyze", "write_reports", "write_compare", "write_fit", "check_prox", "InputError", "LksymError"]
+__all__ = ["__version__", "analyze", "write_reports", "write_compare", "write_fit", "check_prox", "train", "InputError", "LksymError"]
 
 from lksym.errors import InputError, LksymError
 
@@ -41,4 +41,8 @@ def __getattr__(name: str):
         from lksym.writers.fit import write_fit
 
         return write_fit
+    if name == "train":
+        from lksym.api import train
+
+        return train
     raise AttributeError(f"module 'lksym' has no attribute {name!r}")

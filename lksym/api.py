@@ -230,3 +230,105 @@ def write_reports(
     return written
 
 
+
+
+TRAIN_INSTALL = "pip install -e '.[train]'"
+
+
+def train(
+    penalties: Iterable = (),
+    optimizers: Iterable = (),
+    *,
+    epochs: Optional[int] = None,
+    alpha: Optional[float] = None,
+    seed: int = 0,
+    jobs: Optional[int] = None,
+    out_dir: Optional[os.PathLike | str] = None,
+    progress: Optional[Callable[[int, int], None]] = None,
+):
+    """Train the digits perceptron for each penalty and optimiser; return the frozen result (and write it).
+
+    What ``lksym train`` does (:mod:`lksym.numerics.training`, :mod:`lksym.numerics.train_grid`):
+    every penalty (``"none"``: the baseline, always run) under every optimiser of
+    ``sgd``, ``adam``, ``adamw``, ``adam-prox`` at the strengths of
+    :func:`~lksym.numerics.train_grid.alpha_grid` (or ``alpha`` for all), with each chosen run's
+    prediction from the exact one-weight analysis beside what it did.
+
+    Parameters
+    ----------
+    penalties, optimizers : iterable of str
+        Default :data:`~lksym.numerics.train_grid.PENALTIES` and all four optimisers.
+    epochs : int, optional
+        Passes over the training images (default 20).
+    alpha : float, optional
+        One strength for every penalty instead of the selection rule.
+    seed : int
+        Split, initialisation and batch order.
+    jobs : int, optional
+        Processes (each one thread); default one per core available.
+    out_dir : path, optional
+        Write ``train.md``, ``train.json`` and ``train/`` figures there (whole or not at all).
+    progress : callable, optional
+        ``progress(done, total)`` after each run.
+
+    Returns
+    -------
+    TrainResult
+
+    Examples
+    --------
+    >>> r = train(["1"], ["adam-prox"], epochs=1, alpha=0.1, jobs=1)  # doctest: +SKIP
+    >>> r.cell("1", "adam-prox").run.exact_zero > 0  # doctest: +SKIP
+    True
+    """
+    import math
+    import numbers
+
+    from lksym.errors import InputError
+
+    try:
+        import sklearn  # noqa: F401
+        import torch  # noqa: F401
+    except ImportError as error:
+        raise InputError(f"lksym train needs PyTorch and scikit-learn ({error.name or 'a module'} is missing): "
+                         f"{TRAIN_INSTALL}") from None
+    from lksym.numerics import train_grid
+    from lksym.numerics.training import EPOCHS, OPTIMISERS
+
+    def whole(name, value, low):
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
+            raise InputError(f"{name} must be an integer >= {low}, got {value!r}")
+        return int(value)
+
+    epochs = whole("epochs", EPOCHS if epochs is None else epochs, 1)
+    if epochs > 10_000:
+        raise InputError(f"epochs must be at most 10000, got {epochs}")
+    seed = whole("seed", seed, 0)
+    jobs = whole("jobs", cores() if jobs is None else jobs, 1)
+    if alpha is not None:
+        if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real) or not (math.isfinite(alpha) and alpha > 0):
+            raise InputError(f"alpha must be a positive finite number, got {alpha!r}")
+        alpha = float(alpha)
+    opts = list(dict.fromkeys(str(o).strip().lower() for o in optimizers)) or list(OPTIMISERS)
+    for o in opts:
+        if o not in OPTIMISERS:
+            raise InputError(f"unknown optimizer {o!r}: choose from {', '.join(OPTIMISERS)}")
+    given = [str(p).strip() for p in penalties]
+    texts: list = []
+    for text in given or list(train_grid.PENALTIES):
+        if text.lower() == "none":
+            continue  # the baseline is always run
+        texts.append(text)
+    if given and not texts and not all(t.lower() == "none" for t in given):
+        raise InputError("give at least one penalty")
+    checked = []
+    for text in texts:
+        train_grid.check_penalty(text)
+        if text not in checked:
+            checked.append(text)
+    result = train_grid.run_grid(checked, opts, epochs, seed, alpha, min(jobs, cores()), progress)
+    if out_dir is not None:
+        from lksym.writers.train import write_train
+
+        write_train(result, out_dir)
+    return result
