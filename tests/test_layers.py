@@ -8,7 +8,7 @@ rank   modules                                                     may import
 2      ``results`` (the frozen :class:`~lksym.results.Analysis`)   ranks 0-1
 3      ``numerics.*`` (NumPy)                                      ranks 0-2
 4      ``writers.*`` (Markdown, JSON, terminal, figures, HTML)     ranks 0-3
-5      ``api``, ``notebook``, ``verify``, ``regenerate``           ranks 0-4
+5      ``api``, ``notebook``, ``verify``, ``regenerate``, ``torch`` ranks 0-4
 6      ``cli``, ``__main__``, the package itself                   anything
 =====  ==========================================================  ==============================
 
@@ -36,6 +36,7 @@ RANKS = {
     "lksym.verify": 5,
     "lksym.regenerate": 5,
     "lksym.notebook": 5,
+    "lksym.torch": 5,
     "lksym.cli": 6,
     "lksym.__main__": 6,
     "lksym": 6,

@@ -671,6 +671,17 @@ def _direction(expr: sp.Expr, lo: sp.Expr, hi: sp.Expr) -> Optional[int]:
     return None
 
 
+def direction(expr: sp.Expr, lo: sp.Expr, hi: sp.Expr) -> Optional[int]:
+    """How ``expr`` (in x) moves on (lo, hi): 0 constant, +1 nondecreasing, -1 nonincreasing, ``None`` undecided.
+
+    Examples
+    --------
+    >>> direction(-1 / (1 + X) ** 2, sp.S.Zero, sp.oo), direction(sp.sin(X), sp.S.Zero, sp.oo)
+    (1, None)
+    """
+    return _direction(expr, lo, hi)
+
+
 def _rational_signs(expr: sp.Expr, lo: sp.Expr, hi: sp.Expr) -> Optional[list]:
     """Signs of a rational function of x between its real zeros and poles in (lo, hi), or ``None`` if not rational.
 
