@@ -172,13 +172,14 @@ def run_grid(penalties, optimizers, epochs: int = training.EPOCHS, seed: int = 0
                 progress(len(results), len(todo))
     baselines = {r.spec.optimizer: r for r in results if r.spec.penalty == "none"}
     cells = []
+    steps = epochs * -(-(training.load_data(seed).X.shape[0]) // training.BATCH)  # the network's steps
     for opt in optimizers:
         base = baselines[opt]
         for p in penalties:
             tried = [r for r in results if r.spec.penalty == p and r.spec.optimizer == opt]
             good = [r for r in tried if r.test_accuracy >= base.test_accuracy - TOLERANCE]
             chosen = max(good, key=lambda r: r.spec.alpha) if good else min(tried, key=lambda r: r.spec.alpha)
-            prediction = train_claims.predict(analyze(p), opt, chosen.spec.lr, chosen.spec.alpha)
+            prediction = train_claims.predict(analyze(p), p, opt, chosen.spec.lr, chosen.spec.alpha, steps)
             cells.append(Cell(chosen, prediction, train_claims.judge(prediction, chosen, base), bool(good)))
     settings = {
         "data": "sklearn.datasets.load_digits, standardised", "test_images": training.N_TEST,

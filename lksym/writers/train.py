@@ -46,7 +46,8 @@ def to_dict(result) -> dict:
         "chosen": [
             {**_spec(c.run.spec), "within_tolerance": c.within_tolerance,
              "predicted": {"zeros": c.prediction.zeros, "flips": c.prediction.flips, "untouched": c.prediction.untouched,
-                           "text": c.prediction.text(), "because": c.prediction.because},
+                           "text": c.prediction.text(), "because": c.prediction.because,
+                           "one_weight_long_run": c.prediction.long_run},
              "observed": {"zeros": c.verdict.zeros, "flips": c.verdict.flips, "untouched": c.verdict.untouched,
                           "text": c.verdict.text()},
              "agree": c.verdict.agree, "why": c.verdict.why}
@@ -212,15 +213,17 @@ def markdown(result) -> str:
         "",
         f"{agree} of {len(result.cells)} agree. Claims: exact zeros; sign flips driven by the penalty (at least "
         "twice the baseline's sign changes + 10); small weights untouched (the fraction below 1e-3 at most twice the "
-        "baseline's; — = no claim). The prediction is the one-weight analysis (`lksym analyze`: sparse, overshoot, "
-        "dead zone, prox threshold) under that optimiser's update; the reason for it is quoted.",
+        "baseline's). The prediction is the one-weight model of `lksym dynamics` (the penalty alone on one weight "
+        "starting at 0.01, the optimiser's own update, as many steps as the network took; `adamw`'s decoupled step "
+        "is a plain step), with the fact of `lksym analyze` behind it (overshoot zone, dead zone, prox threshold).",
         "",
-        "| penalty | optimizer | alpha | predicted | because | observed | agree | why |",
-        "|---|---|---|---|---|---|---|---|",
+        "| penalty | optimizer | alpha | one weight from 0.01 (`lksym dynamics`) | predicted | because | observed | agree | why |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for c in result.cells:
         r = c.run
-        out.append(f"| {_label(r.spec.penalty)} | {r.spec.optimizer} | {r.spec.alpha:.3g} | {c.prediction.text()} | "
+        out.append(f"| {_label(r.spec.penalty)} | {r.spec.optimizer} | {r.spec.alpha:.3g} | {c.prediction.long_run} | "
+                   f"{c.prediction.text()} | "
                    f"{c.prediction.because} | {c.verdict.text()} | {'yes' if c.verdict.agree else '**no**'} | "
                    f"{c.verdict.why} |")
     out += ["", "## Figures", "", "Exact zeros against alpha (alpha scaled by |p'(1)|, one line per penalty):", "",
