@@ -102,7 +102,7 @@ def load_data(seed: int) -> Data:
     Examples
     --------
     >>> d = load_data(0)
-    >>> tuple(d.X.shape), tuple(d.X_test.shape), round(float(d.X.mean()), 6)
+    >>> tuple(d.X.shape), tuple(d.X_test.shape), abs(round(float(d.X.mean()), 6))
     ((1437, 64), (360, 64), 0.0)
     """
     from sklearn.datasets import load_digits
@@ -172,7 +172,7 @@ def run(spec: RunSpec, data: Optional[Data] = None) -> RunResult:
 
     Examples
     --------
-    >>> r = run(RunSpec("1", "adam-prox", 1e-3, 2, 0))
+    >>> r = run(RunSpec("1", "adam-prox", 0.5, 2, 0))
     >>> r.exact_zero > 0, r.weights
     (True, 4736)
     """
