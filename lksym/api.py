@@ -246,16 +246,16 @@ def train(
 ):
     """Train the digits perceptron for each penalty and optimiser; return the frozen result (and write it).
 
-    What ``lksym train`` does (:mod:`lksym.numerics.training`, :mod:`lksym.numerics.train_grid`):
+    What ``lksym train`` does (:mod:`lksym.numerics.training`, :mod:`lksym.training.grid`):
     every penalty (``"none"``: the baseline, always run) under every optimiser of
     ``sgd``, ``adam``, ``adamw``, ``adam-prox`` at the strengths of
-    :func:`~lksym.numerics.train_grid.alpha_grid` (or ``alpha`` for all), with each chosen run's
+    :func:`~lksym.training.grid.alpha_grid` (or ``alpha`` for all), with each chosen run's
     prediction from the exact one-weight analysis beside what it did.
 
     Parameters
     ----------
     penalties, optimizers : iterable of str
-        Default :data:`~lksym.numerics.train_grid.PENALTIES` and all four optimisers.
+        Default :data:`~lksym.training.grid.PENALTIES` and all four optimisers.
     epochs : int, optional
         Passes over the training images (default 20).
     alpha : float, optional
@@ -290,8 +290,8 @@ def train(
     except ImportError as error:
         raise InputError(f"lksym train needs PyTorch and scikit-learn ({error.name or 'a module'} is missing): "
                          f"{TRAIN_INSTALL}") from None
-    from lksym.numerics import train_grid
-    from lksym.numerics.training import EPOCHS, OPTIMISERS
+    from lksym.training import grid as train_grid
+    from lksym.training.model import EPOCHS, OPTIMISERS
 
     def whole(name, value, low):
         if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:

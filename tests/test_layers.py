@@ -37,6 +37,7 @@ RANKS = {
     "lksym.regenerate": 5,
     "lksym.notebook": 5,
     "lksym.torch": 5,
+    "lksym.training": 5,
     "lksym.cli": 6,
     "lksym.__main__": 6,
     "lksym": 6,

@@ -35,7 +35,7 @@ from typing import Optional
 import sympy as sp
 
 from lksym.derivation.symbols import ETA
-from lksym.numerics.fitting import _decide
+from lksym.numerics.fitting import decide_at
 from lksym.results import Analysis
 
 ADAM_BETA1 = 0.9
@@ -122,7 +122,7 @@ def predict(a: Analysis, subject: str, optimizer: str, lr: float, alpha: float, 
     behaviour, final = long_run(subject, optimizer, lr, alpha, steps)
     kind = behaviour.kind
     eta = lr * alpha
-    sparse = _decide(a.thresholding.sparse if a.thresholding is not None else None, eta, a.sparse)
+    sparse = decide_at(a.thresholding.sparse if a.thresholding is not None else None, eta, a.sparse)
     # A sparse prox zeroes every weight whose Adam step ends within its threshold, wherever it started.
     zeros = kind == "exact zero" or (optimizer == "adam-prox" and bool(sparse))
     flips = kind in ("two-cycle", "chaotic") or kind.startswith("cycle")
@@ -176,7 +176,7 @@ _REASONS = {
 
 
 def judge(prediction: Prediction, run, baseline) -> Verdict:
-    """Compare a run (a :class:`~lksym.numerics.training.RunResult`) with its prediction and the same optimiser's baseline."""
+    """Compare a run (a :class:`~lksym.training.model.RunResult`) with its prediction and the same optimiser's baseline."""
     zeros = run.exact_zero > 0
     flips = run.small_sign_changes >= FLIP_FACTOR * baseline.small_sign_changes + FLIP_MARGIN
     untouched = run.below_1e3 <= UNTOUCHED_FACTOR * baseline.below_1e3

@@ -1,4 +1,4 @@
-"""Render a :class:`~lksym.numerics.train_grid.TrainResult`: ``train.md``, ``train.json``, figures, a terminal summary.
+"""Render a :class:`~lksym.training.grid.TrainResult`: ``train.md``, ``train.json``, figures, a terminal summary.
 
 Renders a frozen result only; nothing is computed here but formatting and drawing.  The folder
 (``reports/train/`` for the published run) is written whole or not at all
@@ -14,7 +14,6 @@ from pathlib import Path
 import numpy as np
 
 from lksym.fileio import check_replaceable, write_folder
-from lksym.numerics.training import LOG_EDGES, SIGNED_EDGES
 from lksym.writers.plots import render_svg
 
 HEADING = "# Evidence on a real network"
@@ -30,9 +29,8 @@ def _run(r) -> dict:
         **_spec(r.spec), "test_accuracy": r.test_accuracy, "train_loss": r.train_loss, "weights": r.weights,
         "exact_zero": r.exact_zero, "below_1e-6": r.below_1e6, "below_1e-3": r.below_1e3,
         "small_sign_changes": r.small_sign_changes, "seconds": round(r.seconds, 3),
-        "log10_abs_histogram": {"edges": [float(e) for e in LOG_EDGES], "counts": list(r.log_hist),
-                                "exact_zeros": r.log_zeros, "below_first_edge": r.log_below},
-        "signed_histogram": {"edges": [round(float(e), 6) for e in SIGNED_EDGES], "counts": list(r.signed_hist)},
+        "log10_abs_histogram": {"counts": list(r.log_hist), "exact_zeros": r.log_zeros, "below_first_edge": r.log_below},
+        "signed_histogram": {"counts": list(r.signed_hist)},
     }
 
 
@@ -90,12 +88,13 @@ def _label(penalty: str) -> str:
         return penalty
 
 
-def _figure_hist(result, opt: str, kind: str) -> bytes:
+def _figure_hist(result, opt: str, kind: str) -> bytes:  # noqa: N806 (edges as constants)
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    LOG_EDGES, SIGNED_EDGES = np.array(result.settings["log10_edges"]), np.array(result.settings["signed_edges"])
     runs = [result.baselines[opt]] + [c.run for c in result.cells if c.run.spec.optimizer == opt]
     cols = min(5, len(runs))
     rows = -(-len(runs) // cols)
@@ -110,7 +109,7 @@ def _figure_hist(result, opt: str, kind: str) -> bytes:
             if r.log_zeros:
                 ax.bar([LOG_EDGES[0] - 0.75], [r.log_zeros], width=0.5, color="#cc3311")
             ax.set_xlim(LOG_EDGES[0] - 1.1, LOG_EDGES[-1])
-            ax.set_xticks([-10, -8, -6, -4, -2, 0])
+            ax.set_xticks([-10, -8, -6, -4, -2, 0])  # the edges run from -10 to 1
             ax.set_xticklabels(["1e-10", "1e-8", "1e-6", "1e-4", "0.01", "1"], fontsize=6)
         else:
             centers = (SIGNED_EDGES[:-1] + SIGNED_EDGES[1:]) / 2
@@ -135,15 +134,13 @@ def _figure_zeros(result) -> bytes:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from lksym.numerics.train_grid import scale
-
     opts = list(result.optimizers)
     fig, axes = plt.subplots(1, len(opts), figsize=(3.2 * len(opts), 2.8), squeeze=False, sharey=True)
     for ax, opt in zip(axes.flat, opts):
         for p in result.penalties:
             tried = sorted((r for r in result.runs if r.spec.optimizer == opt and r.spec.penalty == p),
                            key=lambda r: r.spec.alpha)
-            s = scale(p)
+            s = result.settings["scales"][p]
             ax.plot([r.spec.alpha / s for r in tried], [r.exact_zero for r in tried], marker="o", ms=3, label=_label(p))
         ax.set_xscale("log")
         ax.set_title(opt, fontsize=9)

@@ -176,6 +176,11 @@ def run(spec: RunSpec, data: Optional[Data] = None) -> RunResult:
     >>> r.exact_zero > 0, r.weights
     (True, 4736)
     """
+    return measure(spec, *train_model(spec, data))
+
+
+def train_model(spec: RunSpec, data: Optional[Data] = None) -> tuple:
+    """Train one configuration: ``(final weights as float64 NumPy, test accuracy, last loss, sign changes, seconds)``."""
     torch.set_num_threads(1)
     start = time.perf_counter()
     data = load_data(spec.seed) if data is None else data
@@ -230,7 +235,7 @@ def run(spec: RunSpec, data: Optional[Data] = None) -> RunResult:
         accuracy = float((model(data.X_test).argmax(dim=1) == data.y_test).double().mean())
         final = torch.cat([w.detach().reshape(-1) for w in weights]).double().numpy()
     flipped = int(((np.abs(final) < SMALL) & (high.double().numpy() > 0) & (low.double().numpy() < 0)).sum())
-    return measure(spec, final, accuracy, float(loss.detach()), flipped, seconds)
+    return final, accuracy, float(loss.detach()), flipped, seconds
 
 
 def measure(spec: RunSpec, w: np.ndarray, accuracy: float, loss: float, flipped: int, seconds: float) -> RunResult:

@@ -25,8 +25,8 @@ from dataclasses import dataclass, field
 from typing import Callable, Optional
 
 from lksym.numerics import train_claims
-from lksym.numerics import training
-from lksym.numerics.training import OPTIMISERS, RunResult, RunSpec
+from lksym.training import model as training
+from lksym.training.model import OPTIMISERS, RunResult, RunSpec
 
 PENALTIES = ("0.5", "1", "1.5", "2", "3", "10", "scad(lam=1, a=3.7)", "mcp(lam=1, gamma=3)", "logsum(eps=0.1)")
 """The default penalties (the article's six k and the catalogue's three non-convex ones); ``none`` is always run too."""
@@ -135,10 +135,14 @@ def environment() -> dict:
     import sympy
     import torch
 
-    from lksym import __version__
+    from importlib.metadata import PackageNotFoundError, version
 
+    try:
+        ours = version("lksym")
+    except PackageNotFoundError:  # run from a source tree without installing
+        ours = "not installed"
     return {
-        "lksym": __version__, "python": platform.python_version(), "torch": torch.__version__,
+        "lksym": ours, "python": platform.python_version(), "torch": torch.__version__,
         "scikit-learn": sklearn.__version__, "numpy": numpy.__version__, "sympy": sympy.__version__,
         "cpu": cpu_model(), "platform": platform.platform(), "threads_per_run": 1,
     }
@@ -186,6 +190,9 @@ def run_grid(penalties, optimizers, epochs: int = training.EPOCHS, seed: int = 0
         "model": f"MLP 64-{training.HIDDEN}-10 ReLU, float32", "batch": training.BATCH,
         "learning_rates": dict(training.LEARNING_RATES), "tail_epochs": training.TAIL_EPOCHS,
         "small": training.SMALL, "alpha_scales": {k: list(v) for k, v in SCALES.items()},
+        "scales": {p: scale(p) for p in penalties},
+        "log10_edges": [float(e) for e in training.LOG_EDGES],
+        "signed_edges": [round(float(e), 6) for e in training.SIGNED_EDGES],
         "tolerance": TOLERANCE,
     }
     return TrainResult(tuple(penalties), tuple(optimizers), epochs, seed, alpha, tuple(results), baselines,
