@@ -94,7 +94,8 @@ def test_measure_counts_by_hand():
     ("1", "adam-prox", 0.1, "exact zeros"),
     ("1", "sgd", 1e-3, "no exact zeros, sign flips"),
     ("10", "sgd", 1e-4, "no exact zeros, small weights untouched"),
-    ("2", "adam-prox", 0.05, "no exact zeros"),
+    ("2", "adam-prox", 5.0, "no exact zeros"),  # w / (1 + 2 lr alpha) per step: 0.01 after 460 steps
+    ("2", "adam-prox", 0.05, "no exact zeros, small weights untouched"),  # 0.98 after 460 steps
 ])
 def test_predictions_from_the_one_weight_model(penalty, optimizer, alpha, expected):
     from lksym.results import analyze
