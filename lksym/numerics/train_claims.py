@@ -175,8 +175,12 @@ _REASONS = {
 }
 
 
-def judge(prediction: Prediction, run, baseline) -> Verdict:
-    """Compare a run (a :class:`~lksym.training.model.RunResult`) with its prediction and the same optimiser's baseline."""
+def judge(prediction: Prediction, run, baseline, float32_prox: Optional[str] = None) -> Verdict:
+    """Compare a run (a :class:`~lksym.training.model.RunResult`) with its prediction and the same optimiser's baseline.
+
+    ``float32_prox``: what a check of the float32 proximal step found (a false zero), quoted as the
+    reason when zeros appear that the exact prox does not give.
+    """
     zeros = run.exact_zero > 0
     flips = run.small_sign_changes >= FLIP_FACTOR * baseline.small_sign_changes + FLIP_MARGIN
     untouched = run.below_1e3 <= UNTOUCHED_FACTOR * baseline.below_1e3
@@ -184,5 +188,8 @@ def judge(prediction: Prediction, run, baseline) -> Verdict:
     wrong = [c for c in CLAIMS if getattr(prediction, c) is not None and getattr(prediction, c) != observed[c]]
     if not wrong:
         return Verdict(zeros, flips, untouched, True, "as predicted")
-    why = "; ".join(f"{c}: {_REASONS[(c, getattr(prediction, c))]}" for c in wrong)
+    reasons = {c: _REASONS[(c, getattr(prediction, c))] for c in wrong}
+    if "zeros" in reasons and zeros and float32_prox is not None:
+        reasons["zeros"] = "the float32 proximal step rounds small weights to 0 where the exact prox does not: " + float32_prox
+    why = "; ".join(f"{c}: {r}" for c, r in reasons.items())
     return Verdict(zeros, flips, untouched, False, why)

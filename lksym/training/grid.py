@@ -45,6 +45,7 @@ class Cell:
     prediction: train_claims.Prediction
     verdict: train_claims.Verdict
     within_tolerance: bool
+    float32_prox: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -174,6 +175,38 @@ def run_grid(penalties, optimizers, epochs: int = training.EPOCHS, seed: int = 0
             results.append(_one(spec))
             if progress is not None:
                 progress(len(results), len(todo))
+    return assemble(results, penalties, optimizers, epochs, seed, alpha)
+
+
+def float32_prox_check(penalty: str, lam: float) -> Optional[str]:
+    """Where ``lksym.torch.prox`` in float32 returns 0 although its float64 answer is not 0, for |z| in [1e-6, 1].
+
+    ``None`` when float32 agrees (no false zero); else one line naming the largest such |z|.
+
+    Examples
+    --------
+    >>> float32_prox_check("1", 1e-4) is None
+    True
+    """
+    import lksym.torch as lt
+
+    import torch
+
+    z = torch.logspace(-6, 0, 121, dtype=torch.float64)
+    exact = lt.prox(penalty, z, lam)
+    single = lt.prox(penalty, z.float(), lam).double()
+    false_zero = (single == 0) & (exact != 0)
+    if not bool(false_zero.any()):
+        return None
+    worst = float(z[false_zero].max())
+    return (f"lksym.torch.prox({penalty!r}, z, {lam:.3g}) is exactly 0 in float32 up to |z| = {worst:.3g}, "
+            f"where float64 gives {float(exact[false_zero].max()):.3g}")
+
+
+def assemble(results, penalties, optimizers, epochs: int, seed: int, alpha: Optional[float]) -> TrainResult:
+    """Choose each cell's strength, predict and judge it, and freeze everything into a :class:`TrainResult`."""
+    from lksym.results import analyze
+
     baselines = {r.spec.optimizer: r for r in results if r.spec.penalty == "none"}
     cells = []
     steps = epochs * -(-(training.load_data(seed).X.shape[0]) // training.BATCH)  # the network's steps
@@ -184,7 +217,9 @@ def run_grid(penalties, optimizers, epochs: int = training.EPOCHS, seed: int = 0
             good = [r for r in tried if r.test_accuracy >= base.test_accuracy - TOLERANCE]
             chosen = max(good, key=lambda r: r.spec.alpha) if good else min(tried, key=lambda r: r.spec.alpha)
             prediction = train_claims.predict(analyze(p), p, opt, chosen.spec.lr, chosen.spec.alpha, steps)
-            cells.append(Cell(chosen, prediction, train_claims.judge(prediction, chosen, base), bool(good)))
+            check = float32_prox_check(p, chosen.spec.lr * chosen.spec.alpha) if opt == "adam-prox" else None
+            verdict = train_claims.judge(prediction, chosen, base, check)
+            cells.append(Cell(chosen, prediction, verdict, bool(good), check))
     settings = {
         "data": "sklearn.datasets.load_digits, standardised", "test_images": training.N_TEST,
         "model": f"MLP 64-{training.HIDDEN}-10 ReLU, float32", "batch": training.BATCH,

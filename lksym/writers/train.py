@@ -48,7 +48,7 @@ def to_dict(result) -> dict:
                            "one_weight_long_run": c.prediction.long_run},
              "observed": {"zeros": c.verdict.zeros, "flips": c.verdict.flips, "untouched": c.verdict.untouched,
                           "text": c.verdict.text()},
-             "agree": c.verdict.agree, "why": c.verdict.why}
+             "agree": c.verdict.agree, "why": c.verdict.why, "float32_prox_check": c.float32_prox}
             for c in result.cells
         ],
     }
