@@ -125,8 +125,10 @@ def predict(a: Analysis, subject: str, optimizer: str, lr: float, alpha: float, 
     sparse = decide_at(a.thresholding.sparse if a.thresholding is not None else None, eta, a.sparse)
     # A sparse prox zeroes every weight whose Adam step ends within its threshold, wherever it started.
     zeros = kind == "exact zero" or (optimizer == "adam-prox" and bool(sparse))
-    flips = kind in ("two-cycle", "chaotic") or kind.startswith("cycle")
-    untouched = True if abs(final) > START / 2 else None  # claimed only where the model leaves the weight alone
+    # A convergence that alternates in sign (Adam on L2) crosses 0 at every step as well.
+    flips = kind in ("two-cycle", "chaotic") or kind.startswith("cycle") or "flipping sign" in behaviour.text
+    # Claimed only where the model leaves the weight alone (a weight in a cycle may end anywhere in it).
+    untouched = True if abs(final) > START / 2 and not flips else None
     o = a.overshoot
     if optimizer == "adam":
         amplitude = lr * (1 - ADAM_BETA1) / (2 * (1 + ADAM_BETA1))
@@ -169,7 +171,8 @@ _REASONS = {
     ("zeros", True): "the prox threshold lr*alpha*p'(0+) is below the size of Adam's data steps, so a zero is undone at the next step",
     ("zeros", False): "weights reached exactly 0 in float32 without a proximal step",
     ("flips", True): "near 0 the data gradient outweighs the penalty's, so the penalty-alone cycle is never reached",
-    ("flips", False): "the data gradient (with mini-batch noise) throws small weights across 0, not the penalty",
+    ("flips", False): "the data gradient (with mini-batch noise) throws small weights across 0, not the penalty "
+                      "(under adam-prox: weights held at exactly 0 are pushed to either side by the next Adam step)",
     ("untouched", True): "the penalty still gathers weights below 1e-3 (its pull on mid-sized weights, or Adam's normalisation)",
     ("untouched", False): "the penalty is too weak at this alpha to move small weights beyond the baseline's",
 }

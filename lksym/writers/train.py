@@ -135,7 +135,7 @@ def _figure_zeros(result) -> bytes:
     import matplotlib.pyplot as plt
 
     opts = list(result.optimizers)
-    fig, axes = plt.subplots(1, len(opts), figsize=(3.2 * len(opts), 2.8), squeeze=False, sharey=True)
+    fig, axes = plt.subplots(1, len(opts), figsize=(3.2 * len(opts) + 1.6, 2.8), squeeze=False, sharey=True)
     for ax, opt in zip(axes.flat, opts):
         for p in result.penalties:
             tried = sorted((r for r in result.runs if r.spec.optimizer == opt and r.spec.penalty == p),
@@ -147,8 +147,9 @@ def _figure_zeros(result) -> bytes:
         ax.set_xlabel("alpha · |p'(1)|", fontsize=8)
         ax.tick_params(labelsize=7)
     axes.flat[0].set_ylabel("fraction of weights exactly 0", fontsize=8)
-    axes.flat[-1].legend(fontsize=6, loc="upper left")
-    fig.tight_layout()
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    fig.legend(handles, labels, fontsize=7, loc="center right")  # beside the panels, never over a line
+    fig.tight_layout(rect=(0, 0, 0.86, 1))
     svg = render_svg(fig)
     plt.close(fig)
     return svg
