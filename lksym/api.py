@@ -324,6 +324,10 @@ def train(
         train_grid.check_penalty(text)
         if text not in checked:
             checked.append(text)
+    if out_dir is not None:  # a folder that cannot be replaced is refused before minutes of training
+        from lksym.writers.train import check_out
+
+        check_out(Path(out_dir))
     result = train_grid.run_grid(checked, opts, epochs, seed, alpha, min(jobs, cores()), progress)
     if out_dir is not None:
         from lksym.writers.train import write_train

@@ -164,3 +164,14 @@ def test_without_torch_says_what_to_install(monkeypatch):
     assert result.exit_code == 2
     assert result.output.strip().splitlines() == [
         "Error: lksym train needs PyTorch and scikit-learn (torch is missing): pip install -e '.[train]'"]
+
+
+def test_out_never_replaces_another_folder(tmp_path):
+    """A folder of lksym's own kind of files (a report) is not a train folder: refused before any training."""
+    other = tmp_path / "k-1"
+    other.mkdir()
+    (other / "report.md").write_text("# |w|^1\n")
+    result = CliRunner().invoke(main, ["train", "--penalty", "1", "--optimizer", "sgd", "--epochs", "1",
+                                       "--out", str(other)])
+    assert result.exit_code == 2 and "refusing to replace" in result.output
+    assert [p.name for p in other.iterdir()] == ["report.md"]

@@ -242,9 +242,25 @@ def files(result) -> dict:
     return out
 
 
+def check_out(out: Path) -> None:
+    """Refuse a folder that holds anything but an earlier ``lksym train`` output (a report folder is lksym's too, but not this)."""
+    from lksym.errors import InputError
+
+    if not out.is_dir() or not any(out.iterdir()):
+        return
+    try:
+        ours = (out / "train.md").read_bytes().startswith(HEADING.encode("utf-8"))
+    except OSError:
+        ours = False
+    if not ours:
+        raise InputError(f"refusing to replace {out}: it holds no train.md written by lksym train "
+                         "(choose an empty or new folder, e.g. reports/train)")
+
+
 def write_train(result, out_dir: os.PathLike | str) -> Path:
     """Write the folder ``out_dir`` (``train.md``, ``train.json``, figures) whole or not at all; return ``train.md``."""
     out = Path(out_dir)
+    check_out(out)
     rendered = files(result)
     check_replaceable(out, rendered)
     write_folder(out, rendered)
