@@ -182,11 +182,15 @@ def _solve(a, lam):
     steps = STEPS[a.dtype]
     eps = {finfo}(a.dtype).eps
     best_x = {mod}.zeros_like(a)
-    best_f = 0.5 * a * a + lam * AT_ZERO
+    best_f = {mod}.zeros_like(a)
+
+    def objective(x):
+        # (F(x) - F(0)) / a with F(x) = 1/2 (x - a)^2 + lam p(x): no overflow for |z| up to the largest float.
+        return (x / a) * (0.5 * x - a) + lam * (value(x) - AT_ZERO) / a
 
     def take(x, f, ok):
         nonlocal best_x, best_f
-        better = ok & (f < best_f - 2 * eps * ({mod}.abs(best_f) + a * a))
+        better = ok & (f < best_f - 2 * eps * ({mod}.abs(best_f) + a))
         best_x = {mod}.where(better, x, best_x)
         best_f = {mod}.where(better, f, best_f)
 
@@ -220,8 +224,8 @@ def _solve(a, lam):
                 d = dG(x)
                 step = x - G(x) / d
                 x = {mod}.where((d > 0) & {mod}.isfinite(step), {clip}, x)
-            take(x, 0.5 * (x - a) ** 2 + lam * value(x), crossing)
-        take(right, 0.5 * (right - a) ** 2 + lam * value(right), inside)
+            take(x, objective(x), crossing)
+        take(right, objective(right), inside)
     return best_x
 '''
 
@@ -281,8 +285,9 @@ def _header(k: Kernel, backend: str, command: str) -> str:
         f"                  gradient(+-inf) = +-p'(+oo) = +-{_formula(k.slope_at_infinity)}; prox(+-inf) = +-inf.",
         "  finite input    never gives NaN or inf: where p' has a pole at 0 the gradient saturates at the",
         "                  largest finite number of the dtype.",
-        "  dtypes          float32 and float64 are computed in their own precision; float16 (and bfloat16)",
-        "                  in float32, rounded once; integers as the default float.  Shapes (and devices) are kept.",
+        "  dtypes          float32 and float64 are computed in their own precision (the prox solver, where",
+        "                  there is no closed form, in float64); float16 (and bfloat16) in float32, rounded once;",
+        "                  integers as the default float.  Shapes (and devices) are kept.",
         "",
         "How it was checked: lksym's tests run this generated code for L1, L0.5, L1.5, L2, L3, elastic net,",
         "SCAD, MCP, capped L1, Huber, L0, log-sum and 1 - exp(-|w|) through lksym.check_prox (the exact",
@@ -361,7 +366,8 @@ def module_source(k: Kernel, backend: str, command: str = "") -> str:
         f"{indent}g = {mod}.where(x > 0, _slope(x), 0)",
         f"{indent}g = {'torch.clamp(g, -big, big)' if backend == 'torch' else 'numpy.clip(g, -big, big)'}",
         f"{indent}g = {mod}.where({mod}.isinf(x), SLOPE_AT_INFINITY, g)",
-        f"    return ({mod}.sign(w) * g).{'to' if backend == 'torch' else 'astype'}(dtype)", "", "",
+        f"{indent}g = {mod}.where({mod}.isnan(w), w, {mod}.sign(w) * g)",
+        f"    return g.{'to' if backend == 'torch' else 'astype'}(dtype)", "", "",
     ]
     if k.threshold is not None:
         parts += ["def threshold(lam):", '    """The largest |z| that prox(z, lam) maps to exactly 0."""',
@@ -371,7 +377,21 @@ def module_source(k: Kernel, backend: str, command: str = "") -> str:
     if form is not None:
         parts += ["def _closed_form(z, lam):", '    """prox(z) for z >= 0: the closed form lksym derives."""',
                   f"    return {_code(form, backend, 'z')}", "", ""]
-        core = "_closed_form(a, lam)"
+        core = f"{mod}.minimum(_closed_form(a, lam), a)"  # prox lies in [0, |z|]: an overflow of 4z/3 near the largest float too
+        if _needs_polish(k):
+            parts += ["def _bend(x):", '    """p\'\'(x) for x > 0."""', f"    return {_code(k.pieces[0].bend, backend)}", "", "",
+                      "def _polish(x, a, lam):",
+                      '    """One Newton step on the stationarity equation x - a + lam p\'(x) = 0 where x > 0.',
+                      "",
+                      "    The closed form loses digits to cancellation (sqrt(1 + e) - 1 for small |z|); the step",
+                      '    from so close a start restores them."""',
+                      f"    x = {'torch.minimum(x, a)' if backend == 'torch' else 'numpy.minimum(x, a)'}  # prox(z) lies in [0, |z|]",
+                      "    d = 1 + lam * _bend(x)",
+                      f"    step = {'torch.minimum(torch.clamp(x - (x - a + lam * _slope(x)) / d, min=0), a)' if backend == 'torch' else 'numpy.clip(x - (x - a + lam * _slope(x)) / d, 0, a)'}",
+                      # x = 0 above the threshold is the form's underflow (L3 at |z| = 1e-30), not a zero of the prox.
+                      f"    moving = (x > 0){' | (a > threshold(lam))' if k.threshold is not None else ''}",
+                      f"    return {mod}.where(moving & (d > 0) & {mod}.isfinite(step), step, x)", "", ""]
+            core = "_polish(_closed_form(a, lam), a, lam)"  # which keeps x in [0, |z|] too
     else:
         rows = []
         for i, piece in enumerate(k.pieces):
@@ -382,7 +402,8 @@ def module_source(k: Kernel, backend: str, command: str = "") -> str:
         parts += ["PIECES = (", "    # (lo, hi, shape of p'': +1 rising, -1 falling, 0 constant, None unknown, p, p', p'')",
                   *rows, ")", "", "",
                   SOLVER.format(**SOLVER_PARTS[backend]).replace("{{", "{").replace("}}", "}"), ""]
-        core = "_solve(a, lam)"
+        # In float64 whatever the input: a printed penalty such as log(10 x + 1) overflows float32 near its largest number.
+        core = "_solve(a.double(), lam).to(a.dtype)" if backend == "torch" else "_solve(a.astype(numpy.float64), lam).astype(a.dtype)"
     propagates = form is not None and _propagates(form)
     body = [
         "def prox(z, lam):",
@@ -400,6 +421,21 @@ def module_source(k: Kernel, backend: str, command: str = "") -> str:
     body.append(f"    return out.{'to' if backend == 'torch' else 'astype'}(dtype)")
     parts += body
     return "\n".join(parts) + "\n"
+
+
+def _needs_polish(k: Kernel) -> bool:
+    """A one-piece penalty, continuous prox from 0, whose closed form takes a root or a function of z.
+
+    Such a form cancels for small |z| (L3's sqrt(1 + 12 lam z) - 1 loses half the digits of float32);
+    a jump threshold (L0.5's trigonometric form) keeps the small |z| at 0 and needs no step.
+    """
+    if len(k.pieces) != 1 or k.threshold != 0:
+        return False
+    for node in sp.preorder_traversal(k.closed_form):
+        if ZN in getattr(node, "free_symbols", ()) and (isinstance(node, sp.Function) and not isinstance(node, sp.Piecewise)
+                                                       or isinstance(node, sp.Pow) and not node.exp.is_Integer):
+            return True
+    return False
 
 
 def _propagates(form: sp.Expr) -> bool:
