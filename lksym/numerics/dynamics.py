@@ -33,6 +33,9 @@ from lksym.derivation.penalty import Penalty
 HUGE = 1e150
 """A weight beyond this counts as diverged (its square, in v, would soon overflow)."""
 
+UNDERFLOW = 1e-250
+"""A weight this small that becomes 0 got there by float64 underflow (a true zero comes from far above it)."""
+
 MAX_PERIOD = 64
 """Longest cycle looked for at the end of a trajectory."""
 
@@ -248,6 +251,12 @@ def classify(column: np.ndarray, diverged_at: Optional[int]) -> Behaviour:
     last_nonzero = int(zeros[-1]) if zeros.size else -1
     if last_nonzero < len(w) - 1:
         step = last_nonzero + 1
+        before = abs(float(w[last_nonzero])) if last_nonzero >= 0 else 0.0
+        if 0 < before < UNDERFLOW:
+            # A superlinear approach (the prox of |w|^1.5) ends in float64 underflow, not in a true zero.
+            return Behaviour("converges", f"converges to 0 superlinearly; |w| = {before:.3g} at step {last_nonzero}, "
+                                          f"then 0 by float64 underflow (not an exact zero of the map)",
+                             step, 1, (0.0,), "superlinear")
         return Behaviour("exact zero", f"reaches exactly 0 at step {step} and stays", step, 1, (0.0,))
     tail = w[-min(len(w) // 2, 4 * MAX_PERIOD):] if len(w) >= 8 else w
     scale = max(float(np.max(np.abs(tail))), 1e-300)
