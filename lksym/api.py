@@ -334,10 +334,10 @@ def _long_run(facts, behaviours, texts):
         elif any(attracts):
             notes.append("the derived two-cycle attracts nearby states, yet no start simulated reaches it: "
                          "the trajectories end elsewhere (their own long-run behaviour is listed)")
-    statement = "; ".join(lines) + ("" if not notes else " — " + "; ".join(notes))
     counts = {k: kinds.count(k) for k in dict.fromkeys(kinds)}
     summary = ", ".join(f"{k} ({n} of {len(kinds)})" for k, n in counts.items())
-    return Fact("long run", f"observed in float64: {summary}", None, kinds, None, "simulation", "",
+    statement = f"observed in float64: {summary}" + ("" if not notes else "; " + "; ".join(notes))
+    return Fact("long run", statement, None, kinds, None, "simulation", "",
                 {"per_start": lines, "notes": notes})
 
 
