@@ -207,7 +207,10 @@ def cycle_equation(opt: Optimizer) -> sp.Expr:
     G = _G + _coupled(opt) * a  # the loss gradient at +a
     point = {_w: a, **_cycle_state(opt, a, G)}
     # together(), not simplify(): simplify imports sympy.physics (a second) for nothing here.
-    return sp.together(sp.expand(_at(nxt[0], point, _G, _H) + a)).subs(_G, sp.Symbol("G", positive=True))
+    equation = sp.together(sp.expand(_at(nxt[0], point, _G, _H) + a))
+    if sp.fraction(equation)[1].is_number:
+        equation = sp.expand(equation)
+    return equation.subs(_G, sp.Symbol("G", positive=True))
 
 
 def _multipliers(opt: Optimizer, a: sp.Expr, G: sp.Expr, H: sp.Expr) -> tuple[list, str, Optional[str]]:
