@@ -273,14 +273,12 @@ def dynamics(penalty, *, optimizer: str = "sgd", lr=None, alpha="1", momentum=No
     >>> d.fact("two-cycle").value, abs(float(d.path[-1, 0])) < 1e-7
     (['1/3800'], True)
     """
-    from lksym.derivation.dynamics import Fact, derive_facts
-    from lksym.derivation.exact_steps import MAX_EXACT_STEPS, exact_trajectory
+    from lksym.derivation.exact_steps import MAX_EXACT_STEPS
     from lksym.derivation.expr import parse_real
     from lksym.derivation.optimizers import optimizer as build, parse_data
     from lksym.derivation.penalty import parse_subject
-    from lksym.dynamics_result import Dynamics
     from lksym.errors import InputError
-    from lksym.numerics.dynamics import classify, run
+    from lksym.numerics.rejudge import dynamics_of
 
     subject = parse_subject(penalty)
     opt = build(optimizer, lr=lr, momentum=momentum, dampening=dampening, betas=betas, eps=eps, amsgrad=amsgrad,
@@ -300,45 +298,7 @@ def dynamics(penalty, *, optimizer: str = "sgd", lr=None, alpha="1", momentum=No
     for name, value in (("lr", opt.lr), ("alpha", alpha_value)):
         if not float(value) >= 1e-300:
             raise InputError(f"{name} = {value} is too small to simulate in float64 (at least 1e-300)")
-    facts = derive_facts(subject, opt, alpha_value, data_term, exact_starts)
-    result = run(subject, opt, float(alpha_value), data_term, [float(s) for s in exact_starts], steps)
-    behaviours = tuple(classify(result.path[:, i], result.diverged_at[i]) for i in range(len(exact_starts)))
-    facts = (*facts, _long_run(facts, behaviours, texts))
-    exact, reasons = (), ()
-    if exact_steps:
-        runs = [exact_trajectory(subject, opt, alpha_value, data_term, s, exact_steps) for s in exact_starts]
-        exact = tuple(tuple(str(v) for v in values) for values, _ in runs)
-        reasons = tuple(why for _, why in runs)
-    return Dynamics(subject, opt, alpha_value, data_term, exact_starts, steps, facts, result.path, behaviours,
-                    result.diverged_at, result.notes, exact, reasons)
-
-
-def _long_run(facts, behaviours, texts):
-    """The ``"long run"`` fact: what the trajectories do, checked against the derived two-cycle."""
-    from lksym.derivation.dynamics import Fact
-
-    kinds = [b.kind for b in behaviours]
-    lines = [f"w0 = {t}: {b.text}" for t, b in zip(texts, behaviours)]
-    cycle = next(f for f in facts if f.name == "two-cycle")
-    stability = next(f for f in facts if f.name == "two-cycle stability")
-    notes = []
-    if cycle.number:
-        reached = []
-        for b in behaviours:
-            if b.kind == "two-cycle" and b.limit:
-                amplitude = max(abs(x) for x in b.limit)
-                reached.append(any(abs(amplitude - a) <= 1e-6 * a for a in cycle.number))
-        attracts = stability.extra.get("attracts", [])
-        if any(reached):
-            notes.append("the trajectories that end on a two-cycle end on the derived one")
-        elif any(attracts):
-            notes.append("the derived two-cycle attracts nearby states, yet no start simulated reaches it: "
-                         "the trajectories end elsewhere (their own long-run behaviour is listed)")
-    counts = {k: kinds.count(k) for k in dict.fromkeys(kinds)}
-    summary = ", ".join(f"{k} ({n} of {len(kinds)})" for k, n in counts.items())
-    statement = f"observed in float64: {summary}" + ("" if not notes else "; " + "; ".join(notes))
-    return Fact("long run", statement, None, kinds, None, "simulation", "",
-                {"per_start": lines, "notes": notes})
+    return dynamics_of(subject, opt, alpha_value, data_term, exact_starts, steps, exact_steps)
 
 
 def dynamics_command(penalty, *, as_json: bool = False, figure=None, **options) -> str:
