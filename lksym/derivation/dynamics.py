@@ -246,7 +246,9 @@ def _multipliers(opt: Optimizer, a: sp.Expr, G: sp.Expr, H: sp.Expr) -> tuple[li
 
 def _exact_roots(expr: sp.Expr) -> Optional[list]:
     """Positive roots of ``expr = 0`` in ``x`` by formula: a polynomial of degree <= 4, or two power terms."""
-    expr = sp.expand(expr)
+    numerator, denominator = sp.fraction(sp.together(expr))
+    # A rational equation (log-sum's 1/(eps + x)): the roots of the numerator where the denominator lives.
+    expr = sp.expand(numerator if denominator.is_polynomial(X) and not denominator.is_number else expr)
     try:
         poly = sp.Poly(expr, X)
         if poly.degree() <= 4 and all(c.is_number for c in poly.all_coeffs()):
@@ -274,7 +276,9 @@ def _positive_roots(expr: sp.Expr, lo: sp.Expr, hi: sp.Expr) -> tuple[list, str]
         return [], "exact"
     exact = _exact_roots(expr)
     if exact is not None:
-        return sorted({r for r in exact if inside(r)}, key=lambda r: float(sp.N(r))), "exact"
+        denominator = sp.fraction(sp.together(expr))[1]
+        kept = {r for r in exact if inside(r) and sp.N(denominator.subs(X, r), 30) != 0}
+        return sorted(kept, key=lambda r: float(sp.N(r))), "exact"
     f = sp.lambdify(X, expr, "math")
     top = float(hi) if hi is not sp.oo else max(10.0, 10 * float(lo))
     grid = [float(lo) + (top - float(lo)) * (i / 4000) ** 3 for i in range(1, 4001)]
@@ -553,3 +557,32 @@ def derive_facts(penalty: Penalty, opt: Optimizer, alpha: sp.Expr, data: Optiona
             _steps_to_zero(opt, s, alpha, data, starts))
 
 
+
+
+REPORT_OPTIMIZERS = ("sgd", "momentum", "nesterov", "adam", "rmsprop")
+"""The gradient optimisers whose two-cycle a per-penalty report lists (the proximal ones have none)."""
+
+
+def cycle_rows(penalty: Penalty) -> tuple:
+    """``(optimizer text, amplitudes, kinds, method)`` per :data:`REPORT_OPTIMIZERS` at torch's defaults, lr 1/100, alpha 1.
+
+    What a report's "Under other optimisers" section shows: exact facts only, no simulation.
+
+    Examples
+    --------
+    >>> from lksym.derivation.penalty import parse_subject
+    >>> cycle_rows(parse_subject("1.5"))[0]
+    ('sgd --lr 1/100', ('9/160000',), ('attracting',), 'exact')
+    """
+    from lksym.derivation.optimizers import optimizer
+
+    s = slopes(penalty)
+    rows = []
+    for name in REPORT_OPTIMIZERS:
+        opt = optimizer(name, **({"eps": "0"} if name in ("adam", "rmsprop") else {}))
+        cycle, stability = _cycle_facts(opt, s, sp.S.One, None)
+        amplitudes = tuple(cycle.value or ())
+        kinds = tuple(stability.extra.get("kind", ()))
+        method = "numeric" if "numeric" in (cycle.method, stability.method) else "exact"
+        rows.append((opt.text.replace(" --weight-decay 0", ""), amplitudes, kinds, method))
+    return tuple(rows)
