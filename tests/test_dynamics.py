@@ -363,3 +363,45 @@ def test_input_errors_from_python():
         lksym.dynamics("1.5", optimizer="sgd", steps=0)
     with pytest.raises(InputError):
         lksym.dynamics("1.5", optimizer="adam", amsgrad=True, momentum="0.5")
+
+
+# --------------------------------------------------------------------------- pages
+
+
+def test_report_section_sits_before_the_figures(tmp_path):
+    from lksym.api import write_reports
+
+    (path,) = write_reports(["1.5"], tmp_path, jobs=1)
+    text = path.read_text(encoding="utf-8")
+    section = text[text.index("## Under other optimisers"):text.index("## Figures")]
+    assert "`1/3800`" in section  # Adam, eps = 0: lr (1 - b1)/(2 (1 + b1)) with lr 1/100, b1 = 9/10
+    assert "`9/160000`" in section  # SGD: (3 lr/4)^2
+    assert "(../optimizers.md)" in section
+
+
+@pytest.mark.parametrize("claim,optimizer_name,verdict", [
+    (0, "sgd", "fails"), (0, "prox-sgd", "holds"), (0, "adam", "fails"),
+    (2, "prox-sgd", "fails"), (2, "adam", "holds"),
+])
+def test_claims_re_judged(claim, optimizer_name, verdict):
+    from lksym.numerics.rejudge import CLAIMS, judge_claims
+
+    (v,) = judge_claims(optimizers=(optimizer_name,), claims=(CLAIMS[claim],), steps=600, lrs=("1/100",))
+    assert v.verdict == verdict
+
+
+def test_adam_fails_l3_leaves_small_weights_alone_where_sgd_holds():
+    from lksym.numerics.rejudge import CLAIMS, judge_claims
+
+    verdicts = judge_claims(optimizers=("sgd", "adam"), claims=(CLAIMS[3],), steps=1000, lrs=("1/100",))
+    by = {v.optimizer: v.verdict for v in verdicts}
+    assert by["adam"] != "holds" and by["sgd"] != "fails"
+
+
+def test_published_page_is_linked_from_the_index():
+    from pathlib import Path
+
+    reports = Path(__file__).resolve().parents[1] / "reports"
+    assert "[optimizers.md](optimizers.md)" in (reports / "README.md").read_text(encoding="utf-8")
+    page = (reports / "optimizers.md").read_text(encoding="utf-8")
+    assert "| L1 is sparse (weights reach exactly 0) | `prox-sgd` | **holds** |" in page

@@ -71,8 +71,8 @@ def long_run(facts, behaviours: Sequence[Behaviour], texts: Sequence[str]) -> Fa
         if any(reached):
             notes.append("the trajectories that end on a two-cycle end on the derived one")
         elif any(stability.extra.get("attracts", [])):
-            notes.append("the derived two-cycle attracts nearby states, yet no start simulated reaches it: "
-                         "the trajectories end elsewhere")
+            notes.append("the derived two-cycle attracts nearby states, yet no start simulated reaches it "
+                         "within the steps run: the trajectories end elsewhere")
     counts = {k: kinds.count(k) for k in dict.fromkeys(kinds)}
     summary = ", ".join(f"{k} ({n} of {len(kinds)})" for k, n in counts.items())
     statement = f"observed in float64: {summary}" + ("" if not notes else "; " + "; ".join(notes))
