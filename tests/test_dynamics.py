@@ -405,3 +405,30 @@ def test_published_page_is_linked_from_the_index():
     assert "[optimizers.md](optimizers.md)" in (reports / "README.md").read_text(encoding="utf-8")
     page = (reports / "optimizers.md").read_text(encoding="utf-8")
     assert "| L1 is sparse (weights reach exactly 0) | `prox-sgd` | **holds** |" in page
+
+
+# --------------------------------------------------------------------------- free inputs
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+fractions = st.fractions(min_value=R(1, 1000), max_value=R(999, 1000), max_denominator=1000)
+
+
+@settings(max_examples=25, deadline=None)
+@given(lr=fractions, b1=st.fractions(min_value=0, max_value=R(99, 100), max_denominator=100), penalty=st.sampled_from(["1", "1.5", "3"]))
+def test_adam_cycle_formula_for_any_lr_and_beta1(lr, b1, penalty):
+    opt = optimizer("adam", lr=str(lr), betas=(str(b1), "999/1000"), eps="0")
+    cycle = next(f for f in derive_facts(parse_subject(penalty), opt, sp.S.One, None) if f.name == "two-cycle")
+    assert [sp.Rational(v) for v in cycle.value] == [sp.Rational(lr) * (1 - sp.Rational(b1)) / (2 * (1 + sp.Rational(b1)))]
+
+
+@settings(max_examples=25, deadline=None)
+@given(lr=fractions, mu=st.fractions(min_value=0, max_value=R(99, 100), max_denominator=100),
+       w0=st.fractions(min_value=-2, max_value=2, max_denominator=50), penalty=st.sampled_from(["1", "2", "3"]))
+def test_exact_rational_steps_match_float64(lr, mu, w0, penalty):
+    # The exact run and the float64 run of the same rule agree to rounding for a few steps.
+    d = lksym.dynamics(penalty, optimizer="momentum", lr=str(lr), momentum=str(mu), starts=[str(w0)], steps=6,
+                       exact_steps=6)
+    exact = [float(sp.Rational(v)) for v in d.exact[0]]
+    floats = d.path[: len(exact), 0]
+    assert np.allclose(floats, exact, rtol=1e-9, atol=1e-12)
