@@ -30,6 +30,7 @@ RANKS = {
     "lksym.fileio": 0,
     "lksym.derivation": 1,
     "lksym.results": 2,
+    "lksym.dynamics_result": 2,
     "lksym.numerics": 3,
     "lksym.writers": 4,
     "lksym.api": 5,

@@ -37,14 +37,9 @@ from typing import Optional
 
 import sympy as sp
 
-from lksym import budget
 from lksym.derivation.optimizers import DataTerm, Optimizer
 from lksym.derivation.penalty import Penalty
 from lksym.derivation.symbols import X
-
-SOLVE_TIME = 3.0
-"""Seconds SymPy may take to solve one cycle or fixed-point equation exactly before a numeric root is used."""
-
 
 @dataclass(frozen=True)
 class Fact:
@@ -122,8 +117,14 @@ def gradient_at_zero(s: Slopes) -> sp.Expr:
 # --------------------------------------------------------------------------- the update rules, symbolically
 
 _w, _b, _v = sp.symbols("w b v", real=True)
-_g = sp.Function("g")
+_g_symbol = sp.Symbol("g", real=True)
 _G, _H = sp.symbols("G H", positive=True)
+
+
+def _g(w):
+    # g(w), the penalty's gradient, as a plain symbol: derivatives in w add H * d/dg (the chain rule),
+    # which keeps every substitution a cheap xreplace instead of a subs through Derivative objects.
+    return _g_symbol
 
 
 def optimizer_map(opt: Optimizer) -> tuple[tuple, tuple]:
@@ -136,7 +137,7 @@ def optimizer_map(opt: Optimizer) -> tuple[tuple, tuple]:
     --------
     >>> from lksym.derivation.optimizers import optimizer
     >>> optimizer_map(optimizer("nesterov", lr="1/10", momentum="1/2"))[1]
-    (-b/40 + w - 3*g(w)/20, b/2 + g(w))
+    (-b/40 - 3*g/20 + w, b/2 + g)
     """
     lr, p = opt.lr, dict(opt.params)
     wd = p.get("weight_decay", sp.S.Zero) if opt.name != "adamw" else sp.S.Zero
@@ -177,8 +178,15 @@ def _cycle_state(opt: Optimizer, a: sp.Expr, G: sp.Expr) -> dict:
 
 
 def _at(expr: sp.Expr, point: dict, g_value, h_value) -> sp.Expr:
-    expr = expr.subs(sp.Derivative(_g(_w), _w), h_value).subs(_g(_w), g_value)
-    return expr.subs(point, simultaneous=True)
+    return expr.xreplace({_H: h_value, _g_symbol: g_value, **point})
+
+
+def _jacobian(state, nxt) -> sp.Matrix:
+    """d(next)/d(state), with g = g(w): the w column gains H * d/dg."""
+    rows = []
+    for f in nxt:
+        rows.append([sp.diff(f, s) + (_H * sp.diff(f, _g_symbol) if s == _w else 0) for s in state])
+    return sp.Matrix(rows)
 
 
 def _coupled(opt: Optimizer) -> sp.Expr:
@@ -198,55 +206,82 @@ def cycle_equation(opt: Optimizer) -> sp.Expr:
     state, nxt = optimizer_map(opt)
     G = _G + _coupled(opt) * a  # the loss gradient at +a
     point = {_w: a, **_cycle_state(opt, a, G)}
-    return sp.simplify(_at(nxt[0], point, _G, _H) + a).subs(_G, sp.Symbol("G", positive=True))
+    # together(), not simplify(): simplify imports sympy.physics (a second) for nothing here.
+    equation = sp.together(sp.expand(_at(nxt[0], point, _G, _H) + a))
+    if sp.fraction(equation)[1].is_number:
+        equation = sp.expand(equation)
+    return equation.subs(_G, sp.Symbol("G", positive=True))
 
 
 def _multipliers(opt: Optimizer, a: sp.Expr, G: sp.Expr, H: sp.Expr) -> tuple[list, str, Optional[str]]:
     """Eigenvalues of the two-step Jacobian at the cycle (values, method, exact characteristic polynomial)."""
     state, nxt = optimizer_map(opt)
-    J = sp.Matrix(nxt).jacobian(sp.Matrix(state))
+    J = _jacobian(state, nxt)
     wd = _coupled(opt)
     aux = _cycle_state(opt, a, G + wd * a)
     plus = {_w: a, **aux}
     minus = {_w: -a, **{s: (-v if s == _b else v) for s, v in aux.items()}}
     Jp = J.applyfunc(lambda e: _at(e, plus, G + wd * a, H + wd))
     Jm = J.applyfunc(lambda e: _at(e, minus, -(G + wd * a), H + wd))
-    M = (Jm * Jp).applyfunc(sp.simplify)
     lam = sp.Symbol("lambda")
-    poly = sp.Poly(M.charpoly(lam).as_expr(), lam)
-    if M.shape[0] <= 2:
+    if J.shape[0] <= 2:
+        M = (Jm * Jp).applyfunc(lambda e: sp.radsimp(sp.expand(e)))
+        poly = sp.Poly(M.charpoly(lam).as_expr(), lam)
         roots = sp.roots(poly)
         if sum(roots.values()) == M.shape[0]:
-            values = [sp.simplify(r) for r, n in roots.items() for _ in range(n)]
+            values = [sp.radsimp(r) for r, n in roots.items() for _ in range(n)]
             return values, "exact", sp.sstr(poly.as_expr())
-    coefficients = [complex(sp.N(c, 30)) for c in poly.all_coeffs()]
-    import numpy as np
+    # A 3x3 product (Adam): its entries are exact, their 30-digit values multiplied in mpmath.
+    import mpmath
 
-    values = [complex(r) for r in np.roots(coefficients)]
-    return values, "numeric", sp.sstr(poly.as_expr())
+    with mpmath.workdps(30):
+        Mn = mpmath.matrix([[sp.N(e, 30) for e in row] for row in Jm.tolist()]) * \
+            mpmath.matrix([[sp.N(e, 30) for e in row] for row in Jp.tolist()])
+        values = [complex(v) for v in mpmath.eig(Mn)[0]]
+    return values, "numeric", None
 
 
 # --------------------------------------------------------------------------- solving
 
 
+def _exact_roots(expr: sp.Expr) -> Optional[list]:
+    """Positive roots of ``expr = 0`` in ``x`` by formula: a polynomial of degree <= 4, or two power terms."""
+    numerator, denominator = sp.fraction(sp.together(expr))
+    # A rational equation (log-sum's 1/(eps + x)): the roots of the numerator where the denominator lives.
+    expr = sp.expand(numerator if denominator.is_polynomial(X) and not denominator.is_number else expr)
+    try:
+        poly = sp.Poly(expr, X)
+        if poly.degree() <= 4 and all(c.is_number for c in poly.all_coeffs()):
+            roots = sp.roots(poly)
+            if sum(roots.values()) == poly.degree():
+                return list(roots)
+    except (sp.PolynomialError, sp.GeneratorsNeeded):
+        pass
+    terms = sp.Add.make_args(expr)
+    if len(terms) == 2:
+        (c1, e1), (c2, e2) = (t.as_coeff_exponent(X) for t in terms)
+        if not (c1.has(X) or c2.has(X)) and e1 != e2 and c1 * c2 < 0:
+            # c1 x^e1 + c2 x^e2 = 0  =>  x^(e1 - e2) = -c2/c1
+            return [sp.powsimp((-c2 / c1) ** (1 / (e1 - e2)), force=True)]
+    return None
+
+
 def _positive_roots(expr: sp.Expr, lo: sp.Expr, hi: sp.Expr) -> tuple[list, str]:
-    """Roots in ``(lo, hi]`` of an equation in ``x``: exact by SymPy within :data:`SOLVE_TIME`, else bisection."""
+    """Roots in ``(lo, hi]`` of an equation in ``x``: by formula where :func:`_exact_roots` has one, else bisection."""
     def inside(r) -> bool:
         value = complex(sp.N(r, 30))
         return abs(value.imag) < 1e-25 and value.real > float(lo) and (hi is sp.oo or value.real <= float(hi))
 
     if not expr.has(X):
-        return ([], "exact") if expr != 0 else ([], "exact")
-    try:
-        with budget.deadline(SOLVE_TIME):
-            found = sp.solve(sp.Eq(expr, 0), X)
-            exact = [sp.nsimplify(r) if r.is_Float else r for r in found]
-            return sorted({r for r in exact if inside(r)}, key=lambda r: float(sp.N(r))), "exact"
-    except (budget.Timeout, NotImplementedError, TypeError, ValueError):
-        pass
+        return [], "exact"
+    exact = _exact_roots(expr)
+    if exact is not None:
+        denominator = sp.fraction(sp.together(expr))[1]
+        kept = {r for r in exact if inside(r) and sp.N(denominator.subs(X, r), 30) != 0}
+        return sorted(kept, key=lambda r: float(sp.N(r))), "exact"
     f = sp.lambdify(X, expr, "math")
     top = float(hi) if hi is not sp.oo else max(10.0, 10 * float(lo))
-    grid = [float(lo) + (top - float(lo)) * (i / 4000) ** 2 for i in range(1, 4001)]
+    grid = [float(lo) + (top - float(lo)) * (i / 4000) ** 3 for i in range(1, 4001)]
     roots, prev = [], None
     for x in grid:
         try:
@@ -372,7 +407,7 @@ def _cycle_facts(opt: Optimizer, s: Slopes, alpha: sp.Expr, data: Optional[DataT
             continue
         roots, method = _positive_roots(equation.subs({G: alpha * p1, a_sym: X}), lo, hi)
         if not equation.has(G):  # Adam/RMSprop with eps = 0: a is the same for every penalty
-            roots = [r for r in [sp.solve(equation, a_sym)[0]] if bool(r > lo) and (hi is sp.oo or bool(r <= hi))]
+            roots = [r for r in _exact_roots(equation.subs(a_sym, X)) if bool(r > lo) and (hi is sp.oo or bool(r <= hi))]
             method = "exact"
         for r in roots:
             if _num(p1.subs(X, r)) > 0 and all(abs(_num(r) - _num(q)) > 1e-15 * (1 + abs(_num(r))) for q, _, _ in amplitudes):
@@ -394,11 +429,8 @@ def _cycle_facts(opt: Optimizer, s: Slopes, alpha: sp.Expr, data: Optional[DataT
         how.add(m_method if method == "exact" else "numeric")
         sizes = [abs(complex(sp.N(v, 30))) for v in values]
         top = max(sizes)
-        if m_method == "exact" and method == "exact":
-            exact_top = [sp.Abs(v) for v in values]
-            ones = any(sp.simplify(e - 1) == 0 for e in exact_top)
-        else:
-            ones = abs(top - 1) < 1e-12
+        # |multiplier| = 1 (L1's neutral cycles) is decided at 30 digits, 1e-25 apart.
+        ones = abs(top - 1) < (1e-25 if m_method == "exact" and method == "exact" else 1e-12)
         kind = "neutral" if ones and top <= 1 + 1e-12 else ("attracting" if top < 1 else "repelling")
         judged.append([sp.sstr(v) for v in values] if m_method == "exact" else None)
         numbers.append([_real_or_pair(complex(sp.N(v, 20))) for v in values])
@@ -467,7 +499,7 @@ def _rest_kind(opt: Optimizer, alpha, w, curvature, c) -> str:
         m = (1 - opt.lr * c) / (1 + opt.lr * (curvature - c))
         return _kind_from(abs(_num(m)))
     state, nxt = optimizer_map(opt)
-    J = sp.Matrix(nxt).jacobian(sp.Matrix(state))
+    J = _jacobian(state, nxt)
     J = J.applyfunc(lambda e: _at(e, {_w: w, _b: 0, _v: 0}, 0, curvature))
     values = list(J.eigenvals(multiple=True))
     return _kind_from(max(abs(complex(sp.N(v, 30))) for v in values))
@@ -491,7 +523,7 @@ def _steps_to_zero(opt: Optimizer, s: Slopes, alpha: sp.Expr, data: Optional[Dat
         why = "with a data term the count depends on the data gradient; the trajectories give it"
         return Fact(name, why, None, None, None, "", why)
     p1, _, lo, hi = s.pieces[0]
-    slope = sp.simplify(p1)
+    slope = sp.expand(p1)
     if slope.has(X) or slope == 0:
         why = ("the penalty is not linear next to 0, so the prox is not a fixed shift there; the trajectories give "
                "the count")
@@ -525,3 +557,32 @@ def derive_facts(penalty: Penalty, opt: Optimizer, alpha: sp.Expr, data: Optiona
             _steps_to_zero(opt, s, alpha, data, starts))
 
 
+
+
+REPORT_OPTIMIZERS = ("sgd", "momentum", "nesterov", "adam", "rmsprop")
+"""The gradient optimisers whose two-cycle a per-penalty report lists (the proximal ones have none)."""
+
+
+def cycle_rows(penalty: Penalty) -> tuple:
+    """``(optimizer text, amplitudes, kinds, method)`` per :data:`REPORT_OPTIMIZERS` at torch's defaults, lr 1/100, alpha 1.
+
+    What a report's "Under other optimisers" section shows: exact facts only, no simulation.
+
+    Examples
+    --------
+    >>> from lksym.derivation.penalty import parse_subject
+    >>> cycle_rows(parse_subject("1.5"))[0]
+    ('sgd --lr 1/100', ('9/160000',), ('attracting',), 'exact')
+    """
+    from lksym.derivation.optimizers import optimizer
+
+    s = slopes(penalty)
+    rows = []
+    for name in REPORT_OPTIMIZERS:
+        opt = optimizer(name, **({"eps": "0"} if name in ("adam", "rmsprop") else {}))
+        cycle, stability = _cycle_facts(opt, s, sp.S.One, None)
+        amplitudes = tuple(cycle.value or ())
+        kinds = tuple(stability.extra.get("kind", ()))
+        method = "numeric" if "numeric" in (cycle.method, stability.method) else "exact"
+        rows.append((opt.text.replace(" --weight-decay 0", ""), amplitudes, kinds, method))
+    return tuple(rows)

@@ -124,9 +124,9 @@ def _t(value) -> str:
 
 def _number(text, name: str, lo=None, hi=None, lo_open=False, hi_open=False, why: str = "") -> sp.Expr:
     value = parse_real(str(text), name)
-    approx = sp.N(value, 30)
-    low = lo is not None and (approx < lo or (lo_open and approx == lo))
-    high = hi is not None and (approx > hi or (hi_open and approx == hi))
+    # Exact comparisons: sp.Float(1) == 1 is False in SymPy, so a 30-digit value would let beta = 1 through.
+    low = lo is not None and (bool(value < lo) or (lo_open and value == lo))
+    high = hi is not None and (bool(value > hi) or (hi_open and value == hi))
     if low or high:
         left = "(" if lo_open else "["
         right = ")" if hi_open else "]"
