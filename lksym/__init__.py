@@ -14,7 +14,7 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__", "analyze", "write_reports", "write_compare", "write_fit", "check_prox", "InputError", "LksymError"]
+__all__ = ["__version__", "analyze", "write_reports", "write_compare", "write_fit", "check_prox", "dynamics", "train", "InputError", "LksymError"]
 
 from lksym.errors import InputError, LksymError
 
@@ -25,6 +25,10 @@ def __getattr__(name: str):
         from lksym.notebook import analyze
 
         return analyze
+    if name == "dynamics":
+        from lksym.api import dynamics
+
+        return dynamics
     if name == "write_reports":
         from lksym.api import write_reports
 
@@ -41,4 +45,8 @@ def __getattr__(name: str):
         from lksym.writers.fit import write_fit
 
         return write_fit
+    if name == "train":
+        from lksym.api import train
+
+        return train
     raise AttributeError(f"module 'lksym' has no attribute {name!r}")

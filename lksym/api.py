@@ -89,7 +89,10 @@ def _analysis_task(k, image_format: str = "svg", dpi: Optional[int] = None) -> t
     from lksym.writers.report import report_markdown
 
     a = analyze(k)
-    report = report_markdown(a, image_format=image_format)
+    from lksym.derivation.dynamics import cycle_rows
+    from lksym.writers.report import with_optimizers
+
+    report = with_optimizers(report_markdown(a, image_format=image_format), cycle_rows(a.subject))
     texts = {"report.md": report.encode("utf-8"), "analysis.json": (dumps(a) + "\n").encode("utf-8")}
     extra = {} if image_format == "svg" or dpi is None else {"_dpi": dpi}  # read by plots.render_figure
     data = {image_name(name, image_format): {**numbers, **extra} for name, numbers in figure_data(a).items()}
@@ -230,6 +233,110 @@ def write_reports(
     return written
 
 
+TRAIN_INSTALL = "pip install -e '.[train]'"
+
+
+def train(
+    penalties: Iterable = (),
+    optimizers: Iterable = (),
+    *,
+    epochs: Optional[int] = None,
+    alpha: Optional[float] = None,
+    seed: int = 0,
+    jobs: Optional[int] = None,
+    out_dir: Optional[os.PathLike | str] = None,
+    progress: Optional[Callable[[int, int], None]] = None,
+):
+    """Train the digits perceptron for each penalty and optimiser; return the frozen result (and write it).
+
+    What ``lksym train`` does (:mod:`lksym.numerics.training`, :mod:`lksym.training.grid`):
+    every penalty (``"none"``: the baseline, always run) under every optimiser of
+    ``sgd``, ``adam``, ``adamw``, ``adam-prox`` at the strengths of
+    :func:`~lksym.training.grid.alpha_grid` (or ``alpha`` for all), with each chosen run's
+    prediction from the exact one-weight analysis beside what it did.
+
+    Parameters
+    ----------
+    penalties, optimizers : iterable of str
+        Default :data:`~lksym.training.grid.PENALTIES` and all four optimisers.
+    epochs : int, optional
+        Passes over the training images (default 20).
+    alpha : float, optional
+        One strength for every penalty instead of the selection rule.
+    seed : int
+        Split, initialisation and batch order.
+    jobs : int, optional
+        Processes (each one thread); default one per core available.
+    out_dir : path, optional
+        Write ``train.md``, ``train.json`` and ``train/`` figures there (whole or not at all).
+    progress : callable, optional
+        ``progress(done, total)`` after each run.
+
+    Returns
+    -------
+    TrainResult
+
+    Examples
+    --------
+    >>> r = train(["1"], ["adam-prox"], epochs=1, alpha=0.1, jobs=1)  # doctest: +SKIP
+    >>> r.cell("1", "adam-prox").run.exact_zero > 0  # doctest: +SKIP
+    True
+    """
+    import math
+    import numbers
+
+    from lksym.errors import InputError
+
+    try:
+        import sklearn  # noqa: F401
+        import torch  # noqa: F401
+    except ImportError as error:
+        raise InputError(f"lksym train needs PyTorch and scikit-learn ({error.name or 'a module'} is missing): "
+                         f"{TRAIN_INSTALL}") from None
+    from lksym.training import grid as train_grid
+    from lksym.training.model import EPOCHS, OPTIMISERS
+
+    def whole(name, value, low):
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
+            raise InputError(f"{name} must be an integer >= {low}, got {value!r}")
+        return int(value)
+
+    epochs = whole("epochs", EPOCHS if epochs is None else epochs, 1)
+    if epochs > 10_000:
+        raise InputError(f"epochs must be at most 10000, got {epochs}")
+    seed = whole("seed", seed, 0)
+    jobs = whole("jobs", cores() if jobs is None else jobs, 1)
+    if alpha is not None:
+        if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real) or not (math.isfinite(alpha) and alpha > 0):
+            raise InputError(f"alpha must be a positive finite number, got {alpha!r}")
+        alpha = float(alpha)
+    opts = list(dict.fromkeys(str(o).strip().lower() for o in optimizers)) or list(OPTIMISERS)
+    for o in opts:
+        if o not in OPTIMISERS:
+            raise InputError(f"unknown optimizer {o!r}: choose from {', '.join(OPTIMISERS)}")
+    given = [str(p).strip() for p in penalties]
+    texts: list = []
+    for text in given or list(train_grid.PENALTIES):
+        if text.lower() == "none":
+            continue  # the baseline is always run
+        texts.append(text)
+    if given and not texts and not all(t.lower() == "none" for t in given):
+        raise InputError("give at least one penalty")
+    checked = []
+    for text in texts:
+        train_grid.check_penalty(text)
+        if text not in checked:
+            checked.append(text)
+    if out_dir is not None:  # a folder that cannot be replaced is refused before minutes of training
+        from lksym.writers.train import check_out
+
+        check_out(Path(out_dir))
+    result = train_grid.run_grid(checked, opts, epochs, seed, alpha, min(jobs, cores()), progress)
+    if out_dir is not None:
+        from lksym.writers.train import write_train
+
+        write_train(result, out_dir)
+    return result
 
 
 def export_module(subject, to: str, out: Optional[os.PathLike | str] = None) -> tuple[str, Optional[Path]]:
@@ -269,3 +376,101 @@ def export_module(subject, to: str, out: Optional[os.PathLike | str] = None) -> 
         return text, None
     marker = MARK.encode("utf-8")
     return text, write_atomic(Path(out), text, ours=lambda old: old.startswith(marker))
+
+
+DYNAMICS_STARTS = ("-1", "-0.3", "-0.05", "0.05", "0.3", "1")
+"""Default starting weights of ``lksym dynamics`` (those of ``lksym simulate``: both signs, small and large)."""
+
+DYNAMICS_STEPS = 1000
+
+MAX_STARTS = 20
+
+
+def dynamics(penalty, *, optimizer: str = "sgd", lr=None, alpha="1", momentum=None, dampening=None, betas=None,
+             eps=None, amsgrad: bool = False, weight_decay=None, smoothing=None, data=None, starts=None,
+             steps: int = DYNAMICS_STEPS, exact_steps: int = 0):
+    r"""What ``optimizer`` does to a weight under :math:`\alpha p(w)` (plus ``data``): exact facts and trajectories.
+
+    Parameters
+    ----------
+    penalty : str, number or Penalty
+        Anything :func:`lksym.derivation.penalty.parse_subject` reads (``"1.5"``, ``"scad(lam=1, a=3.7)"``).
+    optimizer : str
+        One of :data:`lksym.derivation.optimizers.NAMES`; its parameters as :mod:`torch.optim` names them
+        (``smoothing`` is RMSprop's ``alpha``).  Every number is exact text (``"1/100"``) or a number.
+    alpha : exact number text
+        The penalty's strength, positive.
+    data : str, optional
+        ``"quadratic(c=C, target=T)"``: the data term :math:`\tfrac c2 (w-T)^2`.
+    starts : iterable of exact number texts, optional
+        Starting weights (default :data:`DYNAMICS_STARTS`).
+    steps : int
+        Float64 steps simulated (1 to 200000).
+    exact_steps : int
+        Exact rational steps per start (0: none; only ``sgd``, ``momentum``, ``nesterov``, ``prox-sgd``).
+
+    Returns
+    -------
+    lksym.dynamics_result.Dynamics
+
+    Examples
+    --------
+    >>> d = dynamics("3", optimizer="adam", lr="1/100", eps="0", starts=["0.3"], steps=20000)
+    >>> d.fact("two-cycle").value, abs(float(d.path[-1, 0])) < 1e-7
+    (['1/3800'], True)
+    """
+    from lksym.derivation.exact_steps import MAX_EXACT_STEPS
+    from lksym.derivation.expr import parse_real
+    from lksym.derivation.optimizers import optimizer as build, parse_data
+    from lksym.derivation.penalty import parse_subject
+    from lksym.errors import InputError
+    from lksym.numerics.rejudge import dynamics_of
+
+    subject = parse_subject(penalty)
+    opt = build(optimizer, lr=lr, momentum=momentum, dampening=dampening, betas=betas, eps=eps, amsgrad=amsgrad,
+                weight_decay=weight_decay, smoothing=smoothing)
+    alpha_value = parse_real(str(alpha), "alpha", positive=True)
+    data_term = parse_data(data)
+    texts = DYNAMICS_STARTS if starts is None or len(tuple(starts)) == 0 else tuple(starts)
+    if len(texts) > MAX_STARTS:
+        raise InputError(f"give at most {MAX_STARTS} starts (--w0), got {len(texts)}")
+    exact_starts = tuple(parse_real(str(s), "w0") for s in texts)
+    if any(abs(float(s)) > 1e6 for s in exact_starts):
+        raise InputError("w0 must be at most 1e6 in size")
+    if not (isinstance(steps, int) and 1 <= steps <= 200_000):
+        raise InputError(f"steps must be an integer from 1 to 200000, got {steps!r}")
+    if not (isinstance(exact_steps, int) and 0 <= exact_steps <= MAX_EXACT_STEPS):
+        raise InputError(f"exact steps must be an integer from 0 to {MAX_EXACT_STEPS}, got {exact_steps!r}")
+    for name, value in (("lr", opt.lr), ("alpha", alpha_value)):
+        if not float(value) >= 1e-300:
+            raise InputError(f"{name} = {value} is too small to simulate in float64 (at least 1e-300)")
+    return dynamics_of(subject, opt, alpha_value, data_term, exact_starts, steps, exact_steps)
+
+
+def dynamics_command(penalty, *, as_json: bool = False, figure=None, **options) -> str:
+    """What ``lksym dynamics`` prints; with ``figure`` (a ``.svg`` or ``.png`` path) also draws every optimiser side by side.
+
+    The figure's other panels run each optimiser at its defaults with the same ``lr``, ``alpha``, data,
+    starts and steps; the chosen one keeps every option given.  Everything is computed before the figure
+    is written (atomically).
+    """
+    from pathlib import Path
+
+    from lksym.derivation.optimizers import NAMES
+    from lksym.errors import InputError
+    from lksym.writers.dynamics import dumps, summary
+
+    if figure is not None and Path(figure).suffix.lower() not in (".svg", ".png"):
+        raise InputError(f"--figure must end in .svg or .png, got {figure!r}")
+    d = dynamics(penalty, **options)
+    text = dumps(d) if as_json else summary(d)
+    if figure is not None:
+        from lksym.fileio import write_atomic
+        from lksym.writers.dynamics import figure_bytes
+
+        shared = {key: options[key] for key in ("lr", "alpha", "data", "starts", "steps") if key in options}
+        panels = [d if name == d.optimizer.name else dynamics(d.penalty, optimizer=name, **shared) for name in NAMES]
+        fmt = Path(figure).suffix.lower()[1:]
+        write_atomic(Path(figure), figure_bytes(panels, fmt),
+                     ours=lambda old: old.lstrip().startswith((b"<?xml", b"<svg", b"\x89PNG")))
+    return text

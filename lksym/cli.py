@@ -374,6 +374,66 @@ def simulate(penalties: tuple[str, ...], ks: tuple[str, ...], eta: str, steps: i
         click.echo(line)
 
 
+DYNAMICS_EPILOG = PENALTY_TEXT + """
+\b
+OPTIMIZER (torch.optim's update rules and names; lr defaults to 1/100 for all, so they compare at one step):
+  sgd        --lr --weight-decay
+  momentum   --lr --momentum (9/10) --dampening (0) --weight-decay      heavy ball, PyTorch's convention
+  nesterov   --lr --momentum (9/10) --weight-decay
+  adam       --lr --betas (0.9 0.999) --eps (1e-8) --amsgrad --weight-decay (coupled, as torch's Adam)
+  adamw      --lr --betas --eps --amsgrad --weight-decay (1/100, decoupled)
+  rmsprop    --lr --smoothing (0.99: torch's RMSprop 'alpha', renamed: --alpha is the penalty's) --eps --weight-decay
+  prox-sgd   --lr                                     w <- prox_{lr*alpha*p}(w - lr*g_data)
+  adam-prox  --lr --betas --eps --amsgrad             Adam on the data gradient, then prox_{lr*alpha*p}
+\b
+Examples:
+  lksym dynamics 3 --optimizer adam --eps 0 --w0 0.3 --steps 20000
+  lksym dynamics 1 --optimizer prox-sgd --lr 1/100 --alpha 1/2 --exact-steps 10
+  lksym dynamics 1.5 --optimizer momentum --data 'quadratic(c=1, target=0.5)' --json
+"""
+
+
+@main.command(epilog=DYNAMICS_EPILOG)
+@subjects_option
+@click.option("--optimizer", "optimizer", default="sgd", show_default=True, metavar="NAME",
+              help="sgd, momentum, nesterov, adam, adamw, rmsprop, prox-sgd or adam-prox (see below).")
+@click.option("--lr", default=None, metavar="LR", help="Step size > 0, exact (1/100 = 0.01) [default: 1/100].")
+@click.option("--alpha", default="1", show_default=True, metavar="A", help="The penalty's strength alpha > 0 (loss alpha*p(w)).")
+@click.option("--momentum", default=None, metavar="MU", help="momentum/nesterov: 0 <= MU < 1 [default: 9/10].")
+@click.option("--dampening", default=None, metavar="D", help="momentum: 0 <= D <= 1 [default: 0].")
+@click.option("--betas", nargs=2, default=None, metavar="B1 B2", help="adam, adamw, adam-prox: 0 <= B < 1 [default: 0.9 0.999].")
+@click.option("--eps", default=None, metavar="EPS", help="adam, adamw, adam-prox, rmsprop: EPS >= 0 [default: 1e-8].")
+@click.option("--amsgrad", is_flag=True, default=None, help="adam, adamw, adam-prox: divide by the largest v seen.")
+@click.option("--weight-decay", "weight_decay", default=None, metavar="WD",
+              help="WD >= 0: coupled (added to the gradient) except for adamw (decoupled) [default: 0; adamw 1/100].")
+@click.option("--smoothing", "--rho", "smoothing", default=None, metavar="RHO",
+              help="rmsprop's smoothing constant, torch's RMSprop 'alpha' (renamed: --alpha is the penalty's) [default: 0.99].")
+@click.option("--data", default=None, metavar="'quadratic(c=C, target=T)'", help="Add the data term C/2 (w - T)^2 to the loss.")
+@click.option("--w0", "starts", multiple=True, metavar="W", help="A starting weight (exact); repeatable [default: -1 -0.3 -0.05 0.05 0.3 1].")
+@click.option("--steps", type=Integer(min=1, max=200_000), default=1000, show_default=True, help="Float64 steps to simulate.")
+@click.option("--exact-steps", "exact_steps", type=Integer(min=0, max=1000), default=0, show_default=True,
+              help="Also run this many steps in exact rationals (sgd, momentum, nesterov, prox-sgd).")
+@click.option("--figure", default=None, type=click.Path(dir_okay=False), metavar="FILE.svg|png",
+              help="Draw |w_t| for every optimiser side by side (this one with its options, the others at defaults).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object: every fact and every trajectory.")
+def dynamics(penalties, ks, optimizer, lr, alpha, momentum, dampening, betas, eps, amsgrad, weight_decay, smoothing,
+             data, starts, steps, exact_steps, figure, as_json) -> None:
+    """What an optimiser does to a weight under alpha*PENALTY: exact facts and simulated trajectories.
+
+    Exact facts (SymPy): scaling in alpha, the first step, the symmetric two-cycle and whether it attracts
+    (multipliers of the two-step map in the optimiser's full state), fixed points with --data, steps to an
+    exact zero for the proximal optimisers.  Then the exact update rules in float64 from each --w0 and what
+    each trajectory does in the long run: exact zero, converges, two-cycle, cycle of period N, chaotic, diverges.
+    """
+    from lksym.api import dynamics_command
+
+    (penalty,) = given(penalties, ks, one=True)
+    click.echo(dynamics_command(penalty, as_json=as_json, figure=figure, optimizer=optimizer, lr=lr, alpha=alpha,
+                                momentum=momentum, dampening=dampening, betas=betas, eps=eps, amsgrad=bool(amsgrad),
+                                weight_decay=weight_decay, smoothing=smoothing, data=data, starts=starts,
+                                steps=steps, exact_steps=exact_steps))
+
+
 @main.command()
 @click.argument("penalties", nargs=-1, metavar="[PENALTY]...")
 @out_option("explore.html (and a link in the index README.md if there is one)")
@@ -411,6 +471,60 @@ def export(penalties: tuple[str, ...], ks: tuple[str, ...], to: str, out: str | 
 
     text, path = export_module(given(penalties, ks, one=True)[0], to, out)
     click.echo(text if path is None else str(path), nl=path is not None)
+
+
+@main.command(epilog=PENALTY_TEXT)
+@click.option("--penalty", "penalties", multiple=True, metavar="PENALTY",
+              help="A penalty to train with (repeatable; 'none' is the baseline, always run) "
+                   "[default: 0.5 1 1.5 2 3 10 scad(lam=1, a=3.7) mcp(lam=1, gamma=3) logsum(eps=0.1)].")
+@click.option("--optimizer", "optimizers", multiple=True, metavar="NAME",
+              help="sgd, adam, adamw or adam-prox (repeatable) [default: all four].")
+@click.option("--epochs", type=Integer(min=1, max=10_000), default=None, metavar="N", help="Passes over the training images [default: 20].")
+@click.option("--alpha", default=None, metavar="A",
+              help="One strength for every penalty, per weight (e.g. 0.001) [default: the largest of three that keeps "
+                   "test accuracy within 2 points of the baseline].")
+@click.option("--seed", type=Integer(min=0), default=0, show_default=True, help="Seed of the split, the initialisation and the batches.")
+@click.option("--jobs", "-j", type=Integer(min=1), default=None, help="Processes, one thread each [default: one per core].")
+@click.option("--out", "out_dir", default=None, type=click.Path(file_okay=False, writable=True),
+              help="Write train.md, train.json and the figures in train/ there (e.g. reports/train).")
+@click.option("--json", "as_json", is_flag=True, help="Print every figure and setting as one JSON object.")
+def train(penalties, optimizers, epochs, alpha, seed, jobs, out_dir, as_json) -> None:
+    """Train a small MLP on the digits with each penalty and optimiser; predictions beside observations.
+
+    Needs PyTorch and scikit-learn (pip install -e '.[train]').
+    """
+    from lksym.api import train as run_train
+
+    value = None
+    if alpha is not None:
+        text = str(alpha).strip()
+        if not re.fullmatch(r"\+?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?", text, re.IGNORECASE | re.ASCII):
+            raise BadInput(f"--alpha {alpha!r} is not a positive number (e.g. 0.001)")
+        value = float(text)
+    bars: list = []  # the bar appears once the grid's size is known, on a terminal only
+
+    def progress(done: int, total: int) -> None:
+        if sys.stderr.isatty():
+            if not bars:
+                bars.append(click.progressbar(length=total, label="training", file=sys.stderr))
+            bars[0].update(1)
+
+    try:
+        result = run_train(penalties, optimizers, epochs=epochs, alpha=value, seed=seed, jobs=jobs,
+                           out_dir=out_dir, progress=progress)
+    finally:
+        if bars:
+            bars[0].render_finish()
+    if as_json:
+        from lksym.writers.train import to_json
+
+        click.echo(to_json(result))
+    else:
+        from lksym.writers.train import summary
+
+        click.echo(summary(result))
+    if out_dir is not None:
+        click.echo(str(out_dir).rstrip("/") + "/train.md", err=True)
 
 
 def run() -> None:

@@ -8,7 +8,7 @@ publish a new page, add one :class:`Target` here (nothing else needs to know).
 Examples
 --------
 >>> [t.name for t in TARGETS]
-['article reports', 'symbolic k', 'compare', 'fit', 'catalogue reports', 'catalogue compare', 'explore']
+['article reports', 'symbolic k', 'compare', 'fit', 'catalogue reports', 'catalogue compare', 'optimizers', 'explore']
 """
 
 from __future__ import annotations
@@ -81,6 +81,12 @@ PENALTY_COMPARE = "penalties"
 """Folder of the comparison of the catalogue (with L0.5 and L1 for reference): ``penalties/compare.md``."""
 
 
+def _optimizers(out: Path) -> list:
+    from lksym.writers.optimizers_page import write_optimizers
+
+    return [write_optimizers(out, CATALOGUE_TEXTS)]
+
+
 def _explore(out: Path) -> list:
     from lksym.writers.explore import write_explore
 
@@ -102,6 +108,7 @@ TARGETS: tuple[Target, ...] = (
     Target("catalogue reports", "lksym report " + " ".join(f"'{p}'" for p in CATALOGUE_TEXTS), _catalogue),
     Target("catalogue compare", "lksym compare 0.5 1 " + " ".join(f"'{p}'" for p in CATALOGUE_TEXTS)
            + f" --out reports/{PENALTY_COMPARE}", _catalogue_compare),
+    Target("optimizers", "lksym dynamics (every optimiser on the article's k and the catalogue)", _optimizers),
     Target("explore", "lksym explore", _explore),
 )
 """Everything under ``reports/``, in build order; each writer also refreshes the index ``README.md``."""

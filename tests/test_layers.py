@@ -34,6 +34,7 @@ RANKS = {
     # only the derivation's penalty, exact helpers and symbols (checked below).
     "lksym.numerics.prox_solver": 1,
     "lksym.results": 2,
+    "lksym.dynamics_result": 2,
     "lksym.numerics": 3,
     "lksym.writers": 4,
     "lksym.api": 5,
@@ -41,6 +42,7 @@ RANKS = {
     "lksym.regenerate": 5,
     "lksym.notebook": 5,
     "lksym.torch": 5,
+    "lksym.training": 5,
     "lksym.cli": 6,
     "lksym.__main__": 6,
     "lksym": 6,

@@ -25,14 +25,15 @@ def built(tmp_path_factory) -> Path:
     pages = regenerate(out)
     assert [p.relative_to(out).as_posix() for p in pages] == [
         *(f"k-{k}/report.md" for k in ARTICLE_KS), "k-symbolic/report.md", "compare.md", "fit.md",
-        *(f"{parse_penalty(p).slug}/report.md" for p in CATALOGUE_TEXTS), "penalties/compare.md", "explore.html"]
+        *(f"{parse_penalty(p).slug}/report.md" for p in CATALOGUE_TEXTS), "penalties/compare.md", "optimizers.md",
+        "explore.html"]
     return out
 
 
 def test_every_page_is_built_and_indexed(built):
     index = (built / "README.md").read_text(encoding="utf-8")
     for page in ["k-0.5/report.md", "k-10/report.md", "k-symbolic/report.md", "compare.md", "fit.md",
-                 "scad-lam-1-a-3.7/report.md", "l0/report.md", "penalties/compare.md", "explore.html"]:
+                 "scad-lam-1-a-3.7/report.md", "l0/report.md", "penalties/compare.md", "optimizers.md", "explore.html"]:
         assert (built / page).exists()
         assert f"]({page})" in index
     assert "lksym regenerate" in index

@@ -298,10 +298,10 @@ def predictions(a: Analysis, lam: Optional[float] = None) -> dict:
         gd = "smooth"
     if a.k is not None:
         return {"zeros": a.sparse, "gd": gd}
-    return {"zeros": _decide(a.thresholding.sparse if a.thresholding is not None else None, lam, a.sparse), "gd": gd}
+    return {"zeros": decide_at(a.thresholding.sparse if a.thresholding is not None else None, lam, a.sparse), "gd": gd}
 
 
-def _decide(condition, lam: Optional[float], fallback: bool) -> bool:
+def decide_at(condition, lam: Optional[float], fallback: bool) -> bool:
     """A property that may depend on lambda (a SymPy relation in ``lam``) at one ``lam``."""
     if condition is None:
         return fallback
