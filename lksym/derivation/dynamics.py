@@ -224,13 +224,16 @@ def _multipliers(opt: Optimizer, a: sp.Expr, G: sp.Expr, H: sp.Expr) -> tuple[li
     Jp = J.applyfunc(lambda e: _at(e, plus, G + wd * a, H + wd))
     Jm = J.applyfunc(lambda e: _at(e, minus, -(G + wd * a), H + wd))
     lam = sp.Symbol("lambda")
-    if J.shape[0] <= 2:
-        M = (Jm * Jp).applyfunc(lambda e: sp.radsimp(sp.expand(e)))
-        poly = sp.Poly(M.charpoly(lam).as_expr(), lam)
-        roots = sp.roots(poly)
-        if sum(roots.values()) == M.shape[0]:
-            values = [sp.radsimp(r) for r, n in roots.items() for _ in range(n)]
-            return values, "exact", sp.sstr(poly.as_expr())
+    if J.shape[0] == 1:
+        value = sp.expand(Jm[0, 0] * Jp[0, 0])
+        return [value], "exact", sp.sstr(lam - value)
+    if J.shape[0] == 2:
+        # By hand, not Matrix.charpoly(): that simplifies every entry (and imports sympy.physics), seconds per report.
+        M = (Jm * Jp).applyfunc(sp.expand)  # no radsimp: a second per report for tidier text only
+        trace, det = sp.expand(M[0, 0] + M[1, 1]), sp.expand(M[0, 0] * M[1, 1] - M[0, 1] * M[1, 0])
+        root = sp.sqrt(sp.expand(trace**2 - 4 * det))
+        values = [sp.expand((trace + root) / 2), sp.expand((trace - root) / 2)]
+        return values, "exact", sp.sstr(lam**2 - trace * lam + det)
     # A 3x3 product (Adam): its entries are exact, their 30-digit values multiplied in mpmath.
     import mpmath
 
