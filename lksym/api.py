@@ -92,7 +92,7 @@ def _analysis_task(k, image_format: str = "svg", dpi: Optional[int] = None) -> t
     from lksym.derivation.dynamics import cycle_rows
     from lksym.writers.report import with_optimizers
 
-    report = with_optimizers(report_markdown(a, image_format=image_format), cycle_rows(a.subject))
+    report = with_optimizers(report_markdown(a, image_format=image_format), cycle_rows(a.gd))
     texts = {"report.md": report.encode("utf-8"), "analysis.json": (dumps(a) + "\n").encode("utf-8")}
     extra = {} if image_format == "svg" or dpi is None else {"_dpi": dpi}  # read by plots.render_figure
     data = {image_name(name, image_format): {**numbers, **extra} for name, numbers in figure_data(a).items()}

@@ -224,13 +224,16 @@ def _multipliers(opt: Optimizer, a: sp.Expr, G: sp.Expr, H: sp.Expr) -> tuple[li
     Jp = J.applyfunc(lambda e: _at(e, plus, G + wd * a, H + wd))
     Jm = J.applyfunc(lambda e: _at(e, minus, -(G + wd * a), H + wd))
     lam = sp.Symbol("lambda")
-    if J.shape[0] <= 2:
-        M = (Jm * Jp).applyfunc(lambda e: sp.radsimp(sp.expand(e)))
-        poly = sp.Poly(M.charpoly(lam).as_expr(), lam)
-        roots = sp.roots(poly)
-        if sum(roots.values()) == M.shape[0]:
-            values = [sp.radsimp(r) for r, n in roots.items() for _ in range(n)]
-            return values, "exact", sp.sstr(poly.as_expr())
+    if J.shape[0] == 1:
+        value = sp.expand(Jm[0, 0] * Jp[0, 0])
+        return [value], "exact", sp.sstr(lam - value)
+    if J.shape[0] == 2:
+        # By hand, not Matrix.charpoly(): that simplifies every entry (and imports sympy.physics), seconds per report.
+        M = (Jm * Jp).applyfunc(sp.expand)  # no radsimp: a second per report for tidier text only
+        trace, det = sp.expand(M[0, 0] + M[1, 1]), sp.expand(M[0, 0] * M[1, 1] - M[0, 1] * M[1, 0])
+        root = sp.sqrt(sp.expand(trace**2 - 4 * det))
+        values = [sp.expand((trace + root) / 2), sp.expand((trace - root) / 2)]
+        return values, "exact", sp.sstr(lam**2 - trace * lam + det)
     # A 3x3 product (Adam): its entries are exact, their 30-digit values multiplied in mpmath.
     import mpmath
 
@@ -559,30 +562,39 @@ def derive_facts(penalty: Penalty, opt: Optimizer, alpha: sp.Expr, data: Optiona
 
 
 
-REPORT_OPTIMIZERS = ("sgd", "momentum", "nesterov", "adam", "rmsprop")
-"""The gradient optimisers whose two-cycle a per-penalty report lists (the proximal ones have none)."""
+def cycle_rows(gd) -> tuple:
+    r"""A report's "Under other optimisers" rows from plain GD's two-cycle :math:`a(\eta)` (cheap: substitutions).
 
-
-def cycle_rows(penalty: Penalty) -> tuple:
-    """``(optimizer text, amplitudes, kinds, method)`` per :data:`REPORT_OPTIMIZERS` at torch's defaults, lr 1/100, alpha 1.
-
-    What a report's "Under other optimisers" section shows: exact facts only, no simulation.
+    Heavy ball's and Nesterov's cycle equations are SGD's with an effective step (module docstring):
+    :math:`\eta = \mathrm{lr}(1-d)\alpha/(1+\mu)` and :math:`\mathrm{lr}\,\alpha(1+2\mu)/(1+\mu)`; Adam's
+    (eps = 0) and RMSprop's amplitudes do not depend on the penalty.  Values at lr = 1/100, alpha = 1, torch's
+    defaults (mu = 9/10, betas 0.9, 0.999).  Rows: ``(optimizer, rule, amplitude text or None, stability)``.
 
     Examples
     --------
-    >>> from lksym.derivation.penalty import parse_subject
-    >>> cycle_rows(parse_subject("1.5"))[0]
-    ('sgd --lr 1/100', ('9/160000',), ('attracting',), 'exact')
+    >>> from lksym.derivation.gd import derive_gd
+    >>> rows = cycle_rows(derive_gd(sp.Rational(3, 2) * sp.sqrt(X), sp.Rational(3, 4) / sp.sqrt(X)))
+    >>> [r[2] for r in rows]
+    ['9/160000', '9/577600', '441/3610000', '1/3800', '1/200']
     """
-    from lksym.derivation.optimizers import optimizer
+    from lksym.derivation.symbols import ETA
 
-    s = slopes(penalty)
-    rows = []
-    for name in REPORT_OPTIMIZERS:
-        opt = optimizer(name, **({"eps": "0"} if name in ("adam", "rmsprop") else {}))
-        cycle, stability = _cycle_facts(opt, s, sp.S.One, None)
-        amplitudes = tuple(cycle.value or ())
-        kinds = tuple(stability.extra.get("kind", ()))
-        method = "numeric" if "numeric" in (cycle.method, stability.method) else "exact"
-        rows.append((opt.text.replace(" --weight-decay 0", ""), amplitudes, kinds, method))
-    return tuple(rows)
+    lr, mu, b1 = sp.Rational(1, 100), sp.Rational(9, 10), sp.Rational(9, 10)
+    amplitude = None if gd is None else gd.cycle_amplitude
+    stable = None if gd is None else gd.cycle_stable
+
+    def at(eta):
+        if amplitude is None:
+            return None
+        value = amplitude.subs(ETA, eta)
+        return sp.sstr(value) if value.is_real and value.is_finite and bool(value > 0) else None
+
+    sgd_kind = {True: "attracting", False: "repelling"}.get(stable, "neutral (L1-like)" if amplitude is not None else "")
+    return (
+        ("sgd", "lr*alpha*p'(a) = 2a", at(lr), sgd_kind),
+        ("momentum", "as SGD with eta = lr*(1 - d)*alpha/(1 + mu)", at(lr / (1 + mu)), "`lksym dynamics`"),
+        ("nesterov", "as SGD with eta = lr*alpha*(1 + 2mu)/(1 + mu)", at(lr * (1 + 2 * mu) / (1 + mu)), "`lksym dynamics`"),
+        ("adam, eps = 0", "a = lr*(1 - beta1)/(2*(1 + beta1)), every penalty", sp.sstr(lr * (1 - b1) / (2 * (1 + b1))),
+         "`lksym dynamics`"),
+        ("rmsprop, eps = 0", "a = lr/2, every penalty", sp.sstr(lr / 2), "`lksym dynamics`"),
+    )

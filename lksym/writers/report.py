@@ -838,18 +838,16 @@ def optimizers_section(rows) -> list[str]:
     """"Under other optimisers": the symmetric two-cycle per optimiser (rows from
     :func:`lksym.derivation.dynamics.cycle_rows`), and where to read the rest."""
     lines = ["## Under other optimisers", "",
-             "A weight alternating $+a, -a$ under the penalty alone (lr = 1/100, alpha = 1, torch's defaults, "
-             "eps = 0 for Adam and RMSprop), and whether nearby states are drawn to it (the multipliers of the "
-             "linearised two-step map in the optimiser's full state). With eps = 0 Adam's $a$ is "
-             "lr(1 − β₁)/(2(1 + β₁)) for every penalty: Adam does not see the penalty's strength.", "",
-             "| optimiser | two-cycle a | nearby states |", "|---|---|---|"]
-    for text, amplitudes, kinds, method in rows:
-        shown = ", ".join(f"`{a}`" for a in amplitudes) or "none"
-        how = " (numeric)" if method == "numeric" and amplitudes else ""
-        lines.append(f"| `{text}` | {shown}{how} | {', '.join(kinds) or '—'} |")
-    lines += ["", "Trajectories, fixed points with data and the proximal optimisers: "
-              "`lksym dynamics PENALTY --optimizer NAME`; every penalty under every optimiser: "
-              "[optimizers.md](../optimizers.md).", ""]
+             "A weight alternating $+a, -a$ under the penalty alone, at lr = 1/100, alpha = 1 and torch's "
+             "defaults (momentum 9/10, β₁ = 0.9). Heavy ball and Nesterov move the two-cycle by changing the "
+             "effective step; Adam and RMSprop (eps = 0, bias correction faded) put it at the same $a$ for every "
+             "penalty and every alpha: they do not see the penalty's strength.", "",
+             "| optimiser | two-cycle | a | nearby states |", "|---|---|---|---|"]
+    for name, rule, amplitude, kind in rows:
+        lines.append(f"| `{name}` | {rule} | {'`' + amplitude + '`' if amplitude else 'none'} | {kind or '—'} |")
+    lines += ["", "Whether each cycle attracts (multipliers in the optimiser's full state), trajectories, fixed "
+              "points with data and the proximal optimisers: `lksym dynamics PENALTY --optimizer NAME`; every "
+              "penalty under every optimiser: [optimizers.md](../optimizers.md).", ""]
     return lines
 
 
