@@ -169,7 +169,7 @@ def test_template_ships_as_package_data():
     from importlib.resources import files
 
     assert files("lksym.writers").joinpath("explore_page.html").is_file()
-    text = Path(__file__).resolve().parents[1].joinpath("pyproject.toml").read_text(encoding="utf-8")
+    text = Path(__file__).resolve().parents[2].joinpath("pyproject.toml").read_text(encoding="utf-8")
     assert '"lksym.writers" = ["explore_page.html"]' in text
 
 

@@ -275,7 +275,7 @@ def test_power_only_page_is_the_committed_one():
 
     from lksym.writers.compare import ARTICLE_KS, render_compare
 
-    reports = Path(__file__).resolve().parents[1] / "reports"
+    reports = Path(__file__).resolve().parents[2] / "reports"
     files = render_compare(ARTICLE_KS)
     for name, data in files.items():
         assert (reports / name).read_bytes() == data, name

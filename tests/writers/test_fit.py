@@ -284,6 +284,6 @@ def test_power_only_fit_page_is_the_committed_one():
 
     from lksym.writers.fit import FIT_KS, FIT_SEED, render_fit
 
-    reports = Path(__file__).resolve().parents[1] / "reports"
+    reports = Path(__file__).resolve().parents[2] / "reports"
     for name, data in render_fit(FIT_KS, seed=FIT_SEED).items():
         assert (reports / name).read_bytes() == data, name
