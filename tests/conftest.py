@@ -12,12 +12,17 @@ k_analysis
     ``lksym.results.analyze(k_case.text)``, cached for the session.
 analysis_of
     A cached function ``text -> Analysis`` for tests about one particular k.
+regenerated
+    ``(out, pages)``: the whole ``reports/`` tree built once per session by ``lksym.regenerate.regenerate``.
+    Mark every test that uses it ``@pytest.mark.xdist_group("regenerated")`` so they share one worker (and one
+    build) under pytest-xdist.
 """
 
 from __future__ import annotations
 
 import functools
 import math
+import os
 from dataclasses import dataclass
 from typing import Optional
 
@@ -131,6 +136,16 @@ K_CASES = (
 )
 CASES_BY_TEXT = {c.text: c for c in K_CASES}
 
+def pytest_configure(config):
+    """Under pytest-xdist, each worker leads its own process group.
+
+    The workers share one command line, and ``processes.family`` finds a test's strays by process group and
+    command line; in one group, a worker would count (and kill) the children of its siblings.
+    """
+    if os.environ.get("PYTEST_XDIST_WORKER") and os.getpgid(0) != os.getpid():
+        os.setpgid(0, 0)
+
+
 @functools.lru_cache(maxsize=None)
 def _analyze(text: str):
     from lksym.results import analyze
@@ -142,6 +157,15 @@ def _analyze(text: str):
 def analysis_of():
     """A cached ``analyze``: every k is derived once per test session."""
     return _analyze
+
+
+@pytest.fixture(scope="session")
+def regenerated(tmp_path_factory):
+    """The published tree built once: ``(out, pages)`` with ``pages`` as :func:`lksym.regenerate.regenerate` returns."""
+    from lksym.regenerate import regenerate
+
+    out = tmp_path_factory.mktemp("regenerated")
+    return out, regenerate(out)
 
 
 @pytest.fixture(params=K_CASES, ids=[c.text for c in K_CASES])
