@@ -529,10 +529,12 @@ def test_huge_exact_forms_stay_short_and_right(analysis_of, text):
         back = sp.sympify(data["crossovers"][c.reference]["weight"], evaluate=False)
         assert close(back, mpmath.mpf(c.weight.evalf(45)))
 
+
 # ====================================================================================================
 # Folded in from tests/test_analysis_penalty.py (issue 22: one test file per module):
 # The analysis of penalties other than |w|^k, against facts worked out by hand from their definitions.
 # ====================================================================================================
+
 
 R = sp.Rational
 oo = sp.oo

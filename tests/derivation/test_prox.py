@@ -383,6 +383,7 @@ def test_prox_command_value_below_the_float_range_by_hand():
     assert out.exit_code == 0, out.output
     assert "float: 4.4444444444444444e-619 (outside the float range" in out.output
 
+
 # ====================================================================================================
 # Folded in from tests/test_penalty_prox.py (issue 22: one test file per module):
 # The proximal step of lam*p for any penalty, held against independent truth.
@@ -393,6 +394,7 @@ def test_prox_command_value_below_the_float_range_by_hand():
 # literature (soft, hard, firm thresholding, Fan and Li's SCAD rule, the elastic net shrink,
 # Huber's prox) are worked out below, not taken from lksym.
 # ====================================================================================================
+
 
 # --------------------------------------------------------------------------- the penalties by hand
 
