@@ -15,8 +15,8 @@ import mpmath
 import pytest
 import sympy as sp
 
+from analyses import analyzed
 from lksym.derivation.symbols import LAM
-from lksym.results import analyze
 from lksym.writers.jsonout import to_dict
 
 W = sp.Symbol("w", real=True)  # lksym's documented symbols, declared independently
@@ -627,7 +627,7 @@ def _same(value, expected) -> bool:
 
 @pytest.mark.parametrize("text", CASES)
 def test_facts_match_the_hand_derivation(text):
-    a, hand = analyze(text), CASES[text]
+    a, hand = analyzed(text), CASES[text]
     assert a.k is None and a.regime is None and a.subject.text.split("(")[0] == text.split("(")[0]
     assert [(b.at, b.smoothness) for b in a.breakpoints] == [(sp.S(at), s) for at, s in hand["breakpoints"]]
     assert a.smoothness == hand["smoothness"]
@@ -648,7 +648,7 @@ def test_facts_match_the_hand_derivation(text):
 @pytest.mark.parametrize("text", CASES)
 def test_gradient_and_curvature_match_mpmath_derivatives(text):
     """The derived expressions against numerical derivatives of the penalty itself, at 30 digits, both signs."""
-    a = analyze(text)
+    a = analyzed(text)
     mpmath.mp.dps = 30
     points = [R(1, 1000), R(3, 10), R(9, 10), R(3, 2), R(5, 2), R(7), R(100)]
     for b in a.breakpoints:
@@ -673,13 +673,13 @@ def test_gradient_and_curvature_match_mpmath_derivatives(text):
     ],
 )
 def test_the_same_penalty_typed_two_ways_gets_the_same_facts(typed, catalogue):
-    a, b = to_dict(analyze(typed)), to_dict(analyze(catalogue))
+    a, b = to_dict(analyzed(typed)), to_dict(analyzed(catalogue))
     a.pop("subject"), b.pop("subject")
     assert a == b
 
 
 def test_json_keys_join_every_analysis():
-    power, scad = to_dict(analyze("1.5")), to_dict(analyze("scad(lam=1, a=3.7)"))
+    power, scad = to_dict(analyzed("1.5")), to_dict(analyzed("scad(lam=1, a=3.7)"))
     for key in ("subject", "breakpoints", "curvature_min", "thresholding", "omitted"):
         assert key in power and key in scad
     assert power["breakpoints"] == [] and power["curvature_min"] == "0"
@@ -698,24 +698,24 @@ def test_json_keys_join_every_analysis():
     ("0.5", True, False, True), ("1", True, True, False), ("1.5", False, True, False), ("3", False, True, False),
 ])
 def test_power_family_thresholding(k, sparse, continuous, unbiased):
-    t = analyze(k).thresholding
+    t = analyzed(k).thresholding
     assert (t.sparse, t.continuous, t.unbiased) == (sparse, continuous, unbiased)
 
 
 @pytest.mark.parametrize("k, expected", [("0.5", -oo), ("1", 0), ("1.5", 0), ("2", 2), ("3", 0), ("10", 0)])
 def test_power_family_curvature_min(k, expected):
-    assert analyze(k).curvature_min == expected
+    assert analyzed(k).curvature_min == expected
 
 
 def test_l0_at_zero_has_no_derivatives():
-    a = analyze("l0")
+    a = analyzed("l0")
     assert a.penalty.at_zero.value == 0 and not a.penalty.at_zero.continuous
     assert a.gradient.at_zero.value is None and a.gradient.at_zero.subdifferential is None
 
 
 def test_kinked_nonconvex_penalty_has_a_subdifferential_at_zero():
     # SCAD is lam|w| near 0: locally convex, so the subdifferential at 0 is [-lam, lam] though SCAD is not convex.
-    assert analyze("scad(lam=0.5, a=3)").gradient.at_zero.subdifferential == (R(-1, 2), R(1, 2))
+    assert analyzed("scad(lam=0.5, a=3)").gradient.at_zero.subdifferential == (R(-1, 2), R(1, 2))
 
 
 @pytest.mark.parametrize(
@@ -730,7 +730,7 @@ def test_kinked_nonconvex_penalty_has_a_subdifferential_at_zero():
     ],
 )
 def test_least_curvature_over_infinitely_many_critical_points(typed, least, convex):
-    a = analyze(typed)
+    a = analyzed(typed)
     assert sp.simplify(a.curvature_min - least) == 0
     assert a.convex is convex
     # Brute check: the curvature on a dense grid never goes below the derived least value and comes close to it.
@@ -896,7 +896,7 @@ def _equal_in_eta(value, expected):
 
 @pytest.mark.parametrize("text", HAND)
 def test_weight_facts_match_the_hand_derivation(text):
-    a, hand = analyze(text), HAND[text]
+    a, hand = analyzed(text), HAND[text]
     assert "derived for |w|^k only" not in str(a.omitted)
     if hand["dead_zone"] is None:
         assert a.dead_zone is None and "does not vanish at 0" in a.omitted["dead_zone"]
@@ -950,7 +950,7 @@ def _grid():
 @pytest.mark.parametrize("text", HAND)
 def test_bands_order_the_pulls_on_a_dense_grid(text):
     """Brute force: at every grid point inside a band, the hand gradient and L1's 1 and L2's 2x come in the band's order."""
-    a, g = analyze(text), HAND[text]["g"]
+    a, g = analyzed(text), HAND[text]["g"]
     assert a.bands[0].lo == 0 and a.bands[-1].hi == oo
     assert all(b.hi == n.lo for b, n in zip(a.bands, a.bands[1:]))
     checked = 0
@@ -974,7 +974,7 @@ def test_dead_zone_and_overshoot_against_a_grid_and_one_float_step(text):
     """Brute force: alpha*|g| - tau changes sign at the dead zone; one plain float step crosses 0 exactly below the overshoot weight."""
     import numpy as np
 
-    a, g = analyze(text), HAND[text]["g"]
+    a, g = analyzed(text), HAND[text]["g"]
     xs = _grid()
     if a.dead_zone is not None:
         for tau, alpha in [(0.1, 1.0), (0.5, 2.0), (3.0, 1.0)]:
@@ -999,7 +999,7 @@ def test_dead_zone_and_overshoot_against_a_grid_and_one_float_step(text):
 @pytest.mark.parametrize("text", [t for t in HAND if HAND[t]["cycle"] is not None])
 def test_two_cycle_against_a_plain_gradient_descent_loop(text):
     """mpmath: the amplitude maps to its negative and back; the multiplier is (T o T)'(a); an attracting one attracts."""
-    a, g = analyze(text), HAND[text]["g"]
+    a, g = analyzed(text), HAND[text]["g"]
     mpmath.mp.dps = 30
     for eta in [R(1, 10), R(1, 2), R(3, 2), R(5, 2), R(7)]:
         amp = sp.N(a.gd.cycle_amplitude.subs(ETA, eta), 30)
@@ -1024,7 +1024,7 @@ def test_two_cycle_against_a_plain_gradient_descent_loop(text):
 
 
 def test_geometric_decay_is_what_a_plain_loop_does():
-    a, g = analyze("huber(delta=0.1)"), HAND["huber(delta=0.1)"]["g"]
+    a, g = analyzed("huber(delta=0.1)"), HAND["huber(delta=0.1)"]["g"]
     eta, w = 0.03, 0.05
     rate = float(a.gd.decay.rate.subs(ETA, eta))
     for t in range(1, 50):
@@ -1041,12 +1041,12 @@ def test_geometric_decay_is_what_a_plain_loop_does():
 )
 def test_typed_scad_and_mcp_get_the_catalogue_weight_facts(typed, catalogue):
     keys = ("dead_zone", "overshoot", "crossovers", "bands", "gd", "omitted")
-    a, b = to_dict(analyze(typed)), to_dict(analyze(catalogue))
+    a, b = to_dict(analyzed(typed)), to_dict(analyzed(catalogue))
     assert {k: a[k] for k in keys} == {k: b[k] for k in keys}
 
 
 def test_an_expression_without_exact_crossings_says_why():
-    a = analyze("1 - exp(-abs(w))")
+    a = analyzed("1 - exp(-abs(w))")
     assert a.crossovers is None and a.bands is None
     assert "cannot solve" in a.omitted["crossovers"] and a.omitted["bands"] == a.omitted["crossovers"]
     assert a.overshoot.weight == sp.LambertW(ETA) and a.gd.cycle_amplitude == sp.LambertW(ETA / 2)
@@ -1058,7 +1058,7 @@ def test_a_gradient_that_rises_then_falls():
     # (alpha*g < tau on (0, x1) and on (x2, oo)); q = g/x = 2/(1 + x^2) falls from 2, so eta*q > 1 exactly for
     # x < sqrt(2 eta - 1) (none for eta <= 1/2); the cycle 2/(1 + a^2) = 2/eta: a = sqrt(eta - 1) for eta > 1,
     # attracting where g rises (a < 1, eta < 2) and repelling where it falls: no single stability.
-    a = analyze("log(1 + w^2)")
+    a = analyzed("log(1 + w^2)")
     assert a.dead_zone is None and "not monotone" in a.omitted["dead_zone"]
     assert _equal_in_eta(a.overshoot.weight, PW((0, ETA <= R(1, 2)), (sp.sqrt(2 * ETA - 1), True)))
     assert _equal_in_eta(a.gd.cycle_amplitude, PW((sp.sqrt(ETA - 1), ETA > 1)))
@@ -1079,7 +1079,7 @@ def test_a_gradient_that_rises_then_falls():
 )
 def test_overshoot_is_strict_where_a_step_lands_exactly_on_zero(typed, gradient, etas):
     """Exact brute force: one step w - eta p'(w) crosses 0 (strictly below 0) exactly beyond the derived weight."""
-    a = analyze(typed)
+    a = analyzed(typed)
     assert a.overshoot.side == "above"
     grid = sorted({R(i, 60) for i in range(1, 300)} | {R(2, 3), R(1)})
     for eta in etas:

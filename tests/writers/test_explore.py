@@ -21,12 +21,12 @@ import mpmath
 import pytest
 import sympy as sp
 
+from analyses import analyzed as analyze  # derived once per process (tests/analyses.py)
 from lksym.derivation.expr import parse_k
 from lksym.derivation.family import case_of
 from lksym.derivation.prox import prox_numeric
 from lksym.derivation.regime import K
 from lksym.derivation.symbols import ALPHA, ETA, LAM, TAU
-from lksym.results import analyze
 from lksym.writers import explore
 
 K_TEXTS = ["0.1", "0.5", "0.9", "1", "1.1", "1.5", "1.9", "2", "2.5", "3", "4", "7/3", "10", "sqrt(2)", "1/sqrt(3)"]
