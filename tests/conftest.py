@@ -135,6 +135,20 @@ K_CASES = (
 )
 CASES_BY_TEXT = {c.text: c for c in K_CASES}
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_cmdline_main(config):
+    """Spread the tests over every core by default: ``-n auto --dist loadgroup`` where pytest-xdist is installed.
+
+    Here rather than in ``addopts`` so that ``-p no:xdist`` (or no pytest-xdist at all) still runs the suite, in one
+    process; ``-n N`` or ``-n 0`` on the command line choose as usual.  Runs before xdist's own hook (a conftest's
+    hooks are called before those of plugins registered earlier), which then counts the cores.
+    """
+    if (config.pluginmanager.hasplugin("xdist") and config.option.numprocesses is None
+            and config.option.dist == "no" and not os.environ.get("PYTEST_XDIST_WORKER")):
+        config.option.numprocesses = "auto"
+        config.option.dist = "loadgroup"
+
+
 def pytest_configure(config):
     """Under pytest-xdist, each worker leads its own process group.
 
