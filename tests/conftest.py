@@ -149,6 +149,42 @@ def pytest_cmdline_main(config):
         config.option.dist = "loadgroup"
 
 
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node):
+    """Tell each worker the controller's ``--dist`` (workers re-read only the command line, not the default above)."""
+    node.workerinput["lksym_dist"] = node.config.option.dist
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's worker reads the groups
+def pytest_collection_modifyitems(config, items):
+    """Tests that share a module-scoped fixture run on one pytest-xdist worker (group: their file).
+
+    Each worker builds a module fixture for itself; spread over two workers, an expensive one (``lksym compare``
+    of eight penalties, a Chromium launch) would be built twice.  A test that names its group keeps it.
+    """
+    for item in items:
+        info = getattr(item, "_fixtureinfo", None)
+        if info is not None and not item.get_closest_marker("xdist_group") and any(
+                defs and defs[-1].scope == "module" for defs in map(info.name2fixturedefs.get, item.fixturenames)):
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
+        if getattr(config.option, "loadgroup", False):
+            _name_the_group(item)
+
+
+def _name_the_group(item):
+    """Append ``@group`` to a grouped item's node id, as pytest-xdist's worker does (``--dist loadgroup``).
+
+    pytest-xdist 3.8 sets ``item._nodeid``, which pytest 9.2 no longer reads (node ids are ``item._id`` there):
+    its groups are then silently ignored.  Where ``_id`` exists, set it; otherwise leave it to xdist.
+    """
+    groups = sorted({str(m.args[0] if m.args else m.kwargs.get("name", "default")) for m in item.iter_markers("xdist_group")})
+    if groups and hasattr(item, "_id"):
+        from _pytest.nodeid import coerce_node_id
+
+        if not item.nodeid.endswith("@" + "_".join(groups)):
+            item._id = coerce_node_id(f"{item.nodeid}@{'_'.join(groups)}")
+
+
 def pytest_configure(config):
     """Under pytest-xdist, each worker leads its own process group.
 
@@ -157,6 +193,8 @@ def pytest_configure(config):
     """
     if os.environ.get("PYTEST_XDIST_WORKER") and os.getpgid(0) != os.getpid():
         os.setpgid(0, 0)
+    if getattr(config, "workerinput", {}).get("lksym_dist") == "loadgroup":
+        config.option.loadgroup = True  # what xdist's worker reads to send a group's tests together
 
 
 def _analyze(text: str):
