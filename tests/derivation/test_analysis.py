@@ -976,11 +976,14 @@ def test_dead_zone_and_overshoot_against_a_grid_and_one_float_step(text):
 
     a, g = analyzed(text), HAND[text]["g"]
     xs = _grid()
+    # g once per grid point (the same values as calling it in each loop below; some hand gradients divide by an
+    # exact SymPy number, so each call costs SymPy arithmetic)
+    gx = {x: g(x) for x in xs}
     if a.dead_zone is not None:
         for tau, alpha in [(0.1, 1.0), (0.5, 2.0), (3.0, 1.0)]:
             d = float(a.dead_zone.subs({TAU: tau, ALPHA: alpha}))
-            below = [x for x in xs if alpha * g(x) < tau]
-            first_not = min((x for x in xs if not alpha * g(x) < tau), default=np.inf)
+            below = [x for x in xs if alpha * gx[x] < tau]
+            first_not = min((x for x in xs if not alpha * gx[x] < tau), default=np.inf)
             assert all(x < d * (1 + 1e-9) for x in xs if x < first_not)
             assert (d == np.inf and first_not == np.inf) or abs(first_not - d) <= 8e-3 * d + 1e-9, (tau, alpha, d, first_not)
             assert below
@@ -990,7 +993,7 @@ def test_dead_zone_and_overshoot_against_a_grid_and_one_float_step(text):
     for eta in [0.05, 0.5, 0.9, 1.2, 1.9, 2.5, 6.0]:
         w_star = float(o.weight.subs(ETA, eta))
         for x in xs:
-            crosses = x - eta * g(x) < 0
+            crosses = x - eta * gx[x] < 0
             if abs(x - w_star) <= 1e-6 * (1 + w_star):
                 continue
             assert crosses == ((x < w_star) if o.side == "below" else (x > w_star)), (eta, x, w_star)
