@@ -12,12 +12,16 @@ k_analysis
     ``lksym.results.analyze(k_case.text)``, cached for the session.
 analysis_of
     A cached function ``text -> Analysis`` for tests about one particular k.
+regenerated
+    ``(out, pages)``: the whole ``reports/`` tree built once per session by ``lksym.regenerate.regenerate``.
+    Mark every test that uses it ``@pytest.mark.xdist_group("regenerated")`` so they share one worker (and one
+    build) under pytest-xdist.
 """
 
 from __future__ import annotations
 
-import functools
 import math
+import os
 from dataclasses import dataclass
 from typing import Optional
 
@@ -131,17 +135,87 @@ K_CASES = (
 )
 CASES_BY_TEXT = {c.text: c for c in K_CASES}
 
-@functools.lru_cache(maxsize=None)
-def _analyze(text: str):
-    from lksym.results import analyze
+@pytest.hookimpl(tryfirst=True)
+def pytest_cmdline_main(config):
+    """Spread the tests over every core by default: ``-n auto --dist loadgroup`` where pytest-xdist is installed.
 
-    return analyze(text)
+    Here rather than in ``addopts`` so that ``-p no:xdist`` (or no pytest-xdist at all) still runs the suite, in one
+    process; ``-n N`` or ``-n 0`` on the command line choose as usual.  Runs before xdist's own hook (a conftest's
+    hooks are called before those of plugins registered earlier), which then counts the cores.
+    """
+    if (config.pluginmanager.hasplugin("xdist") and config.option.numprocesses is None
+            and config.option.dist == "no" and not os.environ.get("PYTEST_XDIST_WORKER")):
+        config.option.numprocesses = "auto"
+        config.option.dist = "loadgroup"
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node):
+    """Tell each worker the controller's ``--dist`` (workers re-read only the command line, not the default above)."""
+    node.workerinput["lksym_dist"] = node.config.option.dist
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's worker reads the groups
+def pytest_collection_modifyitems(config, items):
+    """Tests that share a module-scoped fixture run on one pytest-xdist worker (group: their file).
+
+    Each worker builds a module fixture for itself; spread over two workers, an expensive one (``lksym compare``
+    of eight penalties, a Chromium launch) would be built twice.  A test that names its group keeps it.
+    """
+    for item in items:
+        info = getattr(item, "_fixtureinfo", None)
+        if info is not None and not item.get_closest_marker("xdist_group") and any(
+                defs and defs[-1].scope == "module" for defs in map(info.name2fixturedefs.get, item.fixturenames)):
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
+        if getattr(config.option, "loadgroup", False):
+            _name_the_group(item)
+
+
+def _name_the_group(item):
+    """Append ``@group`` to a grouped item's node id, as pytest-xdist's worker does (``--dist loadgroup``).
+
+    pytest-xdist 3.8 sets ``item._nodeid``, which pytest 9.2 no longer reads (node ids are ``item._id`` there):
+    its groups are then silently ignored.  Where ``_id`` exists, set it; otherwise leave it to xdist.
+    """
+    groups = sorted({str(m.args[0] if m.args else m.kwargs.get("name", "default")) for m in item.iter_markers("xdist_group")})
+    if groups and hasattr(item, "_id"):
+        from _pytest.nodeid import coerce_node_id
+
+        if not item.nodeid.endswith("@" + "_".join(groups)):
+            item._id = coerce_node_id(f"{item.nodeid}@{'_'.join(groups)}")
+
+
+def pytest_configure(config):
+    """Under pytest-xdist, each worker leads its own process group.
+
+    The workers share one command line, and ``processes.family`` finds a test's strays by process group and
+    command line; in one group, a worker would count (and kill) the children of its siblings.
+    """
+    if os.environ.get("PYTEST_XDIST_WORKER") and os.getpgid(0) != os.getpid():
+        os.setpgid(0, 0)
+    if getattr(config, "workerinput", {}).get("lksym_dist") == "loadgroup":
+        config.option.loadgroup = True  # what xdist's worker reads to send a group's tests together
+
+
+def _analyze(text: str):
+    from analyses import analyzed  # one cache with the tests that import it directly
+
+    return analyzed(text)
 
 
 @pytest.fixture(scope="session")
 def analysis_of():
     """A cached ``analyze``: every k is derived once per test session."""
     return _analyze
+
+
+@pytest.fixture(scope="session")
+def regenerated(tmp_path_factory):
+    """The published tree built once: ``(out, pages)`` with ``pages`` as :func:`lksym.regenerate.regenerate` returns."""
+    from lksym.regenerate import regenerate
+
+    out = tmp_path_factory.mktemp("regenerated")
+    return out, regenerate(out)
 
 
 @pytest.fixture(params=K_CASES, ids=[c.text for c in K_CASES])

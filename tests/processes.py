@@ -1,6 +1,6 @@
 """Helpers for tests that start processes: a hang becomes a failure, and strays are found.
 
-Used by test_pipeline.py and test_api.py; the ``no_stray_processes`` fixture is in conftest.py.
+Used by writers/test_pipeline.py and test_api.py; the ``no_stray_processes`` fixture is in conftest.py.
 """
 
 from __future__ import annotations

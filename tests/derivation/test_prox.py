@@ -1,10 +1,8 @@
-"""The proximal step of lam*p for any penalty, held against independent truth.
+"""The proximal operator of lam*|x|^k against a brute-force argmin that knows nothing of stationarity.
 
-Every penalty is written here again by hand (numpy for the grid, plain Python for mpmath), and
-the truth for a prox is a brute-force global argmin: 200001 points on [-|z|-1, |z|+1] plus 0 and
-the breakpoints, then golden sections at 30 digits around the best point.  Closed forms from the
-literature (soft, hard, firm thresholding, Fan and Li's SCAD rule, the elastic net shrink,
-Huber's prox) are worked out below, not taken from lksym.
+The brute force minimises 1/2 (x - z)^2 + lam |x|^k on a 200001-point grid over
+[0, z] and refines the best grid point by golden-section search in 40-digit
+mpmath; the typed jump threshold below is only used as a second opinion.
 """
 
 from __future__ import annotations
@@ -20,16 +18,384 @@ import pytest
 import sympy as sp
 
 import lksym
+from lksym.derivation import penalty_prox
+from lksym.derivation import prox as power_prox
+from lksym.derivation.expr import parse_k
 from lksym.derivation.penalty import parse_penalty, parse_subject
-from lksym.derivation.prox import Infimum, Thresholding, prox_closed_form, prox_threshold, threshold_at, thresholding
-from lksym.numerics.prox_solver import objective, prox_numeric, prox_vector
+from lksym.derivation.prox import Infimum, Thresholding, threshold_at, thresholding
+from lksym.derivation.prox import derive_prox, prox_closed_form, prox_exact, prox_numeric, prox_threshold
 from lksym.derivation.prox import power as power_family
+from lksym.derivation.symbols import LAM, Z
+from lksym.numerics.prox_solver import objective, prox_vector
 from lksym.errors import InputError
 from lksym.numerics.prox_check import ProxCheck, check_prox
 from lksym.writers.prox import prox_report
 
-LAM = sp.Symbol("lam", positive=True)
-Z = sp.Symbol("z", positive=True)
+K_TEXTS = ["0.1", "1/2", "2/3", "1", "4/3", "1.5", "2", "3", "7/3", "10", "sqrt(2)", "1/sqrt(3)"]
+CLOSED = {"1/2", "2/3", "1", "4/3", "1.5", "2", "3", "7/3"}
+ZS = (0.05, 0.4, 1.1, 2.7, 6.0)
+LAMS = (0.1, 1.0, 2.5)
+
+
+def _objective(kf: float, lam: float, z: float, x):
+    return 0.5 * (x - z) ** 2 + lam * abs(x) ** kf
+
+
+def brute_prox(kf: float, lam: float, z: float) -> float:
+    """Global argmin by dense grid, refined locally at high precision; odd in z."""
+    if z < 0:
+        return -brute_prox(kf, lam, -z)
+    x = np.linspace(0.0, z, 200001)
+    with np.errstate(over="ignore"):
+        i = int(np.argmin(0.5 * (x - z) ** 2 + lam * x**kf))
+    lo, hi = x[max(i - 1, 0)], x[min(i + 1, len(x) - 1)]
+    with mpmath.workdps(32):
+        k, L, zz = mpmath.mpf(kf), mpmath.mpf(lam), mpmath.mpf(z)
+        phi = lambda v: 0.5 * (v - zz) ** 2 + L * abs(v) ** k  # noqa: E731
+        a, b = mpmath.mpf(lo), mpmath.mpf(hi)
+        ratio = (mpmath.sqrt(5) - 1) / 2
+        for _ in range(95):
+            c, d = b - ratio * (b - a), a + ratio * (b - a)
+            if phi(c) < phi(d):
+                b = d
+            else:
+                a = c
+        best = (a + b) / 2
+        return 0.0 if phi(mpmath.mpf(0)) <= phi(best) else float(best)
+
+
+def brute_threshold(kf: float, lam: float) -> float:
+    """Largest z > 0 whose brute-force argmin is 0, by bisection on z."""
+    lo, hi = 0.0, 1.0
+    while brute_prox(kf, lam, hi) == 0.0:
+        lo, hi = hi, 2 * hi
+    for _ in range(36):
+        mid = 0.5 * (lo + hi)
+        if brute_prox(kf, lam, mid) == 0.0:
+            lo = mid
+        else:
+            hi = mid
+    return 0.5 * (lo + hi)
+
+
+def _close(a: float, b: float, tol: float = 1e-9) -> bool:
+    return abs(a - b) <= tol * (1 + abs(b))
+
+
+def _points(k):
+    threshold = float(prox_threshold(k).subs(LAM, 1))
+    for lam in LAMS:
+        t = threshold * (lam ** float(prox_exponent(k)))
+        for z in ZS:
+            if abs(z - t) > 1e-6:
+                yield lam, z
+                if lam == 1.0:
+                    yield lam, -z  # odd symmetry
+
+
+def prox_exponent(k):
+    # The threshold is c * lam**e; read e off the derived formula (0 when it is 0).
+    thr = prox_threshold(k)
+    return 0 if thr == 0 else sp.degree(thr, LAM) if thr.is_polynomial(LAM) else thr.as_coeff_exponent(LAM)[1]
+
+
+@pytest.mark.parametrize("text", K_TEXTS)
+def test_numeric_matches_brute_force(text):
+    k = parse_k(text)
+    for lam, z in _points(k):
+        got, want = prox_numeric(k, lam, z), brute_prox(float(k), lam, z)
+        assert _close(got, want), (text, lam, z, got, want)
+
+
+@pytest.mark.parametrize("text", K_TEXTS)
+def test_closed_form_matches_brute_force(text):
+    k = parse_k(text)
+    form = prox_closed_form(k)
+    assert (form is not None) == (text in CLOSED)
+    if form is None:
+        return
+    assert form.free_symbols <= {Z, LAM}
+    threshold = prox_threshold(k)
+    for lam, z in _points(k):
+        if z <= 0 or z <= float(threshold.subs(LAM, lam)):
+            continue
+        value = sp.N(form.subs({Z: sp.Float(z, 40), LAM: sp.Float(lam, 40)}), 30)
+        re, im = (float(v) for v in value.as_real_imag())
+        assert abs(im) < 1e-20
+        assert _close(re, brute_prox(float(k), lam, z)), (text, lam, z)
+
+
+@pytest.mark.parametrize("text", K_TEXTS)
+def test_threshold_matches_brute_force(text):
+    k = parse_k(text)
+    kf = float(k)
+    for lam in (0.3, 2.5):
+        derived = float(prox_threshold(k).subs(LAM, lam))
+        if kf > 1:
+            assert derived == 0
+            assert brute_prox(kf, lam, 1e-3) > 0  # any z > 0 gives a nonzero weight
+        else:
+            assert _close(derived, brute_threshold(kf, lam), 1e-8), (text, lam)
+
+
+@pytest.mark.parametrize("text", ["0.1", "1/2", "2/3", "0.9"])
+def test_threshold_equals_the_known_formula(text):
+    k = parse_k(text)
+    typed = (2 - k) / (2 * (1 - k)) * (2 * LAM * (1 - k)) ** (1 / (2 - k))
+    assert sp.simplify(prox_threshold(k) - typed) == 0
+
+
+def test_l1_and_l2_closed_forms():
+    assert prox_threshold(sp.Integer(1)) == LAM
+    assert prox_closed_form(sp.Integer(1)) == Z - LAM
+    assert sp.simplify(prox_closed_form(sp.Integer(2)) - Z / (1 + 2 * LAM)) == 0
+
+
+def test_exact_values():
+    one = sp.Integer(1)
+    assert prox_exact(sp.Integer(2), one, sp.Integer(3)) == 1
+    assert prox_exact(sp.Integer(1), one, sp.Integer(-3)) == -2
+    assert prox_exact(sp.Rational(1, 2), one, sp.Rational(3, 2)) == 0  # exactly at the threshold
+    assert prox_exact(sp.Integer(10), one, one) is None
+
+
+def test_numeric_rejects_bad_input():
+    with pytest.raises(ValueError):
+        prox_numeric(2, 0, 1.0)
+    with pytest.raises(ValueError):
+        prox_numeric(2, 1.0, math.nan)
+
+
+def test_derive_prox_is_cheap():
+    import time
+
+    start = time.perf_counter()
+    derive_prox(sp.Rational(11, 7))  # not cached by any other test
+    assert time.perf_counter() - start < 2.0  # ~0.05 s alone; generous for a loaded machine
+
+
+def test_json_prox_keys(analysis_of):
+    from lksym.writers.jsonout import to_dict
+
+    assert to_dict(analysis_of("1"))["prox"] == {"threshold": "lam", "closed_form": "-lam + z"}
+    assert to_dict(analysis_of("10"))["prox"] == {"threshold": "0", "closed_form": None}
+    half = to_dict(analysis_of("1/2"))["prox"]
+    assert half["threshold"] == "3*lam**(2/3)/2"
+    names = {"z": Z, "lam": LAM, "I": sp.I}
+    assert sp.sympify(half["closed_form"], locals=names) == prox_closed_form(sp.Rational(1, 2))
+
+
+def test_prox_command():
+    from click.testing import CliRunner
+
+    from lksym.cli import main
+
+    runner = CliRunner()
+    out = runner.invoke(main, ["prox", "--k", "1.5", "--lam", "0.5", "--z", "-2"])
+    assert out.exit_code == 0, out.output
+    assert "exact: -(-3 + sqrt(137))**2/64" in out.output
+    assert float(out.output.split("float: ")[1].split()[0]) == pytest.approx(-((-3 + math.sqrt(137)) ** 2) / 64, rel=1e-15)
+    numeric = runner.invoke(main, ["prox", "--k", "10", "--lam", "1", "--z", "2"])
+    assert numeric.exit_code == 0 and "no closed form" in numeric.output
+    assert abs(float(numeric.output.split("float: ")[1].split()[0]) - brute_prox(10.0, 1.0, 2.0)) < 1e-9
+    for args, message in (
+        (["--lam", "0", "--z", "1"], "lam must be positive"),
+        (["--lam", "1", "--z", "abc"], "invalid z"),
+        (["--lam", "1", "--z", "1+2j"], "complex"),
+        (["--lam", "__import__('os')", "--z", "1"], "invalid lam"),
+    ):
+        bad = runner.invoke(main, ["prox", "--k", "2", *args])
+        assert bad.exit_code == 2 and message in bad.output, (args, bad.output)
+
+
+# --------------------------------------------------------------------------- real closed forms (issue 13)
+
+REAL_FORM_KS = ["1/2", "5/2", "4/3", "2/3", "3/2", "3", "7/3"]
+
+
+def _prox_at_40_digits(k: sp.Rational, lam: float, z: float):
+    """The prox polished to 40 digits: Newton on x - z + lam k x^(k-1) from the float bisection."""
+    start = prox_numeric(k, lam, z)
+    with mpmath.workdps(45):
+        k, L, zz = mpmath.mpf(int(k.p)) / int(k.q), mpmath.mpf(lam), mpmath.mpf(z)
+        g = lambda v: v - zz + L * k * v ** (k - 1)  # noqa: E731
+        lo, hi = mpmath.mpf(start) * (1 - mpmath.mpf(10) ** -9), mpmath.mpf(start) * (1 + mpmath.mpf(10) ** -9)
+        if not (start > 0 and g(lo) < 0 < g(hi)):  # a root too small for the float solver to bracket
+            lo, hi = zz * mpmath.mpf(10) ** -80, zz
+        x = mpmath.findroot(g, (lo, hi), solver="illinois")
+        # It must be the global minimiser, not just a stationary point: beat x = 0.
+        assert 0.5 * (x - zz) ** 2 + L * x**k < 0.5 * zz**2
+        return x
+
+
+@pytest.mark.parametrize("text", REAL_FORM_KS)
+def test_closed_forms_are_real_formulas(text):
+    form = prox_closed_form(parse_k(text))
+    assert form is not None and not form.has(sp.I), form
+
+
+@pytest.mark.parametrize("text", REAL_FORM_KS)
+def test_real_closed_form_matches_the_prox_at_30_digits(text):
+    k = parse_k(text)
+    form = prox_closed_form(k)
+    f = sp.lambdify((Z, LAM), form, "mpmath")
+    for lam in (0.01, 0.3, 1.0, 4.0):
+        t = float(prox_threshold(k).subs(LAM, lam))
+        for z in [t + 1e-6 * (1 + t), t * 1.01 + 1e-3, 1.5 * t + 0.1, 2 * t + 1, 7.3, 40.0, 1e3]:
+            # Radical forms cancel badly at small z (Cardano, Ferrari): evaluate them at 90 digits.
+            with mpmath.workdps(90):
+                value = mpmath.mpmathify(f(mpmath.mpf(z), mpmath.mpf(lam)))
+            with mpmath.workdps(45):
+                truth = _prox_at_40_digits(k, lam, z)
+                assert abs(mpmath.im(value)) < mpmath.mpf(10) ** -35
+                assert abs(mpmath.re(value) - truth) <= mpmath.mpf(10) ** -30 * (1 + abs(truth)), (text, lam, z)
+
+
+def test_half_thresholding_matches_xu_et_al_2012():
+    # Xu, Chang, Xu, Zhang (2012), "L1/2 regularization: a thresholding representation theory":
+    # argmin (x - z)^2 + mu |x|^(1/2) is (2/3) z (1 + cos(2 pi/3 - 2/3 phi(z))) with
+    # phi(z) = arccos(mu/8 (|z|/3)^(-3/2)) above the threshold 54^(1/3)/4 mu^(2/3).
+    # Our objective 1/2 (x - z)^2 + lam |x|^(1/2) is theirs with mu = 2 lam.
+    half = sp.Rational(1, 2)
+    form = sp.lambdify((Z, LAM), prox_closed_form(half), "mpmath")
+    with mpmath.workdps(40):
+        for lam in ("0.1", "1", "2.5"):
+            mu = 2 * mpmath.mpf(lam)
+            xu_threshold = mpmath.cbrt(54) / 4 * mu ** (mpmath.mpf(2) / 3)
+            assert abs(xu_threshold - mpmath.mpf(prox_threshold(half).subs(LAM, sp.Rational(lam)).evalf(40))) < 1e-35
+            for factor in ("1.000001", "1.01", "1.3", "2", "5", "30"):
+                z = xu_threshold * mpmath.mpf(factor)
+                phi = mpmath.acos(mu / 8 * (z / 3) ** (-mpmath.mpf(3) / 2))
+                xu = 2 * z / 3 * (1 + mpmath.cos(2 * mpmath.pi / 3 - 2 * phi / 3))
+                assert abs(form(z, mpmath.mpf(lam)) - xu) < mpmath.mpf(10) ** -32, (lam, factor)
+
+
+def test_trigonometric_cubic_roots_solve_the_cubic():
+    from lksym.derivation.prox import cubic_real_roots
+
+    P, Q = sp.Symbol("P", negative=True), sp.Symbol("Q", real=True)
+    trig, cardano = cubic_real_roots(P, Q)
+    rng = np.random.default_rng(1)
+    for _ in range(30):
+        p, q = -rng.uniform(0.01, 10), rng.uniform(-10, 10)
+        d = q**2 / 4 + p**3 / 27
+        roots = trig if d < 0 else cardano
+        with mpmath.workdps(50):
+            for s in roots:
+                value = sp.N(s.subs({P: sp.Float(p, 50), Q: sp.Float(q, 50)}), 45)
+                if d >= 0 and abs(sp.im(value)) > 1e-30:
+                    continue  # the Cardano form for the other sign of Q
+                assert abs(complex(value**3 + p * value + q)) < 1e-30 * (1 + abs(p) + abs(q)) ** 3
+                assert abs(sp.im(value)) < 1e-40
+
+
+def test_prox_prints_real_values():
+    from click.testing import CliRunner
+
+    from lksym.cli import main
+
+    runner = CliRunner()
+    out = runner.invoke(main, ["prox", "--k", "0.5", "--lam", "1", "--z", "2"])
+    assert out.exit_code == 0 and "I" not in out.output.split("exact: ")[1].split("\n")[0]
+    assert "cos(acos(" in out.output
+    quartic = runner.invoke(main, ["prox", "--k", "2/3", "--lam", "1", "--z", "3"]).output
+    assert "t**3 where t is the root of t**4 - 3*t + 2/3 = 0 in (" in quartic
+
+
+def test_verify_accepts_the_real_half_thresholding_formula():
+    from click.testing import CliRunner
+
+    from lksym.cli import main
+
+    xu = "Piecewise((2/3*z*(1+cos(2*pi/3 - 2/3*acos(lam/4*(abs(z)/3)^(-3/2)))), abs(z) > 3/2*lam^(2/3)), (0, True))"
+    runner = CliRunner()
+    good = runner.invoke(main, ["verify", "--k", "0.5", "--prox", xu])
+    assert good.exit_code == 0 and "OK" in good.output, good.output
+    wrong = runner.invoke(main, ["verify", "--k", "0.5", "--prox", xu.replace("lam/4", "lam/3")])
+    assert wrong.exit_code == 1 and "WRONG" in wrong.output
+
+
+
+
+# Exact tiny and huge numbers are valid input: the float line is the true value (or its digits where no
+# float is near it), never a traceback and never a float from underflow (lam = 1e-400 was 0.0 and raised;
+# z = 1e-309 printed 2.8e-296 for a true 4.4e-619; evaluating Cardano's form gave 0.0 or a negative value).
+TINY_KS = ["0.5", "0.1", "2/3", "4/3", "1.5", "7/3", "2.5", "10", "sqrt(2)"]
+TINY_LAM_Z = [("1e-400", "1"), ("1", "1e-309"), ("1", "10**-1000"), ("10**12", "10**-1000"), ("10**-1000", "-3"), ("1e-300", "1e-300")]
+
+
+def _printed_value(output: str):
+    import mpmath
+
+    text = output.split("float: ")[1].split()[0]
+    return mpmath.mpf(text)
+
+
+def _check_prox_value(k: str, lam: str, z: str, x) -> None:
+    import mpmath
+
+    from lksym.derivation.expr import parse_expression
+
+    with mpmath.workdps(60):
+        kk, ll, zz = (mpmath.mpf(sp.Float(sp.N(parse_expression(t), 60), 60)._mpf_) for t in (k, lam, z))
+        zz, x = abs(zz), abs(x)
+        if x == 0:  # only below the threshold, worked out by hand: k < 1 jump, 0 for k > 1
+            assert kk < 1
+            threshold = (2 - kk) / (2 * (1 - kk)) * (2 * ll * (1 - kk)) ** (1 / (2 - kk))
+            assert zz <= threshold * (1 + mpmath.mpf(10) ** -12)
+        else:  # stationary: x - z + lam k x^(k-1) = 0 at 15 digits, with 0 < x < z
+            assert 0 < x <= zz * (1 + mpmath.mpf(10) ** -15)  # a printed value has 17 digits
+            assert abs(x - zz + ll * kk * x ** (kk - 1)) <= mpmath.mpf(10) ** -15 * zz
+
+
+@pytest.mark.parametrize("k", TINY_KS)
+@pytest.mark.parametrize(("lam", "z"), TINY_LAM_Z)
+def test_prox_precise_tiny_and_huge_numbers(k, lam, z):
+    from lksym.derivation.expr import parse_expression, parse_k
+    from lksym.derivation.prox import prox_precise
+
+    x = prox_precise(parse_k(k), parse_expression(lam), parse_expression(z))
+    _check_prox_value(k, lam, z, x)
+    assert (x < 0) == z.startswith("-") or x == 0
+
+
+@pytest.mark.parametrize(("k", "lam", "z"), [("0.5", "1e-400", "1"), ("1.5", "1", "1e-309"), ("2.5", "10**12", "10**-1000"),
+                                             ("10", "1e-300", "1e-300"), ("7/3", "1", "1e-309")])
+def test_prox_command_tiny_and_huge_numbers(k, lam, z):
+    import sys
+
+    from click.testing import CliRunner
+
+    from lksym.cli import main
+
+    out = CliRunner().invoke(main, ["prox", "--k", k, "--lam", lam, "--z", z])
+    assert out.exit_code == 0, out.output
+    x = _printed_value(out.output)
+    _check_prox_value(k, lam, z, x)
+    assert ("outside the float range" in out.output) == (x != 0 and abs(x) < sys.float_info.min)
+
+
+def test_prox_command_value_below_the_float_range_by_hand():
+    from click.testing import CliRunner
+
+    from lksym.cli import main
+
+    # k = 3/2, lam = 1: sqrt(x) = t solves t^2 + 3t/2 - z = 0, so x = ((sqrt(9/4 + 4z) - 3/2)/2)^2 ~ (2z/3)^2.
+    out = CliRunner().invoke(main, ["prox", "--k", "1.5", "--lam", "1", "--z", "1e-309"])
+    assert out.exit_code == 0, out.output
+    assert "float: 4.4444444444444444e-619 (outside the float range" in out.output
+
+
+# ====================================================================================================
+# Folded in from tests/test_penalty_prox.py (issue 22: one test file per module):
+# The proximal step of lam*p for any penalty, held against independent truth.
+#
+# Every penalty is written here again by hand (numpy for the grid, plain Python for mpmath), and
+# the truth for a prox is a brute-force global argmin: 200001 points on [-|z|-1, |z|+1] plus 0 and
+# the breakpoints, then golden sections at 30 digits around the best point.  Closed forms from the
+# literature (soft, hard, firm thresholding, Fan and Li's SCAD rule, the elastic net shrink,
+# Huber's prox) are worked out below, not taken from lksym.
+# ====================================================================================================
 
 
 # --------------------------------------------------------------------------- the penalties by hand
@@ -204,14 +570,14 @@ def test_prox_numeric_is_the_global_minimiser(text):
     penalty = parse_penalty(text)
     for lam in hand.lams:
         for z in _z_grid(hand, lam):
-            assert_same_minimiser(hand, lam, z, prox_numeric(penalty, lam, z), brute(hand, lam, z))
+            assert_same_minimiser(hand, lam, z, penalty_prox.prox_numeric(penalty, lam, z), brute(hand, lam, z))
 
 
 @pytest.mark.parametrize("text", [t for t in sorted(HANDS) if t not in ("logsum(eps=0.1)", "logsum(eps=1)", "0.5", "3")])
 def test_closed_form_is_the_global_minimiser(text):
     hand = HANDS[text]
     penalty = parse_penalty(text)
-    form = prox_closed_form(penalty)
+    form = penalty_prox.prox_closed_form(penalty)
     assert form is not None
     for lam in hand.lams:
         for z in _z_grid(hand, lam):
@@ -230,28 +596,28 @@ def test_prox_vector_matches_prox_numeric_and_is_odd():
     zs = np.linspace(-6, 6, 240)
     v = prox_vector(penalty, 1.0, zs)
     assert v.shape == zs.shape
-    assert np.array_equal(v, [prox_numeric(penalty, 1.0, z) for z in zs])
+    assert np.array_equal(v, [penalty_prox.prox_numeric(penalty, 1.0, z) for z in zs])
     assert np.array_equal(v, -prox_vector(penalty, 1.0, -zs))
     assert np.array_equal(prox_vector(penalty, 1.0, zs.reshape(3, -1)).reshape(-1), v)
 
 
 def test_prox_numeric_is_deterministic_and_refuses_bad_input():
     penalty = parse_penalty("logsum(eps=0.1)")
-    assert prox_numeric(penalty, 0.3, 2.875) == prox_numeric(penalty, 0.3, 2.875)
+    assert penalty_prox.prox_numeric(penalty, 0.3, 2.875) == penalty_prox.prox_numeric(penalty, 0.3, 2.875)
     for lam, z in ((0.0, 1.0), (-1.0, 1.0), (math.inf, 1.0), (1.0, math.nan), (1.0, math.inf)):
         with pytest.raises(ValueError):
-            prox_numeric(penalty, lam, z)
+            penalty_prox.prox_numeric(penalty, lam, z)
 
 
 def test_a_decreasing_penalty_is_refused():
     with pytest.raises(InputError, match="nondecreasing"):
-        prox_numeric(parse_penalty("exp(-w^2)"), 1.0, 1.0)
+        penalty_prox.prox_numeric(parse_penalty("exp(-w^2)"), 1.0, 1.0)
 
 
 def test_the_logsum_example_of_the_issue():
     # A library returned 0 at z = 2.875, lam = 0.3, eps = 0.1; the minimiser is 2.7705...
     hand, penalty = HANDS["logsum(eps=0.1)"], parse_penalty("logsum(eps=0.1)")
-    ours = prox_numeric(penalty, 0.3, 2.875)
+    ours = penalty_prox.prox_numeric(penalty, 0.3, 2.875)
     truth = brute(hand, 0.3, 2.875)
     assert abs(ours - truth) < 1e-9 and round(truth, 4) == 2.7705
     assert hand_objective(hand, 0.3, 2.875, ours) < hand_objective(hand, 0.3, 2.875, 0.0) - 1
@@ -283,16 +649,16 @@ def test_l1_is_soft_thresholding():
     penalty = parse_penalty("l1")
     for lam, z in PAIRS:
         for s in (1, -1):
-            assert abs(prox_numeric(penalty, lam, s * z) - s * max(z - lam, 0)) < 1e-12
+            assert abs(penalty_prox.prox_numeric(penalty, lam, s * z) - s * max(z - lam, 0)) < 1e-12
 
 
 def test_l0_is_hard_thresholding_at_sqrt_2_lam():
     penalty = parse_penalty("l0")
-    form = prox_closed_form(penalty)
-    assert sp.simplify(prox_threshold(penalty) - sp.sqrt(2 * LAM)) == 0
+    form = penalty_prox.prox_closed_form(penalty)
+    assert sp.simplify(penalty_prox.prox_threshold(penalty) - sp.sqrt(2 * LAM)) == 0
     for lam, z in PAIRS:
         expected = z if z > math.sqrt(2 * lam) else 0.0
-        assert prox_numeric(penalty, lam, z) == expected == _form_at(form, lam, z)
+        assert penalty_prox.prox_numeric(penalty, lam, z) == expected == _form_at(form, lam, z)
 
 
 def test_mcp_is_firm_thresholding_below_gamma():
@@ -300,12 +666,12 @@ def test_mcp_is_firm_thresholding_below_gamma():
     # 0 (|z| <= lam), (|z| - lam)/(1 - lam/gamma) (|z| <= gamma), z (beyond).
     for gamma in (3, 0.5):
         penalty = parse_penalty(f"mcp(lam=1, gamma={gamma})")
-        form = prox_closed_form(penalty)
+        form = penalty_prox.prox_closed_form(penalty)
         for lam, z in PAIRS:
             if lam >= gamma:
                 continue
             expected = 0.0 if z <= lam else ((z - lam) / (1 - lam / gamma) if z <= gamma else z)
-            assert abs(prox_numeric(penalty, lam, z) - expected) < 1e-9 * (1 + z)
+            assert abs(penalty_prox.prox_numeric(penalty, lam, z) - expected) < 1e-9 * (1 + z)
             assert abs(_form_at(form, lam, z) - expected) < 1e-12 * (1 + z)
 
 
@@ -314,20 +680,20 @@ def test_scad_is_fan_and_lis_rule_at_lam_one():
     # ((a - 1) z - a)/(a - 2) for 2 < |z| <= a, z for |z| > a.
     for a in (3.7, 2.1):
         penalty = parse_penalty(f"scad(lam=1, a={a})")
-        form = prox_closed_form(penalty)
+        form = penalty_prox.prox_closed_form(penalty)
         for z in np.linspace(0.01, 8, 160):
             expected = max(z - 1, 0.0) if z <= 2 else (((a - 1) * z - a) / (a - 2) if z <= a else z)
-            assert abs(prox_numeric(penalty, 1.0, z) - expected) < 1e-9 * (1 + z)
+            assert abs(penalty_prox.prox_numeric(penalty, 1.0, z) - expected) < 1e-9 * (1 + z)
             assert abs(_form_at(form, 1.0, z) - expected) < 1e-12 * (1 + z)
-            assert abs(prox_numeric(penalty, 1.0, -z) + expected) < 1e-9 * (1 + z)
+            assert abs(penalty_prox.prox_numeric(penalty, 1.0, -z) + expected) < 1e-9 * (1 + z)
 
 
 def test_elastic_net_is_a_shrunk_soft_threshold():
     penalty = parse_penalty("elastic_net(l1=0.5, l2=0.25)")
-    form = prox_closed_form(penalty)
+    form = penalty_prox.prox_closed_form(penalty)
     for lam, z in PAIRS:
         expected = max(z - lam * 0.5, 0) / (1 + 2 * lam * 0.25)
-        assert abs(prox_numeric(penalty, lam, z) - expected) < 1e-9 * (1 + z)
+        assert abs(penalty_prox.prox_numeric(penalty, lam, z) - expected) < 1e-9 * (1 + z)
         assert abs(_form_at(form, lam, z) - expected) < 1e-12 * (1 + z)
 
 
@@ -335,17 +701,17 @@ def test_huber_prox():
     # Stationary on |x| <= delta: x + lam x/delta = z; beyond: x + lam = z.
     for delta in (1, 0.5):
         penalty = parse_penalty(f"huber(delta={delta})")
-        form = prox_closed_form(penalty)
+        form = penalty_prox.prox_closed_form(penalty)
         for lam, z in PAIRS:
             expected = z / (1 + lam / delta) if z <= delta + lam else z - lam
-            assert abs(prox_numeric(penalty, lam, z) - expected) < 1e-9 * (1 + z)
+            assert abs(penalty_prox.prox_numeric(penalty, lam, z) - expected) < 1e-9 * (1 + z)
             assert abs(_form_at(form, lam, z) - expected) < 1e-12 * (1 + z)
 
 
 def test_capped_l1_closed_form_changes_at_two_theta():
     # lam < 2 theta: soft threshold until z = theta + lam/2, then z; beyond: hard at sqrt(2 lam theta).
     penalty = parse_penalty("capped_l1(theta=1)")
-    form = prox_closed_form(penalty)
+    form = penalty_prox.prox_closed_form(penalty)
     for lam, z in PAIRS + _lam_z_pairs((3.0, 5.0), (1.0, 2.4, 2.5, 3.2, 4.0)):
         if lam < 2:
             expected = 0.0 if z <= lam else (z - lam if z <= 1 + lam / 2 else z)
@@ -355,7 +721,7 @@ def test_capped_l1_closed_form_changes_at_two_theta():
 
 
 def test_no_closed_form_for_logsum_and_power_family_delegates():
-    assert prox_closed_form(parse_penalty("logsum(eps=0.1)")) is None
+    assert penalty_prox.prox_closed_form(parse_penalty("logsum(eps=0.1)")) is None
     for k in ("1", "2", "1.5", "3"):
         assert prox_closed_form(parse_penalty(k)) == power_family.power_closed_form(sp.nsimplify(k))
 
@@ -363,7 +729,7 @@ def test_no_closed_form_for_logsum_and_power_family_delegates():
 # --------------------------------------------------------------------------- thresholds
 
 
-def brute_threshold(hand: Hand, lam: float) -> float:
+def brute_threshold_of(hand: Hand, lam: float) -> float:
     """inf_{x > 0} x/2 + lam (p(x) - p(0))/x on a dense geometric grid, then golden sections."""
     xs = np.geomspace(1e-16, 1e4, 400001)
     h = xs / 2 + lam * (hand.vec(xs) - hand.vec(np.zeros(1))[0]) / xs
@@ -383,7 +749,7 @@ def brute_threshold(hand: Hand, lam: float) -> float:
 def test_threshold_is_the_infimum(text):
     hand, penalty = HANDS[text], parse_penalty(text)
     for lam in hand.lams:
-        ours, truth = threshold_at(penalty, lam), brute_threshold(hand, lam)
+        ours, truth = threshold_at(penalty, lam), brute_threshold_of(hand, lam)
         assert abs(ours - truth) <= 1e-7 * (1 + truth), (lam, ours, truth)
         # And the prox agrees: just below the threshold is 0, well above it is not.
         if ours > 0:
@@ -393,14 +759,14 @@ def test_threshold_is_the_infimum(text):
 
 def test_thresholds_in_closed_form():
     a = sp.Rational(37, 10)
-    scad = prox_threshold(parse_penalty("scad(lam=1, a=3.7)"))
+    scad = penalty_prox.prox_threshold(parse_penalty("scad(lam=1, a=3.7)"))
     # lam while soft thresholding starts the map; sqrt(lam (a + 1)) once x = z beats 0 first (lam > a + 1).
     assert scad == sp.Piecewise((LAM, LAM <= a + 1), (sp.sqrt(LAM * (a + 1)), True))
-    assert prox_threshold(parse_penalty("mcp(lam=1, gamma=3)")) == sp.Piecewise((LAM, LAM <= 3), (sp.sqrt(3 * LAM), True))
-    assert prox_threshold(parse_penalty("capped_l1(theta=1)")) == sp.Piecewise((LAM, LAM <= 2), (sp.sqrt(2 * LAM), True))
-    assert prox_threshold(parse_penalty("elastic_net(l1=0.5, l2=0.25)")) == LAM / 2
-    assert prox_threshold(parse_penalty("huber(delta=1)")) == 0
-    logsum = prox_threshold(parse_penalty("logsum(eps=0.1)"))
+    assert penalty_prox.prox_threshold(parse_penalty("mcp(lam=1, gamma=3)")) == sp.Piecewise((LAM, LAM <= 3), (sp.sqrt(3 * LAM), True))
+    assert penalty_prox.prox_threshold(parse_penalty("capped_l1(theta=1)")) == sp.Piecewise((LAM, LAM <= 2), (sp.sqrt(2 * LAM), True))
+    assert penalty_prox.prox_threshold(parse_penalty("elastic_net(l1=0.5, l2=0.25)")) == LAM / 2
+    assert penalty_prox.prox_threshold(parse_penalty("huber(delta=1)")) == 0
+    logsum = penalty_prox.prox_threshold(parse_penalty("logsum(eps=0.1)"))
     assert isinstance(logsum, sp.Piecewise)
     assert logsum.args[0] == (10 * LAM, LAM <= sp.Rational(1, 100))
     assert logsum.args[1][0].has(Infimum) and logsum.free_symbols == {LAM}
@@ -414,10 +780,10 @@ def test_power_family_threshold_is_lksym_prox_exactly(k):
 
 
 def test_infimum_evaluates_and_substitutes():
-    t = prox_threshold(parse_penalty("logsum(eps=0.1)"))
+    t = penalty_prox.prox_threshold(parse_penalty("logsum(eps=0.1)"))
     assert t.subs(LAM, sp.Rational(1, 200)) == sp.Rational(1, 20)
     value = float(sp.N(t.subs(LAM, sp.Rational(3, 10))))
-    assert abs(value - brute_threshold(HANDS["logsum(eps=0.1)"], 0.3)) < 1e-9
+    assert abs(value - brute_threshold_of(HANDS["logsum(eps=0.1)"], 0.3)) < 1e-9
     assert "Infimum(" in sp.sstr(t)
 
 
@@ -511,7 +877,7 @@ def test_continuity_claims_on_the_brute_force_map(text, continuous_lams, jumping
 def test_unbiasedness_far_out(text):
     penalty, unbiased = parse_penalty(text), EXPECTED[text][2]
     for lam in (0.3, 2.0):
-        gap = abs(prox_numeric(penalty, lam, 1e6) - 1e6)
+        gap = abs(penalty_prox.prox_numeric(penalty, lam, 1e6) - 1e6)
         assert (gap < 1e-2) if unbiased else (gap > 0.1)
 
 
@@ -533,10 +899,10 @@ def test_unbiased_beyond_is_where_prox_becomes_identity(text):
 def test_typed_expressions_get_the_catalogues_answers(typed, catalogue):
     a, b = parse_penalty(typed), parse_penalty(catalogue)
     assert a.family == "expression"
-    assert sp.srepr(prox_threshold(a)) == sp.srepr(prox_threshold(b))
-    assert prox_closed_form(a) == prox_closed_form(b)
+    assert sp.srepr(penalty_prox.prox_threshold(a)) == sp.srepr(penalty_prox.prox_threshold(b))
+    assert penalty_prox.prox_closed_form(a) == penalty_prox.prox_closed_form(b)
     assert thresholding(a) == thresholding(b)
-    assert prox_numeric(a, 0.3, 2.875) == prox_numeric(b, 0.3, 2.875)
+    assert penalty_prox.prox_numeric(a, 0.3, 2.875) == penalty_prox.prox_numeric(b, 0.3, 2.875)
 
 
 # --------------------------------------------------------------------------- check_prox
@@ -583,7 +949,7 @@ def test_check_prox_flags_a_bias_far_out():
     penalty = parse_penalty("mcp(lam=1, gamma=3)")
 
     def biased(z, lam):
-        x = prox_numeric(penalty, lam, z)
+        x = penalty_prox.prox_numeric(penalty, lam, z)
         return x - math.copysign(1e-2, z) if abs(z) > 1000 else x
 
     result = check_prox(biased, penalty)
@@ -609,7 +975,7 @@ def test_check_prox_flags_the_logsum_library():
     penalty = parse_penalty("logsum(eps=0.1)")
 
     def library(z, lam):
-        return 0.0 if abs(z) < 3 else prox_numeric(penalty, lam, z)
+        return 0.0 if abs(z) < 3 else penalty_prox.prox_numeric(penalty, lam, z)
 
     result = check_prox(library, penalty)
     assert not result.passed
@@ -622,7 +988,7 @@ def test_check_prox_default_lams_straddle_the_conditions():
 
     def spy(z, lam):
         seen.append(lam)
-        return prox_numeric(parse_penalty("logsum(eps=0.1)"), lam, z)
+        return penalty_prox.prox_numeric(parse_penalty("logsum(eps=0.1)"), lam, z)
 
     assert check_prox(spy, "logsum(eps=0.1)").passed
     assert any(0.009 < lam < 0.01 for lam in seen) and any(0.01 < lam < 0.011 for lam in seen)
@@ -641,7 +1007,7 @@ def test_prox_report():
     assert "exact: -3/2" in r["text"]
     r = prox_report("logsum(eps=0.1)", "0.3", "2.875")
     assert r["exact"] is None and r["threshold_exact"] is None and round(r["value"], 4) == 2.7705
-    assert abs(r["threshold"] - brute_threshold(HANDS["logsum(eps=0.1)"], 0.3)) < 1e-9
+    assert abs(r["threshold"] - brute_threshold_of(HANDS["logsum(eps=0.1)"], 0.3)) < 1e-9
     r = prox_report("scad(lam=1, a=3.7)", "1", "2.5")
     assert r["exact"] == "61/34"
     r = prox_report("2", "1", "3")
@@ -666,11 +1032,11 @@ def test_truncated_quadratic_closed_form_by_hand():
     # p = min(w^2, 1): x = z/(1 + 2 lam) while |x| < 1, and x = z once lam >= lam z^2/(1 + 2 lam) fails:
     # z > sqrt(1 + 2 lam) (below 1 + 2 lam, so the stationary point is still inside its piece there).
     penalty = parse_penalty("Min(w^2, 1)")
-    form = prox_closed_form(penalty)
+    form = penalty_prox.prox_closed_form(penalty)
     for lam, z in PAIRS:
         expected = z / (1 + 2 * lam) if z <= math.sqrt(1 + 2 * lam) else z
         assert abs(_form_at(form, lam, z) - expected) < 1e-12 * (1 + z)
-        assert abs(prox_numeric(penalty, lam, z) - expected) < 1e-9 * (1 + z)
+        assert abs(penalty_prox.prox_numeric(penalty, lam, z) - expected) < 1e-9 * (1 + z)
     t = thresholding(penalty)
     assert (t.sparse, t.continuous, t.unbiased) == (False, False, True)
     assert sp.simplify(t.unbiased_beyond - sp.sqrt(1 + 2 * LAM)) == 0
@@ -679,7 +1045,7 @@ def test_truncated_quadratic_closed_form_by_hand():
 def test_a_flat_start_has_threshold_zero_for_every_lam():
     # log(1 + w^2) is not convex for lam > 4, but h(x) = x/2 + lam log(1 + x^2)/x -> 0 at 0+ and h >= 0.
     penalty = parse_penalty("log(1 + w^2)")
-    assert prox_threshold(penalty) == 0
+    assert penalty_prox.prox_threshold(penalty) == 0
     t = thresholding(penalty)
     assert (t.sparse, t.continuous, t.unbiased) == (False, LAM <= 4, True)
 
@@ -688,11 +1054,11 @@ def test_no_closed_form_is_an_exact_infimum_quickly():
     import time
 
     start = time.monotonic()
-    t = prox_threshold(parse_penalty("abs(w)^0.3 + abs(w)"))
+    t = penalty_prox.prox_threshold(parse_penalty("abs(w)^0.3 + abs(w)"))
     assert time.monotonic() - start < 10
-    assert t.has(Infimum) and prox_closed_form(parse_penalty("abs(w)^0.3 + abs(w)")) is None
+    assert t.has(Infimum) and penalty_prox.prox_closed_form(parse_penalty("abs(w)^0.3 + abs(w)")) is None
     hand = Hand("x", lambda s: s**0.3 + s, lambda s: s ** mpmath.mpf("0.3") + s if s else 0 * s)
-    assert abs(float(sp.N(t.subs(LAM, 1))) - brute_threshold(hand, 1.0)) < 1e-7
+    assert abs(float(sp.N(t.subs(LAM, 1))) - brute_threshold_of(hand, 1.0)) < 1e-7
 
 
 @pytest.mark.parametrize("k", ["0.1", "1/1000", "0.5", "1", "1.541", "1.9", "sqrt(2)", "7/3", "10"])
@@ -711,12 +1077,12 @@ def test_extreme_parameters_closed_form_matches_numeric(text):
     import random
 
     penalty = parse_penalty(text)
-    form = prox_closed_form(penalty)
+    form = penalty_prox.prox_closed_form(penalty)
     assert form is not None
     rng = random.Random(7)
     for _ in range(60):
         lam, z = 10 ** rng.uniform(-4, 4), 10 ** rng.uniform(-4, 4)
-        mine, num = _form_at(form, lam, z), prox_numeric(penalty, lam, z)
+        mine, num = _form_at(form, lam, z), penalty_prox.prox_numeric(penalty, lam, z)
         if abs(mine - num) > 1e-8 * (1 + z):
             fm, fn = objective(penalty, lam, z, mine), objective(penalty, lam, z, num)
             assert abs(fm - fn) <= 1e-9 * (1 + abs(fn)), (lam, z, mine, num)
@@ -958,7 +1324,7 @@ def test_a_limit_at_infinity_it_cannot_read_is_left_to_sympy(expr):
                                   "logsum(eps=0.1)", "capped_l1(theta=1)", "huber(delta=1)"])
 def test_threshold_at_is_the_substituted_threshold(text):
     penalty = parse_penalty(text)
-    threshold = prox_threshold(penalty)
+    threshold = penalty_prox.prox_threshold(penalty)
     for lam in (1e-6, 0.01, 0.3, 1.0, 4.7, 4.7000001, 27 / 10, 10.0, 1e7):
         exact = common.exact_number(lam)
         assert threshold_at(penalty, lam) == float(sp.N(threshold.subs(symbols.LAM, exact), 20)), lam
@@ -1044,7 +1410,7 @@ def test_the_threshold_read_off_the_closed_form_is_the_envelope_of_h(text):
     # Two derivations that share nothing but the penalty: inf_x h(x) over the pieces (the envelope
     # route, used when there is no closed form) and the end of the closed form's first branch.
     penalty = parse_penalty(text)
-    form = prox_closed_form(penalty)
+    form = penalty_prox.prox_closed_form(penalty)
     assert form is not None
     read, envelope = closed_form.threshold_from(form), threshold_module._threshold(prox_solver.prox_key(penalty))
     assert read is not None and prox_threshold(penalty) == read
@@ -1108,7 +1474,7 @@ def test_the_output_does_not_depend_on_the_hash_seed():
 
 def test_a_closed_form_has_no_removable_singularity_at_a_radical_lam():
     # Rationalising z/(1 + lam/sqrt(3)) gives z*(sqrt(3)*lam - 3)/(lam**2 - 3): 0/0 at lam = sqrt(3).
-    form = prox_closed_form(parse_penalty("huber(delta=sqrt(3))"))
+    form = penalty_prox.prox_closed_form(parse_penalty("huber(delta=sqrt(3))"))
     at = form.subs(LAM, sp.sqrt(3))
     assert at.subs(Z, 1) == sp.Rational(1, 2)  # z/(1 + lam/delta) = z/2 below lam + delta
     assert at.subs(Z, 5) == 5 - sp.sqrt(3)  # z - lam above
@@ -1146,7 +1512,7 @@ def test_a_closed_form_that_gave_up_is_not_tried_again(monkeypatch):
     closed_form._closed_form_or_none.cache_clear()
     monkeypatch.setattr(closed_form, "_closed_form", give_up)
     try:
-        assert prox_closed_form(penalty) is None and prox_closed_form(penalty) is None
+        assert penalty_prox.prox_closed_form(penalty) is None and penalty_prox.prox_closed_form(penalty) is None
         assert len(calls) == 1
     finally:
         closed_form._closed_form_or_none.cache_clear()
@@ -1168,13 +1534,13 @@ def test_a_penalty_far_from_unit_scale_gets_every_regime_of_lam(text, theta):
     # Once: the change at lam = 2*theta lay outside the sampled lam (1e-6 to 1e7), so the threshold was
     # sqrt(2 lam theta) for every lam, and the checks passed because they compared with absolute tolerances.
     penalty = parse_penalty(text)
-    form, threshold = prox_closed_form(penalty), prox_threshold(penalty)
+    form, threshold = penalty_prox.prox_closed_form(penalty), penalty_prox.prox_threshold(penalty)
     assert form is not None
     for lam in (theta / 10, theta, 1.99 * theta, 2.01 * theta, 10 * theta):
         assert threshold_at(penalty, lam) == pytest.approx(lam if lam <= 2 * theta else math.sqrt(2 * lam * theta), rel=1e-12)
         for z in (lam / 2, 1.3 * lam, theta * 0.9, theta + lam / 4, 1.2 * theta + lam, 3 * theta + 2 * lam):  # no ties
             truth = _capped_by_hand(theta, lam, z)
-            assert prox_numeric(penalty, lam, z) == pytest.approx(truth, rel=1e-9, abs=1e-12 * z), (lam, z)
+            assert penalty_prox.prox_numeric(penalty, lam, z) == pytest.approx(truth, rel=1e-9, abs=1e-12 * z), (lam, z)
             assert _form_at(form, lam, z) == pytest.approx(truth, rel=1e-9, abs=1e-12 * z), (lam, z)
 
 
@@ -1199,7 +1565,7 @@ def test_a_sympy_assertion_leaves_the_closed_form_out_not_the_analysis():
 @pytest.mark.parametrize("text, delta", [("huber(delta=2**(1/3))", 2 ** (1 / 3)), ("huber(delta=2**(1/5))", 2 ** 0.2)])
 def test_powers_of_one_radical_are_one_field(text, delta):
     # 2**(1/3) and 2**(2/3) are both in QQ<2**(1/3)>: once two generators, over EX, and the assertion above.
-    form = prox_closed_form(parse_penalty(text))
+    form = penalty_prox.prox_closed_form(parse_penalty(text))
     assert form is not None
     for lam, z in ((0.5, 0.3), (0.5, 1.0), (2.0, 5.0)):
         truth = z / (1 + lam / delta) if z <= lam + delta else z - lam  # Huber's prox by hand

@@ -279,11 +279,17 @@ def test_mixed_fit_deterministic_and_ordered():
     assert zone > 0 and "not derived" not in row
 
 
-def test_power_only_fit_page_is_the_committed_one():
+@pytest.mark.xdist_group("regenerated")
+def test_power_only_fit_page_is_the_committed_one(regenerated):
+    """The session's one build (``write_fit(FIT_KS, seed=FIT_SEED)``, which writes exactly ``render_fit``'s bytes)
+    holds fit.md and every figure under fit/ byte for byte as committed, and no other figure."""
     from pathlib import Path
 
-    from lksym.writers.fit import FIT_KS, FIT_SEED, render_fit
+    from lksym.writers.fit import FIGURE_DIR, PAGE_NAME
 
-    reports = Path(__file__).resolve().parents[1] / "reports"
-    for name, data in render_fit(FIT_KS, seed=FIT_SEED).items():
-        assert (reports / name).read_bytes() == data, name
+    built, _ = regenerated
+    reports = Path(__file__).resolve().parents[2] / "reports"
+    names = [PAGE_NAME, *sorted(p.relative_to(built).as_posix() for p in (built / FIGURE_DIR).iterdir())]
+    assert names[1:] == sorted(p.relative_to(reports).as_posix() for p in (reports / FIGURE_DIR).iterdir())
+    for name in names:
+        assert (reports / name).read_bytes() == (built / name).read_bytes(), name

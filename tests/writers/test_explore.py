@@ -21,12 +21,12 @@ import mpmath
 import pytest
 import sympy as sp
 
+from analyses import analyzed as analyze  # derived once per process (tests/analyses.py)
 from lksym.derivation.expr import parse_k
 from lksym.derivation.family import case_of
 from lksym.derivation.prox import prox_numeric
 from lksym.derivation.regime import K
 from lksym.derivation.symbols import ALPHA, ETA, LAM, TAU
-from lksym.results import analyze
 from lksym.writers import explore
 
 K_TEXTS = ["0.1", "0.5", "0.9", "1", "1.1", "1.5", "1.9", "2", "2.5", "3", "4", "7/3", "10", "sqrt(2)", "1/sqrt(3)"]
@@ -169,7 +169,7 @@ def test_template_ships_as_package_data():
     from importlib.resources import files
 
     assert files("lksym.writers").joinpath("explore_page.html").is_file()
-    text = Path(__file__).resolve().parents[1].joinpath("pyproject.toml").read_text(encoding="utf-8")
+    text = Path(__file__).resolve().parents[2].joinpath("pyproject.toml").read_text(encoding="utf-8")
     assert '"lksym.writers" = ["explore_page.html"]' in text
 
 
