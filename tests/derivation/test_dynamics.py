@@ -401,7 +401,7 @@ def test_adam_fails_l3_leaves_small_weights_alone_where_sgd_holds():
 def test_published_page_is_linked_from_the_index():
     from pathlib import Path
 
-    reports = Path(__file__).resolve().parents[1] / "reports"
+    reports = Path(__file__).resolve().parents[2] / "reports"
     assert "[optimizers.md](optimizers.md)" in (reports / "README.md").read_text(encoding="utf-8")
     page = (reports / "optimizers.md").read_text(encoding="utf-8")
     assert "| L1 is sparse (weights reach exactly 0) | `prox-sgd` | **holds** |" in page

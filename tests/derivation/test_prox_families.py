@@ -27,7 +27,7 @@ from lksym.derivation.prox.threshold import piecewise_threshold
 from lksym.derivation.symbols import LAM
 from lksym.numerics import prox_solver
 
-PACKAGE = Path(__file__).resolve().parents[1] / "lksym"
+PACKAGE = Path(__file__).resolve().parents[2] / "lksym"
 
 
 def test_only_the_power_family_has_its_own_entry():
