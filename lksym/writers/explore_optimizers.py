@@ -14,7 +14,7 @@ Examples
 >>> [o["name"] for o in d][:3]
 ['sgd', 'momentum', 'nesterov']
 >>> next(o for o in d if o["name"] == "sgd")["cycle_js"]
-'-G*lr + 2*a'
+'-G*lr - a*lr*weight_decay + 2*a'
 """
 
 from __future__ import annotations
@@ -24,8 +24,9 @@ from functools import lru_cache
 
 import sympy as sp
 
-from lksym.derivation.dynamics import cycle_equation
-from lksym.derivation.optimizers import DEFAULT_LR, DEFAULTS, NAMES, Optimizer
+from lksym.derivation.dynamics import cycle_equation, derive_facts
+from lksym.derivation.optimizers import DEFAULT_LR, DEFAULTS, NAMES, Optimizer, optimizer
+from lksym.derivation.penalty import parse_subject
 from lksym.writers.explore_text import plain_text, to_js
 
 TORCH = {"sgd": "torch.optim.SGD", "momentum": "torch.optim.SGD(momentum=μ)",
@@ -109,10 +110,6 @@ def _tidy(equation: sp.Expr) -> sp.Expr:
 
 def _first_step_formula(name: str) -> str:
     """The derivation's formula for :math:`w_1` (:func:`lksym.derivation.dynamics.derive_facts`), ``g0`` the gradient at w0."""
-    from lksym.derivation.dynamics import derive_facts
-    from lksym.derivation.optimizers import optimizer
-    from lksym.derivation.penalty import parse_subject
-
     fact = next(f for f in derive_facts(parse_subject("2"), optimizer(name), sp.S.One, None, [sp.Rational(3, 10)])
                 if f.name == "first step")
     return fact.formula
