@@ -57,6 +57,7 @@ from typing import Optional
 import sympy as sp
 
 from lksym.derivation.regime import K
+from lksym.writers.explore_optimizers import optimizer_code, optimizer_data, ranges as optimizer_ranges
 from lksym.writers.explore_catalogue import catalogue_family, catalogue_names, usual_thresholding
 from lksym.writers.explore_text import (  # noqa: F401 - the page's sliders and text helpers, used here and by tests
     LAM,
@@ -433,7 +434,8 @@ def page_data(penalties: tuple[str, ...] = PENALTIES) -> dict:
     power = power_family()
     fan_li = pending.result() if hasattr(pending, "result") else pending
     return {"schema": 1, "tau": TAU_DEFAULT,
-            "penalties": [power, *[catalogue_family(n, t) for n, t in zip(names[1:], fan_li)]]}
+            "penalties": [power, *[catalogue_family(n, t) for n, t in zip(names[1:], fan_li)]],
+            "optimizers": optimizer_data(), "optimizer_ranges": optimizer_ranges()}
 
 
 def _template() -> str:
@@ -480,7 +482,8 @@ def render(penalties: tuple[str, ...] = PENALTIES) -> str:
     code = "{" + ",\n".join(f"{json.dumps(f['name'])}:{_code(f)}" for f in data["penalties"]) + "}"
     # Never close the <script> element from inside the data.
     text, code = text.replace("</", "<\\/"), code.replace("</", "<\\/")
-    return _template().replace("/*LKSYM_DATA*/null", text).replace("/*LKSYM_CODE*/null", code)
+    page = _template().replace("/*LKSYM_DATA*/null", text).replace("/*LKSYM_CODE*/null", code)
+    return page.replace("/*LKSYM_OPTCODE*/null", optimizer_code().replace("</", "<\\/"))
 
 
 def write_explore(penalties=(), out_dir="reports") -> Path:
