@@ -26,6 +26,7 @@ import sympy as sp
 from lksym.derivation.dynamics import slopes
 from lksym.derivation.optimizers import DataTerm, Optimizer
 from lksym.derivation.penalty import Penalty
+from lksym.derivation.prox import prox_closed_form, prox_threshold
 from lksym.derivation.symbols import LAM, Z
 
 EXACT_OPTIMIZERS = ("sgd", "momentum", "nesterov", "prox-sgd")
@@ -81,8 +82,6 @@ def exact_trajectory(penalty: Penalty, opt: Optimizer, alpha: sp.Expr, data: Opt
 
 
 def _exact_prox(penalty: Penalty):
-    from lksym.derivation.penalty_prox import prox_closed_form, prox_threshold
-
     form = prox_closed_form(penalty)
     if form is None:
         return None

@@ -34,7 +34,10 @@ from typing import Optional
 
 import sympy as sp
 
+from lksym.derivation.optimizers import optimizer as make
+from lksym.derivation.penalty import parse_subject
 from lksym.derivation.symbols import ETA
+from lksym.numerics.dynamics import classify, run
 from lksym.numerics.fitting import decide_at
 from lksym.results import Analysis
 
@@ -92,10 +95,6 @@ def long_run(subject: str, optimizer: str, lr: float, alpha: float, steps: int):
     >>> b.kind, w
     ('exact zero', 0.0)
     """
-    from lksym.derivation.optimizers import optimizer as make
-    from lksym.derivation.penalty import parse_subject
-    from lksym.numerics.dynamics import classify, run
-
     opt = make(ONE_WEIGHT_MODEL[optimizer], lr=repr(float(lr)))
     path = run(parse_subject(subject), opt, alpha, None, [START], steps)
     return classify(path.path[:, 0], path.diverged_at[0]), float(path.path[-1, 0])

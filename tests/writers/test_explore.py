@@ -155,13 +155,14 @@ def test_cli_writes_the_page_and_links_it_from_the_index(tmp_path):
     from click.testing import CliRunner
 
     from lksym.cli import main
+    from lksym.fileio import signed
     from lksym.writers.index import write_index
 
     write_index(tmp_path)
     result = CliRunner().invoke(main, ["explore", "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output
     assert result.output.strip() == str(tmp_path / "explore.html")
-    assert (tmp_path / "explore.html").read_text(encoding="utf-8") == explore.render()
+    assert (tmp_path / "explore.html").read_bytes() == signed(explore.render())  # the page, then lksym's checksum line
     assert "[explore.html](explore.html)" in (tmp_path / "README.md").read_text(encoding="utf-8")
 
 
