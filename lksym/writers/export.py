@@ -374,10 +374,12 @@ def module_source(k: Kernel, backend: str, command: str = "") -> str:
                   f"    return {scalar.doprint(k.threshold)}" if k.threshold.free_symbols else f"    return {scalar.doprint(k.threshold)}  # for every lam",
                   "", ""]
     form = k.closed_form
+    clip = False
     if form is not None:
         parts += ["def _closed_form(z, lam):", '    """prox(z) for z >= 0: the closed form lksym derives."""',
                   *_by_lam(form, backend), "", ""]
-        core = f"{mod}.minimum(_closed_form(a, lam), a)"  # prox lies in [0, |z|]: an overflow of 4z/3 near the largest float too
+        core = "_closed_form(a, lam)"
+        clip = True  # prox lies in [0, |z|]: an overflow of 4z/3 near the largest float too
         if _needs_polish(k):
             parts += ["def _bend(x):", '    """p\'\'(x) for x > 0."""', f"    return {_code(k.pieces[0].bend, backend)}", "", "",
                       "def _polish(x, a, lam):",
@@ -391,7 +393,8 @@ def module_source(k: Kernel, backend: str, command: str = "") -> str:
                       # x = 0 above the threshold is the form's underflow (L3 at |z| = 1e-30), not a zero of the prox.
                       f"    moving = (x > 0){' | (a > threshold(lam))' if k.threshold is not None else ''}",
                       f"    return {mod}.where(moving & (d > 0) & {mod}.isfinite(step), step, x)", "", ""]
-            core = "_polish(_closed_form(a, lam), a, lam)"  # which keeps x in [0, |z|] too
+            core = "_polish(_closed_form(a, lam), a, lam)"
+            clip = False  # _polish keeps x in [0, |z|]
     else:
         rows = []
         for i, piece in enumerate(k.pieces):
@@ -415,7 +418,9 @@ def module_source(k: Kernel, backend: str, command: str = "") -> str:
     ]
     if form is None and k.threshold is not None:
         body.append(f"{indent}x = {mod}.where(a <= threshold(lam), 0, x)")
-    body.append(f"{indent}out = {mod}.copysign(x, z)")
+    if clip:
+        body.append(f"{indent}{mod}.minimum(x, a, out=x)")
+    body.append(f"{indent}out = {mod}.copysign(x, z, out=x)  # x is a new tensor: the sign in place")
     if not propagates:
         body.append(f"{indent}out = {mod}.where({mod}.isfinite(z), out, z)  # NaN stays NaN, +-inf stays +-inf")
     body.append(f"    return out.{'to' if backend == 'torch' else 'astype'}(dtype)")
@@ -430,12 +435,11 @@ def _by_lam(form: sp.Expr, backend: str) -> list:
         lines = []
         for value, condition in form.args:
             if condition == sp.true:
-                lines.append(f"    return {_code(value, backend, 'z')}")
-                return lines
-            lines += [f"    if {scalar.doprint(condition)}:", f"        return {_code(value, backend, 'z')}"]
+                return lines + _statements(value, backend, "z", "    ")
+            lines += [f"    if {scalar.doprint(condition)}:", *_statements(value, backend, "z", "        ")]
         lines.append("    raise ValueError('lam outside every range')")  # never: the last range is 'True'
         return lines
-    return [f"    return {_code(form, backend, 'z')}"]
+    return _statements(form, backend, "z", "    ")
 
 
 def _needs_polish(k: Kernel) -> bool:
@@ -470,3 +474,169 @@ def _propagates(form: sp.Expr) -> bool:
         return sp.limit(form, ZN, sp.oo) == sp.oo and form.subs(ZN, sp.oo) == sp.oo
     except (TypeError, ValueError, NotImplementedError):
         return False
+
+
+# --------------------------------------------------------------------------- closed forms as in-place statements
+
+_UNARY = {sp.exp: "exp", sp.log: "log", sp.sin: "sin", sp.cos: "cos", sp.tan: "tan", sp.asin: "asin", sp.acos: "acos",
+          sp.atan: "atan", sp.sinh: "sinh", sp.cosh: "cosh", sp.tanh: "tanh", sp.Abs: "abs", sp.sign: "sign"}
+"""The elementwise functions written as one in-place call each (SymPy class: torch name)."""
+
+_NUMPY_NAMES = {"mul": "multiply", "div": "divide", "pow": "power", "asin": "arcsin", "acos": "arccos", "atan": "arctan"}
+
+
+class _Tape:
+    r"""An expression in a tensor as a sequence of single operations, each writing into a temporary it owns.
+
+    Every node of the expression tree is used once, so the result of a node is a temporary its
+    parent may overwrite: ``t0 = torch.sqrt(z); torch.mul(t0, z, out=t0)`` computes
+    :math:`z^{3/2}` with one allocation instead of ``torch.pow`` and a new tensor per operation (on
+    10^7 elements an allocation costs as much as the arithmetic).  Python floats for the parts in
+    ``lam`` alone, :math:`b^2` as ``square``, :math:`b^{n + 1/2}` as :math:`b^n \sqrt b`, a
+    quotient by a tensor as ``reciprocal``, Piecewise as ``where`` into the last branch.  An input
+    symbol is never written to.
+    """
+
+    def __init__(self, backend: str):
+        self.backend = backend
+        self.mod = "torch" if backend == "torch" else "numpy"
+        self.printer = _TorchCode("torch") if backend == "torch" else _NumPyCode("numpy")
+        self.lines: list = []
+        self.count = 0
+
+    def _name(self, op: str) -> str:
+        return f"{self.mod}.{_NUMPY_NAMES.get(op, op) if self.backend == 'numpy' else op}"
+
+    def _call(self, op: str, *args, into=None) -> str:
+        """``op(args)`` into the temporary ``into`` (in place), or into a new one."""
+        if into is None:
+            into = f"t{self.count}"
+            self.count += 1
+            self.lines.append(f"{into} = {self._name(op)}({', '.join(args)})")
+        else:
+            self.lines.append(f"{self._name(op)}({', '.join(args)}, out={into})")
+        return into
+
+    def scalar(self, expr) -> str:
+        return self.printer.scalar.doprint(expr)
+
+    def tensor(self, expr) -> tuple:
+        """(name, whether it is a temporary this tape may overwrite) of an expression holding a tensor symbol."""
+        if expr.is_Symbol:
+            return str(expr), False
+        if isinstance(expr, sp.Add):
+            return self._add(expr)
+        if isinstance(expr, sp.Mul):
+            return self._mul(expr)
+        if isinstance(expr, sp.Pow) and expr.exp.is_Rational and expr.base.free_symbols & TENSORS:
+            return self._pow(expr.base, expr.exp)
+        if isinstance(expr, sp.Piecewise):
+            return self._piecewise(expr)
+        if type(expr) in _UNARY and len(expr.args) == 1:
+            name, temp = self.tensor(expr.args[0])
+            return self._call(_UNARY[type(expr)], name, into=name if temp else None), True
+        return self._whole(expr)
+
+    def _whole(self, expr) -> tuple:
+        """What has no in-place form here: SymPy's own printing, into a new temporary."""
+        name = f"t{self.count}"
+        self.count += 1
+        self.lines.append(f"{name} = {self.printer.doprint(expr)}")
+        return name, True
+
+    def _combine(self, op: str, terms) -> tuple:
+        name, temp = self.tensor(terms[0])
+        for term in terms[1:]:
+            other, other_temp = self.tensor(term)
+            into = name if temp else other if other_temp and op in ("add", "mul") else None
+            args = (other, name) if into == other else (name, other)
+            name, temp = self._call(op, *args, into=into), True
+        return name, temp
+
+    def _add(self, expr) -> tuple:
+        tensors = [a for a in expr.args if a.free_symbols & TENSORS]
+        constant = sp.Add(*[a for a in expr.args if not (a.free_symbols & TENSORS)])
+        name, temp = self._combine("add", tensors)
+        if constant != 0:
+            name, temp = self._call("add", name, self.scalar(constant), into=name if temp else None), True
+        return name, temp
+
+    def _mul(self, expr) -> tuple:
+        tensors = [a for a in expr.args if a.free_symbols & TENSORS]
+        scalars = [a for a in expr.args if not (a.free_symbols & TENSORS)]
+        # A denominator in lam (MCP's lam - 3) may be 0 in a branch not taken: a tensor divided by 0.0 is
+        # inf there, where a Python float would raise ZeroDivisionError.
+        divisor = sp.Mul(*[a.base ** -a.exp for a in scalars if isinstance(a, sp.Pow) and a.exp.is_negative and a.free_symbols])
+        constant = sp.Mul(*scalars) * divisor
+        above = [a for a in tensors if not (isinstance(a, sp.Pow) and a.exp.is_negative)]
+        below = [a.base ** -a.exp for a in tensors if isinstance(a, sp.Pow) and a.exp.is_negative]
+        if above:
+            name, temp = self._combine("mul", above)
+            if below:
+                other, _ = self._combine("mul", below)
+                name, temp = self._call("div", name, other, into=name if temp else None), True
+        else:
+            name, temp = self._combine("mul", below)
+            name, temp = self._call("reciprocal", name, into=name if temp else None), True
+        if constant != 1:
+            name, temp = self._call("mul", name, self.scalar(constant), into=name if temp else None), True
+        if divisor != 1:
+            name, temp = self._call("div", name, self.scalar(divisor), into=name if temp else None), True
+        return name, temp
+
+    def _pow(self, base, exp) -> tuple:
+        if exp < 0:
+            name, temp = self._pow(base, -exp)
+            return self._call("reciprocal", name, into=name if temp else None), True
+        name, temp = self.tensor(base)
+        into = name if temp else None
+        if exp == 1:
+            return name, temp
+        if exp == 2:
+            return self._call("square", name, into=into), True
+        if exp == sp.Rational(1, 2):
+            return self._call("sqrt", name, into=into), True
+        if exp.q == 2 and exp < 8:  # b^(n + 1/2) = b^n sqrt(b): sqrt is far cheaper than pow
+            root = self._call("sqrt", name)
+            if exp.p // 2 > 1:
+                name = self._call("pow", name, str(exp.p // 2), into=into)
+            return self._call("mul", root, name, into=root), True
+        return self._call("pow", name, str(int(exp)) if exp.is_Integer else self.scalar(exp), into=into), True
+
+    def _piecewise(self, expr) -> tuple:
+        *firsts, (last, _) = expr.args
+        if any(not (c.free_symbols & TENSORS) for _, c in firsts):
+            return self._whole(expr)
+        if last.free_symbols & TENSORS:
+            name, temp = self.tensor(last)
+        else:
+            name, temp = f"t{self.count}", False
+            self.count += 1
+            self.lines.append(f"{name} = {self.mod}.full_like({self.printer.doprint(sorted(expr.free_symbols & TENSORS, key=str)[0])}, "
+                              f"{self.scalar(last)})")
+            temp = True
+        for value, condition in reversed(firsts):
+            v = self.tensor(value)[0] if value.free_symbols & TENSORS else self.scalar(value)
+            c = self.printer.doprint(condition)
+            if not temp:
+                name, temp = self._call("where", c, v, name), True
+            elif self.backend == "torch" and not (value.free_symbols & TENSORS):
+                self.lines.append(f"{name}.masked_fill_({c}, {v})")
+            elif self.backend == "torch":
+                self.lines.append(f"torch.where({c}, {v}, {name}, out={name})")
+            else:
+                self.lines.append(f"numpy.copyto({name}, {v}, where={c})")
+        return name, temp
+
+
+def _statements(expr: sp.Expr, backend: str, tensor: str, indent: str) -> list:
+    """Lines computing ``expr`` into a new tensor and returning it (see :class:`_Tape`)."""
+    mod = "torch" if backend == "torch" else "numpy"
+    if not (expr.free_symbols & TENSORS):
+        return [f"{indent}return {mod}.full_like({tensor}, {_Scalar({'fully_qualified_modules': True}).doprint(expr)})"]
+    tape = _Tape(backend)
+    tape.lines.append(f"# {sp.sstr(expr)}")
+    name, temp = tape.tensor(expr)
+    if not temp:
+        name = f"{name}.{'clone' if backend == 'torch' else 'copy'}()"
+    return [indent + line for line in tape.lines] + [f"{indent}return {name}"]
