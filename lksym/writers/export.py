@@ -153,15 +153,17 @@ def _lam_check() -> str:
 
 SOLVER = '''\
 STEPS = {steps}
-"""Halvings of a bracket by the dtype computed in: enough to reach its last bit from any bracket [0, |z|]."""
+\"\"\"Halvings of a bracket by the dtype computed in: enough to reach its last bit from any bracket [0, |z|].\"\"\"
 NEWTON = 3
-"""Newton steps on the stationarity equation after bisection, kept inside the bracket."""
+\"\"\"Newton steps after bisection, kept inside the bracket.\"\"\"
 SUBDIVISIONS = 32
-"""Sub-brackets of a piece whose curvature is not monotone (each may hold one local minimiser)."""
+\"\"\"Sub-brackets of a piece whose curvature is not monotone (each may hold one local minimiser).\"\"\"
+LIMIT = 100
+\"\"\"Newton steps from a piece end before an element still moving is handed to bisection.\"\"\"
 
 
 def _bisect(below, lo, hi, steps):
-    """Halve [lo, hi] ``steps`` times, keeping ``below`` true at lo and false at hi; the final lo and hi."""
+    \"\"\"Halve [lo, hi] ``steps`` times, keeping ``below`` true at lo and false at hi; the final lo and hi.\"\"\"
     for _ in range(steps):
         mid = 0.5 * (lo + hi)
         down = below(mid)
@@ -170,15 +172,78 @@ def _bisect(below, lo, hi, steps):
     return lo, hi
 
 
+def _bracketed(G, dG, a, left, right, shape, steps):
+    \"\"\"The local minimisers inside [left, right] by bisection: a list of (x, whether it is one).\"\"\"
+    if shape == 1:
+        bottom, _ = _bisect(lambda x: dG(x) < 0, left, right, steps)
+        brackets = [(bottom, right)]
+    elif shape == -1:
+        top, _ = _bisect(lambda x: dG(x) > 0, left, right, steps)
+        brackets = [(left, top)]
+    elif shape == 0:
+        brackets = [(left, right)]
+    else:
+        cuts = [left + (right - left) * (j / SUBDIVISIONS) for j in range(SUBDIVISIONS + 1)]
+        brackets = list(zip(cuts[:-1], cuts[1:]))
+    found = []
+    for l, r in brackets:
+        crossing = (left < right) & (G(l, a) < 0) & (G(r, a) >= 0)
+        l, r = _bisect(lambda x: G(x, a) < 0, l, r, steps)
+        x = 0.5 * (l + r)
+        for _ in range(NEWTON):
+            d = dG(x)
+            step = x - G(x, a) / d
+            x = {mod}.where((d > 0) & {mod}.isfinite(step), {clip}, x)
+        found.append((x, crossing))
+    return found
+
+
+def _newton(G, dG, a, start, lo, hi, down):
+    \"\"\"The local minimiser inside (lo, hi] reached by Newton's method from ``start``: (x, whether found, whether unsettled).
+
+    ``down``: G is convex on the piece (p'' nondecreasing) and G(start) >= 0 at its right end.
+    Then the iterates x - G(x) / G'(x) fall monotonically and never pass the largest root
+    of G (convexity: G at each iterate is >= its tangent there, which is 0 at the next), which
+    is the local minimiser (G crosses 0 upwards there); if no root lies in the piece they leave
+    it or reach G' <= 0.  Otherwise G is concave, G(start) < 0 at the left end, and the mirror
+    argument holds: the iterates rise to the smallest root.  Convergence is quadratic near a
+    simple root.  An element that neither settles to its last bits nor leaves within LIMIT
+    steps (a double root, an overflow) is returned unsettled, for bisection.
+    \"\"\"
+    x = {mod}.zeros_like(a)
+    found = {mod}.zeros_like(a, dtype=bool)
+    unsettled = {mod}.zeros_like(a, dtype=bool)
+    index = {nonzero}
+    xs, az, his = start[index], a[index], hi[index]
+    eps = {finfo}(a.dtype).eps
+    for _ in range(LIMIT):
+        if len(index) == 0:
+            break
+        d = dG(xs)
+        step = xs - G(xs, az) / d
+        left_piece = ~(d > 0) | ((step <= lo) if down else (step > his))
+        lost = ~left_piece & (~{mod}.isfinite(step) | (step <= lo))  # no progress from the left end: bisect
+        settled = ~left_piece & ~lost & ({mod}.abs(step - xs) <= 4 * eps * xs)
+        x[index[settled]] = step[settled]
+        found[index[settled]] = True
+        unsettled[index[lost]] = True
+        keep = ~(left_piece | lost | settled)
+        index, xs, az, his = index[keep], step[keep], az[keep], his[keep]
+    unsettled[index] = True
+    return x, found, unsettled
+
+
 def _solve(a, lam):
-    """prox(a) for a = |z| >= 0: the least objective among 0, the local minimisers inside each piece and its ends.
+    \"\"\"prox(a) for a = |z| >= 0: the least objective among 0, the local minimisers inside each piece and its ends.
 
     A local minimiser x inside a piece is a root of the stationarity function
     G(x) = x - a + lam p'(x) where G crosses 0 upwards.  Where p'' is monotone on the piece
-    (shape +1 or -1), G is convex or concave and has one such root at most: right of the
-    minimum of G, or left of its maximum, found by bisection on G' = 1 + lam p''.  Elsewhere
-    the piece is cut into SUBDIVISIONS brackets.  Ties go to the smaller x.
-    """
+    (shape +1, 0 or -1), G is convex or concave and has one such root at most: Newton's method
+    from the right end (convex G) or the left end (concave G) reaches it monotonically
+    (_newton); the few elements it leaves unsettled are bisected.  Elsewhere the piece is cut
+    into SUBDIVISIONS brackets, each bisected.  Ties go to the smaller x.
+    \"\"\"
+    shape_in, a = a.shape, a.reshape(-1)  # flat: _newton indexes the elements still moving
     steps = STEPS[a.dtype]
     eps = {finfo}(a.dtype).eps
     best_x = {mod}.zeros_like(a)
@@ -199,40 +264,42 @@ def _solve(a, lam):
         right = {cap}
         inside = left < right
 
-        def G(x):
+        def G(x, a):
             return x - a + lam * slope(x)
 
         def dG(x):
             return 1 + lam * bend(x)
 
-        if shape == 1:
-            bottom, _ = _bisect(lambda x: dG(x) < 0, left, right, steps)
-            brackets = [(bottom, right)]
-        elif shape == -1:
-            top, _ = _bisect(lambda x: dG(x) > 0, left, right, steps)
-            brackets = [(left, top)]
-        elif shape == 0:
-            brackets = [(left, right)]
+        if shape is None:
+            found = _bracketed(G, dG, a, left, right, shape, steps)
         else:
-            cuts = [left + (right - left) * (j / SUBDIVISIONS) for j in range(SUBDIVISIONS + 1)]
-            brackets = list(zip(cuts[:-1], cuts[1:]))
-        for l, r in brackets:
-            crossing = inside & (G(l) < 0) & (G(r) >= 0)
-            l, r = _bisect(lambda x: G(x) < 0, l, r, steps)
-            x = 0.5 * (l + r)
-            for _ in range(NEWTON):
-                d = dG(x)
-                step = x - G(x) / d
-                x = {mod}.where((d > 0) & {mod}.isfinite(step), {clip}, x)
-            take(x, objective(x), crossing)
+            down = shape >= 0
+            start = right
+            if not down:
+                # Concave G lies below its tangents: one step from the right end, where G' > 0 there, lands
+                # left of the smallest root (and off the left end, where p'' may be infinite: x^1.4 at 0).
+                d = dG(right)
+                start = right - G(right, a) / d
+                start = {mod}.where((d > 0) & (start > left), start, left)
+            # A root where G crosses upwards exists only if G(right) >= 0 (convex) or G(left) < 0 (concave).
+            begin = inside & ((G(right, a) >= 0) if down else (G(left, a) < 0))
+            x, ok, unsettled = _newton(G, dG, a, {mod}.where(begin, start, {mod}.nan), lo, right, down)
+            if unsettled.any():
+                (y, crossing), = _bracketed(G, dG, a[unsettled], left[unsettled], right[unsettled], shape, steps)
+                x[unsettled], ok[unsettled] = y, crossing
+            found = [(x, ok)]
+        for x, ok in found:
+            take(x, objective(x), ok)
         take(right, objective(right), inside)
-    return best_x
+    return best_x.reshape(shape_in)
 '''
 
 SOLVER_PARTS = {
     "torch": dict(mod="torch", finfo="torch.finfo", cap="torch.clamp(a, max=hi)", clip="torch.clamp(step, l, r)",
+                  nonzero="torch.nonzero(~torch.isnan(start)).flatten()",
                   steps="{torch.float64: 60, torch.float32: 30}"),
     "numpy": dict(mod="numpy", finfo="numpy.finfo", cap="numpy.minimum(a, hi)", clip="numpy.clip(step, l, r)",
+                  nonzero="numpy.flatnonzero(~numpy.isnan(start))",
                   steps="{numpy.dtype(numpy.float64): 60, numpy.dtype(numpy.float32): 30}"),
 }
 
