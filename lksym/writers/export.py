@@ -223,7 +223,8 @@ def _newton(G, dG, a, start, lo, hi, down):
         step = xs - G(xs, az) / d
         left_piece = ~(d > 0) | ((step <= lo) if down else (step > his))
         lost = ~left_piece & (~{mod}.isfinite(step) | (step <= lo))  # no progress from the left end: bisect
-        settled = ~left_piece & ~lost & ({mod}.abs(step - xs) <= 4 * eps * xs)
+        # Settled: the step is within the rounding of G (its terms are at most about x + a) over G'.
+        settled = ~left_piece & ~lost & ({mod}.abs(step - xs) <= 4 * eps * (xs + az) / d)
         x[index[settled]] = step[settled]
         found[index[settled]] = True
         unsettled[index[lost]] = True
