@@ -7,11 +7,16 @@ SymPy's own code printers (:class:`sympy.printing.pytorch.TorchPrinter`,
 only ``torch`` or ``numpy`` and the standard library's ``math``.  ``lksym export`` writes it;
 :mod:`lksym.torch` runs the very same text, so what is tested in the package is what a user pastes.
 
+Closed forms are printed as a sequence of in-place operations on one temporary
+(:class:`_Tape`): on 10^7 elements a new tensor per operation costs as much as the arithmetic.
+
 Where lksym derives no closed form for the proximal step, the module carries a vectorised
 solver of the derived stationarity equation (:data:`SOLVER`): per piece of :math:`x = |w|`,
-bisection with a fixed number of halvings brackets the one local minimiser of the objective
-that :attr:`~lksym.numerics.kernel.KernelPiece.shape` allows, a few Newton steps polish it, and
-the least objective among 0, these roots and the piece ends wins (ties to the smaller :math:`|x|`).
+where :attr:`~lksym.numerics.kernel.KernelPiece.shape` says :math:`G` is convex or concave,
+Newton's method from a piece end reaches the one local minimiser monotonically (on the
+elements still moving only); the few elements it leaves unsettled, and pieces of undecided
+shape, are bisected.  The least objective among 0, these roots and the piece ends wins (ties
+to the smaller :math:`|x|`).
 """
 
 from __future__ import annotations
@@ -321,9 +326,10 @@ def _header(k: Kernel, backend: str, command: str) -> str:
     if k.closed_form is not None:
         prox_line = [f"    prox(z) = {_formula(k.closed_form)}    for z >= 0 (closed form derived by lksym)"]
     else:
-        prox_line = ["    no closed form is derived: _solve brackets the root of the derived stationarity equation",
-                     "    x - |z| + lam p'(x) = 0 on each piece by bisection (a fixed number of halvings, then Newton",
-                     "    steps) and keeps the least objective among 0, these roots and the piece ends."]
+        prox_line = ["    no closed form is derived: _solve finds the root of the derived stationarity equation",
+                     "    x - |z| + lam p'(x) = 0 on each piece by Newton's method from a piece end (monotone where p''",
+                     "    is monotone; bisection where it is not, or where Newton does not settle) and keeps the least",
+                     "    objective among 0, these roots and the piece ends."]
     lines = [
         f"{MARK}: {k.label} for {name}.",
         "",
