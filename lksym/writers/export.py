@@ -7,11 +7,16 @@ SymPy's own code printers (:class:`sympy.printing.pytorch.TorchPrinter`,
 only ``torch`` or ``numpy`` and the standard library's ``math``.  ``lksym export`` writes it;
 :mod:`lksym.torch` runs the very same text, so what is tested in the package is what a user pastes.
 
+Closed forms are printed as a sequence of in-place operations on one temporary
+(:class:`_Tape`): on 10^7 elements a new tensor per operation costs as much as the arithmetic.
+
 Where lksym derives no closed form for the proximal step, the module carries a vectorised
 solver of the derived stationarity equation (:data:`SOLVER`): per piece of :math:`x = |w|`,
-bisection with a fixed number of halvings brackets the one local minimiser of the objective
-that :attr:`~lksym.numerics.kernel.KernelPiece.shape` allows, a few Newton steps polish it, and
-the least objective among 0, these roots and the piece ends wins (ties to the smaller :math:`|x|`).
+where :attr:`~lksym.numerics.kernel.KernelPiece.shape` says :math:`G` is convex or concave,
+Newton's method from a piece end reaches the one local minimiser monotonically (on the
+elements still moving only); the few elements it leaves unsettled, and pieces of undecided
+shape, are bisected.  The least objective among 0, these roots and the piece ends wins (ties
+to the smaller :math:`|x|`).
 """
 
 from __future__ import annotations
@@ -153,15 +158,17 @@ def _lam_check() -> str:
 
 SOLVER = '''\
 STEPS = {steps}
-"""Halvings of a bracket by the dtype computed in: enough to reach its last bit from any bracket [0, |z|]."""
+\"\"\"Halvings of a bracket by the dtype computed in: enough to reach its last bit from any bracket [0, |z|].\"\"\"
 NEWTON = 3
-"""Newton steps on the stationarity equation after bisection, kept inside the bracket."""
+\"\"\"Newton steps after bisection, kept inside the bracket.\"\"\"
 SUBDIVISIONS = 32
-"""Sub-brackets of a piece whose curvature is not monotone (each may hold one local minimiser)."""
+\"\"\"Sub-brackets of a piece whose curvature is not monotone (each may hold one local minimiser).\"\"\"
+LIMIT = 100
+\"\"\"Newton steps from a piece end before an element still moving is handed to bisection.\"\"\"
 
 
 def _bisect(below, lo, hi, steps):
-    """Halve [lo, hi] ``steps`` times, keeping ``below`` true at lo and false at hi; the final lo and hi."""
+    \"\"\"Halve [lo, hi] ``steps`` times, keeping ``below`` true at lo and false at hi; the final lo and hi.\"\"\"
     for _ in range(steps):
         mid = 0.5 * (lo + hi)
         down = below(mid)
@@ -170,15 +177,79 @@ def _bisect(below, lo, hi, steps):
     return lo, hi
 
 
+def _bracketed(G, dG, a, left, right, shape, steps):
+    \"\"\"The local minimisers inside [left, right] by bisection: a list of (x, whether it is one).\"\"\"
+    if shape == 1:
+        bottom, _ = _bisect(lambda x: dG(x) < 0, left, right, steps)
+        brackets = [(bottom, right)]
+    elif shape == -1:
+        top, _ = _bisect(lambda x: dG(x) > 0, left, right, steps)
+        brackets = [(left, top)]
+    elif shape == 0:
+        brackets = [(left, right)]
+    else:
+        cuts = [left + (right - left) * (j / SUBDIVISIONS) for j in range(SUBDIVISIONS + 1)]
+        brackets = list(zip(cuts[:-1], cuts[1:]))
+    found = []
+    for l, r in brackets:
+        crossing = (left < right) & (G(l, a) < 0) & (G(r, a) >= 0)
+        l, r = _bisect(lambda x: G(x, a) < 0, l, r, steps)
+        x = 0.5 * (l + r)
+        for _ in range(NEWTON):
+            d = dG(x)
+            step = x - G(x, a) / d
+            x = {mod}.where((d > 0) & {mod}.isfinite(step), {clip}, x)
+        found.append((x, crossing))
+    return found
+
+
+def _newton(G, dG, a, start, lo, hi, down):
+    \"\"\"The local minimiser inside (lo, hi] reached by Newton's method from ``start``: (x, whether found, whether unsettled).
+
+    ``down``: G is convex on the piece (p'' nondecreasing) and G(start) >= 0 at its right end.
+    Then the iterates x - G(x) / G'(x) fall monotonically and never pass the largest root
+    of G (convexity: G at each iterate is >= its tangent there, which is 0 at the next), which
+    is the local minimiser (G crosses 0 upwards there); if no root lies in the piece they leave
+    it or reach G' <= 0.  Otherwise G is concave, G(start) < 0 at the left end, and the mirror
+    argument holds: the iterates rise to the smallest root.  Convergence is quadratic near a
+    simple root.  An element that neither settles to its last bits nor leaves within LIMIT
+    steps (a double root, an overflow) is returned unsettled, for bisection.
+    \"\"\"
+    x = {mod}.zeros_like(a)
+    found = {mod}.zeros_like(a, dtype=bool)
+    unsettled = {mod}.zeros_like(a, dtype=bool)
+    index = {nonzero}
+    xs, az, his = start[index], a[index], hi[index]
+    eps = {finfo}(a.dtype).eps
+    for _ in range(LIMIT):
+        if len(index) == 0:
+            break
+        d = dG(xs)
+        step = xs - G(xs, az) / d
+        left_piece = ~(d > 0) | ((step <= lo) if down else (step > his))
+        lost = ~left_piece & (~{mod}.isfinite(step) | (step <= lo))  # no progress from the left end: bisect
+        # Settled: the step is within the rounding of G (its terms are at most about x + a) over G'.
+        settled = ~left_piece & ~lost & ({mod}.abs(step - xs) <= 4 * eps * (xs + az) / d)
+        x[index[settled]] = step[settled]
+        found[index[settled]] = True
+        unsettled[index[lost]] = True
+        keep = ~(left_piece | lost | settled)
+        index, xs, az, his = index[keep], step[keep], az[keep], his[keep]
+    unsettled[index] = True
+    return x, found, unsettled
+
+
 def _solve(a, lam):
-    """prox(a) for a = |z| >= 0: the least objective among 0, the local minimisers inside each piece and its ends.
+    \"\"\"prox(a) for a = |z| >= 0: the least objective among 0, the local minimisers inside each piece and its ends.
 
     A local minimiser x inside a piece is a root of the stationarity function
     G(x) = x - a + lam p'(x) where G crosses 0 upwards.  Where p'' is monotone on the piece
-    (shape +1 or -1), G is convex or concave and has one such root at most: right of the
-    minimum of G, or left of its maximum, found by bisection on G' = 1 + lam p''.  Elsewhere
-    the piece is cut into SUBDIVISIONS brackets.  Ties go to the smaller x.
-    """
+    (shape +1, 0 or -1), G is convex or concave and has one such root at most: Newton's method
+    from the right end (convex G) or the left end (concave G) reaches it monotonically
+    (_newton); the few elements it leaves unsettled are bisected.  Elsewhere the piece is cut
+    into SUBDIVISIONS brackets, each bisected.  Ties go to the smaller x.
+    \"\"\"
+    shape_in, a = a.shape, a.reshape(-1)  # flat: _newton indexes the elements still moving
     steps = STEPS[a.dtype]
     eps = {finfo}(a.dtype).eps
     best_x = {mod}.zeros_like(a)
@@ -199,40 +270,42 @@ def _solve(a, lam):
         right = {cap}
         inside = left < right
 
-        def G(x):
+        def G(x, a):
             return x - a + lam * slope(x)
 
         def dG(x):
             return 1 + lam * bend(x)
 
-        if shape == 1:
-            bottom, _ = _bisect(lambda x: dG(x) < 0, left, right, steps)
-            brackets = [(bottom, right)]
-        elif shape == -1:
-            top, _ = _bisect(lambda x: dG(x) > 0, left, right, steps)
-            brackets = [(left, top)]
-        elif shape == 0:
-            brackets = [(left, right)]
+        if shape is None:
+            found = _bracketed(G, dG, a, left, right, shape, steps)
         else:
-            cuts = [left + (right - left) * (j / SUBDIVISIONS) for j in range(SUBDIVISIONS + 1)]
-            brackets = list(zip(cuts[:-1], cuts[1:]))
-        for l, r in brackets:
-            crossing = inside & (G(l) < 0) & (G(r) >= 0)
-            l, r = _bisect(lambda x: G(x) < 0, l, r, steps)
-            x = 0.5 * (l + r)
-            for _ in range(NEWTON):
-                d = dG(x)
-                step = x - G(x) / d
-                x = {mod}.where((d > 0) & {mod}.isfinite(step), {clip}, x)
-            take(x, objective(x), crossing)
+            down = shape >= 0
+            start = right
+            if not down:
+                # Concave G lies below its tangents: one step from the right end, where G' > 0 there, lands
+                # left of the smallest root (and off the left end, where p'' may be infinite: x^1.4 at 0).
+                d = dG(right)
+                start = right - G(right, a) / d
+                start = {mod}.where((d > 0) & (start > left), start, left)
+            # A root where G crosses upwards exists only if G(right) >= 0 (convex) or G(left) < 0 (concave).
+            begin = inside & ((G(right, a) >= 0) if down else (G(left, a) < 0))
+            x, ok, unsettled = _newton(G, dG, a, {mod}.where(begin, start, {mod}.nan), lo, right, down)
+            if unsettled.any():
+                (y, crossing), = _bracketed(G, dG, a[unsettled], left[unsettled], right[unsettled], shape, steps)
+                x[unsettled], ok[unsettled] = y, crossing
+            found = [(x, ok)]
+        for x, ok in found:
+            take(x, objective(x), ok)
         take(right, objective(right), inside)
-    return best_x
+    return best_x.reshape(shape_in)
 '''
 
 SOLVER_PARTS = {
     "torch": dict(mod="torch", finfo="torch.finfo", cap="torch.clamp(a, max=hi)", clip="torch.clamp(step, l, r)",
+                  nonzero="torch.nonzero(~torch.isnan(start)).flatten()",
                   steps="{torch.float64: 60, torch.float32: 30}"),
     "numpy": dict(mod="numpy", finfo="numpy.finfo", cap="numpy.minimum(a, hi)", clip="numpy.clip(step, l, r)",
+                  nonzero="numpy.flatnonzero(~numpy.isnan(start))",
                   steps="{numpy.dtype(numpy.float64): 60, numpy.dtype(numpy.float32): 30}"),
 }
 
@@ -253,9 +326,10 @@ def _header(k: Kernel, backend: str, command: str) -> str:
     if k.closed_form is not None:
         prox_line = [f"    prox(z) = {_formula(k.closed_form)}    for z >= 0 (closed form derived by lksym)"]
     else:
-        prox_line = ["    no closed form is derived: _solve brackets the root of the derived stationarity equation",
-                     "    x - |z| + lam p'(x) = 0 on each piece by bisection (a fixed number of halvings, then Newton",
-                     "    steps) and keeps the least objective among 0, these roots and the piece ends."]
+        prox_line = ["    no closed form is derived: _solve finds the root of the derived stationarity equation",
+                     "    x - |z| + lam p'(x) = 0 on each piece by Newton's method from a piece end (monotone where p''",
+                     "    is monotone; bisection where it is not, or where Newton does not settle) and keeps the least",
+                     "    objective among 0, these roots and the piece ends."]
     lines = [
         f"{MARK}: {k.label} for {name}.",
         "",
@@ -374,10 +448,12 @@ def module_source(k: Kernel, backend: str, command: str = "") -> str:
                   f"    return {scalar.doprint(k.threshold)}" if k.threshold.free_symbols else f"    return {scalar.doprint(k.threshold)}  # for every lam",
                   "", ""]
     form = k.closed_form
+    clip = False
     if form is not None:
         parts += ["def _closed_form(z, lam):", '    """prox(z) for z >= 0: the closed form lksym derives."""',
                   *_by_lam(form, backend), "", ""]
-        core = f"{mod}.minimum(_closed_form(a, lam), a)"  # prox lies in [0, |z|]: an overflow of 4z/3 near the largest float too
+        core = "_closed_form(a, lam)"
+        clip = True  # prox lies in [0, |z|]: an overflow of 4z/3 near the largest float too
         if _needs_polish(k):
             parts += ["def _bend(x):", '    """p\'\'(x) for x > 0."""', f"    return {_code(k.pieces[0].bend, backend)}", "", "",
                       "def _polish(x, a, lam):",
@@ -391,7 +467,8 @@ def module_source(k: Kernel, backend: str, command: str = "") -> str:
                       # x = 0 above the threshold is the form's underflow (L3 at |z| = 1e-30), not a zero of the prox.
                       f"    moving = (x > 0){' | (a > threshold(lam))' if k.threshold is not None else ''}",
                       f"    return {mod}.where(moving & (d > 0) & {mod}.isfinite(step), step, x)", "", ""]
-            core = "_polish(_closed_form(a, lam), a, lam)"  # which keeps x in [0, |z|] too
+            core = "_polish(_closed_form(a, lam), a, lam)"
+            clip = False  # _polish keeps x in [0, |z|]
     else:
         rows = []
         for i, piece in enumerate(k.pieces):
@@ -415,7 +492,9 @@ def module_source(k: Kernel, backend: str, command: str = "") -> str:
     ]
     if form is None and k.threshold is not None:
         body.append(f"{indent}x = {mod}.where(a <= threshold(lam), 0, x)")
-    body.append(f"{indent}out = {mod}.copysign(x, z)")
+    if clip:
+        body.append(f"{indent}{mod}.minimum(x, a, out=x)")
+    body.append(f"{indent}out = {mod}.copysign(x, z, out=x)  # x is a new tensor: the sign in place")
     if not propagates:
         body.append(f"{indent}out = {mod}.where({mod}.isfinite(z), out, z)  # NaN stays NaN, +-inf stays +-inf")
     body.append(f"    return out.{'to' if backend == 'torch' else 'astype'}(dtype)")
@@ -430,12 +509,11 @@ def _by_lam(form: sp.Expr, backend: str) -> list:
         lines = []
         for value, condition in form.args:
             if condition == sp.true:
-                lines.append(f"    return {_code(value, backend, 'z')}")
-                return lines
-            lines += [f"    if {scalar.doprint(condition)}:", f"        return {_code(value, backend, 'z')}"]
+                return lines + _statements(value, backend, "z", "    ")
+            lines += [f"    if {scalar.doprint(condition)}:", *_statements(value, backend, "z", "        ")]
         lines.append("    raise ValueError('lam outside every range')")  # never: the last range is 'True'
         return lines
-    return [f"    return {_code(form, backend, 'z')}"]
+    return _statements(form, backend, "z", "    ")
 
 
 def _needs_polish(k: Kernel) -> bool:
@@ -470,3 +548,169 @@ def _propagates(form: sp.Expr) -> bool:
         return sp.limit(form, ZN, sp.oo) == sp.oo and form.subs(ZN, sp.oo) == sp.oo
     except (TypeError, ValueError, NotImplementedError):
         return False
+
+
+# --------------------------------------------------------------------------- closed forms as in-place statements
+
+_UNARY = {sp.exp: "exp", sp.log: "log", sp.sin: "sin", sp.cos: "cos", sp.tan: "tan", sp.asin: "asin", sp.acos: "acos",
+          sp.atan: "atan", sp.sinh: "sinh", sp.cosh: "cosh", sp.tanh: "tanh", sp.Abs: "abs", sp.sign: "sign"}
+"""The elementwise functions written as one in-place call each (SymPy class: torch name)."""
+
+_NUMPY_NAMES = {"mul": "multiply", "div": "divide", "pow": "power", "asin": "arcsin", "acos": "arccos", "atan": "arctan"}
+
+
+class _Tape:
+    r"""An expression in a tensor as a sequence of single operations, each writing into a temporary it owns.
+
+    Every node of the expression tree is used once, so the result of a node is a temporary its
+    parent may overwrite: ``t0 = torch.sqrt(z); torch.mul(t0, z, out=t0)`` computes
+    :math:`z^{3/2}` with one allocation instead of ``torch.pow`` and a new tensor per operation (on
+    10^7 elements an allocation costs as much as the arithmetic).  Python floats for the parts in
+    ``lam`` alone, :math:`b^2` as ``square``, :math:`b^{n + 1/2}` as :math:`b^n \sqrt b`, a
+    quotient by a tensor as ``reciprocal``, Piecewise as ``where`` into the last branch.  An input
+    symbol is never written to.
+    """
+
+    def __init__(self, backend: str):
+        self.backend = backend
+        self.mod = "torch" if backend == "torch" else "numpy"
+        self.printer = _TorchCode("torch") if backend == "torch" else _NumPyCode("numpy")
+        self.lines: list = []
+        self.count = 0
+
+    def _name(self, op: str) -> str:
+        return f"{self.mod}.{_NUMPY_NAMES.get(op, op) if self.backend == 'numpy' else op}"
+
+    def _call(self, op: str, *args, into=None) -> str:
+        """``op(args)`` into the temporary ``into`` (in place), or into a new one."""
+        if into is None:
+            into = f"t{self.count}"
+            self.count += 1
+            self.lines.append(f"{into} = {self._name(op)}({', '.join(args)})")
+        else:
+            self.lines.append(f"{self._name(op)}({', '.join(args)}, out={into})")
+        return into
+
+    def scalar(self, expr) -> str:
+        return self.printer.scalar.doprint(expr)
+
+    def tensor(self, expr) -> tuple:
+        """(name, whether it is a temporary this tape may overwrite) of an expression holding a tensor symbol."""
+        if expr.is_Symbol:
+            return str(expr), False
+        if isinstance(expr, sp.Add):
+            return self._add(expr)
+        if isinstance(expr, sp.Mul):
+            return self._mul(expr)
+        if isinstance(expr, sp.Pow) and expr.exp.is_Rational and expr.base.free_symbols & TENSORS:
+            return self._pow(expr.base, expr.exp)
+        if isinstance(expr, sp.Piecewise):
+            return self._piecewise(expr)
+        if type(expr) in _UNARY and len(expr.args) == 1:
+            name, temp = self.tensor(expr.args[0])
+            return self._call(_UNARY[type(expr)], name, into=name if temp else None), True
+        return self._whole(expr)
+
+    def _whole(self, expr) -> tuple:
+        """What has no in-place form here: SymPy's own printing, into a new temporary."""
+        name = f"t{self.count}"
+        self.count += 1
+        self.lines.append(f"{name} = {self.printer.doprint(expr)}")
+        return name, True
+
+    def _combine(self, op: str, terms) -> tuple:
+        name, temp = self.tensor(terms[0])
+        for term in terms[1:]:
+            other, other_temp = self.tensor(term)
+            into = name if temp else other if other_temp and op in ("add", "mul") else None
+            args = (other, name) if into == other else (name, other)
+            name, temp = self._call(op, *args, into=into), True
+        return name, temp
+
+    def _add(self, expr) -> tuple:
+        tensors = [a for a in expr.args if a.free_symbols & TENSORS]
+        constant = sp.Add(*[a for a in expr.args if not (a.free_symbols & TENSORS)])
+        name, temp = self._combine("add", tensors)
+        if constant != 0:
+            name, temp = self._call("add", name, self.scalar(constant), into=name if temp else None), True
+        return name, temp
+
+    def _mul(self, expr) -> tuple:
+        tensors = [a for a in expr.args if a.free_symbols & TENSORS]
+        scalars = [a for a in expr.args if not (a.free_symbols & TENSORS)]
+        # A denominator in lam (MCP's lam - 3) may be 0 in a branch not taken: a tensor divided by 0.0 is
+        # inf there, where a Python float would raise ZeroDivisionError.
+        divisor = sp.Mul(*[a.base ** -a.exp for a in scalars if isinstance(a, sp.Pow) and a.exp.is_negative and a.free_symbols])
+        constant = sp.Mul(*scalars) * divisor
+        above = [a for a in tensors if not (isinstance(a, sp.Pow) and a.exp.is_negative)]
+        below = [a.base ** -a.exp for a in tensors if isinstance(a, sp.Pow) and a.exp.is_negative]
+        if above:
+            name, temp = self._combine("mul", above)
+            if below:
+                other, _ = self._combine("mul", below)
+                name, temp = self._call("div", name, other, into=name if temp else None), True
+        else:
+            name, temp = self._combine("mul", below)
+            name, temp = self._call("reciprocal", name, into=name if temp else None), True
+        if constant != 1:
+            name, temp = self._call("mul", name, self.scalar(constant), into=name if temp else None), True
+        if divisor != 1:
+            name, temp = self._call("div", name, self.scalar(divisor), into=name if temp else None), True
+        return name, temp
+
+    def _pow(self, base, exp) -> tuple:
+        if exp < 0:
+            name, temp = self._pow(base, -exp)
+            return self._call("reciprocal", name, into=name if temp else None), True
+        name, temp = self.tensor(base)
+        into = name if temp else None
+        if exp == 1:
+            return name, temp
+        if exp == 2:
+            return self._call("square", name, into=into), True
+        if exp == sp.Rational(1, 2):
+            return self._call("sqrt", name, into=into), True
+        if exp.q == 2 and exp < 8:  # b^(n + 1/2) = b^n sqrt(b): sqrt is far cheaper than pow
+            root = self._call("sqrt", name)
+            if exp.p // 2 > 1:
+                name = self._call("pow", name, str(exp.p // 2), into=into)
+            return self._call("mul", root, name, into=root), True
+        return self._call("pow", name, str(int(exp)) if exp.is_Integer else self.scalar(exp), into=into), True
+
+    def _piecewise(self, expr) -> tuple:
+        *firsts, (last, _) = expr.args
+        if any(not (c.free_symbols & TENSORS) for _, c in firsts):
+            return self._whole(expr)
+        if last.free_symbols & TENSORS:
+            name, temp = self.tensor(last)
+        else:
+            name, temp = f"t{self.count}", False
+            self.count += 1
+            self.lines.append(f"{name} = {self.mod}.full_like({self.printer.doprint(sorted(expr.free_symbols & TENSORS, key=str)[0])}, "
+                              f"{self.scalar(last)})")
+            temp = True
+        for value, condition in reversed(firsts):
+            v = self.tensor(value)[0] if value.free_symbols & TENSORS else self.scalar(value)
+            c = self.printer.doprint(condition)
+            if not temp:
+                name, temp = self._call("where", c, v, name), True
+            elif self.backend == "torch" and not (value.free_symbols & TENSORS):
+                self.lines.append(f"{name}.masked_fill_({c}, {v})")
+            elif self.backend == "torch":
+                self.lines.append(f"torch.where({c}, {v}, {name}, out={name})")
+            else:
+                self.lines.append(f"numpy.copyto({name}, {v}, where={c})")
+        return name, temp
+
+
+def _statements(expr: sp.Expr, backend: str, tensor: str, indent: str) -> list:
+    """Lines computing ``expr`` into a new tensor and returning it (see :class:`_Tape`)."""
+    mod = "torch" if backend == "torch" else "numpy"
+    if not (expr.free_symbols & TENSORS):
+        return [f"{indent}return {mod}.full_like({tensor}, {_Scalar({'fully_qualified_modules': True}).doprint(expr)})"]
+    tape = _Tape(backend)
+    tape.lines.append(f"# {sp.sstr(expr)}")
+    name, temp = tape.tensor(expr)
+    if not temp:
+        name = f"{name}.{'clone' if backend == 'torch' else 'copy'}()"
+    return [indent + line for line in tape.lines] + [f"{indent}return {name}"]
