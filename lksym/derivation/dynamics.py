@@ -224,17 +224,21 @@ def _multipliers(opt: Optimizer, a: sp.Expr, G: sp.Expr, H: sp.Expr) -> tuple[li
     Jp = J.applyfunc(lambda e: _at(e, plus, G + wd * a, H + wd))
     Jm = J.applyfunc(lambda e: _at(e, minus, -(G + wd * a), H + wd))
     lam = sp.Symbol("lambda")
+    # An adaptive step at an irrational cycle: sqrt(v) of a radical makes the exact eigenvalues radical
+    # expressions of ~50,000 characters that take minutes to expand and evaluate; numbers instead (said so).
+    irrational = opt.adaptive and not all(x.is_Rational for x in (a, G, H))
     if J.shape[0] == 1:
         value = sp.expand(Jm[0, 0] * Jp[0, 0])
         return [value], "exact", sp.sstr(lam - value)
-    if J.shape[0] == 2:
+    if J.shape[0] == 2 and not irrational:
         # By hand, not Matrix.charpoly(): that simplifies every entry (and imports sympy.physics), seconds per report.
         M = (Jm * Jp).applyfunc(sp.expand)  # no radsimp: a second per report for tidier text only
         trace, det = sp.expand(M[0, 0] + M[1, 1]), sp.expand(M[0, 0] * M[1, 1] - M[0, 1] * M[1, 0])
         root = sp.sqrt(sp.expand(trace**2 - 4 * det))
         values = [sp.expand((trace + root) / 2), sp.expand((trace - root) / 2)]
         return values, "exact", sp.sstr(lam**2 - trace * lam + det)
-    # A 3x3 product (Adam): its entries are exact, their 30-digit values multiplied in mpmath.
+    # A 3x3 product (Adam), or an irrational adaptive cycle: its entries are exact, their 30-digit values
+    # multiplied in mpmath.
     import mpmath
 
     with mpmath.workdps(30):
@@ -447,7 +451,9 @@ def _cycle_facts(opt: Optimizer, s: Slopes, alpha: sp.Expr, data: Optional[DataT
     stability = Fact("two-cycle stability", f"multipliers of the two-step map linearised in {state}: {statement}",
                      "eigenvalues of J(-a)*J(a)", judged if all(j is not None for j in judged) else None, numbers,
                      m_how, "" if all(j is not None for j in judged) else
-                     "the characteristic polynomial is exact; its roots are found numerically",
+                     "the characteristic polynomial is exact; its roots are found numerically" if state.count(",") == 2 else
+                     "the Jacobian is exact at an irrational cycle; its eigenvalues are found numerically (30 digits): "
+                     "their exact radical forms are too large to print",
                      {"attracts": [k == "attracting" for k in kinds], "kind": kinds, "characteristic_polynomial": polys,
                       "state": state, "bias_correction": "faded (t -> oo)" if opt.adaptive else "none"})
     return [cycle, stability]

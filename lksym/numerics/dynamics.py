@@ -22,6 +22,7 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from typing import Callable, Optional, Sequence
@@ -42,6 +43,21 @@ MAX_PERIOD = 64
 """Longest cycle looked for at the end of a trajectory."""
 
 
+@functools.lru_cache(maxsize=64)
+def _gradient_pieces(penalty: Penalty) -> tuple:
+    # Cached per penalty: differentiating and lambdifying costs ~0.05 s, and the optimizers page runs each
+    # penalty a few hundred times (every optimiser, step size and claim).
+    import sympy as sp
+
+    from lksym.derivation.symbols import X
+
+    pieces = []
+    for p1, _, lo, hi in slopes(penalty).pieces:
+        f = sp.lambdify(X, p1, "numpy")
+        pieces.append((f, float(lo), math.inf if hi is sp.oo else float(hi)))
+    return tuple(pieces)
+
+
 def penalty_gradient(penalty: Penalty) -> Callable[[np.ndarray], np.ndarray]:
     r""":math:`p'(w)` in floats from the exact pieces, :math:`p'(0) = 0` (PyTorch's choice for ``abs``).
 
@@ -51,14 +67,7 @@ def penalty_gradient(penalty: Penalty) -> Callable[[np.ndarray], np.ndarray]:
     >>> penalty_gradient(parse_subject("1.5"))(np.array([-4.0, 0.0, 1.0])).tolist()
     [-3.0, 0.0, 1.5]
     """
-    import sympy as sp
-
-    from lksym.derivation.symbols import X
-
-    pieces = []
-    for p1, _, lo, hi in slopes(penalty).pieces:
-        f = sp.lambdify(X, p1, "numpy")
-        pieces.append((f, float(lo), math.inf if hi is sp.oo else float(hi)))
+    pieces = _gradient_pieces(penalty)
 
     def gradient(w: np.ndarray) -> np.ndarray:
         x = np.abs(w)

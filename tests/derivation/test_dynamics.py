@@ -432,3 +432,54 @@ def test_exact_rational_steps_match_float64(lr, mu, w0, penalty):
     exact = [float(sp.Rational(v)) for v in d.exact[0]]
     floats = d.path[: len(exact), 0]
     assert np.allclose(floats, exact, rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("penalty", ["logsum(eps=0.1)", "mcp(lam=1, gamma=3)", "3"])
+def test_rmsprop_at_an_irrational_cycle_has_numeric_multipliers_quickly_and_says_so(penalty):
+    # Exact multipliers here are radical expressions of ~50,000 characters (minutes each: the optimizers page
+    # took 150 s); they are now 30-digit numbers from the exact Jacobian, checked against finite differences.
+    import time
+
+    start = time.perf_counter()
+    facts = derive_facts(parse_subject(penalty), optimizer("rmsprop"), sp.S.One, None)
+    assert time.perf_counter() - start < 30
+    cycle = next(f for f in facts if f.name == "two-cycle")
+    stability = next(f for f in facts if f.name == "two-cycle stability")
+    assert cycle.method == "exact" and stability.method == "numeric" and stability.value is None
+    assert "found numerically" in stability.reason
+    mp.mp.dps = 50
+    subject = parse_subject(penalty)
+    from lksym.derivation.dynamics import slopes
+    from lksym.derivation.symbols import X
+
+    pieces = slopes(subject).pieces
+    lr, rho, eps = mp.mpf(1) / 100, mp.mpf(99) / 100, mp.mpf(10) ** -8
+
+    def g(w):
+        x = abs(w)
+        for p1, _, lo, hi in pieces:
+            if x > lo and (hi is sp.oo or x <= hi):
+                return mp.sign(w) * mp.mpf(sp.N(p1.subs(X, sp.Float(x, 60)), 60))
+        raise AssertionError
+
+    def step(s):
+        w, v = s
+        v2 = rho * v + (1 - rho) * g(w) ** 2
+        return [w - lr * g(w) / (mp.sqrt(v2) + eps), v2]
+
+    for value, numbers in zip(cycle.value, stability.number):
+        a = mp.mpf(sp.N(sp.sympify(value), 60))
+        state = [a, g(a) ** 2]
+        assert abs(step(step(state))[0] - a) < mp.mpf(10) ** -35
+        J = mp.matrix(2, 2)
+        for j in range(2):
+            h = abs(state[j]) * mp.mpf(10) ** -20  # relative: v = G^2 can be ~1e-24
+            up, down = list(state), list(state)
+            up[j] += h
+            down[j] -= h
+            fu, fd = step(step(up)), step(step(down))
+            for i in range(2):
+                J[i, j] = (fu[i] - fd[i]) / (2 * h)
+        ours = sorted(abs(complex(x if not isinstance(x, list) else complex(*x))) for x in numbers)
+        theirs = sorted(abs(complex(e)) for e in mp.eig(J)[0])
+        assert np.allclose(ours, theirs, rtol=1e-9, atol=1e-12)
