@@ -35,8 +35,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Optional
 
+import mpmath
 import sympy as sp
 
+from lksym.derivation.exact import bisect_root
 from lksym.derivation.optimizers import DataTerm, Optimizer
 from lksym.derivation.penalty import Penalty
 from lksym.derivation.symbols import X
@@ -239,8 +241,6 @@ def _multipliers(opt: Optimizer, a: sp.Expr, G: sp.Expr, H: sp.Expr) -> tuple[li
         return values, "exact", sp.sstr(lam**2 - trace * lam + det)
     # A 3x3 product (Adam), or an irrational adaptive cycle: its entries are exact, their 30-digit values
     # multiplied in mpmath.
-    import mpmath
-
     with mpmath.workdps(30):
         Mn = mpmath.matrix([[sp.N(e, 30) for e in row] for row in Jm.tolist()]) * \
             mpmath.matrix([[sp.N(e, 30) for e in row] for row in Jp.tolist()])
@@ -297,8 +297,6 @@ def _positive_roots(expr: sp.Expr, lo: sp.Expr, hi: sp.Expr) -> tuple[list, str]
             prev = None
             continue
         if prev is not None and (prev[1] == 0 or prev[1] * y < 0):
-            from lksym.derivation.exact import bisect_root
-
             roots.append(sp.Float(bisect_root(lambda t: float(f(t)), prev[0], x), 15))
         prev = (x, y)
     return roots, "numeric"

@@ -28,10 +28,13 @@ from dataclasses import dataclass
 from typing import Callable, Optional, Sequence
 
 import numpy as np
+import sympy as sp
 
 from lksym.derivation.dynamics import slopes
 from lksym.derivation.optimizers import DataTerm, Optimizer
 from lksym.derivation.penalty import Penalty
+from lksym.derivation.symbols import X
+from lksym.numerics.prox_solver import prox_vector
 
 HUGE = 1e150
 """A weight beyond this counts as diverged (its square, in v, would soon overflow)."""
@@ -47,10 +50,6 @@ MAX_PERIOD = 64
 def _gradient_pieces(penalty: Penalty) -> tuple:
     # Cached per penalty: differentiating and lambdifying costs ~0.05 s, and the optimizers page runs each
     # penalty a few hundred times (every optimiser, step size and claim).
-    import sympy as sp
-
-    from lksym.derivation.symbols import X
-
     pieces = []
     for p1, _, lo, hi in slopes(penalty).pieces:
         f = sp.lambdify(X, p1, "numpy")
@@ -102,8 +101,6 @@ class Run:
 
 
 def _prox(penalty: Penalty) -> Callable:
-    from lksym.derivation.penalty_prox import prox_vector
-
     return lambda lam, z: prox_vector(penalty, lam, z)
 
 
