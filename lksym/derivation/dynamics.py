@@ -41,7 +41,7 @@ import sympy as sp
 from lksym.derivation.exact import bisect_root
 from lksym.derivation.optimizers import DataTerm, Optimizer
 from lksym.derivation.penalty import Penalty
-from lksym.derivation.symbols import X
+from lksym.derivation.symbols import ETA, X
 
 @dataclass(frozen=True)
 class Fact:
@@ -581,8 +581,6 @@ def cycle_rows(gd) -> tuple:
     >>> [r[2] for r in rows]
     ['9/160000', '9/577600', '441/3610000', '1/3800', '1/200']
     """
-    from lksym.derivation.symbols import ETA
-
     lr, mu, b1 = sp.Rational(1, 100), sp.Rational(9, 10), sp.Rational(9, 10)
     amplitude = None if gd is None else gd.cycle_amplitude
     stable = None if gd is None else gd.cycle_stable
