@@ -417,12 +417,19 @@ def power_vector(k, lam: float, z):
         return np.zeros_like(z)
     lo, hi, target = lo[active], a[active].copy(), a[active]
     c1, c2 = lam * kf, lam * kf * (kf - 1)
+    if kf > 1:
+        # Both terms of g are positive, so the root lies in [min(a/2, (a/2c1)^(1/(k-1))), min(a, (a/c1)^(1/(k-1)))];
+        # bisecting [0, a] instead pinned a root far below a at 0 (k = 3/2, lam = 1, z = 1e-9: 0, not 4.4e-19).
+        with np.errstate(under="ignore", over="ignore"):
+            lo = np.minimum(0.5 * target, (0.5 * target / c1) ** (1 / (kf - 1)))
+            hi = np.minimum(target, (target / c1) ** (1 / (kf - 1)))
     # Bisection brackets the root safely (g has a pole or a kink at 0); a few
     # Newton steps inside the tight bracket then reach full precision at a
     # fraction of the cost of bisecting to the last bit.  Fixed step counts keep
     # the path, and so the output, identical run after run.
     for _ in range(BISECTION_STEPS):
-        mid = 0.5 * (lo + hi)
+        # The geometric midpoint where the bracket spans decades (a root of any size), else the arithmetic one.
+        mid = np.where((lo > 0) & (hi > 4 * lo), np.sqrt(lo * hi), 0.5 * (lo + hi))
         below = mid - target + c1 * mid ** (kf - 1) < 0
         lo = np.where(below, mid, lo)
         hi = np.where(below, hi, mid)
