@@ -22,6 +22,7 @@ that window leaves the old folder aside until the next write or
 from __future__ import annotations
 
 import errno
+import hashlib
 import os
 import re
 import secrets
@@ -263,8 +264,6 @@ _MANIFEST_HEAD = b"lksym manifest 1\n"
 
 
 def _digest(raw: bytes) -> str:
-    import hashlib
-
     return hashlib.sha256(raw).hexdigest()
 
 

@@ -8,7 +8,7 @@ rank   modules                                                     may import
 2      ``results`` (the frozen :class:`~lksym.results.Analysis`)   ranks 0-1
 3      ``numerics.*`` (NumPy)                                      ranks 0-2
 4      ``writers.*`` (Markdown, JSON, terminal, figures, HTML)     ranks 0-3
-5      ``api``, ``notebook``, ``verify``, ``regenerate``, ``torch`` ranks 0-4
+5      ``api``, ``app.*``, ``notebook``, ``verify``, ``regenerate``, ``torch`` ranks 0-4
 6      ``cli``, ``__main__``, the package itself                   anything
 =====  ==========================================================  ==============================
 
@@ -37,6 +37,7 @@ RANKS = {
     "lksym.numerics": 3,
     "lksym.writers": 4,
     "lksym.api": 5,
+    "lksym.app": 5,
     "lksym.verify": 5,
     "lksym.regenerate": 5,
     "lksym.notebook": 5,

@@ -26,7 +26,7 @@ from lksym.numerics.prox_solver import objective, prox_numeric, prox_vector
 from lksym.derivation.prox import power as power_family
 from lksym.errors import InputError
 from lksym.numerics.prox_check import ProxCheck, check_prox
-from lksym.writers.prox import prox_report
+from lksym.app.prox import prox_report
 
 LAM = sp.Symbol("lam", positive=True)
 Z = sp.Symbol("z", positive=True)
