@@ -261,7 +261,7 @@ def compare(penalties: tuple[str, ...], ks: tuple[str, ...], out_dir: str, image
 
     With none: the article's 0.5, 1, 1.5, 2, 3, 10.
     """
-    from lksym.writers.compare import write_compare
+    from lksym.app.compare import write_compare
 
     ks = given(penalties, ks, optional=True)
     click.echo(str(write_compare(ks, out_dir, image_format, dpi)))
@@ -317,7 +317,8 @@ def fit(penalties: tuple[str, ...], ks: tuple[str, ...], out_dir: str, seed: int
     """
     from lksym.api import distinct
     from lksym.numerics.fitting import OPTIMISERS
-    from lksym.writers.fit import FIT_KS, write_fit
+    from lksym.app.fit import write_fit
+    from lksym.writers.fit import FIT_KS
 
     ks = given(penalties, ks, optional=True)
     # Validate every penalty before the bar appears: bad input must fail fast with exit 2.

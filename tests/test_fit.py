@@ -261,7 +261,7 @@ def test_l0_plain_gd_is_least_squares(analysis_of, data):
 
 
 def test_mixed_fit_deterministic_and_ordered():
-    from lksym.writers.fit import render_fit
+    from lksym.app.fit import render_fit
 
     subjects = ["mcp(lam=1, gamma=3)", "2", "scad(lam=1, a=3.7)", "l2"]
     first, second = render_fit(subjects, seed=3), render_fit(list(subjects), seed=3)
@@ -282,7 +282,8 @@ def test_mixed_fit_deterministic_and_ordered():
 def test_power_only_fit_page_is_the_committed_one():
     from pathlib import Path
 
-    from lksym.writers.fit import FIT_KS, FIT_SEED, render_fit
+    from lksym.app.fit import render_fit
+    from lksym.writers.fit import FIT_KS, FIT_SEED
 
     reports = Path(__file__).resolve().parents[1] / "reports"
     for name, data in render_fit(FIT_KS, seed=FIT_SEED).items():
