@@ -19,11 +19,18 @@ from __future__ import annotations
 
 from typing import Iterable, Optional
 
+import matplotlib
 import numpy as np
 import sympy as sp
 
+from lksym.derivation import penalty_prox
 from lksym.derivation.exact import k_text, solve_positive, substitute
+from lksym.derivation.penalty_prox import Infimum, threshold_at
+from lksym.derivation.prox import prox_vector
+from lksym.derivation.symbols import LAM
+from lksym.numerics.numeric import evaluate
 from lksym.results import Analysis
+from lksym.writers.plots import SVG_RC, curve_styles, image_name, legend_below, new_axes, outside_legend, plot_curve
 from lksym.writers.report import tex
 
 PAGE_NAME = "compare.md"
@@ -87,14 +94,12 @@ def unit_ball(k, samples: int = SAMPLES) -> tuple[np.ndarray, np.ndarray]:
 
 def _styles(n: int) -> list:
     """Colour and line style of each curve (:func:`lksym.writers.plots.curve_styles`): apart in greyscale too."""
-    from lksym.writers.plots import curve_styles
 
     return curve_styles(n)
 
 
 def _figure(xlabel: str, square: bool = False, below: int = 0):
     """A figure for an overlay; ``below`` > 0 puts a legend of that many rows under the axes instead of beside."""
-    from lksym.writers.plots import new_axes
 
     if not below:
         # The title is set by each caller; the square figure holds the unit balls.
@@ -118,7 +123,6 @@ def _finite(value) -> Optional[float]:
 
 def _landmarks(analyses: list[Analysis], lam: Optional[float] = None) -> list[float]:
     """Every breakpoint (and with ``lam``, every prox threshold and |z| beyond which prox(z) = z) of the curves."""
-    from lksym.derivation.symbols import LAM
 
     out = [float(b.at) for a in analyses for b in a.breakpoints]
     if lam is not None:
@@ -141,7 +145,6 @@ def _half_width(analyses: list[Analysis], least: float, lam: Optional[float] = N
 
 
 def _part_overlay(analyses: list[Analysis], part: str, title: str, clip: Optional[float]):
-    from lksym.writers.plots import plot_curve
 
     fig, ax = _figure("weight w")
     w = np.linspace(-RANGE, RANGE, SAMPLES)
@@ -156,7 +159,6 @@ def _part_overlay(analyses: list[Analysis], part: str, title: str, clip: Optiona
 
 def _finish_overlay(fig, ax, clip, title: str):
     """Limits, title and legend of an overlay of penalties or gradients (clipped to ``±clip`` if given)."""
-    from lksym.writers.plots import outside_legend
 
     ax.set_xlim(-RANGE, RANGE)
     if clip is not None:
@@ -169,7 +171,6 @@ def _finish_overlay(fig, ax, clip, title: str):
 
 
 def _unit_balls(analyses: list[Analysis]):
-    from lksym.writers.plots import outside_legend
 
     fig, ax = _figure("x", square=True)
     for a, style in zip(analyses, _styles(len(analyses))):
@@ -185,8 +186,6 @@ def _unit_balls(analyses: list[Analysis]):
 
 
 def _shrinkage(analyses: list[Analysis]):
-    from lksym.derivation.prox import prox_vector
-    from lksym.writers.plots import outside_legend
 
     fig, ax = _figure("input z")
     half = _half_width(analyses, 2.0, SHRINK_LAMBDA)
@@ -214,9 +213,6 @@ def compare_figures(analyses: list[Analysis]) -> dict:
     >>> sorted(compare_figures([analyze(1), analyze(2)]))[:2]
     ['gradients.svg', 'penalties.svg']
     """
-    import matplotlib
-
-    from lksym.writers.plots import SVG_RC
 
     with matplotlib.rc_context(SVG_RC):
         figs = {
@@ -294,7 +290,6 @@ def _neighbour_table(powers: list[Analysis], gloss: str) -> list[str]:
 
 def _figure_section(figure_names, captions: dict, image_format: str) -> list[str]:
     """The page's "Figures" section: each figure under its caption, linked from :data:`FIGURE_DIR`."""
-    from lksym.writers.plots import image_name
 
     figure_names = list(figure_names)
     if not figure_names:
@@ -399,7 +394,6 @@ def part_curve(analysis: Analysis, part: str, w: np.ndarray) -> tuple[np.ndarray
     >>> [float(v) for v in w[np.isnan(y)]]
     [-1.0, 0.0, 1.0]
     """
-    from lksym.writers.plots import plot_curve
 
     p = getattr(analysis, part)
     return _with_gaps(w, plot_curve(p, w), _breaks(p, analysis))
@@ -407,10 +401,8 @@ def part_curve(analysis: Analysis, part: str, w: np.ndarray) -> tuple[np.ndarray
 
 def _prox_function(analysis: Analysis, lam: float):
     if analysis.k is not None:
-        from lksym.derivation.prox import prox_vector
 
         return lambda z: prox_vector(analysis.k, lam, z)
-    from lksym.derivation import penalty_prox
 
     return lambda z: penalty_prox.prox_vector(analysis.subject, lam, z)
 
@@ -476,7 +468,6 @@ def ball_constant(analysis: Analysis) -> tuple[Optional[float], str]:
     >>> ball_constant(analyze("l0"))[1]
     'p jumps at 0'
     """
-    from lksym.numerics.numeric import evaluate
 
     if not analysis.penalty.at_zero.continuous:
         return None, "p jumps at 0"
@@ -501,7 +492,6 @@ def penalty_ball(analysis: Analysis, samples: int = SAMPLES) -> Optional[tuple[n
     >>> bool(np.allclose(np.abs(x) + np.abs(y), 1))
     True
     """
-    from lksym.numerics.numeric import evaluate
 
     if analysis.k is not None:
         return unit_ball(analysis.k, samples)
@@ -530,7 +520,6 @@ def _rows(analyses: list[Analysis], extra: int = 0) -> int:
 
 
 def _mixed_overlay(analyses: list[Analysis], part: str, title: str, clip: Optional[float]):
-    from lksym.writers.plots import legend_below
 
     fig, ax = _figure("weight w", below=_rows(analyses))
     half = _half_width(analyses, RANGE)
@@ -561,7 +550,6 @@ def _mixed_overlay(analyses: list[Analysis], part: str, title: str, clip: Option
 
 
 def _mixed_shrinkage(analyses: list[Analysis]):
-    from lksym.writers.plots import legend_below
 
     fig, ax = _figure("input z", below=_rows(analyses, 1))
     # Out to every threshold (log-sum's 2.52 at lam = 1) and every |z| past which prox(z) = z (SCAD's 3.7).
@@ -583,7 +571,6 @@ def _mixed_shrinkage(analyses: list[Analysis]):
 
 
 def _mixed_balls(analyses: list[Analysis]):
-    from lksym.writers.plots import legend_below
 
     curves = [(a, style, penalty_ball(a)) for a, style in zip(analyses, _styles(len(analyses)))]
     drawn = [c for c in curves if c[2] is not None]
@@ -608,9 +595,6 @@ def mixed_figures(analyses: list[Analysis]) -> dict:
     >>> sorted(mixed_figures([analyze(1), analyze("l0")]))
     ['balls.svg', 'gradients.svg', 'penalties.svg', 'shrinkage.svg']
     """
-    import matplotlib
-
-    from lksym.writers.plots import SVG_RC
 
     with matplotlib.rc_context(SVG_RC):
         return {
@@ -653,7 +637,6 @@ def _smoothness_cell(a: Analysis) -> str:
 
 
 def _threshold_cells(a: Analysis) -> list[str]:
-    from lksym.derivation.penalty_prox import Infimum, threshold_at
 
     t = a.prox.threshold
     exact = "no closed form" if t.has(Infimum) else _m(_in_lambda(t))

@@ -56,6 +56,7 @@ rounded to 12 significant digits.
 
 from __future__ import annotations
 
+from matplotlib.figure import Figure
 import numpy as np
 
 from lksym.derivation.exact import k_text
@@ -96,7 +97,6 @@ FIGURE_DIR = "fit"
 
 
 def histogram(a: Analysis, results: dict, data: Data):
-    from matplotlib.figure import Figure
 
     fig = Figure(figsize=(8.0, 3.4), dpi=100, layout="constrained")
     axes = fig.subplots(1, 2, sharey=True)

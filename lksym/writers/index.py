@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -46,8 +47,6 @@ def short_name(name: str) -> str:
     """
     if len(name) <= MAX_NAME:
         return name
-    import hashlib
-
     digest = hashlib.sha256(name.encode("utf-8")).hexdigest()[:16]
     return f"{name[: MAX_NAME - 17]}~{digest}"
 
