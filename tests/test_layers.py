@@ -238,3 +238,76 @@ def test_a_function_import_would_be_caught(tmp_path, monkeypatch):
     assert function_imports("lksym.derivation.late") == [(2, "sympy"), (3, "lksym.errors")]
     with pytest.raises(AssertionError, match="inside a function"):
         test_imports_are_at_the_top_below_the_application_layer("lksym.derivation.late")
+
+
+# --------------------------------------------------------------------------- writers render, they do not derive
+
+RENDERING_NAMES = {
+    # Names a writer may take from the derivation: symbols, records and types it reads, text helpers.
+    "lksym.derivation.symbols": "*",
+    "lksym.derivation.mathtext": "*",
+    "lksym.derivation.regime": {"K"},
+    "lksym.derivation.analysis": {"POINTS", "PART_NAMES", "AtZero", "Part", "Band", "Crossover", "Overshoot", "Breakpoint"},
+    "lksym.derivation.penalty": {"CATALOGUE", "GREEK"},
+    "lksym.derivation.penalty_prox": {"Infimum"},
+    "lksym.derivation.exact": {"k_text", "MAX_EXACT_DIGITS"},
+}
+"""What a writer may import from ``lksym.derivation`` (issue 22: writers import nothing that computes)."""
+
+WRITERS_COMPUTING_PENDING = {
+    # (writer, derivation module, name): computation still done while rendering; each is to move onto a
+    # result (lksym.results / a result of the command) built by lksym.app.  The list may only shrink.
+    ("lksym.writers.compare", "lksym.derivation.exact", "solve_positive"),
+    ("lksym.writers.compare", "lksym.derivation.exact", "substitute"),
+    ("lksym.writers.compare", "lksym.derivation.penalty_prox", "threshold_at"),
+    ("lksym.writers.compare", "lksym.derivation.prox", "prox_vector"),
+    ("lksym.writers.explore", "lksym.derivation.exact", "solve_positive"),
+    ("lksym.writers.explore", "lksym.derivation.family", "case_of"),
+    ("lksym.writers.explore", "lksym.derivation.family", "cases"),
+    ("lksym.writers.explore", "lksym.derivation.penalty", "parse_subject"),
+    ("lksym.writers.explore_catalogue", "lksym.derivation.penalty", "catalogue_parameter"),
+    ("lksym.writers.explore_catalogue", "lksym.derivation.penalty", "parse_penalty"),
+    ("lksym.writers.family", "lksym.derivation.expr", "parse_k"),
+    ("lksym.writers.family", "lksym.derivation.family", "case_of"),
+    ("lksym.writers.family", "lksym.derivation.family", "cases"),
+    ("lksym.writers.plots", "lksym.derivation.exact", "to_float"),
+    ("lksym.writers.plots", "lksym.derivation.penalty_prox", "prox_vector"),
+    ("lksym.writers.plots", "lksym.derivation.prox", "prox_vector"),
+    ("lksym.writers.report", "lksym.derivation.exact", "substitute"),
+}
+
+
+def writer_derivation_imports() -> set[tuple[str, str, str]]:
+    """``(writer, derivation module, name)`` for every name a writer imports from the derivation."""
+    found = set()
+    for module in MODULES:
+        if not module.startswith("lksym.writers"):
+            continue
+        for target, where in GRAPH[module].items():
+            if target.startswith("lksym.derivation"):
+                names = {n for _, ns in where for n in ns} or {"*module*"}
+                found |= {(module, target, n) for n in names}
+    return found
+
+
+def test_writers_import_nothing_from_the_derivation_that_computes():
+    for writer, target, name in sorted(writer_derivation_imports()):
+        allowed = RENDERING_NAMES.get(target, ())
+        assert allowed == "*" or name in allowed or (writer, target, name) in WRITERS_COMPUTING_PENDING, (
+            f"{writer} imports {name} from {target}: a writer renders a frozen result; derive it in lksym.app "
+            "or onto the result"
+        )
+
+
+def test_every_pending_computing_import_is_still_there():
+    assert WRITERS_COMPUTING_PENDING <= writer_derivation_imports(), (
+        WRITERS_COMPUTING_PENDING - writer_derivation_imports())
+
+
+def test_a_computing_import_in_a_writer_would_be_caught():
+    GRAPH["lksym.writers.terminal"]["lksym.derivation.analysis"].append((1, ("derive",)))
+    try:
+        with pytest.raises(AssertionError, match="renders a frozen result"):
+            test_writers_import_nothing_from_the_derivation_that_computes()
+    finally:
+        GRAPH["lksym.writers.terminal"]["lksym.derivation.analysis"].pop()
