@@ -49,6 +49,17 @@ def compare_subjects(subjects: Iterable) -> list:
     return sorted(powers, key=lambda p: float(p.k)) + others
 
 
+def only_powers(subjects: list) -> bool:
+    """Whether every subject is :math:`|w|^k` (the power family's own page, not the mixed one).
+
+    Examples
+    --------
+    >>> only_powers(compare_subjects(["1", "3/2"])), only_powers(compare_subjects(["1", "l0"]))
+    (True, False)
+    """
+    return all(p.family == "power" for p in subjects)
+
+
 def render_compare(ks: Iterable, image_format: str = "svg", dpi: Optional[int] = None) -> dict[str, bytes]:
     """Analyse ``ks`` (exponents and penalties) and render the page and figures (SVG or PNG) in memory.
 
@@ -58,7 +69,7 @@ def render_compare(ks: Iterable, image_format: str = "svg", dpi: Optional[int] =
     """
     ks = list(ks) or list(ARTICLE_KS)
     subjects = compare_subjects(ks)
-    powers_only = all(p.family == "power" for p in subjects)
+    powers_only = only_powers(subjects)
     if len(subjects) < 2:
         if powers_only:
             raise InputError(f"compare needs at least two different k, got {len(subjects)} ({', '.join(map(str, ks))}); "

@@ -8,16 +8,12 @@ from typing import Callable, Iterable, Optional
 
 import matplotlib
 
-from lksym.app.compare import compare_subjects
+from lksym.app.compare import compare_subjects, only_powers
 from lksym.numerics.fitting import OPTIMISERS, fit_one, make_data, measures, observed_gd
 from lksym.results import analyze
 from lksym.writers.fit import FIGURE_DIR, FIT_KS, PAGE_NAME, fit_markdown, histogram, mixed_fit_markdown
-from lksym.writers.index import k_slug, write_page
+from lksym.writers.index import subject_slug, write_page
 from lksym.writers.plots import DPI, SVG_RC, image_name, render_image
-
-
-def _slug(k, image_format: str = "svg") -> str:
-    return k_slug(k) + "." + image_format
 
 
 def render_fit(ks: Iterable, seed: int = 0, progress: Optional[Callable[[], None]] = None,
@@ -35,7 +31,7 @@ def render_fit(ks: Iterable, seed: int = 0, progress: Optional[Callable[[], None
     data = make_data(seed)
     rows, files, names = [], {}, {}
     subjects = compare_subjects(ks)
-    powers_only = all(p.family == "power" for p in subjects)
+    powers_only = only_powers(subjects)
     for subject in subjects:
         a = analyze(subject.k if powers_only else subject)
         results, measured = {}, {}
@@ -46,7 +42,7 @@ def render_fit(ks: Iterable, seed: int = 0, progress: Optional[Callable[[], None
                 progress()
         measured["gd"]["observed"] = observed_gd(a, results["gd"], data)
         rows.append((a, results, measured))
-        names[a.subject] = _slug(a.k, image_format) if a.k is not None else f"{a.subject.slug}.{image_format}"
+        names[a.subject] = f"{subject_slug(a)}.{image_format}"
         with matplotlib.rc_context(SVG_RC):
             files[f"{FIGURE_DIR}/{names[a.subject]}"] = render_image(histogram(a, results, data), image_format, dpi or DPI)
     page = fit_markdown if powers_only else mixed_fit_markdown

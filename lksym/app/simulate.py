@@ -13,7 +13,7 @@ from lksym.errors import InputError
 from lksym.fileio import owned, signed, write_atomic
 from lksym.numerics.simulate import STARTS, classify, cycle_marks, simulate
 from lksym.results import analyze
-from lksym.writers.index import k_slug, short_name
+from lksym.writers.index import short_name, subject_slug
 from lksym.writers.simulate import trajectory_svg
 
 
@@ -38,7 +38,7 @@ def run_simulation(k_text: str, eta_text: str, steps: int, out_dir: str) -> tupl
     svg = trajectory_svg({"path": path, "label": a.label, "eta": float(eta), "starts": list(STARTS),
                           **cycle_marks(a, float(eta))})
     # A long exact eta (10**-300 has 301 digits) is shortened with a hash: names stay distinct and legal.
-    slug = k_slug(a.k) if a.k is not None else a.subject.slug
+    slug = subject_slug(a)
     name = short_name(f"simulate-{slug}-eta-{exact_text(eta).replace('/', '_')}") + ".svg"
     # Unsigned (an lksym before signatures): a matplotlib SVG; a user's own SVG of that name is not.
     legacy = owned(lambda old: old.lstrip().startswith((b"<?xml", b"<svg")) and b"matplotlib" in old[:4096].lower())

@@ -35,6 +35,18 @@ MAX_NAME = 100
 """Longest file or folder name lksym makes (file systems allow 255 bytes, with room for temporary prefixes)."""
 
 
+def subject_slug(a) -> str:
+    """File-name stem of an analysis' subject: :func:`k_slug` of k for :math:`|w|^k`, else the penalty's slug.
+
+    Examples
+    --------
+    >>> from lksym.results import analyze
+    >>> subject_slug(analyze("3/2")), subject_slug(analyze("scad(lam=1, a=3.7)"))
+    ('k-1.5', 'scad-lam-1-a-3.7')
+    """
+    return k_slug(a.k) if a.k is not None else a.subject.slug
+
+
 def short_name(name: str) -> str:
     """``name``, or for a longer one its start and a hash of the whole: still distinct, within :data:`MAX_NAME`.
 
