@@ -1,4 +1,4 @@
-"""Where a penalty's definition changes (:class:`Breakpoint`): one-sided limits, smoothness across a
+r"""Where a penalty's definition changes (:class:`Breakpoint`): one-sided limits, smoothness across a
 breakpoint and at 0, exact infima over a piece, and the hyperbolic functions written as exponentials.
 
 Used by :func:`lksym.derivation.analysis.derive_penalty` for every penalty other than :math:`|w|^k`.

@@ -1,4 +1,4 @@
-"""The three parts of a penalty (penalty, gradient, curvature) and their limits at 0 and at infinity.
+r"""The three parts of a penalty (penalty, gradient, curvature) and their limits at 0 and at infinity.
 
 Every derivative is taken on the right branch :math:`f_+(x)` with a positive symbol ``x`` and carried to
 the real line by parity (:func:`to_real_line`); what happens *at* 0 is decided from the one-sided

@@ -1,4 +1,4 @@
-"""Every fact of :math:`|w|^k` for one exact k (:func:`derive_power`), including what only the power family
+r"""Every fact of :math:`|w|^k` for one exact k (:func:`derive_power`), including what only the power family
 has: its regime, smoothness :math:`C^{\lceil k \rceil - 1}`, crossovers with L1 and L2 and the bands between them.
 """
 

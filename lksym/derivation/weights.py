@@ -1,4 +1,4 @@
-"""The weights where a penalty's gradient crosses a level: dead zone, overshoot, crossovers with L1 and L2,
+r"""The weights where a penalty's gradient crosses a level: dead zone, overshoot, crossovers with L1 and L2,
 bands, and gradient descent's two-cycle, for any penalty from its exact pieces (:func:`penalty_gd_facts`).
 
 A fact with no single exact answer is left out with the reason (``omitted``), never the whole analysis.
