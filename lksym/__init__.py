@@ -34,7 +34,7 @@ def __getattr__(name: str):
 
         return write_reports
     if name == "write_compare":
-        from lksym.writers.compare import write_compare
+        from lksym.app.compare import write_compare
 
         return write_compare
     if name == "check_prox":
@@ -42,7 +42,7 @@ def __getattr__(name: str):
 
         return check_prox
     if name == "write_fit":
-        from lksym.writers.fit import write_fit
+        from lksym.app.fit import write_fit
 
         return write_fit
     if name == "train":

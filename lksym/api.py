@@ -11,40 +11,63 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable, Optional
+from typing import TYPE_CHECKING, Callable, Iterable, Optional, Union
 
 from lksym.fileio import check_replaceable, write_folder
 from lksym.writers.index import check_index, k_slug, short_name, write_index
 
+if TYPE_CHECKING:
+    from lksym.derivation.penalty import Penalty
 
-SYMBOLIC = "k"
-"""The text that asks for the general report over every k (:mod:`lksym.derivation.family`)."""
+
+@dataclass(frozen=True)
+class SymbolicPower:
+    """What the text ``"k"`` asks for: :math:`|w|^k` over every k, one case per range of k.
+
+    Not a :class:`~lksym.derivation.penalty.Penalty` (it has no one exact k): its facts are
+    :mod:`lksym.derivation.family`'s cases, rendered by :mod:`lksym.writers.family`.
+    """
+
+    text: str = "k"
 
 
-def distinct(ks: Iterable) -> list:
-    """Each distinct exact k (or other penalty) of ``ks`` once, in the order first given; ``"k"`` stays :data:`SYMBOLIC`.
+SYMBOLIC = SymbolicPower()
+"""The one :class:`SymbolicPower`: what :func:`parse_request` gives for ``"k"``."""
 
-    Every entry is parsed (:func:`lksym.derivation.penalty.parse_subject`: a number is the
-    exponent of :math:`|w|^k`, anything else a :class:`~lksym.derivation.penalty.Penalty`)
-    before this returns, so a bad one raises :class:`~lksym.errors.InputError`
-    before any work is done.
+
+def parse_request(text) -> Union[Penalty, SymbolicPower]:
+    """A subject as the commands take it: :data:`SYMBOLIC` for ``"k"``, else :func:`~lksym.derivation.penalty.parse_subject`'s Penalty.
 
     Examples
     --------
-    >>> distinct(["1.5", "3", "3/2", "k", " k", "3.0"])
-    [3/2, 3, 'k']
+    >>> parse_request(" k ") is SYMBOLIC, parse_request("3/2").k
+    (True, 3/2)
     """
-    from lksym.derivation.penalty import parse_subject
+    from lksym.derivation.penalty import parse_subject  # SymPy: loaded once the drawing server is forked
 
+    if isinstance(text, str) and text.strip() == SYMBOLIC.text:
+        return SYMBOLIC
+    return parse_subject(text)
+
+
+def distinct(ks: Iterable) -> list:
+    """Each distinct subject of ``ks`` once (:func:`parse_request`), in the order first given.
+
+    Every entry is parsed before this returns, so a bad one raises
+    :class:`~lksym.errors.InputError` before any work is done.  Equal definitions
+    (``1.5`` and ``3/2``) count once.
+
+    Examples
+    --------
+    >>> [getattr(p, "k", p) for p in distinct(["1.5", "3", "3/2", "k", " k", "3.0"])]
+    [3/2, 3, SymbolicPower(text='k')]
+    """
     order: list = []
     for k in ks:
-        if isinstance(k, str) and k.strip() == SYMBOLIC:
-            value = SYMBOLIC
-        else:
-            subject = parse_subject(k)
-            value = subject.k if subject.family == "power" else subject  # the power family keeps its exact k
-        if not any(value is v or (value is not SYMBOLIC and v is not SYMBOLIC and value == v) for v in order):
+        value = parse_request(k)
+        if value not in order:
             order.append(value)
     return order
 
@@ -173,7 +196,7 @@ def write_reports(
     # The drawing server is forked before the first k is parsed: parsing imports SymPy
     # (~0.4 s), and matplotlib is to load in the server beside it, not after it.  Its size
     # is bounded by the entries given (equal ones are only known once parsed).
-    given = [k for k in ks if not (isinstance(k, str) and k.strip() == SYMBOLIC)]
+    given = [k for k in ks if not (isinstance(k, str) and k.strip() == SYMBOLIC.text)]
     workers = _jobs(jobs, len(given))
     early = None
     if workers > 1 and given:

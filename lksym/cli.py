@@ -261,7 +261,7 @@ def compare(penalties: tuple[str, ...], ks: tuple[str, ...], out_dir: str, image
 
     With none: the article's 0.5, 1, 1.5, 2, 3, 10.
     """
-    from lksym.writers.compare import write_compare
+    from lksym.app.compare import write_compare
 
     ks = given(penalties, ks, optional=True)
     click.echo(str(write_compare(ks, out_dir, image_format, dpi)))
@@ -317,7 +317,8 @@ def fit(penalties: tuple[str, ...], ks: tuple[str, ...], out_dir: str, seed: int
     """
     from lksym.api import distinct
     from lksym.numerics.fitting import OPTIMISERS
-    from lksym.writers.fit import FIT_KS, write_fit
+    from lksym.app.fit import write_fit
+    from lksym.writers.fit import FIT_KS
 
     ks = given(penalties, ks, optional=True)
     # Validate every penalty before the bar appears: bad input must fail fast with exit 2.
@@ -345,7 +346,7 @@ def regenerate(out_dir: str) -> None:
 @click.option("--json", "as_json", is_flag=True, help='Print {"value", "exact", "threshold", "threshold_exact"}.')
 def prox(penalties: tuple[str, ...], ks: tuple[str, ...], lam: str, z: str, as_json: bool) -> None:
     """Proximal step of lam*PENALTY at z: argmin 1/2 (x - z)^2 + lam p(x), exact where possible."""
-    from lksym.writers.prox import prox_command
+    from lksym.app.prox import prox_command
 
     click.echo(prox_command(given(penalties, ks, one=True)[0], lam, z, as_json=as_json))
 
@@ -366,7 +367,7 @@ def prox(penalties: tuple[str, ...], ks: tuple[str, ...], lam: str, z: str, as_j
 )
 def simulate(penalties: tuple[str, ...], ks: tuple[str, ...], eta: str, steps: int, out_dir: str) -> None:
     """Plain gradient descent w <- w - E p'(w) on PENALTY from six starts; plot and summarise."""
-    from lksym.writers.simulate import run_simulation
+    from lksym.app.simulate import run_simulation
 
     path, lines = run_simulation(given(penalties, ks, one=True)[0], eta, steps, out_dir)
     click.echo(path)

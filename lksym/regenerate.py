@@ -54,13 +54,13 @@ def _symbolic(out: Path) -> list:
 
 
 def _compare(out: Path) -> list:
-    from lksym.writers.compare import write_compare
+    from lksym.app.compare import write_compare
 
     return [write_compare(ARTICLE_KS, out)]
 
 
 def _fit(out: Path) -> list:
-    from lksym.writers.fit import write_fit
+    from lksym.app.fit import write_fit
 
     return [write_fit(FIT_KS, out, seed=FIT_SEED)]
 
@@ -72,7 +72,7 @@ def _catalogue(out: Path) -> list:
 
 
 def _catalogue_compare(out: Path) -> list:
-    from lksym.writers.compare import write_compare
+    from lksym.app.compare import write_compare
 
     return [write_compare(("0.5", "1", *CATALOGUE_TEXTS), out / PENALTY_COMPARE)]
 

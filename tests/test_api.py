@@ -245,7 +245,7 @@ def test_each_distinct_k_is_analysed_once(tmp_path, monkeypatch):
     monkeypatch.setattr(lksym.api, "_analysis_task", lambda k, *rest: seen.append(k) or real(k, *rest))
     paths = write_reports(["1.5"] * 200 + ["3/2", "3", "3.000"], tmp_path, jobs=1)
     assert [p.parent.name for p in paths] == ["k-1.5", "k-3"]
-    assert [str(k) for k in seen] == ["3/2", "3"]
+    assert [str(p.k) for p in seen] == ["3/2", "3"]
 
 
 @pytest.mark.parametrize(("jobs", "count"), [(None, 1), (300, 1), (300, 50), (2, 50), (1, 50)])

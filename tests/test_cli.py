@@ -193,7 +193,7 @@ def test_bad_option_values_are_one_line_exit_2(runner, args, tmp_path):
 
 def test_fit_seed_below_zero_from_python_is_an_input_error(tmp_path):
     from lksym.errors import InputError
-    from lksym.writers.fit import write_fit
+    from lksym.app.fit import write_fit
 
     with pytest.raises(InputError, match="seed must be a non-negative integer"):
         write_fit(["2"], tmp_path, seed=-1)

@@ -8,7 +8,7 @@ rank   modules                                                     may import
 2      ``results`` (the frozen :class:`~lksym.results.Analysis`)   ranks 0-1
 3      ``numerics.*`` (NumPy)                                      ranks 0-2
 4      ``writers.*`` (Markdown, JSON, terminal, figures, HTML)     ranks 0-3
-5      ``api``, ``notebook``, ``verify``, ``regenerate``, ``torch`` ranks 0-4
+5      ``api``, ``app.*``, ``notebook``, ``verify``, ``regenerate``, ``torch`` ranks 0-4
 6      ``cli``, ``__main__``, the package itself                   anything
 =====  ==========================================================  ==============================
 
@@ -38,6 +38,7 @@ RANKS = {
     "lksym.numerics": 3,
     "lksym.writers": 4,
     "lksym.api": 5,
+    "lksym.app": 5,
     "lksym.verify": 5,
     "lksym.regenerate": 5,
     "lksym.notebook": 5,
@@ -172,15 +173,32 @@ def test_a_cycle_would_be_caught(monkeypatch):
 
 # --------------------------------------------------------------------------- imports at the top
 
+DRAWING_SIDE = ("start-up: the drawing server (lksym.writers.pipeline) is forked before SymPy loads and "
+                "imports lksym.writers.plots; plots' data steps load the derivation only when they run, in the "
+                "deriving process")
+MATPLOTLIB = "start-up: `lksym analyze` (and `--json` of the symbolic family) imports this module; matplotlib only where it draws"
+
 FUNCTION_IMPORTS_ALLOWED = {
     # (module, imported module): why it cannot be at the top.
     ("lksym.numerics.prox_solver", "numpy"): "start-up: `lksym analyze 1.5` derives the power family's prox "
                                              "with no array, and NumPy's import is a tenth of that command",
+    ("lksym.writers.family", "matplotlib"): MATPLOTLIB,
+    ("lksym.writers.plots", "matplotlib"): MATPLOTLIB,
+    ("lksym.writers.plots", "matplotlib.backends.backend_agg"): MATPLOTLIB,
+    ("lksym.writers.plots", "matplotlib.figure"): MATPLOTLIB,
+    ("lksym.writers.plots", "matplotlib.ticker"): MATPLOTLIB,
+    ("lksym.writers.plots", "matplotlib.transforms"): MATPLOTLIB,
+    ("lksym.writers.plots", "lksym.derivation.exact"): DRAWING_SIDE,
+    ("lksym.writers.plots", "lksym.derivation.penalty_prox"): DRAWING_SIDE,
+    ("lksym.writers.plots", "lksym.derivation.prox"): DRAWING_SIDE,
+    ("lksym.writers.plots", "lksym.derivation.symbols"): DRAWING_SIDE,
+    ("lksym.writers.plots", "lksym.numerics.numeric"): DRAWING_SIDE,
+    ("lksym.writers.pipeline", "lksym.writers.plots"): "start-up: lksym.api imports the pipeline before it forks the "
+                                                       "drawing server; plots (and NumPy) load in the server",
+    ("lksym.writers.index", "lksym.derivation.exact"): "start-up: lksym.api imports the index at its top and forks "
+                                                       "the drawing server before SymPy loads",
 }
 """Imports inside a function below the application layer, each with its reason (a cycle or start-up time)."""
-
-FUNCTION_IMPORTS_PENDING = ("lksym.writers",)
-"""Packages not yet held to the rule: the writers are being reorganised (issue 22, item 3) on another branch."""
 
 
 def function_imports(module: str) -> list[tuple[int, str]]:
@@ -197,9 +215,7 @@ def function_imports(module: str) -> list[tuple[int, str]]:
     return sorted(set(found))
 
 
-BELOW_THE_APPLICATION = sorted(
-    m for m in MODULES if rank(m) < RANKS["lksym.api"] and not m.startswith(FUNCTION_IMPORTS_PENDING)
-)
+BELOW_THE_APPLICATION = sorted(m for m in MODULES if rank(m) < RANKS["lksym.api"])
 
 
 @pytest.mark.parametrize("module", BELOW_THE_APPLICATION)
@@ -224,3 +240,76 @@ def test_a_function_import_would_be_caught(tmp_path, monkeypatch):
     assert function_imports("lksym.derivation.late") == [(2, "sympy"), (3, "lksym.errors")]
     with pytest.raises(AssertionError, match="inside a function"):
         test_imports_are_at_the_top_below_the_application_layer("lksym.derivation.late")
+
+
+# --------------------------------------------------------------------------- writers render, they do not derive
+
+RENDERING_NAMES = {
+    # Names a writer may take from the derivation: symbols, records and types it reads, text helpers.
+    "lksym.derivation.symbols": "*",
+    "lksym.derivation.mathtext": "*",
+    "lksym.derivation.regime": {"K"},
+    "lksym.derivation.analysis": {"POINTS", "PART_NAMES", "AtZero", "Part", "Band", "Crossover", "Overshoot", "Breakpoint"},
+    "lksym.derivation.penalty": {"CATALOGUE", "GREEK"},
+    "lksym.derivation.penalty_prox": {"Infimum"},
+    "lksym.derivation.exact": {"k_text", "MAX_EXACT_DIGITS"},
+}
+"""What a writer may import from ``lksym.derivation`` (issue 22: writers import nothing that computes)."""
+
+WRITERS_COMPUTING_PENDING = {
+    # (writer, derivation module, name): computation still done while rendering; each is to move onto a
+    # result (lksym.results / a result of the command) built by lksym.app.  The list may only shrink.
+    ("lksym.writers.compare", "lksym.derivation.exact", "solve_positive"),
+    ("lksym.writers.compare", "lksym.derivation.exact", "substitute"),
+    ("lksym.writers.compare", "lksym.derivation.penalty_prox", "threshold_at"),
+    ("lksym.writers.compare", "lksym.derivation.prox", "prox_vector"),
+    ("lksym.writers.explore", "lksym.derivation.exact", "solve_positive"),
+    ("lksym.writers.explore", "lksym.derivation.family", "case_of"),
+    ("lksym.writers.explore", "lksym.derivation.family", "cases"),
+    ("lksym.writers.explore", "lksym.derivation.penalty", "parse_subject"),
+    ("lksym.writers.explore_catalogue", "lksym.derivation.penalty", "catalogue_parameter"),
+    ("lksym.writers.explore_catalogue", "lksym.derivation.penalty", "parse_penalty"),
+    ("lksym.writers.family", "lksym.derivation.expr", "parse_k"),
+    ("lksym.writers.family", "lksym.derivation.family", "case_of"),
+    ("lksym.writers.family", "lksym.derivation.family", "cases"),
+    ("lksym.writers.plots", "lksym.derivation.exact", "to_float"),
+    ("lksym.writers.plots", "lksym.derivation.penalty_prox", "prox_vector"),
+    ("lksym.writers.plots", "lksym.derivation.prox", "prox_vector"),
+    ("lksym.writers.report", "lksym.derivation.exact", "substitute"),
+}
+
+
+def writer_derivation_imports() -> set[tuple[str, str, str]]:
+    """``(writer, derivation module, name)`` for every name a writer imports from the derivation."""
+    found = set()
+    for module in MODULES:
+        if not module.startswith("lksym.writers"):
+            continue
+        for target, where in GRAPH[module].items():
+            if target.startswith("lksym.derivation"):
+                names = {n for _, ns in where for n in ns} or {"*module*"}
+                found |= {(module, target, n) for n in names}
+    return found
+
+
+def test_writers_import_nothing_from_the_derivation_that_computes():
+    for writer, target, name in sorted(writer_derivation_imports()):
+        allowed = RENDERING_NAMES.get(target, ())
+        assert allowed == "*" or name in allowed or (writer, target, name) in WRITERS_COMPUTING_PENDING, (
+            f"{writer} imports {name} from {target}: a writer renders a frozen result; derive it in lksym.app "
+            "or onto the result"
+        )
+
+
+def test_every_pending_computing_import_is_still_there():
+    assert WRITERS_COMPUTING_PENDING <= writer_derivation_imports(), (
+        WRITERS_COMPUTING_PENDING - writer_derivation_imports())
+
+
+def test_a_computing_import_in_a_writer_would_be_caught():
+    GRAPH["lksym.writers.terminal"]["lksym.derivation.analysis"].append((1, ("derive",)))
+    try:
+        with pytest.raises(AssertionError, match="renders a frozen result"):
+            test_writers_import_nothing_from_the_derivation_that_computes()
+    finally:
+        GRAPH["lksym.writers.terminal"]["lksym.derivation.analysis"].pop()

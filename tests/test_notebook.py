@@ -62,7 +62,7 @@ def test_import_is_lazy():
 
 
 def test_lazy_exports_of_new_pages():
-    from lksym.writers.compare import write_compare
-    from lksym.writers.fit import write_fit
+    from lksym.app.compare import write_compare
+    from lksym.app.fit import write_fit
 
     assert lksym.write_compare is write_compare and lksym.write_fit is write_fit

@@ -1,33 +1,36 @@
 r"""Several exponents side by side: one Markdown page and its overlay figures.
 
-:func:`write_compare` analyses each k (sequentially: a handful of k take well
-under a second each), overlays their penalties, gradients and shrinkage
+The page of ``lksym compare`` (:func:`lksym.app.compare.write_compare` analyses each subject and
+calls these): it overlays their penalties, gradients and shrinkage
 maps (:func:`lksym.derivation.prox.prox_vector`), draws the 2-D unit
 balls :math:`|x|^k + |y|^k \le 1`, and tabulates every derived fact k by k,
 with the exact weight where the gradients of neighbouring k pull equally hard.
 
-Any other penalty may join the k (:func:`compare_subjects`): the page is then
+Any other penalty may join the k (:func:`lksym.app.compare.compare_subjects`): the page is then
 :func:`mixed_markdown`, led by Fan and Li's three properties, with the figures
 of :func:`mixed_figures` (lines broken at every jump, shrinkage maps at
 :data:`MIXED_SHRINK_LAMBDA` with located jumps, balls
 :math:`p(x) + p(y) \le p(0) + p(1)` where :func:`ball_constant` allows them).
 With only k the page is exactly the power family's.
 
-Everything is rendered in memory, then written file by file atomically
-(figures first, ``compare.md`` last because it links them).
 """
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
 from typing import Iterable, Optional
 
+import matplotlib
 import numpy as np
 import sympy as sp
 
+from lksym.derivation import penalty_prox
 from lksym.derivation.exact import k_text, solve_positive, substitute
-from lksym.results import Analysis, analyze
+from lksym.derivation.penalty_prox import Infimum, threshold_at
+from lksym.derivation.prox import prox_vector
+from lksym.derivation.symbols import LAM
+from lksym.numerics.numeric import evaluate
+from lksym.results import Analysis
+from lksym.writers.plots import SVG_RC, curve_styles, image_name, legend_below, new_axes, outside_legend, plot_curve
 from lksym.writers.report import tex
 
 PAGE_NAME = "compare.md"
@@ -52,6 +55,7 @@ def neighbour_crossover(a1: Analysis, a2: Analysis) -> Optional[sp.Expr]:
 
     Examples
     --------
+    >>> from lksym.results import analyze
     >>> neighbour_crossover(analyze(1), analyze(2))
     1/2
     >>> neighbour_crossover(analyze("3/2"), analyze(2))
@@ -90,14 +94,12 @@ def unit_ball(k, samples: int = SAMPLES) -> tuple[np.ndarray, np.ndarray]:
 
 def _styles(n: int) -> list:
     """Colour and line style of each curve (:func:`lksym.writers.plots.curve_styles`): apart in greyscale too."""
-    from lksym.writers.plots import curve_styles
 
     return curve_styles(n)
 
 
 def _figure(xlabel: str, square: bool = False, below: int = 0):
     """A figure for an overlay; ``below`` > 0 puts a legend of that many rows under the axes instead of beside."""
-    from lksym.writers.plots import new_axes
 
     if not below:
         # The title is set by each caller; the square figure holds the unit balls.
@@ -121,7 +123,6 @@ def _finite(value) -> Optional[float]:
 
 def _landmarks(analyses: list[Analysis], lam: Optional[float] = None) -> list[float]:
     """Every breakpoint (and with ``lam``, every prox threshold and |z| beyond which prox(z) = z) of the curves."""
-    from lksym.derivation.symbols import LAM
 
     out = [float(b.at) for a in analyses for b in a.breakpoints]
     if lam is not None:
@@ -144,7 +145,6 @@ def _half_width(analyses: list[Analysis], least: float, lam: Optional[float] = N
 
 
 def _part_overlay(analyses: list[Analysis], part: str, title: str, clip: Optional[float]):
-    from lksym.writers.plots import plot_curve
 
     fig, ax = _figure("weight w")
     w = np.linspace(-RANGE, RANGE, SAMPLES)
@@ -159,7 +159,6 @@ def _part_overlay(analyses: list[Analysis], part: str, title: str, clip: Optiona
 
 def _finish_overlay(fig, ax, clip, title: str):
     """Limits, title and legend of an overlay of penalties or gradients (clipped to ``±clip`` if given)."""
-    from lksym.writers.plots import outside_legend
 
     ax.set_xlim(-RANGE, RANGE)
     if clip is not None:
@@ -172,7 +171,6 @@ def _finish_overlay(fig, ax, clip, title: str):
 
 
 def _unit_balls(analyses: list[Analysis]):
-    from lksym.writers.plots import outside_legend
 
     fig, ax = _figure("x", square=True)
     for a, style in zip(analyses, _styles(len(analyses))):
@@ -188,8 +186,6 @@ def _unit_balls(analyses: list[Analysis]):
 
 
 def _shrinkage(analyses: list[Analysis]):
-    from lksym.derivation.prox import prox_vector
-    from lksym.writers.plots import outside_legend
 
     fig, ax = _figure("input z")
     half = _half_width(analyses, 2.0, SHRINK_LAMBDA)
@@ -213,12 +209,10 @@ def compare_figures(analyses: list[Analysis]) -> dict:
 
     Examples
     --------
+    >>> from lksym.results import analyze
     >>> sorted(compare_figures([analyze(1), analyze(2)]))[:2]
     ['gradients.svg', 'penalties.svg']
     """
-    import matplotlib
-
-    from lksym.writers.plots import SVG_RC
 
     with matplotlib.rc_context(SVG_RC):
         figs = {
@@ -296,7 +290,6 @@ def _neighbour_table(powers: list[Analysis], gloss: str) -> list[str]:
 
 def _figure_section(figure_names, captions: dict, image_format: str) -> list[str]:
     """The page's "Figures" section: each figure under its caption, linked from :data:`FIGURE_DIR`."""
-    from lksym.writers.plots import image_name
 
     figure_names = list(figure_names)
     if not figure_names:
@@ -313,6 +306,7 @@ def compare_markdown(analyses: list[Analysis], figure_names: Iterable[str], imag
 
     Examples
     --------
+    >>> from lksym.results import analyze
     >>> page = compare_markdown([analyze(1), analyze(2)], [])
     >>> page.splitlines()[-1]
     '| $1$ | $2$ | $\\frac{1}{2}$ ≈ 0.5 |'
@@ -368,31 +362,6 @@ JUMP_GAP = 1e-6
 """A gap of the shrinkage map that bisection cannot close below this is a jump."""
 
 
-def compare_subjects(subjects: Iterable) -> list:
-    r"""Parse ``subjects`` with :func:`lksym.derivation.penalty.parse_subject`, drop repeats, order them for the page.
-
-    The power family comes first, by increasing k; every other penalty follows in
-    the order given.  Two subjects are the same when their exact definitions are
-    (``1.5`` and ``3/2``; ``l1`` and ``1``).
-
-    Examples
-    --------
-    >>> [p.label for p in compare_subjects(["mcp(lam=1, gamma=3)", "2", "l1", "1"])]
-    ['L1', 'L2', 'MCP (λ = 1, γ = 3)']
-    """
-    from lksym.derivation.penalty import parse_subject
-
-    powers, others, seen = [], [], []
-    for subject in subjects:
-        p = parse_subject(subject)
-        key = (p.family, p.params, p.pieces, p.at_zero)
-        if key in seen:
-            continue
-        seen.append(key)
-        (powers if p.family == "power" else others).append(p)
-    return sorted(powers, key=lambda p: float(p.k)) + others
-
-
 def _breaks(part, analysis: Analysis) -> list[float]:
     """The |w| > 0 where ``part`` (penalty or gradient) jumps: breakpoints whose one-sided limits differ."""
     out = []
@@ -420,11 +389,11 @@ def part_curve(analysis: Analysis, part: str, w: np.ndarray) -> tuple[np.ndarray
 
     Examples
     --------
+    >>> from lksym.results import analyze
     >>> w, y = part_curve(analyze("capped_l1(theta=1)"), "gradient", np.linspace(-2, 2, 9))
     >>> [float(v) for v in w[np.isnan(y)]]
     [-1.0, 0.0, 1.0]
     """
-    from lksym.writers.plots import plot_curve
 
     p = getattr(analysis, part)
     return _with_gaps(w, plot_curve(p, w), _breaks(p, analysis))
@@ -432,10 +401,8 @@ def part_curve(analysis: Analysis, part: str, w: np.ndarray) -> tuple[np.ndarray
 
 def _prox_function(analysis: Analysis, lam: float):
     if analysis.k is not None:
-        from lksym.derivation.prox import prox_vector
 
         return lambda z: prox_vector(analysis.k, lam, z)
-    from lksym.derivation import penalty_prox
 
     return lambda z: penalty_prox.prox_vector(analysis.subject, lam, z)
 
@@ -456,6 +423,7 @@ def shrinkage_curve(analysis: Analysis, lam: float, z: np.ndarray) -> tuple[np.n
 
     Examples
     --------
+    >>> from lksym.results import analyze
     >>> _, _, jumps = shrinkage_curve(analyze("l0"), 1.0, np.linspace(-2, 2, 81))
     >>> [round(j[0], 6) for j in jumps]
     [-1.414214, 1.414214]
@@ -494,12 +462,12 @@ def ball_constant(analysis: Analysis) -> tuple[Optional[float], str]:
 
     Examples
     --------
+    >>> from lksym.results import analyze
     >>> ball_constant(analyze("scad(lam=1, a=3.7)"))
     (1.0, '')
     >>> ball_constant(analyze("l0"))[1]
     'p jumps at 0'
     """
-    from lksym.numerics.numeric import evaluate
 
     if not analysis.penalty.at_zero.continuous:
         return None, "p jumps at 0"
@@ -519,11 +487,11 @@ def penalty_ball(analysis: Analysis, samples: int = SAMPLES) -> Optional[tuple[n
 
     Examples
     --------
+    >>> from lksym.results import analyze
     >>> x, y = penalty_ball(analyze("1"), 9)
     >>> bool(np.allclose(np.abs(x) + np.abs(y), 1))
     True
     """
-    from lksym.numerics.numeric import evaluate
 
     if analysis.k is not None:
         return unit_ball(analysis.k, samples)
@@ -552,7 +520,6 @@ def _rows(analyses: list[Analysis], extra: int = 0) -> int:
 
 
 def _mixed_overlay(analyses: list[Analysis], part: str, title: str, clip: Optional[float]):
-    from lksym.writers.plots import legend_below
 
     fig, ax = _figure("weight w", below=_rows(analyses))
     half = _half_width(analyses, RANGE)
@@ -583,7 +550,6 @@ def _mixed_overlay(analyses: list[Analysis], part: str, title: str, clip: Option
 
 
 def _mixed_shrinkage(analyses: list[Analysis]):
-    from lksym.writers.plots import legend_below
 
     fig, ax = _figure("input z", below=_rows(analyses, 1))
     # Out to every threshold (log-sum's 2.52 at lam = 1) and every |z| past which prox(z) = z (SCAD's 3.7).
@@ -605,7 +571,6 @@ def _mixed_shrinkage(analyses: list[Analysis]):
 
 
 def _mixed_balls(analyses: list[Analysis]):
-    from lksym.writers.plots import legend_below
 
     curves = [(a, style, penalty_ball(a)) for a, style in zip(analyses, _styles(len(analyses)))]
     drawn = [c for c in curves if c[2] is not None]
@@ -626,12 +591,10 @@ def mixed_figures(analyses: list[Analysis]) -> dict:
 
     Examples
     --------
+    >>> from lksym.results import analyze
     >>> sorted(mixed_figures([analyze(1), analyze("l0")]))
     ['balls.svg', 'gradients.svg', 'penalties.svg', 'shrinkage.svg']
     """
-    import matplotlib
-
-    from lksym.writers.plots import SVG_RC
 
     with matplotlib.rc_context(SVG_RC):
         return {
@@ -674,7 +637,6 @@ def _smoothness_cell(a: Analysis) -> str:
 
 
 def _threshold_cells(a: Analysis) -> list[str]:
-    from lksym.derivation.penalty_prox import Infimum, threshold_at
 
     t = a.prox.threshold
     exact = "no closed form" if t.has(Infimum) else _m(_in_lambda(t))
@@ -716,9 +678,10 @@ def mixed_markdown(analyses: list[Analysis], figure_names: Iterable[str], image_
 
     Examples
     --------
+    >>> from lksym.results import analyze
     >>> page = mixed_markdown([analyze(1), analyze("l0")], [])
     >>> [line for line in page.splitlines() if line.startswith("| L0")]
-    ['| L0 | yes | no | yes | no | discontinuous | none | $\\sqrt{2} \\sqrt{\\lambda}$ | 1.414 |']
+    ['| L0 | yes | no | yes (exact) | no | discontinuous | none | $\\sqrt{2} \\sqrt{\\lambda}$ | 1.414 |']
     """
     powers = [a for a in analyses if a.k is not None]
     lines = [
@@ -770,87 +733,6 @@ def mixed_markdown(analyses: list[Analysis], figure_names: Iterable[str], image_
     }
     lines += _figure_section(figure_names, captions, image_format)
     return "\n".join(lines).rstrip() + "\n"
-
-
-def _distinct(ks: Iterable) -> list[sp.Expr]:
-    from lksym.derivation.expr import parse_k
-
-    exact: list[sp.Expr] = []
-    for k in ks:
-        value = parse_k(k)
-        if value not in exact:
-            exact.append(value)
-    return sorted(exact, key=float)
-
-
-def render_compare(ks: Iterable, image_format: str = "svg", dpi: Optional[int] = None) -> dict[str, bytes]:
-    """Analyse ``ks`` (exponents and penalties) and render the page and figures (SVG or PNG) in memory.
-
-    Keys are paths relative to the output folder.  With only exponents the page is
-    the power family's (:func:`compare_markdown`); with any other penalty among them,
-    :func:`mixed_markdown` and :func:`mixed_figures`.
-    """
-    from lksym.errors import InputError
-    from lksym.writers.compare import ARTICLE_KS
-    from lksym.writers.plots import DPI, image_name, render_image
-
-    ks = list(ks) or list(ARTICLE_KS)
-    subjects = compare_subjects(ks)
-    powers_only = all(p.family == "power" for p in subjects)
-    if len(subjects) < 2:
-        if powers_only:
-            raise InputError(f"compare needs at least two different k, got {len(subjects)} ({', '.join(map(str, ks))}); "
-                             "give two (positional or --k), or none for the article's k")
-        raise InputError(f"compare needs at least two different penalties, got {len(subjects)} "
-                         f"({', '.join(map(str, ks))})")
-    if powers_only:
-        analyses = [analyze(p.k) for p in subjects]
-        figs = compare_figures(analyses)
-        order = ["penalties.svg", "gradients.svg", "shrinkage.svg", "unit_balls.svg"]
-    else:
-        analyses = [analyze(p) for p in subjects]
-        figs = mixed_figures(analyses)
-        order = ["penalties.svg", "gradients.svg", "shrinkage.svg", "balls.svg"]
-    names = [n for n in order if n in figs]
-    files = {f"{FIGURE_DIR}/{image_name(name, image_format)}": render_image(figs[name], image_format, dpi or DPI)
-             for name in names}
-    page = compare_markdown if powers_only else mixed_markdown
-    files[PAGE_NAME] = page(analyses, names, image_format).encode("utf-8")
-    return files
-
-
-def write_compare(ks: Iterable, out_dir: os.PathLike | str = "reports", image_format: str = "svg",
-                  dpi: Optional[int] = None) -> Path:
-    """Write ``out_dir/compare.md`` and its figures in ``out_dir/compare/``, then refresh the index.
-
-    Parameters
-    ----------
-    ks : iterable of str, exact numbers or Penalty
-        Exponents and penalties (anything :func:`lksym.derivation.penalty.parse_subject`
-        reads: ``"1.5"``, ``"scad(lam=1, a=3.7)"``, ``"log(1 + abs(w))"``),
-        checked before anything is written; duplicates (``1.5`` and ``3/2``)
-        count once.  The page lists the power family by increasing k, then the
-        other penalties in the order given.  At least two different subjects;
-        none means the article's k (:data:`lksym.regenerate.ARTICLE_KS`).
-    out_dir : path
-        Output folder (created if needed).
-    image_format : {"svg", "png"}
-        Format of the figures (the page links them); ``dpi`` for PNG.
-
-    Returns
-    -------
-    Path
-        The page written.
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> write_compare(["1", "2"], tempfile.mkdtemp()).name
-    'compare.md'
-    """
-    from lksym.writers.index import write_page
-
-    return write_page(out_dir, PAGE_NAME, FIGURE_DIR, render_compare(ks, image_format, dpi), heading=b"# Comparing penalties")
 
 
 ARTICLE_KS = ("0.5", "1", "1.5", "2", "3", "10")

@@ -49,14 +49,25 @@ True
 
 from __future__ import annotations
 
-import json
+from concurrent.futures import ProcessPoolExecutor
 from functools import lru_cache
+from importlib.resources import files
+import json
+import multiprocessing
+import os
 from pathlib import Path
 from typing import Optional
 
 import sympy as sp
 
+from lksym.derivation.exact import k_text, solve_positive
+from lksym.derivation.family import case_of, cases
+from lksym.derivation.penalty import parse_subject
 from lksym.derivation.regime import K
+from lksym.derivation.symbols import ALPHA, ETA, TAU, W, X
+from lksym.errors import InputError
+from lksym.fileio import owned, signed, write_atomic
+from lksym.results import analyze
 from lksym.writers.explore_optimizers import optimizer_code, optimizer_data, ranges as optimizer_ranges
 from lksym.writers.explore_catalogue import catalogue_family, catalogue_names, usual_thresholding
 from lksym.writers.explore_text import (  # noqa: F401 - the page's sliders and text helpers, used here and by tests
@@ -70,6 +81,7 @@ from lksym.writers.explore_text import (  # noqa: F401 - the page's sliders and 
     plain_text,
     to_js,
 )
+from lksym.writers.index import INDEX_NAME, is_index, write_index
 
 DEFAULT_NAME = "explore.html"
 PENALTIES = ("power", "elastic_net", "scad", "mcp", "logsum", "capped_l1", "huber", "l0")
@@ -81,7 +93,6 @@ STOPS = ("1/2", "1", "3/2", "2", "3", "10", "7/3", "sqrt(2)")
 S = sp.Symbol("s", positive=True)
 
 def _symbols() -> dict:
-    from lksym.derivation.symbols import ALPHA, ETA, TAU
 
     return {"k": K, "lam": LAM, "eta": ETA, "alpha": ALPHA, "tau": TAU}
 
@@ -102,7 +113,6 @@ def _powers(expr: sp.Expr) -> sp.Expr:
 
 def _solve(lhs: sp.Expr, rhs: sp.Expr, shift: sp.Expr) -> Optional[sp.Expr]:
     """The x > 0 with lhs = rhs, solved with k = shift(s), written back in k."""
-    from lksym.derivation.exact import solve_positive
 
     k_of_s, s_of_k = shift
     root = solve_positive(lhs.subs(K, k_of_s), rhs.subs(K, k_of_s))
@@ -119,8 +129,6 @@ def _jump_threshold(gradient: sp.Expr, shift: sp.Expr) -> tuple[sp.Expr, sp.Expr
     two monomials in x, solved for the tie point :math:`x^*`; the threshold is
     :math:`z(x^*)`.  :math:`x_m` solves :math:`1 + \lambda g'(x) = 0`.
     """
-    from lksym.derivation.exact import solve_positive
-    from lksym.derivation.symbols import X
 
     shift, s_of_k = shift
     g = gradient.subs(K, shift)
@@ -153,7 +161,6 @@ positive for SymPy (the tests check that each pair is inverse)."""
 
 
 def _interval_facts(case) -> tuple[list, dict]:
-    from lksym.derivation.symbols import ALPHA, ETA, TAU, W, X
 
     shift = SHIFTS[case.name]
     g = case.gradient.subs(W, X)
@@ -195,7 +202,6 @@ def _interval_facts(case) -> tuple[list, dict]:
 
 
 def _point_facts(case) -> tuple[list, dict]:
-    from lksym.results import analyze
 
     a = analyze({"L1": 1, "L2": 2}[case.name])
     facts = []
@@ -217,7 +223,6 @@ def _point_facts(case) -> tuple[list, dict]:
                        to_js(a.prox.threshold)))
     gd = a.gd
     if gd.cycle_amplitude is None:
-        from lksym.derivation.symbols import ETA, X
 
         # w -> (1 - eta g(x)/x) w for a linear gradient: a two-cycle needs the factor -1, i.e. one eta only.
         only = sp.solve(sp.Eq(1 - ETA * sp.cancel(a.gradient.branch / X), -1), ETA)
@@ -246,7 +251,6 @@ def _point_facts(case) -> tuple[list, dict]:
 
 
 def _case_record(case) -> dict:
-    from lksym.derivation.symbols import W, X
 
     branch = {part: getattr(case, part).subs(W, X) for part in ("penalty", "gradient", "curvature")}
     facts, extra = (_point_facts if case.name in ("L1", "L2") else _interval_facts)(case)
@@ -288,9 +292,6 @@ def _case_record(case) -> dict:
 
 def _stop_record(text: str) -> dict:
     """The exact analysis of one k, as the strings the page shows beside the floats."""
-    from lksym.derivation.exact import k_text
-    from lksym.derivation.family import case_of
-    from lksym.results import analyze
 
     a = analyze(text)
     exact = {
@@ -319,7 +320,6 @@ def _stop_record(text: str) -> dict:
 @lru_cache(maxsize=1)
 def power_cases() -> tuple:
     """One record per case of :func:`lksym.derivation.family.cases`, facts' ``formula`` still SymPy (for tests and the page)."""
-    from lksym.derivation.family import cases
 
     return tuple(_case_record(c) for c in cases())
 
@@ -385,14 +385,11 @@ def _stop_records():
 
 def _in_workers(fn, args: tuple, first: tuple = ()):
     """``[fn(a) for a in args]``, on forked workers when there are spare cores (a :class:`_Pending`), else here."""
-    import multiprocessing
-    import os
 
     # This process derives the cases meanwhile: it keeps one core.
     workers = min(len(args), (os.cpu_count() or 1) - 1)
     if workers < 1 or "fork" not in multiprocessing.get_all_start_methods():
         return [fn(a) for a in args]
-    from concurrent.futures import ProcessPoolExecutor
 
     pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
     order = sorted(args, key=lambda a: a not in first)
@@ -402,8 +399,6 @@ def _in_workers(fn, args: tuple, first: tuple = ()):
 
 def _family(text: str, known: tuple) -> str:
     """The picker entry for what other commands accept: ``1.5``, ``l1.5``, ``lasso`` are the power family."""
-    from lksym.derivation.penalty import parse_subject
-    from lksym.errors import InputError
 
     if text in known or "(" in text:
         return text
@@ -416,7 +411,6 @@ def _family(text: str, known: tuple) -> str:
 
 def page_data(penalties: tuple[str, ...] = PENALTIES) -> dict:
     """Everything the page needs, as JSON-ready data."""
-    from lksym.errors import InputError
 
     known = ("power", *catalogue_names())
     penalties = tuple(_family(p, known) for p in penalties)
@@ -439,7 +433,6 @@ def page_data(penalties: tuple[str, ...] = PENALTIES) -> dict:
 
 
 def _template() -> str:
-    from importlib.resources import files
 
     return files("lksym.writers").joinpath("explore_page.html").read_text(encoding="utf-8")
 
@@ -492,8 +485,6 @@ def write_explore(penalties=(), out_dir="reports") -> Path:
     A file of that name lksym did not write is not replaced, and a ``README.md`` that is not
     lksym's index is left alone (:class:`~lksym.errors.InputError` for the first).
     """
-    from lksym.fileio import owned, signed, write_atomic
-    from lksym.writers.index import INDEX_NAME, is_index, write_index
 
     html = render(tuple(penalties) or PENALTIES)
     out = Path(out_dir)

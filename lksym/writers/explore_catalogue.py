@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import sympy as sp
 
+from lksym.derivation.penalty import CATALOGUE, GREEK, catalogue_parameter, parse_penalty
+from lksym.derivation.symbols import X
+from lksym.results import analyze
 from lksym.writers.explore_text import LAM, SLIDERS, fact_row, fan_li_facts, human_text, plain_text, to_js
 
 RANGES = {
@@ -32,7 +35,6 @@ def _decide(relation) -> object:
 
 def _nonnegative_on(expr: sp.Expr, lo: sp.Expr, hi: sp.Expr):
     """``expr >= 0`` for every x in (lo, hi), as a boolean or a relation in the parameters; None if undecided."""
-    from lksym.derivation.symbols import X
 
     if not expr.has(X):
         return _decide(sp.Ge(expr, 0))
@@ -62,8 +64,6 @@ def catalogue_family(name: str, fan_li=None) -> dict:
     >>> " ".join(d["cases"][0]["gradient_js"].split())
     '((P_delta >= x) ? ( x/P_delta ) : ( 1 ))'
     """
-    from lksym.derivation.penalty import CATALOGUE, catalogue_parameter
-    from lksym.derivation.symbols import X
 
     entry = CATALOGUE[name]
     symbols = {p.name: _parameter_symbol(p) for p in entry.parameters}
@@ -164,7 +164,6 @@ def display_names(name: str) -> dict:
     >>> display_names("scad")
     {'P_lam': 'λ_SCAD', 'P_a': 'a'}
     """
-    from lksym.derivation.penalty import CATALOGUE, GREEK
 
     entry = CATALOGUE[name]
     return {"P_" + p.name: (GREEK["lam"] + "_" + entry.title) if p.name == "lam" else GREEK.get(p.name, p.name)
@@ -173,8 +172,6 @@ def display_names(name: str) -> dict:
 
 def usual_thresholding(name: str):
     """Fan and Li's properties of a catalogue penalty at its usual parameters (the sliders' defaults)."""
-    from lksym.derivation.penalty import CATALOGUE, parse_penalty
-    from lksym.results import analyze
 
     entry = CATALOGUE[name]
     args = ", ".join(f"{n}={v}" for n, v in entry.usual)
@@ -182,8 +179,4 @@ def usual_thresholding(name: str):
 
 
 def catalogue_names() -> tuple[str, ...]:
-    try:
-        from lksym.derivation.penalty import CATALOGUE
-    except ImportError:  # pragma: no cover - the catalogue is part of lksym from now on
-        return ()
     return tuple(CATALOGUE)

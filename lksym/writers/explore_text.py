@@ -8,9 +8,11 @@ turns a :class:`lksym.derivation.penalty_prox.Thresholding` into the page's rows
 
 from __future__ import annotations
 
+import re
 from typing import Optional
 
 import sympy as sp
+from sympy.printing.jscode import jscode
 
 LAM = sp.Symbol("lam", positive=True)
 
@@ -29,7 +31,6 @@ TAU_DEFAULT = 0.001
 
 def to_js(expr) -> str:
     """A JS expression for a SymPy expression in k, lam, eta, alpha, tau (and x)."""
-    from sympy.printing.jscode import jscode
 
     expr = sp.sympify(expr)
     if expr is sp.true or expr is sp.false:
@@ -43,7 +44,6 @@ def to_js(expr) -> str:
 
 
 def _tokens(text: str) -> list:
-    import re
 
     return re.findall(r"[A-Za-z_][A-Za-z_0-9.]*", text)
 

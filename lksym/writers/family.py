@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Optional
 
+import numpy as np
 import sympy as sp
 
+from lksym.derivation.analysis import POINTS
+from lksym.derivation.expr import parse_k
 from lksym.derivation.family import case_of, cases
 from lksym.derivation.regime import K
+from lksym.derivation.symbols import X
+from lksym.fileio import write_folder
+from lksym.numerics.numeric import numpy_function
+from lksym.writers.plots import DPI, SVG_RC, curve_styles, image_name, new_axes, outside_legend, render_image
+from lksym.writers.report import tex
 
 
 def _s(value) -> Optional[str]:
@@ -23,7 +33,6 @@ def to_dict() -> dict:
     >>> d["cases"][2]["condition"], d["cases"][2]["smoothness"], d["cases"][5]["smoothness"]
     ('(k > 1) & (k < 2)', 1, 'ceiling(k) - 1')
     """
-    from lksym.derivation.analysis import POINTS
 
     out = []
     for c in cases():
@@ -47,7 +56,6 @@ def to_dict() -> dict:
 
 def dumps() -> str:
     """:func:`to_dict` as indented JSON text."""
-    import json
 
     return json.dumps(to_dict(), indent=2, ensure_ascii=False)
 
@@ -60,14 +68,12 @@ FOLDER = "k-symbolic"
 
 
 def _tex(expr) -> str:
-    from lksym.writers.report import tex
 
     return tex(expr) if isinstance(expr, sp.Basic) else str(expr)
 
 
 def report_markdown() -> str:
     """The general report: the cases of k, what separates them, and a figure sweeping k."""
-    from lksym.derivation.symbols import X
 
     gradient = sp.powsimp(sp.diff(X**K, X), force=True)
     curvature = sp.powsimp(sp.diff(gradient, X), force=True)
@@ -127,11 +133,6 @@ def report_markdown() -> str:
 
 def sweep_figure():
     """Gradients :math:`k\\,\\operatorname{sign}(w)|w|^{k-1}` for the k in :data:`SWEEP`, from each case's formula."""
-    import numpy as np
-
-    from lksym.derivation.expr import parse_k
-    from lksym.numerics.numeric import numpy_function
-    from lksym.writers.plots import curve_styles, new_axes, outside_legend
 
     fig, ax = new_axes("Gradient of |w|^k for several k", xlim=(-1.5, 1.5), ylim=(-4, 4))
     w = np.linspace(-1.5, 1.5, 601)  # odd count: w = 0 is a sample, left empty
@@ -152,8 +153,6 @@ def render_report(image_format: str = "svg", dpi=None) -> dict[str, bytes]:
     """The files of ``k-symbolic/`` in memory: ``report.md``, ``cases.json`` and the sweep figure (SVG or PNG)."""
     import matplotlib
 
-    from lksym.writers.plots import DPI, SVG_RC, image_name, render_image
-
     figure = image_name("gradients_sweep.svg", image_format)
     with matplotlib.rc_context(SVG_RC):
         image = render_image(sweep_figure(), image_format, dpi or DPI)
@@ -166,8 +165,5 @@ def render_report(image_format: str = "svg", dpi=None) -> dict[str, bytes]:
 
 def write_report(out_dir, image_format: str = "svg", dpi=None) -> "object":
     """Write ``<out_dir>/k-symbolic/report.md`` and its figure, the folder whole or not at all; return the report's path."""
-    from pathlib import Path
-
-    from lksym.fileio import write_folder
 
     return write_folder(Path(out_dir) / FOLDER, render_report(image_format, dpi)) / "report.md"

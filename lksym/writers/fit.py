@@ -56,10 +56,7 @@ rounded to 12 significant digits.
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-from typing import Callable, Iterable, Optional
-
+from matplotlib.figure import Figure
 import numpy as np
 
 from lksym.derivation.exact import k_text
@@ -75,14 +72,10 @@ from lksym.numerics.fitting import (
     TAIL,
     Data,
     alpha_rule,
-    fit_one,
-    make_data,
-    measures,
-    observed_gd,
     overshoot_zone,
     predictions,
 )
-from lksym.results import Analysis, analyze
+from lksym.results import Analysis
 
 PAGE_NAME = "fit.md"
 FIGURE_DIR = "fit"
@@ -103,8 +96,7 @@ FIGURE_DIR = "fit"
 # --------------------------------------------------------------------------- page and figures
 
 
-def _histogram(a: Analysis, results: dict, data: Data):
-    from matplotlib.figure import Figure
+def histogram(a: Analysis, results: dict, data: Data):
 
     fig = Figure(figsize=(8.0, 3.4), dpi=100, layout="constrained")
     axes = fig.subplots(1, 2, sharey=True)
@@ -273,67 +265,6 @@ def mixed_fit_markdown(rows: list[tuple[Analysis, dict, dict]], seed: int, figur
         name = figure_names[a.subject]
         lines += [f"**{a.label}**: histograms of the final weights (dotted: true values)", "", f"![{name}]({FIGURE_DIR}/{name})", ""]
     return "\n".join(lines).rstrip() + "\n"
-
-
-def _slug(k, image_format: str = "svg") -> str:
-    from lksym.writers.index import k_slug
-
-    return k_slug(k) + "." + image_format
-
-
-def render_fit(ks: Iterable, seed: int = 0, progress: Optional[Callable[[], None]] = None,
-               image_format: str = "svg", dpi: Optional[int] = None) -> dict[str, bytes]:
-    """Fit every subject with both optimisers and render ``fit.md`` and histograms (SVG or PNG) in memory.
-
-    ``ks``: exponents and penalties, as :func:`lksym.writers.compare.compare_subjects` reads and
-    orders them (only exponents: the power family's page, :func:`fit_markdown`).
-
-    ``progress()`` is called after each single fit.
-    """
-    import matplotlib
-
-    from lksym.writers.compare import compare_subjects
-    from lksym.writers.fit import FIT_KS
-    from lksym.writers.plots import DPI, SVG_RC, image_name, render_image
-
-    image_name("check.svg", image_format)  # an unknown format fails before the fits
-
-    ks = list(ks) or list(FIT_KS)  # none: the published set
-    data = make_data(seed)
-    rows, files, names = [], {}, {}
-    subjects = compare_subjects(ks)
-    powers_only = all(p.family == "power" for p in subjects)
-    for subject in subjects:
-        a = analyze(subject.k if powers_only else subject)
-        results, measured = {}, {}
-        for name in OPTIMISERS:
-            results[name] = fit_one(a, data, name)
-            measured[name] = measures(results[name], data)
-            if progress is not None:
-                progress()
-        measured["gd"]["observed"] = observed_gd(a, results["gd"], data)
-        rows.append((a, results, measured))
-        names[a.subject] = _slug(a.k, image_format) if a.k is not None else f"{a.subject.slug}.{image_format}"
-        with matplotlib.rc_context(SVG_RC):
-            files[f"{FIGURE_DIR}/{names[a.subject]}"] = render_image(_histogram(a, results, data), image_format, dpi or DPI)
-    page = fit_markdown if powers_only else mixed_fit_markdown
-    files[PAGE_NAME] = page(rows, seed, names).encode("utf-8")
-    return files
-
-
-def write_fit(ks: Iterable, out_dir: os.PathLike | str = "reports", seed: int = 0, progress=None,
-              image_format: str = "svg", dpi: Optional[int] = None) -> Path:
-    """Write ``out_dir/fit.md`` and its histograms (``image_format`` SVG or PNG) in ``out_dir/fit/``, then refresh the index.
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> write_fit(["2"], tempfile.mkdtemp()).name
-    'fit.md'
-    """
-    from lksym.writers.index import write_page
-
-    return write_page(out_dir, PAGE_NAME, FIGURE_DIR, render_fit(ks, seed, progress, image_format, dpi), heading=b"# Fitting with")
 
 
 FIT_KS = ("0.5", "1", "1.5", "2", "3")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -34,6 +35,18 @@ MAX_NAME = 100
 """Longest file or folder name lksym makes (file systems allow 255 bytes, with room for temporary prefixes)."""
 
 
+def subject_slug(a) -> str:
+    """File-name stem of an analysis' subject: :func:`k_slug` of k for :math:`|w|^k`, else the penalty's slug.
+
+    Examples
+    --------
+    >>> from lksym.results import analyze
+    >>> subject_slug(analyze("3/2")), subject_slug(analyze("scad(lam=1, a=3.7)"))
+    ('k-1.5', 'scad-lam-1-a-3.7')
+    """
+    return k_slug(a.k) if a.k is not None else a.subject.slug
+
+
 def short_name(name: str) -> str:
     """``name``, or for a longer one its start and a hash of the whole: still distinct, within :data:`MAX_NAME`.
 
@@ -46,8 +59,6 @@ def short_name(name: str) -> str:
     """
     if len(name) <= MAX_NAME:
         return name
-    import hashlib
-
     digest = hashlib.sha256(name.encode("utf-8")).hexdigest()[:16]
     return f"{name[: MAX_NAME - 17]}~{digest}"
 

@@ -8,6 +8,7 @@ alone.  :func:`render_svg` makes byte-identical SVG for the same figure.
 
 from __future__ import annotations
 
+import importlib
 import io
 import threading
 from contextlib import contextmanager
@@ -93,8 +94,6 @@ class FigureSpec:
         """Run the data step for ``a``."""
         data = self.data
         if isinstance(data, str):
-            import importlib
-
             module, name = data.split(":")
             data = getattr(importlib.import_module(module), name)
         return data(a)
@@ -665,8 +664,6 @@ def render_svg(fig) -> bytes:
 
 def shrinkage_data(a) -> dict:
     """Numbers for the shrinkage-map figure: prox(z) for lam = 1 beside L1's and L2's maps."""
-    import numpy as np
-
     # Imported here: the drawing side of this module must not load SymPy (see lksym.writers.pipeline).
     from lksym.derivation.exact import to_float
     from lksym.derivation.prox import prox_vector

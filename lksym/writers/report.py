@@ -7,6 +7,7 @@ sentence by sentence, so every k gets its own reading and none is canned.
 
 from __future__ import annotations
 
+import base64
 import re
 from typing import Optional
 
@@ -14,8 +15,11 @@ import sympy as sp
 
 from lksym.derivation.analysis import POINTS, Band, Part
 from lksym.derivation.exact import MAX_EXACT_DIGITS, k_text, substitute
+from lksym.derivation.penalty import CATALOGUE
+from lksym.derivation.symbols import LAM, X
 from lksym.results import Analysis
 from lksym.writers.plots import FIGURES, image_name
+from lksym.writers.plots import figure_specs, render_png
 
 POINT_LATEX = {"0+": r"w \to 0^+", "0-": r"w \to 0^-", "+oo": r"w \to +\infty", "-oo": r"w \to -\infty"}
 SYMBOL = {"penalty": "f(w)", "gradient": "f'(w)", "curvature": "f''(w)"}
@@ -221,14 +225,12 @@ def _dead_zone(a: Analysis) -> list[str]:
 
 
 def _lam_tex(expr: sp.Expr) -> str:
-    from lksym.derivation.symbols import LAM
 
     # The JSON symbol is "lam" (lambda is a Python keyword); the reader should see a Greek letter.
     return tex(substitute(expr, {LAM: sp.Symbol("lambda", positive=True)}))
 
 
 def _prox_section(a: Analysis) -> list[str]:
-    from lksym.derivation.symbols import LAM
 
     threshold = a.prox.threshold
     lines = [
@@ -503,9 +505,6 @@ def summary_markdown(a: Analysis, figures: bool = False) -> str:
     lines = ([f"# The penalty $\\lvert w\\rvert^{{{tex(a.k)}}}$ ({a.label})", "", _in_short(a), ""]
              + _formulas(a) + _limits_table(a) + reading(a))
     if figures:
-        import base64
-
-        from lksym.writers.plots import render_png
 
         specs = {spec.name: spec for spec in FIGURES}
         for name in NOTEBOOK_FIGURES:
@@ -556,7 +555,6 @@ def _piece_condition(piece) -> str:
 
 
 def _definition(a: Analysis) -> list[str]:
-    from lksym.derivation.symbols import X
 
     p = a.subject
     t = sp.Symbol("t", positive=True)
@@ -576,7 +574,6 @@ def _definition(a: Analysis) -> list[str]:
 
 
 def _source(p) -> str:
-    from lksym.derivation.penalty import CATALOGUE
 
     entry = CATALOGUE.get(p.family)
     return entry.source if entry is not None else ""
@@ -815,7 +812,6 @@ def penalty_report_markdown(a: Analysis, figure_names: tuple[str, ...] | None = 
     >>> penalty_report_markdown(analyze("mcp(lam=1, gamma=3)")).splitlines()[0]
     '# The penalty MCP (λ = 1, γ = 3)'
     """
-    from lksym.writers.plots import figure_specs
 
     lines = [f"# The penalty {a.label}", ""]
     lines += _definition(a)

@@ -1095,7 +1095,7 @@ def test_overshoot_is_strict_where_a_step_lands_exactly_on_zero(typed, gradient,
 
 # --------------------------------------------------------------------------- a linear crossing without solveset (speed3)
 
-from lksym.derivation import analysis as _analysis  # noqa: E402
+from lksym.derivation import weights as _weights  # noqa: E402
 from lksym.derivation.symbols import X  # noqa: E402
 
 
@@ -1116,7 +1116,7 @@ from lksym.derivation.symbols import X  # noqa: E402
 )
 def test_a_linear_crossing_is_solvesets(difference, lo, hi):
     lo, hi = sp.S(lo), sp.S(hi)
-    mine = _analysis._linear_root(sp.cancel(difference), lo, hi)
+    mine = _weights._linear_root(sp.cancel(difference), lo, hi)
     where = sp.Interval.open(lo, sp.oo) if hi == sp.oo else sp.Interval.Lopen(lo, hi)
     assert mine is not None
     assert sp.srepr(mine) == sp.srepr(sp.solveset(sp.cancel(difference), X, where))
@@ -1124,7 +1124,7 @@ def test_a_linear_crossing_is_solvesets(difference, lo, hi):
 
 @pytest.mark.parametrize("difference", [X**2 - 2, sp.sqrt(2) * X - 1, sp.log(X) - 1, (X**2 - 1) / (X + 3)])
 def test_anything_but_a_rational_linear_numerator_is_left_to_solveset(difference):
-    assert _analysis._linear_root(sp.cancel(difference), sp.S.Zero, sp.oo) is None
+    assert _weights._linear_root(sp.cancel(difference), sp.S.Zero, sp.oo) is None
 
 
 # --------------------------------------------------------------------------- families that once raised (issue 26)

@@ -29,7 +29,7 @@ from lksym.derivation.symbols import LAM, Z
 from lksym.numerics.prox_solver import objective, prox_vector
 from lksym.errors import InputError
 from lksym.numerics.prox_check import ProxCheck, check_prox
-from lksym.writers.prox import prox_report
+from lksym.app.prox import prox_report
 
 K_TEXTS = ["0.1", "1/2", "2/3", "1", "4/3", "1.5", "2", "3", "7/3", "10", "sqrt(2)", "1/sqrt(3)"]
 CLOSED = {"1/2", "2/3", "1", "4/3", "1.5", "2", "3", "7/3"}

@@ -107,7 +107,7 @@ def test_unit_ball_on_the_unit_sphere(k):
 
 
 def test_deterministic(tmp_path):
-    from lksym.writers.compare import render_compare
+    from lksym.app.compare import render_compare
 
     first, second = render_compare(KS), render_compare(list(reversed(KS)) + ["3/2"])
     assert first == second
@@ -163,7 +163,7 @@ MIXED_LABELS = ["L1", "L1.5", "SCAD (λ = 1, a = 3.7)", "MCP (λ = 1, γ = 3)", 
 
 @pytest.fixture(scope="module")
 def mixed_files():
-    from lksym.writers.compare import render_compare
+    from lksym.app.compare import render_compare
 
     return render_compare(MIXED)
 
@@ -244,7 +244,7 @@ def test_mixed_power_tables_only_for_the_power_family(mixed_files):
 
 
 def test_mixed_without_two_powers_has_no_neighbour_table():
-    from lksym.writers.compare import render_compare
+    from lksym.app.compare import render_compare
 
     page = render_compare(["1", "l0"])["compare.md"].decode()
     assert "## Where neighbouring k" not in page and "## Derived facts of the power family" in page
@@ -255,7 +255,7 @@ def test_mixed_without_two_powers_has_no_neighbour_table():
 @pytest.mark.parametrize("subjects", [["scad(lam=1, a=3.7)"], ["scad(lam=1, a=3.7)", "scad(lam=1, a=37/10)"], ["l1", "1"]])
 def test_mixed_fewer_than_two_distinct(subjects):
     from lksym.errors import InputError
-    from lksym.writers.compare import render_compare
+    from lksym.app.compare import render_compare
 
     with pytest.raises(InputError) as info:
         render_compare(subjects)
@@ -263,7 +263,7 @@ def test_mixed_fewer_than_two_distinct(subjects):
 
 
 def test_mixed_deterministic(mixed_files):
-    from lksym.writers.compare import render_compare
+    from lksym.app.compare import render_compare
 
     assert render_compare(["huber(delta=1)", "1"]) == render_compare(["1", "huber(delta=1)", "l1"])
     assert render_compare(MIXED) == mixed_files

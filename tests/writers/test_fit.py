@@ -261,7 +261,7 @@ def test_l0_plain_gd_is_least_squares(analysis_of, data):
 
 
 def test_mixed_fit_deterministic_and_ordered():
-    from lksym.writers.fit import render_fit
+    from lksym.app.fit import render_fit
 
     subjects = ["mcp(lam=1, gamma=3)", "2", "scad(lam=1, a=3.7)", "l2"]
     first, second = render_fit(subjects, seed=3), render_fit(list(subjects), seed=3)

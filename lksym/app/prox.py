@@ -1,13 +1,19 @@
-"""``lksym prox``: the proximal step at one (lam, z), as text or JSON."""
+"""``lksym prox``: the proximal step at one (lam, z), as text or JSON (the whole command: it computes)."""
 
 from __future__ import annotations
 
+import json
+import sys
 from typing import Optional
 
+import mpmath
 import sympy as sp
 
+from lksym import budget
 from lksym.derivation import penalty_prox
-from lksym.derivation.expr import parse_real
+from lksym.derivation.exact import substitute
+from lksym.derivation.expr import parse_k, parse_real
+from lksym.derivation.penalty import parse_penalty, parse_subject
 from lksym.derivation.penalty_prox import Infimum, same_prox
 from lksym.derivation.prox import prox_exact, prox_precise, prox_threshold, stationarity_polynomial
 from lksym.derivation.symbols import LAM, Z
@@ -43,9 +49,6 @@ def prox_lines(k_text: str, lam_text: str, z_text: str) -> str:
       float: 1.0
       threshold: |z| <= 0 maps to exactly 0 (formula: 0)
     """
-    from lksym.derivation.exact import substitute
-    from lksym.derivation.expr import parse_k
-
     k = parse_k(k_text)
     lam = parse_real(lam_text, "lam", positive=True)
     z = parse_real(z_text, "z")
@@ -70,10 +73,6 @@ def prox_lines(k_text: str, lam_text: str, z_text: str) -> str:
 
 def _float_text(value) -> str:
     """``repr`` of the float nearest ``value``, or its digits where no float is near (outside 2.2e-308 to 1.8e308)."""
-    import sys
-
-    import mpmath
-
     if value == 0 or sys.float_info.min <= abs(value) <= sys.float_info.max:
         return repr(float(value))
     return f"{mpmath.nstr(value, 17)} (outside the float range, no float is near it)"
@@ -81,8 +80,6 @@ def _float_text(value) -> str:
 
 def _bounded_exact(k: sp.Expr, lam: sp.Expr, z: sp.Expr) -> tuple[Optional[sp.Expr], bool]:
     # The closed form at huge or tiny lam and z can take SymPy minutes (k = 4/3, lam = 1e12, z = 1e-1000).
-    from lksym import budget
-
     try:
         with budget.deadline(EXACT_SECONDS):
             return prox_exact(k, lam, z), False
@@ -116,9 +113,6 @@ def prox_report(penalty_text: str, lam_text: str, z_text: str) -> dict:
     >>> r["value"], r["exact"], r["threshold"]
     (1.5, '3/2', 1.0)
     """
-    from lksym.derivation.expr import parse_real
-    from lksym.derivation.penalty import parse_penalty
-
     penalty = parse_penalty(penalty_text)
     lam = parse_real(lam_text, "lam", positive=True)
     z = parse_real(z_text, "z")
@@ -129,8 +123,6 @@ def prox_report(penalty_text: str, lam_text: str, z_text: str) -> dict:
     threshold_exact = None if threshold_expr.has(Infimum) else sp.sstr(threshold_expr)
     exact = None
     if penalty.family == "power":
-        from lksym.derivation.prox import prox_exact
-
         exact_value = prox_exact(penalty.k, lam, z)
     else:
         form = penalty_prox.prox_closed_form(penalty)
@@ -163,7 +155,7 @@ def prox_report(penalty_text: str, lam_text: str, z_text: str) -> dict:
 
 
 def prox_command(penalty_text: str, lam_text: str, z_text: str, *, as_json: bool = False) -> str:
-    """What ``lksym prox`` prints: :func:`prox_report`'s text or JSON; |w|^k keeps :func:`lksym.writers.prox.prox_lines`.
+    """What ``lksym prox`` prints: :func:`prox_report`'s text or JSON; |w|^k keeps :func:`prox_lines`.
 
     For the power family the float comes from :func:`lksym.derivation.prox.prox_precise` (40 digits,
     no underflow); ``value_digits`` in the JSON carries the digits where no float is near.
@@ -174,23 +166,14 @@ def prox_command(penalty_text: str, lam_text: str, z_text: str, *, as_json: bool
     >>> json.loads(prox_command("l0", "2", "3", as_json=True))["value"]
     3.0
     """
-    import json
-
-    from lksym.derivation.penalty import parse_subject
-
     subject = parse_subject(penalty_text)
     if subject.family == "power" and not as_json:
-        from lksym.writers.prox import prox_lines
-
         return prox_lines(sp.sstr(subject.k), lam_text, z_text)
     report = prox_report(subject.text, lam_text, z_text)
     text = report.pop("text")
     if not as_json:
         return text
     if subject.family == "power":
-        from lksym.derivation.expr import parse_real
-        from lksym.derivation.prox import prox_precise
-
         precise = prox_precise(subject.k, parse_real(lam_text, "lam", positive=True), parse_real(z_text, "z"))
         report["value"] = float(precise)
         report["value_digits"] = str(precise)
