@@ -277,7 +277,7 @@ def compare(penalties: tuple[str, ...], ks: tuple[str, ...], out_dir: str, image
               help="Claimed one-sided limit, e.g. gradient@0+=oo (points 0+, 0-, +oo, -oo). Repeatable.")
 @click.option("--prox", "proxes", multiple=True, metavar="EXPR",
               help="Claimed prox of lam*|x|^K in z and lam, e.g. 'sign(z)*Max(abs(z)-lam, 0)' for K = 1. Repeatable.")
-@click.option("--budget", type=Seconds(), default=5.0, show_default=True,
+@click.option("--budget", type=Seconds(), default=15.0, show_default=True,
               help="Seconds per claim before the exact check gives way to 50-digit evaluation (inf: no limit).")
 @click.option("--json", "as_json", is_flag=True, help="Print the verdicts as one JSON object.")
 @click.pass_context

@@ -228,7 +228,7 @@ def test_analyze_several_k_one_bad_prints_nothing(runner):
     result = runner.invoke(main, ["analyze", "--k", "1.5", "--k", "abc"])
     assert result.exit_code == 2
     [line] = result.output.strip().splitlines()
-    assert line.startswith("Error: invalid k 'abc'")
+    assert line.startswith("Error: unknown penalty 'abc' (known: ")  # a word: the known names follow
 
 
 def test_verify_checks_every_repeated_claim(runner):

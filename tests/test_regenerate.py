@@ -49,8 +49,11 @@ def test_command_rebuilds_the_same_bytes(built, tmp_path):
 
 @pytest.mark.xdist_group("regenerated")
 def test_the_build_is_the_committed_tree(built):
-    """What CI checks after the tests, as a test: reports/ is exactly what the code builds, nothing more."""
-    assert _tree(built) == _tree(REPORTS)
+    """What CI checks after the tests, as a test: reports/ is exactly what the code builds, nothing more.
+
+    Except ``train/``, as in ``.ci/run``: a recorded measurement of ``lksym train``, not a derivation."""
+    committed = {name: data for name, data in _tree(REPORTS).items() if not name.startswith("train/")}
+    assert _tree(built) == committed
 
 
 def test_targets_document_their_commands():

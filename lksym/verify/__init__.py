@@ -86,7 +86,7 @@ evalf cannot tell from 0 is UNDECIDED unless below 1e-100 of its size).
 Time budget
 -----------
 Parseable input can still be expensive (``simplify`` on a nasty nest), so each
-claim gets ``budget`` seconds (default 5): at most a quarter for the
+claim gets ``budget`` seconds (default 15): at most a quarter for the
 breakpoints, at most half in all for the symbolic step, the rest for the
 numeric one.  Each expression and prox claim is decided in a forked child
 process (:func:`lksym.budget.attempt` with ``process=True``) that is killed

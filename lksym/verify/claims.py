@@ -22,7 +22,7 @@ from lksym.verify.regions import Breakpoints, regions_between, prove_regions, br
 from lksym.verify.sampling import DIGITS, SAMPLE_POINTS, certified_difference, number_text, sample_line, value_at
 from lksym.verify.verdicts import Counterexample, Verdict, VerifyResult, as_number, exact_text, shown
 
-DEFAULT_BUDGET = 5.0
+DEFAULT_BUDGET = 15.0
 """Seconds allowed per claim."""
 
 ANALYSIS_BUDGET = TIME_LIMIT

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from lksym.errors import InputError
 from lksym.fileio import check_replaceable, write_folder
 from lksym.writers.plots import render_svg
 
@@ -244,8 +245,6 @@ def files(result) -> dict:
 
 def check_out(out: Path) -> None:
     """Refuse a folder that holds anything but an earlier ``lksym train`` output (a report folder is lksym's too, but not this)."""
-    from lksym.errors import InputError
-
     if not out.is_dir() or not any(out.iterdir()):
         return
     try:

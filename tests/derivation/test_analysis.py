@@ -16,6 +16,7 @@ import pytest
 import sympy as sp
 
 from analyses import analyzed
+from lksym.results import analyze
 from lksym.derivation.symbols import LAM
 from lksym.writers.jsonout import to_dict
 

@@ -309,9 +309,9 @@ def test_verify_accepts_the_real_half_thresholding_formula():
 
     xu = "Piecewise((2/3*z*(1+cos(2*pi/3 - 2/3*acos(lam/4*(abs(z)/3)^(-3/2)))), abs(z) > 3/2*lam^(2/3)), (0, True))"
     runner = CliRunner()
-    good = runner.invoke(main, ["verify", "--k", "0.5", "--prox", xu])
+    good = runner.invoke(main, ["verify", "--k", "0.5", "--prox", xu, "--budget", "60"])
     assert good.exit_code == 0 and "OK" in good.output, good.output
-    wrong = runner.invoke(main, ["verify", "--k", "0.5", "--prox", xu.replace("lam/4", "lam/3")])
+    wrong = runner.invoke(main, ["verify", "--k", "0.5", "--prox", xu.replace("lam/4", "lam/3"), "--budget", "60"])
     assert wrong.exit_code == 1 and "WRONG" in wrong.output
 
 

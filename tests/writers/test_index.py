@@ -6,6 +6,7 @@ import pytest
 import sympy as sp
 
 from lksym.errors import InputError
+from lksym.fileio import signed
 from lksym.writers.index import (
     INDEX_NAME,
     MAX_NAME,
@@ -61,13 +62,15 @@ def test_check_index_refuses_a_users_readme(tmp_path):
 def test_empty_index_and_other_pages_in_their_order(tmp_path):
     write_index(tmp_path)
     text = (tmp_path / INDEX_NAME).read_text(encoding="utf-8")
-    assert text.startswith("# lksym reports\n") and text.endswith("|---|---|---|---|---|---|---|\n")
+    body, signature = text.rsplit("<!-- lksym sha256:", 1)  # lksym signs every page it writes alone
+    assert text.startswith("# lksym reports\n") and body.endswith("|---|---|---|---|---|---|---|\n")
+    assert signed(body.encode()) == text.encode()
     assert "Other pages" not in text and "Other penalties" not in text
     for name in ("fit.md", "compare.md", "k-symbolic/report.md", "penalties/compare.md", "explore.html"):
         (tmp_path / name).parent.mkdir(exist_ok=True)
         (tmp_path / name).write_text("x", encoding="utf-8")
     write_index(tmp_path)
-    last = (tmp_path / INDEX_NAME).read_text(encoding="utf-8").splitlines()[-1]
+    last = (tmp_path / INDEX_NAME).read_text(encoding="utf-8").splitlines()[-2]  # the last line is the signature
     # the symbolic report first, then the pages at the top level sorted by name, then the catalogue and the explorer
     assert last == ("Other pages: [k-symbolic/report.md](k-symbolic/report.md), [compare.md](compare.md), "
                     "[fit.md](fit.md), [penalties/compare.md](penalties/compare.md), [explore.html](explore.html)")
@@ -87,13 +90,13 @@ def test_a_foreign_report_folder_is_left_out_with_a_line(tmp_path, capsys, conte
 def test_write_page_writes_figures_page_and_index(tmp_path):
     files = {"page.md": b"# Heading\nbody\n", "figs/a.svg": b"<svg>a</svg>", "figs/b.svg": b"<svg>b</svg>"}
     path = write_page(tmp_path, "page.md", "figs", files, heading=b"# Heading")
-    assert path == tmp_path / "page.md" and path.read_bytes() == files["page.md"]
-    assert sorted(p.name for p in (tmp_path / "figs").iterdir()) == ["a.svg", "b.svg"]
+    assert path == tmp_path / "page.md" and path.read_bytes() == signed(files["page.md"])
+    assert sorted(p.name for p in (tmp_path / "figs").iterdir()) == [".lksym-manifest", "a.svg", "b.svg"]
     assert (tmp_path / "figs" / "b.svg").read_bytes() == b"<svg>b</svg>"
     assert "[page.md](page.md)" in (tmp_path / INDEX_NAME).read_text(encoding="utf-8")
     # written again: ours, so replaced
     write_page(tmp_path, "page.md", "figs", {**files, "page.md": b"# Heading\nnew\n"}, heading=b"# Heading")
-    assert path.read_bytes() == b"# Heading\nnew\n"
+    assert path.read_bytes() == signed(b"# Heading\nnew\n")
 
 
 @pytest.mark.parametrize("foreign", ["page", "index"])
