@@ -22,6 +22,7 @@ to the smaller :math:`|x|`).
 from __future__ import annotations
 
 import sympy as sp
+from sympy.codegen.rewriting import expm1_opt, log1p_opt, optimize
 from sympy.printing.numpy import NumPyPrinter
 from sympy.printing.pycode import PythonCodePrinter
 from sympy.printing.pytorch import TorchPrinter
@@ -89,7 +90,32 @@ def _printer(base):
                 second = f"{self.module}.full_like({tensor}, {second})"
             return f"{self.module}.where({self._print(condition)}, {first}, {second})"
 
+        def _print_log1p(self, expr):
+            return f"{self.module}.log1p({self._print(expr.args[0])})"
+
+        def _print_expm1(self, expr):
+            return f"{self.module}.expm1({self._print(expr.args[0])})"
+
     return Printer
+
+
+def _without_cancellation(expr: sp.Expr) -> sp.Expr:
+    r"""``expr`` without the cancellations of :math:`p` near 0: :math:`\log(1 + u)` as ``log1p``,
+    :math:`e^u - 1` as ``expm1`` and :math:`\sqrt{u} - 1` as :math:`(u - 1)/(\sqrt{u} + 1)` (``sqrt(1 + x^2) - 1``
+    and ``1 - exp(-x)`` lose every digit at :math:`x = 10^{-8}`), where :math:`u < 4`.
+    """
+    expr = optimize(expr, [log1p_opt, expm1_opt])
+
+    def root_minus_one(e):
+        return (isinstance(e, sp.Add) and len(e.args) == 2 and sp.S.NegativeOne in e.args
+                and any(isinstance(a, sp.Pow) and a.exp == sp.S.Half for a in e.args))
+
+    def rewrite(e):
+        root = next(a for a in e.args if a != sp.S.NegativeOne)
+        # u - 1 overflows where u does (x^2 beyond 1e154): the plain difference there, where nothing cancels.
+        return sp.Piecewise((sp.expand(root.base - 1) / (root + 1), root.base < 4), (e, True))
+
+    return expr.replace(root_minus_one, rewrite)
 
 
 _TorchCode = _printer(TorchPrinter)
@@ -413,7 +439,7 @@ def module_source(k: Kernel, backend: str, command: str = "") -> str:
              f"AT_INFINITY = {_number(k.value_at_infinity)}", '"""p(+oo), the limit."""',
              f"SLOPE_AT_INFINITY = {_number(k.slope_at_infinity)}", '"""p\'(+oo), the limit."""',
              f"BREAKPOINTS = ({''.join(_number(b) + ', ' for b in k.breakpoints)})", "", "", PREAMBLE[backend], ""]
-    value = k.pieces[0].value if single else sp.Piecewise(*[(p.value, X <= p.hi) for p in k.pieces[:-1]], (k.pieces[-1].value, True))
+    value = _without_cancellation(k.pieces[0].value) if single else sp.Piecewise(*[(_without_cancellation(p.value), X <= p.hi) for p in k.pieces[:-1]], (_without_cancellation(k.pieces[-1].value), True))
     slope = k.pieces[0].slope if single else sp.Piecewise(*[(p.slope, X <= p.hi) for p in k.pieces[:-1]], (k.pieces[-1].slope, True))
     parts += [
         "def _value(x):",

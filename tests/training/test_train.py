@@ -106,6 +106,7 @@ def test_predictions_from_the_one_weight_model(penalty, optimizer, alpha, expect
 
 def test_reduced_grid_agrees_and_writes_the_folder(tmp_path):
     from lksym.api import train
+    from lksym.fileio import MANIFEST
 
     out = tmp_path / "train"
     result = train(["1", "2"], ["sgd", "adam-prox"], epochs=EPOCHS, alpha=None, jobs=1, out_dir=out)
@@ -114,7 +115,7 @@ def test_reduced_grid_agrees_and_writes_the_folder(tmp_path):
     assert not result.cell("2", "sgd").verdict.zeros
     assert result.cell("1", "sgd").verdict.flips  # L1 under SGD throws small weights across 0, as predicted
     assert sorted(p.name for p in out.iterdir()) == sorted(
-        ["train.md", "train.json", "zeros-vs-alpha.svg"] + [f"hist-{k}-{o}.svg" for o in ("sgd", "adam-prox")
+        [MANIFEST, "train.md", "train.json", "zeros-vs-alpha.svg"] + [f"hist-{k}-{o}.svg" for o in ("sgd", "adam-prox")
                                                             for k in ("log", "signed")])
     doc = json.loads((out / "train.json").read_text())
     assert len(doc["runs"]) == 2 * (1 + 2 * 3) and doc["environment"]["torch"] == torch.__version__
