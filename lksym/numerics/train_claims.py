@@ -50,6 +50,22 @@ UNTOUCHED_FACTOR = 2.0
 CLAIMS = ("zeros", "flips", "untouched")
 
 
+def describe(zeros: bool, flips: bool, untouched: Optional[bool]) -> str:
+    """What a prediction or an observation says, in words: ``"exact zeros, sign flips"``.
+
+    Examples
+    --------
+    >>> describe(False, True, None)
+    'no exact zeros, sign flips'
+    """
+    parts = ["exact zeros" if zeros else "no exact zeros"]
+    if flips:
+        parts.append("sign flips")
+    if untouched:
+        parts.append("small weights untouched")
+    return ", ".join(parts)
+
+
 @dataclass(frozen=True)
 class Prediction:
     """The three claims (see the module docstring) and the numbers behind them, in words."""
@@ -61,12 +77,7 @@ class Prediction:
     long_run: Optional[str] = None
 
     def text(self) -> str:
-        parts = ["exact zeros" if self.zeros else "no exact zeros"]
-        if self.flips:
-            parts.append("sign flips")
-        if self.untouched:
-            parts.append("small weights untouched")
-        return ", ".join(parts)
+        return describe(self.zeros, self.flips, self.untouched)
 
 
 def _number(expr, symbol_name: str, value: float) -> Optional[float]:
@@ -158,12 +169,7 @@ class Verdict:
     why: str
 
     def text(self) -> str:
-        parts = ["exact zeros" if self.zeros else "no exact zeros"]
-        if self.flips:
-            parts.append("sign flips")
-        if self.untouched:
-            parts.append("small weights untouched")
-        return ", ".join(parts)
+        return describe(self.zeros, self.flips, self.untouched)
 
 
 _REASONS = {
