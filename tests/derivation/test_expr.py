@@ -6,6 +6,8 @@ import ast
 import builtins
 import importlib
 import inspect
+import pkgutil
+import string
 import sys
 import threading
 import time
@@ -19,7 +21,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lksym.derivation import expr
-from lksym.derivation.expr import MAX_LENGTH, K, parse_expression, parse_k
+from lksym.derivation.expr import MAX_LENGTH, K, parse_expression, parse_k, parse_real
 from lksym.errors import InputError
 
 W = sp.Symbol("w", real=True)
@@ -396,9 +398,16 @@ def test_no_evaluating_function_is_called(monkeypatch):
     assert calls == []
 
 
+def expr_modules() -> list:
+    """The package lksym.derivation.expr and every module in it."""
+    found = [importlib.import_module(f"{expr.__name__}.{info.name}") for info in pkgutil.iter_modules(expr.__path__)]
+    assert len(found) >= 2, found  # a package split by job; an empty list would check nothing
+    return [expr, *found]
+
+
 def test_module_never_calls_evaluating_functions():
-    # A static guarantee for the branches no test reaches.
-    source = inspect.getsource(expr)
+    # A static guarantee for the branches no test reaches, over every module of the package at once.
+    source = "\n".join(inspect.getsource(module) for module in expr_modules())
     calls = [node.func for node in ast.walk(ast.parse(source)) if isinstance(node, ast.Call)]
     names = {func.id for func in calls if isinstance(func, ast.Name)}
     methods = {func.attr for func in calls if isinstance(func, ast.Attribute)}
@@ -641,6 +650,37 @@ def test_random_formula_like(parse, text):
 @given(st.text(alphabet="w0123456789.+-*/^()|", max_size=40))
 def test_random_arithmetic_k_symbol(text):
     check_total(lambda t: parse_k(t, allow_symbol=True), text)
+
+
+def parse_x(text: str) -> sp.Basic:
+    return parse_real(text, "x")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(alphabet=string.printable, max_size=80), min_size=1, max_size=3))
+def test_random_printable_text_in_threads(texts):
+    # Every limit, the clock included, holds off the main thread and in several threads at once
+    # (the clock is a trace hook of the calling thread): each text parses or raises a one-line
+    # InputError within TIME_LIMIT, as an expression, as k and as a real number.
+    failures = []
+
+    def work(call, text):
+        try:
+            check_total(call, text)
+        except BaseException as error:  # noqa: BLE001 - reported below, with the text
+            failures.append((call.__name__, text, repr(error)))
+
+    threads = [
+        threading.Thread(target=work, args=(call, text))
+        for text in texts
+        for call in (parse_w, parse_k, parse_x)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert not any(thread.is_alive() for thread in threads), texts
+    assert failures == []
 
 
 # Irrational k within 1/100 of 1 or 2: the same rule as for rational k, answered at once
