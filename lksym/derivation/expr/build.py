@@ -46,37 +46,16 @@ import mpmath
 import sympy as sp
 
 from lksym.derivation.expr.guards import (
-    NEAR_ZERO,
-    Unsettled,
-    approximate,
-    cancelling_sums,
-    flat_arguments,
-    magnitude,
-    rational_bits,
+    NEAR_ZERO, Unsettled, approximate, cancelling_sums, flat_arguments, magnitude, rational_bits,
 )
 from lksym.derivation.expr.limits import (
-    MAX_DECIMAL_EXPONENT,
-    MAX_EXP_ARGUMENT,
-    MAX_EXPONENT,
-    MAX_EXPONENT_DENOMINATOR,
-    MAX_LENGTH,
-    MAX_MIN_MAX_ARGUMENTS,
-    MAX_NUMBER_BITS,
-    MAX_POWER_BITS,
-    MAX_ROOT_BITS,
+    MAX_DECIMAL_EXPONENT, MAX_EXP_ARGUMENT, MAX_EXPONENT, MAX_EXPONENT_DENOMINATOR, MAX_LENGTH,
+    MAX_MIN_MAX_ARGUMENTS, MAX_NUMBER_BITS, MAX_POWER_BITS, MAX_ROOT_BITS,
 )
 from lksym.derivation.expr.messages import echo, first_line, short, show
 from lksym.derivation.expr.scan import Source, chain, check_characters, parse_tree, scan
 from lksym.derivation.expr.whitelist import (
-    ARITHMETIC,
-    BAR,
-    COMPARISONS,
-    CONSTANTS,
-    FUNCTION_TABLE,
-    FUNCTIONS,
-    OPERATOR_TEXT,
-    SYNTAX_NAMES,
-    TRUTH_VALUES,
+    ARITHMETIC, BAR, COMPARISONS, CONSTANTS, FUNCTION_TABLE, FUNCTIONS, OPERATOR_TEXT, SYNTAX_NAMES, TRUTH_VALUES,
 )
 from lksym.errors import InputError
 

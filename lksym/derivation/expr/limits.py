@@ -26,16 +26,22 @@ from __future__ import annotations
 import sympy as sp
 
 MAX_LENGTH = 1000
-"""Most characters accepted in one expression."""
+"""Most characters accepted in one expression: bounds the scanner's and :func:`ast.parse`'s work and memory."""
 
 MAX_DEPTH = 40
-"""Deepest nesting accepted, both of brackets/bars in the text and of the syntax tree."""
+"""Deepest nesting accepted, both of brackets/bars in the text and of the syntax tree.
+
+The builder recurses on the tree, so this keeps it far from Python's recursion limit
+(a left-leaning ``w+w+...+w`` is walked in a loop and bounded by :data:`MAX_NODES` instead)."""
 
 MAX_NODES = 400
-"""Most syntax-tree nodes (numbers, names, operations, calls) in one expression."""
+"""Most syntax-tree nodes (numbers, names, operations, calls) in one expression.
+
+Every node is built and checked (numbers evaluated to 15 digits), so this bounds the number of those steps."""
 
 MAX_EXPONENT = 1000
-"""Largest :math:`|e|` of a numeric exponent, in ``x**e`` for any ``x``."""
+"""Largest :math:`|e|` of a numeric exponent, in ``x**e`` for any ``x``: SymPy evaluates powers as it builds
+(``9**9**9**9``, ``w**100000``)."""
 
 MAX_POWER_BITS = 4000
 """Largest size, in bits, of a number raised to a numeric power (``10**1000`` has 3322)."""
@@ -61,8 +67,7 @@ MAX_MIN_MAX_ARGUMENTS = 20
 """Most arguments of one Min or Max (nested ones included): each pair is compared."""
 
 MAX_DECIMAL_EXPONENT = 400
-"""Largest :math:`|e|` written in a literal such as ``1.5e400``."""
-
+"""Largest :math:`|e|` written in a literal such as ``1.5e400``: the literal is an exact rational of that many digits."""
 
 MAX_K = 1000
 """Largest exponent k accepted by :func:`parse_k`."""

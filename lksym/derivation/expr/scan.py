@@ -71,15 +71,18 @@ class Source:
         self.origin: list[int] = []
 
     def emit(self, code: str, at: int) -> None:
+        """Append ``code``, all of it produced by the user's character at ``at``."""
         self._parts.append(code)
         self.origin.extend([at] * len(code))
 
     def emit_token(self, token: str, start: int) -> None:
+        """Append the user's ``token`` unchanged, found at ``start``."""
         self._parts.append(token)
         self.origin.extend(range(start, start + len(token)))
 
     @property
     def code(self) -> str:
+        """The rewritten text handed to :func:`ast.parse`."""
         return "".join(self._parts)
 
     def original(self, start: int, end: int) -> str:
@@ -91,9 +94,11 @@ class Source:
         return self.text[self.origin[start] : self.origin[end - 1] + 1]
 
     def segment(self, node: ast.AST) -> str:
+        """The user's text behind a node of the tree parsed from :attr:`code`."""
         return self.original(node.col_offset, node.end_col_offset)
 
     def quote(self, node: ast.AST) -> str:
+        """:meth:`segment`, stripped, quoted and shortened for a message."""
         return echo(self.segment(node).strip())
 
 
