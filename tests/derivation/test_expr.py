@@ -418,6 +418,81 @@ def test_module_never_calls_evaluating_functions():
     assert 'getattr(self, "_" + type(node).__name__, None)' in source
 
 
+# --------------------------------------------------------------------------- every limit at its boundary
+
+
+def test_limits_are_as_documented():
+    from lksym.derivation.expr import limits
+
+    assert {name: getattr(limits, name) for name in dir(limits) if name.isupper()} == {
+        "MAX_LENGTH": 1000, "MAX_DEPTH": 40, "MAX_NODES": 400, "MAX_EXPONENT": 1000, "MAX_POWER_BITS": 4000,
+        "MAX_EXP_ARGUMENT": 10_000, "MAX_NUMBER_BITS": 4000, "MAX_EXPONENT_DENOMINATOR": 10**12,
+        "MAX_ROOT_BITS": 1024, "MAX_MIN_MAX_ARGUMENTS": 20, "MAX_DECIMAL_EXPONENT": 400, "MAX_K": 1000,
+        "MIN_K": sp.Rational(1, 1000), "MAX_K_DENOMINATOR": 1000, "MAX_POLE_EXPONENT": 100,
+    }
+    assert expr.TIME_LIMIT == 1.0
+
+
+TWO_TO = "*".join(["2**1000"] * 3)  # 2**3000, each factor within every limit
+LIMIT_BOUNDARIES = [
+    # (limit, the last text accepted, the first text refused, words of the refusal)
+    ("MAX_LENGTH", "w" + " " * 999, "w" + " " * 1000, "expression too long"),
+    ("MAX_DEPTH", "(" * 40 + "w" + ")" * 40, "(" * 41 + "w" + ")" * 41, "nested too deeply"),
+    ("MAX_NODES", "+".join(["1"] * 200), "+".join(["1"] * 201), "expression too large (more than 400 parts)"),
+    ("MAX_EXPONENT", "w**1000", "w**1001", "exponent too large"),
+    ("MAX_EXPONENT", "w**-1000", "w**-1001", "exponent too large"),
+    ("MAX_POWER_BITS", "15**1000", "17**1000", "number too large: 17**1000"),
+    ("MAX_NUMBER_BITS", TWO_TO + "*2**999", TWO_TO + "*2**1000", "number too large (4001 bits, at most 4000)"),
+    ("MAX_EXP_ARGUMENT", "exp(10000)", "exp(10001)", "exponent too large in exp(10001)"),
+    ("MAX_EXP_ARGUMENT", "exp(-10000)", "exp(-10001)", "exponent too large in exp(-10001)"),
+    ("MAX_EXPONENT_DENOMINATOR", "2**(1/10**12)", "2**(1/(10**12+1))", "exponent has too many digits"),
+    ("MAX_ROOT_BITS", "sqrt(2**1000*2**23)", "sqrt(2**1000*2**24)", "too large to take a root of"),
+    ("MAX_MIN_MAX_ARGUMENTS", "Min(" + ", ".join(f"w + {i}" for i in range(20)) + ")",
+     "Min(" + ", ".join(f"w + {i}" for i in range(21)) + ")", "too many arguments to compare"),
+    ("MAX_DECIMAL_EXPONENT", "1e400", "1e401", "number too large: 1e401"),
+    ("MAX_DECIMAL_EXPONENT", "1e-400", "1e-401", "number too small: 1e-401"),
+]
+K_BOUNDARIES = [
+    ("MAX_K", "1000", "1001", "k must be at most 1000"),
+    ("MIN_K", "1/1000", "sqrt(2)/1500", "k must be at least 1/1000"),
+    ("MAX_K_DENOMINATOR", "3/1000", "3/1001", "k has too many digits"),
+    ("MAX_POLE_EXPONENT", "99/100", "199/200", "too close to 1"),
+    ("MAX_POLE_EXPONENT", "101/100", "201/200", "too close to 1"),
+    ("MAX_POLE_EXPONENT", "199/100", "399/200", "too close to 2"),
+    ("MAX_POLE_EXPONENT", "201/100", "401/200", "too close to 2"),
+]
+
+
+def in_a_thread(call, *args):
+    """``call(*args)`` in a new thread: its result, or the exception it raised, raised here."""
+    out = {}
+
+    def work():
+        try:
+            out["value"] = call(*args)
+        except BaseException as error:  # noqa: BLE001 - raised again in the calling thread
+            out["error"] = error
+
+    thread = threading.Thread(target=work)
+    thread.start()
+    thread.join(10)
+    assert not thread.is_alive()
+    if "error" in out:
+        raise out["error"]
+    return out["value"]
+
+
+@pytest.mark.parametrize("where", ["main thread", "other thread"])
+@pytest.mark.parametrize(("limit", "last", "first", "words"), LIMIT_BOUNDARIES + K_BOUNDARIES,
+                         ids=[f"{case[0]}-{i}" for i, case in enumerate(LIMIT_BOUNDARIES + K_BOUNDARIES)])
+def test_every_limit_holds_at_its_boundary(limit, last, first, words, where):
+    # The last text within a limit is read; the first one past it is refused, in any thread.
+    call = parse if (limit, last, first, words) in LIMIT_BOUNDARIES else parse_k
+    run = call if where == "main thread" else (lambda text: in_a_thread(call, text))
+    assert isinstance(run(last), sp.Basic)
+    assert words in assert_rejected(run, first)
+
+
 # --------------------------------------------------------------------------- time limit
 
 
