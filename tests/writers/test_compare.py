@@ -145,9 +145,10 @@ def test_overlays_break_at_jumps_and_poles():
 
 
 def test_symbolic_sweep_leaves_a_gap_at_zero():
+    from lksym.app.family import symbolic_family
     from lksym.writers.family import sweep_figure
 
-    for line in sweep_figure().axes[0].get_lines():
+    for line in sweep_figure(symbolic_family()).axes[0].get_lines():
         if str(line.get_label()).startswith("k = "):
             w, y = (np.asarray(v, dtype=float) for v in (line.get_xdata(), line.get_ydata()))
             assert np.isnan(y[w == 0]).all(), line.get_label()
