@@ -71,3 +71,47 @@ def test_penalty_ball_on_its_level_set(analysis_of, subject, on_boundary):
     assert np.allclose(on_boundary(x, y), 1.0, atol=1e-9)
     for px, py in [(1, 0), (0, 1), (-1, 0), (0, -1)]:
         assert np.min(np.hypot(x - px, y - py)) < 1e-9
+
+
+W = np.linspace(-12.0, 12.0, 2_400_001)  # spacing 1e-5
+
+
+@pytest.mark.parametrize(
+    "subject, penalty",
+    [
+        ("1", np.abs),
+        ("1/2", lambda w: np.abs(w) ** 0.5),
+        ("3", lambda w: np.abs(w) ** 3),
+        ("capped_l1(theta=1)", lambda w: np.minimum(np.abs(w), 1.0)),
+        ("huber(delta=1)", lambda w: np.where(np.abs(w) <= 1, w**2 / 2, np.abs(w) - 0.5)),
+    ],
+)
+def test_report_shrinkage_data_is_the_brute_force_argmin(analysis_of, subject, penalty):
+    from lksym.numerics.curves import shrinkage_data
+
+    d = shrinkage_data(analysis_of(subject))
+    z, y = d["z"], d["prox"]
+    assert z[0] == -d["half"] and z[-1] == d["half"] and d["half"] >= 3.0
+    for zi, yi in zip(z[::97], y[::97]):
+        if not np.isfinite(yi) or abs(abs(zi) - d["threshold"]) < 0.05:
+            continue  # a broken jump, or the tie at the threshold
+        want = float(W[np.argmin((W - zi) ** 2 / 2 + penalty(W))])
+        assert yi == pytest.approx(want, abs=2e-5), (subject, zi)
+    assert np.array_equal(d["soft"], np.sign(z) * np.maximum(np.abs(z) - 1.0, 0.0))
+
+
+@pytest.mark.parametrize(
+    "subjects, lam, want",
+    [
+        (("1", "2"), None, 1.5),  # no breakpoint: the least
+        (("scad(lam=1, a=3.7)",), None, 4.5),  # ceil(1.2 * 3.7 * 2) / 2
+        (("logsum(eps=0.1)",), 1.0, 3.5),  # threshold 2.52 at lam = 1: ceil(1.2 * 2.52 * 2) / 2
+        (("l0",), 4.0, 3.5),  # sqrt(2 * 4) = 2.83: ceil(6.79) / 2
+    ],
+)
+def test_half_width_reaches_past_every_landmark(analysis_of, subjects, lam, want):
+    from lksym.numerics.curves import half_width, landmarks
+
+    analyses = [analysis_of(s) for s in subjects]
+    assert half_width(analyses, 1.5, lam) == want
+    assert all(e <= want / 1.2 + 1e-12 for e in landmarks(analyses, lam))

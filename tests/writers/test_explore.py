@@ -705,3 +705,15 @@ def test_power_family_fan_li_per_case():
         t = analyze(k).thresholding
         for key, field in (("fan_li_sparse", "sparse"), ("fan_li_continuous", "continuous"), ("fan_li_unbiased", "unbiased")):
             assert facts[key]["js"] == str(bool(getattr(t, field))).lower(), (text, key)
+
+
+def test_the_writer_renders_a_given_page_and_never_closes_its_script():
+    from lksym.command_results import ExplorerPage
+    from lksym.writers.explore import render
+
+    records = [{"name": "sgd", "cycle_js": "2*a - G*lr"}, {"name": "prox-sgd", "cycle_js": None}]
+    page = ExplorerPage({"penalties": [], "optimizers": records, "note": "</script>"}, ("lr",))
+    html = render(page)
+    assert html == render(page)
+    assert "</script>\"" not in html and '"note":"<\\/script>"' in html
+    assert '"sgd":function(a,G,p){const lr=p.lr;return (2*a - G*lr);},"prox-sgd":null' in html
