@@ -2,7 +2,7 @@
 and the page itself in a real browser (Playwright driving the system Chromium).
 
 Pure-Python tests hold each case's compiled formulas (still SymPy in
-:func:`lksym.writers.explore.power_cases`) against :func:`lksym.results.analyze` at many k,
+:func:`lksym.app.explore.power_cases`) against :func:`lksym.results.analyze` at many k,
 and against the defining equations evaluated by mpmath (g(x) = 1 at the L1
 crossover, eta g(a) = 2a on the two-cycle, a brute-force prox around the jump).
 Browser tests open the written page from disk, block every request that would
