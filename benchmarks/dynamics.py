@@ -27,7 +27,7 @@ from timing import header, lksym, medians
 
 PAGE = ("import tempfile\n"
         "from lksym.regenerate import CATALOGUE_TEXTS\n"
-        "from lksym.writers.optimizers_page import write_optimizers\n"
+        "from lksym.app.optimizers import write_optimizers\n"
         "with tempfile.TemporaryDirectory() as out:\n"
         "    write_optimizers(out, CATALOGUE_TEXTS)\n")
 """The optimizers target alone, as ``lksym regenerate`` runs it."""

@@ -95,9 +95,10 @@ def analyze_text(ks: Iterable, *, as_json: bool = False) -> str:
     if SYMBOLIC in values and not as_json:
         raise InputError("symbolic k is only supported with --json (lksym analyze --k k --json)")
     if as_json:
+        from lksym.app.family import symbolic_family
         from lksym.writers import family, jsonout
 
-        objects = [family.to_dict() if v is SYMBOLIC else jsonout.to_dict(analyze(v)) for v in values]
+        objects = [family.to_dict(symbolic_family()) if v is SYMBOLIC else jsonout.to_dict(analyze(v)) for v in values]
         return json.dumps(objects[0] if len(objects) == 1 else objects, indent=2, ensure_ascii=False)
     from lksym.writers.terminal import summary
 
@@ -237,9 +238,10 @@ def write_reports(
             for (task, name), svg in server.results(sum(remaining.values())):
                 folders[by_task[task]][1][name] = svg
     if SYMBOLIC in order:  # the general report over every k, rendered before anything is written too
+        from lksym.app.family import symbolic_family
         from lksym.writers.family import FOLDER, render_report
 
-        folders[SYMBOLIC] = (FOLDER, render_report(image_format, dpi))
+        folders[SYMBOLIC] = (FOLDER, render_report(symbolic_family(), image_format, dpi))
     # Only now, with every k derived and drawn, is anything written: a bad k leaves the folder as it was,
     # and so does a file of the user's where a report or the index would go (checked for all first).
     for slug, files in folders.values():

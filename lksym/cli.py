@@ -445,7 +445,7 @@ def explore(penalties: tuple[str, ...], out_dir: str) -> None:
     PENALTY names the penalties in the picker: power (|w|^k, always there) and the catalogue's elastic_net,
     scad, mcp, logsum, capped_l1, huber, l0 (default: all).
     """
-    from lksym.writers.explore import write_explore
+    from lksym.app.explore import write_explore
 
     click.echo(str(write_explore(penalties, out_dir)))
 

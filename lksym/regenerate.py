@@ -48,7 +48,7 @@ def _article_reports(out: Path) -> list:
 
 
 def _symbolic(out: Path) -> list:
-    from lksym.writers.family import write_report
+    from lksym.app.family import write_report
 
     return [write_report(out)]
 
@@ -82,13 +82,13 @@ PENALTY_COMPARE = "penalties"
 
 
 def _optimizers(out: Path) -> list:
-    from lksym.writers.optimizers_page import write_optimizers
+    from lksym.app.optimizers import write_optimizers
 
     return [write_optimizers(out, CATALOGUE_TEXTS)]
 
 
 def _explore(out: Path) -> list:
-    from lksym.writers.explore import write_explore
+    from lksym.app.explore import write_explore
 
     return [write_explore((), out)]
 

@@ -14,7 +14,7 @@ import pytest
 from lksym.derivation.optimizers import NAMES, optimizer
 from lksym.derivation.penalty import parse_subject
 from lksym.numerics.dynamics import run
-from lksym.writers import explore
+from lksym.app import explore
 
 CHROMIUM = os.environ.get("LKSYM_CHROMIUM", "/usr/bin/chromium")
 

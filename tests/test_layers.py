@@ -35,6 +35,7 @@ RANKS = {
     "lksym.numerics.prox_solver": 1,
     "lksym.results": 2,
     "lksym.dynamics_result": 2,
+    "lksym.command_results": 2,
     "lksym.numerics": 3,
     "lksym.writers": 4,
     "lksym.api": 5,
@@ -188,8 +189,6 @@ FUNCTION_IMPORTS_ALLOWED = {
                                               "matplotlib only where it draws",
     ("lksym.writers.train", "matplotlib.pyplot"): "start-up: `lksym train --json` renders no figure; matplotlib only where it draws",
     ("lksym.writers.train", "matplotlib"): "start-up: `lksym train --json` renders no figure; matplotlib only where it draws",
-    ("lksym.writers.optimizers_page", "lksym.numerics.rejudge"): "pending (issue 22): the page's runs are to move to "
-                                                                 "lksym.app; lazy until then so the writer imports no numerics at its top",
     ("lksym.numerics.prox_solver", "numpy"): "start-up: `lksym analyze 1.5` derives the power family's prox "
                                              "with no array, and NumPy's import is a tenth of that command",
     ("lksym.writers.family", "matplotlib"): MATPLOTLIB,
@@ -198,10 +197,6 @@ FUNCTION_IMPORTS_ALLOWED = {
     ("lksym.writers.plots", "matplotlib.figure"): MATPLOTLIB,
     ("lksym.writers.plots", "matplotlib.ticker"): MATPLOTLIB,
     ("lksym.writers.plots", "matplotlib.transforms"): MATPLOTLIB,
-    ("lksym.writers.plots", "lksym.derivation.exact"): DRAWING_SIDE,
-    ("lksym.writers.plots", "lksym.derivation.penalty_prox"): DRAWING_SIDE,
-    ("lksym.writers.plots", "lksym.derivation.prox"): DRAWING_SIDE,
-    ("lksym.writers.plots", "lksym.derivation.symbols"): DRAWING_SIDE,
     ("lksym.writers.plots", "lksym.numerics.numeric"): DRAWING_SIDE,
     ("lksym.writers.pipeline", "lksym.writers.plots"): "start-up: lksym.api imports the pipeline before it forks the "
                                                        "drawing server; plots (and NumPy) load in the server",
@@ -266,38 +261,6 @@ RENDERING_NAMES = {
 }
 """What a writer may import from ``lksym.derivation`` (issue 22: writers import nothing that computes)."""
 
-WRITERS_COMPUTING_PENDING = {
-    # (writer, derivation module, name): computation still done while rendering; each is to move onto a
-    # result (lksym.results / a result of the command) built by lksym.app.  The list may only shrink.
-    ("lksym.writers.compare", "lksym.derivation.exact", "solve_positive"),
-    ("lksym.writers.optimizers_page", "lksym.derivation.optimizers", "NAMES"),
-    ("lksym.writers.explore_optimizers", "lksym.derivation.dynamics", "cycle_equation"),
-    ("lksym.writers.explore_optimizers", "lksym.derivation.dynamics", "derive_facts"),
-    ("lksym.writers.explore_optimizers", "lksym.derivation.optimizers", "optimizer"),
-    ("lksym.writers.explore_optimizers", "lksym.derivation.optimizers", "DEFAULTS"),
-    ("lksym.writers.explore_optimizers", "lksym.derivation.optimizers", "DEFAULT_LR"),
-    ("lksym.writers.explore_optimizers", "lksym.derivation.optimizers", "NAMES"),
-    ("lksym.writers.explore_optimizers", "lksym.derivation.optimizers", "Optimizer"),
-    ("lksym.writers.explore_optimizers", "lksym.derivation.penalty", "parse_subject"),
-    ("lksym.writers.compare", "lksym.derivation.exact", "substitute"),
-    ("lksym.writers.compare", "lksym.derivation.penalty_prox", "threshold_at"),
-    ("lksym.writers.compare", "lksym.derivation.prox", "prox_vector"),
-    ("lksym.writers.explore", "lksym.derivation.exact", "solve_positive"),
-    ("lksym.writers.explore", "lksym.derivation.family", "case_of"),
-    ("lksym.writers.explore", "lksym.derivation.family", "cases"),
-    ("lksym.writers.explore", "lksym.derivation.penalty", "parse_subject"),
-    ("lksym.writers.explore_catalogue", "lksym.derivation.penalty", "catalogue_parameter"),
-    ("lksym.writers.explore_catalogue", "lksym.derivation.penalty", "parse_penalty"),
-    ("lksym.writers.family", "lksym.derivation.expr", "parse_k"),
-    ("lksym.writers.family", "lksym.derivation.family", "case_of"),
-    ("lksym.writers.family", "lksym.derivation.family", "cases"),
-    ("lksym.writers.plots", "lksym.derivation.exact", "to_float"),
-    ("lksym.writers.plots", "lksym.derivation.penalty_prox", "prox_vector"),
-    ("lksym.writers.plots", "lksym.derivation.prox", "prox_vector"),
-    ("lksym.writers.report", "lksym.derivation.exact", "substitute"),
-}
-
-
 def writer_derivation_imports() -> set[tuple[str, str, str]]:
     """``(writer, derivation module, name)`` for every name a writer imports from the derivation."""
     found = set()
@@ -314,15 +277,10 @@ def writer_derivation_imports() -> set[tuple[str, str, str]]:
 def test_writers_import_nothing_from_the_derivation_that_computes():
     for writer, target, name in sorted(writer_derivation_imports()):
         allowed = RENDERING_NAMES.get(target, ())
-        assert allowed == "*" or name in allowed or (writer, target, name) in WRITERS_COMPUTING_PENDING, (
+        assert allowed == "*" or name in allowed, (
             f"{writer} imports {name} from {target}: a writer renders a frozen result; derive it in lksym.app "
             "or onto the result"
         )
-
-
-def test_every_pending_computing_import_is_still_there():
-    assert WRITERS_COMPUTING_PENDING <= writer_derivation_imports(), (
-        WRITERS_COMPUTING_PENDING - writer_derivation_imports())
 
 
 def test_a_computing_import_in_a_writer_would_be_caught():

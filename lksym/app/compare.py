@@ -1,4 +1,5 @@
-"""``lksym compare``: parse the subjects, analyse each, then have :mod:`lksym.writers.compare` render the page.
+"""``lksym compare``: parse the subjects, analyse each, derive the :class:`~lksym.command_results.Comparison`,
+then have :mod:`lksym.writers.compare` render it.
 
 Everything is rendered in memory, then written file by file atomically (figures first,
 ``compare.md`` last because it links them; :func:`lksym.writers.index.write_page`).
@@ -10,13 +11,23 @@ import os
 from pathlib import Path
 from typing import Iterable, Optional
 
+import numpy as np
+import sympy as sp
+
+from lksym.command_results import Comparison, Neighbour, ProxCurve
+from lksym.derivation.exact import solve_positive
 from lksym.derivation.penalty import parse_subject
+from lksym.derivation.penalty_prox import threshold_at
 from lksym.errors import InputError
-from lksym.results import analyze
+from lksym.numerics.curves import SAMPLES, ball_constant, half_width, penalty_ball, prox_function, shrinkage_curve
+from lksym.results import Analysis, analyze
 from lksym.writers.compare import (
     ARTICLE_KS,
     FIGURE_DIR,
+    MIXED_SHRINK_LAMBDA,
     PAGE_NAME,
+    RANGE,
+    SHRINK_LAMBDA,
     compare_figures,
     compare_markdown,
     mixed_figures,
@@ -60,6 +71,61 @@ def only_powers(subjects: list) -> bool:
     return all(p.family == "power" for p in subjects)
 
 
+def neighbour_crossover(a1: Analysis, a2: Analysis) -> Optional[sp.Expr]:
+    r"""The exact :math:`|w| > 0` where the gradient magnitudes of two exponents are equal.
+
+    Solves :math:`k_1 x^{k_1 - 1} = k_2 x^{k_2 - 1}` on the derived right-branch
+    gradients, so the answer is :math:`(k_1/k_2)^{1/(k_2 - k_1)}`; ``None`` for
+    equal k (equal everywhere).
+
+    Examples
+    --------
+    >>> neighbour_crossover(analyze(1), analyze(2))
+    1/2
+    >>> neighbour_crossover(analyze("3/2"), analyze(2))
+    9/16
+    """
+    if a1.k == a2.k:
+        return None
+    return solve_positive(a1.gradient.branch, a2.gradient.branch)
+
+
+def comparison(analyses: Iterable[Analysis]) -> Comparison:
+    r"""Everything the comparison page of ``analyses`` (in page order) shows, computed once and frozen.
+
+    With only :math:`|w|^k` the shrinkage maps are at :data:`~lksym.writers.compare.SHRINK_LAMBDA` and
+    sampled on a plain grid (the writer breaks them where they jump); with any other penalty at
+    :data:`~lksym.writers.compare.MIXED_SHRINK_LAMBDA`, each jump located
+    (:func:`lksym.numerics.curves.shrinkage_curve`), with the thresholds there as floats.
+
+    Examples
+    --------
+    >>> c = comparison([analyze(1), analyze(2), analyze("l0")])
+    >>> c.powers_only, [n.weight for n in c.neighbours], c.thresholds
+    (False, [1/2], (1.0, 0.0, 1.4142135623730951))
+    >>> c.ball_notes
+    ('', '', 'p jumps at 0')
+    """
+    analyses = tuple(analyses)
+    powers_only = all(a.k is not None for a in analyses)
+    powers = [a for a in analyses if a.k is not None]
+    neighbours = tuple(Neighbour(a1.k, a2.k, neighbour_crossover(a1, a2)) for a1, a2 in zip(powers, powers[1:]))
+    lam = SHRINK_LAMBDA if powers_only else MIXED_SHRINK_LAMBDA
+    half = half_width(analyses, 2.0, lam)
+    grid = np.linspace(-half, half, SAMPLES)
+    if powers_only:
+        curves = tuple(ProxCurve(grid, prox_function(a, lam)(grid)) for a in analyses)
+        thresholds = (None,) * len(analyses)
+    else:
+        curves = tuple(ProxCurve(z, y, tuple(jumps)) for z, y, jumps in (shrinkage_curve(a, lam, grid) for a in analyses))
+        thresholds = tuple(threshold_at(a.subject, lam) for a in analyses)
+    balls = tuple(penalty_ball(a) for a in analyses)
+    notes = tuple("" if ball is not None else ball_constant(a)[1] for a, ball in zip(analyses, balls))
+    return Comparison(analyses=analyses, powers_only=powers_only, neighbours=neighbours, shrink_lambda=lam,
+                      shrink_half=half, overlay_half=half_width(analyses, RANGE), shrinkage=curves,
+                      thresholds=thresholds, balls=balls, ball_notes=notes)
+
+
 def render_compare(ks: Iterable, image_format: str = "svg", dpi: Optional[int] = None) -> dict[str, bytes]:
     """Analyse ``ks`` (exponents and penalties) and render the page and figures (SVG or PNG) in memory.
 
@@ -77,18 +143,18 @@ def render_compare(ks: Iterable, image_format: str = "svg", dpi: Optional[int] =
         raise InputError(f"compare needs at least two different penalties, got {len(subjects)} "
                          f"({', '.join(map(str, ks))})")
     if powers_only:
-        analyses = [analyze(p.k) for p in subjects]
-        figs = compare_figures(analyses)
+        result = comparison(analyze(p.k) for p in subjects)
+        figs = compare_figures(result)
         order = ["penalties.svg", "gradients.svg", "shrinkage.svg", "unit_balls.svg"]
     else:
-        analyses = [analyze(p) for p in subjects]
-        figs = mixed_figures(analyses)
+        result = comparison(analyze(p) for p in subjects)
+        figs = mixed_figures(result)
         order = ["penalties.svg", "gradients.svg", "shrinkage.svg", "balls.svg"]
     names = [n for n in order if n in figs]
     files = {f"{FIGURE_DIR}/{image_name(name, image_format)}": render_image(figs[name], image_format, dpi or DPI)
              for name in names}
     page = compare_markdown if powers_only else mixed_markdown
-    files[PAGE_NAME] = page(analyses, names, image_format).encode("utf-8")
+    files[PAGE_NAME] = page(result, names, image_format).encode("utf-8")
     return files
 
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 import sympy as sp
 from sympy.printing.str import StrPrinter
 
-from lksym.derivation.exact import k_text
+from lksym.derivation.exact import k_text, substitute
 
 GREEK = {"alpha": "α", "tau": "τ", "eta": "η", "lam": "λ", "lambda": "λ", "mu": "μ", "pi": "π", "theta": "θ"}
 SUPERSCRIPTS = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
@@ -151,3 +151,23 @@ def k_name(k: sp.Expr) -> str:
         return "L" + k_text(k)
     body = text(k)
     return "L" + (body if k.is_Atom or isinstance(k, sp.Pow) and not body.startswith("(") else f"({body})")
+
+
+LAMBDA = sp.Symbol("lambda", positive=True)
+"""The symbol ``lam`` is printed as on a page: LaTeX writes ``\\lambda`` for it."""
+
+
+def in_lambda(expr: sp.Expr) -> sp.Expr:
+    r"""``expr`` with every symbol named ``lam`` renamed :data:`LAMBDA`, for LaTeX to print the Greek letter.
+
+    The derivation writes the prox strength as ``lam`` (``lambda`` is a Python keyword); the pages show λ.
+    Renamed with :func:`lksym.derivation.exact.substitute`, so a huge exact number stays unexpanded.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> lam = sp.Symbol("lam", positive=True)
+    >>> sp.latex(in_lambda(sp.sqrt(2) * sp.sqrt(lam)))
+    '\\sqrt{2} \\sqrt{\\lambda}'
+    """
+    return substitute(expr, {s: LAMBDA for s in expr.free_symbols if s.name == "lam"})

@@ -1,8 +1,8 @@
 r"""Several exponents side by side: one Markdown page and its overlay figures.
 
-The page of ``lksym compare`` (:func:`lksym.app.compare.write_compare` analyses each subject and
-calls these): it overlays their penalties, gradients and shrinkage
-maps (:func:`lksym.derivation.prox.prox_vector`), draws the 2-D unit
+The page of ``lksym compare`` (:func:`lksym.app.compare.write_compare` analyses each subject, builds
+the frozen :class:`~lksym.command_results.Comparison` and calls these): it overlays their penalties,
+gradients and shrinkage maps (sampled by :mod:`lksym.numerics.curves`), draws the 2-D unit
 balls :math:`|x|^k + |y|^k \le 1`, and tabulates every derived fact k by k,
 with the exact weight where the gradients of neighbouring k pull equally hard.
 
@@ -10,7 +10,7 @@ Any other penalty may join the k (:func:`lksym.app.compare.compare_subjects`): t
 :func:`mixed_markdown`, led by Fan and Li's three properties, with the figures
 of :func:`mixed_figures` (lines broken at every jump, shrinkage maps at
 :data:`MIXED_SHRINK_LAMBDA` with located jumps, balls
-:math:`p(x) + p(y) \le p(0) + p(1)` where :func:`ball_constant` allows them).
+:math:`p(x) + p(y) \le p(0) + p(1)` where :func:`lksym.numerics.curves.ball_constant` allows them).
 With only k the page is exactly the power family's.
 
 """
@@ -23,70 +23,22 @@ import matplotlib
 import numpy as np
 import sympy as sp
 
-from lksym.derivation import penalty_prox
-from lksym.derivation.exact import k_text, solve_positive, substitute
-from lksym.derivation.penalty_prox import Infimum, threshold_at
-from lksym.derivation.prox import prox_vector
-from lksym.derivation.symbols import LAM
-from lksym.numerics.numeric import evaluate
+from lksym.command_results import Comparison
+from lksym.derivation.exact import k_text
+from lksym.derivation.mathtext import in_lambda
+from lksym.derivation.penalty_prox import Infimum
+from lksym.numerics.curves import SAMPLES
 from lksym.results import Analysis
 from lksym.writers.plots import SVG_RC, curve_styles, image_name, legend_below, new_axes, outside_legend, plot_curve
-from lksym.writers.report import tex
+from lksym.writers.report_text import tex
 
 PAGE_NAME = "compare.md"
 FIGURE_DIR = "compare"
 RANGE = 1.5
-SAMPLES = 801
 GRADIENT_CLIP = 3.0
 """y-range of the gradient overlay: sub-linear gradients have a pole at 0."""
 SHRINK_LAMBDA = 0.5
 """Penalty weight of the shrinkage maps :math:`z \\mapsto \\operatorname{prox}_{\\lambda |\\cdot|^k}(z)`."""
-
-
-# --------------------------------------------------------------------------- exact facts
-
-
-def neighbour_crossover(a1: Analysis, a2: Analysis) -> Optional[sp.Expr]:
-    r"""The exact :math:`|w| > 0` where the gradient magnitudes of two exponents are equal.
-
-    Solves :math:`k_1 x^{k_1 - 1} = k_2 x^{k_2 - 1}` on the derived right-branch
-    gradients, so the answer is :math:`(k_1/k_2)^{1/(k_2 - k_1)}`; ``None`` for
-    equal k (equal everywhere).
-
-    Examples
-    --------
-    >>> from lksym.results import analyze
-    >>> neighbour_crossover(analyze(1), analyze(2))
-    1/2
-    >>> neighbour_crossover(analyze("3/2"), analyze(2))
-    9/16
-    """
-    if a1.k == a2.k:
-        return None
-    return solve_positive(a1.gradient.branch, a2.gradient.branch)
-
-
-def unit_ball(k, samples: int = SAMPLES) -> tuple[np.ndarray, np.ndarray]:
-    r"""Boundary of the unit ball :math:`|x|^k + |y|^k = 1`, as a closed parametric curve.
-
-    With :math:`x = \operatorname{sign}(\cos t)|\cos t|^{2/k}` and
-    :math:`y = \operatorname{sign}(\sin t)|\sin t|^{2/k}`,
-    :math:`|x|^k + |y|^k = \cos^2 t + \sin^2 t = 1` exactly.
-
-    Examples
-    --------
-    >>> x, y = unit_ball(1, 9)
-    >>> bool(np.allclose(np.abs(x) + np.abs(y), 1))
-    True
-    """
-    # samples - 1 divisible by 4 puts the four axis points (the corners for k < 1) on the grid.
-    t = np.linspace(0.0, 2.0 * np.pi, samples)
-    c, s = np.cos(t), np.sin(t)
-    # cos(pi/2) is 6e-17, not 0; its 2/k-th power would move the axis points visibly for large k.
-    c[np.abs(c) < 1e-12] = 0.0
-    s[np.abs(s) < 1e-12] = 0.0
-    e = 2.0 / float(k)
-    return np.sign(c) * np.abs(c) ** e, np.sign(s) * np.abs(s) ** e
 
 
 # --------------------------------------------------------------------------- figures
@@ -111,37 +63,6 @@ def _figure(xlabel: str, square: bool = False, below: int = 0):
     height = plot_height + extra
     fig.subplots_adjust(bottom=(extra + 0.12) / height, top=1 - 0.35 / height, right=0.97)
     return fig, ax
-
-
-def _finite(value) -> Optional[float]:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return number if np.isfinite(number) and number > 0 else None
-
-
-def _landmarks(analyses: list[Analysis], lam: Optional[float] = None) -> list[float]:
-    """Every breakpoint (and with ``lam``, every prox threshold and |z| beyond which prox(z) = z) of the curves."""
-
-    out = [float(b.at) for a in analyses for b in a.breakpoints]
-    if lam is not None:
-        for a in analyses:
-            values = [a.prox.threshold]
-            if a.thresholding is not None and a.thresholding.unbiased_beyond is not None:
-                values.append(a.thresholding.unbiased_beyond)
-            for v in values:
-                v = sp.sympify(v)
-                number = _finite(sp.N(v.subs({s: lam for s in v.free_symbols if s.name == LAM.name}), 15))
-                if number is not None:
-                    out.append(number)
-    return out
-
-
-def _half_width(analyses: list[Analysis], least: float, lam: Optional[float] = None) -> float:
-    """Half the plotted range: ``least``, or past every landmark (SCAD's 3.7, log-sum's threshold) with room to spare."""
-    ends = _landmarks(analyses, lam)
-    return max([least] + [float(np.ceil(1.2 * e * 2) / 2) for e in ends])
 
 
 def _part_overlay(analyses: list[Analysis], part: str, title: str, clip: Optional[float]):
@@ -170,11 +91,10 @@ def _finish_overlay(fig, ax, clip, title: str):
     return fig
 
 
-def _unit_balls(analyses: list[Analysis]):
+def _unit_balls(c: Comparison):
 
     fig, ax = _figure("x", square=True)
-    for a, style in zip(analyses, _styles(len(analyses))):
-        x, y = unit_ball(a.k)
+    for a, (x, y), style in zip(c.analyses, c.balls, _styles(len(c.analyses))):
         ax.plot(x, y, label=f"k = {k_text(a.k)}", **style)
     ax.set_aspect("equal")
     ax.set_xlim(-1.15, 1.15)
@@ -185,14 +105,14 @@ def _unit_balls(analyses: list[Analysis]):
     return fig
 
 
-def _shrinkage(analyses: list[Analysis]):
+def _shrinkage(c: Comparison):
 
     fig, ax = _figure("input z")
-    half = _half_width(analyses, 2.0, SHRINK_LAMBDA)
+    half = c.shrink_half
     z = np.linspace(-half, half, SAMPLES)
     ax.plot(z, z, color="0.75", lw=1, ls="-", label="identity")
-    for a, style in zip(analyses, _styles(len(analyses))):
-        shrunk = prox_vector(a.k, SHRINK_LAMBDA, z)
+    for a, curve, style in zip(c.analyses, c.shrinkage, _styles(len(c.analyses))):
+        shrunk = np.array(curve.y, dtype=float)
         # A jump (k < 1) is not a steep segment: break the line where the map jumps, as the per-k figure does.
         shrunk[1:][np.abs(np.diff(shrunk)) > 0.25] = np.nan
         ax.plot(z, shrunk, label=f"k = {k_text(a.k)}", **style)
@@ -204,22 +124,23 @@ def _shrinkage(analyses: list[Analysis]):
     return fig
 
 
-def compare_figures(analyses: list[Analysis]) -> dict:
-    """The overlay figures as matplotlib Figures, keyed by file name.
+def compare_figures(c: Comparison) -> dict:
+    """The overlay figures of the power family's page as matplotlib Figures, keyed by file name.
 
     Examples
     --------
+    >>> from lksym.app.compare import comparison
     >>> from lksym.results import analyze
-    >>> sorted(compare_figures([analyze(1), analyze(2)]))[:2]
+    >>> sorted(compare_figures(comparison([analyze(1), analyze(2)])))[:2]
     ['gradients.svg', 'penalties.svg']
     """
 
     with matplotlib.rc_context(SVG_RC):
         figs = {
-            "penalties.svg": _part_overlay(analyses, "penalty", "penalties |w|^k", None),
-            "gradients.svg": _part_overlay(analyses, "gradient", "gradients f'(w)", GRADIENT_CLIP),
-            "shrinkage.svg": _shrinkage(analyses),
-            "unit_balls.svg": _unit_balls(analyses),
+            "penalties.svg": _part_overlay(c.analyses, "penalty", "penalties |w|^k", None),
+            "gradients.svg": _part_overlay(c.analyses, "gradient", "gradients f'(w)", GRADIENT_CLIP),
+            "shrinkage.svg": _shrinkage(c),
+            "unit_balls.svg": _unit_balls(c),
         }
     return figs
 
@@ -265,12 +186,11 @@ def _row(a: Analysis, prox_column: bool) -> str:
     if prox_column:
         prox = getattr(a, "prox", None)
         # lksym.derivation.prox writes lambda as `lam`; show it as the Greek letter the page uses.
-        lam = sp.Symbol("lam", positive=True)
-        cells.append(_m(substitute(prox.threshold, {lam: sp.Symbol("lambda", positive=True)})) if prox is not None else "—")
+        cells.append(_m(in_lambda(prox.threshold)) if prox is not None else "—")
     return "| " + " | ".join(cells) + " |"
 
 
-def _neighbour_table(powers: list[Analysis], gloss: str) -> list[str]:
+def _neighbour_table(c: Comparison, gloss: str) -> list[str]:
     """The exact |w| where consecutive members of the power family pull equally hard, as a Markdown table."""
     lines = [
         "",
@@ -282,9 +202,9 @@ def _neighbour_table(powers: list[Analysis], gloss: str) -> list[str]:
         "| $k_1$ | $k_2$ | equal gradient magnitude at $\\lvert w\\rvert$ |",
         "|---|---|---|",
     ]
-    for a1, a2 in zip(powers, powers[1:]):
-        x = neighbour_crossover(a1, a2)
-        lines.append(f"| {_m(a1.k)} | {_m(a2.k)} | {_num(x) if x is not None else 'none'} |")
+    for n in c.neighbours:
+        x = n.weight
+        lines.append(f"| {_m(n.k1)} | {_m(n.k2)} | {_num(x) if x is not None else 'none'} |")
     return lines
 
 
@@ -301,16 +221,18 @@ def _figure_section(figure_names, captions: dict, image_format: str) -> list[str
     return lines
 
 
-def compare_markdown(analyses: list[Analysis], figure_names: Iterable[str], image_format: str = "svg") -> str:
-    r"""The comparison page for analyses sorted by k, linking ``figure_names`` in ``compare/``.
+def compare_markdown(c: Comparison, figure_names: Iterable[str], image_format: str = "svg") -> str:
+    r"""The comparison page of the power family (analyses sorted by k), linking ``figure_names`` in ``compare/``.
 
     Examples
     --------
+    >>> from lksym.app.compare import comparison
     >>> from lksym.results import analyze
-    >>> page = compare_markdown([analyze(1), analyze(2)], [])
+    >>> page = compare_markdown(comparison([analyze(1), analyze(2)]), [])
     >>> page.splitlines()[-1]
     '| $1$ | $2$ | $\\frac{1}{2}$ ≈ 0.5 |'
     """
+    analyses = c.analyses
     names = ", ".join(f"${tex(a.k)}$" for a in analyses)
     # The prox facts are optional: Analysis gains them only where lksym.derivation.prox is present.
     prox_column = any(getattr(a, "prox", None) is not None for a in analyses)
@@ -336,7 +258,7 @@ def compare_markdown(analyses: list[Analysis], figure_names: Iterable[str], imag
         "|---" * (12 if prox_column else 11) + "|",
     ]
     lines += [_row(a, prox_column) for a in analyses]
-    lines += _neighbour_table(analyses, ". Below it the smaller k pulls harder toward 0, above it the larger k does.")
+    lines += _neighbour_table(c, ". Below it the smaller k pulls harder toward 0, above it the larger k does.")
     captions = {
         "penalties.svg": "Penalties $\\lvert w\\rvert^k$",
         "gradients.svg": f"Gradients (clipped to $\\pm {GRADIENT_CLIP:g}$: sub-linear k have a pole at 0)",
@@ -357,10 +279,6 @@ r"""Weight :math:`\lambda` of the shrinkage maps on a page with penalties other 
 
 At :math:`\lambda = 1` the catalogue's usual parameters give their textbook thresholding
 rules (SCAD with :math:`\lambda = 1` thresholds at 1, as the soft threshold of L1 does)."""
-
-JUMP_GAP = 1e-6
-"""A gap of the shrinkage map that bisection cannot close below this is a jump."""
-
 
 def _breaks(part, analysis: Analysis) -> list[float]:
     """The |w| > 0 where ``part`` (penalty or gradient) jumps: breakpoints whose one-sided limits differ."""
@@ -399,118 +317,6 @@ def part_curve(analysis: Analysis, part: str, w: np.ndarray) -> tuple[np.ndarray
     return _with_gaps(w, plot_curve(p, w), _breaks(p, analysis))
 
 
-def _prox_function(analysis: Analysis, lam: float):
-    if analysis.k is not None:
-
-        return lambda z: prox_vector(analysis.k, lam, z)
-
-    return lambda z: penalty_prox.prox_vector(analysis.subject, lam, z)
-
-
-def shrinkage_curve(analysis: Analysis, lam: float, z: np.ndarray) -> tuple[np.ndarray, np.ndarray, list]:
-    r"""The shrinkage map :math:`z \mapsto \operatorname{prox}_{\lambda p}(z)` on ``z``, with its jumps located.
-
-    Wherever the map rises by more than 3 grid steps' worth between neighbours,
-    the interval is bisected down to floating-point resolution: a continuous steep
-    stretch closes its gap, a jump keeps it (more than :data:`JUMP_GAP`).  Each
-    jump gets a ``nan`` in the returned curve, so no line is drawn across it.
-
-    Returns
-    -------
-    z, y : numpy.ndarray
-        The curve, one point longer per jump.
-    jumps : list of (z, left value, right value)
-
-    Examples
-    --------
-    >>> from lksym.results import analyze
-    >>> _, _, jumps = shrinkage_curve(analyze("l0"), 1.0, np.linspace(-2, 2, 81))
-    >>> [round(j[0], 6) for j in jumps]
-    [-1.414214, 1.414214]
-    """
-    prox = _prox_function(analysis, lam)
-    y = np.asarray(prox(z), dtype=float)
-    dz = float(np.max(np.diff(z)))
-    jumps = []
-    for i in np.flatnonzero(np.abs(np.diff(y)) > 3 * dz):
-        lo, hi, ylo, yhi = float(z[i]), float(z[i + 1]), float(y[i]), float(y[i + 1])
-        for _ in range(80):
-            mid = 0.5 * (lo + hi)
-            if mid in (lo, hi):
-                break
-            ym = float(prox(np.array([mid]))[0])
-            # Keep the half with the larger rise: a jump lives there.
-            if abs(ym - ylo) >= abs(yhi - ym):
-                hi, yhi = mid, ym
-            else:
-                lo, ylo = mid, ym
-        if abs(yhi - ylo) > JUMP_GAP:
-            jumps.append((int(i), 0.5 * (lo + hi), ylo, yhi))
-    out_z, out_y = z.astype(float), y
-    # Into the grid interval that holds the jump (its end may be the jump point itself: the threshold maps to 0).
-    for i, at, _, _ in reversed(jumps):
-        out_z, out_y = np.insert(out_z, i + 1, at), np.insert(out_y, i + 1, np.nan)
-    return out_z, out_y, [jump[1:] for jump in jumps]
-
-
-def ball_constant(analysis: Analysis) -> tuple[Optional[float], str]:
-    r"""The level :math:`c = p(0) + p(1)` of the ball :math:`p(x) + p(y) \le c` through :math:`(\pm 1, 0)`, or why there is none.
-
-    The ball is drawn only where :math:`p` is continuous at 0 and strictly
-    increasing on :math:`[0, 1]` (checked on 2001 points), so each ray from the
-    origin meets the boundary once.
-
-    Examples
-    --------
-    >>> from lksym.results import analyze
-    >>> ball_constant(analyze("scad(lam=1, a=3.7)"))
-    (1.0, '')
-    >>> ball_constant(analyze("l0"))[1]
-    'p jumps at 0'
-    """
-
-    if not analysis.penalty.at_zero.continuous:
-        return None, "p jumps at 0"
-    x = np.linspace(0.0, 1.0, 2001)
-    values = evaluate(analysis.penalty, x)
-    if not np.all(np.isfinite(values)) or not np.all(np.diff(values) > 0):
-        return None, "p is not strictly increasing on [0, 1]"
-    return float(values[0] + values[-1]), ""
-
-
-def penalty_ball(analysis: Analysis, samples: int = SAMPLES) -> Optional[tuple[np.ndarray, np.ndarray]]:
-    r"""Boundary of :math:`p(x) + p(y) \le p(0) + p(1)` as a closed curve (``None`` where :func:`ball_constant` refuses).
-
-    On the ray at angle t, :math:`r \mapsto p(r|\cos t|) + p(r|\sin t|)` increases
-    while both arguments stay in :math:`[0, 1]` and reaches the level by
-    :math:`r = 1/\max(|\cos t|, |\sin t|)`, so 200 bisection steps find the boundary.
-
-    Examples
-    --------
-    >>> from lksym.results import analyze
-    >>> x, y = penalty_ball(analyze("1"), 9)
-    >>> bool(np.allclose(np.abs(x) + np.abs(y), 1))
-    True
-    """
-
-    if analysis.k is not None:
-        return unit_ball(analysis.k, samples)
-    level, _ = ball_constant(analysis)
-    if level is None:
-        return None
-    t = np.linspace(0.0, 2.0 * np.pi, samples)
-    c, s = np.abs(np.cos(t)), np.abs(np.sin(t))
-    c[c < 1e-12] = 0.0
-    s[s < 1e-12] = 0.0
-    lo, hi = np.zeros_like(t), 1.0 / np.maximum(c, s)
-    for _ in range(200):
-        mid = 0.5 * (lo + hi)
-        inside = evaluate(analysis.penalty, mid * c) + evaluate(analysis.penalty, mid * s) <= level
-        lo, hi = np.where(inside, mid, lo), np.where(inside, hi, mid)
-    r = 0.5 * (lo + hi)
-    return np.sign(np.cos(t)) * np.where(c == 0, 0.0, r * c), np.sign(np.sin(t)) * np.where(s == 0, 0.0, r * s)
-
-
 LEGEND_COLUMNS = 3
 """Columns of the legend under a figure with penalties other than |w|^k (their names are long)."""
 
@@ -519,10 +325,11 @@ def _rows(analyses: list[Analysis], extra: int = 0) -> int:
     return -(-(len(analyses) + extra) // LEGEND_COLUMNS)
 
 
-def _mixed_overlay(analyses: list[Analysis], part: str, title: str, clip: Optional[float]):
+def _mixed_overlay(c: Comparison, part: str, title: str, clip: Optional[float]):
 
+    analyses = c.analyses
     fig, ax = _figure("weight w", below=_rows(analyses))
-    half = _half_width(analyses, RANGE)
+    half = c.overlay_half
     grid = np.linspace(-half, half, SAMPLES)
     tops = []
     for a, style in zip(analyses, _styles(len(analyses))):
@@ -549,17 +356,17 @@ def _mixed_overlay(analyses: list[Analysis], part: str, title: str, clip: Option
     return fig
 
 
-def _mixed_shrinkage(analyses: list[Analysis]):
+def _mixed_shrinkage(c: Comparison):
 
+    analyses = c.analyses
     fig, ax = _figure("input z", below=_rows(analyses, 1))
     # Out to every threshold (log-sum's 2.52 at lam = 1) and every |z| past which prox(z) = z (SCAD's 3.7).
-    half = _half_width(analyses, 2.0, MIXED_SHRINK_LAMBDA)
+    half = c.shrink_half
     grid = np.linspace(-half, half, SAMPLES)
     ax.plot(grid, grid, color="0.75", lw=1, ls="-", label="identity")
-    for a, style in zip(analyses, _styles(len(analyses))):
-        z, y, jumps = shrinkage_curve(a, MIXED_SHRINK_LAMBDA, grid)
-        ax.plot(z, y, label=a.label, **style)
-        for at, left, right in jumps:
+    for a, curve, style in zip(analyses, c.shrinkage, _styles(len(analyses))):
+        ax.plot(curve.z, curve.y, label=a.label, **style)
+        for at, left, right in curve.jumps:
             # The jump itself: a thin dotted riser, so it reads as a jump, not as part of the map.
             ax.plot([at, at], [left, right], color=style["color"], lw=0.8, ls=(0, (1, 2)))
     ax.set_xlim(-half, half)
@@ -570,9 +377,9 @@ def _mixed_shrinkage(analyses: list[Analysis]):
     return fig
 
 
-def _mixed_balls(analyses: list[Analysis]):
+def _mixed_balls(c: Comparison):
 
-    curves = [(a, style, penalty_ball(a)) for a, style in zip(analyses, _styles(len(analyses)))]
+    curves = [(a, style, ball) for a, ball, style in zip(c.analyses, c.balls, _styles(len(c.analyses)))]
     drawn = [c for c in curves if c[2] is not None]
     fig, ax = _figure("x", square=True, below=-(-len(drawn) // 2))
     for a, style, curve in drawn:
@@ -586,29 +393,24 @@ def _mixed_balls(analyses: list[Analysis]):
     return fig
 
 
-def mixed_figures(analyses: list[Analysis]) -> dict:
+def mixed_figures(c: Comparison) -> dict:
     """The overlay figures of a page with penalties other than :math:`|w|^k`, keyed by file name.
 
     Examples
     --------
+    >>> from lksym.app.compare import comparison
     >>> from lksym.results import analyze
-    >>> sorted(mixed_figures([analyze(1), analyze("l0")]))
+    >>> sorted(mixed_figures(comparison([analyze(1), analyze("l0")])))
     ['balls.svg', 'gradients.svg', 'penalties.svg', 'shrinkage.svg']
     """
 
     with matplotlib.rc_context(SVG_RC):
         return {
-            "penalties.svg": _mixed_overlay(analyses, "penalty", "penalties p(w)", None),
-            "gradients.svg": _mixed_overlay(analyses, "gradient", "gradients p'(w)", GRADIENT_CLIP),
-            "shrinkage.svg": _mixed_shrinkage(analyses),
-            "balls.svg": _mixed_balls(analyses),
+            "penalties.svg": _mixed_overlay(c, "penalty", "penalties p(w)", None),
+            "gradients.svg": _mixed_overlay(c, "gradient", "gradients p'(w)", GRADIENT_CLIP),
+            "shrinkage.svg": _mixed_shrinkage(c),
+            "balls.svg": _mixed_balls(c),
         }
-
-
-def _in_lambda(expr: sp.Expr) -> sp.Expr:
-    """``lam`` (as lksym.derivation.prox and lksym.derivation.penalty_prox write it) shown as the page's Greek letter."""
-    lam = sp.Symbol("lambda", positive=True)
-    return substitute(expr, {s: lam for s in expr.free_symbols if s.name == "lam"})
 
 
 def condition_cell(condition) -> str:
@@ -625,7 +427,7 @@ def condition_cell(condition) -> str:
         return "yes"
     if condition is False or condition == sp.false:
         return "no"
-    return f"for {_m(_in_lambda(condition))}"
+    return f"for {_m(in_lambda(condition))}"
 
 
 def _smoothness_cell(a: Analysis) -> str:
@@ -636,11 +438,11 @@ def _smoothness_cell(a: Analysis) -> str:
     return f"$C^{{{a.smoothness}}}$"
 
 
-def _threshold_cells(a: Analysis) -> list[str]:
+def _threshold_cells(a: Analysis, at_lambda: float) -> list[str]:
 
     t = a.prox.threshold
-    exact = "no closed form" if t.has(Infimum) else _m(_in_lambda(t))
-    return [exact, f"{threshold_at(a.subject, MIXED_SHRINK_LAMBDA):.4g}"]
+    exact = "no closed form" if t.has(Infimum) else _m(in_lambda(t))
+    return [exact, f"{at_lambda:.4g}"]
 
 
 def _cell_text(text: str) -> str:
@@ -652,7 +454,7 @@ def _kind_cell(th) -> str:
     return f" ({th.unbiased_kind})" if th is not None and th.unbiased_kind else ""
 
 
-def _mixed_row(a: Analysis) -> str:
+def _mixed_row(a: Analysis, threshold: float) -> str:
     th = a.thresholding
     cells = [
         _cell_text(a.label),
@@ -662,7 +464,7 @@ def _mixed_row(a: Analysis) -> str:
         "yes" if a.convex else "no",
         _smoothness_cell(a),
         ", ".join(_m(b.at) for b in a.breakpoints) or "none",
-        *_threshold_cells(a),
+        *_threshold_cells(a, threshold),
     ]
     return "| " + " | ".join(cells) + " |"
 
@@ -673,17 +475,18 @@ MIXED_COLUMNS = ("penalty", "sparse", "continuous", "unbiased", "convex", "smoot
 """Columns of the table every page with a penalty other than :math:`|w|^k` leads with."""
 
 
-def mixed_markdown(analyses: list[Analysis], figure_names: Iterable[str], image_format: str = "svg") -> str:
+def mixed_markdown(c: Comparison, figure_names: Iterable[str], image_format: str = "svg") -> str:
     r"""The comparison page for penalties other than (or besides) :math:`|w|^k`.
 
     Examples
     --------
+    >>> from lksym.app.compare import comparison
     >>> from lksym.results import analyze
-    >>> page = mixed_markdown([analyze(1), analyze("l0")], [])
+    >>> page = mixed_markdown(comparison([analyze(1), analyze("l0")]), [])
     >>> [line for line in page.splitlines() if line.startswith("| L0")]
     ['| L0 | yes | no | yes (exact) | no | discontinuous | none | $\\sqrt{2} \\sqrt{\\lambda}$ | 1.414 |']
     """
-    powers = [a for a in analyses if a.k is not None]
+    analyses, powers = c.analyses, c.powers
     lines = [
         "# Comparing penalties",
         "",
@@ -702,7 +505,7 @@ def mixed_markdown(analyses: list[Analysis], figure_names: Iterable[str], image_
         "| " + " | ".join(MIXED_COLUMNS) + " |",
         "|---" * len(MIXED_COLUMNS) + "|",
     ]
-    lines += [_mixed_row(a) for a in analyses]
+    lines += [_mixed_row(a, t) for a, t in zip(analyses, c.thresholds)]
     if powers:
         prox_column = any(getattr(a, "prox", None) is not None for a in powers)
         lines += [
@@ -719,9 +522,9 @@ def mixed_markdown(analyses: list[Analysis], figure_names: Iterable[str], image_
         ]
         lines += [_row(a, prox_column) for a in powers]
     if len(powers) >= 2:
-        lines += _neighbour_table(powers, " (power family members only).")
-    left_out = [f"{_cell_text(a.label)} ({ball_constant(a)[1]})" for a in analyses
-                if a.k is None and ball_constant(a)[0] is None]
+        lines += _neighbour_table(c, " (power family members only).")
+    left_out = [f"{_cell_text(a.label)} ({note})" for a, ball, note in zip(analyses, c.balls, c.ball_notes)
+                if ball is None]
     captions = {
         "penalties.svg": "Penalties $p(w)$ (a dot marks a value at 0 the curve does not reach)",
         "gradients.svg": f"Gradients (clipped to $\\pm {GRADIENT_CLIP:g}$; broken where they jump or do not exist)",

@@ -1,41 +1,39 @@
-"""The report of the symbolic family :math:`|w|^k` (``reports/k-symbolic``) and its JSON."""
+"""The report of the symbolic family :math:`|w|^k` (``reports/k-symbolic``) and its JSON.
+
+Renders a :class:`~lksym.command_results.SymbolicFamily` (the cases of :mod:`lksym.derivation.family`
+and the sweep figure's curves), built by :func:`lksym.app.family.symbolic_family`.
+"""
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Optional
 
-import numpy as np
 import sympy as sp
 
+from lksym.command_results import SymbolicFamily
 from lksym.derivation.analysis import POINTS
-from lksym.derivation.expr import parse_k
-from lksym.derivation.family import case_of, cases
-from lksym.derivation.regime import K
-from lksym.derivation.symbols import X
-from lksym.fileio import write_folder
-from lksym.numerics.numeric import numpy_function
 from lksym.writers.plots import DPI, SVG_RC, curve_styles, image_name, new_axes, outside_legend, render_image
-from lksym.writers.report import tex
+from lksym.writers.report_text import tex
 
 
 def _s(value) -> Optional[str]:
     return None if value is None else sp.sstr(value)
 
 
-def to_dict() -> dict:
+def to_dict(family: SymbolicFamily) -> dict:
     """The symbolic analysis as JSON data: ``{"k": "k", "cases": [...]}``.
 
     Examples
     --------
-    >>> d = to_dict()
+    >>> from lksym.app.family import symbolic_family
+    >>> d = to_dict(symbolic_family())
     >>> d["cases"][2]["condition"], d["cases"][2]["smoothness"], d["cases"][5]["smoothness"]
     ('(k > 1) & (k < 2)', 1, 'ceiling(k) - 1')
     """
 
     out = []
-    for c in cases():
+    for c in family.cases:
         smooth = "inf" if c.smoothness is None else c.smoothness if isinstance(c.smoothness, int) else _s(c.smoothness)
         out.append({
             "name": c.name,
@@ -54,14 +52,10 @@ def to_dict() -> dict:
     return {"schema": 1, "k": "k", "cases": out}
 
 
-def dumps() -> str:
+def dumps(family: SymbolicFamily) -> str:
     """:func:`to_dict` as indented JSON text."""
 
-    return json.dumps(to_dict(), indent=2, ensure_ascii=False)
-
-
-SWEEP = ("1/2", "1", "3/2", "2", "3", "10")
-"""The exponents drawn in the general report's figure."""
+    return json.dumps(to_dict(family), indent=2, ensure_ascii=False)
 
 
 FOLDER = "k-symbolic"
@@ -72,13 +66,12 @@ def _tex(expr) -> str:
     return tex(expr) if isinstance(expr, sp.Basic) else str(expr)
 
 
-def report_markdown() -> str:
+def report_markdown(family: SymbolicFamily) -> str:
     """The general report: the cases of k, what separates them, and a figure sweeping k."""
 
-    gradient = sp.powsimp(sp.diff(X**K, X), force=True)
-    curvature = sp.powsimp(sp.diff(gradient, X), force=True)
+    gradient, curvature = family.gradient, family.curvature
     rows = []
-    for c in cases():
+    for c in family.cases:
         smooth = "C^\\infty" if c.smoothness is None else f"C^{{{_tex(c.smoothness)}}}"
         rows.append(
             f"| {c.title} | ${_tex(c.condition)}$ | ${_tex(c.gradient)}$ | ${_tex(c.limits['gradient']['0+'])}$ "
@@ -131,39 +124,25 @@ def report_markdown() -> str:
     return "\n".join(lines)
 
 
-def sweep_figure():
-    """Gradients :math:`k\\,\\operatorname{sign}(w)|w|^{k-1}` for the k in :data:`SWEEP`, from each case's formula."""
+def sweep_figure(family: SymbolicFamily):
+    """Gradients :math:`k\\,\\operatorname{sign}(w)|w|^{k-1}` for the k of ``family.sweep``, from each case's formula."""
 
     fig, ax = new_axes("Gradient of |w|^k for several k", xlim=(-1.5, 1.5), ylim=(-4, 4))
-    w = np.linspace(-1.5, 1.5, 601)  # odd count: w = 0 is a sample, left empty
-    for text, style in zip(SWEEP, curve_styles(len(SWEEP))):
-        k = parse_k(text)
-        expr = case_of(k).gradient.subs(K, k)
-        with np.errstate(all="ignore"):
-            y = np.array(np.broadcast_to(np.asarray(numpy_function(expr)(w), dtype=float), w.shape))
-        # The formulas hold for w != 0: a gap at 0, so a pole (k = 1/2) or a jump (k = 1) is not a vertical line.
-        y[w == 0] = np.nan
-        y[np.abs(y) > 40] = np.nan  # far off the axes near the pole: no line back from there
-        ax.plot(w, y, label=f"k = {text}", **style)  # its own colour and line style: apart in greyscale too
+    for curve, style in zip(family.sweep, curve_styles(len(family.sweep))):
+        ax.plot(curve.w, curve.y, label=f"k = {curve.label}", **style)  # its own colour and line style: apart in greyscale too
     outside_legend(ax)
     return fig
 
 
-def render_report(image_format: str = "svg", dpi=None) -> dict[str, bytes]:
+def render_report(family: SymbolicFamily, image_format: str = "svg", dpi=None) -> dict[str, bytes]:
     """The files of ``k-symbolic/`` in memory: ``report.md``, ``cases.json`` and the sweep figure (SVG or PNG)."""
     import matplotlib
 
     figure = image_name("gradients_sweep.svg", image_format)
     with matplotlib.rc_context(SVG_RC):
-        image = render_image(sweep_figure(), image_format, dpi or DPI)
+        image = render_image(sweep_figure(family), image_format, dpi or DPI)
     return {
         figure: image,
-        "cases.json": (dumps() + "\n").encode("utf-8"),
-        "report.md": report_markdown().replace("(gradients_sweep.svg)", f"({figure})").encode("utf-8"),
+        "cases.json": (dumps(family) + "\n").encode("utf-8"),
+        "report.md": report_markdown(family).replace("(gradients_sweep.svg)", f"({figure})").encode("utf-8"),
     }
-
-
-def write_report(out_dir, image_format: str = "svg", dpi=None) -> "object":
-    """Write ``<out_dir>/k-symbolic/report.md`` and its figure, the folder whole or not at all; return the report's path."""
-
-    return write_folder(Path(out_dir) / FOLDER, render_report(image_format, dpi)) / "report.md"

@@ -3,19 +3,15 @@
 The page has three parts: the article's claims about small weights against each optimiser
 (:func:`lksym.numerics.rejudge.judge_claims`), what a weight from 0.3 and from 0.05 does under each
 optimiser for the article's six k and the catalogue (:func:`lksym.numerics.rejudge.penalty_table`), and
-one figure per article k with the optimisers side by side.  ``lksym regenerate`` rebuilds it.
+one figure per article k with the optimisers side by side.  :func:`lksym.app.optimizers.optimizers_page`
+runs them onto a frozen :class:`~lksym.command_results.OptimizersPage`; this module renders it, and
+``lksym regenerate`` rebuilds it (:func:`lksym.app.optimizers.write_optimizers`).
 """
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
-import sympy as sp
-
-from lksym.derivation.optimizers import NAMES
+from lksym.command_results import OptimizersPage
 from lksym.writers.dynamics import figure_bytes
-from lksym.writers.index import write_page
 
 PAGE = "optimizers.md"
 FIGURES = "optimizers"
@@ -40,8 +36,9 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def render(verdicts, table, figure_names, image_format: str = "svg") -> str:
-    """The page's Markdown from the verdicts and table rows (computed in :mod:`lksym.numerics.rejudge`)."""
+def render(page: OptimizersPage, figure_names, image_format: str = "svg") -> str:
+    """The page's Markdown; ``figure_names`` are ``(k text, file name)`` per figure in :data:`FIGURES`."""
+    verdicts, table, names = page.verdicts, page.table, page.optimizers
     lines = [HEADING, "",
              "The article judges penalties by plain gradient descent. Here every claim is re-run under the "
              "optimisers people train with (torch.optim's update rules in float64, torch's defaults except "
@@ -60,8 +57,8 @@ def render(verdicts, table, figure_names, image_format: str = "svg") -> str:
               "lr = 1/100, alpha = 1, torch's defaults otherwise; what the weight does from w0 = 0.3 and from "
               "w0 = 0.05, and the symmetric two-cycle ±a derived exactly (attracting or not: the multipliers of "
               "the linearised two-step map in the optimiser's full state).", ""]
-    header = "| penalty | " + " | ".join(f"`{n}`" for n in NAMES) + " |"
-    lines += [header, "|---" * (len(NAMES) + 1) + "|"]
+    header = "| penalty | " + " | ".join(f"`{n}`" for n in names) + " |"
+    lines += [header, "|---" * (len(names) + 1) + "|"]
     for subject, results in table:
         cells = []
         for d in results:
@@ -82,17 +79,13 @@ def render(verdicts, table, figure_names, image_format: str = "svg") -> str:
     return "\n".join(lines)
 
 
-def write_optimizers(out_dir: os.PathLike | str = "reports", catalogue=(), image_format: str = "svg") -> Path:
-    """Compute and write ``optimizers.md`` with its figures under ``out_dir``; return the page's path."""
-    from lksym.numerics.rejudge import judge_claims, penalty_table
-
-    verdicts = judge_claims()
-    table = penalty_table(ARTICLE + tuple(catalogue))
+def page_files(page: OptimizersPage, image_format: str = "svg") -> dict[str, bytes]:
+    """The page and its figures in memory, keyed by path relative to the output folder (figures first)."""
     files: dict = {}
     figure_names = []
-    for subject, results in table[: len(ARTICLE)]:
-        name = f"{subject.slug}.{image_format}"
+    for k, slug, results in page.figures:
+        name = f"{slug}.{image_format}"
         files[f"{FIGURES}/{name}"] = figure_bytes(results, image_format)
-        figure_names.append((sp.sstr(subject.k), name))
-    files[PAGE] = render(verdicts, table, figure_names, image_format).encode("utf-8")
-    return write_page(Path(out_dir), PAGE, FIGURES, files, HEADING.encode("utf-8"))
+        figure_names.append((k, name))
+    files[PAGE] = render(page, figure_names, image_format).encode("utf-8")
+    return files

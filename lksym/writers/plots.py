@@ -526,7 +526,7 @@ FIGURES = [
     ),
     FigureSpec(
         "shrinkage.svg", "Proximal step (shrinkage map) beside L1's soft threshold and L2's scaling, lam = 1",
-        "lksym.writers.plots:shrinkage_data", shrinkage_render,
+        "lksym.numerics.curves:shrinkage_data", shrinkage_render,
     ),
     FigureSpec(
         "gd_trajectories.svg", "Plain gradient descent on the penalty alone (step size in the title)",
@@ -660,41 +660,3 @@ def render_svg(fig) -> bytes:
     with matplotlib.rc_context(SVG_RC):
         fig.savefig(buffer, format="svg", metadata={"Date": None})
     return buffer.getvalue()
-
-
-def shrinkage_data(a) -> dict:
-    """Numbers for the shrinkage-map figure: prox(z) for lam = 1 beside L1's and L2's maps."""
-    # Imported here: the drawing side of this module must not load SymPy (see lksym.writers.pipeline).
-    from lksym.derivation.exact import to_float
-    from lksym.derivation.prox import prox_vector
-    from lksym.derivation.symbols import LAM
-
-    # Wide enough to show where the map becomes z itself (SCAD beyond a*lam, capped L1 beyond theta).
-    ends = [float(b.at) for b in a.breakpoints]
-    if a.thresholding is not None and a.thresholding.unbiased_beyond is not None:
-        ends.append(to_float(a.thresholding.unbiased_beyond, {LAM: 1}))
-    ends.append(to_float(a.prox.threshold, {LAM: 1}))  # the jump or the end of the dead band, with room after it
-    half = max([3.0] + [1.25 * e for e in ends])
-    half = float(np.ceil(half))
-    z = np.linspace(-half, half, int(200 * half) + 1)
-    if a.k is not None:
-        y = prox_vector(a.k, 1.0, z)
-    else:  # any other penalty: the global minimiser of lksym.derivation.penalty_prox, from the same derived pieces
-        from lksym.derivation.penalty_prox import prox_vector as penalty_prox_vector
-
-        y = penalty_prox_vector(a.subject, 1.0, z)
-    threshold = to_float(a.prox.threshold, {LAM: 1})
-    # A jump (k < 1) is not a steep segment: break the line where the map jumps.
-    jumps = np.abs(np.diff(y)) > 0.25
-    y_plot = y.copy()
-    y_plot[1:][jumps] = np.nan
-    return {
-        "z": z,
-        "prox": y_plot,
-        "soft": np.sign(z) * np.maximum(np.abs(z) - 1.0, 0.0),
-        "ridge": z / 3.0,
-        "threshold": threshold,
-        "label": a.label,
-        "short_label": a.label if a.k is not None else a.subject.short_label,
-        "half": half,
-    }

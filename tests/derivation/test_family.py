@@ -12,6 +12,7 @@ from conftest import K_CASES, W
 from lksym.derivation.analysis import POINTS
 from lksym.derivation.family import case_of, cases
 from lksym.derivation.regime import K
+from lksym.app.family import symbolic_family
 from lksym.writers.family import to_dict
 
 R = sp.Rational
@@ -69,7 +70,7 @@ def test_hand_table_agrees(analysis_of):
 
 
 def test_json_shape():
-    d = to_dict()
+    d = to_dict(symbolic_family())
     assert d["k"] == "k" and len(d["cases"]) == 6
     between = d["cases"][2]
     assert between["condition"] == "(k > 1) & (k < 2)"
@@ -90,7 +91,7 @@ def test_cli_symbolic_k():
     runner = CliRunner()
     out = runner.invoke(main, ["analyze", "--k", "k", "--json"])
     assert out.exit_code == 0, out.output
-    assert json.loads(out.output) == to_dict()
+    assert json.loads(out.output) == to_dict(symbolic_family())
     plain = runner.invoke(main, ["analyze", "--k", "k"])
     assert plain.exit_code == 2 and "symbolic" in plain.output
 
@@ -108,7 +109,7 @@ def test_symbolic_report(tmp_path):
     text = (folder / "report.md").read_text(encoding="utf-8")
     assert text.count("\n| ") == 7  # header + six cases
     assert "## What separates them" in text and "](gradients_sweep.svg)" in text
-    assert json.loads((folder / "cases.json").read_text(encoding="utf-8")) == to_dict()
+    assert json.loads((folder / "cases.json").read_text(encoding="utf-8")) == to_dict(symbolic_family())
     svg = (folder / "gradients_sweep.svg").read_bytes()
     runner.invoke(main, ["report", "--k", "k", "--out", str(tmp_path)])
     assert (folder / "gradients_sweep.svg").read_bytes() == svg

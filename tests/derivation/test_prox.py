@@ -1631,3 +1631,13 @@ def test_unbiased_kind_in_json_terminal_report_and_index(tmp_path, text, words):
     assert f"yes ({words})" in (tmp_path / "README.md").read_text()
     data = json.loads((page.parent / "analysis.json").read_text())
     assert data["thresholding"]["unbiased"] is True  # the old key keeps its meaning
+
+
+@pytest.mark.parametrize("subject", ["1/2", "1", "3/2", "2", "7/3", "mcp(lam=1, gamma=3)", "scad(lam=1, a=3.7)", "l0"])
+def test_threshold_at_one_is_the_threshold_at_lam_one(subject):
+    from lksym.derivation.prox import Prox
+
+    threshold = prox_threshold(parse_subject(subject))
+    value = Prox(threshold, None).threshold_at_one
+    assert not value.free_symbols
+    assert float(value) == pytest.approx(threshold_at(parse_subject(subject), 1.0), rel=1e-12)

@@ -15,6 +15,11 @@ KS = ["0.5", "1", "1.5", "2", "3"]
 R = sp.Rational
 
 
+def _hand(k1, k2):
+    # k1 x^(k1-1) = k2 x^(k2-1)  <=>  x^(k2-k1) = k1/k2
+    return (k1 / k2) ** (1 / (k2 - k1))
+
+
 @pytest.fixture(scope="module")
 def written(tmp_path_factory):
     out = tmp_path_factory.mktemp("cmp")
@@ -56,33 +61,6 @@ def test_index_links_page(written):
     assert "[compare.md](compare.md)" in (out / "README.md").read_text(encoding="utf-8")
 
 
-def _hand(k1, k2):
-    # k1 x^(k1-1) = k2 x^(k2-1)  <=>  x^(k2-k1) = k1/k2
-    return (k1 / k2) ** (1 / (k2 - k1))
-
-
-@pytest.mark.parametrize(
-    "k1, k2, exact",
-    [
-        ("1", "2", R(1, 2)),
-        ("3/2", "2", R(9, 16)),
-        ("1/2", "1", R(1, 4)),
-        ("1", "3/2", R(4, 9)),
-        ("2", "3", R(2, 3)),
-        ("1/2", "3", None),
-        ("sqrt(2)", "pi", None),
-    ],
-)
-def test_neighbour_crossover_by_hand(analysis_of, k1, k2, exact):
-    from lksym.writers.compare import neighbour_crossover
-
-    x = neighbour_crossover(analysis_of(k1), analysis_of(k2))
-    if exact is not None:
-        assert sp.simplify(x - exact) == 0
-    k1f, k2f = float(sp.sympify(k1)), float(sp.sympify(k2))
-    assert float(x) == pytest.approx(_hand(k1f, k2f), rel=1e-12)
-
-
 def test_neighbour_table_on_page(written):
     out, _ = written
     page = (out / "compare.md").read_text(encoding="utf-8")
@@ -93,17 +71,6 @@ def test_neighbour_table_on_page(written):
     for row, k1, k2 in zip(rows, ks, ks[1:]):
         approx = float(row.rsplit("≈", 1)[1].strip(" |"))
         assert approx == pytest.approx(_hand(k1, k2), rel=1e-3)
-
-
-@pytest.mark.parametrize("k", [0.25, 0.5, 1, 1.5, 2, 3, 10])
-def test_unit_ball_on_the_unit_sphere(k):
-    from lksym.writers.compare import unit_ball
-
-    x, y = unit_ball(k)
-    assert np.allclose(np.abs(x) ** k + np.abs(y) ** k, 1.0, atol=1e-12)
-    # Closed curve through the four axis points (the corners for k < 1).
-    for px, py in [(1, 0), (0, 1), (-1, 0), (0, -1)]:
-        assert np.min(np.hypot(x - px, y - py)) < 1e-12
 
 
 def test_deterministic(tmp_path):
@@ -134,10 +101,11 @@ def test_shrinkage_figure_is_linked(written):
 
 def test_overlays_break_at_jumps_and_poles():
     """The shrinkage map of k = 1/2 jumps at its threshold: no vertical segment is drawn there."""
+    from lksym.app.compare import comparison
     from lksym.results import analyze
     from lksym.writers.compare import compare_figures
 
-    figs = compare_figures([analyze("1/2"), analyze("1"), analyze("2")])
+    figs = compare_figures(comparison([analyze("1/2"), analyze("1"), analyze("2")]))
     half = [ln for ln in figs["shrinkage.svg"].axes[0].get_lines() if ln.get_label() == "k = 0.5"][0]
     y = np.asarray(half.get_ydata(), dtype=float)
     steps = np.abs(np.diff(y))
@@ -145,9 +113,10 @@ def test_overlays_break_at_jumps_and_poles():
 
 
 def test_symbolic_sweep_leaves_a_gap_at_zero():
+    from lksym.app.family import symbolic_family
     from lksym.writers.family import sweep_figure
 
-    for line in sweep_figure().axes[0].get_lines():
+    for line in sweep_figure(symbolic_family()).axes[0].get_lines():
         if str(line.get_label()).startswith("k = "):
             w, y = (np.asarray(v, dtype=float) for v in (line.get_xdata(), line.get_ydata()))
             assert np.isnan(y[w == 0]).all(), line.get_label()
@@ -286,47 +255,12 @@ def test_power_only_page_is_the_committed_one(regenerated):
         assert (reports / name).read_bytes() == (built / name).read_bytes(), name
 
 
-@pytest.mark.parametrize(
-    "subject, lam, jumps",
-    [
-        ("l0", 1.0, [np.sqrt(2.0)]),  # hard threshold sqrt(2 lam)
-        ("l0", 0.5, [1.0]),
-        ("capped_l1(theta=1)", 1.0, [1.5]),  # z - lam/2 = theta: objectives of z - lam and z agree
-        ("0.5", 1.0, [1.5]),  # half thresholding: (54^(1/3)/4) (2 lam)^(2/3) = 3/2 lam^(2/3)
-        ("logsum(eps=0.1)", 1.0, None),  # at the brute-force threshold
-        ("scad(lam=1, a=3.7)", 1.0, []),  # continuous for lam < 27/10
-        ("scad(lam=1, a=3.7)", 3.0, [(10 * 3.0 + 47) / 20]),  # lam in (27/10, 47/10]: jump at (10 lam + 47)/20
-        ("mcp(lam=1, gamma=3)", 1.0, []),
-        ("mcp(lam=1, gamma=3)", 4.0, [np.sqrt(3 * 4.0)]),  # lam > gamma: hard threshold sqrt(gamma lam)
-        ("huber(delta=1)", 1.0, []),
-        ("1", 1.0, []),
-    ],
-)
-def test_shrinkage_jumps_located_and_never_drawn_across(analysis_of, subject, lam, jumps):
-    from lksym.writers.compare import shrinkage_curve
-
-    if jumps is None:
-        x = np.linspace(1e-4, 10, 2_000_001)
-        jumps = [float(np.min(x / 2 + lam * np.log1p(10 * x) / x))]
-    a = analysis_of(subject)
-    grid = np.linspace(-4.0, 4.0, 801)
-    z, y, found = shrinkage_curve(a, lam, grid)
-    expected = sorted([-j for j in jumps] + list(jumps))
-    assert [f[0] for f in sorted(found)] == pytest.approx(expected, abs=1e-3 if subject.startswith("log") else 1e-9)
-    assert int(np.isnan(y).sum()) == len(expected)
-    # No segment joins two finite points on either side of a jump, and everywhere else the map moves in small steps.
-    for at, _, _ in found:
-        left, right = z[:-1] < at, z[1:] > at
-        both = np.isfinite(y[:-1]) & np.isfinite(y[1:])
-        assert not np.any(left & right & both)
-    finite = np.isfinite(y[:-1]) & np.isfinite(y[1:])
-    assert np.max(np.abs(np.diff(y))[finite]) < 0.05
-
-
 def test_mixed_shrinkage_figure_broken_at_jumps():
+    from lksym.app.compare import comparison
+    from lksym.results import analyze
     from lksym.writers.compare import mixed_figures
 
-    figs = mixed_figures([__import__("lksym.results", fromlist=["analyze"]).analyze(s) for s in ("l0", "1")])
+    figs = mixed_figures(comparison([analyze(s) for s in ("l0", "1")]))
     line = [ln for ln in figs["shrinkage.svg"].axes[0].get_lines() if ln.get_label() == "L0"][0]
     y = np.asarray(line.get_ydata(), dtype=float)
     assert np.isnan(y).sum() == 2 and np.nanmax(np.abs(np.diff(y))) < 0.05
@@ -346,27 +280,8 @@ def test_overlays_break_where_the_penalty_or_gradient_jumps(analysis_of):
     assert not np.isnan(y).any()
 
 
-@pytest.mark.parametrize(
-    "subject, on_boundary",
-    [
-        ("scad(lam=1, a=3.7)", lambda x, y: np.abs(x) + np.abs(y)),  # SCAD is |w| on [0, 1]
-        ("capped_l1(theta=1)", lambda x, y: np.abs(x) + np.abs(y)),
-        ("huber(delta=1)", lambda x, y: x**2 + y**2),  # x^2/2 on [0, 1]: the circle
-        ("mcp(lam=1, gamma=3)", lambda x, y: (np.abs(x) - x**2 / 6 + np.abs(y) - y**2 / 6) / (5 / 6)),
-        ("logsum(eps=0.1)", lambda x, y: (np.log1p(10 * np.abs(x)) + np.log1p(10 * np.abs(y))) / np.log(11)),
-    ],
-)
-def test_penalty_ball_on_its_level_set(analysis_of, subject, on_boundary):
-    from lksym.writers.compare import penalty_ball
-
-    x, y = penalty_ball(analysis_of(subject))
-    assert np.allclose(on_boundary(x, y), 1.0, atol=1e-9)
-    for px, py in [(1, 0), (0, 1), (-1, 0), (0, -1)]:
-        assert np.min(np.hypot(x - px, y - py)) < 1e-9
-
-
 def test_ball_left_out_and_said_so(mixed_files, analysis_of):
-    from lksym.writers.compare import ball_constant, penalty_ball
+    from lksym.numerics.curves import ball_constant, penalty_ball
 
     assert penalty_ball(analysis_of("l0")) is None and ball_constant(analysis_of("l0"))[0] is None
     page = mixed_files["compare.md"].decode()

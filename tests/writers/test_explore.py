@@ -2,7 +2,7 @@
 and the page itself in a real browser (Playwright driving the system Chromium).
 
 Pure-Python tests hold each case's compiled formulas (still SymPy in
-:func:`lksym.writers.explore.power_cases`) against :func:`lksym.results.analyze` at many k,
+:func:`lksym.app.explore.power_cases`) against :func:`lksym.results.analyze` at many k,
 and against the defining equations evaluated by mpmath (g(x) = 1 at the L1
 crossover, eta g(a) = 2a on the two-cycle, a brute-force prox around the jump).
 Browser tests open the written page from disk, block every request that would
@@ -27,7 +27,7 @@ from lksym.derivation.family import case_of
 from lksym.derivation.prox import prox_numeric
 from lksym.derivation.regime import K
 from lksym.derivation.symbols import ALPHA, ETA, LAM, TAU
-from lksym.writers import explore
+from lksym.app import explore
 
 K_TEXTS = ["0.1", "0.5", "0.9", "1", "1.1", "1.5", "1.9", "2", "2.5", "3", "4", "7/3", "10", "sqrt(2)", "1/sqrt(3)"]
 VALUES = {LAM: sp.Rational(7, 10), ETA: sp.Rational(13, 100), ALPHA: sp.Rational(7, 10), TAU: sp.Rational(1, 1000)}
@@ -129,7 +129,7 @@ def test_every_case_compiles_every_function():
 
 
 def test_render_is_deterministic_small_and_offline():
-    first, second = explore.render(), explore.render()
+    first, second = explore.render_page(), explore.render_page()
     assert first == second
     assert len(first.encode()) < 300_000
     lowered = first.lower()
@@ -162,7 +162,7 @@ def test_cli_writes_the_page_and_links_it_from_the_index(tmp_path):
     result = CliRunner().invoke(main, ["explore", "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output
     assert result.output.strip() == str(tmp_path / "explore.html")
-    assert (tmp_path / "explore.html").read_bytes() == signed(explore.render())  # the page, then lksym's checksum line
+    assert (tmp_path / "explore.html").read_bytes() == signed(explore.render_page())  # the page, then lksym's checksum line
     assert "[explore.html](explore.html)" in (tmp_path / "README.md").read_text(encoding="utf-8")
 
 
@@ -705,3 +705,15 @@ def test_power_family_fan_li_per_case():
         t = analyze(k).thresholding
         for key, field in (("fan_li_sparse", "sparse"), ("fan_li_continuous", "continuous"), ("fan_li_unbiased", "unbiased")):
             assert facts[key]["js"] == str(bool(getattr(t, field))).lower(), (text, key)
+
+
+def test_the_writer_renders_a_given_page_and_never_closes_its_script():
+    from lksym.command_results import ExplorerPage
+    from lksym.writers.explore import render
+
+    records = [{"name": "sgd", "cycle_js": "2*a - G*lr"}, {"name": "prox-sgd", "cycle_js": None}]
+    page = ExplorerPage({"penalties": [], "optimizers": records, "note": "</script>"}, ("lr",))
+    html = render(page)
+    assert html == render(page)
+    assert "</script>\"" not in html and '"note":"<\\/script>"' in html
+    assert '"sgd":function(a,G,p){const lr=p.lr;return (2*a - G*lr);},"prox-sgd":null' in html

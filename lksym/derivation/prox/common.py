@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Callable, Optional, Union
 
 import sympy as sp
 
 from lksym.budget import bounded
-from lksym.derivation.exact import continuous_value
+from lksym.derivation.exact import continuous_value, substitute
 from lksym.derivation.symbols import LAM, X
 from lksym.numerics.prox_solver import compile_expr
 
@@ -310,6 +310,18 @@ class Prox:
 
     threshold: sp.Expr
     closed_form: Optional[sp.Expr]
+
+    @cached_property
+    def threshold_at_one(self) -> sp.Expr:
+        """The threshold at :math:`\\lambda = 1`, exact (huge exact powers left unevaluated, as
+        :func:`lksym.derivation.exact.substitute` does); derived once, on first use.
+
+        Examples
+        --------
+        >>> Prox(threshold=sp.Rational(3, 2) * LAM ** sp.Rational(2, 3), closed_form=None).threshold_at_one
+        3/2
+        """
+        return substitute(self.threshold, {LAM: 1})
 
 
 def join_branches(branches: list) -> sp.Expr:

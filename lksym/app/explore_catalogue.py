@@ -1,6 +1,6 @@
 r"""The explorer's data for the catalogue of :mod:`lksym.derivation.penalty`: symbolic parameters, one case.
 
-See :func:`catalogue_family`; the page's model of a penalty is described in :mod:`lksym.writers.explore`.
+See :func:`catalogue_family`; the page's model of a penalty is described in :mod:`lksym.app.explore`.
 """
 
 from __future__ import annotations

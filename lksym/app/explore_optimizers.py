@@ -7,6 +7,7 @@ derived here with *symbolic* parameters and compiled to JavaScript), which the p
 with :math:`G = \alpha p'(a)` from the penalty's compiled gradient.  The update rules themselves are ported
 by hand to the page's JavaScript from :func:`lksym.numerics.dynamics.run` (the same order of operations,
 the same emulated fused multiply-adds); ``tests/test_explore_optimizers.py`` holds the two equal.
+:func:`lksym.writers.explore.optimizer_code` writes the equations as JavaScript functions.
 
 Examples
 --------
@@ -19,7 +20,6 @@ Examples
 
 from __future__ import annotations
 
-import json
 from functools import lru_cache
 
 import sympy as sp
@@ -58,6 +58,8 @@ _SYMBOLS = {
     "smoothing": sp.Symbol("smoothing", nonnegative=True),
 }
 LR = sp.Symbol("lr", positive=True)
+CYCLE_PARAMETERS = ("lr", *_SYMBOLS)
+"""The parameters each compiled two-cycle equation takes from the page's fields, in order."""
 FIELDS = ("lr", "alpha", "momentum", "dampening", "beta1", "beta2", "eps", "weight_decay", "smoothing", "amsgrad")
 """Every parameter field of the picker; ``alpha`` is the penalty's strength."""
 
@@ -137,15 +139,3 @@ def ranges() -> list:
     """The fields' labels and ranges, for the page's validation."""
     return [{"name": n, "label": RANGES[n][0], "lo": RANGES[n][1], "hi": RANGES[n][2], "lo_open": RANGES[n][3],
              "hi_open": RANGES[n][4]} for n in FIELDS if n in RANGES]
-
-
-def optimizer_code() -> str:
-    """The compiled two-cycle equations as JS functions of (a, G, p) (functions, not strings: no eval)."""
-    names = ("lr", *_SYMBOLS)
-    parts = []
-    for record in optimizer_data():
-        body = record["cycle_js"]
-        fn = "null" if body is None else (
-            f"function(a,G,p){{const {','.join(f'{n}=p.{n}' for n in names)};return ({body});}}")
-        parts.append(f"{json.dumps(record['name'])}:{fn}")
-    return "{" + ",".join(parts) + "}"
