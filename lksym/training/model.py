@@ -180,7 +180,14 @@ def run(spec: RunSpec, data: Optional[Data] = None) -> RunResult:
 
 
 def train_model(spec: RunSpec, data: Optional[Data] = None) -> tuple:
-    """Train one configuration: ``(final weights as float64 NumPy, test accuracy, last loss, sign changes, seconds)``."""
+    """Train one configuration: ``(final weights as float64 NumPy, test accuracy, last loss, sign changes, seconds)``.
+
+    The penalty's gradient :math:`\\alpha\\,p'(w)` is ``lksym.torch.compiled(penalty).gradient``, the
+    function ``lksym.torch.penalty``'s backward returns, called directly: added to the data
+    gradient (``sgd``, ``adam``) it is the gradient of the loss with the penalty term, the same
+    float32 numbers (``tests/training/test_train.py`` holds them equal to the penalty in the loss),
+    without evaluating :math:`p` itself, which nothing measures.
+    """
     torch.set_num_threads(1)
     start = time.perf_counter()
     data = load_data(spec.seed) if data is None else data
@@ -189,7 +196,6 @@ def train_model(spec: RunSpec, data: Optional[Data] = None) -> tuple:
     biases = [model[0].bias, model[2].bias]
     lr, opt_name = spec.lr, spec.optimizer
     penalised = spec.penalty != "none"
-    reg = lt.penalty(spec.penalty, alpha=spec.alpha, reduction="sum") if penalised else None
     params = [{"params": weights}, {"params": biases}]
     if opt_name == "sgd":
         optimizer = torch.optim.SGD(params, lr=lr)
@@ -199,6 +205,7 @@ def train_model(spec: RunSpec, data: Optional[Data] = None) -> tuple:
         optimizer = torch.optim.AdamW(params, lr=lr, weight_decay=0.0)
     else:
         raise ValueError(f"unknown optimizer {opt_name!r}")
+    gradient = lt.compiled(spec.penalty).gradient if penalised else None
     in_loss = penalised and opt_name in ("sgd", "adam")
     decoupled = penalised and opt_name == "adamw"
     proximal = lt.ProximalPenalty(spec.penalty, weights, alpha=spec.alpha) if penalised and opt_name == "adam-prox" else None
@@ -210,31 +217,39 @@ def train_model(spec: RunSpec, data: Optional[Data] = None) -> tuple:
     loss = torch.tensor(float("nan"))
     for epoch in range(spec.epochs):
         order = torch.randperm(n, generator=batches)
+        X, y = data.X[order], data.y[order]  # one gather per epoch; each batch is a slice of it
         for i in range(0, n, BATCH):
-            idx = order[i:i + BATCH]
             optimizer.zero_grad(set_to_none=True)
-            loss = loss_fn(model(data.X[idx]), data.y[idx])
-            total = loss + reg(weights) if in_loss else loss
-            total.backward()
-            if decoupled:
-                # AdamW's order: the decay uses the weights before the Adam step.
-                grads = torch.autograd.grad(reg(weights), weights)
+            loss = loss_fn(model(X[i:i + BATCH]), y[i:i + BATCH])
+            loss.backward()
+            if in_loss or decoupled:
                 with torch.no_grad():
-                    for w, g in zip(weights, grads):
-                        w.sub_(lr * g)
+                    for w in weights:
+                        # alpha * p'(w) in float32, as autograd forms it through alpha * sum p(w).
+                        step = gradient(w) * spec.alpha
+                        if in_loss:
+                            w.grad.add_(step)
+                        else:  # AdamW's order: the decay uses the weights before the Adam step.
+                            w.sub_(lr * step)
             optimizer.step()
             if proximal is not None:
                 proximal.step(lr)
             if epoch >= tail_from:
                 with torch.no_grad():
-                    flat = torch.cat([w.detach().reshape(-1) for w in weights])
-                    high = flat.clone() if high is None else torch.maximum(high, flat)
-                    low = flat.clone() if low is None else torch.minimum(low, flat)
+                    if high is None:
+                        high = [w.detach().clone() for w in weights]
+                        low = [w.detach().clone() for w in weights]
+                    else:
+                        for w, h, lo in zip(weights, high, low):
+                            torch.maximum(h, w, out=h)
+                            torch.minimum(lo, w, out=lo)
     seconds = time.perf_counter() - start
-    with torch.no_grad():
+    with torch.inference_mode():
         accuracy = float((model(data.X_test).argmax(dim=1) == data.y_test).double().mean())
         final = torch.cat([w.detach().reshape(-1) for w in weights]).double().numpy()
-    flipped = int(((np.abs(final) < SMALL) & (high.double().numpy() > 0) & (low.double().numpy() < 0)).sum())
+        high = torch.cat([h.reshape(-1) for h in high]).double().numpy()
+        low = torch.cat([lo.reshape(-1) for lo in low]).double().numpy()
+    flipped = int(((np.abs(final) < SMALL) & (high > 0) & (low < 0)).sum())
     return final, accuracy, float(loss.detach()), flipped, seconds
 
 
