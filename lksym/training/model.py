@@ -49,8 +49,11 @@ CPU and PyTorch build (float32 kernels may round differently on another processo
 
 from __future__ import annotations
 
+import gzip
+import importlib.util
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Optional
 
 import numpy as np
@@ -96,6 +99,33 @@ class Data:
     y_test: torch.Tensor
 
 
+def digits() -> tuple:
+    """The 1797 digit images as float64 rows of 64 pixels and their int64 labels: ``load_digits()``'s ``data, target``.
+
+    Read from the file ``load_digits`` reads (``sklearn/datasets/data/digits.csv.gz``, found
+    without importing scikit-learn, which alone takes a second or two to import), parsed as it
+    parses it (``np.loadtxt`` of the gzip text, comma separated, the label in the last column);
+    ``load_digits()`` itself where that file is not where this scikit-learn keeps it.  The tests
+    hold the two equal.
+
+    Examples
+    --------
+    >>> X, y = digits()
+    >>> X.shape, X.dtype, y[:5].tolist()
+    ((1797, 64), dtype('float64'), [0, 1, 2, 3, 4])
+    """
+    spec = importlib.util.find_spec("sklearn")
+    path = Path(spec.submodule_search_locations[0], "datasets", "data", "digits.csv.gz") if spec else None
+    if path is None or not path.is_file():
+        from sklearn.datasets import load_digits
+
+        found = load_digits()
+        return found.data, found.target.astype(np.int64)
+    with gzip.open(path, mode="rt", encoding="utf-8") as handle:
+        table = np.loadtxt(handle, delimiter=",")
+    return table[:, :-1], table[:, -1].astype(np.int64)
+
+
 def load_data(seed: int) -> Data:
     """The digits split by ``seed`` (a NumPy permutation) and standardised with the training statistics.
 
@@ -105,12 +135,10 @@ def load_data(seed: int) -> Data:
     >>> tuple(d.X.shape), tuple(d.X_test.shape), abs(round(float(d.X.mean()), 6))
     ((1437, 64), (360, 64), 0.0)
     """
-    from sklearn.datasets import load_digits
-
-    digits = load_digits()
-    order = np.random.default_rng(seed).permutation(len(digits.target))
+    X, target = digits()
+    order = np.random.default_rng(seed).permutation(len(target))
     test, train = order[:N_TEST], order[N_TEST:]
-    X = digits.data.astype(np.float64)
+    X = X.astype(np.float64)
     mean = X[train].mean(axis=0)
     sd = X[train].std(axis=0)
     sd[sd == 0] = 1.0  # pixels that are always 0 in training stay 0
@@ -119,7 +147,7 @@ def load_data(seed: int) -> Data:
     def tensor(a):
         return torch.from_numpy(np.ascontiguousarray(a, dtype=np.float32))
 
-    y = torch.from_numpy(digits.target.astype(np.int64))
+    y = torch.from_numpy(target)
     return Data(tensor(X[train]), y[train], tensor(X[test]), y[test])
 
 
@@ -161,6 +189,22 @@ class RunResult:
     log_below: int
     signed_hist: tuple
     seconds: float
+
+
+def warm_up() -> None:
+    """Take one step of each optimiser on a throwaway parameter, so that what torch loads then is loaded once.
+
+    ``torch.optim`` imports ``torch._dynamo`` (about 2 s of CPU) on an optimiser's first use;
+    done in the parent before the grid forks its workers, they inherit it instead of each
+    importing it again.  Touches no state a run depends on (no seed, no generator).
+    """
+    torch.set_num_threads(1)
+    p = torch.zeros(1, requires_grad=True)
+    for make in (torch.optim.SGD, torch.optim.Adam, torch.optim.AdamW):
+        optimizer = make([p], lr=0.0)
+        optimizer.zero_grad(set_to_none=True)
+        p.sum().backward()
+        optimizer.step()
 
 
 def _weights(model) -> list:

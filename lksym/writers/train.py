@@ -8,6 +8,7 @@ Renders a frozen result only; nothing is computed here but formatting and drawin
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 from pathlib import Path
 
@@ -89,32 +90,37 @@ def _label(penalty: str) -> str:
         return penalty
 
 
+def _new_figure(figsize: tuple):
+    """A :class:`matplotlib.figure.Figure` without pyplot (no backend, no global state; see :mod:`lksym.writers.plots`).
+
+    Imported here, not at the top: the terminal summary and ``--json`` of ``lksym train`` use this
+    module and draw nothing, and matplotlib would be half a second of their start-up.
+    """
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=figsize)
+
+
 def _figure_hist(result, opt: str, kind: str) -> bytes:  # noqa: N806 (edges as constants)
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     LOG_EDGES, SIGNED_EDGES = np.array(result.settings["log10_edges"]), np.array(result.settings["signed_edges"])
     runs = [result.baselines[opt]] + [c.run for c in result.cells if c.run.spec.optimizer == opt]
     cols = min(5, len(runs))
     rows = -(-len(runs) // cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(2.6 * cols, 2.1 * rows), sharex=True, squeeze=False)
+    fig = _new_figure((2.6 * cols, 2.1 * rows))
+    axes = fig.subplots(rows, cols, sharex=True, squeeze=False)
     for ax in axes.flat[len(runs):]:
         ax.set_visible(False)
     for ax, r in zip(axes.flat, runs):
         title = "none" if r.spec.penalty == "none" else f"{_label(r.spec.penalty)}, α={r.spec.alpha:.2g}"
         if kind == "log":
-            centers = (LOG_EDGES[:-1] + LOG_EDGES[1:]) / 2
-            ax.bar(centers, r.log_hist, width=LOG_EDGES[1] - LOG_EDGES[0], color="#4477aa")
+            ax.stairs(r.log_hist, LOG_EDGES, fill=True, color="#4477aa")  # one patch, not a bar per bin
             if r.log_zeros:
                 ax.bar([LOG_EDGES[0] - 0.75], [r.log_zeros], width=0.5, color="#cc3311")
             ax.set_xlim(LOG_EDGES[0] - 1.1, LOG_EDGES[-1])
             ax.set_xticks([-10, -8, -6, -4, -2, 0])  # the edges run from -10 to 1
             ax.set_xticklabels(["1e-10", "1e-8", "1e-6", "1e-4", "0.01", "1"], fontsize=6)
         else:
-            centers = (SIGNED_EDGES[:-1] + SIGNED_EDGES[1:]) / 2
-            ax.bar(centers, r.signed_hist, width=SIGNED_EDGES[1] - SIGNED_EDGES[0], color="#4477aa")
+            ax.stairs(r.signed_hist, SIGNED_EDGES, fill=True, color="#4477aa")
             if r.log_zeros:
                 ax.bar([0.0], [r.log_zeros], width=(SIGNED_EDGES[1] - SIGNED_EDGES[0]) / 3, color="#cc3311")
             ax.tick_params(labelsize=6)
@@ -125,18 +131,13 @@ def _figure_hist(result, opt: str, kind: str) -> bytes:  # noqa: N806 (edges as 
     fig.suptitle(f"{opt}: histogram of the {runs[0].weights} penalised weights, {what}", fontsize=9)
     fig.tight_layout()
     svg = render_svg(fig)
-    plt.close(fig)
     return svg
 
 
 def _figure_zeros(result) -> bytes:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     opts = list(result.optimizers)
-    fig, axes = plt.subplots(1, len(opts), figsize=(3.2 * len(opts) + 1.6, 2.8), squeeze=False, sharey=True)
+    fig = _new_figure((3.2 * len(opts) + 1.6, 2.8))
+    axes = fig.subplots(1, len(opts), squeeze=False, sharey=True)
     for ax, opt in zip(axes.flat, opts):
         for p in result.penalties:
             tried = sorted((r for r in result.runs if r.spec.optimizer == opt and r.spec.penalty == p),
@@ -152,7 +153,6 @@ def _figure_zeros(result) -> bytes:
     fig.legend(handles, labels, fontsize=7, loc="center right")  # beside the panels, never over a line
     fig.tight_layout(rect=(0, 0, 0.86, 1))
     svg = render_svg(fig)
-    plt.close(fig)
     return svg
 
 
@@ -233,13 +233,32 @@ def markdown(result) -> str:
     return "\n".join(out)
 
 
-def files(result) -> dict:
-    """Every file of the folder, rendered in memory: name -> bytes."""
-    out = {"train.md": markdown(result).encode("utf-8"), "train.json": (to_json(result) + "\n").encode("utf-8"),
-           "zeros-vs-alpha.svg": _figure_zeros(result)}
+def _figure(task: tuple) -> bytes:
+    """One figure of the folder: ``(result, "zeros")`` or ``(result, optimizer, "log" | "signed")``."""
+    result, *which = task
+    return _figure_zeros(result) if which == ["zeros"] else _figure_hist(result, *which)
+
+
+def files(result, jobs: int = 1) -> dict:
+    """Every file of the folder, rendered in memory: name -> bytes.
+
+    ``jobs > 1``: the figures (most of the time this takes) are drawn in that many forked
+    processes; each figure is drawn alone, so the bytes do not depend on ``jobs``.
+    """
+    names = ["zeros-vs-alpha.svg"]
+    tasks: list = [(result, "zeros")]
     for opt in result.optimizers:
-        out[f"hist-log-{opt}.svg"] = _figure_hist(result, opt, "log")
-        out[f"hist-signed-{opt}.svg"] = _figure_hist(result, opt, "signed")
+        for kind in ("log", "signed"):
+            names.append(f"hist-{kind}-{opt}.svg")
+            tasks.append((result, opt, kind))
+    _new_figure((1, 1))  # matplotlib loaded once, before the workers fork
+    if jobs > 1:
+        with multiprocessing.get_context("fork").Pool(min(jobs, len(tasks))) as pool:
+            figures = pool.map(_figure, tasks, chunksize=1)
+    else:
+        figures = [_figure(t) for t in tasks]
+    out = {"train.md": markdown(result).encode("utf-8"), "train.json": (to_json(result) + "\n").encode("utf-8")}
+    out.update(zip(names, figures))
     return out
 
 
@@ -256,11 +275,14 @@ def check_out(out: Path) -> None:
                          "(choose an empty or new folder, e.g. reports/train)")
 
 
-def write_train(result, out_dir: os.PathLike | str) -> Path:
-    """Write the folder ``out_dir`` (``train.md``, ``train.json``, figures) whole or not at all; return ``train.md``."""
+def write_train(result, out_dir: os.PathLike | str, jobs: int = 1) -> Path:
+    """Write the folder ``out_dir`` (``train.md``, ``train.json``, figures) whole or not at all; return ``train.md``.
+
+    ``jobs``: processes to draw the figures in (:func:`files`).
+    """
     out = Path(out_dir)
     check_out(out)
-    rendered = files(result)
+    rendered = files(result, jobs)
     check_replaceable(out, rendered)
     write_folder(out, rendered)
     return out / "train.md"
