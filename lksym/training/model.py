@@ -41,7 +41,8 @@ Measures (:func:`measure`)
     Test accuracy; the fraction of penalised weights exactly 0, below 1e-6 and below 1e-3 in
     absolute value; histograms of :math:`\log_{10}|w|` and of signed :math:`w` near 0; how many
     weights small at the end (:math:`|w| <` :data:`SMALL`) took both signs during the last
-    :data:`TAIL_EPOCHS` epochs (checked after every step); the time the run took.
+    :data:`TAIL_EPOCHS` epochs (checked after every step); the time the run took, wall and CPU (the CPU
+    seconds mean something on a shared machine, the wall seconds only on an idle one).
 
 Everything but the time is a function of the seed: the same seed gives the same numbers on the same
 CPU and PyTorch build (float32 kernels may round differently on another processor).
@@ -189,6 +190,7 @@ class RunResult:
     log_below: int
     signed_hist: tuple
     seconds: float
+    cpu_seconds: float = 0.0
 
 
 def warm_up() -> None:
@@ -224,7 +226,8 @@ def run(spec: RunSpec, data: Optional[Data] = None) -> RunResult:
 
 
 def train_model(spec: RunSpec, data: Optional[Data] = None) -> tuple:
-    """Train one configuration: ``(final weights as float64 NumPy, test accuracy, last loss, sign changes, seconds)``.
+    """Train one configuration: ``(final weights as float64 NumPy, test accuracy, last loss, sign changes, wall seconds,
+    CPU seconds)``.
 
     The penalty's gradient :math:`\\alpha\\,p'(w)` is ``lksym.torch.compiled(penalty).gradient``, the
     function ``lksym.torch.penalty``'s backward returns, called directly: added to the data
@@ -233,7 +236,7 @@ def train_model(spec: RunSpec, data: Optional[Data] = None) -> tuple:
     without evaluating :math:`p` itself, which nothing measures.
     """
     torch.set_num_threads(1)
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()  # one thread: the process's CPU is the run's
     data = load_data(spec.seed) if data is None else data
     model = make_model(spec.seed)
     weights = _weights(model)
@@ -287,17 +290,18 @@ def train_model(spec: RunSpec, data: Optional[Data] = None) -> tuple:
                         for w, h, lo in zip(weights, high, low):
                             torch.maximum(h, w, out=h)
                             torch.minimum(lo, w, out=lo)
-    seconds = time.perf_counter() - start
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     with torch.inference_mode():
         accuracy = float((model(data.X_test).argmax(dim=1) == data.y_test).double().mean())
         final = torch.cat([w.detach().reshape(-1) for w in weights]).double().numpy()
         high = torch.cat([h.reshape(-1) for h in high]).double().numpy()
         low = torch.cat([lo.reshape(-1) for lo in low]).double().numpy()
     flipped = int(((np.abs(final) < SMALL) & (high > 0) & (low < 0)).sum())
-    return final, accuracy, float(loss.detach()), flipped, seconds
+    return final, accuracy, float(loss.detach()), flipped, seconds, cpu
 
 
-def measure(spec: RunSpec, w: np.ndarray, accuracy: float, loss: float, flipped: int, seconds: float) -> RunResult:
+def measure(spec: RunSpec, w: np.ndarray, accuracy: float, loss: float, flipped: int, seconds: float,
+            cpu_seconds: float = 0.0) -> RunResult:
     """The measures of the final weights ``w`` (see the module docstring).
 
     Examples
@@ -324,4 +328,5 @@ def measure(spec: RunSpec, w: np.ndarray, accuracy: float, loss: float, flipped:
         log_below=int((logs < LOG_EDGES[0]).sum()),
         signed_hist=tuple(int(c) for c in np.histogram(w, SIGNED_EDGES)[0]),
         seconds=seconds,
+        cpu_seconds=cpu_seconds,
     )

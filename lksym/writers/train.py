@@ -31,6 +31,7 @@ def _run(r) -> dict:
         **_spec(r.spec), "test_accuracy": r.test_accuracy, "train_loss": r.train_loss, "weights": r.weights,
         "exact_zero": r.exact_zero, "below_1e-6": r.below_1e6, "below_1e-3": r.below_1e3,
         "small_sign_changes": r.small_sign_changes, "seconds": round(r.seconds, 3),
+        "cpu_seconds": round(r.cpu_seconds, 3),
         "log10_abs_histogram": {"counts": list(r.log_hist), "exact_zeros": r.log_zeros, "below_first_edge": r.log_below},
         "signed_histogram": {"counts": list(r.signed_hist)},
     }
@@ -114,20 +115,26 @@ def _figure_hist(result, opt: str, kind: str) -> bytes:  # noqa: N806 (edges as 
         title = "none" if r.spec.penalty == "none" else f"{_label(r.spec.penalty)}, α={r.spec.alpha:.2g}"
         if kind == "log":
             ax.stairs(r.log_hist, LOG_EDGES, fill=True, color="#4477aa")  # one patch, not a bar per bin
+            if r.log_below:  # 0 < |w| < 1e-10 (underflowing weights) would otherwise not be drawn at all
+                ax.bar([LOG_EDGES[0] - 0.3], [r.log_below], width=0.4, color="#999999")
             if r.log_zeros:
-                ax.bar([LOG_EDGES[0] - 0.75], [r.log_zeros], width=0.5, color="#cc3311")
+                ax.bar([LOG_EDGES[0] - 0.8], [r.log_zeros], width=0.4, color="#cc3311")
             ax.set_xlim(LOG_EDGES[0] - 1.1, LOG_EDGES[-1])
             ax.set_xticks([-10, -8, -6, -4, -2, 0])  # the edges run from -10 to 1
             ax.set_xticklabels(["1e-10", "1e-8", "1e-6", "1e-4", "0.01", "1"], fontsize=6)
         else:
-            ax.stairs(r.signed_hist, SIGNED_EDGES, fill=True, color="#4477aa")
+            # np.histogram counts w = 0 in the bin [0, 0.001); drawn apart in red, so taken out of that bin.
+            counts = np.array(r.signed_hist)
+            counts[np.searchsorted(SIGNED_EDGES, 0.0, side="right") - 1] -= r.log_zeros
+            ax.stairs(counts, SIGNED_EDGES, fill=True, color="#4477aa")
             if r.log_zeros:
                 ax.bar([0.0], [r.log_zeros], width=(SIGNED_EDGES[1] - SIGNED_EDGES[0]) / 3, color="#cc3311")
             ax.tick_params(labelsize=6)
         ax.set_yscale("symlog", linthresh=10)
         ax.set_title(title + f"  ({100 * r.test_accuracy:.1f}%)", fontsize=7)
         ax.tick_params(axis="y", labelsize=6)
-    what = "log10 |w| (red: exact zeros)" if kind == "log" else "signed w near 0 (red: exact zeros)"
+    what = ("|w| on a log scale (red, left: exact zeros; grey: 0 < |w| < 1e-10)" if kind == "log"
+            else "signed w in [-0.02, 0.02] (red: exact zeros, apart from the bin [0, 0.001))")
     fig.suptitle(f"{opt}: histogram of the {runs[0].weights} penalised weights, {what}", fontsize=9)
     fig.tight_layout()
     svg = render_svg(fig)
@@ -138,17 +145,23 @@ def _figure_zeros(result) -> bytes:
     opts = list(result.optimizers)
     fig = _new_figure((3.2 * len(opts) + 1.6, 2.8))
     axes = fig.subplots(1, len(opts), squeeze=False, sharey=True)
+    styles = ("-", "--", ":", "-.")  # penalties with the same zeros (L1 and SCAD: SCAD is L1 below 1) stay visible
     for ax, opt in zip(axes.flat, opts):
-        for p in result.penalties:
+        for i, p in enumerate(result.penalties):
             tried = sorted((r for r in result.runs if r.spec.optimizer == opt and r.spec.penalty == p),
                            key=lambda r: r.spec.alpha)
             s = result.settings["scales"][p]
-            ax.plot([r.spec.alpha / s for r in tried], [r.exact_zero for r in tried], marker="o", ms=3, label=_label(p))
+            line, = ax.plot([r.spec.alpha / s for r in tried], [r.exact_zero for r in tried], marker="o", ms=3,
+                            ls=styles[i % len(styles)], label=_label(p))
+            chosen = result.cell(p, opt).run
+            ax.plot([chosen.spec.alpha / s], [chosen.exact_zero], marker="o", ms=8, mfc="none", ls="none",
+                    color=line.get_color())
         ax.set_xscale("log")
         ax.set_title(opt, fontsize=9)
         ax.set_xlabel("alpha · |p'(1)|", fontsize=8)
         ax.tick_params(labelsize=7)
     axes.flat[0].set_ylabel("fraction of weights exactly 0", fontsize=8)
+    fig.suptitle("Exact zeros against the strength (ringed: the strength chosen for the tables)", fontsize=9)
     handles, labels = axes.flat[0].get_legend_handles_labels()
     fig.legend(handles, labels, fontsize=7, loc="center right")  # beside the panels, never over a line
     fig.tight_layout(rect=(0, 0, 0.86, 1))
@@ -188,6 +201,9 @@ def markdown(result) -> str:
         "optimiser's baseline (every run is in `train.json` and in the figure of exact zeros against alpha).",
         f"- Sign changes: weights with |w| < {st['small']:g} at the end that were both > 0 and < 0 after some step "
         f"of the last {st['tail_epochs']} epochs.",
+        "- Time: CPU s is the run's CPU time (one thread, training and evaluation); the wall seconds, which "
+        "depend on what else the machine was doing, are in `train.json` beside it. The numbers do not depend on "
+        "`--jobs` (each run is seeded and single-threaded).",
         f"- Ran on: {env['cpu']}, {env['platform']}; Python {env['python']}, torch {env['torch']}, scikit-learn "
         f"{env['scikit-learn']}, NumPy {env['numpy']}, SymPy {env['sympy']}, lksym {env['lksym']}; one thread per run. "
         "float32 kernels may round differently on another CPU: the same seed gives the same numbers on the same "
@@ -195,7 +211,7 @@ def markdown(result) -> str:
         "",
         "## All runs at the chosen strength",
         "",
-        "| penalty | optimizer | alpha | test acc. | exactly 0 | < 1e-6 | < 1e-3 | sign changes | seconds |",
+        "| penalty | optimizer | alpha | test acc. | exactly 0 | < 1e-6 | < 1e-3 | sign changes | CPU s |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for opt in result.optimizers:
@@ -204,7 +220,7 @@ def markdown(result) -> str:
             alpha = "—" if r.spec.penalty == "none" else f"{r.spec.alpha:.3g}"
             out.append(f"| {_label(r.spec.penalty)} | {opt} | {alpha} | {100 * r.test_accuracy:.1f}% | "
                        f"{_pct(r.exact_zero)} | {_pct(r.below_1e6)} | {_pct(r.below_1e3)} | {r.small_sign_changes} | "
-                       f"{r.seconds:.1f} |")
+                       f"{r.cpu_seconds:.1f} |")
     agree = sum(c.verdict.agree for c in result.cells)
     out += [
         "",
