@@ -234,7 +234,8 @@ def assemble(results, penalties, optimizers, epochs: int, seed: int, alpha: Opti
              for (pick, _, good), (prediction, check, verdict) in zip(chosen, judged)]
     settings = {
         "data": "sklearn.datasets.load_digits, standardised", "test_images": training.N_TEST,
-        "model": f"MLP 64-{training.HIDDEN}-10 ReLU, float32", "batch": training.BATCH,
+        "constant_pixels": training.constant_pixels(_data(seed)),
+        "model": f"MLP 64-{training.HIDDEN}-10 ReLU, float32", "hidden": training.HIDDEN, "batch": training.BATCH,
         "learning_rates": dict(training.LEARNING_RATES), "tail_epochs": training.TAIL_EPOCHS,
         "small": training.SMALL, "alpha_scales": {k: list(v) for k, v in SCALES.items()},
         "scales": {p: scale(p) for p in penalties},

@@ -152,6 +152,20 @@ def load_data(seed: int) -> Data:
     return Data(tensor(X[train]), y[train], tensor(X[test]), y[test])
 
 
+def constant_pixels(data: Data) -> list:
+    """The input pixels constant over the training images (0 once standardised).
+
+    The first-layer weights from such a pixel get no data gradient at all: they move by the
+    penalty alone (Adam's step of a zero gradient is 0), which is the one-weight model itself.
+
+    Examples
+    --------
+    >>> constant_pixels(load_data(0))
+    [0, 32, 39]
+    """
+    return [int(i) for i in torch.nonzero((data.X == 0).all(dim=0)).flatten()]
+
+
 def make_model(seed: int) -> torch.nn.Sequential:
     """The 64-64-10 ReLU perceptron, initialised under ``torch.manual_seed(seed)``."""
     torch.manual_seed(seed)

@@ -188,10 +188,14 @@ def markdown(result) -> str:
         "",
         f"- Data: {st['data']}; {st['test_images']} test images by a seeded permutation (seed {result.seed}).",
         f"- Model: {st['model']}; only the two weight matrices are penalised and measured (biases not).",
+        f"- Pixels {', '.join(str(i) for i in st['constant_pixels'])} are constant over the training images, so the "
+        f"{len(st['constant_pixels'])} x {st['hidden']} first-layer weights from them get no data gradient: they move "
+        "by the penalty alone, the one-weight model without the data.",
         f"- Training: {result.epochs} epochs, mini-batches of {st['batch']}; learning rates "
         + ", ".join(f"{k} {v:g}" for k, v in st["learning_rates"].items()) + ".",
-        "- Loss: mean cross-entropy + alpha · Σ p(w) (alpha per weight). `sgd`, `adam`: the penalty in the loss "
-        "(its gradient from `lksym.torch.penalty`, subgradient 0 at w = 0). `adamw`: AdamW with weight_decay 0 on "
+        "- Loss: mean cross-entropy + alpha · Σ p(w) (alpha per weight). `sgd`, `adam`: the penalty in the loss: "
+        "its gradient alpha·p'(w) (`lksym.torch`'s, subgradient 0 at w = 0) added to the data gradient, bit for bit "
+        "what backpropagation through alpha · Σ p(w) gives. `adamw`: AdamW with weight_decay 0 on "
         "the data loss and the decoupled step w ← w − lr·alpha·p'(w) before each Adam step (for L2 exactly AdamW with "
         "weight_decay = 2·alpha). `adam-prox`: Adam on the data loss, then w ← prox_{lr·alpha·p}(w) "
         "(`lksym.torch.ProximalPenalty`).",

@@ -136,6 +136,17 @@ def test_the_penalty_gradient_added_directly_is_the_penalty_in_the_loss(penalty,
     assert not np.array_equal(ours, training.train_model(RunSpec("none", optimizer, 0.0, 1, 0), data)[0])
 
 
+@pytest.mark.parametrize("optimizer", ["sgd", "adam"])
+def test_weights_from_constant_pixels_get_no_data_gradient(optimizer, data):
+    """The page's claim: without a penalty the first-layer weights from constant pixels end where they started."""
+    pixels = training.constant_pixels(data)
+    assert pixels and all(float(data.X[:, i].abs().max()) == 0 for i in pixels)
+    final = training.train_model(RunSpec("none", optimizer, 0.0, 1, 0), data)[0][:64 * training.HIDDEN]
+    start = training.make_model(0)[0].weight.detach().double().numpy()
+    moved = final.reshape(training.HIDDEN, 64) != start
+    assert not moved[:, pixels].any() and moved.sum() > 0.9 * moved.size - len(pixels) * training.HIDDEN
+
+
 def test_measure_counts_by_hand():
     w = np.array([0.0, -0.0, 1e-7, -5e-4, 2e-3, -0.5])
     r = training.measure(RunSpec("1", "sgd", 0.1, 1, 0), w, 0.5, 0.1, 0, 0.0)
