@@ -1,6 +1,7 @@
 """lksym train: a reduced grid that checks the same kinds of agreement as reports/train/train.md.
 
-A few epochs and penalties, one thread; the whole file stays under half a minute.
+A few epochs and penalties, one thread; the whole file takes about 30 s of CPU
+(``python benchmarks/suite_time.py python -m pytest -n 0 tests/training``; its wall time depends on the machine's load).
 """
 
 from __future__ import annotations
