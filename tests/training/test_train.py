@@ -236,6 +236,18 @@ def test_without_torch_says_what_to_install(monkeypatch):
         "Error: lksym train needs PyTorch and scikit-learn (torch is missing): pip install -e '.[train]'"]
 
 
+def test_without_scikit_learn_says_what_to_install(monkeypatch):
+    """scikit-learn is found, not imported (only its digits file is read): a missing one is still named."""
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "sklearn" else real(name, *a))
+    result = CliRunner().invoke(main, ["train", "--penalty", "1", "--epochs", "1"])
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines() == [
+        "Error: lksym train needs PyTorch and scikit-learn (sklearn is missing): pip install -e '.[train]'"]
+
+
 def test_out_never_replaces_another_folder(tmp_path):
     """A folder of lksym's own kind of files (a report) is not a train folder: refused before any training."""
     other = tmp_path / "k-1"
