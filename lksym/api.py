@@ -312,9 +312,12 @@ def train(
 
     from lksym.errors import InputError
 
+    import importlib.util
+
     try:
-        import sklearn  # noqa: F401
         import torch  # noqa: F401
+        if importlib.util.find_spec("sklearn") is None:  # found, not imported: only its digits file is read
+            raise ImportError("No module named 'sklearn'", name="sklearn")
     except ImportError as error:
         raise InputError(f"lksym train needs PyTorch and scikit-learn ({error.name or 'a module'} is missing): "
                          f"{TRAIN_INSTALL}") from None
@@ -356,11 +359,12 @@ def train(
         from lksym.writers.train import check_out
 
         check_out(Path(out_dir))
-    result = train_grid.run_grid(checked, opts, epochs, seed, alpha, min(jobs, cores()), progress)
+    jobs = min(jobs, cores())
+    result = train_grid.run_grid(checked, opts, epochs, seed, alpha, jobs, progress)
     if out_dir is not None:
         from lksym.writers.train import write_train
 
-        write_train(result, out_dir)
+        write_train(result, out_dir, jobs)
     return result
 
 

@@ -7,7 +7,10 @@ as the network took) and explained by the analysis' facts quoted beside them:
 ``zeros``
     the weight reaches exactly 0.  Only a proximal step does that on purpose (``adam-prox`` with a
     penalty whose proximal map is sparse at :math:`\lambda = lr\,\alpha`: the analysis' threshold
-    is quoted); a gradient step lands on 0 only by coincidence.
+    is quoted); a gradient step lands on 0 only by coincidence.  The network is float32: a weight
+    the (float64) model takes below float32's least number (:data:`FLOAT32_ZERO`) is 0 there too,
+    which is how a prox that is not sparse (L1.5's, about :math:`(z/(1.5\lambda))^2` near 0,
+    squared at every step) still makes exact zeros.
 ``flips``
     the penalty throws a small weight across 0 for ever: the long run is a two-cycle, a longer cycle
     or chaos.  For a plain step on the penalty (``sgd``, and ``adamw``'s decoupled step) that is the
@@ -32,6 +35,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Optional
 
+import numpy as np
 import sympy as sp
 
 from lksym.derivation.optimizers import optimizer as make
@@ -97,18 +101,26 @@ START = 0.01
 """The small weight the one-weight model starts from."""
 
 
+FLOAT32_ZERO = 2.0 ** -150
+"""Half float32's smallest subnormal: a weight below it in size is exactly 0 once rounded to float32."""
+
+
 def long_run(subject: str, optimizer: str, lr: float, alpha: float, steps: int):
-    """What ``lksym dynamics`` finds for the penalty alone from :data:`START`: ``(Behaviour, final w)``.
+    """What ``lksym dynamics`` finds for the penalty alone from :data:`START`: ``(Behaviour, final w, least |w|)``.
+
+    The run is in float64; the least :math:`|w|` on the way tells whether the float32 network
+    would have held the weight at exactly 0 (:data:`FLOAT32_ZERO`).
 
     Examples
     --------
-    >>> b, w = long_run("1", "adam-prox", 1e-3, 0.1, 200)
-    >>> b.kind, w
-    ('exact zero', 0.0)
+    >>> b, w, least = long_run("1", "adam-prox", 1e-3, 0.1, 200)
+    >>> b.kind, w, least
+    ('exact zero', 0.0, 0.0)
     """
     opt = make(ONE_WEIGHT_MODEL[optimizer], lr=repr(float(lr)))
     path = run(parse_subject(subject), opt, alpha, None, [START], steps)
-    return classify(path.path[:, 0], path.diverged_at[0]), float(path.path[-1, 0])
+    w = path.path[:, 0]
+    return classify(w, path.diverged_at[0]), float(w[-1]), float(np.nanmin(np.abs(w)))
 
 
 def predict(a: Analysis, subject: str, optimizer: str, lr: float, alpha: float, steps: int) -> Prediction:
@@ -129,12 +141,15 @@ def predict(a: Analysis, subject: str, optimizer: str, lr: float, alpha: float, 
     >>> predict(analyze(10), "10", "sgd", 0.05, 1e-4, 460).text()
     'no exact zeros, small weights untouched'
     """
-    behaviour, final = long_run(subject, optimizer, lr, alpha, steps)
+    behaviour, final, least = long_run(subject, optimizer, lr, alpha, steps)
     kind = behaviour.kind
     eta = lr * alpha
     sparse = decide_at(a.thresholding.sparse if a.thresholding is not None else None, eta, a.sparse)
+    # The network is float32: a weight the model takes below float32's least number is 0 there, whether
+    # the float64 run hit 0 exactly or by underflow (L1.5's prox squares a small weight at every step).
+    underflows = least < FLOAT32_ZERO
     # A sparse prox zeroes every weight whose Adam step ends within its threshold, wherever it started.
-    zeros = kind == "exact zero" or (optimizer == "adam-prox" and bool(sparse))
+    zeros = underflows or (optimizer == "adam-prox" and bool(sparse))
     # A convergence that alternates in sign (Adam on L2) crosses 0 at every step as well.
     flips = kind in ("two-cycle", "chaotic") or kind.startswith("cycle") or "flipping sign" in behaviour.text
     # Claimed only where the model leaves the weight alone (a weight in a cycle may end anywhere in it).
@@ -146,8 +161,14 @@ def predict(a: Analysis, subject: str, optimizer: str, lr: float, alpha: float, 
                "for any penalty and alpha (eps = 1e-8 stops a vanishing p')")
     elif optimizer == "adam-prox":
         threshold = _number(a.prox.threshold, "lam", eta) if sparse else None
-        why = (f"prox threshold at lr*alpha = {eta:.3g}: {threshold:.3g}" if threshold is not None
-               else "the prox maps only z = 0 to 0") + "; a proximal step keeps the sign"
+        if threshold is not None:
+            why = f"prox threshold at lr*alpha = {eta:.3g}: {threshold:.3g}"
+        elif underflows:  # L1.5: prox(z) ~ (z / (1.5 lam))^2 near 0, squared at every step to underflow
+            why = ("the prox maps only z = 0 to 0, but shrinks small z faster than any geometric factor: "
+                   "the weight passes below float32's least number (1.4e-45), 0 in the float32 network")
+        else:
+            why = "the prox maps only z = 0 to 0"
+        why += "; a proximal step keeps the sign"
     elif o is not None and o.weight is not None and o.side == "below":
         zone = _number(o.weight, ETA.name, eta)
         why = f"a step of lr*alpha = {eta:.3g} throws |w| < {zone:.3g} across 0 (overshoot)"

@@ -13,8 +13,8 @@ Strength (:func:`alpha_grid`, :func:`choose`)
     result (and in the exact-zero-against-alpha figure).  ``alpha=`` given: that one strength for
     every penalty, no selection.
 
-Runs are independent and seeded; with ``jobs > 1`` they run in forked processes, one thread each,
-and the result does not depend on ``jobs``.
+Runs are independent and seeded; with ``jobs > 1`` they run in forked processes, one thread each
+(and the chosen cells' predictions after them), and the result does not depend on ``jobs``.
 """
 
 from __future__ import annotations
@@ -22,9 +22,16 @@ from __future__ import annotations
 import multiprocessing
 import platform
 from dataclasses import dataclass, field
+from importlib.metadata import PackageNotFoundError, version
 from typing import Callable, Optional
 
+import torch
+
+import lksym.torch as lt
+from lksym.derivation.penalty import parse_subject
 from lksym.numerics import train_claims
+from lksym.numerics.fitting import alpha_rule
+from lksym.results import analyze
 from lksym.training import model as training
 from lksym.training.model import OPTIMISERS, RunResult, RunSpec
 
@@ -69,16 +76,11 @@ class TrainResult:
 
 def scale(subject) -> float:
     """:math:`1/|p'(1)|` (or the next rule of :func:`~lksym.numerics.fitting.alpha_rule`) for a penalty text."""
-    from lksym.numerics.fitting import alpha_rule
-    from lksym.results import analyze
-
     return alpha_rule(analyze(subject))[0] / 1.5
 
 
 def check_penalty(text: str) -> None:
     """Raise :class:`~lksym.errors.InputError` for a penalty that cannot be trained (parsed, scaled) before any run."""
-    from lksym.derivation.penalty import parse_subject
-
     parse_subject(text)
     scale(text)
 
@@ -109,14 +111,18 @@ def specs(penalties, optimizers, epochs: int, seed: int, alpha: Optional[float] 
     return out
 
 
-_DATA = None
+_DATA: dict = {}
+
+
+def _data(seed: int) -> training.Data:
+    """The split of ``seed``, loaded once per process (a forked worker inherits the parent's)."""
+    if seed not in _DATA:
+        _DATA[seed] = training.load_data(seed)
+    return _DATA[seed]
 
 
 def _one(spec: RunSpec) -> RunResult:
-    global _DATA
-    if _DATA is None or _DATA[0] != spec.seed:
-        _DATA = (spec.seed, training.load_data(spec.seed))
-    return training.run(spec, _DATA[1])
+    return training.run(spec, _data(spec.seed))
 
 
 def cpu_model() -> str:
@@ -131,37 +137,36 @@ def cpu_model() -> str:
 
 
 def environment() -> dict:
-    import numpy
-    import sklearn
-    import sympy
-    import torch
+    """Versions and the processor: what the page says it ran on (read from the installed packages' metadata)."""
 
-    from importlib.metadata import PackageNotFoundError, version
+    def installed(name: str) -> str:
+        try:
+            return version(name)
+        except PackageNotFoundError:  # lksym run from a source tree without installing
+            return "not installed"
 
-    try:
-        ours = version("lksym")
-    except PackageNotFoundError:  # run from a source tree without installing
-        ours = "not installed"
     return {
-        "lksym": ours, "python": platform.python_version(), "torch": torch.__version__,
-        "scikit-learn": sklearn.__version__, "numpy": numpy.__version__, "sympy": sympy.__version__,
+        "lksym": installed("lksym"), "python": platform.python_version(), "torch": torch.__version__,
+        "scikit-learn": installed("scikit-learn"), "numpy": installed("numpy"), "sympy": installed("sympy"),
         "cpu": cpu_model(), "platform": platform.platform(), "threads_per_run": 1,
     }
 
 
 def run_grid(penalties, optimizers, epochs: int = training.EPOCHS, seed: int = 0, alpha: Optional[float] = None,
              jobs: int = 1, progress: Optional[Callable[[int, int], None]] = None) -> TrainResult:
-    """Run the grid and judge each chosen cell against its prediction (see the module docstring)."""
-    import lksym.torch as lt
-    from lksym.results import analyze
+    """Run the grid and judge each chosen cell against its prediction (see the module docstring).
 
-    import torch
-
+    Everything a run needs but does not measure is done once, here, before the workers fork
+    (they inherit it): each penalty's analysis and compiled functions, the data, torch's
+    optimiser machinery (:func:`~lksym.training.model.warm_up`).  The workers then train the
+    runs and, once every run is in, derive the chosen cells' predictions (:func:`assemble`).
+    """
     torch.set_num_threads(1)
     todo = specs(penalties, optimizers, epochs, seed, alpha)
-    # Derive and compile every penalty here, once: forked workers inherit the compiled functions.
     for p in penalties:
         lt.compiled(p)
+    training.warm_up()
+    _data(seed)
     results: list = []
     if jobs > 1 and len(todo) > 1:
         context = multiprocessing.get_context("fork")
@@ -170,11 +175,11 @@ def run_grid(penalties, optimizers, epochs: int = training.EPOCHS, seed: int = 0
                 results.append(r)
                 if progress is not None:
                     progress(len(results), len(todo))
-    else:
-        for spec in todo:
-            results.append(_one(spec))
-            if progress is not None:
-                progress(len(results), len(todo))
+            return assemble(results, penalties, optimizers, epochs, seed, alpha, pool.map)
+    for spec in todo:
+        results.append(_one(spec))
+        if progress is not None:
+            progress(len(results), len(todo))
     return assemble(results, penalties, optimizers, epochs, seed, alpha)
 
 
@@ -188,10 +193,6 @@ def float32_prox_check(penalty: str, lam: float) -> Optional[str]:
     >>> float32_prox_check("1", 1e-4) is None
     True
     """
-    import lksym.torch as lt
-
-    import torch
-
     z = torch.logspace(-6, 0, 121, dtype=torch.float64)
     exact = lt.prox(penalty, z, lam)
     single = lt.prox(penalty, z.float(), lam).double()
@@ -203,26 +204,38 @@ def float32_prox_check(penalty: str, lam: float) -> Optional[str]:
             f"where float64 gives {float(exact[false_zero].max()):.3g}")
 
 
-def assemble(results, penalties, optimizers, epochs: int, seed: int, alpha: Optional[float]) -> TrainResult:
-    """Choose each cell's strength, predict and judge it, and freeze everything into a :class:`TrainResult`."""
-    from lksym.results import analyze
+def _judged(task: tuple) -> tuple:
+    """``(prediction, float32 check, verdict)`` of one chosen run against its baseline (a worker's task)."""
+    chosen, base, steps = task
+    spec = chosen.spec
+    prediction = train_claims.predict(analyze(spec.penalty), spec.penalty, spec.optimizer, spec.lr, spec.alpha, steps)
+    check = float32_prox_check(spec.penalty, spec.lr * spec.alpha) if spec.optimizer == "adam-prox" else None
+    return prediction, check, train_claims.judge(prediction, chosen, base, check)
 
+
+def assemble(results, penalties, optimizers, epochs: int, seed: int, alpha: Optional[float],
+             mapper: Callable = map) -> TrainResult:
+    """Choose each cell's strength, predict and judge it, and freeze everything into a :class:`TrainResult`.
+
+    ``mapper``: ``map``, or a pool's ``map`` to derive the predictions on its workers.
+    """
     baselines = {r.spec.optimizer: r for r in results if r.spec.penalty == "none"}
-    cells = []
-    steps = epochs * -(-(training.load_data(seed).X.shape[0]) // training.BATCH)  # the network's steps
+    steps = epochs * -(-(_data(seed).X.shape[0]) // training.BATCH)  # the network's steps
+    chosen = []
     for opt in optimizers:
         base = baselines[opt]
         for p in penalties:
             tried = [r for r in results if r.spec.penalty == p and r.spec.optimizer == opt]
             good = [r for r in tried if r.test_accuracy >= base.test_accuracy - TOLERANCE]
-            chosen = max(good, key=lambda r: r.spec.alpha) if good else min(tried, key=lambda r: r.spec.alpha)
-            prediction = train_claims.predict(analyze(p), p, opt, chosen.spec.lr, chosen.spec.alpha, steps)
-            check = float32_prox_check(p, chosen.spec.lr * chosen.spec.alpha) if opt == "adam-prox" else None
-            verdict = train_claims.judge(prediction, chosen, base, check)
-            cells.append(Cell(chosen, prediction, verdict, bool(good), check))
+            pick = max(good, key=lambda r: r.spec.alpha) if good else min(tried, key=lambda r: r.spec.alpha)
+            chosen.append((pick, base, bool(good)))
+    judged = list(mapper(_judged, [(pick, base, steps) for pick, base, _ in chosen]))
+    cells = [Cell(pick, prediction, verdict, good, check)
+             for (pick, _, good), (prediction, check, verdict) in zip(chosen, judged)]
     settings = {
         "data": "sklearn.datasets.load_digits, standardised", "test_images": training.N_TEST,
-        "model": f"MLP 64-{training.HIDDEN}-10 ReLU, float32", "batch": training.BATCH,
+        "constant_pixels": training.constant_pixels(_data(seed)),
+        "model": f"MLP 64-{training.HIDDEN}-10 ReLU, float32", "hidden": training.HIDDEN, "batch": training.BATCH,
         "learning_rates": dict(training.LEARNING_RATES), "tail_epochs": training.TAIL_EPOCHS,
         "small": training.SMALL, "alpha_scales": {k: list(v) for k, v in SCALES.items()},
         "scales": {p: scale(p) for p in penalties},
@@ -232,4 +245,3 @@ def assemble(results, penalties, optimizers, epochs: int, seed: int, alpha: Opti
     }
     return TrainResult(tuple(penalties), tuple(optimizers), epochs, seed, alpha, tuple(results), baselines,
                        tuple(cells), environment(), settings)
-

@@ -41,7 +41,8 @@ Measures (:func:`measure`)
     Test accuracy; the fraction of penalised weights exactly 0, below 1e-6 and below 1e-3 in
     absolute value; histograms of :math:`\log_{10}|w|` and of signed :math:`w` near 0; how many
     weights small at the end (:math:`|w| <` :data:`SMALL`) took both signs during the last
-    :data:`TAIL_EPOCHS` epochs (checked after every step); the time the run took.
+    :data:`TAIL_EPOCHS` epochs (checked after every step); the time the run took, wall and CPU (the CPU
+    seconds mean something on a shared machine, the wall seconds only on an idle one).
 
 Everything but the time is a function of the seed: the same seed gives the same numbers on the same
 CPU and PyTorch build (float32 kernels may round differently on another processor).
@@ -49,8 +50,11 @@ CPU and PyTorch build (float32 kernels may round differently on another processo
 
 from __future__ import annotations
 
+import gzip
+import importlib.util
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Optional
 
 import numpy as np
@@ -96,6 +100,33 @@ class Data:
     y_test: torch.Tensor
 
 
+def digits() -> tuple:
+    """The 1797 digit images as float64 rows of 64 pixels and their int64 labels: ``load_digits()``'s ``data, target``.
+
+    Read from the file ``load_digits`` reads (``sklearn/datasets/data/digits.csv.gz``, found
+    without importing scikit-learn, which alone takes a second or two to import), parsed as it
+    parses it (``np.loadtxt`` of the gzip text, comma separated, the label in the last column);
+    ``load_digits()`` itself where that file is not where this scikit-learn keeps it.  The tests
+    hold the two equal.
+
+    Examples
+    --------
+    >>> X, y = digits()
+    >>> X.shape, X.dtype, y[:5].tolist()
+    ((1797, 64), dtype('float64'), [0, 1, 2, 3, 4])
+    """
+    spec = importlib.util.find_spec("sklearn")
+    path = Path(spec.submodule_search_locations[0], "datasets", "data", "digits.csv.gz") if spec else None
+    if path is None or not path.is_file():
+        from sklearn.datasets import load_digits
+
+        found = load_digits()
+        return found.data, found.target.astype(np.int64)
+    with gzip.open(path, mode="rt", encoding="utf-8") as handle:
+        table = np.loadtxt(handle, delimiter=",")
+    return table[:, :-1], table[:, -1].astype(np.int64)
+
+
 def load_data(seed: int) -> Data:
     """The digits split by ``seed`` (a NumPy permutation) and standardised with the training statistics.
 
@@ -105,12 +136,10 @@ def load_data(seed: int) -> Data:
     >>> tuple(d.X.shape), tuple(d.X_test.shape), abs(round(float(d.X.mean()), 6))
     ((1437, 64), (360, 64), 0.0)
     """
-    from sklearn.datasets import load_digits
-
-    digits = load_digits()
-    order = np.random.default_rng(seed).permutation(len(digits.target))
+    X, target = digits()
+    order = np.random.default_rng(seed).permutation(len(target))
     test, train = order[:N_TEST], order[N_TEST:]
-    X = digits.data.astype(np.float64)
+    X = X.astype(np.float64)
     mean = X[train].mean(axis=0)
     sd = X[train].std(axis=0)
     sd[sd == 0] = 1.0  # pixels that are always 0 in training stay 0
@@ -119,8 +148,22 @@ def load_data(seed: int) -> Data:
     def tensor(a):
         return torch.from_numpy(np.ascontiguousarray(a, dtype=np.float32))
 
-    y = torch.from_numpy(digits.target.astype(np.int64))
+    y = torch.from_numpy(target)
     return Data(tensor(X[train]), y[train], tensor(X[test]), y[test])
+
+
+def constant_pixels(data: Data) -> list:
+    """The input pixels constant over the training images (0 once standardised).
+
+    The first-layer weights from such a pixel get no data gradient at all: they move by the
+    penalty alone (Adam's step of a zero gradient is 0), which is the one-weight model itself.
+
+    Examples
+    --------
+    >>> constant_pixels(load_data(0))
+    [0, 32, 39]
+    """
+    return [int(i) for i in torch.nonzero((data.X == 0).all(dim=0)).flatten()]
 
 
 def make_model(seed: int) -> torch.nn.Sequential:
@@ -161,6 +204,23 @@ class RunResult:
     log_below: int
     signed_hist: tuple
     seconds: float
+    cpu_seconds: float = 0.0
+
+
+def warm_up() -> None:
+    """Take one step of each optimiser on a throwaway parameter, so that what torch loads then is loaded once.
+
+    ``torch.optim`` imports ``torch._dynamo`` (about 2 s of CPU) on an optimiser's first use;
+    done in the parent before the grid forks its workers, they inherit it instead of each
+    importing it again.  Touches no state a run depends on (no seed, no generator).
+    """
+    torch.set_num_threads(1)
+    p = torch.zeros(1, requires_grad=True)
+    for make in (torch.optim.SGD, torch.optim.Adam, torch.optim.AdamW):
+        optimizer = make([p], lr=0.0)
+        optimizer.zero_grad(set_to_none=True)
+        p.sum().backward()
+        optimizer.step()
 
 
 def _weights(model) -> list:
@@ -180,16 +240,23 @@ def run(spec: RunSpec, data: Optional[Data] = None) -> RunResult:
 
 
 def train_model(spec: RunSpec, data: Optional[Data] = None) -> tuple:
-    """Train one configuration: ``(final weights as float64 NumPy, test accuracy, last loss, sign changes, seconds)``."""
+    """Train one configuration: ``(final weights as float64 NumPy, test accuracy, last loss, sign changes, wall seconds,
+    CPU seconds)``.
+
+    The penalty's gradient :math:`\\alpha\\,p'(w)` is ``lksym.torch.compiled(penalty).gradient``, the
+    function ``lksym.torch.penalty``'s backward returns, called directly: added to the data
+    gradient (``sgd``, ``adam``) it is the gradient of the loss with the penalty term, the same
+    float32 numbers (``tests/training/test_train.py`` holds them equal to the penalty in the loss),
+    without evaluating :math:`p` itself, which nothing measures.
+    """
     torch.set_num_threads(1)
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()  # one thread: the process's CPU is the run's
     data = load_data(spec.seed) if data is None else data
     model = make_model(spec.seed)
     weights = _weights(model)
     biases = [model[0].bias, model[2].bias]
     lr, opt_name = spec.lr, spec.optimizer
     penalised = spec.penalty != "none"
-    reg = lt.penalty(spec.penalty, alpha=spec.alpha, reduction="sum") if penalised else None
     params = [{"params": weights}, {"params": biases}]
     if opt_name == "sgd":
         optimizer = torch.optim.SGD(params, lr=lr)
@@ -199,6 +266,7 @@ def train_model(spec: RunSpec, data: Optional[Data] = None) -> tuple:
         optimizer = torch.optim.AdamW(params, lr=lr, weight_decay=0.0)
     else:
         raise ValueError(f"unknown optimizer {opt_name!r}")
+    gradient = lt.compiled(spec.penalty).gradient if penalised else None
     in_loss = penalised and opt_name in ("sgd", "adam")
     decoupled = penalised and opt_name == "adamw"
     proximal = lt.ProximalPenalty(spec.penalty, weights, alpha=spec.alpha) if penalised and opt_name == "adam-prox" else None
@@ -210,35 +278,44 @@ def train_model(spec: RunSpec, data: Optional[Data] = None) -> tuple:
     loss = torch.tensor(float("nan"))
     for epoch in range(spec.epochs):
         order = torch.randperm(n, generator=batches)
+        X, y = data.X[order], data.y[order]  # one gather per epoch; each batch is a slice of it
         for i in range(0, n, BATCH):
-            idx = order[i:i + BATCH]
             optimizer.zero_grad(set_to_none=True)
-            loss = loss_fn(model(data.X[idx]), data.y[idx])
-            total = loss + reg(weights) if in_loss else loss
-            total.backward()
-            if decoupled:
-                # AdamW's order: the decay uses the weights before the Adam step.
-                grads = torch.autograd.grad(reg(weights), weights)
+            loss = loss_fn(model(X[i:i + BATCH]), y[i:i + BATCH])
+            loss.backward()
+            if in_loss or decoupled:
                 with torch.no_grad():
-                    for w, g in zip(weights, grads):
-                        w.sub_(lr * g)
+                    for w in weights:
+                        # alpha * p'(w) in float32, as autograd forms it through alpha * sum p(w).
+                        step = gradient(w) * spec.alpha
+                        if in_loss:
+                            w.grad.add_(step)
+                        else:  # AdamW's order: the decay uses the weights before the Adam step.
+                            w.sub_(lr * step)
             optimizer.step()
             if proximal is not None:
                 proximal.step(lr)
             if epoch >= tail_from:
                 with torch.no_grad():
-                    flat = torch.cat([w.detach().reshape(-1) for w in weights])
-                    high = flat.clone() if high is None else torch.maximum(high, flat)
-                    low = flat.clone() if low is None else torch.minimum(low, flat)
-    seconds = time.perf_counter() - start
-    with torch.no_grad():
+                    if high is None:
+                        high = [w.detach().clone() for w in weights]
+                        low = [w.detach().clone() for w in weights]
+                    else:
+                        for w, h, lo in zip(weights, high, low):
+                            torch.maximum(h, w, out=h)
+                            torch.minimum(lo, w, out=lo)
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+    with torch.inference_mode():
         accuracy = float((model(data.X_test).argmax(dim=1) == data.y_test).double().mean())
         final = torch.cat([w.detach().reshape(-1) for w in weights]).double().numpy()
-    flipped = int(((np.abs(final) < SMALL) & (high.double().numpy() > 0) & (low.double().numpy() < 0)).sum())
-    return final, accuracy, float(loss.detach()), flipped, seconds
+        high = torch.cat([h.reshape(-1) for h in high]).double().numpy()
+        low = torch.cat([lo.reshape(-1) for lo in low]).double().numpy()
+    flipped = int(((np.abs(final) < SMALL) & (high > 0) & (low < 0)).sum())
+    return final, accuracy, float(loss.detach()), flipped, seconds, cpu
 
 
-def measure(spec: RunSpec, w: np.ndarray, accuracy: float, loss: float, flipped: int, seconds: float) -> RunResult:
+def measure(spec: RunSpec, w: np.ndarray, accuracy: float, loss: float, flipped: int, seconds: float,
+            cpu_seconds: float = 0.0) -> RunResult:
     """The measures of the final weights ``w`` (see the module docstring).
 
     Examples
@@ -265,4 +342,5 @@ def measure(spec: RunSpec, w: np.ndarray, accuracy: float, loss: float, flipped:
         log_below=int((logs < LOG_EDGES[0]).sum()),
         signed_hist=tuple(int(c) for c in np.histogram(w, SIGNED_EDGES)[0]),
         seconds=seconds,
+        cpu_seconds=cpu_seconds,
     )

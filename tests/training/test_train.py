@@ -1,6 +1,7 @@
 """lksym train: a reduced grid that checks the same kinds of agreement as reports/train/train.md.
 
-A few epochs and penalties, one thread; the whole file stays under half a minute.
+A few epochs and penalties, one thread; the whole file takes about 30 s of CPU
+(``python benchmarks/suite_time.py python -m pytest -n 0 tests/training``; its wall time depends on the machine's load).
 """
 
 from __future__ import annotations
@@ -31,6 +32,10 @@ def data():
     return training.load_data(0)
 
 
+def _timeless(r):
+    return dataclasses.replace(r, seconds=0.0, cpu_seconds=0.0)
+
+
 def _run(penalty, optimizer, alpha, data, epochs=EPOCHS):
     return training.run(RunSpec(penalty, optimizer, alpha, epochs, 0), data)
 
@@ -56,9 +61,9 @@ def test_l1_under_sgd_flips_small_weights_far_more_than_the_baseline(data):
 
 
 def test_same_seed_same_numbers(data):
-    a, b = (dataclasses.replace(_run("0.5", "sgd", 2e-3, data), seconds=0.0) for _ in range(2))
+    a, b = (_timeless(_run("0.5", "sgd", 2e-3, data)) for _ in range(2))
     assert a == b
-    c = dataclasses.replace(training.run(RunSpec("0.5", "sgd", 2e-3, EPOCHS, 1)), seconds=0.0)
+    c = _timeless(training.run(RunSpec("0.5", "sgd", 2e-3, EPOCHS, 1)))
     assert c.test_accuracy != a.test_accuracy or c.log_hist != a.log_hist
 
 
@@ -80,6 +85,67 @@ def test_adamw_decoupled_l2_is_torch_adamw_weight_decay(data):
     theirs = torch.cat([w.detach().reshape(-1) for w in weights]).double().numpy()
     np.testing.assert_allclose(ours, theirs, rtol=0, atol=1e-6)
     assert not np.allclose(ours, training.train_model(RunSpec("none", "adamw", 0.0, 1, 0), data)[0], atol=1e-6)
+
+
+def test_digits_are_scikit_learns():
+    """The digits read from scikit-learn's file without importing it are load_digits()'s, value for value."""
+    from sklearn.datasets import load_digits
+
+    X, y = training.digits()
+    theirs = load_digits()
+    assert X.dtype == theirs.data.dtype and np.array_equal(X, theirs.data)
+    assert np.array_equal(y, theirs.target)
+
+
+def _penalty_in_the_loss(spec, data, steps):
+    """The training loop with the penalty as a loss term through autograd (lksym.torch.penalty), for ``steps`` steps."""
+    import lksym.torch as lt
+
+    torch.set_num_threads(1)
+    model = training.make_model(spec.seed)
+    weights, biases = [model[0].weight, model[2].weight], [model[0].bias, model[2].bias]
+    make = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam, "adamw": torch.optim.AdamW}[spec.optimizer]
+    extra = {"weight_decay": 0.0} if spec.optimizer == "adamw" else {}
+    opt = make([{"params": weights}, {"params": biases}], lr=spec.lr, **extra)
+    reg = lt.penalty(spec.penalty, alpha=spec.alpha, reduction="sum")
+    order = torch.randperm(data.X.shape[0], generator=torch.Generator().manual_seed(spec.seed))
+    for i in range(0, steps * training.BATCH, training.BATCH):
+        idx = order[i:i + training.BATCH]
+        opt.zero_grad()
+        loss = torch.nn.functional.cross_entropy(model(data.X[idx]), data.y[idx])
+        if spec.optimizer == "adamw":
+            loss.backward()
+            grads = torch.autograd.grad(reg(weights), weights)
+            with torch.no_grad():
+                for w, g in zip(weights, grads):
+                    w.sub_(spec.lr * g)
+        else:
+            (loss + reg(weights)).backward()
+        opt.step()
+    return torch.cat([w.detach().reshape(-1) for w in weights]).double().numpy()
+
+
+@pytest.mark.parametrize("penalty, optimizer, alpha", [("1", "sgd", 1e-2), ("0.5", "sgd", 2e-3),
+                                                       ("scad(lam=1, a=3.7)", "adam", 1e-2), ("1.5", "adamw", 0.5),
+                                                       ("logsum(eps=0.1)", "adam", 1e-3)])
+def test_the_penalty_gradient_added_directly_is_the_penalty_in_the_loss(penalty, optimizer, alpha, data):
+    """The loop adds alpha p'(w) to the gradient itself; autograd through alpha * sum p(w) gives the same float32 bits."""
+    spec = RunSpec(penalty, optimizer, alpha, 1, 0)  # one epoch: 23 steps
+    ours = training.train_model(spec, data)[0]
+    theirs = _penalty_in_the_loss(spec, data, 23)
+    assert np.array_equal(ours, theirs)
+    assert not np.array_equal(ours, training.train_model(RunSpec("none", optimizer, 0.0, 1, 0), data)[0])
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "adam"])
+def test_weights_from_constant_pixels_get_no_data_gradient(optimizer, data):
+    """The page's claim: without a penalty the first-layer weights from constant pixels end where they started."""
+    pixels = training.constant_pixels(data)
+    assert pixels and all(float(data.X[:, i].abs().max()) == 0 for i in pixels)
+    final = training.train_model(RunSpec("none", optimizer, 0.0, 1, 0), data)[0][:64 * training.HIDDEN]
+    start = training.make_model(0)[0].weight.detach().double().numpy()
+    moved = final.reshape(training.HIDDEN, 64) != start
+    assert not moved[:, pixels].any() and moved.sum() > 0.9 * moved.size - len(pixels) * training.HIDDEN
 
 
 def test_measure_counts_by_hand():
@@ -125,10 +191,13 @@ def test_reduced_grid_agrees_and_writes_the_folder(tmp_path):
 
 def test_jobs_do_not_change_the_numbers():
     from lksym.training.grid import run_grid
+    from lksym.writers.train import files
 
     one, two = (run_grid(["1"], ["adam-prox"], 1, 0, 0.5, jobs) for jobs in (1, 2))
-    strip = [dataclasses.replace(r, seconds=0.0) for r in one.runs]
-    assert strip == [dataclasses.replace(r, seconds=0.0) for r in two.runs]
+    assert [_timeless(r) for r in one.runs] == [_timeless(r) for r in two.runs]
+    assert [(c.prediction, c.verdict) for c in one.cells] == [(c.prediction, c.verdict) for c in two.cells]
+    # the figures drawn on two processes are the bytes drawn on one
+    assert files(two, 1) == files(two, 2)
 
 
 @pytest.mark.parametrize("args, says", [
@@ -165,6 +234,18 @@ def test_without_torch_says_what_to_install(monkeypatch):
     assert result.exit_code == 2
     assert result.output.strip().splitlines() == [
         "Error: lksym train needs PyTorch and scikit-learn (torch is missing): pip install -e '.[train]'"]
+
+
+def test_without_scikit_learn_says_what_to_install(monkeypatch):
+    """scikit-learn is found, not imported (only its digits file is read): a missing one is still named."""
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "sklearn" else real(name, *a))
+    result = CliRunner().invoke(main, ["train", "--penalty", "1", "--epochs", "1"])
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines() == [
+        "Error: lksym train needs PyTorch and scikit-learn (sklearn is missing): pip install -e '.[train]'"]
 
 
 def test_out_never_replaces_another_folder(tmp_path):
