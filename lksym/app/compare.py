@@ -38,15 +38,16 @@ def compare_subjects(subjects: Iterable) -> list:
     >>> [p.label for p in compare_subjects(["mcp(lam=1, gamma=3)", "2", "l1", "1"])]
     ['L1', 'L2', 'MCP (λ = 1, γ = 3)']
     """
-    powers, others, seen = [], [], []
+    ordered, others, seen = [], [], []
     for subject in subjects:
         p = parse_subject(subject)
         key = (p.family, p.params, p.pieces, p.at_zero)
         if key in seen:
             continue
         seen.append(key)
-        (powers if p.family == "power" else others).append(p)
-    return sorted(powers, key=lambda p: float(p.k)) + others
+        # A family whose members have an order of their own (|w|^k: by k) comes first, in that order.
+        (ordered if p.traits.order is not None else others).append(p)
+    return sorted(ordered, key=lambda p: p.traits.order(p)) + others
 
 
 def only_powers(subjects: list) -> bool:
@@ -57,7 +58,7 @@ def only_powers(subjects: list) -> bool:
     >>> only_powers(compare_subjects(["1", "3/2"])), only_powers(compare_subjects(["1", "l0"]))
     (True, False)
     """
-    return all(p.family == "power" for p in subjects)
+    return all(p.traits.own_comparison for p in subjects)
 
 
 def render_compare(ks: Iterable, image_format: str = "svg", dpi: Optional[int] = None) -> dict[str, bytes]:
@@ -77,7 +78,7 @@ def render_compare(ks: Iterable, image_format: str = "svg", dpi: Optional[int] =
         raise InputError(f"compare needs at least two different penalties, got {len(subjects)} "
                          f"({', '.join(map(str, ks))})")
     if powers_only:
-        analyses = [analyze(p.k) for p in subjects]
+        analyses = [analyze(p) for p in subjects]
         figs = compare_figures(analyses)
         order = ["penalties.svg", "gradients.svg", "shrinkage.svg", "unit_balls.svg"]
     else:

@@ -61,7 +61,7 @@ def neighbour_crossover(a1: Analysis, a2: Analysis) -> Optional[sp.Expr]:
     >>> neighbour_crossover(analyze("3/2"), analyze(2))
     9/16
     """
-    if a1.k == a2.k:
+    if a1.power.k == a2.power.k:
         return None
     return solve_positive(a1.gradient.branch, a2.gradient.branch)
 
@@ -153,7 +153,7 @@ def _part_overlay(analyses: list[Analysis], part: str, title: str, clip: Optiona
         if clip is not None:
             # Hide the pole instead of letting it squash every other curve.
             y = np.where(np.abs(y) > clip * 1.05, np.nan, y)
-        ax.plot(w, y, label=f"k = {k_text(a.k)}", **style)
+        ax.plot(w, y, label=f"k = {k_text(a.power.k)}", **style)
     return _finish_overlay(fig, ax, clip, title)
 
 
@@ -174,8 +174,8 @@ def _unit_balls(analyses: list[Analysis]):
 
     fig, ax = _figure("x", square=True)
     for a, style in zip(analyses, _styles(len(analyses))):
-        x, y = unit_ball(a.k)
-        ax.plot(x, y, label=f"k = {k_text(a.k)}", **style)
+        x, y = unit_ball(a.power.k)
+        ax.plot(x, y, label=f"k = {k_text(a.power.k)}", **style)
     ax.set_aspect("equal")
     ax.set_xlim(-1.15, 1.15)
     ax.set_ylim(-1.15, 1.15)
@@ -192,10 +192,10 @@ def _shrinkage(analyses: list[Analysis]):
     z = np.linspace(-half, half, SAMPLES)
     ax.plot(z, z, color="0.75", lw=1, ls="-", label="identity")
     for a, style in zip(analyses, _styles(len(analyses))):
-        shrunk = prox_vector(a.k, SHRINK_LAMBDA, z)
+        shrunk = prox_vector(a.subject, SHRINK_LAMBDA, z)
         # A jump (k < 1) is not a steep segment: break the line where the map jumps, as the per-k figure does.
         shrunk[1:][np.abs(np.diff(shrunk)) > 0.25] = np.nan
-        ax.plot(z, shrunk, label=f"k = {k_text(a.k)}", **style)
+        ax.plot(z, shrunk, label=f"k = {k_text(a.power.k)}", **style)
     ax.set_xlim(-half, half)
     ax.set_ylim(-half, half)
     ax.set_ylabel("prox(z)")
@@ -250,8 +250,8 @@ def _row(a: Analysis, prox_column: bool) -> str:
     smooth = r"$C^\infty$" if a.smoothness is None else f"$C^{{{a.smoothness}}}$"
     dead = _m(a.dead_zone) if a.dead_zone is not None else "none"
     cells = [
-        _m(a.k),
-        a.regime.condition_text,
+        _m(a.power.k),
+        a.power.regime.condition_text,
         _m(a.gradient.limits["0+"]),
         _m(a.gradient.limits["+oo"]),
         _m(a.curvature.limits["0+"]),
@@ -284,7 +284,7 @@ def _neighbour_table(powers: list[Analysis], gloss: str) -> list[str]:
     ]
     for a1, a2 in zip(powers, powers[1:]):
         x = neighbour_crossover(a1, a2)
-        lines.append(f"| {_m(a1.k)} | {_m(a2.k)} | {_num(x) if x is not None else 'none'} |")
+        lines.append(f"| {_m(a1.power.k)} | {_m(a2.power.k)} | {_num(x) if x is not None else 'none'} |")
     return lines
 
 
@@ -311,7 +311,7 @@ def compare_markdown(analyses: list[Analysis], figure_names: Iterable[str], imag
     >>> page.splitlines()[-1]
     '| $1$ | $2$ | $\\frac{1}{2}$ ≈ 0.5 |'
     """
-    names = ", ".join(f"${tex(a.k)}$" for a in analyses)
+    names = ", ".join(f"${tex(a.power.k)}$" for a in analyses)
     # The prox facts are optional: Analysis gains them only where lksym.derivation.prox is present.
     prox_column = any(getattr(a, "prox", None) is not None for a in analyses)
     lines = [
@@ -400,10 +400,7 @@ def part_curve(analysis: Analysis, part: str, w: np.ndarray) -> tuple[np.ndarray
 
 
 def _prox_function(analysis: Analysis, lam: float):
-    if analysis.k is not None:
-
-        return lambda z: prox_vector(analysis.k, lam, z)
-
+    # The family's own float solver (lksym.numerics.prox_solver.SOLVERS) is looked up from the subject.
     return lambda z: penalty_prox.prox_vector(analysis.subject, lam, z)
 
 
@@ -493,8 +490,8 @@ def penalty_ball(analysis: Analysis, samples: int = SAMPLES) -> Optional[tuple[n
     True
     """
 
-    if analysis.k is not None:
-        return unit_ball(analysis.k, samples)
+    if analysis.power is not None:
+        return unit_ball(analysis.power.k, samples)
     level, _ = ball_constant(analysis)
     if level is None:
         return None
@@ -683,7 +680,7 @@ def mixed_markdown(analyses: list[Analysis], figure_names: Iterable[str], image_
     >>> [line for line in page.splitlines() if line.startswith("| L0")]
     ['| L0 | yes | no | yes (exact) | no | discontinuous | none | $\\sqrt{2} \\sqrt{\\lambda}$ | 1.414 |']
     """
-    powers = [a for a in analyses if a.k is not None]
+    powers = [a for a in analyses if a.power is not None]
     lines = [
         "# Comparing penalties",
         "",
@@ -721,7 +718,7 @@ def mixed_markdown(analyses: list[Analysis], figure_names: Iterable[str], image_
     if len(powers) >= 2:
         lines += _neighbour_table(powers, " (power family members only).")
     left_out = [f"{_cell_text(a.label)} ({ball_constant(a)[1]})" for a in analyses
-                if a.k is None and ball_constant(a)[0] is None]
+                if a.power is None and ball_constant(a)[0] is None]
     captions = {
         "penalties.svg": "Penalties $p(w)$ (a dot marks a value at 0 the curve does not reach)",
         "gradients.svg": f"Gradients (clipped to $\\pm {GRADIENT_CLIP:g}$; broken where they jump or do not exist)",

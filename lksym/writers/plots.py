@@ -301,7 +301,7 @@ def _penalty_data(a: Analysis, half_width: float, title: str) -> dict:
         "gradient_at_zero": _value_at_zero(a.gradient),
         # A penalty that jumps at 0 (L0: p(0) = 0, 1 elsewhere): its value there is a dot the line does not reach.
         "penalty_at_zero": None if a.penalty.at_zero.continuous else _value_at_zero(a.penalty),
-        "penalty_label": f"penalty |w|^{a.label[1:]}" if a.k is not None else f"penalty {a.subject.short_label}",
+        "penalty_label": f"penalty {a.subject.curve_label}",
         "title": title,
         "half_width": half_width,
         "ylim": _clip_limits([penalty, gradient], w),
@@ -386,8 +386,8 @@ def comparison_data(a: Analysis) -> dict:
     crossovers = [(c.reference, float(c.weight), _exact_text(c.weight)) for c in a.crossovers or () if c.weight is not None]
     crossovers = [(name, x, text) for name, x, text in crossovers if _drawable(x)]
     xs = [x for _, x, _ in crossovers] or [1.0]
-    if a.k is None:  # any other penalty: its band edges (breakpoints, ties) belong in the range too
-        xs += [x for x in (float(b.hi) for b in a.bands[:-1]) if _drawable(x)]
+    # The band edges (breakpoints, ties; for |w|^k the crossovers and 1/2) belong in the range too.
+    xs += [x for x in (float(b.hi) for b in a.bands[:-1]) if _drawable(x)]
     lo, hi = min(1e-2, 10 ** np.floor(np.log10(min(xs)) - 1)), max(10.0, 10 ** np.ceil(np.log10(max(xs)) + 1))
     w = np.geomspace(lo, hi, SAMPLES)
     magnitude = np.abs(plot_curve(a.gradient, w))
@@ -397,11 +397,11 @@ def comparison_data(a: Analysis) -> dict:
         "l1": np.ones_like(w),
         "l2": 2 * w,
         "label": a.label,
-        "subject": a.label if a.k is not None else a.subject.short_label,
+        "subject": a.subject.short_label,
         "crossovers": crossovers,
         "identical": [c.reference for c in a.crossovers or () if c.identical],
         "xlim": (float(lo), float(hi)),
-        **({} if a.k is not None else {"curve": f"{a.subject.short_label}: |p'(w)|"}),
+        "curve": a.subject.traits.gradient_legend(a.subject, tuple(c.reference for c in a.crossovers or () if c.identical)),
     }
 
 
@@ -542,7 +542,7 @@ POWER_ONLY = frozenset({"gradients_l1_l2.svg"})
 
 def figure_specs(a: Analysis) -> list:
     """The figures that make sense for ``a``'s penalty: all of them for |w|^k; :data:`POWER_ONLY` only with bands otherwise."""
-    return [spec for spec in FIGURES if a.k is not None or spec.name not in POWER_ONLY or a.bands is not None]
+    return [spec for spec in FIGURES if spec.name not in POWER_ONLY or a.bands is not None]
 
 
 def figure_data(a: Analysis) -> dict:
@@ -677,12 +677,7 @@ def shrinkage_data(a) -> dict:
     half = max([3.0] + [1.25 * e for e in ends])
     half = float(np.ceil(half))
     z = np.linspace(-half, half, int(200 * half) + 1)
-    if a.k is not None:
-        y = prox_vector(a.k, 1.0, z)
-    else:  # any other penalty: the global minimiser of lksym.derivation.penalty_prox, from the same derived pieces
-        from lksym.derivation.penalty_prox import prox_vector as penalty_prox_vector
-
-        y = penalty_prox_vector(a.subject, 1.0, z)
+    y = prox_vector(a.subject, 1.0, z)  # the family's own float solver (lksym.numerics.prox_solver.SOLVERS)
     threshold = to_float(a.prox.threshold, {LAM: 1})
     # A jump (k < 1) is not a steep segment: break the line where the map jumps.
     jumps = np.abs(np.diff(y)) > 0.25
@@ -695,6 +690,6 @@ def shrinkage_data(a) -> dict:
         "ridge": z / 3.0,
         "threshold": threshold,
         "label": a.label,
-        "short_label": a.label if a.k is not None else a.subject.short_label,
+        "short_label": a.subject.short_label,
         "half": half,
     }
