@@ -78,9 +78,9 @@ def test_thresholding_of_the_power_family_needs_no_closed_form():
 
 def test_analysis_entry_point_goes_through_the_table():
     facts = analysis.derive(parse_subject("3/2"))
-    assert facts["k"] == sp.Rational(3, 2) and facts["regime"] is not None
+    assert facts["power"].k == sp.Rational(3, 2) and facts["power"].regime is not None
     facts = analysis.derive(parse_penalty("mcp(lam=1, gamma=3)"))
-    assert facts["k"] is None and facts["regime"] is None and facts["curvature_min"] == sp.Rational(-1, 3)
+    assert facts["power"] is None and facts["curvature_min"] == sp.Rational(-1, 3)
 
 
 ROOMS = ["derivation/prox", "derivation/interval.py", "numerics/prox_solver.py", "derivation/analysis.py", "results.py"]
