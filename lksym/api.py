@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Optional, Union
 
 from lksym.fileio import check_replaceable, write_folder
-from lksym.writers.index import check_index, k_slug, short_name, write_index
+from lksym.writers.index import check_index, short_name, write_index
 
 if TYPE_CHECKING:
     from lksym.derivation.penalty import Penalty
@@ -120,7 +120,7 @@ def _analysis_task(k, image_format: str = "svg", dpi: Optional[int] = None) -> t
     texts = {"report.md": report.encode("utf-8"), "analysis.json": (dumps(a) + "\n").encode("utf-8")}
     extra = {} if image_format == "svg" or dpi is None else {"_dpi": dpi}  # read by plots.render_figure
     data = {image_name(name, image_format): {**numbers, **extra} for name, numbers in figure_data(a).items()}
-    return (k_slug(a.k) if a.k is not None else short_name(a.subject.slug)), texts, data
+    return short_name(a.subject.slug), texts, data
 
 
 def _render_task(data: dict) -> dict[str, bytes]:

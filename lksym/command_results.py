@@ -91,7 +91,7 @@ class Comparison:
     @property
     def powers(self) -> tuple[Analysis, ...]:
         """The analyses of the power family's members."""
-        return tuple(a for a in self.analyses if a.k is not None)
+        return tuple(a for a in self.analyses if a.power is not None)
 
 
 @dataclass(frozen=True)

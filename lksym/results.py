@@ -24,10 +24,9 @@ import sympy as sp
 from lksym import budget
 from lksym.derivation.analysis import Band, Breakpoint, Crossover, Overshoot, Part, family_analysis
 from lksym.derivation.gd import GradientDescent
-from lksym.derivation.mathtext import k_name
 from lksym.derivation.penalty import Penalty, parse_subject
+from lksym.derivation.power_facts import PowerFacts
 from lksym.derivation.prox import Prox, Thresholding
-from lksym.derivation.regime import Regime, integer_parity
 from lksym.errors import InputError
 
 
@@ -36,16 +35,14 @@ class Analysis:
     r"""Every derived fact about one penalty :math:`p(w)`: :math:`|w|^k` or any other.
 
     Build it with :func:`analyze`; it is immutable and computed once.  Every fact is of the
-    penalty :attr:`subject`; two are the power family's alone and ``None`` for every other
-    penalty, set by :func:`lksym.derivation.analysis.derive_power`: :attr:`k` and :attr:`regime`
-    (the symbolic-k cases are :mod:`lksym.derivation.family`).
+    penalty :attr:`subject`; what only the power family has is one record, :attr:`power`
+    (``None`` for every other penalty; the symbolic-k cases are :mod:`lksym.derivation.family`).
 
     Attributes
     ----------
-    k
-        The power family only: the exponent, an exact positive SymPy number (``None`` otherwise).
-    regime
-        The power family only: the :class:`~lksym.derivation.regime.Regime` of ``k``.
+    power
+        :class:`PowerFacts` (the exponent ``k`` and its ``regime``) for :math:`|w|^k`,
+        ``None`` for any other penalty.
     penalty, gradient, curvature
         :class:`Part` objects for :math:`f`, :math:`f'` and :math:`f''`.
     smoothness
@@ -77,8 +74,7 @@ class Analysis:
         :class:`~lksym.derivation.gd.GradientDescent`: two-cycle and decay of plain gradient
         descent with step ``eta``.
     subject
-        The :class:`~lksym.derivation.penalty.Penalty` analysed (for the power family
-        ``k`` and ``regime`` are set; for any other penalty they are ``None``).
+        The :class:`~lksym.derivation.penalty.Penalty` analysed.
     breakpoints
         :class:`Breakpoint` per :math:`|w| > 0` where the definition changes.
     curvature_min
@@ -92,8 +88,7 @@ class Analysis:
         Why a fact is ``None`` where it is not derived for this penalty, by field name.
     """
 
-    k: Optional[sp.Expr]
-    regime: Optional[Regime]
+    power: Optional[PowerFacts]
     penalty: Part
     gradient: Part
     curvature: Part
@@ -119,16 +114,9 @@ class Analysis:
         return (self.penalty, self.gradient, self.curvature)
 
     @property
-    def integer_parity(self) -> Optional[str]:
-        """``"even"``/``"odd"`` for an integer k, else ``None``."""
-        return integer_parity(self.k)
-
-    @property
     def label(self) -> str:
-        """A short name such as ``L1.5``, ``L7/3``, ``L√2`` (see :func:`lksym.derivation.mathtext.k_name`) or ``SCAD (λ = 1, a = 3.7)``."""
-        if self.k is None:
-            return self.subject.label
-        return k_name(self.k)
+        """A short name such as ``L1.5``, ``L7/3``, ``L√2`` or ``SCAD (λ = 1, a = 3.7)``: the subject's :attr:`~lksym.derivation.penalty.Penalty.name`."""
+        return self.subject.name
 
     def __repr__(self) -> str:
         # A plain dump of every field runs to pages; the fields are attributes.
@@ -173,6 +161,8 @@ def analyze(subject, *, time_limit: Optional[float] = None) -> Analysis:
     3*sqrt(Abs(w))*sign(w)/2
     >>> a.gradient.limits["0+"], a.curvature.limits["0+"], a.smoothness
     (0, oo, 1)
+    >>> a.power.k, a.power.regime.condition_text, analyze("l0").power
+    (3/2, '1 < k < 2', None)
     """
     penalty = parse_subject(subject)
     time_limit = TIME_LIMIT if time_limit is None else time_limit

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-PROBE = "import lksym; print(lksym.analyze('3/2').k)"
+PROBE = "import lksym; print(lksym.analyze('3/2').power.k)"
 
 
 def _run(cwd: Path, extra_path: list[str]) -> subprocess.CompletedProcess:

@@ -290,3 +290,38 @@ def test_a_computing_import_in_a_writer_would_be_caught():
             test_writers_import_nothing_from_the_derivation_that_computes()
     finally:
         GRAPH["lksym.writers.terminal"]["lksym.derivation.analysis"].pop()
+
+
+# --------------------------------------------------------------------------- no module asks which family a penalty is
+
+
+def family_questions(source: str) -> list[int]:
+    """Lines of ``source`` that compare ``.family`` or test ``.k is (not) None``: a family's knowledge asked by a branch.
+
+    A family answers through its table entry instead (``Penalty.traits``, ``lksym.derivation.prox.FAMILIES``,
+    ``lksym.numerics.prox_solver.SOLVERS``, ``lksym.verify.claims.VERIFIERS``); a page that renders the power
+    family's own record tests ``a.power is not None``.
+    """
+    lines = []
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.Compare):
+            continue
+        sides = [node.left, *node.comparators]
+        if any(isinstance(side, ast.Attribute) and side.attr == "family" for side in sides) or (
+            isinstance(node.left, ast.Attribute) and node.left.attr == "k"
+            and any(isinstance(op, (ast.Is, ast.IsNot)) for op in node.ops)
+        ):
+            lines.append(node.lineno)
+    return lines
+
+
+def test_no_module_asks_which_family_a_penalty_is():
+    found = {str(path.relative_to(PACKAGE)): family_questions(path.read_text(encoding="utf-8"))
+             for path in sorted(PACKAGE.rglob("*.py"))}
+    assert not {path: lines for path, lines in found.items() if lines}
+
+
+@pytest.mark.parametrize("branch", ['if p.family == "power":\n    pass', "x = a.k is None", "y = 1 if b.k is not None else 2",
+                                    'z = "scad" != q.family'])
+def test_a_family_branch_would_be_caught(branch):
+    assert family_questions(branch) == [1]

@@ -49,15 +49,16 @@ def compare_subjects(subjects: Iterable) -> list:
     >>> [p.label for p in compare_subjects(["mcp(lam=1, gamma=3)", "2", "l1", "1"])]
     ['L1', 'L2', 'MCP (λ = 1, γ = 3)']
     """
-    powers, others, seen = [], [], []
+    ordered, others, seen = [], [], []
     for subject in subjects:
         p = parse_subject(subject)
         key = (p.family, p.params, p.pieces, p.at_zero)
         if key in seen:
             continue
         seen.append(key)
-        (powers if p.family == "power" else others).append(p)
-    return sorted(powers, key=lambda p: float(p.k)) + others
+        # A family whose members have an order of their own (|w|^k: by k) comes first, in that order.
+        (ordered if p.traits.order is not None else others).append(p)
+    return sorted(ordered, key=lambda p: p.traits.order(p)) + others
 
 
 def only_powers(subjects: list) -> bool:
@@ -68,7 +69,7 @@ def only_powers(subjects: list) -> bool:
     >>> only_powers(compare_subjects(["1", "3/2"])), only_powers(compare_subjects(["1", "l0"]))
     (True, False)
     """
-    return all(p.family == "power" for p in subjects)
+    return all(p.traits.own_comparison for p in subjects)
 
 
 def neighbour_crossover(a1: Analysis, a2: Analysis) -> Optional[sp.Expr]:
@@ -85,7 +86,7 @@ def neighbour_crossover(a1: Analysis, a2: Analysis) -> Optional[sp.Expr]:
     >>> neighbour_crossover(analyze("3/2"), analyze(2))
     9/16
     """
-    if a1.k == a2.k:
+    if a1.power.k == a2.power.k:
         return None
     return solve_positive(a1.gradient.branch, a2.gradient.branch)
 
@@ -107,9 +108,9 @@ def comparison(analyses: Iterable[Analysis]) -> Comparison:
     ('', '', 'p jumps at 0')
     """
     analyses = tuple(analyses)
-    powers_only = all(a.k is not None for a in analyses)
-    powers = [a for a in analyses if a.k is not None]
-    neighbours = tuple(Neighbour(a1.k, a2.k, neighbour_crossover(a1, a2)) for a1, a2 in zip(powers, powers[1:]))
+    powers_only = all(a.power is not None for a in analyses)
+    powers = [a for a in analyses if a.power is not None]
+    neighbours = tuple(Neighbour(a1.power.k, a2.power.k, neighbour_crossover(a1, a2)) for a1, a2 in zip(powers, powers[1:]))
     lam = SHRINK_LAMBDA if powers_only else MIXED_SHRINK_LAMBDA
     half = half_width(analyses, 2.0, lam)
     grid = np.linspace(-half, half, SAMPLES)
@@ -143,7 +144,7 @@ def render_compare(ks: Iterable, image_format: str = "svg", dpi: Optional[int] =
         raise InputError(f"compare needs at least two different penalties, got {len(subjects)} "
                          f"({', '.join(map(str, ks))})")
     if powers_only:
-        result = comparison(analyze(p.k) for p in subjects)
+        result = comparison(analyze(p) for p in subjects)
         figs = compare_figures(result)
         order = ["penalties.svg", "gradients.svg", "shrinkage.svg", "unit_balls.svg"]
     else:

@@ -301,13 +301,13 @@ def _stop_record(text: str) -> dict:
     }
     smooth = "C^∞" if a.smoothness is None else f"C^{a.smoothness}"
     return {
-        "case": case_of(a.k).name,
+        "case": case_of(a.power.k).name,
         "fan_li": fan_li_facts(a.thresholding, note="the same for every k of this case") if a.thresholding else [],
-        "k": k_text(a.k),
-        "k_float": float(a.k),
+        "k": k_text(a.power.k),
+        "k_float": float(a.power.k),
         "exact": {key: human_text(value) for key, value in exact.items() if value is not None},
         "smoothness": smooth,
-        "regime": a.regime.title,
+        "regime": a.power.regime.title,
         "prox_closed_form": plain_text(a.prox.closed_form) if a.prox.closed_form is not None and sp.count_ops(
             a.prox.closed_form) < 30 else None,
     }

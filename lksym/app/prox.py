@@ -15,7 +15,7 @@ from lksym.derivation.exact import substitute
 from lksym.derivation.expr import parse_k, parse_real
 from lksym.derivation.penalty import parse_penalty, parse_subject
 from lksym.derivation.penalty_prox import Infimum, same_prox
-from lksym.derivation.prox import prox_exact, prox_precise, prox_threshold, stationarity_polynomial
+from lksym.derivation.prox import family_prox, prox_exact, prox_precise, prox_threshold, stationarity_polynomial
 from lksym.derivation.symbols import LAM, Z
 
 LONG_FORM = 40
@@ -122,14 +122,7 @@ def prox_report(penalty_text: str, lam_text: str, z_text: str) -> dict:
     threshold = float(sp.N(threshold_expr, 20))
     threshold_exact = None if threshold_expr.has(Infimum) else sp.sstr(threshold_expr)
     exact = None
-    if penalty.family == "power":
-        exact_value = prox_exact(penalty.k, lam, z)
-    else:
-        form = penalty_prox.prox_closed_form(penalty)
-        exact_value = None
-        if form is not None:
-            magnitude = sp.Abs(z)
-            exact_value = sp.S.Zero if magnitude == 0 else penalty_prox.tidy_form(sp.sign(z) * form.subs(LAM, lam).subs(Z, magnitude))
+    exact_value = family_prox(penalty).exact_at(penalty, lam, z)
     if exact_value is not None:
         exact = sp.sstr(exact_value)
         re_part, _ = sp.N(exact_value, 30).as_real_imag()
@@ -154,6 +147,13 @@ def prox_report(penalty_text: str, lam_text: str, z_text: str) -> dict:
     }
 
 
+OWN_TEXT = {
+    "power": lambda subject, lam_text, z_text: prox_lines(sp.sstr(subject.k), lam_text, z_text),
+}
+"""Families whose ``lksym prox`` text is their own (|w|^k: :func:`prox_lines`, with roots of polynomials);
+every other penalty prints :func:`prox_report`'s lines."""
+
+
 def prox_command(penalty_text: str, lam_text: str, z_text: str, *, as_json: bool = False) -> str:
     """What ``lksym prox`` prints: :func:`prox_report`'s text or JSON; |w|^k keeps :func:`prox_lines`.
 
@@ -167,14 +167,16 @@ def prox_command(penalty_text: str, lam_text: str, z_text: str, *, as_json: bool
     3.0
     """
     subject = parse_subject(penalty_text)
-    if subject.family == "power" and not as_json:
-        return prox_lines(sp.sstr(subject.k), lam_text, z_text)
+    own_text = OWN_TEXT.get(subject.family)
+    if own_text is not None and not as_json:
+        return own_text(subject, lam_text, z_text)
     report = prox_report(subject.text, lam_text, z_text)
     text = report.pop("text")
     if not as_json:
         return text
-    if subject.family == "power":
-        precise = prox_precise(subject.k, parse_real(lam_text, "lam", positive=True), parse_real(z_text, "z"))
+    precise_value = family_prox(subject).precise
+    if precise_value is not None:
+        precise = precise_value(subject, parse_real(lam_text, "lam", positive=True), parse_real(z_text, "z"))
         report["value"] = float(precise)
         report["value_digits"] = str(precise)
     return json.dumps(report, indent=2, ensure_ascii=False)

@@ -126,8 +126,7 @@ def derive_penalty(penalty) -> dict:
     facts = thresholding(penalty)
     weights, omitted = penalty_gd_facts(derivatives, pieces, limits)
     return dict(
-        k=None,
-        regime=None,
+        power=None,
         penalty=parts[0],
         gradient=parts[1],
         curvature=parts[2],

@@ -65,6 +65,7 @@ import sympy as sp
 from lksym import budget
 from lksym.derivation.exact import number_text, value_order
 from lksym.derivation.expr import FUNCTIONS, K_NAMES, k_alias, parse_expression, parse_k
+from lksym.derivation.mathtext import k_name
 from lksym.derivation.symbols import W, X
 from lksym.errors import InputError
 
@@ -130,9 +131,14 @@ class Penalty:
     text: str
 
     @property
+    def traits(self) -> "FamilyTraits":
+        """What this penalty's family answers about itself (:data:`FAMILY_TRAITS`, else :data:`CATALOGUE_TRAITS`)."""
+        return FAMILY_TRAITS.get(self.family, CATALOGUE_TRAITS)
+
+    @property
     def k(self) -> Optional[sp.Expr]:
         """The exponent of the power family, else ``None``."""
-        return dict(self.params)["k"] if self.family == "power" else None
+        return self.traits.exponent(self)
 
     @property
     def breakpoints(self) -> tuple[sp.Expr, ...]:
@@ -157,37 +163,27 @@ class Penalty:
     @property
     def label(self) -> str:
         """A name a person would write: ``L1.5``, ``SCAD (λ = 1, a = 3.7)``, ``log(1 + 10|w|)``."""
-        if self.family == "power":
-            return "L" + number_text(self.k)
-        if self.family == "expression":
-            return self.text
-        entry = CATALOGUE[self.family]
-        if not self.params:
-            return entry.title
-        shown = ", ".join(f"{GREEK.get(name, name)} = {number_text(value)}" for name, value in self.params)
-        return f"{entry.title} ({shown})"
+        return self.traits.label(self)
 
     @property
     def short_label(self) -> str:
-        """The name without parameters, for legends: ``L1.5``, ``SCAD``, ``p(w)`` for a typed expression."""
-        if self.family == "power":
-            return self.label
-        if self.family == "expression":
-            return "p(w)"
-        return CATALOGUE[self.family].title
+        """The name without parameters, for legends: ``L1.5``, ``L√2``, ``SCAD``, ``p(w)`` for a typed expression."""
+        return self.traits.short_label(self)
+
+    @property
+    def name(self) -> str:
+        """The name pages and summaries give it: ``L1.5``, ``L√2`` (k in Unicode), ``SCAD (λ = 1, a = 3.7)``."""
+        return self.traits.name(self)
+
+    @property
+    def curve_label(self) -> str:
+        """What a figure's legend calls the penalty's curve: ``|w|^1.5``, ``|w|^√2``, ``SCAD``, ``p(w)``."""
+        return self.traits.curve_label(self)
 
     @property
     def slug(self) -> str:
         """A folder-safe name: ``k-1.5`` for the power family (as reports have always been named), ``scad-lam-1-a-3.7``."""
-        if self.family == "power":
-            return "k-" + _safe(number_text(self.k))
-        if self.family == "expression":
-            digest = hashlib.sha256(sp.srepr(self.pieces).encode()).hexdigest()[:8]
-            return "expr-" + (_safe(self.text)[:40].strip("-.") or "p") + "-" + digest
-        parts = [self.family.replace("_", "-")]
-        for name, value in self.params:
-            parts += [name, _safe(number_text(value))]
-        return "-".join(parts)
+        return self.traits.slug(self)
 
 
 GREEK = {"lam": "λ", "gamma": "γ", "eps": "ε", "theta": "θ", "delta": "δ"}
@@ -346,6 +342,123 @@ def usual_catalogue() -> tuple[Penalty, ...]:
     for entry in CATALOGUE.values():
         out.append(entry.build({name: catalogue_parameter(entry, name, text) for name, text in entry.usual}))
     return tuple(out)
+
+
+# --------------------------------------------------------------------------- what each family answers
+
+
+def _catalogue_label(penalty: Penalty) -> str:
+    entry = CATALOGUE[penalty.family]
+    if not penalty.params:
+        return entry.title
+    shown = ", ".join(f"{GREEK.get(name, name)} = {number_text(value)}" for name, value in penalty.params)
+    return f"{entry.title} ({shown})"
+
+
+def _catalogue_slug(penalty: Penalty) -> str:
+    parts = [penalty.family.replace("_", "-")]
+    for name, value in penalty.params:
+        parts += [name, _safe(number_text(value))]
+    return "-".join(parts)
+
+
+def _expression_slug(penalty: Penalty) -> str:
+    digest = hashlib.sha256(sp.srepr(penalty.pieces).encode()).hexdigest()[:8]
+    return "expr-" + (_safe(penalty.text)[:40].strip("-.") or "p") + "-" + digest
+
+
+def _exponent(penalty: Penalty) -> sp.Expr:
+    return dict(penalty.params)["k"]
+
+
+@dataclass(frozen=True)
+class FamilyTraits:
+    r"""What one family answers about itself: its names and its place among others (the entries of :data:`FAMILY_TRAITS`).
+
+    Every callable takes the :class:`Penalty`.  A question whose answer differs by family is a field
+    here, so no caller asks which family a penalty is.
+
+    Attributes
+    ----------
+    label
+        The name a person would write, plain ASCII digits (``L1.5``, ``Lsqrt(2)``, ``SCAD (λ = 1, a = 3.7)``).
+    short_label
+        The name without parameters, for legends (``L√2``, ``SCAD``, ``p(w)``).
+    name
+        The name pages and summaries give it (``L√2``: k as :func:`lksym.derivation.mathtext.k_name` writes it).
+    curve_label
+        What a figure's legend calls the curve :math:`p(w)` (``|w|^√2``, ``SCAD``).
+    slug
+        A folder-safe name (``k-1.5``, ``scad-lam-1-a-3.7``).
+    exponent
+        The power family's k, ``None`` for every other family.
+    order
+        Where the family's members have a natural order among themselves (the power family: by k), the
+        key that sorts them; such members come first in a comparison.  ``None``: the order given.
+    gradient_legend
+        ``(penalty, identical) -> str``: what the log-log figure of gradient magnitudes calls the penalty's curve,
+        given the references (``"L1"``, ``"L2"``) its gradient equals everywhere.
+    own_comparison
+        Whether a comparison of this family's members alone has a page of its own (``lksym compare`` of k
+        only: :func:`lksym.writers.compare.compare_markdown`, k by k with the unit balls), rather than the
+        page for any penalties.
+    gd_in_words
+        Whether the family's gradient-descent facts (two-cycle, decay law) hold for every step and start, so that
+        a simulated path can be told in their words (:func:`lksym.numerics.simulate.classify`); otherwise
+        the path is described as it went.
+    """
+
+    label: Callable[[Penalty], str]
+    short_label: Callable[[Penalty], str]
+    name: Callable[[Penalty], str]
+    curve_label: Callable[[Penalty], str]
+    slug: Callable[[Penalty], str]
+    exponent: Callable[[Penalty], Optional[sp.Expr]] = lambda penalty: None
+    order: Optional[Callable[[Penalty], float]] = None
+    gradient_legend: Callable[[Penalty, tuple], str] = lambda penalty, identical: f"{penalty.short_label}: |p'(w)|"
+    own_comparison: bool = False
+    gd_in_words: bool = False
+
+
+CATALOGUE_TRAITS = FamilyTraits(
+    label=_catalogue_label,
+    short_label=lambda penalty: CATALOGUE[penalty.family].title,
+    name=_catalogue_label,
+    curve_label=lambda penalty: CATALOGUE[penalty.family].title,
+    slug=_catalogue_slug,
+)
+"""Every catalogue family (:data:`CATALOGUE`): its title and its parameters."""
+
+FAMILY_TRAITS: dict[str, FamilyTraits] = {
+    "power": FamilyTraits(
+        label=lambda penalty: "L" + number_text(_exponent(penalty)),
+        short_label=lambda penalty: k_name(_exponent(penalty)),
+        name=lambda penalty: k_name(_exponent(penalty)),
+        curve_label=lambda penalty: "|w|^" + k_name(_exponent(penalty))[1:],
+        slug=lambda penalty: "k-" + _safe(number_text(_exponent(penalty))),
+        exponent=_exponent,
+        order=lambda penalty: float(_exponent(penalty)),
+        gradient_legend=lambda penalty, identical: "".join(
+            [penalty.name, *(f" = {reference}" for reference in identical), ": k|w|^(k-1)"]
+        ),
+        own_comparison=True,
+        gd_in_words=True,
+    ),
+    "expression": FamilyTraits(
+        label=lambda penalty: penalty.text,
+        short_label=lambda penalty: "p(w)",
+        name=lambda penalty: penalty.text,
+        curve_label=lambda penalty: "p(w)",
+        slug=_expression_slug,
+    ),
+}
+"""The families that answer differently from :data:`CATALOGUE_TRAITS`: the power family and typed expressions.
+
+Examples
+--------
+>>> [(p.name, p.curve_label, p.slug) for p in (power_of(sp.sqrt(2)), parse_penalty("mcp(lam=1, gamma=3)"))]
+[('L√2', '|w|^√2', 'k-sqrt2'), ('MCP (λ = 1, γ = 3)', 'MCP', 'mcp-lam-1-gamma-3')]
+"""
 
 
 # --------------------------------------------------------------------------- parsing

@@ -1,9 +1,14 @@
-r"""Every fact of :math:`|w|^k` for one exact k (:func:`derive_power`), including what only the power family
-has: its regime, smoothness :math:`C^{\lceil k \rceil - 1}`, crossovers with L1 and L2 and the bands between them.
+r"""Every fact of :math:`|w|^k` for one exact k (:func:`derive_power`), and :class:`PowerFacts`, what only the
+power family has (its k and regime; the symbolic-k cases are :mod:`lksym.derivation.family`).
+
+Smoothness :math:`C^{\lceil k \rceil - 1}`, crossovers with L1 and L2 and the bands between them are derived here
+in closed form for :math:`|w|^k`, and from the pieces for every other penalty
+(:mod:`lksym.derivation.weights`), so they are facts of every analysis, not of :class:`PowerFacts`.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Optional
 
 import sympy as sp
@@ -24,9 +29,36 @@ from lksym.derivation.parts import (
 )
 from lksym.derivation.penalty import power_of
 from lksym.derivation.prox import derive_prox, thresholding
-from lksym.derivation.regime import classify
+from lksym.derivation.regime import Regime, classify, integer_parity
 from lksym.derivation.symbols import ALPHA, ETA, TAU, X
 from lksym.derivation.weights import Band, Crossover, Overshoot
+
+
+@dataclass(frozen=True)
+class PowerFacts:
+    r"""What only the power family :math:`|w|^k` has: ``Analysis.power``, ``None`` for every other penalty.
+
+    Attributes
+    ----------
+    k
+        The exponent, an exact positive SymPy number.
+    regime
+        The :class:`~lksym.derivation.regime.Regime` of ``k`` (:math:`0 < k < 1`, :math:`k = 1`, ...).
+
+    Examples
+    --------
+    >>> facts = PowerFacts(sp.Integer(3), classify(sp.Integer(3)))
+    >>> facts.regime.condition_text, facts.integer_parity
+    ('k > 2', 'odd')
+    """
+
+    k: sp.Expr
+    regime: Regime
+
+    @property
+    def integer_parity(self) -> Optional[str]:
+        """``"even"``/``"odd"`` for an integer k, else ``None``."""
+        return integer_parity(self.k)
 
 
 def _smoothness(k: sp.Expr) -> Optional[int]:
@@ -153,8 +185,7 @@ def derive_power(k: sp.Expr) -> dict:
     )
     crossovers = (_crossover(branches[1], "L1"), _crossover(branches[1], "L2"))
     return dict(
-        k=k,
-        regime=regime,
+        power=PowerFacts(k, regime),
         penalty=parts[0],
         gradient=parts[1],
         curvature=parts[2],

@@ -85,10 +85,7 @@ def half_width(analyses, least: float, lam: Optional[float] = None) -> float:
 
 def prox_function(analysis, lam: float):
     r"""``z -> prox(z)`` of :math:`\lambda p` as floats (:func:`lksym.numerics.prox_solver.prox_vector`)."""
-    if analysis.k is not None:
-
-        return lambda z: prox_vector(analysis.k, lam, z)
-
+    # The family's own float solver (lksym.numerics.prox_solver.SOLVERS) is looked up from the subject.
     return lambda z: prox_vector(analysis.subject, lam, z)
 
 
@@ -159,7 +156,7 @@ def shrinkage_data(a) -> dict:
     half = max([3.0] + [1.25 * e for e in ends])
     half = float(np.ceil(half))
     z = np.linspace(-half, half, int(200 * half) + 1)
-    # any other penalty: the global minimiser of the float solver, from the same derived pieces
+    # the family's own float solver, from the same derived pieces
     y = prox_function(a, 1.0)(z)
     threshold = to_float(a.prox.threshold, {LAM: 1})
     # A jump (k < 1) is not a steep segment: break the line where the map jumps.
@@ -173,7 +170,7 @@ def shrinkage_data(a) -> dict:
         "ridge": z / 3.0,
         "threshold": threshold,
         "label": a.label,
-        "short_label": a.label if a.k is not None else a.subject.short_label,
+        "short_label": a.subject.short_label,
         "half": half,
     }
 
@@ -241,8 +238,8 @@ def penalty_ball(analysis, samples: int = SAMPLES) -> Optional[tuple[np.ndarray,
     True
     """
 
-    if analysis.k is not None:
-        return unit_ball(analysis.k, samples)
+    if analysis.power is not None:
+        return unit_ball(analysis.power.k, samples)
     level, _ = ball_constant(analysis)
     if level is None:
         return None

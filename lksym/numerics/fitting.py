@@ -12,6 +12,7 @@ from typing import Optional
 import numpy as np
 import sympy as sp
 
+from lksym.derivation.prox import family_prox
 from lksym.derivation.symbols import ETA, X
 from lksym.errors import InputError
 from lksym.numerics.numeric import evaluate
@@ -104,9 +105,7 @@ def alpha_rule(a: Analysis) -> tuple[float, str]:
     >>> alpha_rule(analyze("capped_l1(theta=1)")), alpha_rule(analyze("l0"))
     ((1.5, "p'(0+)"), (1.5, 'p(1) - p(0)'))
     """
-    if a.k is not None:
-        return default_alpha(a.k), "p'(1)"
-    one = sp.Integer(1)
+    one = sp.Integer(1)  # for |w|^k p'(1) = k: default_alpha(k)
     slope = None
     if not any(b.at == one and b.smoothness < 1 for b in a.breakpoints):
         piece = next(piece for piece in a.subject.pieces if bool(piece.lo < one) and bool(one <= piece.hi))
@@ -161,10 +160,9 @@ def prox_step(a: Analysis, lam: float):
     >>> step(np.array([-4.0, -2.0, 0.5, 2.0]))
     array([-4. , -1.5,  0. ,  1.5])
     """
-    if a.k is not None:
-        return lambda v: prox_vector(a.k, lam, v)
     form = getattr(a.prox, "closed_form", None)
-    if form is None:
+    if form is None or family_prox(a.subject).form_above_threshold:
+        # No form, or one that is not the whole map (|w|^k's holds above the threshold only): the family's solver.
         return lambda v: prox_vector(a.subject, lam, v)
     z = next(s for s in form.free_symbols if s.name == "z")
     lam_symbol = [s for s in form.free_symbols if s.name == "lam"]
@@ -214,7 +212,7 @@ def fit_one(a: Analysis, data: Data, optimiser: str, alpha: Optional[float] = No
     """
     if optimiser not in OPTIMISERS:
         raise ValueError(f"optimiser must be one of {OPTIMISERS}")
-    alpha = (default_alpha(a.k) if a.k is not None else alpha_rule(a)[0]) if alpha is None else float(alpha)
+    alpha = alpha_rule(a)[0] if alpha is None else float(alpha)
     n, p = data.X.shape
     # Fixed summation order everywhere (see the module docstring): chaotic runs amplify any rounding difference.
     Xt = np.ascontiguousarray(data.X.T)
@@ -223,7 +221,7 @@ def fit_one(a: Analysis, data: Data, optimiser: str, alpha: Optional[float] = No
     step = float(f"{1.0 / float(np.linalg.eigvalsh(gram)[-1]):.12g}")
     lam = alpha / p  # alpha * mean(|w|^k) = (alpha / p) * sum(|w|^k)
     w = np.zeros(p)
-    shrink = prox_step(a, step * lam) if optimiser == "prox" and a.k is None else None
+    shrink = prox_step(a, step * lam) if optimiser == "prox" else None
     tail = min(TAIL, iterations)
     history = np.empty((tail, p))
     for t in range(iterations):
@@ -233,13 +231,13 @@ def fit_one(a: Analysis, data: Data, optimiser: str, alpha: Optional[float] = No
                 w = w - step * (data_grad + lam * _penalty_gradient(a, w))
         else:
             v = w - step * data_grad
-            w = prox_vector(a.k, step * lam, v) if shrink is None else shrink(v)
+            w = shrink(v)
         if t >= iterations - tail:
             history[t - (iterations - tail)] = w
     near = np.abs(w) < NEAR_ZERO
     signs = np.sign(history[:, near])
     flips = int((signs[1:] * signs[:-1] < 0).sum())
-    return FitResult(a.k, optimiser, alpha, step, w, flips, history)
+    return FitResult(a.subject.k, optimiser, alpha, step, w, flips, history)
 
 
 def measures(result: FitResult, data: Data) -> dict:
@@ -267,7 +265,7 @@ def measures(result: FitResult, data: Data) -> dict:
 
 def _no_pull(a: Analysis) -> bool:
     """Whether the penalty is constant off 0 (L0): its gradient is 0 wherever it exists."""
-    return a.k is None and all(not piece.expr.has(X) for piece in a.subject.pieces)
+    return all(not piece.expr.has(X) for piece in a.subject.pieces)
 
 
 def predictions(a: Analysis, lam: Optional[float] = None) -> dict:
@@ -296,8 +294,7 @@ def predictions(a: Analysis, lam: Optional[float] = None) -> dict:
         gd = "stall"
     else:
         gd = "smooth"
-    if a.k is not None:
-        return {"zeros": a.sparse, "gd": gd}
+    # |w|^k's sparsity is a plain bool (a.sparse), which decide_at returns as it is.
     return {"zeros": decide_at(a.thresholding.sparse if a.thresholding is not None else None, lam, a.sparse), "gd": gd}
 
 

@@ -27,6 +27,7 @@ from typing import Optional
 import sympy as sp
 
 from lksym.derivation.analysis import direction
+from lksym.derivation.prox import family_prox
 from lksym.derivation.symbols import LAM, X, Z  # noqa: F401 -- LAM re-exported for the writer
 from lksym.results import Analysis
 
@@ -158,8 +159,8 @@ def kernel(a: Analysis) -> Kernel:
     form = a.prox.closed_form
     if form is not None:
         form = form.subs(Z, ZN)
-    if form is not None and a.k is not None:
-        # z <= 0 too: a form like L1.5's (sqrt(9 lam^2 + 16 z) - 3 lam)^2/16 leaves rounding at z = 0.
+    if form is not None and family_prox(subject).form_above_threshold:
+        # A form that holds above the threshold only is 0 below it, z <= 0 too: a form like L1.5's (sqrt(9 lam^2 + 16 z) - 3 lam)^2/16 leaves rounding at z = 0.
         form = sp.Piecewise((sp.S.Zero, ZN <= threshold), (form, True))
     if not _printable(form):
         form = None

@@ -95,7 +95,7 @@ def classify(a, eta: float, path: np.ndarray, column: int) -> Outcome:
     start, end, steps = w[0], w[-1], len(w) - 1
     head = f"w0 = {start:+.3g}: "
     gd = a.gd
-    if gd is None or a.k is None:  # the wording below is the power family's: for other penalties the path speaks
+    if gd is None or not a.subject.traits.gd_in_words:  # the wording below is the power family's: for other penalties the path speaks
         return _path_outcome(w, head)
     amplitude = None if gd.cycle_amplitude is None else float(gd.cycle_amplitude.subs(ETA, eta))
     cycle = None if gd.cycle_amplitude is None else f"±{text(gd.cycle_amplitude)} = ±{_n(amplitude)}"

@@ -419,8 +419,12 @@ def verify(
     if not expressions and not limit_claims and prox_claim is None:
         raise InputError("nothing to verify: give --penalty, --gradient, --curvature, --limit or --prox")
     subject = parse_subject(k)
-    if subject.family != "power":
-        return _verify_penalty(subject, expressions, limit_claims, prox_claim, float(budget))
+    check = VERIFIERS.get(subject.family, _verify_penalty)
+    return check(subject, expressions, limit_claims, prox_claim, float(budget))
+
+
+def _verify_power(subject, expressions, limit_claims, prox_claim, budget: float) -> VerifyResult:
+    """The checks for :math:`|w|^k`: its own exact prox check (:func:`check_power_prox`) needs no analysis."""
     k_value = subject.k
     if not expressions and not limit_claims:
         return VerifyResult(k_value, (check_power_prox(k_value, *prox_claim, float(budget)),))
@@ -436,8 +440,8 @@ def verify(
         for part, point, text, claim in limit_claims
     ]
     if prox_claim is not None:
-        verdicts.append(check_power_prox(analysis.k, *prox_claim, float(budget)))
-    return VerifyResult(analysis.k, tuple(verdicts))
+        verdicts.append(check_power_prox(analysis.power.k, *prox_claim, float(budget)))
+    return VerifyResult(analysis.power.k, tuple(verdicts))
 
 
 def _verify_penalty(subject, expressions, limit_claims, prox_claim, budget: float) -> VerifyResult:
@@ -465,3 +469,7 @@ def _verify_penalty(subject, expressions, limit_claims, prox_claim, budget: floa
     if prox_claim is not None:
         verdicts.append(check_penalty_prox(analysis, *prox_claim))
     return VerifyResult(None, tuple(verdicts), subject.text)
+
+
+VERIFIERS = {"power": _verify_power}
+"""Families with checks of their own (:func:`_verify_power`); every other penalty is :func:`_verify_penalty`."""

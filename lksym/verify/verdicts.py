@@ -178,13 +178,18 @@ class VerifyResult:
         >>> verify("2", gradient="2*w").to_dict()["all_hold"]
         True
         """
-        head = {"k": None if self.k is None else sp.sstr(self.k)}
+        head = {"k": _text(self.k)}
         if self.penalty is not None:  # a penalty other than |w|^k: its text
             head["penalty"] = self.penalty
         return {**head, "all_hold": self.all_hold, "claims": [v.to_dict() for v in self.claims]}
 
 
 # --------------------------------------------------------------------------- numbers as text
+
+
+def _text(value: Optional[sp.Expr]) -> Optional[str]:
+    """An exact number as SymPy writes it, ``None`` kept (the ``k`` of a result about another penalty)."""
+    return None if value is None else sp.sstr(value)
 
 
 def as_number(value: Optional[sp.Expr]) -> Optional[Union[float, complex]]:

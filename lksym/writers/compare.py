@@ -74,7 +74,7 @@ def _part_overlay(analyses: list[Analysis], part: str, title: str, clip: Optiona
         if clip is not None:
             # Hide the pole instead of letting it squash every other curve.
             y = np.where(np.abs(y) > clip * 1.05, np.nan, y)
-        ax.plot(w, y, label=f"k = {k_text(a.k)}", **style)
+        ax.plot(w, y, label=f"k = {k_text(a.power.k)}", **style)
     return _finish_overlay(fig, ax, clip, title)
 
 
@@ -95,7 +95,7 @@ def _unit_balls(c: Comparison):
 
     fig, ax = _figure("x", square=True)
     for a, (x, y), style in zip(c.analyses, c.balls, _styles(len(c.analyses))):
-        ax.plot(x, y, label=f"k = {k_text(a.k)}", **style)
+        ax.plot(x, y, label=f"k = {k_text(a.power.k)}", **style)
     ax.set_aspect("equal")
     ax.set_xlim(-1.15, 1.15)
     ax.set_ylim(-1.15, 1.15)
@@ -115,7 +115,7 @@ def _shrinkage(c: Comparison):
         shrunk = np.array(curve.y, dtype=float)
         # A jump (k < 1) is not a steep segment: break the line where the map jumps, as the per-k figure does.
         shrunk[1:][np.abs(np.diff(shrunk)) > 0.25] = np.nan
-        ax.plot(z, shrunk, label=f"k = {k_text(a.k)}", **style)
+        ax.plot(z, shrunk, label=f"k = {k_text(a.power.k)}", **style)
     ax.set_xlim(-half, half)
     ax.set_ylim(-half, half)
     ax.set_ylabel("prox(z)")
@@ -171,8 +171,8 @@ def _row(a: Analysis, prox_column: bool) -> str:
     smooth = r"$C^\infty$" if a.smoothness is None else f"$C^{{{a.smoothness}}}$"
     dead = _m(a.dead_zone) if a.dead_zone is not None else "none"
     cells = [
-        _m(a.k),
-        a.regime.condition_text,
+        _m(a.power.k),
+        a.power.regime.condition_text,
         _m(a.gradient.limits["0+"]),
         _m(a.gradient.limits["+oo"]),
         _m(a.curvature.limits["0+"]),
@@ -233,7 +233,7 @@ def compare_markdown(c: Comparison, figure_names: Iterable[str], image_format: s
     '| $1$ | $2$ | $\\frac{1}{2}$ ≈ 0.5 |'
     """
     analyses = c.analyses
-    names = ", ".join(f"${tex(a.k)}$" for a in analyses)
+    names = ", ".join(f"${tex(a.power.k)}$" for a in analyses)
     # The prox facts are optional: Analysis gains them only where lksym.derivation.prox is present.
     prox_column = any(getattr(a, "prox", None) is not None for a in analyses)
     lines = [

@@ -146,7 +146,7 @@ def fit_markdown(rows: list[tuple[Analysis, dict, dict]], seed: int, figure_name
         for name in OPTIMISERS:
             m = measured[name]
             lines.append(
-                f"| {k_text(a.k)} | {results[name].alpha:.4g} | {name} | {m['exact_zeros']} | {m['small']} "
+                f"| {k_text(a.power.k)} | {results[name].alpha:.4g} | {name} | {m['exact_zeros']} | {m['small']} "
                 f"| {m['support_rmse']:.4f} | {m['test_mse']:.5f} | {m['off_support_median']:.2e} | {m['flips']} |"
             )
     lines += [
@@ -174,7 +174,7 @@ def fit_markdown(rows: list[tuple[Analysis, dict, dict]], seed: int, figure_name
         zone = overshoot_zone(a, results["gd"])
         zone_text = f"$\\lvert w\\rvert < {zone:.3g}$" if zone is not None else "none"
         lines.append(
-            f"| {k_text(a.k)} | {_yes(pred['zeros'])} | {_yes(zeros)} | {_yes(zeros == pred['zeros'])} "
+            f"| {k_text(a.power.k)} | {_yes(pred['zeros'])} | {_yes(zeros)} | {_yes(zeros == pred['zeros'])} "
             f"| {pred['gd']} | {zone_text} | {gd} | {_yes(gd == pred['gd'])} |"
         )
         if pred["gd"] == "jitter" and gd != "jitter" and zone is not None:

@@ -36,7 +36,7 @@ MAX_NAME = 100
 
 
 def subject_slug(a) -> str:
-    """File-name stem of an analysis' subject: :func:`k_slug` of k for :math:`|w|^k`, else the penalty's slug.
+    """File-name stem of an analysis' subject: its penalty's slug (``k-1.5`` for :math:`|w|^k`, as :func:`k_slug`), kept short.
 
     Examples
     --------
@@ -44,7 +44,7 @@ def subject_slug(a) -> str:
     >>> subject_slug(analyze("3/2")), subject_slug(analyze("scad(lam=1, a=3.7)"))
     ('k-1.5', 'scad-lam-1-a-3.7')
     """
-    return k_slug(a.k) if a.k is not None else a.subject.slug
+    return short_name(a.subject.slug)
 
 
 def short_name(name: str) -> str:

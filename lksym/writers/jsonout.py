@@ -40,12 +40,12 @@ def to_dict(a: Analysis) -> dict:
     >>> d["k"], d["gradient"], d["limits"]["curvature"]["0+"], d["smoothness"]
     ('3/2', '3*sqrt(Abs(w))*sign(w)/2', 'oo', 1)
     """
-    power = a.k is not None
+    power = a.power  # the power family's own facts, None for every other penalty (the keys stay, as null)
     return {
         "schema": SCHEMA_VERSION,
-        "k": _s(a.k),
-        "k_float": float(a.k) if power else None,
-        "regime": a.regime.condition_text if power else None,
+        "k": _s(power.k) if power is not None else None,
+        "k_float": float(power.k) if power is not None else None,
+        "regime": power.regime.condition_text if power is not None else None,
         "subject": _subject(a),
         "penalty": _s(a.penalty.expr),
         "gradient": _s(a.gradient.expr),

@@ -301,7 +301,7 @@ def _penalty_data(a: Analysis, half_width: float, title: str) -> dict:
         "gradient_at_zero": _value_at_zero(a.gradient),
         # A penalty that jumps at 0 (L0: p(0) = 0, 1 elsewhere): its value there is a dot the line does not reach.
         "penalty_at_zero": None if a.penalty.at_zero.continuous else _value_at_zero(a.penalty),
-        "penalty_label": f"penalty |w|^{a.label[1:]}" if a.k is not None else f"penalty {a.subject.short_label}",
+        "penalty_label": f"penalty {a.subject.curve_label}",
         "title": title,
         "half_width": half_width,
         "ylim": _clip_limits([penalty, gradient], w),
@@ -386,8 +386,8 @@ def comparison_data(a: Analysis) -> dict:
     crossovers = [(c.reference, float(c.weight), _exact_text(c.weight)) for c in a.crossovers or () if c.weight is not None]
     crossovers = [(name, x, text) for name, x, text in crossovers if _drawable(x)]
     xs = [x for _, x, _ in crossovers] or [1.0]
-    if a.k is None:  # any other penalty: its band edges (breakpoints, ties) belong in the range too
-        xs += [x for x in (float(b.hi) for b in a.bands[:-1]) if _drawable(x)]
+    # The band edges (breakpoints, ties; for |w|^k the crossovers and 1/2) belong in the range too.
+    xs += [x for x in (float(b.hi) for b in a.bands[:-1]) if _drawable(x)]
     lo, hi = min(1e-2, 10 ** np.floor(np.log10(min(xs)) - 1)), max(10.0, 10 ** np.ceil(np.log10(max(xs)) + 1))
     w = np.geomspace(lo, hi, SAMPLES)
     magnitude = np.abs(plot_curve(a.gradient, w))
@@ -397,11 +397,11 @@ def comparison_data(a: Analysis) -> dict:
         "l1": np.ones_like(w),
         "l2": 2 * w,
         "label": a.label,
-        "subject": a.label if a.k is not None else a.subject.short_label,
+        "subject": a.subject.short_label,
         "crossovers": crossovers,
         "identical": [c.reference for c in a.crossovers or () if c.identical],
         "xlim": (float(lo), float(hi)),
-        **({} if a.k is not None else {"curve": f"{a.subject.short_label}: |p'(w)|"}),
+        "curve": a.subject.traits.gradient_legend(a.subject, tuple(c.reference for c in a.crossovers or () if c.identical)),
     }
 
 
@@ -542,7 +542,7 @@ POWER_ONLY = frozenset({"gradients_l1_l2.svg"})
 
 def figure_specs(a: Analysis) -> list:
     """The figures that make sense for ``a``'s penalty: all of them for |w|^k; :data:`POWER_ONLY` only with bands otherwise."""
-    return [spec for spec in FIGURES if a.k is not None or spec.name not in POWER_ONLY or a.bands is not None]
+    return [spec for spec in FIGURES if spec.name not in POWER_ONLY or a.bands is not None]
 
 
 def figure_data(a: Analysis) -> dict:

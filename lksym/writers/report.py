@@ -213,7 +213,7 @@ def _claims(a: Analysis) -> str:
     if g.decay.kind == "power":
         return (
             "**The article's claim holds here**: as it says of $L_3$, weights near zero stop moving. The step "
-            f"$\\eta f'(w)$ is of order $\\lvert w\\rvert^{{{tex(a.k - 1)}}}$, far below $\\lvert w\\rvert$, "
+            f"$\\eta f'(w)$ is of order $\\lvert w\\rvert^{{{tex(a.power.k - 1)}}}$, far below $\\lvert w\\rvert$, "
             "so they creep toward 0 ever more slowly and never reach it."
         )
     if g.cycle_stable:
@@ -265,7 +265,7 @@ def _near_zero(a: Analysis) -> str:
         )
     return (
         "**Near zero** the pull vanishes faster than the weight itself (gradient and curvature $\\to 0$): "
-        f"the gradient is of order $\\lvert w\\rvert^{{{tex(a.k - 1)}}}$, so small weights stop moving long "
+        f"the gradient is of order $\\lvert w\\rvert^{{{tex(a.power.k - 1)}}}$, so small weights stop moving long "
         "before they reach 0."
     )
 
@@ -283,7 +283,7 @@ def _far_away(a: Analysis) -> str:
             f"**Far from zero** the pull stays {inline(ginf)}: large weights are pulled exactly as hard as "
             "moderate ones, so relative to their size they shrink slowly."
         )
-    growth = a.k - 1
+    growth = a.power.k - 1
     faster = bool(growth > 1)
     text = (
         f"**Far from zero** the pull grows like $\\lvert w\\rvert^{{{tex(growth)}}}$, "
@@ -393,7 +393,7 @@ def summary_markdown(a: Analysis, figures: bool = False) -> str:
     With ``figures`` three of the report's figures follow, inline as PNG data
     URIs (Jupyter renders Markdown images from ``data:`` URIs; it has no folder to link).
     """
-    lines = ([f"# The penalty $\\lvert w\\rvert^{{{tex(a.k)}}}$ ({a.label})", "", _in_short(a), ""]
+    lines = ([f"# The penalty $\\lvert w\\rvert^{{{tex(a.power.k)}}}$ ({a.label})", "", _in_short(a), ""]
              + formulas(a) + limits_table(a) + reading(a))
     if figures:
 
@@ -414,14 +414,15 @@ def report_markdown(a: Analysis, figure_names: tuple[str, ...] | None = None, im
     >>> report_markdown(analyze("2")).splitlines()[0]
     '# The penalty $\\\\lvert w\\\\rvert^{2}$ (L2)'
     """
-    if a.k is None:
+    if a.power is None:
         return penalty_report_markdown(a, figure_names, image_format)
+    k, regime = a.power.k, a.power.regime
     lines = [
-        f"# The penalty $\\lvert w\\rvert^{{{tex(a.k)}}}$ ({a.label})",
+        f"# The penalty $\\lvert w\\rvert^{{{tex(k)}}}$ ({a.label})",
         "",
-        f"Regime: **{a.regime.title}** (${a.regime.condition_text}$"
-        + ("" if "=" in a.regime.condition_text else f", here $k = {tex(a.k)}$")
-        + (f" ≈ {float(a.k):.6g}" if not a.k.is_Rational else "")
+        f"Regime: **{regime.title}** (${regime.condition_text}$"
+        + ("" if "=" in regime.condition_text else f", here $k = {tex(k)}$")
+        + (f" ≈ {float(k):.6g}" if not k.is_Rational else "")
         + "). Penalty added to the loss: `alpha * mean(|w_i|^k)`; below, $f(w) = \\lvert w\\rvert^k$ for one weight.",
         "",
     ]

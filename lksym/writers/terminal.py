@@ -16,11 +16,11 @@ PART_TEXT = {"penalty": "f(w)", "gradient": "f′(w)", "curvature": "f″(w)"}
 
 
 def _header(a: Analysis) -> str:
-    if a.k is None:
+    if a.power is None:
         return f"{a.label}: p(w) = {_s(a.penalty.expr)}"
-    condition = a.regime.condition_text
+    condition = a.power.regime.condition_text
     point = condition.startswith("k =")  # "k = 1 (k = 1)" says nothing twice
-    return f"k = {_s(a.k)}" + ("" if point else f" ({condition})") + f": {a.regime.title}"
+    return f"k = {_s(a.power.k)}" + ("" if point else f" ({condition})") + f": {a.power.regime.title}"
 
 
 def summary(a: Analysis) -> str:
@@ -49,7 +49,7 @@ def summary(a: Analysis) -> str:
         "",
         f"  smoothness at 0: {smooth}    convex: {'yes' if a.convex else 'no'}    sparse: {'yes' if a.sparse else 'no'}",
     ]
-    if a.k is None:
+    if a.power is None:
         return "\n".join(lines + _penalty_lines(a))
     for c in a.crossovers:
         if c.identical:

@@ -140,7 +140,7 @@ def test_half_widths_reach_every_landmark(power_page, mixed_page):
 
 def test_balls_on_their_level_sets_or_left_out_with_the_reason(power_page, mixed_page):
     for a, (x, y), note in zip(power_page.analyses, power_page.balls, power_page.ball_notes):
-        k = float(a.k)
+        k = float(a.power.k)
         assert np.allclose(np.abs(x) ** k + np.abs(y) ** k, 1.0, atol=1e-12) and note == ""
     assert mixed_page.balls[1] is None and mixed_page.ball_notes == ("", "p jumps at 0", "", "")
     x, y = mixed_page.balls[2]  # SCAD is |w| on [0, 1]: the L1 diamond

@@ -70,8 +70,8 @@ def test_penalty_matches_mpmath(k_case, k_analysis, w_text):
 
 
 def test_k_and_regime_are_exact(k_case, k_analysis):
-    assert k_analysis.k == k_case.k
-    assert k_analysis.regime.name == k_case.regime
+    assert k_analysis.power.k == k_case.k
+    assert k_analysis.power.regime.name == k_case.regime
 
 
 def test_gradient_closed_form_by_hand(k_case, k_analysis):
@@ -250,7 +250,7 @@ def test_agrees_with_sympy_diff_of_abs_off_zero(k_case, k_analysis, order):
     ],
 )
 def test_k_is_exact(analysis_of, text, exact):
-    k = analysis_of(text).k
+    k = analysis_of(text).power.k
     assert k == exact
     assert not k.has(sp.Float)
 
@@ -265,7 +265,7 @@ def test_decimal_and_fraction_give_the_same_analysis(analysis_of):
 
 
 def _all_sympy_values(a):
-    values = [a.k, a.dead_zone, a.overshoot.weight, a.overshoot.step_limit]
+    values = [a.power.k, a.dead_zone, a.overshoot.weight, a.overshoot.step_limit]
     for part in a.parts:
         values += [part.expr, part.branch, *part.limits.values(), part.at_zero.value]
         values += list(part.at_zero.subdifferential or ())
@@ -284,7 +284,9 @@ def test_no_floats_anywhere(k_analysis):
 def test_analysis_is_frozen(analysis_of):
     a = analysis_of("1.5")
     with pytest.raises(dataclasses.FrozenInstanceError):
-        a.k = sp.Integer(3)  # type: ignore[misc]
+        a.power = None  # type: ignore[misc]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        a.power.k = sp.Integer(3)  # type: ignore[misc]
 
 
 # --------------------------------------------------------------------------- 4. crossovers
@@ -501,7 +503,7 @@ def test_huge_exact_forms_stay_short_and_right(analysis_of, text):
         assert longest <= MAX_EXACT_DIGITS, f"{name}: a {longest}-digit number"
 
     mpmath.mp.dps = 40
-    k = mpmath.mpf(sp.N(a.k, 45))
+    k = mpmath.mpf(sp.N(a.power.k, 45))
 
     def close(exact, want, subs=None):
         # evalf with subs: substituting exactly would make SymPy rebuild the huge powers.
@@ -513,8 +515,8 @@ def test_huge_exact_forms_stay_short_and_right(analysis_of, text):
     if a.gd.decay.kind == "power":
         assert close(a.gd.decay.constant, (k * (k - 2) / 7) ** (-1 / (k - 2)), {ETA: sp.Rational(1, 7)})
     # C^n at 0 for non-integer k: n = floor(k); the two-cycle's multiplier (3 - 2k)^2.
-    if a.k.is_integer:
-        assert a.smoothness == (None if a.k % 2 == 0 else int(a.k) - 1)
+    if a.power.k.is_integer:
+        assert a.smoothness == (None if a.power.k % 2 == 0 else int(a.power.k) - 1)
     else:
         assert a.smoothness == int(mpmath.floor(k))
     assert close(a.gd.cycle_multiplier, (3 - 2 * k) ** 2)
@@ -629,7 +631,7 @@ def _same(value, expected) -> bool:
 @pytest.mark.parametrize("text", CASES)
 def test_facts_match_the_hand_derivation(text):
     a, hand = analyzed(text), CASES[text]
-    assert a.k is None and a.regime is None and a.subject.text.split("(")[0] == text.split("(")[0]
+    assert a.power is None and a.subject.text.split("(")[0] == text.split("(")[0]
     assert [(b.at, b.smoothness) for b in a.breakpoints] == [(sp.S(at), s) for at, s in hand["breakpoints"]]
     assert a.smoothness == hand["smoothness"]
     for part, (at0, at_inf) in hand["limits"].items():

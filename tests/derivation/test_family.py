@@ -39,7 +39,7 @@ def test_case_facts_equal_the_numeric_analysis(name, analysis_of):
     for k in SAMPLES[name]:
         assert case_of(k) is case
         a = analysis_of(sp.sstr(k))
-        assert a.k == k
+        assert a.power.k == k
         for part in a.parts:
             for point in POINTS:
                 assert case.limits[part.name][point] == part.limits[point], (k, part.name, point)

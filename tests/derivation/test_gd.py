@@ -206,7 +206,7 @@ def test_trajectories_are_named_for_what_they_do(text, eta, analysis_of):
     path = simulate(a, eta)
     for column, w0 in enumerate(STARTS):
         outcome = classify(a, eta, path, column)
-        assert outcome.kind == _truth(float(a.k), eta, w0), (text, eta, w0, outcome.text)
+        assert outcome.kind == _truth(float(a.power.k), eta, w0), (text, eta, w0, outcome.text)
 
 
 def test_chaotic_weights_never_end_where_a_float_run_ends(analysis_of):

@@ -8,7 +8,16 @@ import sympy as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lksym.derivation.penalty import CATALOGUE, Penalty, parse_penalty, parse_subject, power, usual_catalogue
+from lksym.derivation.penalty import (
+    CATALOGUE,
+    CATALOGUE_TRAITS,
+    FAMILY_TRAITS,
+    Penalty,
+    parse_penalty,
+    parse_subject,
+    power,
+    usual_catalogue,
+)
 from lksym.derivation.symbols import X
 from lksym.errors import InputError
 
@@ -277,3 +286,64 @@ def test_names_that_are_not_the_articles_are_refused_in_one_line(name):
 
     with pytest.raises(InputError):
         parse_subject(name)
+
+
+# --------------------------------------------------------------------------- what each family answers (FAMILY_TRAITS)
+
+
+@pytest.mark.parametrize(
+    "text, label, short_label, name, curve_label, slug",
+    [
+        ("1.5", "L1.5", "L1.5", "L1.5", "|w|^1.5", "k-1.5"),
+        ("7/3", "L7/3", "L7/3", "L7/3", "|w|^7/3", "k-7_3"),
+        ("sqrt(2)", "Lsqrt(2)", "L√2", "L√2", "|w|^√2", "k-sqrt2"),
+        ("1 + sqrt(2)", "L1 + sqrt(2)", "L(1 + √2)", "L(1 + √2)", "|w|^(1 + √2)", "k-1+sqrt2"),
+        ("pi", "Lpi", "Lπ", "Lπ", "|w|^π", "k-pi"),
+        ("scad(lam=1, a=3.7)", "SCAD (λ = 1, a = 3.7)", "SCAD", "SCAD (λ = 1, a = 3.7)", "SCAD", "scad-lam-1-a-3.7"),
+        ("mcp(lam=1, gamma=3)", "MCP (λ = 1, γ = 3)", "MCP", "MCP (λ = 1, γ = 3)", "MCP", "mcp-lam-1-gamma-3"),
+        ("l0", "L0", "L0", "L0", "L0", "l0"),
+    ],
+)
+def test_each_family_names_its_penalties_by_hand(text, label, short_label, name, curve_label, slug):
+    p = parse_subject(text)
+    assert (p.label, p.short_label, p.name, p.curve_label, p.slug) == (label, short_label, name, curve_label, slug)
+
+
+def test_a_typed_expression_is_named_by_its_text():
+    p = parse_penalty("log(1 + abs(w)/0.1)")
+    assert (p.label, p.name, p.short_label, p.curve_label) == ("log(1 + abs(w)/0.1)",) * 2 + ("p(w)",) * 2
+    assert p.traits is FAMILY_TRAITS["expression"] and p.k is None and p.traits.order is None
+
+
+def test_the_table_covers_every_family_once():
+    # Every catalogue family answers through CATALOGUE_TRAITS; only the power family and expressions have entries.
+    assert set(FAMILY_TRAITS) == {"power", "expression"} and not set(FAMILY_TRAITS) & set(CATALOGUE)
+    for p in usual_catalogue():
+        assert p.traits is CATALOGUE_TRAITS and p.k is None
+        assert not p.traits.own_comparison and not p.traits.gd_in_words
+    power_traits = parse_subject("2").traits
+    assert power_traits is FAMILY_TRAITS["power"] and power_traits.own_comparison and power_traits.gd_in_words
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(1, 999), st.integers(1, 999))
+def test_power_slug_is_the_reports_folder_name(numerator, denominator):
+    # The folder names reports have always had (lksym.writers.index.k_slug) come from the subject now.
+    from lksym.writers.index import k_slug
+
+    k = sp.Rational(numerator, denominator)
+    if not sp.Rational(1, 1000) <= k <= 1000:
+        return
+    p = power(k)
+    assert p.slug == k_slug(k) and p.k == k and p.traits.order(p) == float(k)
+
+
+@pytest.mark.parametrize(
+    "text, identical, legend",
+    [("1", ("L1",), "L1 = L1: k|w|^(k-1)"), ("2", ("L2",), "L2 = L2: k|w|^(k-1)"),
+     ("sqrt(2)", (), "L√2: k|w|^(k-1)"), ("scad(lam=1, a=3.7)", (), "SCAD: |p'(w)|"),
+     ("elastic_net(l1=1, l2=0)", ("L1",), "Elastic net: |p'(w)|"), ("log(1 + abs(w)/0.1)", (), "p(w): |p'(w)|")],
+)
+def test_gradient_legend_by_hand(text, identical, legend):
+    p = parse_subject(text)
+    assert p.traits.gradient_legend(p, identical) == legend

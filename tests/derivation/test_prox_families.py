@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import mpmath
 import numpy as np
 import pytest
 import sympy as sp
@@ -78,9 +79,9 @@ def test_thresholding_of_the_power_family_needs_no_closed_form():
 
 def test_analysis_entry_point_goes_through_the_table():
     facts = analysis.derive(parse_subject("3/2"))
-    assert facts["k"] == sp.Rational(3, 2) and facts["regime"] is not None
+    assert facts["power"].k == sp.Rational(3, 2) and facts["power"].regime is not None
     facts = analysis.derive(parse_penalty("mcp(lam=1, gamma=3)"))
-    assert facts["k"] is None and facts["regime"] is None and facts["curvature_min"] == sp.Rational(-1, 3)
+    assert facts["power"] is None and facts["curvature_min"] == sp.Rational(-1, 3)
 
 
 ROOMS = ["derivation/prox", "derivation/interval.py", "numerics/prox_solver.py", "derivation/analysis.py", "results.py"]
@@ -103,3 +104,40 @@ def test_no_function_asks_which_family_it_is(path):
 @pytest.mark.parametrize("path", list(_sources()), ids=lambda p: str(p.relative_to(PACKAGE)))
 def test_each_room_is_under_700_lines(path):
     assert len(path.read_text(encoding="utf-8").splitlines()) <= 700 or path.name == "analysis.py"
+
+
+# --------------------------------------------------------------------------- the table's point values and flags
+
+
+@pytest.mark.parametrize(
+    "text, lam, z, exact",
+    [
+        ("1", 1, 3, 2), ("1", 1, -3, -2), ("1", 2, 1, 0),  # soft thresholding by hand
+        ("2", 1, 3, 1), ("2", sp.Rational(1, 2), -4, -2),  # z/(1 + 2 lam)
+        ("mcp(lam=1, gamma=3)", 1, 2, sp.Rational(3, 2)),  # (z - lam)/(1 - 1/gamma) inside the concave piece
+        ("mcp(lam=1, gamma=3)", 1, 5, 5), ("mcp(lam=1, gamma=3)", 1, -sp.Rational(1, 2), 0),
+        ("l0", 1, 2, 2), ("l0", 1, 1, 0),  # hard thresholding at sqrt(2 lam)
+        ("huber(delta=1)", 1, 3, 2), ("huber(delta=1)", 1, sp.Rational(1, 2), sp.Rational(1, 4)),
+    ],
+)
+def test_exact_at_one_point_by_hand(text, lam, z, exact):
+    penalty = parse_subject(text)
+    assert family_prox(penalty).exact_at(penalty, sp.S(lam), sp.S(z)) == exact
+    # and the float solver agrees with it
+    assert prox_numeric(penalty, float(lam), float(z)) == pytest.approx(float(exact), abs=1e-9)
+
+
+def test_only_the_power_family_has_precise_digits_and_forms_above_the_threshold():
+    half = parse_subject("0.5")
+    entry = family_prox(half)
+    assert entry.form_above_threshold and entry.precise is not None
+    value = entry.precise(half, sp.Integer(1), sp.Integer(2))
+    # prox of lam|x|^(1/2) at z = 2, lam = 1: the root of x - 2 + 1/(2 sqrt(x)) = 0 above the threshold 1.5
+    assert abs(value - 2 + 1 / (2 * mpmath.sqrt(value))) < mpmath.mpf(10) ** -30 and value > 1.5
+    for penalty in (parse_penalty(t) for t in ("scad(lam=1, a=3.7)", "l0", "log(1 + abs(w)/0.1)")):
+        assert family_prox(penalty) is PIECEWISE and not PIECEWISE.form_above_threshold and PIECEWISE.precise is None
+
+
+def test_a_piecewise_penalty_without_closed_form_has_no_exact_point():
+    penalty = parse_penalty("logsum(eps=0.1)")
+    assert prox_closed_form(penalty) is None and family_prox(penalty).exact_at(penalty, sp.S(1), sp.S(2)) is None

@@ -20,11 +20,20 @@ import sympy as sp
 
 from lksym.derivation.penalty import Penalty
 from lksym.derivation.prox.closed_form import piecewise_closed_form
-from lksym.derivation.prox.common import Prox, exact_number
+from lksym.derivation.prox.common import Prox, exact_number, tidy_form
 from lksym.derivation.prox.fan_li import Thresholding, piecewise_thresholding, thresholding_with
-from lksym.derivation.prox.power import power_closed_form, power_threshold
+from lksym.derivation.prox.power import power_closed_form, power_threshold, prox_exact, prox_precise
 from lksym.derivation.prox.threshold import piecewise_threshold
-from lksym.derivation.symbols import LAM
+from lksym.derivation.symbols import LAM, Z
+
+
+def _piecewise_exact_at(penalty: Penalty, lam: sp.Expr, z: sp.Expr) -> Optional[sp.Expr]:
+    """The derived closed form at one ``lam`` and ``z`` (it holds for ``z > 0``; the sign is put back)."""
+    form = piecewise_closed_form(penalty)
+    if form is None:
+        return None
+    magnitude = sp.Abs(z)
+    return sp.S.Zero if magnitude == 0 else tidy_form(sp.sign(z) * form.subs(LAM, lam).subs(Z, magnitude))
 
 
 @dataclass(frozen=True)
@@ -39,17 +48,30 @@ class FamilyProx:
         ``penalty -> prox(z)`` in ``z`` and ``lam``, or ``None``.
     thresholding
         ``penalty -> Thresholding``: Fan and Li's properties.
+    exact_at
+        ``(penalty, lam, z) -> prox(z)`` exactly at one exact ``lam`` and ``z``, or ``None`` where no closed
+        form is derived.
+    precise
+        ``(penalty, lam, z) -> mpmath number``: the value to many digits (no float underflow), where the
+        family has it; ``None`` otherwise.
+    form_above_threshold
+        Whether :attr:`closed_form` holds above the threshold only (the power family: below it prox is 0,
+        which the form does not say), rather than for every :math:`z > 0`.
     """
 
     threshold: Callable[[Penalty], sp.Expr]
     closed_form: Callable[[Penalty], Optional[sp.Expr]]
     thresholding: Callable[[Penalty], Thresholding]
+    exact_at: Callable[[Penalty, sp.Expr, sp.Expr], Optional[sp.Expr]]
+    precise: Optional[Callable] = None
+    form_above_threshold: bool = False
 
 
 PIECEWISE = FamilyProx(
     threshold=piecewise_threshold,
     closed_form=piecewise_closed_form,
     thresholding=piecewise_thresholding,
+    exact_at=_piecewise_exact_at,
 )
 """Any penalty, from its exact pieces: thresholds per piece, closed forms for pieces of degree <= 2."""
 
@@ -60,6 +82,9 @@ FAMILIES = {
         threshold=lambda penalty: power_threshold(penalty.k),
         closed_form=lambda penalty: power_closed_form(penalty.k),
         thresholding=lambda penalty: thresholding_with(penalty, None),
+        exact_at=lambda penalty, lam, z: prox_exact(penalty.k, lam, z),
+        precise=lambda penalty, lam, z: prox_precise(penalty.k, lam, z),
+        form_above_threshold=True,
     ),
 }
 """A family's own exact shortcuts, where it has them; every other family uses :data:`PIECEWISE`."""
