@@ -7,10 +7,11 @@ float64 and float32, ``lksym.torch.prox`` and the exported NumPy module agree wi
 one of the two positive terms is at least a/2); for k < 1 the root right of the minimum of the
 convex stationarity function, kept only where its objective is strictly below that of 0.
 
-Error bound: ULPS units in the last place of the dtype (float64: 128; float32, solved in float64 and
-rounded once: 8), times the condition number
-a / (x G'(x)) of the root where it exceeds 1 (for k near 1 the root (a/(lam k))^(1/(k-1)) moves
-1/(k-1) times as much as |z|: no float computation of it can do better); results below the
+Error bound: 8 units in the last place of the dtype times the condition number of the root, where it
+exceeds 1: (a + lam k x^(k-1) (|(k-1) log x| + 1)) / (x G'(x)), how far x moves relative to a relative
+change of |z| and of the k and k - 1 of lam k x^(k-1), which float code holds rounded (k = sqrt(2), 37/3;
+for k near 1 the root (a/(lam k))^(1/(k-1)) moves 1/(k-1) times as much as |z|): no float computation
+can do better; results below the
 smallest subnormal may come out 0 or that subnormal.  For k < 1, |z| within 4 units of the jump
 threshold may map to 0 (the threshold's float formula decides a tie that rounding of |z| already blurs).
 """
@@ -37,8 +38,7 @@ KS = {"1/3": MP.mpf(1) / 3, "0.5": MP.mpf("0.5"), "0.7": MP.mpf("0.7"), "1.01": 
       "1.5": MP.mpf("1.5"), "1.99": MP.mpf("1.99"), "3": MP.mpf(3), "4": MP.mpf(4), "10": MP.mpf(10), "37/3": MP.mpf(37) / 3}
 LAMS = [1e-8, 0.7, 1e8]
 DTYPES = {torch.float64: np.float64, torch.float32: np.float32}
-ULPS = {torch.float64: 128, torch.float32: 8}
-"""The Newton solver stops within a few rounding steps of G and x^e rounds by e ulp: ~14-170 ulp in float64 seen."""
+ULPS = {torch.float64: 8, torch.float32: 8}
 CLOSED = {
     "1.5": "the closed form (sqrt(9 lam^2 + 16 z) - 3 lam)^2 / 16 cancels to 0 for z << lam^2 (1e-30 at lam = 0.7)",
     "3": "the closed form's 12 lam z overflows near the largest float (prox comes out |z|)",
@@ -96,7 +96,10 @@ def truth(name: str, lam: float, a: float):
         if not (x - a) ** 2 / 2 + lam * x**k < a**2 / 2:  # strictly better than 0, else the tie goes to 0
             return MP.mpf(0), 1
     slope = 1 + lam * k * (k - 1) * x ** (k - 2)
-    return x, max(1, float(a / (x * slope)))
+    # How far x moves, relative, per unit of relative change in |z| and in the exponent k - 1 and the
+    # factor k of lam k x^(k-1), which float code holds rounded (k = sqrt(2), 37/3): its condition number.
+    exponent = lam * k * x ** (k - 1) * (abs((k - 1) * MP.log(x)) + 1)
+    return x, max(1, float((a + exponent) / (x * slope)))
 
 
 def check(name, got, zs, lam, dtype):

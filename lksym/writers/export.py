@@ -17,6 +17,15 @@ Newton's method from a piece end reaches the one local minimiser monotonically (
 elements still moving only); the few elements it leaves unsettled, and pieces of undecided
 shape, are bisected.  The least objective among 0, these roots and the piece ends wins (ties
 to the smaller :math:`|x|`).
+
+Every finite :math:`|z|`, from the smallest subnormal to the largest float, is solved at its own
+scale: bisection halves the floats of a bracket (their bit patterns), not its length, so 64 steps
+end on adjacent floats from any bracket :math:`[0, |z|]`; on a piece where :math:`p' = c\,x^e`
+rises, Newton starts at :math:`\min(|z|, (|z| / \lambda c)^{1/e})`, at or above the root (for
+:math:`|w|^{10}` and :math:`|z| = 10^{300}` the root is near :math:`10^{33}`); :math:`\lambda c\,x^e`
+is evaluated as :math:`(x (\lambda c)^{1/e})^e` for :math:`e > 1`, and objectives as
+:math:`(x / |z|)(x / 2 - |z| + \lambda (p(x) - p(0)) / x)`: nothing overflows that the answer
+does not (see :attr:`~lksym.numerics.kernel.KernelPiece.monomials`).
 """
 
 from __future__ import annotations
@@ -395,7 +404,9 @@ def _header(k: Kernel, backend: str, command: str) -> str:
         prox_line = ["    no closed form is derived: _solve finds the root of the derived stationarity equation",
                      "    x - |z| + lam p'(x) = 0 on each piece by Newton's method from a piece end (monotone where p''",
                      "    is monotone; bisection where it is not, or where Newton does not settle) and keeps the least",
-                     "    objective among 0, these roots and the piece ends."]
+                     "    objective among 0, these roots and the piece ends.  Any finite |z| is solved at its own",
+                     "    scale: bisection halves the floats of a bracket (bit patterns), Newton starts below the x",
+                     "    where lam p'(x) = |z| where p' = c x^e rises, and nothing overflows that the answer does not."]
     lines = [
         f"{MARK}: {k.label} for {name}.",
         "",
