@@ -146,9 +146,12 @@ def prox(subject, z: torch.Tensor, lam: float) -> torch.Tensor:
 
     Exact: the closed form lksym derives where it has one (L1, L0.5, L1.5, L2, L3, elastic net,
     SCAD, MCP, capped L1, Huber, L0), else a vectorised bracketing solver of the derived
-    stationarity equation.  A tie at a jump goes to the smaller :math:`|x|` (the threshold maps to
-    0).  float16 and bfloat16 are computed in float32.  NaN gives NaN, :math:`\pm\infty` gives
-    :math:`\pm\infty`; no exception for any float input.
+    stationarity equation (in float64), at the scale of each input: every finite :math:`|z|` from
+    the smallest subnormal to the largest float (held against mpmath at 60 digits for
+    :math:`|w|^k`, tests/test_torch_extreme.py).  A tie at a jump goes to the smaller :math:`|x|`
+    (the threshold maps to 0).  float16 and bfloat16 are computed in float32 (the solver in
+    float64).  NaN gives NaN, :math:`\pm\infty` gives :math:`\pm\infty`; no exception for any
+    float input.
 
     Parameters
     ----------

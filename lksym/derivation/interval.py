@@ -35,10 +35,22 @@ def ball_add(a: tuple, b: tuple) -> tuple:
     return (m, a[1] + b[1] + ULP * abs(m), a[2] if a[2] is not None else b[2])
 
 
+def _outward(r: float) -> float:
+    """A radius summed in round-to-nearest floats, rounded up past the error of that sum.
+
+    Its at most six nonnegative terms each round by half a unit (relative 2^-53) or, below the
+    normal range, by half the smallest subnormal: the factor 1 + 2^-50 covers the first, the two
+    steps up (each at least one smallest subnormal) the second.
+    """
+    return math.nextafter(math.nextafter(r + r * 2.0**-50, math.inf), math.inf)
+
+
 def ball_mul(a: tuple, b: tuple) -> tuple:
     if a[2] is None and b[2] is None:
         m = a[0] * b[0]
-        return (m, abs(a[0]) * b[1] + abs(b[0]) * a[1] + a[1] * b[1] + ULP * abs(m), None)
+        # Rounded outward: a ball around 0 has no ULP * |m| to absorb the rounding of its radius
+        # ((0 +- 89) * (0 +- 737.18) summed to nearest comes out below 89 * 737.18).
+        return (m, _outward(abs(a[0]) * b[1] + abs(b[0]) * a[1] + a[1] * b[1] + ULP * abs(m)), None)
     if a[2] is not None and b[2] is not None:
         if a[0] != 0 or a[1] != 0 or b[0] != 0 or b[1] != 0:
             raise Unsure

@@ -35,6 +35,7 @@ ZN = sp.Symbol("z", nonnegative=True)
 """The input of a closed form in generated code: |z| >= 0 (``Z`` is positive, so ``Z <= 0`` would vanish)."""
 
 
+
 @dataclass(frozen=True)
 class KernelPiece:
     r"""One piece :math:`lo < x \le hi` of the right branch.
@@ -50,6 +51,20 @@ class KernelPiece:
         minimiser of the objective lies right of the minimum of :math:`G`), ``-1`` nonincreasing
         (:math:`G` concave: left of its maximum), ``0`` constant (:math:`G` linear), ``None``
         undecided (the generated solver then brackets on a fixed subdivision of the piece).
+    secant
+        :math:`(p(x) - p(0)) / x`, the slope of the chord from 0: the solver compares objectives as
+        :math:`(F(x) - F(0)) / |z| = (x / |z|)\,(x/2 - |z| + \lambda (p(x) - p(0)) / x)`, finite where
+        :math:`p(x)` itself overflows (:math:`x^{1.4}` at :math:`x = 10^{300}`).
+    monomials
+        For ``(secant, slope, bend)``, each ``(c, e)`` where it is :math:`c\,x^e` on the piece
+        (numbers, :math:`c > 0`), else ``None``.  The solver then evaluates :math:`\lambda c\,x^e` as
+        :math:`(x s)^e` with :math:`s = (\lambda c)^{1/e}` where :math:`e > 1`: finite wherever the
+        product is (:math:`c\,x^e` alone overflows first when :math:`\lambda < 1`), and starts Newton
+        on a piece where :math:`p' = c\,x^e` rises (:math:`e > 0`) from
+        :math:`\min(\text{right end}, |z|^{1/e} / s)`: at a root of :math:`G` there,
+        :math:`\lambda p'(x) = |z| - x \le |z|`, so the root lies at or below the :math:`x` with
+        :math:`\lambda p'(x) = |z|`, a start that scales with the root
+        (:math:`(|z| / \lambda k)^{1/(k-1)}` for :math:`|w|^k`, far below a huge :math:`|z|` for :math:`k > 2`).
     """
 
     lo: sp.Expr
@@ -58,6 +73,8 @@ class KernelPiece:
     slope: sp.Expr
     bend: sp.Expr
     shape: Optional[int]
+    secant: sp.Expr = sp.nan
+    monomials: tuple = (None, None, None)
 
 
 @dataclass(frozen=True)
@@ -116,6 +133,31 @@ def _per_piece(branch: sp.Expr, pieces) -> list:
     return out
 
 
+def _monomial(expr: sp.Expr) -> Optional[tuple]:
+    r"""``(c, e)`` where ``expr`` is :math:`c\,x^e` with numbers :math:`c > 0` and :math:`e \ne 0`, else ``None``.
+
+    Examples
+    --------
+    >>> _monomial(10 * X**9), _monomial(sp.sqrt(2) * X**sp.sqrt(2) / X), _monomial(1 / (X + 1)), _monomial(sp.S.One)
+    ((10, 9), (sqrt(2), -1 + sqrt(2)), None, None)
+    """
+    c, power = sp.powsimp(expr, combine="exp").as_independent(X, as_Add=False)
+    if power == X:
+        e = sp.S.One
+    elif isinstance(power, sp.Pow) and power.base == X:
+        e = power.exp
+    else:
+        return None
+    if not (c.is_number and e.is_number and c.is_positive and e.is_nonzero):
+        return None
+    return (c, e)
+
+
+def _secant(value: sp.Expr, at_zero: sp.Expr) -> sp.Expr:
+    """``(value - at_zero) / x``, with powers of x merged (``x**sqrt(2)/x`` as ``x**(sqrt(2) - 1)``: no overflow of x**sqrt(2))."""
+    return sp.powsimp((value - at_zero) / X, combine="exp")
+
+
 def _printable(expr: Optional[sp.Expr]) -> bool:
     """Whether an expression holds only elementary functions a code printer can write (no Infimum, no nan)."""
     if expr is None:
@@ -154,7 +196,9 @@ def kernel(a: Analysis) -> Kernel:
             shape = direction(bend, piece.lo, piece.hi)
         except (TypeError, ValueError, ArithmeticError, NotImplementedError):
             shape = None
-        pieces.append(KernelPiece(piece.lo, piece.hi, value, slope, bend, shape))
+        secant = _secant(value, subject.at_zero)
+        pieces.append(KernelPiece(piece.lo, piece.hi, value, slope, bend, shape,
+                                  secant=secant, monomials=(_monomial(secant), _monomial(slope), _monomial(bend))))
     threshold = a.prox.threshold
     form = a.prox.closed_form
     if form is not None:

@@ -364,7 +364,8 @@ def power_numeric(k, lam: float, z: float) -> float:
         lo = x_m
     x = bisect_root(g, lo, z)
     if kf < 1:
-        gain = 0.5 * (x - z) ** 2 + lam * x**kf - 0.5 * z * z
+        # (F(x) - F(0)) / z, factored: (x - z)^2 and z^2 overflow beyond |z| = 1e154 (inf - inf: a NaN gain).
+        gain = (x / z) * (0.5 * x - z) + lam * x**kf / z
         if not gain < 0:
             return 0.0  # ties go to 0: the threshold itself maps to 0
     return x
@@ -429,18 +430,19 @@ def power_vector(k, lam: float, z):
     # the path, and so the output, identical run after run.
     for _ in range(BISECTION_STEPS):
         # The geometric midpoint where the bracket spans decades (a root of any size), else the arithmetic one.
-        mid = np.where((lo > 0) & (hi > 4 * lo), np.sqrt(lo * hi), 0.5 * (lo + hi))
+        # Each factor apart: lo * hi and lo + hi overflow near the largest float.
+        mid = np.where((lo > 0) & (0.25 * hi > lo), np.sqrt(lo) * np.sqrt(hi), 0.5 * lo + 0.5 * hi)
         below = mid - target + c1 * mid ** (kf - 1) < 0
         lo = np.where(below, mid, lo)
         hi = np.where(below, hi, mid)
-    x = 0.5 * (lo + hi)
+    x = 0.5 * lo + 0.5 * hi
     # Bisection can pin a tiny root at x = 0 (k just above 1, z near 0), where x**(k-2) is
     # inf: the Newton step is then 0, which is right, so NumPy's warning is noise.
     with np.errstate(divide="ignore", over="ignore"):
         for _ in range(NEWTON_STEPS):
             x = np.clip(x - (x - target + c1 * x ** (kf - 1)) / (1 + c2 * x ** (kf - 2)), lo, hi)
     if kf < 1:
-        gain = 0.5 * (x - target) ** 2 + lam * x**kf - 0.5 * target**2
+        gain = (x / target) * (0.5 * x - target) + lam * x**kf / target  # (F(x) - F(0)) / |z|: no overflow
         x = np.where(gain < 0, x, 0.0)
     out = np.zeros_like(a)
     out[active] = x

@@ -17,6 +17,15 @@ Newton's method from a piece end reaches the one local minimiser monotonically (
 elements still moving only); the few elements it leaves unsettled, and pieces of undecided
 shape, are bisected.  The least objective among 0, these roots and the piece ends wins (ties
 to the smaller :math:`|x|`).
+
+Every finite :math:`|z|`, from the smallest subnormal to the largest float, is solved at its own
+scale: bisection halves the floats of a bracket (their bit patterns), not its length, so 64 steps
+end on adjacent floats from any bracket :math:`[0, |z|]`; on a piece where :math:`p' = c\,x^e`
+rises, Newton starts at :math:`\min(|z|, (|z| / \lambda c)^{1/e})`, at or above the root (for
+:math:`|w|^{10}` and :math:`|z| = 10^{300}` the root is near :math:`10^{33}`); :math:`\lambda c\,x^e`
+is evaluated as :math:`(x (\lambda c)^{1/e})^e` for :math:`e > 1`, and objectives as
+:math:`(x / |z|)(x / 2 - |z| + \lambda (p(x) - p(0)) / x)`: nothing overflows that the answer
+does not (see :attr:`~lksym.numerics.kernel.KernelPiece.monomials`).
 """
 
 from __future__ import annotations
@@ -184,7 +193,9 @@ def _lam_check() -> str:
 
 SOLVER = '''\
 STEPS = {steps}
-\"\"\"Halvings of a bracket by the dtype computed in: enough to reach its last bit from any bracket [0, |z|].\"\"\"
+\"\"\"Halvings of a bracket, by the dtype computed in: as many as its bits, so any bracket [0, |z|] ends on adjacent floats.\"\"\"
+BITS = {bits}
+\"\"\"The integers a float is read as: nonnegative floats are ordered as their bit patterns.\"\"\"
 NEWTON = 3
 \"\"\"Newton steps after bisection, kept inside the bracket.\"\"\"
 SUBDIVISIONS = 32
@@ -193,10 +204,20 @@ LIMIT = 100
 \"\"\"Newton steps from a piece end before an element still moving is handed to bisection.\"\"\"
 
 
+def _middle(lo, hi):
+    \"\"\"The float halfway from lo to hi (0 <= lo <= hi) in the order of floats: half the floats of [lo, hi] on each side.
+
+    Halving the bit patterns halves the bracket whatever its scale: from [0, 1e300] a root near 1e33 is
+    reached, to its last bit, in 64 halvings (float64), where halving the values leaves 1e300 / 2^64.
+    \"\"\"
+    i, j = lo.view(BITS[lo.dtype]), hi.view(BITS[lo.dtype])
+    return (i + (j - i) // 2).view(lo.dtype)
+
+
 def _bisect(below, lo, hi, steps):
-    \"\"\"Halve [lo, hi] ``steps`` times, keeping ``below`` true at lo and false at hi; the final lo and hi.\"\"\"
+    \"\"\"Halve the floats of [lo, hi] (lo >= +0) ``steps`` times, keeping ``below`` true at lo and false at hi; the final lo and hi.\"\"\"
     for _ in range(steps):
-        mid = 0.5 * (lo + hi)
+        mid = _middle(lo, hi)
         down = below(mid)
         lo = {mod}.where(down, mid, lo)
         hi = {mod}.where(down, hi, mid)
@@ -265,6 +286,19 @@ def _newton(G, dG, a, start, lo, hi, down):
     return x, found, unsettled
 
 
+def _times(lam, f, monomial):
+    \"\"\"x -> lam f(x); where f(x) = c x^e with e > 1 (``monomial`` = (c, e)), as (x (lam c)^(1/e))^e.
+
+    That is finite wherever lam f(x) is: c x^e alone overflows first when lam < 1 (x^9 at the root
+    (|z| / (10 lam))^(1/9) of |w|^10 for lam = 1e-8 and |z| near the largest float).
+    \"\"\"
+    if monomial is None or monomial[1] <= 1:
+        return lambda x: lam * f(x)
+    c, e = monomial
+    s = (lam * c) ** (1 / e)
+    return lambda x: (x * s) ** e
+
+
 def _solve(a, lam):
     \"\"\"prox(a) for a = |z| >= 0: the least objective among 0, the local minimisers inside each piece and its ends.
 
@@ -281,32 +315,46 @@ def _solve(a, lam):
     best_x = {mod}.zeros_like(a)
     best_f = {mod}.zeros_like(a)
 
-    def objective(x):
-        # (F(x) - F(0)) / a with F(x) = 1/2 (x - a)^2 + lam p(x): no overflow for |z| up to the largest float.
-        return (x / a) * (0.5 * x - a) + lam * (value(x) - AT_ZERO) / a
+    def objective(x, secant):
+        # (F(x) - F(0)) / a with F(x) = 1/2 (x - a)^2 + lam p(x), as (x / a) (x / 2 - a + lam (p(x) - p(0)) / x):
+        # no overflow for |z| up to the largest float, nor where p(x) alone overflows (x^1.4 at x = 1e300).
+        return (x / a) * (0.5 * x - a + secant(x))
 
     def take(x, f, ok):
         nonlocal best_x, best_f
-        better = ok & (f < best_f - 2 * eps * ({mod}.abs(best_f) + a))
+        # f = (x / a) B rounds by a few eps (x / a)(|x| + a + lam |p(x) - p(0)| / x) <~ 9 eps x where it can win
+        # (then lam (p(x) - p(0)) / x <= a): scaled by x, not by a (a root near 1e3 of |z| = 1e30 wins by ~1e3).
+        better = ok & (f < best_f - 8 * eps * (x + best_x))
         best_x = {mod}.where(better, x, best_x)
         best_f = {mod}.where(better, f, best_f)
 
-    for lo, hi, shape, value, slope, bend in PIECES:
+    for lo, hi, shape, secant, slope, bend, monomials in PIECES:
         left = {mod}.full_like(a, lo)
         right = {cap}
         inside = left < right
+        secant = _times(lam, secant, monomials[0])
+        # G / 2 and G' / 2 (the same Newton steps and signs): lam p'(x) may exceed the largest float by a
+        # rounding just right of a root when |z| is near it, and G would be inf there.
+        half_slope, half_bend = _times(0.5 * lam, slope, monomials[1]), _times(0.5 * lam, bend, monomials[2])
 
         def G(x, a):
-            return x - a + lam * slope(x)
+            return 0.5 * (x - a) + half_slope(x)
 
         def dG(x):
-            return 1 + lam * bend(x)
+            return 0.5 + half_bend(x)
 
         if shape is None:
             found = _bracketed(G, dG, a, left, right, shape, steps)
         else:
             down = shape >= 0
             start = right
+            rise = monomials[1]
+            if down and rise is not None and rise[1] > 0:
+                # p' = c x^e rising: lam p'(x) = a - x <= a at a root, which so lies at or below the x where
+                # lam p'(x) = a, (a / (lam c))^(1/e): a start that scales with the root (far below a huge a).
+                c, e = rise
+                bound = a ** (1 / e) / (lam * c) ** (1 / e)
+                start = {mod}.where(bound < right, bound, right)
             if not down:
                 # Concave G lies below its tangents: one step from the right end, where G' > 0 there, lands
                 # left of the smallest root (and off the left end, where p'' may be infinite: x^1.4 at 0).
@@ -321,18 +369,19 @@ def _solve(a, lam):
                 x[unsettled], ok[unsettled] = y, crossing
             found = [(x, ok)]
         for x, ok in found:
-            take(x, objective(x), ok)
-        take(right, objective(right), inside)
+            take(x, objective(x, secant), ok)
+        take(right, objective(right, secant), inside)
     return best_x.reshape(shape_in)
 '''
 
 SOLVER_PARTS = {
     "torch": dict(mod="torch", finfo="torch.finfo", cap="torch.clamp(a, max=hi)", clip="torch.clamp(step, l, r)",
                   nonzero="torch.nonzero(~torch.isnan(start)).flatten()",
-                  steps="{torch.float64: 60, torch.float32: 30}"),
+                  steps="{torch.float64: 64, torch.float32: 32}", bits="{torch.float64: torch.int64, torch.float32: torch.int32}"),
     "numpy": dict(mod="numpy", finfo="numpy.finfo", cap="numpy.minimum(a, hi)", clip="numpy.clip(step, l, r)",
                   nonzero="numpy.flatnonzero(~numpy.isnan(start))",
-                  steps="{numpy.dtype(numpy.float64): 60, numpy.dtype(numpy.float32): 30}"),
+                  steps="{numpy.dtype(numpy.float64): 64, numpy.dtype(numpy.float32): 32}",
+                  bits="{numpy.dtype(numpy.float64): numpy.int64, numpy.dtype(numpy.float32): numpy.int32}"),
 }
 
 
@@ -355,7 +404,9 @@ def _header(k: Kernel, backend: str, command: str) -> str:
         prox_line = ["    no closed form is derived: _solve finds the root of the derived stationarity equation",
                      "    x - |z| + lam p'(x) = 0 on each piece by Newton's method from a piece end (monotone where p''",
                      "    is monotone; bisection where it is not, or where Newton does not settle) and keeps the least",
-                     "    objective among 0, these roots and the piece ends."]
+                     "    objective among 0, these roots and the piece ends.  Any finite |z| is solved at its own",
+                     "    scale: bisection halves the floats of a bracket (bit patterns), Newton starts below the x",
+                     "    where lam p'(x) = |z| where p' = c x^e rises, and nothing overflows that the answer does not."]
     lines = [
         f"{MARK}: {k.label} for {name}.",
         "",
@@ -498,11 +549,13 @@ def module_source(k: Kernel, backend: str, command: str = "") -> str:
     else:
         rows = []
         for i, piece in enumerate(k.pieces):
-            for name, expr in (("value", piece.value), ("slope", piece.slope), ("bend", piece.bend)):
+            for name, expr in (("secant", _without_cancellation(piece.secant)), ("slope", piece.slope), ("bend", piece.bend)):
                 parts += [f"def _{name}_{i}(x):", f"    return {_code(expr, backend)}", "", ""]
             shape = "None" if piece.shape is None else str(piece.shape)
-            rows.append(f"    ({_number(piece.lo)}, {_number(piece.hi)}, {shape}, _value_{i}, _slope_{i}, _bend_{i}),")
-        parts += ["PIECES = (", "    # (lo, hi, shape of p'': +1 rising, -1 falling, 0 constant, None unknown, p, p', p'')",
+            monomials = ", ".join("None" if m is None else f"({_number(m[0])}, {_number(m[1])})" for m in piece.monomials)
+            rows.append(f"    ({_number(piece.lo)}, {_number(piece.hi)}, {shape}, _secant_{i}, _slope_{i}, _bend_{i}, ({monomials})),")
+        parts += ["PIECES = (", "    # (lo, hi, shape of p'': +1 rising, -1 falling, 0 constant, None unknown, (p(x) - p(0)) / x, p', p'',",
+                  "    #  each of those three as (c, e) where it is c x^e, else None)",
                   *rows, ")", "", "",
                   SOLVER.format(**SOLVER_PARTS[backend]).replace("{{", "{").replace("}}", "}"), ""]
         # In float64 whatever the input: a printed penalty such as log(10 x + 1) overflows float32 near its largest number.

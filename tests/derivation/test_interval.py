@@ -100,12 +100,22 @@ def test_integer_powers_hold_the_exact_power(n):
             assert holds(p, x**n)
 
 
-@pytest.mark.xfail(strict=True, reason="radii are summed in round-to-nearest floats: a ball whose midpoint is 0 "
-                   "and whose radius is large can come out a rounding short (0 +- 89) * (0 +- 737.18); the "
-                   "derivation's balls have rounding-sized radii around a nonzero midpoint, covered by ULP")
-def test_a_product_of_wide_balls_around_zero_is_not_rounded_outward():
+def test_a_product_of_wide_balls_around_zero_is_rounded_outward():
     p = ball_mul((0.0, 89.0, None), (0.0, 737.1766824398728, None))
     assert holds(p, Fraction(89) * Fraction(737.1766824398728))
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.floats(-1e6, 1e6), st.floats(0, 1e6), st.floats(-1e6, 1e6), st.floats(0, 1e6),
+       st.sampled_from([1.0, 1e-300, 5e-324 * 2**20]))
+def test_products_of_any_balls_hold_every_corner_exactly(m1, r1, m2, r2, scale):
+    # Wide balls around any midpoint (0 included), at normal and subnormal scales: the exact product of
+    # any two members lies in the product ball; the extremes are at the corners.
+    a, b = (m1 * scale, r1 * scale, None), (m2, r2, None)
+    p = ball_mul(a, b)
+    for x in (Fraction(a[0]) - Fraction(a[1]), Fraction(a[0]) + Fraction(a[1])):
+        for y in (Fraction(b[0]) - Fraction(b[1]), Fraction(b[0]) + Fraction(b[1])):
+            assert holds(p, x * y)
 
 
 def test_imaginary_balls_multiply_to_a_real_one():
