@@ -978,9 +978,10 @@ def test_dead_zone_and_overshoot_against_a_grid_and_one_float_step(text):
 
     a, g = analyzed(text), HAND[text]["g"]
     xs = _grid()
-    # g once per grid point (the same values as calling it in each loop below; some hand gradients divide by an
-    # exact SymPy number, so each call costs SymPy arithmetic)
-    gx = {x: g(x) for x in xs}
+    # g once per grid point, as a float: some hand gradients divide by an exact SymPy number and return a SymPy
+    # Float of 53 bits, the same value as the float (so the comparisons below are the same), but every comparison
+    # with it would cost SymPy arithmetic
+    gx = {x: float(g(x)) for x in xs}
     if a.dead_zone is not None:
         for tau, alpha in [(0.1, 1.0), (0.5, 2.0), (3.0, 1.0)]:
             d = float(a.dead_zone.subs({TAU: tau, ALPHA: alpha}))
