@@ -534,6 +534,8 @@ def brute(hand: Hand, lam: float, z: float) -> float:
             c, d = b - g * (b - a), a + g * (b - a)
             fc, fd = F(c), F(d)
             for _ in range(160):
+                if b - a <= 1e-20 * (1 + abs(a)):
+                    break  # 30-digit values of F resolve x to ~1e-15 only: narrower brackets chase rounding
                 if fc < fd:
                     b, d, fd = d, c, fc
                     c = b - g * (b - a)
