@@ -16,7 +16,6 @@ import pytest
 import sympy as sp
 
 from analyses import analyzed
-from lksym.results import analyze
 from lksym.derivation.symbols import LAM
 from lksym.writers.jsonout import to_dict
 
@@ -980,9 +979,10 @@ def test_dead_zone_and_overshoot_against_a_grid_and_one_float_step(text):
 
     a, g = analyzed(text), HAND[text]["g"]
     xs = _grid()
-    # g once per grid point (the same values as calling it in each loop below; some hand gradients divide by an
-    # exact SymPy number, so each call costs SymPy arithmetic)
-    gx = {x: g(x) for x in xs}
+    # g once per grid point, as a float: some hand gradients divide by an exact SymPy number and return a SymPy
+    # Float of 53 bits, the same value as the float (so the comparisons below are the same), but every comparison
+    # with it would cost SymPy arithmetic
+    gx = {x: float(g(x)) for x in xs}
     if a.dead_zone is not None:
         for tau, alpha in [(0.1, 1.0), (0.5, 2.0), (3.0, 1.0)]:
             d = float(a.dead_zone.subs({TAU: tau, ALPHA: alpha}))
@@ -1143,7 +1143,7 @@ def test_power_towers_that_are_constants_are_the_power_family(text):
     from lksym.derivation.exact import to_float
     from lksym.derivation.prox import prox_threshold
 
-    a = analyze(text)
+    a = analyzed(text)
     k = a.subject.k
     with mpmath.workdps(40):
         kk = mpmath.mpf(str(sp.N(k, 45)))
@@ -1167,7 +1167,7 @@ TINY = [("abs(w)*10^-1000", sp.Integer(10) ** -1000 / 2), ("abs(w)*10^-400", sp.
 @pytest.mark.parametrize("text, l2_crossing", TINY)
 def test_tiny_constant_factors_are_analysed(text, l2_crossing):
     """Crossings below the smallest float are ordered at 30 digits, not as 0.0 (once a StopIteration)."""
-    a = analyze(text)
+    a = analyzed(text)
     if l2_crossing is not None:  # c|w| meets 2|w| at |w| = c/2, exactly
         (l2,) = [c for c in a.crossovers if c.reference == "L2"]
         assert l2.weight == l2_crossing and l2.stronger_below == "Lk"
@@ -1178,7 +1178,7 @@ def test_tiny_constant_factors_are_analysed(text, l2_crossing):
                                   "2*Min(abs(w), 1) + 3*Min(abs(w), 2)", "Min(abs(w), 1) + Min(w^2, 2)",
                                   "Min(abs(w),1)+Min(abs(w),2)+Min(abs(w),3)", "Min(abs(w), 2) + Min(abs(w), 4)"])
 def test_sums_of_min_are_analysed(text):
-    a = analyze(text)
+    a = analyzed(text)
     assert a.thresholding is not None
     to_dict(a)
 
@@ -1199,7 +1199,7 @@ HYPERBOLIC = {
 def test_hyperbolic_penalties_against_mpmath(text):
     """Gradient and curvature at many points against mpmath's derivatives at 40 digits; the yes/no facts by hand."""
     p, smooth, convex, sparse = HYPERBOLIC[text]
-    a = analyze(text)
+    a = analyzed(text)
     with mpmath.workdps(40):
         for x in ("0.001", "0.3", "1", "2.5", "7"):
             xm = mpmath.mpf(x)
@@ -1213,7 +1213,7 @@ def test_hyperbolic_penalties_against_mpmath(text):
 
 def test_log_cosh_is_the_smooth_l1():
     """log(cosh(w)): gradient tanh(w), curvature sech(w)^2, pull tending to 1 like L1, not sparse, not unbiased."""
-    a = analyze("log(cosh(w))")
+    a = analyzed("log(cosh(w))")
     from lksym.derivation.symbols import X
 
     assert a.gradient.branch == sp.tanh(X)  # on w > 0; odd by the mpmath test above
@@ -1253,7 +1253,7 @@ def test_sums_of_powers_are_analysed_and_their_crossings_are_roots(text):
     """Once 20 s and a give-up; now every crossing with L1/L2 is a root of |p'| = reference (mpmath, 40 digits),
     and between crossings the order of the pulls is the one a dense scan finds."""
     gradient = SUMS[text]
-    a = analyze(text)
+    a = analyzed(text)
     with mpmath.workdps(40):
         for c in a.crossovers:
             ref = (lambda x: mpmath.mpf(1)) if c.reference == "L1" else (lambda x: 2 * x)
