@@ -332,7 +332,8 @@ def test_power_slug_is_the_reports_folder_name(numerator, denominator):
     from lksym.writers.index import k_slug
 
     k = sp.Rational(numerator, denominator)
-    if not sp.Rational(1, 1000) <= k <= 1000:
+    # k lksym refuses (outside [1/1000, 1000], or within 1/100 of the poles 1 and 2 of exact answers) has no folder.
+    if not sp.Rational(1, 1000) <= k <= 1000 or any(0 < abs(k - pole) < sp.Rational(1, 100) for pole in (1, 2)):
         return
     p = power(k)
     assert p.slug == k_slug(k) and p.k == k and p.traits.order(p) == float(k)
