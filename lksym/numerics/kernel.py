@@ -4,7 +4,8 @@ A :class:`Kernel` holds the exact expressions that :mod:`lksym.writers.export` p
 PyTorch or NumPy code (and :mod:`lksym.torch` runs): the penalty, its gradient and its
 curvature on each piece of :math:`x = |w| > 0`, the value at 0 and the limits at
 :math:`+\infty`, the threshold of the proximal step and its closed form where lksym
-derives one.  Where there is none, the generated code solves the derived stationarity
+derives one.  Where there is none (and, for a closed form with a root of :math:`z`, where it
+over- or underflows or cancels: :mod:`lksym.writers.export`), the generated code solves the derived stationarity
 equation :math:`G(x) = x - |z| + \lambda p'(x) = 0` piece by piece; :attr:`KernelPiece.shape`
 says on which side of the extremum of :math:`G` the local minimiser of the objective lies.
 

@@ -28,6 +28,15 @@ rises, Newton starts at :math:`\min(|z|, (|z| / \lambda c)^{1/e})`, at or above 
 is evaluated as :math:`(x (\lambda c)^{1/e})^e` for :math:`e > 1`, and objectives as
 :math:`(x / |z|)(x / 2 - |z| + \lambda (p(x) - p(0)) / x)`: nothing overflows that the answer
 does not (see :attr:`~lksym.numerics.kernel.KernelPiece.monomials`).
+
+A closed form with a root or a function of :math:`z` (:func:`~lksym.writers.export_code.needs_polish`:
+:math:`|w|^{1.5}`, :math:`|w|^3`, :math:`|w|^4`) is followed by one Newton step (``_polish``), and
+carries the solver too: where the form leaves its safe range it over- or underflows
+(:math:`12 \lambda z` near the largest float, Cardano's :math:`z^2`) or cancels to nothing
+(:math:`\sqrt{9\lambda^2 + 16 z} - 3\lambda` for :math:`z \ll \lambda^2`), and the Newton step
+then is not finite, moves :math:`x` by more than :math:`\sqrt{\varepsilon}/4` of itself, or starts
+from 0 where the prox is positive; those elements (none for :math:`|z|` of order
+:math:`\lambda`; 0.05% of ``randn`` at :math:`\lambda = 0.1` in float32, none in float64) go to ``_solve``.
 """
 
 from __future__ import annotations
@@ -350,6 +359,29 @@ def _header(k: Kernel, backend: str, command: str) -> str:
     return "\n".join(lines)
 
 
+def _solver_lines(k: Kernel, backend: str) -> list:
+    """The module's ``PIECES`` table, its functions per piece and :data:`SOLVER`: the scale-aware solver ``_solve``."""
+    parts, rows = [], []
+    for i, piece in enumerate(k.pieces):
+        for name, expr in (("secant", without_cancellation(piece.secant)), ("slope", piece.slope), ("bend", piece.bend)):
+            parts += [f"def _{name}_{i}(x):", f"    return {backend_code(expr, backend)}", "", ""]
+        shape = "None" if piece.shape is None else str(piece.shape)
+        monomials = ", ".join("None" if m is None else f"({float_literal(m[0])}, {float_literal(m[1])})" for m in piece.monomials)
+        rows.append(f"    ({float_literal(piece.lo)}, {float_literal(piece.hi)}, {shape}, _secant_{i}, _slope_{i}, _bend_{i}, ({monomials})),")
+    return parts + ["PIECES = (", "    # (lo, hi, shape of p'': +1 rising, -1 falling, 0 constant, None unknown, (p(x) - p(0)) / x, p', p'',",
+                    "    #  each of those three as (c, e) where it is c x^e, else None)",
+                    *rows, ")", "", "",
+                    SOLVER.format(**SOLVER_PARTS[backend]).replace("{{", "{").replace("}}", "}"), ""]
+
+
+def _solved(a: str, backend: str) -> str:
+    """``_solve`` on the magnitudes ``a``, in float64 whatever their dtype and back.
+
+    In float64: a printed penalty such as log(10 x + 1) overflows float32 near its largest number.
+    """
+    return f"_solve({a}.double(), lam).to({a}.dtype)" if backend == "torch" else f"_solve({a}.astype(numpy.float64), lam).astype({a}.dtype)"
+
+
 def module_source(k: Kernel, backend: str, command: str = "") -> str:
     r"""The text of a standalone module for the penalty of ``k``, for ``backend`` (``"torch"`` or ``"numpy"``).
 
@@ -443,23 +475,22 @@ def module_source(k: Kernel, backend: str, command: str = "") -> str:
                       f"    step = {'torch.minimum(torch.clamp(x - (x - a + lam * _slope(x)) / d, min=0), a)' if backend == 'torch' else 'numpy.clip(x - (x - a + lam * _slope(x)) / d, 0, a)'}",
                       # x = 0 above the threshold is the form's underflow (L3 at |z| = 1e-30), not a zero of the prox.
                       f"    moving = (x > 0){' | (a > threshold(lam))' if k.threshold is not None else ''}",
-                      f"    return {mod}.where(moving & (d > 0) & {mod}.isfinite(step), step, x)", "", ""]
+                      f"    out = {mod}.where(moving & (d > 0) & {mod}.isfinite(step), step, x)",
+                      # Outside the form's safe range (it over- or underflows: 12 lam z near the largest float,
+                      # Cardano's z^2; or cancels to 0: sqrt(9 lam^2 + 16 z) - 3 lam for z << lam^2) the Newton
+                      # step is not finite, moves x by more than sqrt(eps) of itself, or starts from 0 where the
+                      # prox is positive: there the solver, exact at every scale, decides.
+                      f"    near = {'torch.finfo(a.dtype).eps' if backend == 'torch' else 'numpy.finfo(a.dtype).eps'} ** 0.5 / 4",
+                      f"    far = ~((x > 0) & ({mod}.abs(step - x) <= near * x)) & (a > 0) & {mod}.isfinite(a)",  # inf and NaN: the form gives them
+                      "    if far.any():",
+                      f"        out[far] = {_solved('a[far]', backend)}",
+                      "    return out", "", ""]
+            parts += _solver_lines(k, backend)
             core = "_polish(_closed_form(a, lam), a, lam)"
             clip = False  # _polish keeps x in [0, |z|]
     else:
-        rows = []
-        for i, piece in enumerate(k.pieces):
-            for name, expr in (("secant", without_cancellation(piece.secant)), ("slope", piece.slope), ("bend", piece.bend)):
-                parts += [f"def _{name}_{i}(x):", f"    return {backend_code(expr, backend)}", "", ""]
-            shape = "None" if piece.shape is None else str(piece.shape)
-            monomials = ", ".join("None" if m is None else f"({float_literal(m[0])}, {float_literal(m[1])})" for m in piece.monomials)
-            rows.append(f"    ({float_literal(piece.lo)}, {float_literal(piece.hi)}, {shape}, _secant_{i}, _slope_{i}, _bend_{i}, ({monomials})),")
-        parts += ["PIECES = (", "    # (lo, hi, shape of p'': +1 rising, -1 falling, 0 constant, None unknown, (p(x) - p(0)) / x, p', p'',",
-                  "    #  each of those three as (c, e) where it is c x^e, else None)",
-                  *rows, ")", "", "",
-                  SOLVER.format(**SOLVER_PARTS[backend]).replace("{{", "{").replace("}}", "}"), ""]
-        # In float64 whatever the input: a printed penalty such as log(10 x + 1) overflows float32 near its largest number.
-        core = "_solve(a.double(), lam).to(a.dtype)" if backend == "torch" else "_solve(a.astype(numpy.float64), lam).astype(a.dtype)"
+        parts += _solver_lines(k, backend)
+        core = _solved("a", backend)
     propagates = form is not None and form_propagates(form)
     body = [
         "def prox(z, lam):",
