@@ -30,13 +30,14 @@ is evaluated as :math:`(x (\lambda c)^{1/e})^e` for :math:`e > 1`, and objective
 does not (see :attr:`~lksym.numerics.kernel.KernelPiece.monomials`).
 
 A closed form with a root or a function of :math:`z` (:func:`~lksym.writers.export_code.needs_polish`:
-:math:`|w|^{1.5}`, :math:`|w|^3`, :math:`|w|^4`) is followed by one Newton step (``_polish``), and
+:math:`|w|^{1.5}`, :math:`|w|^3`, :math:`|w|^4`) is printed with each :math:`\sqrt{A} - B` rationalised
+(:func:`~lksym.writers.export_code.rationalised`), is followed by one Newton step (``_polish``), and
 carries the solver too: where the form leaves its safe range it over- or underflows
 (:math:`12 \lambda z` near the largest float, Cardano's :math:`z^2`) or cancels to nothing
 (:math:`\sqrt{9\lambda^2 + 16 z} - 3\lambda` for :math:`z \ll \lambda^2`), and the Newton step
 then is not finite, moves :math:`x` by more than :math:`\sqrt{\varepsilon}/4` of itself, or starts
 from 0 where the prox is positive; those elements (none for :math:`|z|` of order
-:math:`\lambda`; 0.05% of ``randn`` at :math:`\lambda = 0.1` in float32, none in float64) go to ``_solve``.
+:math:`\lambda`; of ``randn`` at :math:`\lambda = 0.1`, 0.035% for :math:`|w|^4` in float32, none otherwise) go to ``_solve``.
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ from lksym.writers.export_code import (
     form_propagates,
     formula_text,
     needs_polish,
+    rationalised,
     statements_by_lam,
     without_cancellation,
 )
@@ -457,6 +459,8 @@ def module_source(k: Kernel, backend: str, command: str = "") -> str:
                   f"    return {scalar.doprint(k.threshold)}" if k.threshold.free_symbols else f"    return {scalar.doprint(k.threshold)}  # for every lam",
                   "", ""]
     form = k.closed_form
+    if form is not None and needs_polish(k):
+        form = rationalised(form)  # L1.5's sqrt(9 lam^2 + 16 z) - 3 lam cancels to 0 for z << lam^2
     clip = False
     if form is not None:
         parts += ["def _closed_form(z, lam):", '    """prox(z) for z >= 0: the closed form lksym derives."""',

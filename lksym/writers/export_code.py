@@ -121,6 +121,33 @@ def without_cancellation(expr: sp.Expr) -> sp.Expr:
     return expr.replace(root_minus_one, rewrite)
 
 
+def rationalised(expr: sp.Expr) -> sp.Expr:
+    r"""``expr`` with each :math:`\sqrt{A} - B` (:math:`B > 0`, :math:`A - B^2` free of the root) as
+    :math:`(A - B^2) / (\sqrt{A} + B)`: it cancels where :math:`A \approx B^2`
+    (:math:`|w|^{1.5}`'s :math:`\sqrt{9\lambda^2 + 16 z} - 3\lambda` is 0 for :math:`z \ll \lambda^2`); the quotient does not.
+
+    Examples
+    --------
+    >>> lam = sp.Symbol("lam", positive=True)
+    >>> rationalised(sp.sqrt(9 * lam**2 + 16 * ZN) - 3 * lam)
+    16*z/(3*lam + sqrt(9*lam**2 + 16*z))
+    """
+
+    def difference(e):
+        if not (isinstance(e, sp.Add) and len(e.args) == 2 and e.free_symbols & TENSORS):
+            return False
+        roots = [a for a in e.args if isinstance(a, sp.Pow) and a.exp == sp.S.Half]
+        return len(roots) == 1 and (-(e - roots[0])).is_positive is True
+
+    def rewrite(e):
+        root = next(a for a in e.args if isinstance(a, sp.Pow) and a.exp == sp.S.Half)
+        b = -(e - root)
+        top = sp.expand(root.base - b**2)
+        return top / (root + b) if not top.has(root) and sp.count_ops(top) < sp.count_ops(root.base) else e
+
+    return expr.replace(difference, rewrite)
+
+
 _TorchCode = _printer(TorchPrinter)
 _NumPyCode = _printer(NumPyPrinter)
 
