@@ -85,7 +85,8 @@ CANCELLING_REFERENCE = pytest.mark.xfail(strict=True, reason=(
 @pytest.mark.parametrize("penalty", PENALTIES + ["1/3"])
 @pytest.mark.parametrize("scale", [1e-300, 1e-30, 1e30, 1e150])
 def test_prox_huge_and_tiny(request, penalty, scale):
-    if scale < 1 and penalty in ("logsum(eps=0.1)", "1 - exp(-abs(w))"):
+    # At 1e-300 the reference's z^2 / 2 underflows too, so both objectives are 0 and its tie goes to 0: right.
+    if scale == 1e-30 and penalty in ("logsum(eps=0.1)", "1 - exp(-abs(w))"):
         request.applymarker(CANCELLING_REFERENCE)
     zs = [scale * v for v in (1.0, 2.5, -7.0)]
     result = lksym.check_prox(as_float(lambda z, lam: lt.prox(penalty, z, lam)), penalty, lams=[0.5, 2.0], zs=zs)
