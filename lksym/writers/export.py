@@ -80,9 +80,13 @@ def _largest(dtype):
 ''',
     "numpy": '''\
 def _work(v):
-    """``v`` as an array to compute in (float16 in float32, rounded once at the end) and the dtype to return."""
+    """``v`` as an array to compute in (float16 in float32, rounded once at the end) and the dtype to return.
+
+    A number or 0-d array is computed as one element (NumPy's ufuncs give scalars, not arrays, for 0-d
+    input, and the in-place steps need arrays); ``_give`` hands the shape back."""
     v = numpy.asarray(v)
     out = v.dtype if numpy.issubdtype(v.dtype, numpy.floating) else numpy.dtype(numpy.float64)
+    v = v.reshape(1) if v.ndim == 0 else v
     if v.dtype == numpy.float16:
         return v.astype(numpy.float32), out
     return (v if v.dtype in (numpy.float32, numpy.float64) else v.astype(numpy.float64)), out
@@ -90,6 +94,11 @@ def _work(v):
 
 def _largest(dtype):
     return float(numpy.finfo(dtype).max)
+
+
+def _give(out, dtype, like):
+    """``out`` in ``dtype`` and in the shape of the input ``like`` (0-d for a number)."""
+    return out.astype(dtype).reshape(numpy.shape(like))
 ''',
 }
 
@@ -435,24 +444,24 @@ def module_source(k: Kernel, backend: str, command: str = "") -> str:
         f"    return {backend_code(slope, backend)}", "", "",
         "def penalty(w):",
         '    """p(w) elementwise: same shape, dtype (floats) and device as ``w``."""',
-        "    w, dtype = _work(w)",
+        "    w, dtype = _work(w)" if backend == "torch" else "    given, (w, dtype) = w, _work(w)",
         quiet + f"{indent}x = {mod}.abs(w)",
         f"{indent}out = {mod}.where(x == 0, AT_ZERO, _value(x))",
         f"{indent}out = {mod}.where({mod}.isinf(x), AT_INFINITY, out)",
         f"{indent}out = {mod}.where({mod}.isnan(x), x, out)",
         f"{indent}big = _largest(dtype)",
         f"{indent}out = {mod}.where({mod}.isfinite(x), {'torch.clamp(out, -big, big)' if backend == 'torch' else 'numpy.clip(out, -big, big)'}, out)",
-        f"    return out.{'to' if backend == 'torch' else 'astype'}(dtype)", "", "",
+        "    return out.to(dtype)" if backend == "torch" else "    return _give(out, dtype, given)", "", "",
         "def gradient(w):",
         '    """sign(w) p\'(|w|) elementwise, 0 at w = 0; the subgradient lksym\'s analysis uses (see the header)."""',
-        "    w, dtype = _work(w)",
+        "    w, dtype = _work(w)" if backend == "torch" else "    given, (w, dtype) = w, _work(w)",
         quiet + f"{indent}x = {mod}.abs(w)",
         f"{indent}big = _largest(dtype)",
         f"{indent}g = {mod}.where(x > 0, _slope(x), 0)",
         f"{indent}g = {'torch.clamp(g, -big, big)' if backend == 'torch' else 'numpy.clip(g, -big, big)'}",
         f"{indent}g = {mod}.where({mod}.isinf(x), SLOPE_AT_INFINITY, g)",
         f"{indent}g = {mod}.where({mod}.isnan(w), w, {mod}.sign(w) * g)",
-        f"    return g.{'to' if backend == 'torch' else 'astype'}(dtype)", "", "",
+        "    return g.to(dtype)" if backend == "torch" else "    return _give(g, dtype, given)", "", "",
     ]
     if k.threshold is not None:
         parts += ["def threshold(lam):", '    """The largest |z| that prox(z, lam) maps to exactly 0."""',
@@ -500,7 +509,7 @@ def module_source(k: Kernel, backend: str, command: str = "") -> str:
         "def prox(z, lam):",
         '    """argmin_x 1/2 (x - z)^2 + lam p(x) elementwise, for a float lam > 0: same shape, dtype and device as ``z``."""',
         _lam_check().rstrip("\n"),
-        "    z, dtype = _work(z)",
+        "    z, dtype = _work(z)" if backend == "torch" else "    given, (z, dtype) = z, _work(z)",
         quiet + f"{indent}a = {mod}.abs(z)",
         f"{indent}x = {core}",
     ]
@@ -511,7 +520,7 @@ def module_source(k: Kernel, backend: str, command: str = "") -> str:
     body.append(f"{indent}out = {mod}.copysign(x, z, out=x)  # x is a new tensor: the sign in place")
     if not propagates:
         body.append(f"{indent}out = {mod}.where({mod}.isfinite(z), out, z)  # NaN stays NaN, +-inf stays +-inf")
-    body.append(f"    return out.{'to' if backend == 'torch' else 'astype'}(dtype)")
+    body.append("    return out.to(dtype)" if backend == "torch" else "    return _give(out, dtype, given)")
     parts += body
     return "\n".join(parts) + "\n"
 

@@ -137,6 +137,20 @@ def test_numpy_keeps_dtype_and_shape():
     assert namespace["prox"](z.astype(np.float16), 0.5).dtype == np.float16
 
 
+@pytest.mark.parametrize("penalty", PENALTIES + ["4", "10"])
+def test_numpy_takes_numbers_and_0d_arrays(penalty):
+    # NumPy's ufuncs return scalars for 0-d input, which the in-place steps of the closed forms cannot write into.
+    namespace: dict = {}
+    exec(compile(export_module(penalty, "numpy")[0], penalty, "exec"), namespace)  # noqa: S102
+    for f in (lambda v: namespace["prox"](v, 0.7), namespace["penalty"], namespace["gradient"]):
+        row = f(np.array([2.0, -0.3, 0.0]))
+        for i, v in enumerate((2.0, -0.3, 0.0)):
+            for given in (v, np.array(v), np.float64(v)):
+                out = f(given)
+                assert np.ndim(out) == 0 and out.dtype == np.float64 and float(out) == row[i], (penalty, v)
+        assert f(np.float16(2.0)).dtype == np.float16 and f(np.zeros((2, 0))).shape == (2, 0)
+
+
 # --------------------------------------------------------------------------- the command
 
 
