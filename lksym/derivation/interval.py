@@ -32,7 +32,9 @@ def ball_add(a: tuple, b: tuple) -> tuple:
     if a[2] is not None and b[2] is not None:
         raise Unsure
     m = a[0] + b[0]
-    return (m, a[1] + b[1] + ULP * abs(m), a[2] if a[2] is not None else b[2])
+    # Rounded outward, as in ball_mul: where the midpoints cancel (1.17549435e-38 - 1.175494351e-38) ULP * |m| is
+    # far below the rounding of the radii's sum.
+    return (m, _outward(a[1] + b[1] + ULP * abs(m)), a[2] if a[2] is not None else b[2])
 
 
 def _outward(r: float) -> float:

@@ -8,7 +8,7 @@ from fractions import Fraction
 import mpmath
 import pytest
 import sympy as sp
-from hypothesis import assume, given, settings
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from lksym.derivation.interval import (
@@ -49,6 +49,8 @@ RELATIVE = st.floats(min_value=0, max_value=1e-6, allow_nan=False)
 
 @settings(max_examples=300, deadline=None)
 @given(FLOATS, RELATIVE, FLOATS, RELATIVE)
+# Midpoints that cancel near the least normal float: the radii's sum rounded to nearest fell short (found by CI).
+@example(a=1.1754943508222875e-38, sa=1.030848208692168e-07, b=-1.175494351e-38, sb=9.234823431309835e-07)
 def test_sum_and_product_hold_every_exact_result(a, sa, b, sb):
     # Radii as the prox derivation makes them: rounding-sized, relative to the midpoint.
     ra, rb = sa * abs(a), sb * abs(b)
@@ -186,5 +188,6 @@ def test_the_rounding_allowance_covers_one_float_operation():
     # ULP is four units in the last place (2**-52 each) relative: a sum's exact value is within it.
     a, b = 0.1, 0.2
     s = ball_add((a, 0.0, None), (b, 0.0, None))
-    assert holds(s, Fraction(a) + Fraction(b)) and s[1] == ULP * abs(a + b)
+    # The radius is that allowance, rounded outward by a few units of its own last place (interval._outward).
+    assert holds(s, Fraction(a) + Fraction(b)) and ULP * abs(a + b) <= s[1] <= ULP * abs(a + b) * (1 + 2.0**-47)
     assert ULP == 4 * 2.0**-52 and math.isclose(ULP, 8.881784197001252e-16)
