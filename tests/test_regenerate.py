@@ -41,15 +41,11 @@ def test_every_page_is_built_and_indexed(built):
 
 
 @pytest.mark.xdist_group("regenerated")
-def test_command_rebuilds_the_same_bytes(built, tmp_path):
-    result = CliRunner().invoke(main, ["regenerate", "--out", str(tmp_path)])
-    assert result.exit_code == 0, result.output
-    assert _tree(tmp_path) == _tree(built)
-
-
-@pytest.mark.xdist_group("regenerated")
 def test_the_build_is_the_committed_tree(built):
-    """What CI checks after the tests, as a test: reports/ is exactly what the code builds, nothing more.
+    """What CI checks after the tests, as a test: reports/ is exactly what ``lksym regenerate`` builds, nothing more.
+
+    The committed tree was written by another process (another day, another hash seed): equal bytes show the
+    command rebuilds the same bytes, with no second build here.
 
     Except ``train/``, as in ``.ci/run``: a recorded measurement of ``lksym train``, not a derivation."""
     committed = {name: data for name, data in _tree(REPORTS).items() if not name.startswith("train/")}
