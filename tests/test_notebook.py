@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 import lksym
 
 
@@ -66,3 +68,22 @@ def test_lazy_exports_of_new_pages():
     from lksym.app.fit import write_fit
 
     assert lksym.write_compare is write_compare and lksym.write_fit is write_fit
+
+
+@pytest.mark.parametrize("text, title, images", [
+    ("scad(lam=1, a=3.7)", "# The penalty SCAD (λ = 1, a = 3.7)", 3),
+    ("l0", "# The penalty L0", 3),
+    ("log(cosh(w))", "# The penalty log(cosh(w))", 2),  # no bands against L1 and L2: no such figure
+])
+def test_repr_markdown_of_every_family(text, title, images):
+    # Regression: the notebook view read a.power.k, which only the power family has (AttributeError on None).
+    import base64
+
+    md = lksym.analyze(text)._repr_markdown_()
+    lines = md.splitlines()
+    assert lines[0] == title
+    assert "## In short" in lines and "## Definition" in lines
+    assert md.count("$$") % 2 == 0
+    pngs = md.split("](data:image/png;base64,")[1:]
+    assert len(pngs) == images
+    assert all(base64.b64decode(p.split(")")[0])[:4] == b"\x89PNG" for p in pngs)

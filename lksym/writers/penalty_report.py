@@ -278,6 +278,19 @@ def _penalty_in_short(a: Analysis) -> str:
             f"{word(t.unbiased, _IN_SHORT.get(t.unbiased_kind, 'unbiased for large weights'), 'biased for large weights', 'biased beyond')}.")
 
 
+def penalty_summary_head(a: Analysis) -> list[str]:
+    """The top of a notebook's view of a penalty other than :math:`|w|^k`: title, definition, in short, formulas, limits.
+
+    Examples
+    --------
+    >>> from lksym.results import analyze
+    >>> penalty_summary_head(analyze("l0"))[0]
+    '# The penalty L0'
+    """
+    return ([f"# The penalty {a.label}", ""] + _definition(a) + ["## In short", "", _penalty_in_short(a), ""]
+            + formulas(a) + limits_table(a))
+
+
 def penalty_report_markdown(a: Analysis, figure_names: tuple[str, ...] | None = None, image_format: str = "svg") -> str:
     """The report of a penalty other than :math:`|w|^k`: definition, the three properties, formulas, breakpoints.
 

@@ -15,8 +15,8 @@ import sympy as sp
 from lksym.derivation.analysis import Band
 from lksym.derivation.mathtext import in_lambda
 from lksym.results import Analysis
-from lksym.writers.penalty_report import penalty_report_markdown
-from lksym.writers.plots import FIGURES, image_name, render_png
+from lksym.writers.penalty_report import penalty_report_markdown, penalty_summary_head
+from lksym.writers.plots import FIGURES, figure_specs, image_name, render_png
 from lksym.writers.report_text import (
     exact_and_float,
     formulas,
@@ -393,13 +393,15 @@ def summary_markdown(a: Analysis, figures: bool = False) -> str:
     With ``figures`` three of the report's figures follow, inline as PNG data
     URIs (Jupyter renders Markdown images from ``data:`` URIs; it has no folder to link).
     """
-    lines = ([f"# The penalty $\\lvert w\\rvert^{{{tex(a.power.k)}}}$ ({a.label})", "", _in_short(a), ""]
-             + formulas(a) + limits_table(a) + reading(a))
+    if a.power is None:
+        lines = penalty_summary_head(a)
+    else:
+        lines = ([f"# The penalty $\\lvert w\\rvert^{{{tex(a.power.k)}}}$ ({a.label})", "", _in_short(a), ""]
+                 + formulas(a) + limits_table(a) + reading(a))
     if figures:
-
-        specs = {spec.name: spec for spec in FIGURES}
-        for name in NOTEBOOK_FIGURES:
-            spec = specs[name]
+        for spec in figure_specs(a):
+            if spec.name not in NOTEBOOK_FIGURES:
+                continue
             png = render_png(spec.render(spec.numbers(a)), dpi=72)
             lines += ["", f"![{spec.caption}](data:image/png;base64,{base64.b64encode(png).decode('ascii')})"]
     return "\n".join(lines)
