@@ -36,14 +36,24 @@ from lksym.derivation.exact_steps import exact_trajectory
 from lksym.derivation.optimizers import NAMES, DataTerm, Optimizer, optimizer
 from lksym.derivation.penalty import Penalty, parse_subject
 from lksym.dynamics_result import Dynamics
-from lksym.numerics.dynamics import Behaviour, classify, run
+from lksym.numerics.dynamics import Behaviour, Run, RunSpec, classify, run, run_batch
 
 
 def dynamics_of(subject: Penalty, opt: Optimizer, alpha: sp.Expr, data: Optional[DataTerm], starts: Sequence,
                 steps: int, exact_steps: int = 0) -> Dynamics:
     """Derive the facts, run the float64 trajectories, classify them and check them against the facts."""
-    facts = derive_facts(subject, opt, alpha, data, starts)
     result = run(subject, opt, float(alpha), data, [float(s) for s in starts], steps)
+    return _dynamics(subject, opt, alpha, data, starts, steps, result, exact_steps)
+
+
+def _spec(subject: Penalty, opt: Optimizer, alpha: sp.Expr, data: Optional[DataTerm], starts: Sequence) -> RunSpec:
+    return RunSpec(subject, opt, float(alpha), data, tuple(float(s) for s in starts))
+
+
+def _dynamics(subject: Penalty, opt: Optimizer, alpha: sp.Expr, data: Optional[DataTerm], starts: Sequence,
+              steps: int, result: Run, exact_steps: int = 0) -> Dynamics:
+    """The :class:`Dynamics` of ``result``, the float64 run of these arguments."""
+    facts = derive_facts(subject, opt, alpha, data, starts)
     behaviours = tuple(classify(result.path[:, i], result.diverged_at[i]) for i in range(len(starts)))
     facts = (*facts, long_run(facts, behaviours, [sp.sstr(s) for s in starts]))
     exact, reasons = (), ()
@@ -129,14 +139,19 @@ def _passes(test: str, path: np.ndarray, behaviours: Sequence[Behaviour]) -> boo
 def judge_claims(optimizers: Sequence[str] = NAMES, claims: Sequence[Claim] = CLAIMS, steps: int = 1000,
                  lrs: Sequence[str] = JUDGE_LRS) -> list[Verdict]:
     """Each claim under each optimiser (torch's defaults, alpha = 1, the penalty alone), over ``lrs``."""
+    subjects = {penalty: parse_subject(penalty) for claim in claims for penalty in claim.penalties}
+    # Every run of every claim stepped together (one array of all their trajectories), then judged in order.
+    cases = [(claim, name, penalty, lr) for claim in claims for name in optimizers for penalty in claim.penalties
+             for lr in lrs]
+    specs = [RunSpec(subjects[penalty], optimizer(name, lr=lr), 1.0, None, JUDGE_STARTS) for _, name, penalty, lr in cases]
+    runs = iter(run_batch(specs, steps))
     out = []
     for claim in claims:
         for name in optimizers:
             passing, reasons = [], []
             for penalty in claim.penalties:
-                subject = parse_subject(penalty)
                 for lr in lrs:
-                    r = run(subject, optimizer(name, lr=lr), 1.0, None, list(JUDGE_STARTS), steps)
+                    r = next(runs)
                     behaviours = [classify(r.path[:, i], r.diverged_at[i]) for i in range(len(JUDGE_STARTS))]
                     ok = _passes(claim.test, r.path, behaviours)
                     passing.append((penalty, lr, ok))
@@ -160,9 +175,10 @@ PAGE_STEPS = 1000
 
 def penalty_table(penalties: Sequence[str], optimizers: Sequence[str] = NAMES, steps: int = PAGE_STEPS) -> list[tuple]:
     """Per penalty and optimiser (defaults, lr 1/100, alpha 1): the :class:`Dynamics` from 0.3 and 0.05."""
-    rows = []
     starts = (sp.Rational(3, 10), sp.Rational(1, 20))
-    for penalty in penalties:
-        subject = parse_subject(penalty)
-        rows.append((subject, [dynamics_of(subject, optimizer(name), sp.S.One, None, starts, steps) for name in optimizers]))
-    return rows
+    cases = [(parse_subject(penalty), [optimizer(name) for name in optimizers]) for penalty in penalties]
+    # Every penalty's and optimiser's trajectories stepped together, then assembled one Dynamics each.
+    runs = iter(run_batch([_spec(subject, opt, sp.S.One, None, starts) for subject, opts in cases for opt in opts],
+                          steps))
+    return [(subject, [_dynamics(subject, opt, sp.S.One, None, starts, steps, next(runs)) for opt in opts])
+            for subject, opts in cases]
