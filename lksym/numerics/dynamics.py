@@ -45,6 +45,11 @@ UNDERFLOW = 1e-250
 MAX_PERIOD = 64
 """Longest cycle looked for at the end of a trajectory."""
 
+PLAIN = frozenset({"sgd", "momentum", "nesterov"})
+ADAPTIVE = frozenset({"adam", "adamw", "adam-prox", "rmsprop"})
+PROXIMAL = frozenset({"prox-sgd", "adam-prox"})
+"""The optimisers by the arithmetic :func:`run_batch` does for them (Adam-prox is adaptive and proximal)."""
+
 
 @functools.lru_cache(maxsize=64)
 def _gradient_pieces(penalty: Penalty) -> tuple:
@@ -158,35 +163,46 @@ def run_batch(specs: Sequence[RunSpec], steps: int) -> list[Run]:
     buf, m, v, vmax = np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n)
     with np.errstate(all="ignore"):
         for t in range(1, steps + 1):
-            g_data = np.where(cols.has_data, cols.c * (w - cols.target), 0.0)
-            g_pen = cols.alpha * cols.penalty_gradient(w)
-            g = np.where(cols.proximal, g_data, np.where(cols.has_data, g_pen + g_data, g_pen))
-            # torch: grad.add(param, alpha=wd), fused (AdamW decays the weight instead).
-            g = np.where(cols.coupled_decay, fma(w, cols.wd, g), g)
-            # SGD, momentum, Nesterov: buf.mul_(mu).add_(grad, alpha=1-d), param.add_(grad, alpha=-lr), each fused.
-            buf = g.copy() if t == 1 else fma(g, cols.undamped, buf * cols.momentum)
-            direction = np.where(cols.nesterov, fma(buf, cols.momentum, g), np.where(cols.heavy_ball, buf, g))
-            new_sgd = fma(direction, -cols.lr, w)
-            # Adam, AdamW, Adam-prox, RMSprop (its numerator is g, its step lr, no bias correction).
-            start = w * cols.decay_factor
-            diff = g - m
-            m = np.where(cols.lerp_low, fma(cols.lerp_weight, diff, m), fma(-diff, cols.lerp_rest, g))
-            v = fma(cols.one_minus_b2 * g, g, v * cols.b2)  # torch's addcmul_, fused
-            vmax = np.maximum(vmax, v)
-            numerator = np.where(cols.rmsprop, g, m)
-            step_size, root_bc2 = cols.bias_corrections(t)
-            denom = np.sqrt(np.where(cols.amsgrad, vmax, v)) / root_bc2 + cols.eps
-            new_adaptive = start + ((-step_size) * numerator) / denom
-            undefined = alive & cols.adaptive & (denom == 0) & (numerator == 0)
-            for i in np.flatnonzero(undefined):
-                if not notes[i]:
-                    notes[i] = (f"step {t}: 0/0 ({cols.names[i]} with eps = 0 at a zero gradient; torch gives NaN): "
-                                "taken as a zero step")
-            new_adaptive = np.where(undefined, start, new_adaptive)
-            new = np.where(cols.adaptive, new_adaptive, new_sgd)
-            # The proximal step, of lr * alpha * p, after an SGD step on the data term or after the Adam step.
-            z = np.where(cols.prox_sgd, w - cols.lr * g, new_adaptive)
-            new = np.where(cols.proximal, cols.prox(z, alive & np.isfinite(z)), new)
+            # Each kind's arithmetic only when the batch has such columns (a lone run pays for its own only).
+            g = cols.alpha * cols.penalty_gradient(w)
+            g_data = 0.0
+            if cols.any_data:
+                g_data = np.where(cols.has_data, cols.c * (w - cols.target), 0.0)
+                g = np.where(cols.has_data, g + g_data, g)
+            if cols.kinds & PROXIMAL:  # the penalty enters through its proximal step, below
+                g = np.where(cols.proximal, g_data, g)
+            if cols.any_coupled_decay:  # torch: grad.add(param, alpha=wd), fused (AdamW decays the weight instead)
+                g = np.where(cols.coupled_decay, fma(w, cols.wd, g), g)
+            new = w
+            if cols.kinds & PLAIN:
+                # SGD, momentum, Nesterov: buf.mul_(mu).add_(grad, alpha=1-d), param.add_(grad, alpha=-lr), fused.
+                direction = g
+                if cols.kinds & {"momentum", "nesterov"}:
+                    buf = g.copy() if t == 1 else fma(g, cols.undamped, buf * cols.momentum)
+                    direction = np.where(cols.heavy_ball, buf, direction)
+                    if "nesterov" in cols.kinds:
+                        direction = np.where(cols.nesterov, fma(buf, cols.momentum, g), direction)
+                new = np.where(cols.plain, fma(direction, -cols.lr, w), new)
+            if cols.kinds & ADAPTIVE:
+                # Adam, AdamW, Adam-prox, RMSprop (its numerator is g, its step lr, no bias correction).
+                start = w * cols.decay_factor
+                m = cols.lerp(m, g)
+                v = fma(cols.one_minus_b2 * g, g, v * cols.b2)  # torch's addcmul_, fused
+                vmax = np.maximum(vmax, v)
+                numerator = np.where(cols.rmsprop, g, m)
+                step_size, root_bc2 = cols.bias_corrections(t)
+                denom = np.sqrt(np.where(cols.amsgrad, vmax, v)) / root_bc2 + cols.eps
+                undefined = alive & cols.adaptive & (denom == 0) & (numerator == 0)
+                for i in np.flatnonzero(undefined):
+                    if not notes[i]:
+                        notes[i] = (f"step {t}: 0/0 ({cols.names[i]} with eps = 0 at a zero gradient; torch gives "
+                                    "NaN): taken as a zero step")
+                stepped = np.where(undefined, start, start + ((-step_size) * numerator) / denom)
+                new = np.where(cols.adaptive, stepped, new)
+            if cols.kinds & PROXIMAL:
+                # The proximal step of lr * alpha * p, after an SGD step on the data term or after the Adam step.
+                z = np.where(cols.prox_sgd, w - cols.lr * g, new)
+                new = np.where(cols.proximal, cols.prox(z, alive & np.isfinite(z)), new)
             bad = alive & ~(np.abs(new) <= HUGE)
             for i in np.flatnonzero(bad):
                 diverged[i] = t
@@ -255,27 +271,31 @@ class _Columns:
         self.alpha = each(lambda s, p: float(s.alpha))
         self.lr = each(lambda s, p: float(s.opt.lr))
         self.has_data = each(lambda s, p: s.data is not None, bool)
+        self.any_data = bool(self.has_data.any())
         self.c = each(lambda s, p: float(s.data.c) if s.data is not None else 0.0)
         self.target = each(lambda s, p: float(s.data.target) if s.data is not None else 0.0)
         self.wd = each(lambda s, p: float(p.get("weight_decay", 0)))
-        self.proximal = name_in("prox-sgd", "adam-prox")
+        self.proximal = name_in(*PROXIMAL)
         self.prox_sgd = name_in("prox-sgd")
         self.coupled_decay = (self.wd != 0) & ~name_in("adamw")
+        self.any_coupled_decay = bool(self.coupled_decay.any())
         self.momentum = each(lambda s, p: float(p.get("momentum", 0)))
         self.undamped = each(lambda s, p: 1 - float(p.get("dampening", 0)))
         self.heavy_ball = name_in("momentum")
         self.nesterov = name_in("nesterov")
-        self.adaptive = name_in("adam", "adamw", "adam-prox", "rmsprop")
+        self.plain = name_in(*PLAIN)
+        self.adaptive = name_in(*ADAPTIVE)
+        self.kinds = set(self.names)
         self.rmsprop = name_in("rmsprop")
         self.amsgrad = each(lambda s, p: bool(p.get("amsgrad")), bool)
         self.eps = each(lambda s, p: float(p.get("eps", 0)))
         self.decay_factor = each(lambda s, p: 1 - float(s.opt.lr) * float(p["weight_decay"]) if s.opt.name == "adamw"
                                  else 1.0)
-        # torch.lerp(m, g, 1 - beta1): m + w (g - m) fused for w < 1/2, else g - (g - m)(1 - w), w = 1 - beta1.
-        b1 = each(lambda s, p: float(p["betas"][0]) if "betas" in p else 0.0)
+        b1 = each(lambda s, p: float(p["betas"][0]) if "betas" in p else 1.0)
         self.lerp_weight = np.array([1 - b for b in b1.tolist()])
         self.lerp_rest = np.array([1 - (1 - b) for b in b1.tolist()])
-        self.lerp_low = np.abs(self.lerp_weight) < 0.5
+        self._lerp_low = np.abs(self.lerp_weight) < 0.5  # the columns without betas too (weight 0; m unused)
+        self._lerp_kinds = (bool(self._lerp_low.any()), bool((~self._lerp_low).any()))
         # v <- decay v + (1 - decay) g^2: Adam's beta2, RMSprop's smoothing.
         decay = each(lambda s, p: float(p["betas"][1]) if "betas" in p else float(p.get("smoothing", 0)))
         self.b2 = decay
@@ -321,6 +341,13 @@ class _Columns:
             if idx.size:
                 out[idx] = prox_vector(penalty, self.lam[idx], z[idx])
         return out
+
+    def lerp(self, m: np.ndarray, g: np.ndarray) -> np.ndarray:
+        """``torch.lerp(m, g, w)``, w = 1 - beta1: ``m + w (g - m)`` fused for w < 1/2, else ``g - (g - m)(1 - w)``."""
+        diff = g - m
+        low = fma(self.lerp_weight, diff, m) if self._lerp_kinds[0] else None
+        high = fma(-diff, self.lerp_rest, g) if self._lerp_kinds[1] else None
+        return low if high is None else high if low is None else np.where(self._lerp_low, low, high)
 
     def bias_corrections(self, t: int) -> tuple:
         """Per column: Adam's ``lr / (1 - beta1^t)`` and ``sqrt(1 - beta2^t)`` at step t; ``lr`` and 1 elsewhere."""

@@ -21,8 +21,8 @@ from lksym.numerics.prox_solver import prox_vector
 
 PENALTIES = ["0.5", "1", "1.5", "2", "3", "10", "scad(lam=1, a=3.7)", "mcp(lam=1, gamma=3)", "logsum(eps=0.1)", "l0",
              "capped_l1(theta=1)", "huber(delta=1)"]
-STARTS = (0.3, -0.3, 0.05, 1.7, 0.0)
-STEPS = 40
+STARTS = (0.3, -1.7, 0.05, 0.0)
+STEPS = 30
 
 
 def reference(penalty, opt, alpha, data, start, steps):
@@ -115,7 +115,7 @@ def _option_specs() -> list:
     data = parse_data("quadratic(c=1, target=0.5)")
     scad = parse_subject("scad(lam=1, a=3.7)")
     return [
-        RunSpec(l2, optimizer("sgd", lr="50"), 1.0, None, (0.3, -0.2)),  # w <- -99 w: diverges
+        RunSpec(l2, optimizer("sgd", lr="1000"), 1.0, None, (0.3, -0.2)),  # w <- -1999 w: diverges
         RunSpec(l2, optimizer("sgd", lr="1/10", weight_decay="0.1"), 2.5, data, (0.3, -1.0)),
         RunSpec(l15, optimizer("momentum", momentum="0.5", dampening="0.3"), 1.0, data, (0.3, 2.0)),
         RunSpec(l1, optimizer("nesterov", weight_decay="0.01"), 0.5, None, (0.3, -0.7)),
@@ -134,21 +134,20 @@ def _option_specs() -> list:
 
 def test_options_data_divergence_and_zero_over_zero_are_the_plain_loop():
     specs = _option_specs()
-    results = run_batch(specs, 100)
+    results = run_batch(specs, 50)
     assert any(d is not None for r in results for d in r.diverged_at)
     assert any(n for r in results for n in r.notes)
     for result, spec in zip(results, specs):
-        assert_same(result, spec, 100)
+        assert_same(result, spec, 50)
 
 
-@pytest.mark.parametrize("seed", [0, 1])
-def test_a_mixed_batch_gives_each_spec_what_it_gets_alone(seed):
+def test_a_mixed_batch_gives_each_spec_what_it_gets_alone(seed=0):
     # Columns of every optimiser, penalty, lr and option in one batch, in a shuffled order: each spec's Run equals
     # its run alone (and so the plain loop, above), whatever its neighbours.
     rng = random.Random(seed)
     specs = [RunSpec(parse_subject(pen), optimizer(name, lr=rng.choice(("1/1000", "1/100", "1/10", "1/2"))),
                      rng.choice((1.0, 0.5)), None, tuple(rng.sample(STARTS, 3)))
-             for name in NAMES for pen in rng.sample(PENALTIES, 4)] + _option_specs()
+             for name in NAMES for pen in rng.sample(PENALTIES, 3)] + _option_specs()
     rng.shuffle(specs)
     batched = run_batch(specs, STEPS)
     for spec, got in zip(specs, batched):
