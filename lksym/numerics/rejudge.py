@@ -26,6 +26,7 @@ Examples
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import islice
 from typing import Optional, Sequence
 
 import numpy as np
@@ -136,15 +137,19 @@ def _passes(test: str, path: np.ndarray, behaviours: Sequence[Behaviour]) -> boo
     return bool(abs(path[-1, small]) > 0.1 * 0.05)
 
 
+def claim_specs(optimizers: Sequence[str] = NAMES, claims: Sequence[Claim] = CLAIMS,
+                lrs: Sequence[str] = JUDGE_LRS) -> list[RunSpec]:
+    """The runs :func:`judge_claims` judges: per claim, optimiser, penalty and lr (in that nesting)."""
+    subjects = {penalty: parse_subject(penalty) for claim in claims for penalty in claim.penalties}
+    return [RunSpec(subjects[penalty], optimizer(name, lr=lr), 1.0, None, JUDGE_STARTS)
+            for claim in claims for name in optimizers for penalty in claim.penalties for lr in lrs]
+
+
 def judge_claims(optimizers: Sequence[str] = NAMES, claims: Sequence[Claim] = CLAIMS, steps: int = 1000,
                  lrs: Sequence[str] = JUDGE_LRS) -> list[Verdict]:
     """Each claim under each optimiser (torch's defaults, alpha = 1, the penalty alone), over ``lrs``."""
-    subjects = {penalty: parse_subject(penalty) for claim in claims for penalty in claim.penalties}
     # Every run of every claim stepped together (one array of all their trajectories), then judged in order.
-    cases = [(claim, name, penalty, lr) for claim in claims for name in optimizers for penalty in claim.penalties
-             for lr in lrs]
-    specs = [RunSpec(subjects[penalty], optimizer(name, lr=lr), 1.0, None, JUDGE_STARTS) for _, name, penalty, lr in cases]
-    runs = iter(run_batch(specs, steps))
+    runs = iter(run_batch(claim_specs(optimizers, claims, lrs), steps))
     out = []
     for claim in claims:
         for name in optimizers:
@@ -172,13 +177,20 @@ def judge_claims(optimizers: Sequence[str] = NAMES, claims: Sequence[Claim] = CL
 
 PAGE_STEPS = 1000
 
+TABLE_STARTS = (sp.Rational(3, 10), sp.Rational(1, 20))
+
+
+def table_specs(subjects: Sequence[Penalty], optimizers: Sequence[str] = NAMES) -> list[RunSpec]:
+    """The runs of :func:`penalty_table`: per penalty, then optimiser (defaults, lr 1/100, alpha 1)."""
+    return [_spec(subject, optimizer(name), sp.S.One, None, TABLE_STARTS) for subject in subjects for name in optimizers]
+
 
 def penalty_table(penalties: Sequence[str], optimizers: Sequence[str] = NAMES, steps: int = PAGE_STEPS) -> list[tuple]:
     """Per penalty and optimiser (defaults, lr 1/100, alpha 1): the :class:`Dynamics` from 0.3 and 0.05."""
-    starts = (sp.Rational(3, 10), sp.Rational(1, 20))
-    cases = [(parse_subject(penalty), [optimizer(name) for name in optimizers]) for penalty in penalties]
+    subjects = [parse_subject(penalty) for penalty in penalties]
+    specs = table_specs(subjects, optimizers)
     # Every penalty's and optimiser's trajectories stepped together, then assembled one Dynamics each.
-    runs = iter(run_batch([_spec(subject, opt, sp.S.One, None, starts) for subject, opts in cases for opt in opts],
-                          steps))
-    return [(subject, [_dynamics(subject, opt, sp.S.One, None, starts, steps, next(runs)) for opt in opts])
-            for subject, opts in cases]
+    runs = iter(zip(specs, run_batch(specs, steps)))
+    return [(subject, [_dynamics(subject, spec.opt, sp.S.One, None, TABLE_STARTS, steps, result)
+                       for spec, result in islice(runs, len(optimizers))])
+            for subject in subjects]
