@@ -7,6 +7,10 @@ and RMSprop differ by an ulp now and then, because torch's ``sqrt`` is not corre
 of cases and NumPy's is (``tests/test_dynamics_torch.py`` holds both against torch itself).
 The proximal optimisers call lksym's proximal step (:func:`lksym.derivation.penalty_prox.prox_vector`).
 
+:func:`run_batch` steps many runs (:class:`RunSpec`: penalty, optimiser, alpha, data term, starts) as one
+array, one column per start, each column bit for bit what it is alone; :func:`run` is one spec of it.  The
+optimizers page steps its few hundred trajectories so (NumPy's per-call overhead, not arithmetic, was the cost).
+
 Two places where torch would print NaN are decided instead and said: Adam/RMSprop with ``eps = 0`` at a
 zero gradient (0/0: the step is taken as 0), and a trajectory that overflows (it stops at its last
 finite value and is called ``diverges``).
