@@ -7,6 +7,10 @@ and RMSprop differ by an ulp now and then, because torch's ``sqrt`` is not corre
 of cases and NumPy's is (``tests/test_dynamics_torch.py`` holds both against torch itself).
 The proximal optimisers call lksym's proximal step (:func:`lksym.derivation.penalty_prox.prox_vector`).
 
+:func:`run_batch` steps many runs (:class:`RunSpec`: penalty, optimiser, alpha, data term, starts) as one
+array, one column per start, each column bit for bit what it is alone; :func:`run` is one spec of it.  The
+optimizers page steps its few hundred trajectories so (NumPy's per-call overhead, not arithmetic, was the cost).
+
 Two places where torch would print NaN are decided instead and said: Adam/RMSprop with ``eps = 0`` at a
 zero gradient (0/0: the step is taken as 0), and a trajectory that overflows (it stops at its last
 finite value and is called ``diverges``).
@@ -44,6 +48,11 @@ UNDERFLOW = 1e-250
 
 MAX_PERIOD = 64
 """Longest cycle looked for at the end of a trajectory."""
+
+PLAIN = frozenset({"sgd", "momentum", "nesterov"})
+ADAPTIVE = frozenset({"adam", "adamw", "adam-prox", "rmsprop"})
+PROXIMAL = frozenset({"prox-sgd", "adam-prox"})
+"""The optimisers by the arithmetic :func:`run_batch` does for them (Adam-prox is adaptive and proximal)."""
 
 
 @functools.lru_cache(maxsize=64)
@@ -100,8 +109,19 @@ class Run:
     notes: tuple
 
 
-def _prox(penalty: Penalty) -> Callable:
-    return lambda lam, z: prox_vector(penalty, lam, z)
+@dataclass(frozen=True)
+class RunSpec:
+    """One :func:`run`'s question: ``opt`` on ``alpha * penalty`` (+ ``data``) from each of ``starts``.
+
+    ``gradient`` replaces the penalty's own :math:`p'` (the torch tests pass the same one to both).
+    """
+
+    penalty: Penalty
+    opt: Optimizer
+    alpha: float
+    data: Optional[DataTerm]
+    starts: tuple
+    gradient: Optional[Callable] = None
 
 
 def run(penalty: Penalty, opt: Optimizer, alpha: float, data: Optional[DataTerm], starts: Sequence[float], steps: int,
@@ -109,73 +129,84 @@ def run(penalty: Penalty, opt: Optimizer, alpha: float, data: Optional[DataTerm]
     """Run ``opt`` on ``alpha * penalty`` (+ ``data``) from each start for ``steps`` steps, in float64.
 
     ``gradient`` replaces the penalty's own :math:`p'` (the torch tests pass the same one to both).
+    One :class:`RunSpec` stepped by :func:`run_batch`.
     """
-    grad_p = gradient or penalty_gradient(penalty)
-    p = dict(opt.params)
-    lr = float(opt.lr)
-    alpha = float(alpha)
-    c, target = (float(data.c), float(data.target)) if data is not None else (0.0, 0.0)
-    w = np.array([float(s) for s in starts], dtype=np.float64)
-    n = w.size
+    return run_batch([RunSpec(penalty, opt, alpha, data, tuple(starts), gradient)], steps)[0]
+
+
+def run_batch(specs: Sequence[RunSpec], steps: int) -> list[Run]:
+    r"""Every start of every spec stepped together, one column each: the :class:`Run` of each spec, in order.
+
+    Each column's trajectory is what it would be alone: every update is elementwise (IEEE ``+ - * /``,
+    ``sqrt``, :func:`fma`, ``np.where``), the penalty's gradient and proximal step are evaluated per
+    penalty on its columns (the proximal step with each column's own :math:`\lambda = \mathrm{lr}\,\alpha`),
+    and what torch computes as a Python scalar (:math:`1 - \beta_1^t`, :math:`\sqrt{1 - \beta_2^t}`, ``lr /
+    bc1``, ``1 - dampening``, ...) is computed so, per column, then broadcast.  A column that diverged is
+    frozen and gets no more notes.  Stepping the page's few hundred trajectories together replaces
+    per-trajectory NumPy calls on arrays of two or three numbers (call overhead) by the same calls on one
+    array of all of them.
+
+    Examples
+    --------
+    >>> from lksym.derivation.penalty import parse_subject
+    >>> from lksym.derivation.optimizers import optimizer
+    >>> l2 = parse_subject("2")
+    >>> a, b = run_batch([RunSpec(l2, optimizer("sgd", lr="1/4"), 1.0, None, (1.0,)),
+    ...                   RunSpec(l2, optimizer("prox-sgd", lr="1/2"), 1.0, None, (1.0, -3.0))], 2)
+    >>> a.path.ravel().tolist(), b.path.tolist()
+    ([1.0, 0.5, 0.25], [[1.0, -3.0], [0.5, -1.5], [0.25, -0.75]])
+    """
+    cols = _Columns(specs)
+    n = cols.n
+    w = cols.start.copy()
     path = np.empty((steps + 1, n))
     path[0] = w
     alive = np.ones(n, dtype=bool)
     diverged: list = [None] * n
     notes: list = [""] * n
-    wd = float(p.get("weight_decay", 0))
-    b1, b2 = (float(p["betas"][0]), float(p["betas"][1])) if "betas" in p else (0.0, 0.0)
-    eps = float(p.get("eps", 0))
-    momentum, dampening = float(p.get("momentum", 0)), float(p.get("dampening", 0))
-    rho = float(p.get("smoothing", 0))
-    buf = np.zeros(n)
-    m, v, vmax = np.zeros(n), np.zeros(n), np.zeros(n)
-    prox = _prox(penalty) if opt.proximal else None
+    buf, m, v, vmax = np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n)
     with np.errstate(all="ignore"):
         for t in range(1, steps + 1):
-            g_data = c * (w - target) if data is not None else np.zeros(n)
-            if opt.name == "adam-prox":
-                g = g_data
-            elif opt.name == "prox-sgd":
-                g = g_data
-            else:
-                g = alpha * grad_p(w) + g_data if data is not None else alpha * grad_p(w)
-            if opt.name == "prox-sgd":
-                new = _prox_step(prox, lr * alpha, w - lr * g, alive)
-            elif opt.name in ("sgd", "momentum", "nesterov"):
-                # torch: grad.add(param, alpha=wd), buf.mul_(mu).add_(grad, alpha=1-d), param.add_(grad, alpha=-lr),
-                # each a fused multiply-add on the CPU.
-                if wd != 0:
-                    g = fma(w, wd, g)
-                if opt.name != "sgd":
-                    buf = g.copy() if t == 1 else fma(g, 1 - dampening, buf * momentum)
-                    g = fma(buf, momentum, g) if opt.name == "nesterov" else buf
-                new = fma(g, -lr, w)
-            elif opt.name == "rmsprop":
-                if wd != 0:
-                    g = fma(w, wd, g)
-                v = fma((1 - rho) * g, g, v * rho)  # torch's addcmul_, fused
-                denom = np.sqrt(v) + eps
-                new = w + ((-lr) * g) / denom
-                new = _zero_over_zero(new, w, g, denom, t, notes, "rmsprop")
-            else:  # adam, adamw, adam-prox
-                start = w
-                if opt.name == "adamw":
-                    start = w * (1 - lr * wd)
-                elif opt.name == "adam" and wd != 0:
-                    g = fma(w, wd, g)
-                m = _lerp(m, g, 1 - b1)
-                v = fma((1 - b2) * g, g, v * b2)  # torch's addcmul_, fused
-                bc1, bc2 = 1 - b1**t, 1 - b2**t
-                step_size = lr / bc1
-                if p.get("amsgrad"):
-                    vmax = np.maximum(vmax, v)
-                    denom = np.sqrt(vmax) / bc2 ** 0.5 + eps
-                else:
-                    denom = np.sqrt(v) / bc2 ** 0.5 + eps
-                new = start + ((-step_size) * m) / denom
-                new = _zero_over_zero(new, start, m, denom, t, notes, opt.name)
-                if opt.name == "adam-prox":
-                    new = _prox_step(prox, lr * alpha, new, alive & np.isfinite(new))
+            # Each kind's arithmetic only when the batch has such columns (a lone run pays for its own only).
+            g = cols.alpha * cols.penalty_gradient(w)
+            g_data = 0.0
+            if cols.any_data:
+                g_data = np.where(cols.has_data, cols.c * (w - cols.target), 0.0)
+                g = np.where(cols.has_data, g + g_data, g)
+            if cols.kinds & PROXIMAL:  # the penalty enters through its proximal step, below
+                g = np.where(cols.proximal, g_data, g)
+            if cols.any_coupled_decay:  # torch: grad.add(param, alpha=wd), fused (AdamW decays the weight instead)
+                g = np.where(cols.coupled_decay, fma(w, cols.wd, g), g)
+            new = w
+            if cols.kinds & PLAIN:
+                # SGD, momentum, Nesterov: buf.mul_(mu).add_(grad, alpha=1-d), param.add_(grad, alpha=-lr), fused.
+                direction = g
+                if cols.kinds & {"momentum", "nesterov"}:
+                    buf = g.copy() if t == 1 else fma(g, cols.undamped, buf * cols.momentum)
+                    direction = np.where(cols.heavy_ball, buf, direction)
+                    if "nesterov" in cols.kinds:
+                        direction = np.where(cols.nesterov, fma(buf, cols.momentum, g), direction)
+                new = np.where(cols.plain, fma(direction, -cols.lr, w), new)
+            if cols.kinds & ADAPTIVE:
+                # Adam, AdamW, Adam-prox, RMSprop (its numerator is g, its step lr, no bias correction).
+                start = w * cols.decay_factor
+                m = cols.lerp(m, g)
+                v = fma(cols.one_minus_b2 * g, g, v * cols.b2)  # torch's addcmul_, fused
+                vmax = np.maximum(vmax, v)
+                numerator = np.where(cols.rmsprop, g, m)
+                step_size, root_bc2 = cols.bias_corrections(t)
+                denom = np.sqrt(np.where(cols.amsgrad, vmax, v)) / root_bc2 + cols.eps
+                undefined = alive & cols.adaptive & (denom == 0) & (numerator == 0)
+                for i in np.flatnonzero(undefined):
+                    if not notes[i]:
+                        notes[i] = (f"step {t}: 0/0 ({cols.names[i]} with eps = 0 at a zero gradient; torch gives "
+                                    "NaN): taken as a zero step")
+                stepped = np.where(undefined, start, start + ((-step_size) * numerator) / denom)
+                new = np.where(cols.adaptive, stepped, new)
+            if cols.kinds & PROXIMAL:
+                # The proximal step of lr * alpha * p, after an SGD step on the data term or after the Adam step.
+                z = np.where(cols.prox_sgd, w - cols.lr * g, new)
+                new = np.where(cols.proximal, cols.prox(z, alive & np.isfinite(z)), new)
             bad = alive & ~(np.abs(new) <= HUGE)
             for i in np.flatnonzero(bad):
                 diverged[i] = t
@@ -185,7 +216,10 @@ def run(penalty: Penalty, opt: Optimizer, alpha: float, data: Optional[DataTerm]
             if not alive.any():
                 path[t + 1:] = w
                 break
-    return Run(path, tuple(diverged), tuple(notes))
+    out = []
+    for a, b in cols.spans:
+        out.append(Run(np.ascontiguousarray(path[:, a:b]), tuple(diverged[a:b]), tuple(notes[a:b])))
+    return out
 
 
 def fma(a, b, c) -> np.ndarray:
@@ -215,28 +249,122 @@ def fma(a, b, c) -> np.ndarray:
     return np.where(np.isfinite(out) & (np.abs(a) < 1e290) & (np.abs(b) < 1e290), out, plain)
 
 
-def _lerp(start: np.ndarray, end: np.ndarray, weight: float) -> np.ndarray:
-    # torch.lerp: start + weight*(end - start) fused, or end - (end - start)*(1 - weight) for weight >= 1/2.
-    if abs(weight) < 0.5:
-        return fma(weight, end - start, start)
-    return fma(-(end - start), 1 - weight, end)
+class _Columns:
+    """Every start of every spec as one column, with each column's parameters as arrays.
 
+    The per-parameter scalars torch computes in Python (``1 - beta1``, ``lr * alpha``, ``1 - lr * wd``, ...) are
+    computed here in Python too, once per column, so that the arrays hold exactly the numbers a lone run uses.
+    """
 
-def _zero_over_zero(new, start, numerator, denom, t, notes, name) -> np.ndarray:
-    undefined = (denom == 0) & (numerator == 0)
-    for i in np.flatnonzero(undefined):
-        if not notes[i]:
-            notes[i] = (f"step {t}: 0/0 ({name} with eps = 0 at a zero gradient; torch gives NaN): "
-                        "taken as a zero step")
-    return np.where(undefined, start, new)
+    def __init__(self, specs: Sequence[RunSpec]):
+        rows, self.spans = [], []
+        for spec in specs:
+            a = len(rows)
+            rows.extend((spec, float(s)) for s in spec.starts)
+            self.spans.append((a, len(rows)))
+        self.n = len(rows)
+        self.names = [spec.opt.name for spec, _ in rows]
+        self.start = np.array([s for _, s in rows], dtype=np.float64)
 
+        def each(f, dtype=np.float64) -> np.ndarray:
+            return np.array([f(spec, dict(spec.opt.params)) for spec, _ in rows], dtype=dtype)
 
-def _prox_step(prox, lam: float, z: np.ndarray, alive: np.ndarray) -> np.ndarray:
-    out = np.array(z, dtype=float)
-    ok = alive & np.isfinite(z)
-    if ok.any():
-        out[ok] = prox(lam, z[ok])
-    return out
+        def name_in(*names) -> np.ndarray:
+            return np.array([name in names for name in self.names], dtype=bool)
+
+        self.alpha = each(lambda s, p: float(s.alpha))
+        self.lr = each(lambda s, p: float(s.opt.lr))
+        self.has_data = each(lambda s, p: s.data is not None, bool)
+        self.any_data = bool(self.has_data.any())
+        self.c = each(lambda s, p: float(s.data.c) if s.data is not None else 0.0)
+        self.target = each(lambda s, p: float(s.data.target) if s.data is not None else 0.0)
+        self.wd = each(lambda s, p: float(p.get("weight_decay", 0)))
+        self.proximal = name_in(*PROXIMAL)
+        self.prox_sgd = name_in("prox-sgd")
+        self.coupled_decay = (self.wd != 0) & ~name_in("adamw")
+        self.any_coupled_decay = bool(self.coupled_decay.any())
+        self.momentum = each(lambda s, p: float(p.get("momentum", 0)))
+        self.undamped = each(lambda s, p: 1 - float(p.get("dampening", 0)))
+        self.heavy_ball = name_in("momentum")
+        self.nesterov = name_in("nesterov")
+        self.plain = name_in(*PLAIN)
+        self.adaptive = name_in(*ADAPTIVE)
+        self.kinds = set(self.names)
+        self.rmsprop = name_in("rmsprop")
+        self.amsgrad = each(lambda s, p: bool(p.get("amsgrad")), bool)
+        self.eps = each(lambda s, p: float(p.get("eps", 0)))
+        self.decay_factor = each(lambda s, p: 1 - float(s.opt.lr) * float(p["weight_decay"]) if s.opt.name == "adamw"
+                                 else 1.0)
+        b1 = each(lambda s, p: float(p["betas"][0]) if "betas" in p else 1.0)
+        self.lerp_weight = np.array([1 - b for b in b1.tolist()])
+        self.lerp_rest = np.array([1 - (1 - b) for b in b1.tolist()])
+        self._lerp_low = np.abs(self.lerp_weight) < 0.5  # the columns without betas too (weight 0; m unused)
+        self._lerp_kinds = (bool(self._lerp_low.any()), bool((~self._lerp_low).any()))
+        # v <- decay v + (1 - decay) g^2: Adam's beta2, RMSprop's smoothing.
+        decay = each(lambda s, p: float(p["betas"][1]) if "betas" in p else float(p.get("smoothing", 0)))
+        self.b2 = decay
+        self.one_minus_b2 = np.array([1 - d for d in decay.tolist()])
+        # The bias corrections 1 - beta^t are Python floats in torch: one per distinct (lr, beta1, beta2).
+        keys = [(float(spec.opt.lr), *(float(b) for b in dict(spec.opt.params)["betas"]))
+                if "betas" in dict(spec.opt.params) else None for spec, _ in rows]
+        self._corrections = sorted({k for k in keys if k is not None})
+        where = {k: i for i, k in enumerate(self._corrections)}
+        self._which = np.array([where.get(k, -1) for k in keys], dtype=int)
+        self._corrected = self._which >= 0
+        self.lam = each(lambda s, p: float(s.opt.lr) * float(s.alpha))
+        self._gradients = self._groups(rows, lambda spec: not spec.opt.proximal,
+                                       lambda spec: spec.gradient or penalty_gradient(spec.penalty),
+                                       lambda spec: ("given", id(spec.gradient)) if spec.gradient else ("own", spec.penalty))
+        self._proxes = self._groups(rows, lambda spec: spec.opt.proximal, lambda spec: spec.penalty,
+                                    lambda spec: spec.penalty)
+
+    @staticmethod
+    def _groups(rows, wanted, make, key) -> list:
+        """``(what make(spec) gives, column indices)`` per distinct ``key(spec)`` among the wanted columns."""
+        found: dict = {}
+        for i, (spec, _) in enumerate(rows):
+            if wanted(spec):
+                k = key(spec)
+                if k not in found:
+                    found[k] = (make(spec), [])
+                found[k][1].append(i)
+        return [(thing, np.array(idx, dtype=int)) for thing, idx in found.values()]
+
+    def penalty_gradient(self, w: np.ndarray) -> np.ndarray:
+        """:math:`p'(w)` per column from its penalty (0 in the proximal optimisers' columns, which never use it)."""
+        out = np.zeros(self.n)
+        for gradient, idx in self._gradients:
+            out[idx] = gradient(w[idx])
+        return out
+
+    def prox(self, z: np.ndarray, ok: np.ndarray) -> np.ndarray:
+        """``z`` with each proximal column where ``ok`` replaced by its penalty's prox at :math:`\\lambda = lr\\,\\alpha`."""
+        out = np.array(z, dtype=float)
+        for penalty, idx in self._proxes:
+            idx = idx[ok[idx]]
+            if idx.size:
+                out[idx] = prox_vector(penalty, self.lam[idx], z[idx])
+        return out
+
+    def lerp(self, m: np.ndarray, g: np.ndarray) -> np.ndarray:
+        """``torch.lerp(m, g, w)``, w = 1 - beta1: ``m + w (g - m)`` fused for w < 1/2, else ``g - (g - m)(1 - w)``."""
+        diff = g - m
+        low = fma(self.lerp_weight, diff, m) if self._lerp_kinds[0] else None
+        high = fma(-diff, self.lerp_rest, g) if self._lerp_kinds[1] else None
+        return low if high is None else high if low is None else np.where(self._lerp_low, low, high)
+
+    def bias_corrections(self, t: int) -> tuple:
+        """Per column: Adam's ``lr / (1 - beta1^t)`` and ``sqrt(1 - beta2^t)`` at step t; ``lr`` and 1 elsewhere."""
+        step, root = self.lr.copy(), np.ones(self.n)
+        if self._corrections:
+            values = []
+            for lr, b1, b2 in self._corrections:
+                bc1, bc2 = 1 - b1**t, 1 - b2**t
+                values.append((lr / bc1, bc2 ** 0.5))
+            table = np.array(values)[self._which[self._corrected]]
+            step[self._corrected] = table[:, 0]
+            root[self._corrected] = table[:, 1]
+        return step, root
 
 
 # --------------------------------------------------------------------------- what a trajectory does

@@ -218,6 +218,26 @@ def _check_inputs(lam, z) -> tuple:
     return lam, z
 
 
+def lam_array(lam, shape: tuple):
+    """``lam`` (a number or an array) broadcast to ``shape``, checked positive and finite: the vector solvers' ``lam``.
+
+    Examples
+    --------
+    >>> lam_array(0.5, (2,)).tolist(), lam_array([0.5, 2.0], (2,)).tolist()
+    ([0.5, 0.5], [0.5, 2.0])
+    """
+    import numpy as np
+
+    values = np.asarray(lam, dtype=float)
+    try:
+        values = np.broadcast_to(values, shape)
+    except ValueError:
+        raise ValueError(f"lam of shape {values.shape} does not broadcast to z's shape {shape}") from None
+    if not np.all((values > 0) & np.isfinite(values)):
+        raise ValueError("lam must be a positive finite number")
+    return values
+
+
 def piecewise_numeric(penalty: Penalty, lam: float, z: float) -> float:
     r"""A global minimiser of :math:`\tfrac12 (x - z)^2 + \lambda p(x)`, for any penalty.
 
@@ -261,8 +281,10 @@ def piecewise_numeric(penalty: Penalty, lam: float, z: float) -> float:
     return math.copysign(x, z) if x != 0 else 0.0
 
 
-def piecewise_vector(penalty: Penalty, lam: float, z):
-    """:func:`piecewise_numeric` coordinate by coordinate (the power family: :func:`power_vector`).
+def piecewise_vector(penalty: Penalty, lam, z):
+    r""":func:`piecewise_numeric` coordinate by coordinate (the power family: :func:`power_vector`).
+
+    ``lam`` is a number or an array broadcast against ``z`` (:func:`lam_array`): a :math:`\lambda` per coordinate.
 
     Returns
     -------
@@ -278,18 +300,19 @@ def piecewise_vector(penalty: Penalty, lam: float, z):
     """
     import numpy as np
 
-    lam, _ = _check_inputs(lam, 0.0)
     values = np.asarray(z, dtype=float)
+    lams = lam_array(lam, values.shape).reshape(-1).tolist()
     if not np.all(np.isfinite(values)):
         raise ValueError("z must be finite real numbers")
     out = np.empty_like(values)
     flat, result = values.reshape(-1), out.reshape(-1)
     cache: dict = {}
     for i, v in enumerate(flat):
-        a = abs(float(v))
-        if a not in cache:
-            cache[a] = piecewise_numeric(penalty, lam, a)
-        result[i] = math.copysign(cache[a], v) if cache[a] != 0 else 0.0
+        key = (lams[i], abs(float(v)))
+        if key not in cache:
+            cache[key] = piecewise_numeric(penalty, *key)
+        x = cache[key]
+        result[i] = math.copysign(x, v) if x != 0 else 0.0
     return out
 
 
@@ -371,7 +394,7 @@ def power_numeric(k, lam: float, z: float) -> float:
     return x
 
 
-def power_vector(k, lam: float, z):
+def power_vector(k, lam, z):
     r"""Vectorised :math:`\operatorname{prox}_{\lambda|\cdot|^k}(z)`, coordinate by coordinate.
 
     The same rule as :func:`power_numeric`: by oddness work on
@@ -380,6 +403,11 @@ def power_vector(k, lam: float, z):
     :math:`k < 1` bisect on :math:`(x_m, |z|)` right of the minimum
     :math:`x_m = (\lambda k(1-k))^{1/(2-k)}` of the convex g, and keep the root
     only where it beats :math:`x = 0` strictly.  k = 1 and 2 are closed forms.
+
+    ``lam`` is a number or an array broadcast against ``z`` (:func:`lam_array`): each coordinate gives
+    exactly what a call with its own :math:`\lambda` alone gives (every operation is elementwise, and
+    :math:`x_m`, a power of Python floats, is computed so per distinct :math:`\lambda`).  A zero
+    result is :math:`\operatorname{sign}(z) \cdot 0`, whatever the other coordinates.
 
     Returns
     -------
@@ -393,11 +421,15 @@ def power_vector(k, lam: float, z):
     array([-1.5,  0. ,  1.5])
     >>> power_vector(0.5, 1.0, np.array([1.4, 1.6])).round(6)
     array([0.      , 1.129545])
+    >>> power_vector(1.5, np.array([0.5, 1.0]), np.array([2.0, 2.0])).tolist() == [
+    ...     power_vector(1.5, 0.5, np.array([2.0]))[0], power_vector(1.5, 1.0, np.array([2.0]))[0]]
+    True
     """
     import numpy as np
 
-    kf, lam = float(k), float(lam)
+    kf = float(k)
     z = np.asarray(z, dtype=float)
+    lam = lam_array(lam, z.shape)
     a = np.abs(z)
     if kf == 1:
         return np.sign(z) * np.maximum(a - lam, 0.0)
@@ -410,14 +442,16 @@ def power_vector(k, lam: float, z):
     lo = np.zeros_like(a)
     active = a > 0
     if kf < 1:
-        x_m = (lam * kf * (1 - kf)) ** (1 / (2 - kf))
+        # A Python power, as power_numeric's (np.power may round it differently), once per distinct lam.
+        x_ms = {v: (v * kf * (1 - kf)) ** (1 / (2 - kf)) for v in set(lam.reshape(-1).tolist())}
+        x_m = np.array([x_ms[v] for v in lam.reshape(-1).tolist()]).reshape(a.shape)
         with np.errstate(divide="ignore"):
-            active &= (x_m < a) & (g(np.full_like(a, x_m)) < 0)
-        lo = np.full_like(a, x_m)
+            active &= (x_m < a) & (g(x_m) < 0)
+        lo = x_m
     if not active.any():
-        return np.zeros_like(z)
+        return np.sign(z) * np.zeros_like(a)  # as below: the same zero whatever the other coordinates
     lo, hi, target = lo[active], a[active].copy(), a[active]
-    c1, c2 = lam * kf, lam * kf * (kf - 1)
+    c1, c2 = (lam * kf)[active], (lam * kf * (kf - 1))[active]
     if kf > 1:
         # Both terms of g are positive, so the root lies in [min(a/2, (a/2c1)^(1/(k-1))), min(a, (a/c1)^(1/(k-1)))];
         # bisecting [0, a] instead pinned a root far below a at 0 (k = 3/2, lam = 1, z = 1e-9: 0, not 4.4e-19).
@@ -442,7 +476,7 @@ def power_vector(k, lam: float, z):
         for _ in range(NEWTON_STEPS):
             x = np.clip(x - (x - target + c1 * x ** (kf - 1)) / (1 + c2 * x ** (kf - 2)), lo, hi)
     if kf < 1:
-        gain = (x / target) * (0.5 * x - target) + lam * x**kf / target  # (F(x) - F(0)) / |z|: no overflow
+        gain = (x / target) * (0.5 * x - target) + lam[active] * x**kf / target  # (F(x) - F(0)) / |z|: no overflow
         x = np.where(gain < 0, x, 0.0)
     out = np.zeros_like(a)
     out[active] = x
@@ -514,8 +548,11 @@ def prox_numeric(penalty, lam: float, z: float) -> float:
     return solver_of(penalty).numeric(penalty, lam, z)
 
 
-def prox_vector(penalty, lam: float, z):
-    """:func:`prox_numeric` coordinate by coordinate, for any penalty (a bare ``k``: :func:`power_vector`).
+def prox_vector(penalty, lam, z):
+    r""":func:`prox_numeric` coordinate by coordinate, for any penalty (a bare ``k``: :func:`power_vector`).
+
+    ``lam`` is a number or an array broadcast against ``z`` (:func:`lam_array`): a :math:`\lambda` per
+    coordinate, each coordinate equal to a call with its own :math:`\lambda` (one call serves many step sizes).
 
     Returns
     -------
@@ -530,13 +567,15 @@ def prox_vector(penalty, lam: float, z):
     array([-2. ,  0. ,  0.5])
     >>> prox_vector(1, 0.5, np.array([-2.0, 0.3, 2.0]))
     array([-1.5,  0. ,  1.5])
+    >>> prox_vector(parse_penalty("l0"), np.array([0.5, 0.1]), np.array([0.9, 0.9]))
+    array([0. , 0.9])
     """
     import numpy as np
 
     if not isinstance(penalty, Penalty):
         return power_vector(penalty, lam, z)
-    lam, _ = _check_inputs(lam, 0.0)
     values = np.asarray(z, dtype=float)
+    lam = lam_array(lam, values.shape)
     if not np.all(np.isfinite(values)):
         raise ValueError("z must be finite real numbers")
     return solver_of(penalty).vector(penalty, lam, values)

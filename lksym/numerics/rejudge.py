@@ -26,6 +26,7 @@ Examples
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import islice
 from typing import Optional, Sequence
 
 import numpy as np
@@ -36,14 +37,24 @@ from lksym.derivation.exact_steps import exact_trajectory
 from lksym.derivation.optimizers import NAMES, DataTerm, Optimizer, optimizer
 from lksym.derivation.penalty import Penalty, parse_subject
 from lksym.dynamics_result import Dynamics
-from lksym.numerics.dynamics import Behaviour, classify, run
+from lksym.numerics.dynamics import Behaviour, Run, RunSpec, classify, run, run_batch
 
 
 def dynamics_of(subject: Penalty, opt: Optimizer, alpha: sp.Expr, data: Optional[DataTerm], starts: Sequence,
                 steps: int, exact_steps: int = 0) -> Dynamics:
     """Derive the facts, run the float64 trajectories, classify them and check them against the facts."""
-    facts = derive_facts(subject, opt, alpha, data, starts)
     result = run(subject, opt, float(alpha), data, [float(s) for s in starts], steps)
+    return _dynamics(subject, opt, alpha, data, starts, steps, result, exact_steps)
+
+
+def _spec(subject: Penalty, opt: Optimizer, alpha: sp.Expr, data: Optional[DataTerm], starts: Sequence) -> RunSpec:
+    return RunSpec(subject, opt, float(alpha), data, tuple(float(s) for s in starts))
+
+
+def _dynamics(subject: Penalty, opt: Optimizer, alpha: sp.Expr, data: Optional[DataTerm], starts: Sequence,
+              steps: int, result: Run, exact_steps: int = 0) -> Dynamics:
+    """The :class:`Dynamics` of ``result``, the float64 run of these arguments."""
+    facts = derive_facts(subject, opt, alpha, data, starts)
     behaviours = tuple(classify(result.path[:, i], result.diverged_at[i]) for i in range(len(starts)))
     facts = (*facts, long_run(facts, behaviours, [sp.sstr(s) for s in starts]))
     exact, reasons = (), ()
@@ -126,17 +137,26 @@ def _passes(test: str, path: np.ndarray, behaviours: Sequence[Behaviour]) -> boo
     return bool(abs(path[-1, small]) > 0.1 * 0.05)
 
 
+def claim_specs(optimizers: Sequence[str] = NAMES, claims: Sequence[Claim] = CLAIMS,
+                lrs: Sequence[str] = JUDGE_LRS) -> list[RunSpec]:
+    """The runs :func:`judge_claims` judges: per claim, optimiser, penalty and lr (in that nesting)."""
+    subjects = {penalty: parse_subject(penalty) for claim in claims for penalty in claim.penalties}
+    return [RunSpec(subjects[penalty], optimizer(name, lr=lr), 1.0, None, JUDGE_STARTS)
+            for claim in claims for name in optimizers for penalty in claim.penalties for lr in lrs]
+
+
 def judge_claims(optimizers: Sequence[str] = NAMES, claims: Sequence[Claim] = CLAIMS, steps: int = 1000,
                  lrs: Sequence[str] = JUDGE_LRS) -> list[Verdict]:
     """Each claim under each optimiser (torch's defaults, alpha = 1, the penalty alone), over ``lrs``."""
+    # Every run of every claim stepped together (one array of all their trajectories), then judged in order.
+    runs = iter(run_batch(claim_specs(optimizers, claims, lrs), steps))
     out = []
     for claim in claims:
         for name in optimizers:
             passing, reasons = [], []
             for penalty in claim.penalties:
-                subject = parse_subject(penalty)
                 for lr in lrs:
-                    r = run(subject, optimizer(name, lr=lr), 1.0, None, list(JUDGE_STARTS), steps)
+                    r = next(runs)
                     behaviours = [classify(r.path[:, i], r.diverged_at[i]) for i in range(len(JUDGE_STARTS))]
                     ok = _passes(claim.test, r.path, behaviours)
                     passing.append((penalty, lr, ok))
@@ -157,12 +177,20 @@ def judge_claims(optimizers: Sequence[str] = NAMES, claims: Sequence[Claim] = CL
 
 PAGE_STEPS = 1000
 
+TABLE_STARTS = (sp.Rational(3, 10), sp.Rational(1, 20))
+
+
+def table_specs(subjects: Sequence[Penalty], optimizers: Sequence[str] = NAMES) -> list[RunSpec]:
+    """The runs of :func:`penalty_table`: per penalty, then optimiser (defaults, lr 1/100, alpha 1)."""
+    return [_spec(subject, optimizer(name), sp.S.One, None, TABLE_STARTS) for subject in subjects for name in optimizers]
+
 
 def penalty_table(penalties: Sequence[str], optimizers: Sequence[str] = NAMES, steps: int = PAGE_STEPS) -> list[tuple]:
     """Per penalty and optimiser (defaults, lr 1/100, alpha 1): the :class:`Dynamics` from 0.3 and 0.05."""
-    rows = []
-    starts = (sp.Rational(3, 10), sp.Rational(1, 20))
-    for penalty in penalties:
-        subject = parse_subject(penalty)
-        rows.append((subject, [dynamics_of(subject, optimizer(name), sp.S.One, None, starts, steps) for name in optimizers]))
-    return rows
+    subjects = [parse_subject(penalty) for penalty in penalties]
+    specs = table_specs(subjects, optimizers)
+    # Every penalty's and optimiser's trajectories stepped together, then assembled one Dynamics each.
+    runs = iter(zip(specs, run_batch(specs, steps)))
+    return [(subject, [_dynamics(subject, spec.opt, sp.S.One, None, TABLE_STARTS, steps, result)
+                       for spec, result in islice(runs, len(optimizers))])
+            for subject in subjects]
