@@ -189,13 +189,79 @@ def _browser_or_skip():
     return sync_playwright
 
 
+VIEWPORT = {"width": 1280, "height": 900}
+
+
 @pytest.fixture(scope="module")
-def browser():
+def chromium():
     sync_playwright = _browser_or_skip()
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
         yield b
         b.close()
+
+
+class Tabs:
+    """The module's pages, in one browser context, each reused by test after test.
+
+    Opening a page (and its context) costs as much as loading the explorer into it; a :class:`Watched` takes a
+    free page and loads its URL afresh (about:blank first: a new document each time, nothing of the last test's
+    state carries over).  Every page records its errors and requests (and blocks those leaving) for the
+    :class:`Watched` holding it.
+    """
+
+    def __init__(self, browser):
+        self.context = browser.new_context(viewport=VIEWPORT)
+        self.free: list = []
+        self.busy: list = []
+        self.holder: dict = {}
+
+    def take(self, watched):
+        page = self.free.pop() if self.free else self._open()
+        self.busy.append(page)
+        self.holder[page] = watched
+        return page
+
+    def release(self) -> None:
+        """After each test: its pages go back, and nothing they do later is told to its Watched."""
+        for page in self.busy:
+            self.holder[page] = None
+        self.free += self.busy
+        self.busy = []
+
+    def _open(self):
+        page = self.context.new_page()
+
+        def record(kind, text):
+            watched = self.holder.get(page)
+            if watched is not None:
+                getattr(watched, kind).append(text)
+
+        page.on("console", lambda m: record("errors", m.text) if m.type in ("error", "warning") else None)
+        page.on("pageerror", lambda e: record("errors", str(e)))
+        page.on("request", lambda r: record("requests", r.url))
+
+        def block(route):
+            record("requests", "BLOCKED " + route.request.url)
+            route.abort()
+
+        page.route("http*://**/*", block)
+        page.route("ws*://**/*", block)
+        return page
+
+
+@pytest.fixture(scope="module")
+def tabs(chromium):
+    t = Tabs(chromium)
+    yield t
+    t.context.close()
+
+
+@pytest.fixture
+def browser(tabs):
+    """What a browser test opens its pages with (:class:`Watched`); the pages are handed back after the test."""
+    yield tabs
+    tabs.release()
 
 
 @pytest.fixture(scope="module")
@@ -204,22 +270,17 @@ def page_file(tmp_path_factory):
 
 
 class Watched:
-    """A page whose errors and outgoing requests are recorded (and the requests blocked)."""
+    """A page freshly loaded from ``url``, its errors and outgoing requests recorded (and the requests blocked)."""
 
-    def __init__(self, browser, url: str, viewport=None):
+    def __init__(self, tabs: Tabs, url: str, viewport=None, keep: bool = False):
         self.errors: list[str] = []
         self.requests: list[str] = []
-        self.page = browser.new_page(viewport=viewport or {"width": 1280, "height": 900})
-        self.page.on("console", lambda m: self.errors.append(m.text) if m.type in ("error", "warning") else None)
-        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
-        self.page.on("request", lambda r: self.requests.append(r.url))
-
-        def block(route):
-            self.requests.append("BLOCKED " + route.request.url)
-            route.abort()
-
-        self.page.route("http*://**/*", block)
-        self.page.route("ws*://**/*", block)
+        self.page = tabs.take(None)
+        if keep:  # the module's own (a module fixture's): never handed back
+            tabs.busy.remove(self.page)
+        self.page.set_viewport_size(viewport or VIEWPORT)
+        self.page.goto("about:blank")  # the same document for a URL differing only in its fragment otherwise
+        tabs.holder[self.page] = self  # from here on: the last document's late events are not this test's
         self.page.goto(url)
         self.page.wait_for_function("() => window.lksym && window.lksym.draws > 0")
 
@@ -233,6 +294,12 @@ class Watched:
             "() => Object.fromEntries([...document.querySelectorAll('#facts tbody tr')]"
             ".map(r => [r.dataset.key, r.dataset.value]))"
         )
+
+    def go(self, fragment: str) -> None:
+        """Move to ``fragment`` as a reader editing the address would (hashchange), and wait for the redraw."""
+        draws = self.page.evaluate("lksym.draws")
+        self.page.evaluate("(h) => { location.hash = h; }", fragment)
+        self.page.wait_for_function("(n) => lksym.draws > n", arg=draws)
 
     def settle(self) -> None:
         self.page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
@@ -273,13 +340,18 @@ def test_facts_panel_matches_the_analysis(browser, page_file, text):
     w.clean(base)
 
 
+@pytest.fixture(scope="module")
+def prox_page(tabs, page_file):
+    return Watched(tabs, _url(page_file), keep=True)
+
+
 @pytest.mark.parametrize("text", ["0.1", "0.5", "0.9", "1/sqrt(3)", "1", "1.3", "1.5", "2", "3", "7/3", "sqrt(2)", "10"])
-def test_js_prox_matches_prox_numeric(browser, page_file, text):
+def test_js_prox_matches_prox_numeric(prox_page, page_file, text):
     """At z of both signs, and just below and above the jump threshold where the comparison with 0 decides."""
     from lksym.derivation.prox import prox_threshold
 
     base = _url(page_file)
-    w = Watched(browser, base)
+    w = prox_page  # proxAt(k, lam, z) reads nothing of the page's state: one page serves every case
     k = parse_k(text)
     for lam in (0.2, 1.0, 2.5):
         zs = [-3.0, -0.7, 0.0, 0.05, 0.4, 1.1, 1.7, 2.9, 6.0]
@@ -675,8 +747,10 @@ def test_fan_li_facts_as_the_cli_gives_them(browser, page_file, name):
 
     t = analyze(_catalogue_penalty(name)).thresholding
     base = _url(page_file)
+    w = Watched(browser, base + f"#penalty={name}&lam=0.5")
     for lam in (0.5, 1.0, 2.9):
-        w = Watched(browser, base + f"#penalty={name}&lam={lam}")
+        if lam != 0.5:
+            w.go(f"#penalty={name}&lam={lam}")
         got = w.facts()
         for key, field in (("fan_li_sparse", "sparse"), ("fan_li_continuous", "continuous"), ("fan_li_unbiased", "unbiased")):
             value = getattr(t, field)
@@ -690,7 +764,7 @@ def test_fan_li_facts_as_the_cli_gives_them(browser, page_file, name):
     usual = _usual(name)
     if usual:
         first = next(iter(usual))
-        w = Watched(browser, base + f"#penalty={name}&{first}={usual[first] * 1.5:g}")
+        w.go(f"#penalty={name}&{first}={usual[first] * 1.5:g}")
         assert w.facts()["fan_li_sparse"] == "stale"
         w.clean(base)
 
