@@ -12,6 +12,7 @@ JS prox with lksym's own numbers, and round-trip the URL fragment.
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import shutil
@@ -128,8 +129,14 @@ def test_every_case_compiles_every_function():
                 assert f["js"], (record["name"], f["key"])
 
 
+@functools.lru_cache(maxsize=1)
+def _rendered() -> str:
+    """The default page's text, rendered once per process (two tests hold it against a render of their own)."""
+    return explore.render_page()
+
+
 def test_render_is_deterministic_small_and_offline():
-    first, second = explore.render_page(), explore.render_page()
+    first, second = _rendered(), explore.render_page()
     assert first == second
     assert len(first.encode()) < 300_000
     lowered = first.lower()
@@ -162,7 +169,7 @@ def test_cli_writes_the_page_and_links_it_from_the_index(tmp_path):
     result = CliRunner().invoke(main, ["explore", "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output
     assert result.output.strip() == str(tmp_path / "explore.html")
-    assert (tmp_path / "explore.html").read_bytes() == signed(explore.render_page())  # the page, then lksym's checksum line
+    assert (tmp_path / "explore.html").read_bytes() == signed(_rendered())  # the page, then lksym's checksum line
     assert "[explore.html](explore.html)" in (tmp_path / "README.md").read_text(encoding="utf-8")
 
 
@@ -282,7 +289,13 @@ class Watched:
         self.page.goto("about:blank")  # the same document for a URL differing only in its fragment otherwise
         tabs.holder[self.page] = self  # from here on: the last document's late events are not this test's
         self.page.goto(url)
-        self.page.wait_for_function("() => window.lksym && window.lksym.draws > 0")
+        self.ready()
+
+    def ready(self) -> None:
+        """Wait for the first drawing (the page draws before its load event: asking once is usually enough)."""
+        drawn = "() => !!(window.lksym && window.lksym.draws > 0)"
+        if not self.page.evaluate(drawn):
+            self.page.wait_for_function(drawn)
 
     def clean(self, base: str) -> None:
         assert self.errors == []
@@ -297,9 +310,12 @@ class Watched:
 
     def go(self, fragment: str) -> None:
         """Move to ``fragment`` as a reader editing the address would (hashchange), and wait for the redraw."""
-        draws = self.page.evaluate("lksym.draws")
-        self.page.evaluate("(h) => { location.hash = h; }", fragment)
-        self.page.wait_for_function("(n) => lksym.draws > n", arg=draws)
+        # The same fragment again is no hashchange (the page rewrites its hash to the full form after each draw,
+        # so the short forms used here never are): nothing to wait for then.
+        draws = self.page.evaluate("(h) => { if (location.hash === h) return null; const n = lksym.draws; location.hash = h;"
+                                   " return n; }", fragment)
+        if draws is not None:
+            self.page.wait_for_function("(n) => lksym.draws > n", arg=draws)
 
     def settle(self) -> None:
         self.page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
@@ -312,10 +328,17 @@ def _url(page_file) -> str:
 BROWSER_K = ["0.5", "1", "1.5", "2", "3", "10", "7/3", "sqrt(2)", "0.1", "1.9"]
 
 
+@pytest.fixture(scope="module")
+def nav_page(tabs, page_file):
+    """One page for the module's tests that only read what a fragment shows: each moves it there (:meth:`Watched.go`)."""
+    return Watched(tabs, _url(page_file), keep=True)
+
+
 @pytest.mark.parametrize("text", BROWSER_K)
-def test_facts_panel_matches_the_analysis(browser, page_file, text):
+def test_facts_panel_matches_the_analysis(nav_page, page_file, text):
     base = _url(page_file)
-    w = Watched(browser, base + f"#k={text}&lam=0.7&eta=0.13&tau=0.001")
+    w = nav_page
+    w.go(f"#k={text}&lam=0.7&eta=0.13&tau=0.001")
     got = w.facts()
     k = parse_k(text)
     a = analyze(k)
@@ -658,8 +681,9 @@ def test_overlay_of_the_article_question(browser, page_file):
 
 
 @pytest.mark.parametrize("penalty, landmark", [("scad", 3.7), ("mcp", 3.0), ("logsum", None), ("capped_l1", 1.0)])
-def test_default_view_takes_in_breakpoints_and_thresholds(browser, page_file, penalty, landmark):
-    w = Watched(browser, _url(page_file) + f"#penalty={penalty}&show=")
+def test_default_view_takes_in_breakpoints_and_thresholds(nav_page, penalty, landmark):
+    w = nav_page
+    w.go(f"#penalty={penalty}&show=")
     xs = w.page.evaluate("lksym.view.x")
     facts = w.facts()
     threshold = float(facts["prox_threshold"])
