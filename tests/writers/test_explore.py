@@ -488,18 +488,23 @@ def _catalogue_penalty(name):
     return parse_penalty(f"{name}({args})" if args else name)
 
 
+@functools.lru_cache(maxsize=None)
+def _numpy_pieces(penalty):
+    """Each piece's expression as a NumPy function (lambdified once per penalty: the brute force asks at many z)."""
+    from lksym.derivation.symbols import X
+
+    return tuple(sp.lambdify(X, piece.expr, "numpy") for piece in penalty.pieces)
+
+
 def _brute_prox(penalty, lam, z):
     """Dense-grid argmin of 1/2 (x - z)^2 + lam p(x) on [0, |z|] (p from lksym.derivation.penalty's pieces), odd in z."""
     import numpy as np
-
-    from lksym.derivation.symbols import X
 
     if z < 0:
         return -_brute_prox(penalty, lam, -z)
     x = np.linspace(0.0, z, 400001)[1:]
     p = np.zeros_like(x)
-    for piece in penalty.pieces:
-        f = sp.lambdify(X, piece.expr, "numpy")
+    for piece, f in zip(penalty.pieces, _numpy_pieces(penalty)):
         inside = (x > float(piece.lo)) & (x <= float(piece.hi))
         p[inside] = np.broadcast_to(f(x[inside]), x[inside].shape)
     objective = 0.5 * (x - z) ** 2 + lam * p
