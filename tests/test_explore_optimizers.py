@@ -34,8 +34,8 @@ def browser():
 
 
 @pytest.fixture(scope="module")
-def base(tmp_path_factory):
-    return Path(explore.write_explore((), tmp_path_factory.mktemp("explore"))).resolve().as_uri()
+def base(explore_html):
+    return Path(explore_html).resolve().as_uri()  # the default page (tests/conftest.py: written once per process)
 
 
 @pytest.fixture(scope="module")

@@ -272,8 +272,8 @@ def browser(tabs):
 
 
 @pytest.fixture(scope="module")
-def page_file(tmp_path_factory):
-    return explore.write_explore((), tmp_path_factory.mktemp("explore"))
+def page_file(explore_html):
+    return explore_html  # the default page (tests/conftest.py: written once per process)
 
 
 class Watched:
@@ -321,6 +321,12 @@ class Watched:
         self.page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
 
 
+# The browser tests in two pytest-xdist groups (about even in time), so that two workers can share them; each
+# worker launches its own Chromium and holds its own pages (module fixtures are per process).
+FIRST_HALF = pytest.mark.xdist_group("tests/writers/test_explore.py:1")
+SECOND_HALF = pytest.mark.xdist_group("tests/writers/test_explore.py:2")
+
+
 def _url(page_file) -> str:
     return Path(page_file).resolve().as_uri()
 
@@ -334,6 +340,7 @@ def nav_page(tabs, page_file):
     return Watched(tabs, _url(page_file), keep=True)
 
 
+@FIRST_HALF
 @pytest.mark.parametrize("text", BROWSER_K)
 def test_facts_panel_matches_the_analysis(nav_page, page_file, text):
     base = _url(page_file)
@@ -368,6 +375,7 @@ def prox_page(tabs, page_file):
     return Watched(tabs, _url(page_file), keep=True)
 
 
+@FIRST_HALF
 @pytest.mark.parametrize("text", ["0.1", "0.5", "0.9", "1/sqrt(3)", "1", "1.3", "1.5", "2", "3", "7/3", "sqrt(2)", "10"])
 def test_js_prox_matches_prox_numeric(prox_page, page_file, text):
     """At z of both signs, and just below and above the jump threshold where the comparison with 0 decides."""
@@ -388,6 +396,7 @@ def test_js_prox_matches_prox_numeric(prox_page, page_file, text):
     w.clean(base)
 
 
+@FIRST_HALF
 @pytest.mark.parametrize("slider", ["k", "lam", "eta", "w0"])
 def test_each_slider_moves_from_the_keyboard(browser, page_file, slider):
     base = _url(page_file)
@@ -408,6 +417,7 @@ def test_each_slider_moves_from_the_keyboard(browser, page_file, slider):
     w.clean(base)
 
 
+@FIRST_HALF
 def test_fragment_round_trip(browser, page_file):
     base = _url(page_file)
     w = Watched(browser, base + "#k=7/3&lam=0.5&eta=0.2&w0=-0.4")
@@ -426,6 +436,7 @@ def test_fragment_round_trip(browser, page_file):
     other.clean(base)
 
 
+@FIRST_HALF
 def test_typed_exact_k_and_bad_input(browser, page_file):
     base = _url(page_file)
     w = Watched(browser, base)
@@ -443,6 +454,7 @@ def test_typed_exact_k_and_bad_input(browser, page_file):
     w.clean(base)
 
 
+@FIRST_HALF
 @pytest.mark.parametrize("viewport", [{"width": 1280, "height": 900}, {"width": 390, "height": 844}])
 @pytest.mark.parametrize("text", ["0.5", "10", "sqrt(2)"])
 def test_layout_fits_and_curves_are_labelled(browser, page_file, viewport, text, tmp_path):
@@ -532,6 +544,7 @@ def test_catalogue_facts_by_hand(name):
     assert (spar if isinstance(spar, bool) else bool(at_usual(spar))) is sparse
 
 
+@FIRST_HALF
 @pytest.mark.parametrize("name", sorted(CATALOGUE_BY_HAND))
 def test_catalogue_in_the_browser(browser, page_file, name):
     """Pick the penalty, check its compiled pieces against lksym.derivation.penalty, its prox against a brute force,
@@ -575,6 +588,7 @@ def test_catalogue_in_the_browser(browser, page_file, name):
     other.clean(base)
 
 
+@SECOND_HALF
 @pytest.mark.parametrize("name, jumps", [
     # At the page's lam = 1, by hand: SCAD(1, 3.7) and MCP(1, 3) are continuous (lam < 27/10, lam < 3) and leave 0
     # continuously; log-sum(0.1) jumps (continuous only for lam <= 1/100); L0 jumps from 0 to z at sqrt(2);
@@ -615,6 +629,7 @@ HOSTILE = [
 ]
 
 
+@SECOND_HALF
 @pytest.mark.parametrize("fragment, named", HOSTILE)
 def test_hostile_fragment_keeps_the_defaults_and_says_so(browser, page_file, fragment, named):
     base = _url(page_file)
@@ -637,6 +652,7 @@ def test_hostile_fragment_keeps_the_defaults_and_says_so(browser, page_file, fra
     w.clean(base)
 
 
+@SECOND_HALF
 def test_a_good_fragment_shows_no_error(browser, page_file):
     base = _url(page_file)
     w = Watched(browser, base + "#penalty=scad&P_lam=1&P_a=3.7&lam=1&eta=0.1&w0=0.3&show=l1,mcp")
@@ -659,6 +675,7 @@ def _readout(w) -> dict:
         " [...r.querySelectorAll('td.num')].map(td => td.textContent)]))")
 
 
+@SECOND_HALF
 def test_overlay_of_the_article_question(browser, page_file):
     """|w|^1.5 with L1 and L2 by default; ticking and unticking curves changes what is drawn and the fragment."""
     base = _url(page_file)
@@ -685,6 +702,7 @@ def test_overlay_of_the_article_question(browser, page_file):
     other.clean(base)
 
 
+@SECOND_HALF
 @pytest.mark.parametrize("penalty, landmark", [("scad", 3.7), ("mcp", 3.0), ("logsum", None), ("capped_l1", 1.0)])
 def test_default_view_takes_in_breakpoints_and_thresholds(nav_page, penalty, landmark):
     w = nav_page
@@ -700,6 +718,7 @@ def test_default_view_takes_in_breakpoints_and_thresholds(nav_page, penalty, lan
     assert ranges["z"] > threshold and ranges["w"] >= (landmark or 0)
 
 
+@FIRST_HALF
 def test_zoom_pan_reset(browser, page_file):
     base = _url(page_file)
     w = Watched(browser, base + "#k=1.5")
@@ -731,6 +750,7 @@ def test_zoom_pan_reset(browser, page_file):
     w.clean(base)
 
 
+@FIRST_HALF
 @pytest.mark.parametrize("k_text", ["1.5", "0.5", "3"])
 def test_readout_under_the_cursor(browser, page_file, k_text):
     """The table reads every shown curve at the cursor's w: checked against k|w|^(k-1) and the catalogue's pieces."""
@@ -769,6 +789,7 @@ def test_readout_under_the_cursor(browser, page_file, k_text):
     w.clean(base)
 
 
+@SECOND_HALF
 @pytest.mark.parametrize("name", ["scad", "mcp", "logsum", "capped_l1", "l0", "huber", "elastic_net"])
 def test_fan_li_facts_as_the_cli_gives_them(browser, page_file, name):
     """The page's Fan-Li rows are the analysis' thresholding at the usual parameters, decided at the lam on screen."""
