@@ -310,6 +310,9 @@ class Watched:
 
     def go(self, fragment: str) -> None:
         """Move to ``fragment`` as a reader editing the address would (hashchange), and wait for the redraw."""
+        # A redraw still pending (a resize, the last hashchange) writes the old state's fragment back with
+        # history.replaceState, and if it runs between the assignment and the hashchange, the page reads that one.
+        self.settle()
         # The same fragment again is no hashchange (the page rewrites its hash to the full form after each draw,
         # so the short forms used here never are): nothing to wait for then.
         draws = self.page.evaluate("(h) => { if (location.hash === h) return null; const n = lksym.draws; location.hash = h;"
@@ -657,9 +660,12 @@ def test_a_good_fragment_shows_no_error(browser, page_file):
     base = _url(page_file)
     w = Watched(browser, base + "#penalty=scad&P_lam=1&P_a=3.7&lam=1&eta=0.1&w0=0.3&show=l1,mcp")
     assert not w.page.is_visible("#fragment-error")
-    # A later bad fragment (hashchange) is said too, and a good one clears it again.
+    # A later bad fragment (hashchange) is said too, and a good one clears it again.  Each once the page has no
+    # redraw pending: a pending one's history.replaceState can put the old fragment back before the hashchange is read.
+    w.settle()
     w.page.evaluate("location.hash = '#penalty=constructor'")
     w.page.wait_for_function("() => !document.getElementById('fragment-error').hidden")
+    w.settle()
     w.page.evaluate("location.hash = '#penalty=mcp'")
     w.page.wait_for_function("() => document.getElementById('fragment-error').hidden")
     assert w.page.evaluate("lksym.state.penalty") == "mcp"
