@@ -260,3 +260,15 @@ def no_stray_processes():
     kill_all(stray)
     assert not stray, f"processes left running after the test: {sorted(stray)}"
     assert set(multiprocessing.active_children()) <= children
+
+
+# --------------------------------------------------------------------------- the explorer page (issue 22)
+@pytest.fixture(scope="session")
+def explore_html(tmp_path_factory):
+    """``lksym explore``'s default page, written once per process (its derivation takes seconds): the path.
+
+    For the browser tests of tests/writers/test_explore.py and tests/test_explore_optimizers.py, which only read it.
+    """
+    from lksym.app import explore
+
+    return explore.write_explore((), tmp_path_factory.mktemp("explore"))

@@ -34,8 +34,8 @@ def browser():
 
 
 @pytest.fixture(scope="module")
-def base(tmp_path_factory):
-    return Path(explore.write_explore((), tmp_path_factory.mktemp("explore"))).resolve().as_uri()
+def base(explore_html):
+    return Path(explore_html).resolve().as_uri()  # the default page (tests/conftest.py: written once per process)
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +53,9 @@ def page(browser, base):
 def _open(page, base, fragment):
     page.goto("about:blank")  # a fresh load: the page rewrites its own hash after reading it
     page.goto(base + fragment)
-    page.wait_for_function("() => window.lksym && window.lksym.draws > 0")
+    drawn = "() => !!(window.lksym && window.lksym.draws > 0)"
+    if not page.evaluate(drawn):  # the page draws before its load event: asking once is usually enough
+        page.wait_for_function(drawn)
 
 
 # Parameters away from every default, so a field read wrongly shows; eps = 0 and amsgrad included.
@@ -81,16 +83,41 @@ def _page_values(name, opts, alpha):
     return v
 
 
-@pytest.mark.parametrize("name", NAMES)
-@pytest.mark.parametrize("k,alpha", [("1", 0.7), ("1.5", 1.3), ("3", 2.0), ("1/2", 0.4)])
-def test_js_trajectory_equals_numerics(page, base, name, k, alpha):
-    _open(page, base, f"#k={k}")
-    opts = CASES[name]
-    starts = [0.3, -0.3, 1.1]
+STARTS = [0.3, -0.3, 1.1]
+
+
+def _steps(k):
     # |w|^(1/2) has p'' -> -oo at 0: the weights jitter chaotically around 0, and an ulp of difference (the
     # page's Math.pow against NumPy's power) grows by orders of magnitude per crossing; 12 steps stay before it.
-    steps = 12 if k == "1/2" else 50
-    got = page.evaluate("([n, v, s, t]) => window.lksym.runOptimizer(n, v, s, t)", [name, _page_values(name, opts, alpha), starts, steps])
+    return 12 if k == "1/2" else 50
+
+
+@pytest.fixture(scope="module")
+def trajectories(page, base):
+    """``get(k, alpha, name)``: the page's run of ``name`` (CASES' parameters) on |w|^k from STARTS.
+
+    runOptimizer reads only the page's k (set by the fragment) and its arguments: for each k the page is loaded
+    once and every optimiser run in one evaluate (kept for that k's other cases).
+    """
+    got = {}
+
+    def get(k, alpha, name):
+        if (k, alpha) not in got:
+            _open(page, base, f"#k={k}")
+            cases = [[n, _page_values(n, CASES[n], alpha), STARTS, _steps(k)] for n in NAMES]
+            runs = page.evaluate("(cases) => cases.map(([n, v, s, t]) => window.lksym.runOptimizer(n, v, s, t))", cases)
+            got[(k, alpha)] = dict(zip(NAMES, runs))
+        return got[(k, alpha)][name]
+
+    return get
+
+
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("k,alpha", [("1", 0.7), ("1.5", 1.3), ("3", 2.0), ("1/2", 0.4)])
+def test_js_trajectory_equals_numerics(trajectories, name, k, alpha):
+    opts = CASES[name]
+    starts, steps = STARTS, _steps(k)
+    got = trajectories(k, alpha, name)
     want = run(parse_subject(k), optimizer(name, **opts), alpha, None, starts, steps)
     js = np.array(got["paths"], dtype=float).T
     assert js.shape == want.path.shape

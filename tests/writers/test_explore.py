@@ -12,6 +12,7 @@ JS prox with lksym's own numbers, and round-trip the URL fragment.
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import shutil
@@ -128,8 +129,14 @@ def test_every_case_compiles_every_function():
                 assert f["js"], (record["name"], f["key"])
 
 
+@functools.lru_cache(maxsize=1)
+def _rendered() -> str:
+    """The default page's text, rendered once per process (two tests hold it against a render of their own)."""
+    return explore.render_page()
+
+
 def test_render_is_deterministic_small_and_offline():
-    first, second = explore.render_page(), explore.render_page()
+    first, second = _rendered(), explore.render_page()
     assert first == second
     assert len(first.encode()) < 300_000
     lowered = first.lower()
@@ -162,7 +169,7 @@ def test_cli_writes_the_page_and_links_it_from_the_index(tmp_path):
     result = CliRunner().invoke(main, ["explore", "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output
     assert result.output.strip() == str(tmp_path / "explore.html")
-    assert (tmp_path / "explore.html").read_bytes() == signed(explore.render_page())  # the page, then lksym's checksum line
+    assert (tmp_path / "explore.html").read_bytes() == signed(_rendered())  # the page, then lksym's checksum line
     assert "[explore.html](explore.html)" in (tmp_path / "README.md").read_text(encoding="utf-8")
 
 
@@ -189,8 +196,11 @@ def _browser_or_skip():
     return sync_playwright
 
 
+VIEWPORT = {"width": 1280, "height": 900}
+
+
 @pytest.fixture(scope="module")
-def browser():
+def chromium():
     sync_playwright = _browser_or_skip()
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
@@ -198,30 +208,94 @@ def browser():
         b.close()
 
 
+class Tabs:
+    """The module's pages, in one browser context, each reused by test after test.
+
+    Opening a page (and its context) costs as much as loading the explorer into it; a :class:`Watched` takes a
+    free page and loads its URL afresh (about:blank first: a new document each time, nothing of the last test's
+    state carries over).  Every page records its errors and requests (and blocks those leaving) for the
+    :class:`Watched` holding it.
+    """
+
+    def __init__(self, browser):
+        self.context = browser.new_context(viewport=VIEWPORT)
+        self.free: list = []
+        self.busy: list = []
+        self.holder: dict = {}
+
+    def take(self, watched):
+        page = self.free.pop() if self.free else self._open()
+        self.busy.append(page)
+        self.holder[page] = watched
+        return page
+
+    def release(self) -> None:
+        """After each test: its pages go back, and nothing they do later is told to its Watched."""
+        for page in self.busy:
+            self.holder[page] = None
+        self.free += self.busy
+        self.busy = []
+
+    def _open(self):
+        page = self.context.new_page()
+
+        def record(kind, text):
+            watched = self.holder.get(page)
+            if watched is not None:
+                getattr(watched, kind).append(text)
+
+        page.on("console", lambda m: record("errors", m.text) if m.type in ("error", "warning") else None)
+        page.on("pageerror", lambda e: record("errors", str(e)))
+        page.on("request", lambda r: record("requests", r.url))
+
+        def block(route):
+            record("requests", "BLOCKED " + route.request.url)
+            route.abort()
+
+        page.route("http*://**/*", block)
+        page.route("ws*://**/*", block)
+        return page
+
+
 @pytest.fixture(scope="module")
-def page_file(tmp_path_factory):
-    return explore.write_explore((), tmp_path_factory.mktemp("explore"))
+def tabs(chromium):
+    t = Tabs(chromium)
+    yield t
+    t.context.close()
+
+
+@pytest.fixture
+def browser(tabs):
+    """What a browser test opens its pages with (:class:`Watched`); the pages are handed back after the test."""
+    yield tabs
+    tabs.release()
+
+
+@pytest.fixture(scope="module")
+def page_file(explore_html):
+    return explore_html  # the default page (tests/conftest.py: written once per process)
 
 
 class Watched:
-    """A page whose errors and outgoing requests are recorded (and the requests blocked)."""
+    """A page freshly loaded from ``url``, its errors and outgoing requests recorded (and the requests blocked)."""
 
-    def __init__(self, browser, url: str, viewport=None):
+    def __init__(self, tabs: Tabs, url: str, viewport=None, keep: bool = False):
         self.errors: list[str] = []
         self.requests: list[str] = []
-        self.page = browser.new_page(viewport=viewport or {"width": 1280, "height": 900})
-        self.page.on("console", lambda m: self.errors.append(m.text) if m.type in ("error", "warning") else None)
-        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
-        self.page.on("request", lambda r: self.requests.append(r.url))
-
-        def block(route):
-            self.requests.append("BLOCKED " + route.request.url)
-            route.abort()
-
-        self.page.route("http*://**/*", block)
-        self.page.route("ws*://**/*", block)
+        self.page = tabs.take(None)
+        if keep:  # the module's own (a module fixture's): never handed back
+            tabs.busy.remove(self.page)
+        self.page.set_viewport_size(viewport or VIEWPORT)
+        self.page.goto("about:blank")  # the same document for a URL differing only in its fragment otherwise
+        tabs.holder[self.page] = self  # from here on: the last document's late events are not this test's
         self.page.goto(url)
-        self.page.wait_for_function("() => window.lksym && window.lksym.draws > 0")
+        self.ready()
+
+    def ready(self) -> None:
+        """Wait for the first drawing (the page draws before its load event: asking once is usually enough)."""
+        drawn = "() => !!(window.lksym && window.lksym.draws > 0)"
+        if not self.page.evaluate(drawn):
+            self.page.wait_for_function(drawn)
 
     def clean(self, base: str) -> None:
         assert self.errors == []
@@ -234,8 +308,26 @@ class Watched:
             ".map(r => [r.dataset.key, r.dataset.value]))"
         )
 
+    def go(self, fragment: str) -> None:
+        """Move to ``fragment`` as a reader editing the address would (hashchange), and wait for the redraw."""
+        # A redraw still pending (a resize, the last hashchange) writes the old state's fragment back with
+        # history.replaceState, and if it runs between the assignment and the hashchange, the page reads that one.
+        self.settle()
+        # The same fragment again is no hashchange (the page rewrites its hash to the full form after each draw,
+        # so the short forms used here never are): nothing to wait for then.
+        draws = self.page.evaluate("(h) => { if (location.hash === h) return null; const n = lksym.draws; location.hash = h;"
+                                   " return n; }", fragment)
+        if draws is not None:
+            self.page.wait_for_function("(n) => lksym.draws > n", arg=draws)
+
     def settle(self) -> None:
         self.page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+
+
+# The browser tests in two pytest-xdist groups (about even in time), so that two workers can share them; each
+# worker launches its own Chromium and holds its own pages (module fixtures are per process).
+FIRST_HALF = pytest.mark.xdist_group("tests/writers/test_explore.py:1")
+SECOND_HALF = pytest.mark.xdist_group("tests/writers/test_explore.py:2")
 
 
 def _url(page_file) -> str:
@@ -245,10 +337,18 @@ def _url(page_file) -> str:
 BROWSER_K = ["0.5", "1", "1.5", "2", "3", "10", "7/3", "sqrt(2)", "0.1", "1.9"]
 
 
+@pytest.fixture(scope="module")
+def nav_page(tabs, page_file):
+    """One page for the module's tests that only read what a fragment shows: each moves it there (:meth:`Watched.go`)."""
+    return Watched(tabs, _url(page_file), keep=True)
+
+
+@FIRST_HALF
 @pytest.mark.parametrize("text", BROWSER_K)
-def test_facts_panel_matches_the_analysis(browser, page_file, text):
+def test_facts_panel_matches_the_analysis(nav_page, page_file, text):
     base = _url(page_file)
-    w = Watched(browser, base + f"#k={text}&lam=0.7&eta=0.13&tau=0.001")
+    w = nav_page
+    w.go(f"#k={text}&lam=0.7&eta=0.13&tau=0.001")
     got = w.facts()
     k = parse_k(text)
     a = analyze(k)
@@ -273,13 +373,19 @@ def test_facts_panel_matches_the_analysis(browser, page_file, text):
     w.clean(base)
 
 
+@pytest.fixture(scope="module")
+def prox_page(tabs, page_file):
+    return Watched(tabs, _url(page_file), keep=True)
+
+
+@FIRST_HALF
 @pytest.mark.parametrize("text", ["0.1", "0.5", "0.9", "1/sqrt(3)", "1", "1.3", "1.5", "2", "3", "7/3", "sqrt(2)", "10"])
-def test_js_prox_matches_prox_numeric(browser, page_file, text):
+def test_js_prox_matches_prox_numeric(prox_page, page_file, text):
     """At z of both signs, and just below and above the jump threshold where the comparison with 0 decides."""
     from lksym.derivation.prox import prox_threshold
 
     base = _url(page_file)
-    w = Watched(browser, base)
+    w = prox_page  # proxAt(k, lam, z) reads nothing of the page's state: one page serves every case
     k = parse_k(text)
     for lam in (0.2, 1.0, 2.5):
         zs = [-3.0, -0.7, 0.0, 0.05, 0.4, 1.1, 1.7, 2.9, 6.0]
@@ -293,6 +399,7 @@ def test_js_prox_matches_prox_numeric(browser, page_file, text):
     w.clean(base)
 
 
+@FIRST_HALF
 @pytest.mark.parametrize("slider", ["k", "lam", "eta", "w0"])
 def test_each_slider_moves_from_the_keyboard(browser, page_file, slider):
     base = _url(page_file)
@@ -313,6 +420,7 @@ def test_each_slider_moves_from_the_keyboard(browser, page_file, slider):
     w.clean(base)
 
 
+@FIRST_HALF
 def test_fragment_round_trip(browser, page_file):
     base = _url(page_file)
     w = Watched(browser, base + "#k=7/3&lam=0.5&eta=0.2&w0=-0.4")
@@ -331,6 +439,7 @@ def test_fragment_round_trip(browser, page_file):
     other.clean(base)
 
 
+@FIRST_HALF
 def test_typed_exact_k_and_bad_input(browser, page_file):
     base = _url(page_file)
     w = Watched(browser, base)
@@ -348,6 +457,7 @@ def test_typed_exact_k_and_bad_input(browser, page_file):
     w.clean(base)
 
 
+@FIRST_HALF
 @pytest.mark.parametrize("viewport", [{"width": 1280, "height": 900}, {"width": 390, "height": 844}])
 @pytest.mark.parametrize("text", ["0.5", "10", "sqrt(2)"])
 def test_layout_fits_and_curves_are_labelled(browser, page_file, viewport, text, tmp_path):
@@ -393,18 +503,23 @@ def _catalogue_penalty(name):
     return parse_penalty(f"{name}({args})" if args else name)
 
 
+@functools.lru_cache(maxsize=None)
+def _numpy_pieces(penalty):
+    """Each piece's expression as a NumPy function (lambdified once per penalty: the brute force asks at many z)."""
+    from lksym.derivation.symbols import X
+
+    return tuple(sp.lambdify(X, piece.expr, "numpy") for piece in penalty.pieces)
+
+
 def _brute_prox(penalty, lam, z):
     """Dense-grid argmin of 1/2 (x - z)^2 + lam p(x) on [0, |z|] (p from lksym.derivation.penalty's pieces), odd in z."""
     import numpy as np
-
-    from lksym.derivation.symbols import X
 
     if z < 0:
         return -_brute_prox(penalty, lam, -z)
     x = np.linspace(0.0, z, 400001)[1:]
     p = np.zeros_like(x)
-    for piece in penalty.pieces:
-        f = sp.lambdify(X, piece.expr, "numpy")
+    for piece, f in zip(penalty.pieces, _numpy_pieces(penalty)):
         inside = (x > float(piece.lo)) & (x <= float(piece.hi))
         p[inside] = np.broadcast_to(f(x[inside]), x[inside].shape)
     objective = 0.5 * (x - z) ** 2 + lam * p
@@ -432,6 +547,7 @@ def test_catalogue_facts_by_hand(name):
     assert (spar if isinstance(spar, bool) else bool(at_usual(spar))) is sparse
 
 
+@FIRST_HALF
 @pytest.mark.parametrize("name", sorted(CATALOGUE_BY_HAND))
 def test_catalogue_in_the_browser(browser, page_file, name):
     """Pick the penalty, check its compiled pieces against lksym.derivation.penalty, its prox against a brute force,
@@ -475,6 +591,7 @@ def test_catalogue_in_the_browser(browser, page_file, name):
     other.clean(base)
 
 
+@SECOND_HALF
 @pytest.mark.parametrize("name, jumps", [
     # At the page's lam = 1, by hand: SCAD(1, 3.7) and MCP(1, 3) are continuous (lam < 27/10, lam < 3) and leave 0
     # continuously; log-sum(0.1) jumps (continuous only for lam <= 1/100); L0 jumps from 0 to z at sqrt(2);
@@ -515,6 +632,7 @@ HOSTILE = [
 ]
 
 
+@SECOND_HALF
 @pytest.mark.parametrize("fragment, named", HOSTILE)
 def test_hostile_fragment_keeps_the_defaults_and_says_so(browser, page_file, fragment, named):
     base = _url(page_file)
@@ -537,13 +655,17 @@ def test_hostile_fragment_keeps_the_defaults_and_says_so(browser, page_file, fra
     w.clean(base)
 
 
+@SECOND_HALF
 def test_a_good_fragment_shows_no_error(browser, page_file):
     base = _url(page_file)
     w = Watched(browser, base + "#penalty=scad&P_lam=1&P_a=3.7&lam=1&eta=0.1&w0=0.3&show=l1,mcp")
     assert not w.page.is_visible("#fragment-error")
-    # A later bad fragment (hashchange) is said too, and a good one clears it again.
+    # A later bad fragment (hashchange) is said too, and a good one clears it again.  Each once the page has no
+    # redraw pending: a pending one's history.replaceState can put the old fragment back before the hashchange is read.
+    w.settle()
     w.page.evaluate("location.hash = '#penalty=constructor'")
     w.page.wait_for_function("() => !document.getElementById('fragment-error').hidden")
+    w.settle()
     w.page.evaluate("location.hash = '#penalty=mcp'")
     w.page.wait_for_function("() => document.getElementById('fragment-error').hidden")
     assert w.page.evaluate("lksym.state.penalty") == "mcp"
@@ -559,6 +681,7 @@ def _readout(w) -> dict:
         " [...r.querySelectorAll('td.num')].map(td => td.textContent)]))")
 
 
+@SECOND_HALF
 def test_overlay_of_the_article_question(browser, page_file):
     """|w|^1.5 with L1 and L2 by default; ticking and unticking curves changes what is drawn and the fragment."""
     base = _url(page_file)
@@ -585,9 +708,11 @@ def test_overlay_of_the_article_question(browser, page_file):
     other.clean(base)
 
 
+@SECOND_HALF
 @pytest.mark.parametrize("penalty, landmark", [("scad", 3.7), ("mcp", 3.0), ("logsum", None), ("capped_l1", 1.0)])
-def test_default_view_takes_in_breakpoints_and_thresholds(browser, page_file, penalty, landmark):
-    w = Watched(browser, _url(page_file) + f"#penalty={penalty}&show=")
+def test_default_view_takes_in_breakpoints_and_thresholds(nav_page, penalty, landmark):
+    w = nav_page
+    w.go(f"#penalty={penalty}&show=")
     xs = w.page.evaluate("lksym.view.x")
     facts = w.facts()
     threshold = float(facts["prox_threshold"])
@@ -599,6 +724,7 @@ def test_default_view_takes_in_breakpoints_and_thresholds(browser, page_file, pe
     assert ranges["z"] > threshold and ranges["w"] >= (landmark or 0)
 
 
+@FIRST_HALF
 def test_zoom_pan_reset(browser, page_file):
     base = _url(page_file)
     w = Watched(browser, base + "#k=1.5")
@@ -630,6 +756,7 @@ def test_zoom_pan_reset(browser, page_file):
     w.clean(base)
 
 
+@FIRST_HALF
 @pytest.mark.parametrize("k_text", ["1.5", "0.5", "3"])
 def test_readout_under_the_cursor(browser, page_file, k_text):
     """The table reads every shown curve at the cursor's w: checked against k|w|^(k-1) and the catalogue's pieces."""
@@ -668,6 +795,7 @@ def test_readout_under_the_cursor(browser, page_file, k_text):
     w.clean(base)
 
 
+@SECOND_HALF
 @pytest.mark.parametrize("name", ["scad", "mcp", "logsum", "capped_l1", "l0", "huber", "elastic_net"])
 def test_fan_li_facts_as_the_cli_gives_them(browser, page_file, name):
     """The page's Fan-Li rows are the analysis' thresholding at the usual parameters, decided at the lam on screen."""
@@ -675,8 +803,10 @@ def test_fan_li_facts_as_the_cli_gives_them(browser, page_file, name):
 
     t = analyze(_catalogue_penalty(name)).thresholding
     base = _url(page_file)
+    w = Watched(browser, base + f"#penalty={name}&lam=0.5")
     for lam in (0.5, 1.0, 2.9):
-        w = Watched(browser, base + f"#penalty={name}&lam={lam}")
+        if lam != 0.5:
+            w.go(f"#penalty={name}&lam={lam}")
         got = w.facts()
         for key, field in (("fan_li_sparse", "sparse"), ("fan_li_continuous", "continuous"), ("fan_li_unbiased", "unbiased")):
             value = getattr(t, field)
@@ -690,7 +820,7 @@ def test_fan_li_facts_as_the_cli_gives_them(browser, page_file, name):
     usual = _usual(name)
     if usual:
         first = next(iter(usual))
-        w = Watched(browser, base + f"#penalty={name}&{first}={usual[first] * 1.5:g}")
+        w.go(f"#penalty={name}&{first}={usual[first] * 1.5:g}")
         assert w.facts()["fan_li_sparse"] == "stale"
         w.clean(base)
 
