@@ -672,6 +672,27 @@ def test_a_good_fragment_shows_no_error(browser, page_file):
     w.clean(base)
 
 
+@SECOND_HALF
+def test_a_fragment_typed_while_a_redraw_is_pending_is_not_overwritten(browser, page_file):
+    # Regression: a redraw scheduled before the address changed ran between the assignment and its hashchange and
+    # wrote the old state's fragment back (history.replaceState), so the page read its own old fragment.  Our
+    # animation-frame callback is queued before the page's, so the fragment changes just before the page redraws.
+    base = _url(page_file)
+    w = Watched(browser, base + "#penalty=scad&P_lam=1&P_a=3.7")
+    w.settle()
+    w.page.evaluate("""() => {
+        requestAnimationFrame(() => { location.hash = '#penalty=mcp'; });
+        const slider = document.getElementById('lam');
+        slider.value = String(Number(slider.value) * 1.5);
+        slider.dispatchEvent(new Event('input', {bubbles: true}));
+    }""")
+    w.page.wait_for_function("() => lksym.state.penalty === 'mcp'", timeout=5000)
+    w.settle()
+    assert w.page.evaluate("lksym.state.penalty") == "mcp"
+    assert w.page.evaluate("location.hash").startswith("#penalty=mcp")
+    w.clean(base)
+
+
 # --------------------------------------------------------------------------- overlay, view, readout
 
 
