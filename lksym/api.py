@@ -172,7 +172,8 @@ def write_reports(
         derived once.  The text ``"k"`` asks for the general report over every
         k (``k-symbolic/``, :mod:`lksym.derivation.family`).
     out_dir : path
-        Parent folder of the report folders (created if needed).
+        Parent folder of the report folders (created if needed).  A user's file where a report
+        folder or the index goes is refused (:class:`~lksym.errors.InputError`) before any k is derived.
     jobs : int, optional
         Processes that draw the figures while this one derives (see
         :mod:`lksym.writers.pipeline`); default and at most: one per core available.
