@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Optional, Union
 
-from lksym.fileio import check_replaceable, write_folder
+from lksym.fileio import check_replaceable, check_replaceable_early, write_folder
 from lksym.writers.index import check_index, short_name, write_index
 
 if TYPE_CHECKING:
@@ -147,6 +147,12 @@ def _jobs(jobs: Optional[int], count: int) -> int:
     return max(1, min(wanted, cores(), count * len(FIGURES)))
 
 
+def _symbolic_folder() -> str:
+    from lksym.writers.family import FOLDER
+
+    return FOLDER
+
+
 def write_reports(
     ks: Iterable,
     out_dir: os.PathLike | str = "reports",
@@ -166,7 +172,8 @@ def write_reports(
         derived once.  The text ``"k"`` asks for the general report over every
         k (``k-symbolic/``, :mod:`lksym.derivation.family`).
     out_dir : path
-        Parent folder of the report folders (created if needed).
+        Parent folder of the report folders (created if needed).  A user's file where a report
+        folder or the index goes is refused (:class:`~lksym.errors.InputError`) before any k is derived.
     jobs : int, optional
         Processes that draw the figures while this one derives (see
         :mod:`lksym.writers.pipeline`); default and at most: one per core available.
@@ -208,6 +215,10 @@ def write_reports(
         # Every k is parsed before anything is derived or written, and each distinct value
         # (1.5 and 3/2, or the same k 200 times) is derived once.
         order = distinct(ks)
+        # A user's file in the way is refused now, not after every k is derived and drawn (checked again below).
+        for value in order:
+            check_replaceable_early(out / (_symbolic_folder() if value is SYMBOLIC else short_name(value.slug)))
+        check_index(out)
     except BaseException:
         if early is not None:
             early.close(0, abort=True)  # nothing was sent: no drawing worker exists yet

@@ -369,6 +369,30 @@ def check_replaceable(folder: os.PathLike | str, names: Iterable[str] = ()) -> N
                          "(move it, or choose another --out)")
 
 
+def check_replaceable_early(folder: os.PathLike | str) -> None:
+    """:func:`check_replaceable` before the work, wherever its answer does not depend on the files to be written.
+
+    That is everywhere but in a folder without a :data:`MANIFEST` (written by an lksym before manifests), whose
+    files are judged by the names about to be written: that folder is left to the check after the work.  A
+    command calls this before deriving or drawing anything, so that a user's file in the way stops it at once
+    instead of after minutes; :func:`write_folder` checks again when it writes.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> d = write_folder(pathlib.Path(tempfile.mkdtemp()) / "k-2", {"report.md": "x"})
+    >>> check_replaceable_early(d)
+    >>> _ = (d / "thesis.md").write_text("mine")
+    >>> check_replaceable_early(d)
+    Traceback (most recent call last):
+    ...
+    lksym.errors.InputError: refusing to replace ...thesis.md was not written by lksym, or was changed since (move it, or choose another --out)
+    """
+    folder = Path(folder)
+    if os.path.lexists(folder) and (folder.is_symlink() or not folder.is_dir() or _read_manifest(folder) is not None):
+        check_replaceable(folder)
+
+
 def write_folder(folder: os.PathLike | str, files: Mapping[str, bytes | str]) -> Path:
     """Make ``folder`` hold exactly ``files``, all at once: whole or not at all.
 

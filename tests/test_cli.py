@@ -737,3 +737,35 @@ def test_a_penalty_starting_with_minus_gets_a_hint_not_no_such_option(command):
 def test_a_real_unknown_option_is_still_reported_as_such():
     result = CliRunner().invoke(main, ["analyze", "--bogus"])
     assert result.exit_code == 2 and "No such option" in result.output
+
+
+@pytest.mark.parametrize("argv, in_the_way, work", [
+    (["report", "2", "--jobs", "1"], "k-2", "lksym.api._analysis_task"),
+    (["report", "k", "--jobs", "1"], "k-symbolic", "lksym.app.family.symbolic_family"),
+    (["compare", "1", "2"], "compare", "lksym.app.compare.render_compare"),
+    (["fit", "2"], "fit", "lksym.app.fit.render_fit"),
+    (["explore", "l1"], "explore.html", "lksym.app.explore.explorer_page"),
+])
+def test_a_users_file_in_the_way_is_refused_before_the_work(runner, tmp_path, monkeypatch, argv, in_the_way, work):
+    """Refused at once, not after minutes of deriving and drawing: the work itself is never called."""
+    import importlib
+
+    from lksym.fileio import write_folder
+
+    if in_the_way.endswith(".html"):
+        (tmp_path / in_the_way).write_text("my own page\n")
+    else:
+        write_folder(tmp_path / in_the_way, {"page.md": "lksym's\n"})
+        (tmp_path / in_the_way / "thesis.md").write_text("mine\n")
+    module, _, name = work.rpartition(".")
+
+    def never(*args, **kwargs):
+        raise AssertionError("the work started before the refusal")
+
+    monkeypatch.setattr(importlib.import_module(module), name, never)
+    before = _snapshot(tmp_path)
+    result = runner.invoke(main, [*argv, "--out", str(tmp_path)])
+    assert result.exit_code == 2, result.output
+    line = result.output.strip().splitlines()[-1]  # (fit's progress bar has shown its label on stderr)
+    assert line.startswith("Error: refusing to") and in_the_way in line and "Traceback" not in result.output
+    assert _snapshot(tmp_path) == before

@@ -33,7 +33,7 @@ from lksym.writers.compare import (
     mixed_figures,
     mixed_markdown,
 )
-from lksym.writers.index import write_page
+from lksym.writers.index import check_page, write_page
 from lksym.writers.plots import DPI, image_name, render_image
 
 
@@ -188,4 +188,6 @@ def write_compare(ks: Iterable, out_dir: os.PathLike | str = "reports", image_fo
     >>> write_compare(["1", "2"], tempfile.mkdtemp()).name
     'compare.md'
     """
-    return write_page(out_dir, PAGE_NAME, FIGURE_DIR, render_compare(ks, image_format, dpi), heading=b"# Comparing penalties")
+    heading = b"# Comparing penalties"
+    check_page(out_dir, PAGE_NAME, FIGURE_DIR, heading)  # a user's file in the way: refused before the analyses
+    return write_page(out_dir, PAGE_NAME, FIGURE_DIR, render_compare(ks, image_format, dpi), heading=heading)

@@ -70,7 +70,7 @@ from lksym.derivation.regime import K
 from lksym.derivation.symbols import ALPHA, ETA, TAU, W, X
 from lksym.errors import InputError
 from lksym.results import analyze
-from lksym.writers.explore import render, write_page
+from lksym.writers.explore import check_out, render, write_page
 from lksym.writers.explore_text import (  # noqa: F401 - the page's sliders and text helpers, used here and by tests
     LAM,
     NAMES,
@@ -444,4 +444,5 @@ def write_explore(penalties=(), out_dir="reports") -> Path:
     Every name is checked before anything is written (:class:`~lksym.errors.InputError`); writing is
     :func:`lksym.writers.explore.write_page`'s.
     """
+    check_out(out_dir)  # a user's explore.html: refused before the page is derived
     return write_page(explorer_page(tuple(penalties) or PENALTIES), out_dir)

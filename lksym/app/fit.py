@@ -12,7 +12,7 @@ from lksym.app.compare import compare_subjects, only_powers
 from lksym.numerics.fitting import OPTIMISERS, fit_one, make_data, measures, observed_gd
 from lksym.results import analyze
 from lksym.writers.fit import FIGURE_DIR, FIT_KS, PAGE_NAME, fit_markdown, histogram, mixed_fit_markdown
-from lksym.writers.index import subject_slug, write_page
+from lksym.writers.index import check_page, subject_slug, write_page
 from lksym.writers.plots import DPI, SVG_RC, image_name, render_image
 
 
@@ -60,4 +60,6 @@ def write_fit(ks: Iterable, out_dir: os.PathLike | str = "reports", seed: int = 
     >>> write_fit(["2"], tempfile.mkdtemp()).name
     'fit.md'
     """
-    return write_page(out_dir, PAGE_NAME, FIGURE_DIR, render_fit(ks, seed, progress, image_format, dpi), heading=b"# Fitting with")
+    heading = b"# Fitting with"
+    check_page(out_dir, PAGE_NAME, FIGURE_DIR, heading)  # a user's file in the way: refused before the fits
+    return write_page(out_dir, PAGE_NAME, FIGURE_DIR, render_fit(ks, seed, progress, image_format, dpi), heading=heading)

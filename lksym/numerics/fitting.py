@@ -65,11 +65,14 @@ def fixed_order_matvec(A: np.ndarray, v: np.ndarray) -> np.ndarray:
     >>> fixed_order_matvec(np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([1.0, -1.0]))
     array([-1., -1.])
     """
-    columns = np.ascontiguousarray(A.T)
-    out = np.zeros(A.shape[0])
-    for j in range(columns.shape[0]):
-        out += columns[j] * v[j]
-    return out
+    # The loop ``out += A[:, j] * v[j]`` in one pass: the products are the same IEEE products, and
+    # ``add.accumulate`` adds them strictly in order along axis 0 (no pairwise summation, no FMA), so the bits
+    # are those of the loop; the first row gets the loop's starting +0.0 (0.0 + -0.0 is +0.0).
+    products = np.ascontiguousarray(A.T) * np.asarray(v, dtype=float)[:, None]
+    if products.shape[0] == 0:
+        return np.zeros(A.shape[0])
+    products[0] += 0.0
+    return np.add.accumulate(products, axis=0)[-1]
 
 
 def make_data(seed: int = 0) -> Data:

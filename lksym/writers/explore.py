@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Optional
 
 from lksym.command_results import ExplorerPage
-from lksym.fileio import owned, signed, write_atomic
+from lksym.fileio import check_file, owned, signed, write_atomic
 from lksym.writers.index import INDEX_NAME, is_index, write_index
 
 DEFAULT_NAME = "explore.html"
@@ -87,6 +87,18 @@ def render(page: ExplorerPage) -> str:
     return html.replace("/*LKSYM_OPTCODE*/null", optimizer_code(page).replace("</", "<\\/"))
 
 
+OURS = owned(lambda old: b"<title>lksym explore" in old[:4096])
+"""Whether an ``explore.html`` is lksym's (signed and unchanged, or of an lksym before signatures): replaceable."""
+
+
+def check_out(out_dir="reports") -> None:
+    """Refuse at once (:class:`~lksym.errors.InputError`) an ``explore.html`` in ``out_dir`` that lksym did not write.
+
+    Called before the page is derived; :func:`write_page` checks again when it writes.
+    """
+    check_file(Path(out_dir) / DEFAULT_NAME, OURS)
+
+
 def write_page(page: ExplorerPage, out_dir="reports") -> Path:
     """Write ``out_dir/explore.html`` atomically, refresh lksym's index if there is one, return the path.
 
@@ -96,7 +108,7 @@ def write_page(page: ExplorerPage, out_dir="reports") -> Path:
 
     html = render(page)
     out = Path(out_dir)
-    target = write_atomic(out / DEFAULT_NAME, signed(html), ours=owned(lambda old: b"<title>lksym explore" in old[:4096]))
+    target = write_atomic(out / DEFAULT_NAME, signed(html), ours=OURS)
     try:
         ours = is_index((out / INDEX_NAME).read_bytes())
     except OSError:

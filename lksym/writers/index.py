@@ -9,7 +9,7 @@ import re
 import sys
 from pathlib import Path
 
-from lksym.fileio import check_file, check_replaceable, owned, signed, write_atomic, write_folder
+from lksym.fileio import check_file, check_replaceable, check_replaceable_early, owned, signed, write_atomic, write_folder
 
 INDEX_NAME = "README.md"
 
@@ -165,6 +165,22 @@ def check_index(out_dir: os.PathLike | str) -> None:
     check_file(Path(out_dir) / INDEX_NAME, is_index)
 
 
+def _page_owner(heading: bytes):
+    return owned(lambda old: old.startswith(heading))  # unsigned: a page of an lksym before signatures
+
+
+def check_page(out_dir: os.PathLike | str, page_name: str, figure_dir: str, heading: bytes) -> None:
+    """Before rendering a page for :func:`write_page`: refuse at once what it would refuse whatever the files.
+
+    The page and the index are judged by their own bytes, the figure folder by
+    :func:`lksym.fileio.check_replaceable_early`; :func:`write_page` checks everything again.
+    """
+    out = Path(out_dir)
+    check_replaceable_early(out / figure_dir)
+    check_file(out / page_name, _page_owner(heading))
+    check_index(out)
+
+
 def write_page(out_dir: os.PathLike | str, page_name: str, figure_dir: str, files: dict, heading: bytes) -> Path:
     """Write a page with its figure folder (``compare.md`` + ``compare/``, ``fit.md`` + ``fit/``), then the index.
 
@@ -176,7 +192,7 @@ def write_page(out_dir: os.PathLike | str, page_name: str, figure_dir: str, file
     out = Path(out_dir)
     figures = {name.partition("/")[2]: data for name, data in files.items() if name.startswith(figure_dir + "/")}
 
-    ours = owned(lambda old: old.startswith(heading))  # unsigned: a page of an lksym before signatures
+    ours = _page_owner(heading)
 
     check_replaceable(out / figure_dir, figures)
     check_file(out / page_name, ours)

@@ -298,8 +298,22 @@ def test_exact_run_stops_when_it_leaves_the_rationals():
 # --------------------------------------------------------------------------- edges and the command line
 
 
-def _cli(*args):
+def _process(*args):
+    """``lksym dynamics ARGS`` in a real process: its exit code, stdout and stderr."""
     return subprocess.run([sys.executable, "-m", "lksym", "dynamics", *args], capture_output=True, text=True, timeout=120)
+
+
+def _cli(*args):
+    """``lksym dynamics ARGS`` in this process (click's CliRunner): the same exit code, stdout and stderr, without
+    a Python start-up per call; :func:`test_bad_input_in_a_real_process` keeps the real process for that concern."""
+    from types import SimpleNamespace
+
+    from click.testing import CliRunner
+
+    from lksym.cli import main
+
+    result = CliRunner().invoke(main, ["dynamics", *args], prog_name="lksym")
+    return SimpleNamespace(returncode=result.exit_code, stdout=result.stdout, stderr=result.stderr)
 
 
 def _no_nan(text):
@@ -347,6 +361,16 @@ def test_bad_input_is_one_line_and_exit_2(args, needle):
     assert r.returncode == 2, (r.returncode, r.stderr)
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("Error:") and needle in lines[0]
+
+
+@pytest.mark.parametrize("args,needle", [(["1.5", "--lr", "0"], "lr"), (["1.5", "--optimizer", "bogus"], "unknown optimizer")])
+def test_bad_input_in_a_real_process(args, needle):
+    """The console command itself: exit code 2 and one Error line on stderr, no traceback, nothing on stdout."""
+    r = _process(*args)
+    assert r.returncode == 2, (r.returncode, r.stderr)
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error:") and needle in lines[0]
+    assert "Traceback" not in r.stderr and r.stdout == ""
 
 
 def test_json_holds_every_trajectory_and_the_figure_is_written(tmp_path):

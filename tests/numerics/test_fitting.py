@@ -22,6 +22,24 @@ def test_fixed_order_matvec_is_the_sequential_sum(shape):
     assert np.allclose(got, A @ v, rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.parametrize("A, v", [
+    (np.array([[-0.0, 0.0], [-0.0, -0.0]]), np.array([1.0, 1.0])),  # a sum of -0.0 is +0.0, as from 0.0 + ...
+    (np.array([[1.0, -1.0, 1e-300]]), np.array([1e308, 1e308, -1.0])),  # cancels to +0.0, then -1e-300
+    (np.array([[1e308, 1e308, -1e308]]), np.array([1.0, 1.0, 1.0])),  # overflows in order: inf stays inf
+    (np.zeros((3, 0)), np.zeros(0)),  # no columns: the loop's zeros
+])
+def test_fixed_order_matvec_keeps_the_loops_zeros_and_order(A, v):
+    expected = []
+    for row in A:
+        total = 0.0
+        for a, x in zip(row.tolist(), v.tolist()):
+            total += a * x
+        expected.append(total)
+    with np.errstate(over="ignore"):
+        got = fixed_order_matvec(A, v)
+    assert got.tolist() == expected and np.signbit(got).tolist() == np.signbit(np.array(expected)).tolist()
+
+
 def test_make_data_is_a_function_of_the_seed():
     a, b, c = make_data(5), make_data(5), make_data(6)
     for name in ("X", "y", "X_test", "y_test", "w_true"):

@@ -73,12 +73,19 @@ def test_neighbour_table_on_page(written):
         assert approx == pytest.approx(_hand(k1, k2), rel=1e-3)
 
 
-def test_deterministic(tmp_path):
+def test_deterministic(written):
+    """The second build (the k reversed, 3/2 twice) is byte for byte the module's first, which the command wrote:
+    the figures as rendered, the page with lksym's signature line (``write_page``)."""
     from lksym.app.compare import render_compare
+    from lksym.fileio import MANIFEST, signed
 
-    first, second = render_compare(KS), render_compare(list(reversed(KS)) + ["3/2"])
-    assert first == second
-    assert set(first) >= {"compare.md", "compare/unit_balls.svg"}
+    out, _ = written
+    first = {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted((out / "compare").rglob("*"))
+             if p.is_file() and p.name != MANIFEST}
+    first["compare.md"] = (out / "compare.md").read_bytes()
+    second = render_compare(list(reversed(KS)) + ["3/2"])
+    assert first == {**second, "compare.md": signed(second["compare.md"])}
+    assert set(second) >= {"compare.md", "compare/unit_balls.svg"}
 
 
 @pytest.mark.parametrize("bad", ["0", "-1", "abc", "nan"])

@@ -16,6 +16,22 @@ def data():
     return make_data(0)
 
 
+@pytest.fixture(scope="module")
+def fitted(analysis_of, data):
+    """``fitted(k, optimiser)``: ``fit_one(analysis_of(k), data, optimiser)`` at the defaults, each run once per module.
+
+    Several tests read the same fit (L1's prox, GD on L0.5, L1 and L2); a :class:`FitResult` is frozen.
+    """
+    done = {}
+
+    def fit(k, optimiser):
+        if (k, optimiser) not in done:
+            done[k, optimiser] = fit_one(analysis_of(k), data, optimiser)
+        return done[k, optimiser]
+
+    return fit
+
+
 def test_data_as_documented(data):
     assert data.X.shape == (200, 50) and data.X_test.shape == (1000, 50)
     true = data.w_true[data.w_true != 0]
@@ -26,8 +42,8 @@ def test_data_as_documented(data):
 
 
 @pytest.mark.parametrize("k, zeros", [("1", True), ("0.5", True), ("2", False), ("3/2", False)])
-def test_prox_exact_zeros(analysis_of, data, k, zeros):
-    r = fit_one(analysis_of(k), data, "prox")
+def test_prox_exact_zeros(fitted, data, k, zeros):
+    r = fitted(k, "prox")
     n_zero = int((r.w == 0).sum())
     assert (n_zero > 0) is zeros
     if zeros:
@@ -36,22 +52,22 @@ def test_prox_exact_zeros(analysis_of, data, k, zeros):
         assert n_zero == N_FEATURES - 5
 
 
-def test_plain_gd_never_gives_exact_zeros(analysis_of, data):
+def test_plain_gd_never_gives_exact_zeros(fitted):
     for k in ("0.5", "1"):
-        assert int((fit_one(analysis_of(k), data, "gd").w == 0).sum()) == 0
+        assert int((fitted(k, "gd").w == 0).sum()) == 0
 
 
-def test_l2_plain_gd_is_ridge(analysis_of, data):
-    r = fit_one(analysis_of("2"), data, "gd")
+def test_l2_plain_gd_is_ridge(fitted, data):
+    r = fitted("2", "gd")
     n, p = data.X.shape
     # alpha * mean(w^2) has gradient 2 alpha w / p.
     ridge = np.linalg.solve(data.X.T @ data.X / n + (2 * r.alpha / p) * np.eye(p), data.X.T @ data.y / n)
     assert np.max(np.abs(r.w - ridge)) < 1e-6
-    assert np.max(np.abs(fit_one(analysis_of("2"), data, "prox").w - ridge)) < 1e-6
+    assert np.max(np.abs(fitted("2", "prox").w - ridge)) < 1e-6
 
 
-def test_l1_prox_satisfies_optimality(analysis_of, data):
-    r = fit_one(analysis_of("1"), data, "prox")
+def test_l1_prox_satisfies_optimality(fitted, data):
+    r = fitted("1", "prox")
     n, p = data.X.shape
     grad = data.X.T @ (data.X @ r.w - data.y) / n
     lam = r.alpha / p
@@ -83,20 +99,21 @@ def test_prox_vector_matches_prox_numeric(k, lam):
     from lksym.derivation.prox import prox_numeric
 
     z = np.linspace(-3, 3, 601)  # the report's shrinkage grid at lam = 1
-    ref = np.array([prox_numeric(parse_k(k), lam, v) for v in z])
+    exact = parse_k(k)  # parsed once, not once per point (a parse costs more than a prox)
+    ref = np.array([prox_numeric(exact, lam, v) for v in z])
     np.testing.assert_allclose(prox_vector(parse_k(k), lam, z), ref, rtol=1e-12, atol=1e-12)
 
 
-def test_jitter_and_stall_as_predicted(analysis_of, data):
+def test_jitter_and_stall_as_predicted(analysis_of, fitted, data):
     from lksym.numerics.fitting import observed_gd, predictions
 
     for k in ("0.5", "1", "2", "3"):
         a = analysis_of(k)
-        assert observed_gd(a, fit_one(a, data, "gd"), data) == predictions(a)["gd"], k
+        assert observed_gd(a, fitted(k, "gd"), data) == predictions(a)["gd"], k
 
 
-def test_measures(analysis_of, data):
-    m = measures(fit_one(analysis_of("1"), data, "prox"), data)
+def test_measures(fitted, data):
+    m = measures(fitted("1", "prox"), data)
     assert m["exact_zeros"] == 45 and m["small"] == 45
     assert m["support_rmse"] < 0.1 and m["test_mse"] < 0.05
 

@@ -71,14 +71,22 @@ def fresh_svg(name: str, data: dict) -> bytes:
     return render_svg(render_figures({name: data})[name])
 
 
-@pytest.mark.parametrize("jobs", [1, 2])
-def test_round_trip_matches_drawing_in_process(numbers, jobs):
-    """Same bytes as in this process; with one worker, each figure is redrawn for k after k."""
+@pytest.fixture(scope="module")
+def drawn_here(numbers):
+    """``(tasks, recycled, fresh)``: every task's figure drawn in this process, recycled (``render_figure``) and on
+    a new figure (:func:`fresh_svg`); the same for every number of workers, so drawn once per module."""
     from lksym.writers.plots import render_figure
 
     tasks = {(slug(k), name): numbers[k][name] for k in K_TEXTS for name in NAMES}
-    expected = {key: render_figure(key[1], data) for key, data in tasks.items()}
-    assert expected == {key: fresh_svg(key[1], data) for key, data in tasks.items()}, "in-process determinism"
+    recycled = {key: render_figure(key[1], data) for key, data in tasks.items()}
+    return tasks, recycled, {key: fresh_svg(key[1], data) for key, data in tasks.items()}
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_round_trip_matches_drawing_in_process(drawn_here, jobs):
+    """Same bytes as in this process; with one worker, each figure is redrawn for k after k."""
+    tasks, expected, fresh = drawn_here
+    assert expected == fresh, "in-process determinism"
     assert len(set(expected.values())) == len(expected), "different figures"
     server = DrawingServer(jobs=jobs)
     answers = round_trip(server, tasks, 20)
