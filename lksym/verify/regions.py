@@ -7,6 +7,9 @@ from typing import Optional, Sequence
 
 import mpmath
 import sympy as sp
+# sympy.simplify imports sympy.physics.units on its first call (~0.1-0.3 s): here, once, rather than in every
+# forked child that decides a claim (lksym.budget.in_child), where the import is lost with the child.
+import sympy.physics.units  # noqa: F401,E402
 
 from lksym.derivation.symbols import W, X
 from lksym.verify.sampling import MAX_DIGITS

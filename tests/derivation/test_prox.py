@@ -41,6 +41,7 @@ def _objective(kf: float, lam: float, z: float, x):
     return 0.5 * (x - z) ** 2 + lam * abs(x) ** kf
 
 
+@functools.lru_cache(maxsize=None)  # the closed-form test asks for the same points as the numeric one
 def brute_prox(kf: float, lam: float, z: float) -> float:
     """Global argmin by dense grid, refined locally at high precision; odd in z."""
     if z < 0:
@@ -509,13 +510,38 @@ def _z_grid(hand: Hand, lam: float) -> list:
     return sorted(zs) + [-2.5, -0.3]
 
 
+_BRUTE_POINTS = 200001
+
+
+@functools.lru_cache(maxsize=2)
+def _brute_grid(hand: Hand, half: float):
+    """brute's grid on [-half, half] (plus 0 and the breakpoints) and p(|x|) on it: the same for every lam and for
+    z and -z, so computed once for them (brute's callers ask for one z at many lam, see _brute_all)."""
+    xs = np.linspace(-half, half, _BRUTE_POINTS)
+    xs = np.concatenate([xs, [0.0], [s * b for b in hand.breakpoints for s in (1, -1)]])
+    return xs, hand.vec(np.abs(xs))
+
+
+@functools.lru_cache(maxsize=2)
+def _brute_square(hand: Hand, z: float):
+    """1/2 (x - z)^2 on brute's grid, the same for every lam."""
+    xs, _ = _brute_grid(hand, abs(z) + 1)
+    return 0.5 * (xs - z) ** 2
+
+
+def _brute_all(hand: Hand, pairs) -> None:
+    """brute at every (lam, z) of ``pairs``, one z after another: each grid is built once, not once per lam.
+    brute's own cache keeps the values for the assertions, which then run in their own order."""
+    for lam, z in sorted(set(pairs), key=lambda pair: (abs(pair[1]), pair[1], pair[0])):
+        brute(hand, lam, z)
+
+
 @functools.lru_cache(maxsize=None)
 def brute(hand: Hand, lam: float, z: float) -> float:
     """A global argmin of 1/2 (x - z)^2 + lam p(x): a dense grid, then golden sections at 30 digits."""
     half = abs(z) + 1
-    xs = np.linspace(-half, half, 200001)
-    xs = np.concatenate([xs, [0.0], [s * b for b in hand.breakpoints for s in (1, -1)]])
-    f = 0.5 * (xs - z) ** 2 + lam * hand.vec(np.abs(xs))
+    xs, p = _brute_grid(hand, half)
+    f = _brute_square(hand, z) + lam * p
     i = int(np.argmin(f))
     step = 2 * half / 200000
     with mpmath.workdps(30):
@@ -527,8 +553,13 @@ def brute(hand: Hand, lam: float, z: float) -> float:
         candidates = [mpmath.mpf(float(xs[i]))]
         # Refine the best grid point and every other local minimum of the grid close to it (a jump's two minimisers).
         grid = f[:200001]
-        local = np.nonzero((grid[1:-1] <= grid[:-2]) & (grid[1:-1] <= grid[2:]) & (grid[1:-1] <= f[i] + 1e-7 * (1 + abs(f[i]))))[0] + 1
-        for j in [i, *local[:20]]:
+        # The grid's local minima within 1e-7 of the best, in order: the points near the best value first (few),
+        # then which of them are local minima.
+        near = np.nonzero(grid[1:-1] <= f[i] + 1e-7 * (1 + abs(f[i])))[0] + 1
+        local = near[(grid[near] <= grid[near - 1]) & (grid[near] <= grid[near + 1])]
+        # Each start once: the best grid point is usually one of the local minima, and its golden sections
+        # would only repeat themselves (the same candidate twice changes no minimum).
+        for j in dict.fromkeys([i, *(int(j) for j in local[:20])]):
             a, b = mpmath.mpf(float(xs[j]) - step), mpmath.mpf(float(xs[j]) + step)
             g = (mpmath.sqrt(5) - 1) / 2
             c, d = b - g * (b - a), a + g * (b - a)
@@ -570,6 +601,7 @@ def assert_same_minimiser(hand: Hand, lam: float, z: float, ours: float, truth: 
 def test_prox_numeric_is_the_global_minimiser(text):
     hand = HANDS[text]
     penalty = parse_penalty(text)
+    _brute_all(hand, [(lam, z) for lam in hand.lams for z in _z_grid(hand, lam)])
     for lam in hand.lams:
         for z in _z_grid(hand, lam):
             assert_same_minimiser(hand, lam, z, penalty_prox.prox_numeric(penalty, lam, z), brute(hand, lam, z))
@@ -581,16 +613,15 @@ def test_closed_form_is_the_global_minimiser(text):
     penalty = parse_penalty(text)
     form = penalty_prox.prox_closed_form(penalty)
     assert form is not None
-    for lam in hand.lams:
-        for z in _z_grid(hand, lam):
-            if z <= 0:
-                continue
-            if penalty.family == "power" and z <= threshold_at(penalty, lam):
-                continue  # lksym.derivation.prox's forms hold above the threshold only
-            with mpmath.workdps(30):
-                value = mpmath.mpc(_form_function(form, lam)(mpmath.mpf(z)))
-            assert abs(value.imag) < 1e-12
-            assert_same_minimiser(hand, lam, z, float(value.real), brute(hand, lam, z))
+    # lksym.derivation.prox's forms hold above the threshold only
+    pairs = [(lam, z) for lam in hand.lams for z in _z_grid(hand, lam)
+             if z > 0 and not (penalty.family == "power" and z <= threshold_at(penalty, lam))]
+    _brute_all(hand, pairs)
+    for lam, z in pairs:
+        with mpmath.workdps(30):
+            value = mpmath.mpc(_form_function(form, lam)(mpmath.mpf(z)))
+        assert abs(value.imag) < 1e-12
+        assert_same_minimiser(hand, lam, z, float(value.real), brute(hand, lam, z))
 
 
 def test_prox_vector_matches_prox_numeric_and_is_odd():
@@ -733,10 +764,23 @@ def test_no_closed_form_for_logsum_and_power_family_delegates():
 # --------------------------------------------------------------------------- thresholds
 
 
+@functools.lru_cache(maxsize=None)
+def _threshold_grid():
+    xs = np.geomspace(1e-16, 1e4, 400001)
+    return xs, xs / 2
+
+
+@functools.lru_cache(maxsize=2)
+def _threshold_rise(hand: Hand):
+    """p(x) - p(0) on brute_threshold_of's grid: the same for every lam."""
+    xs, _ = _threshold_grid()
+    return hand.vec(xs) - hand.vec(np.zeros(1))[0]
+
+
 def brute_threshold_of(hand: Hand, lam: float) -> float:
     """inf_{x > 0} x/2 + lam (p(x) - p(0))/x on a dense geometric grid, then golden sections."""
-    xs = np.geomspace(1e-16, 1e4, 400001)
-    h = xs / 2 + lam * (hand.vec(xs) - hand.vec(np.zeros(1))[0]) / xs
+    xs, half_xs = _threshold_grid()
+    h = half_xs + lam * _threshold_rise(hand) / xs
     i = int(np.argmin(h))
     a, b = xs[max(i - 1, 0)], xs[min(i + 1, len(xs) - 1)]
     f = lambda x: x / 2 + lam * (hand.scalar(x) - hand.scalar(0)) / x  # noqa: E731
