@@ -178,14 +178,27 @@ def test_cli_out_writes_replaces_its_own_and_refuses_a_users_file(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["mine.py", "sub"]
 
 
-@pytest.mark.parametrize("args, message", [
+BAD_INPUT = [
     (["export", "bogus(", "--to", "torch"], "Error: "),
     (["export", "scad(lam=1)", "--to", "numpy"], "Error: "),
     (["export", "l1", "--to", "jax"], "Error: "),
     (["export", "l1", "l2", "--to", "numpy"], "Error: give one PENALTY"),
     (["export", "k", "--to", "numpy"], "Error: "),
-])
+]
+
+
+@pytest.mark.parametrize("args, message", BAD_INPUT)
 def test_cli_bad_input_is_one_line_and_exit_2(args, message):
+    # In process (a fresh interpreter per case cost 3-13 s): what the command prints and its exit status.
+    done = CliRunner().invoke(main, args)
+    assert done.exit_code == 2 and isinstance(done.exception, SystemExit) and done.stdout == ""
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(message), done.stderr
+
+
+def test_cli_bad_input_in_a_real_process_is_one_line_and_exit_2():
+    # Once as a user runs it: the process's own exit code and stderr (no traceback from the interpreter).
+    args, message = BAD_INPUT[0]
     done = subprocess.run([sys.executable, "-m", "lksym", *args], capture_output=True, text=True, timeout=120)
     assert done.returncode == 2 and done.stdout == ""
     lines = done.stderr.strip().splitlines()
