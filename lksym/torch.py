@@ -55,12 +55,24 @@ def _compiled(subject: Penalty) -> SimpleNamespace:
     return SimpleNamespace(**{k: v for k, v in namespace.items() if not k.startswith("__")})
 
 
+@lru_cache(maxsize=256, typed=True)
+def _as_given(subject) -> SimpleNamespace:
+    return _compiled(parse_subject(subject))
+
+
 def compiled(subject) -> SimpleNamespace:
     """The generated functions for a penalty (``penalty``, ``gradient``, ``prox``, ``threshold`` where derived, ``SOURCE``).
 
-    ``subject`` is anything :func:`lksym.analyze` takes; compiled once per penalty.
+    ``subject`` is anything :func:`lksym.analyze` takes; compiled once per penalty, and read once per text
+    (``prox("sqrt(1 + w^2) - 1", z, lam)`` in a loop would otherwise parse the expression with SymPy each call).
     """
-    return _compiled(parse_subject(subject))
+    if isinstance(subject, Penalty):
+        return _compiled(subject)
+    try:
+        hash(subject)
+    except TypeError:
+        return _compiled(parse_subject(subject))
+    return _as_given(subject)
 
 
 class _Penalty(torch.autograd.Function):

@@ -6,6 +6,7 @@ forms and a dense-grid global minimiser), the derived gradient in mpmath, and pl
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import subprocess
@@ -22,7 +23,9 @@ import sympy as sp  # noqa: E402
 import lksym  # noqa: E402
 import lksym.torch as lt  # noqa: E402
 from lksym.derivation.symbols import W  # noqa: E402
+from lksym.numerics.kernel import kernel  # noqa: E402
 from lksym.results import analyze  # noqa: E402
+from lksym.writers.export import module_source  # noqa: E402
 
 PENALTIES = [
     "l1", "0.5", "1.5", "l2", "3", "elastic_net(l1=0.5, l2=0.25)", "scad(lam=1, a=3.7)", "mcp(lam=1, gamma=3)",
@@ -30,6 +33,27 @@ PENALTIES = [
 ]
 NO_CLOSED_FORM = ["logsum(eps=0.1)", "1 - exp(-abs(w))", "1/3", "sqrt(2)", "sqrt(1 + w^2) - 1"]
 README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+@pytest.fixture(autouse=True, scope="module")
+def one_thread():
+    """torch on one thread here: the tests' tensors are small, and on cores that pytest-xdist's workers already share,
+    torch's second thread costs far more than it saves (a float64 sqrt of 3000 elements took 26 ms, not 10 us)."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+@functools.lru_cache(maxsize=None)
+def analysis(penalty):
+    """``analyze(penalty)``, once per penalty for the whole module (a frozen result; 2 s for sqrt(1 + w^2) - 1)."""
+    return analyze(penalty)
+
+
+@functools.lru_cache(maxsize=None)
+def kernel_of(penalty):
+    return kernel(analysis(penalty))
 
 
 def as_float(f, dtype=torch.float64):
@@ -127,10 +151,10 @@ def test_nan_and_inf(penalty, dtype):
     assert math.isnan(float(x[0])) and float(x[1]) == math.inf and float(x[2]) == -math.inf
     assert x.dtype == dtype
     p = functions.penalty(z)
-    limit = float(analyze(penalty).penalty.limits["+oo"])
+    limit = float(analysis(penalty).penalty.limits["+oo"])
     assert math.isnan(float(p[0])) and float(p[1]) == float(p[2]) == float(torch.tensor(limit, dtype=dtype))
     g = functions.gradient(z)
-    slope = float(analyze(penalty).gradient.limits["+oo"])
+    slope = float(analysis(penalty).gradient.limits["+oo"])
     assert math.isnan(float(g[0])) and float(g[1]) == -float(g[2]) == float(torch.tensor(slope, dtype=dtype))
 
 
@@ -155,7 +179,7 @@ def test_bad_lam_raises_value_error():
 
 
 def derived_gradient(penalty):
-    f = sp.lambdify(W, analyze(penalty).gradient.expr, "mpmath")
+    f = sp.lambdify(W, analysis(penalty).gradient.expr, "mpmath")
     return lambda w: float(_at_30_digits(f, w))
 
 
@@ -167,7 +191,7 @@ def _at_30_digits(f, w):
 
 @pytest.mark.parametrize("penalty", PENALTIES + NO_CLOSED_FORM[2:])
 def test_autograd_equals_the_derived_gradient_off_zero_and_breakpoints(penalty):
-    breakpoints = [float(b) for b in analyze(penalty).subject.breakpoints]
+    breakpoints = [float(b) for b in analysis(penalty).subject.breakpoints]
     values = [v for v in torch.linspace(-6, 6, 241, dtype=torch.float64).tolist()
               if abs(v) > 1e-9 and all(abs(abs(v) - b) > 1e-6 for b in breakpoints)]
     w = torch.tensor(values + [1e-5, -3e-7, 1234.5], dtype=torch.float64, requires_grad=True)
@@ -176,7 +200,7 @@ def test_autograd_equals_the_derived_gradient_off_zero_and_breakpoints(penalty):
     for v, g in zip(w.detach().tolist(), w.grad.tolist()):
         assert g == pytest.approx(want(v), rel=1e-12, abs=1e-300), v
     # and the penalty itself is p
-    p = sp.lambdify(W, analyze(penalty).penalty.expr, "mpmath")
+    p = sp.lambdify(W, analysis(penalty).penalty.expr, "mpmath")
     values = lt.compiled(penalty).penalty(w.detach())
     for v, got in zip(w.detach().tolist(), values.tolist()):
         assert got == pytest.approx(float(_at_30_digits(p, v)), rel=1e-12, abs=1e-300), v
@@ -185,7 +209,7 @@ def test_autograd_equals_the_derived_gradient_off_zero_and_breakpoints(penalty):
 @pytest.mark.parametrize("penalty", PENALTIES + NO_CLOSED_FORM[2:])
 @pytest.mark.parametrize("dtype", [torch.float64, torch.float32, torch.float16, torch.bfloat16])
 def test_gradient_at_zero_and_breakpoints(penalty, dtype):
-    a = analyze(penalty)
+    a = analysis(penalty)
     points = [0.0, -0.0] + [float(b) for b in a.subject.breakpoints]
     tiny = [torch.finfo(dtype).tiny * s for s in (1, -1, 1e-3)]  # subnormal too, where |w|^k' is huge
     w = torch.tensor(points + tiny, dtype=dtype, requires_grad=True)
@@ -305,11 +329,15 @@ def test_compiled_once_per_penalty():
 # --------------------------------------------------------------------------- the solver's fallbacks
 
 
-def generated(kernel_of):
-    from lksym.writers.export import module_source
+@functools.lru_cache(maxsize=None)
+def _source(k):
+    return compile(module_source(k, "torch"), "generated.py", "exec")
 
+
+def generated(k):
+    """A fresh namespace of the generated module for the kernel ``k`` (a test may change its constants)."""
     namespace: dict = {}
-    exec(compile(module_source(kernel_of, "torch"), "generated.py", "exec"), namespace)  # noqa: S102 -- our own text
+    exec(_source(k), namespace)  # noqa: S102 -- our own text
     return namespace
 
 
@@ -319,9 +347,7 @@ def test_solver_fallback_for_an_undecided_curvature(penalty):
     # forcing that on penalties whose shape is known checks the path (no catalogue penalty needs it).
     import dataclasses
 
-    from lksym.numerics.kernel import kernel
-
-    k = kernel(analyze(penalty))
+    k = kernel_of(penalty)
     assert all(piece.shape is not None for piece in k.pieces)
     undecided = dataclasses.replace(k, pieces=tuple(dataclasses.replace(p, shape=None) for p in k.pieces))
     namespace = generated(undecided)
@@ -338,9 +364,7 @@ def test_solver_fallback_for_an_undecided_curvature(penalty):
 @pytest.mark.parametrize("limit", [0, 1, 2])
 def test_solver_bisects_what_newton_leaves_unsettled(penalty, limit):
     # With LIMIT Newton steps cut to 0-2, most elements are handed to bisection: same prox to rounding.
-    from lksym.numerics.kernel import kernel
-
-    namespace = generated(kernel(analyze(penalty)))
+    namespace = generated(kernel_of(penalty))
     namespace["LIMIT"] = limit
     z = torch.cat([torch.randn(3000, generator=torch.Generator().manual_seed(2), dtype=torch.float64) * 3,
                    torch.tensor([0.0, 1e-300, 1e-30, 1e30, 1e150], dtype=torch.float64)])

@@ -39,6 +39,18 @@ KS = {"1/3": MP.mpf(1) / 3, "0.5": MP.mpf("0.5"), "0.7": MP.mpf("0.7"), "1.01": 
 LAMS = [1e-8, 0.7, 1e8]
 DTYPES = {torch.float64: np.float64, torch.float32: np.float32}
 ULPS = {torch.float64: 8, torch.float32: 8}
+
+
+@pytest.fixture(autouse=True, scope="module")
+def one_thread():
+    """torch on one thread here (as in tests/test_torch.py): on cores pytest-xdist's workers already share, its second
+    thread costs far more than it saves."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 CLOSED: dict = {}
 """Power closed forms that fail at extreme inputs, by name and why: none since issue 24's follow-up (1.5, 3 and 4 take
 the solver where their closed forms over- or underflow or cancel)."""
@@ -152,16 +164,22 @@ def test_nan_gives_nan_and_inf_gives_inf(name, dtype):
     assert x[3] == 0 and x[4] == 0 and math.copysign(1, x[4]) == -1.0
 
 
-@pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
-@pytest.mark.parametrize("name", ["1.5", "3", "4"])
-def test_closed_forms_leave_ordinary_inputs_to_the_closed_form(name, dtype):
-    """The solver fallback of a closed form fires outside its safe range only: a few randn elements near 0 in float32."""
+@functools.lru_cache(maxsize=None)
+def torch_module(name):
+    """The generated torch module of |w|^name, compiled once for both dtypes."""
     from lksym.numerics.kernel import kernel
     from lksym.results import analyze
     from lksym.writers.export import module_source
 
+    return compile(module_source(kernel(analyze(name)), "torch"), f"<{name}>", "exec")
+
+
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
+@pytest.mark.parametrize("name", ["1.5", "3", "4"])
+def test_closed_forms_leave_ordinary_inputs_to_the_closed_form(name, dtype):
+    """The solver fallback of a closed form fires outside its safe range only: a few randn elements near 0 in float32."""
     namespace: dict = {}
-    exec(compile(module_source(kernel(analyze(name)), "torch"), f"<{name}>", "exec"), namespace)  # our own generated text
+    exec(torch_module(name), namespace)  # our own generated text; a fresh namespace (_solve is wrapped below)
     solved, solve = [], namespace["_solve"]
     namespace["_solve"] = lambda a, lam: solved.append(a.numel()) or solve(a, lam)
     z = torch.randn(100_000, generator=torch.Generator().manual_seed(0), dtype=dtype)

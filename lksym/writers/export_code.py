@@ -31,6 +31,7 @@ Examples
 from __future__ import annotations
 
 import sympy as sp
+from sympy.codegen.cfunctions import log1p
 from sympy.codegen.rewriting import expm1_opt, log1p_opt, optimize
 from sympy.printing.numpy import NumPyPrinter
 from sympy.printing.pycode import PythonCodePrinter
@@ -107,6 +108,10 @@ def without_cancellation(expr: sp.Expr) -> sp.Expr:
     :math:`e^u - 1` as ``expm1`` and :math:`\sqrt{u} - 1` as :math:`(u - 1)/(\sqrt{u} + 1)` (``sqrt(1 + x^2) - 1``
     and ``1 - exp(-x)`` lose every digit at :math:`x = 10^{-8}`), where :math:`u < 4`.
     """
+    # log(u) with u = 1 at x = 0 as log1p(u - 1) first: optimize would expand log(1 + x/10) into
+    # log(x + 10) - log(10), which log1p_opt no longer matches (log-sum with eps > 1 lost its digits near 0).
+    expr = expr.replace(lambda e: isinstance(e, sp.log) and X in e.args[0].free_symbols and e.args[0].subs(X, 0) == 1,
+                        lambda e: log1p(sp.expand(e.args[0] - 1)))
     expr = optimize(expr, [log1p_opt, expm1_opt])
 
     def root_minus_one(e):

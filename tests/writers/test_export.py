@@ -9,8 +9,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import mpmath
 import numpy as np
 import pytest
+import sympy as sp
 from click.testing import CliRunner
 
 import lksym
@@ -151,6 +153,48 @@ def test_numpy_takes_numbers_and_0d_arrays(penalty):
         assert f(np.float16(2.0)).dtype == np.float16 and f(np.zeros((2, 0))).shape == (2, 0)
 
 
+def _log_sum_prox(a, lam, eps):
+    """prox of lam log(1 + x/eps) at a = |z| >= 0, by hand: the larger root of x^2 + (eps - a) x + lam - a eps = 0
+    (x - a + lam / (eps + x) = 0) where its objective is below that of 0, else 0."""
+    disc = (a + eps) ** 2 - 4 * lam
+    if disc < 0:
+        return mpmath.mpf(0)
+    x = ((a - eps) + mpmath.sqrt(disc)) / 2
+    if x <= 0 or not (x - a) ** 2 / 2 + lam * mpmath.log1p(x / eps) < a**2 / 2:
+        return mpmath.mpf(0)
+    return x
+
+
+@pytest.mark.parametrize("backend", ["numpy", "torch"])
+@pytest.mark.parametrize("eps", ["1/10", "3", "10", "1000"])
+def test_exported_log_sum_keeps_every_digit_near_0(backend, eps):
+    # Issue 24: for eps > 1 SymPy's optimize turned log(1 + x/eps) into log(x + eps) - log(eps), all digits lost near 0.
+    if backend == "torch":
+        pytest.importorskip("torch")
+    namespace: dict = {}
+    exec(compile(export_module(f"logsum(eps={eps})", backend)[0], "logsum", "exec"), namespace)  # noqa: S102 -- generated
+    ws = [1e-300, 1e-30, 1e-8, 1.0, 1e8]
+    ws += [-w for w in ws]
+
+    def run(f, *args):
+        if backend == "torch":
+            import torch
+
+            return f(torch.tensor(ws, dtype=torch.float64), *args).tolist()
+        return f(np.array(ws), *args).tolist()
+
+    with mpmath.workdps(50):
+        e = mpmath.mpf(sp.Rational(eps).p) / sp.Rational(eps).q
+        for w, p, g in zip(ws, run(namespace["penalty"]), run(namespace["gradient"])):
+            a = abs(mpmath.mpf(w))
+            assert p == pytest.approx(float(mpmath.log1p(a / e)), rel=1e-14, abs=0), (w, p)
+            assert g == pytest.approx(float(mpmath.sign(w) / (e + a)), rel=1e-14, abs=0), (w, g)
+        for lam in (0.5, 2.0):
+            for w, x in zip(ws, run(namespace["prox"], lam)):
+                want = float(mpmath.sign(w) * _log_sum_prox(abs(mpmath.mpf(w)), mpmath.mpf(lam), e))
+                assert x == pytest.approx(want, rel=1e-14, abs=0), (lam, w, x, want)
+
+
 # --------------------------------------------------------------------------- the command
 
 
@@ -178,14 +222,27 @@ def test_cli_out_writes_replaces_its_own_and_refuses_a_users_file(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["mine.py", "sub"]
 
 
-@pytest.mark.parametrize("args, message", [
+BAD_INPUT = [
     (["export", "bogus(", "--to", "torch"], "Error: "),
     (["export", "scad(lam=1)", "--to", "numpy"], "Error: "),
     (["export", "l1", "--to", "jax"], "Error: "),
     (["export", "l1", "l2", "--to", "numpy"], "Error: give one PENALTY"),
     (["export", "k", "--to", "numpy"], "Error: "),
-])
+]
+
+
+@pytest.mark.parametrize("args, message", BAD_INPUT)
 def test_cli_bad_input_is_one_line_and_exit_2(args, message):
+    # In process (a fresh interpreter per case cost 3-13 s): what the command prints and its exit status.
+    done = CliRunner().invoke(main, args)
+    assert done.exit_code == 2 and isinstance(done.exception, SystemExit) and done.stdout == ""
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(message), done.stderr
+
+
+def test_cli_bad_input_in_a_real_process_is_one_line_and_exit_2():
+    # Once as a user runs it: the process's own exit code and stderr (no traceback from the interpreter).
+    args, message = BAD_INPUT[0]
     done = subprocess.run([sys.executable, "-m", "lksym", *args], capture_output=True, text=True, timeout=120)
     assert done.returncode == 2 and done.stdout == ""
     lines = done.stderr.strip().splitlines()
