@@ -195,6 +195,10 @@ def pytest_configure(config):
         os.setpgid(0, 0)
     if getattr(config, "workerinput", {}).get("lksym_dist") == "loadgroup":
         config.option.loadgroup = True  # what xdist's worker reads to send a group's tests together
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        # One worker per core already: torch's own second thread spins on a core another worker needs (a float64
+        # sqrt of 3000 numbers took 26 ms instead of 10 us).  Read by torch and OpenMP when first imported.
+        os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 
 def _analyze(text: str):
