@@ -258,6 +258,8 @@ RENDERING_NAMES = {
     "lksym.derivation.penalty": {"CATALOGUE", "GREEK"},
     "lksym.derivation.penalty_prox": {"Infimum"},
     "lksym.derivation.exact": {"k_text", "MAX_EXACT_DIGITS"},
+    # The same function spelled for floats (log1p, expm1): how to print it, shared with the float solver.
+    "lksym.derivation.stable_form": {"without_cancellation"},
 }
 """What a writer may import from ``lksym.derivation`` (issue 22: writers import nothing that computes)."""
 

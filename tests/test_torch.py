@@ -99,19 +99,11 @@ def test_prox_low_precision(penalty, dtype, tolerance):
     assert out.dtype == dtype
 
 
-CANCELLING_REFERENCE = pytest.mark.xfail(strict=True, reason=(
-    "check_prox's reference (prox_numeric) evaluates log(1 + 10 x) and 1 - exp(-x) as written: at |z| <= 1e-30 "
-    "they round to 0, so it takes x = |z| for as good as 0 and returns |z|; the prox is 0 there (lam p'(0+) > |z|, "
-    "see test_tiny_inputs_of_log_sum_and_1_minus_exp_map_to_zero), which the solver, comparing objectives with "
-    "log1p / expm1, now returns"))
-
-
 @pytest.mark.parametrize("penalty", PENALTIES + ["1/3"])
 @pytest.mark.parametrize("scale", [1e-300, 1e-30, 1e30, 1e150])
-def test_prox_huge_and_tiny(request, penalty, scale):
-    # At 1e-300 the reference's z^2 / 2 underflows too, so both objectives are 0 and its tie goes to 0: right.
-    if scale == 1e-30 and penalty in ("logsum(eps=0.1)", "1 - exp(-abs(w))"):
-        request.applymarker(CANCELLING_REFERENCE)
+def test_prox_huge_and_tiny(penalty, scale):
+    # At 1e-30 check_prox's reference once evaluated log(1 + 10x) and 1 - exp(-x) as written (0 there) and
+    # returned |z| for log-sum and 1 - exp(-|w|); it now compares objectives through log1p / expm1 (stable_form).
     zs = [scale * v for v in (1.0, 2.5, -7.0)]
     result = lksym.check_prox(as_float(lambda z, lam: lt.prox(penalty, z, lam)), penalty, lams=[0.5, 2.0], zs=zs)
     assert result.passed, result.worst[:3]

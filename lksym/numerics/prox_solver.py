@@ -27,6 +27,7 @@ import sympy as sp
 
 from lksym.derivation.exact import bisect_root
 from lksym.derivation.penalty import Penalty
+from lksym.derivation.stable_form import without_cancellation
 from lksym.derivation.symbols import X
 from lksym.errors import InputError
 
@@ -64,7 +65,9 @@ def numeric_pieces(key: tuple) -> NumericPieces:
     pieces, at_zero = key
     p, dp, ds = [], [], []
     for expr, lo, hi in pieces:
-        f = compile_expr(X, expr, "math")
+        # The objective's p as log1p / expm1 where it cancels near 0: as written, log(1 + 10x) and 1 - exp(-x)
+        # are 0 at x = 1e-30, and x = |z| then looked as good as 0 (p' has no such cancellation).
+        f = compile_expr(X, without_cancellation(expr), "math")
         # The module object, not the string "numpy": the string runs ``from numpy import *``,
         # which loads numpy.testing, numpy.f2py and more (~0.1 s) for names never printed.
         derivative = sp.diff(expr, X)

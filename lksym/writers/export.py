@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import sympy as sp
 
+from lksym.derivation.stable_form import without_cancellation
 from lksym.numerics.kernel import X, Kernel
 from lksym.writers.export_code import (
     ScalarPrinter,
@@ -54,7 +55,6 @@ from lksym.writers.export_code import (
     needs_polish,
     rationalised,
     statements_by_lam,
-    without_cancellation,
 )
 
 BACKENDS = ("torch", "numpy")

@@ -7,8 +7,6 @@ Each function here turns one derived expression into text of the generated modul
   SymPy's own printers (:class:`sympy.printing.pytorch.TorchPrinter`,
   :class:`sympy.printing.numpy.NumPyPrinter`) with subexpressions in ``lam`` alone as Python
   floats (:class:`ScalarPrinter`), infix comparisons and ``Piecewise`` as nested ``where``.
-* :func:`without_cancellation`: :math:`p` rewritten so that it loses no digits near 0
-  (``log1p``, ``expm1``, :math:`\sqrt u - 1` as a quotient).
 * :func:`statements` and :func:`statements_by_lam`: a closed form as a sequence of in-place
   operations on one temporary (:class:`_Tape`): on 10^7 elements a new tensor per operation
   costs as much as the arithmetic.
@@ -31,8 +29,6 @@ Examples
 from __future__ import annotations
 
 import sympy as sp
-from sympy.codegen.cfunctions import log1p
-from sympy.codegen.rewriting import expm1_opt, log1p_opt, optimize
 from sympy.printing.numpy import NumPyPrinter
 from sympy.printing.pycode import PythonCodePrinter
 from sympy.printing.pytorch import TorchPrinter
@@ -101,29 +97,6 @@ def _printer(base):
             return f"{self.module}.expm1({self._print(expr.args[0])})"
 
     return Printer
-
-
-def without_cancellation(expr: sp.Expr) -> sp.Expr:
-    r"""``expr`` without the cancellations of :math:`p` near 0: :math:`\log(1 + u)` as ``log1p``,
-    :math:`e^u - 1` as ``expm1`` and :math:`\sqrt{u} - 1` as :math:`(u - 1)/(\sqrt{u} + 1)` (``sqrt(1 + x^2) - 1``
-    and ``1 - exp(-x)`` lose every digit at :math:`x = 10^{-8}`), where :math:`u < 4`.
-    """
-    # log(u) with u = 1 at x = 0 as log1p(u - 1) first: optimize would expand log(1 + x/10) into
-    # log(x + 10) - log(10), which log1p_opt no longer matches (log-sum with eps > 1 lost its digits near 0).
-    expr = expr.replace(lambda e: isinstance(e, sp.log) and X in e.args[0].free_symbols and e.args[0].subs(X, 0) == 1,
-                        lambda e: log1p(sp.expand(e.args[0] - 1)))
-    expr = optimize(expr, [log1p_opt, expm1_opt])
-
-    def root_minus_one(e):
-        return (isinstance(e, sp.Add) and len(e.args) == 2 and sp.S.NegativeOne in e.args
-                and any(isinstance(a, sp.Pow) and a.exp == sp.S.Half for a in e.args))
-
-    def rewrite(e):
-        root = next(a for a in e.args if a != sp.S.NegativeOne)
-        # u - 1 overflows where u does (x^2 beyond 1e154): the plain difference there, where nothing cancels.
-        return sp.Piecewise((sp.expand(root.base - 1) / (root + 1), root.base < 4), (e, True))
-
-    return expr.replace(root_minus_one, rewrite)
 
 
 def rationalised(expr: sp.Expr) -> sp.Expr:

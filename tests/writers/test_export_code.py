@@ -20,8 +20,8 @@ from lksym.writers.export_code import (
     form_propagates,
     statements,
     statements_by_lam,
-    without_cancellation,
 )
+from lksym.derivation.stable_form import without_cancellation
 
 mpmath.mp.dps = 50
 
