@@ -446,8 +446,13 @@ def power_vector(k, lam, z):
     active = a > 0
     if kf < 1:
         # A Python power, as power_numeric's (np.power may round it differently), once per distinct lam.
-        x_ms = {v: (v * kf * (1 - kf)) ** (1 / (2 - kf)) for v in set(lam.reshape(-1).tolist())}
-        x_m = np.array([x_ms[v] for v in lam.reshape(-1).tolist()]).reshape(a.shape)
+        # One lam for all (every caller but the batched optimisers): no Python pass over the elements.
+        first = float(lam.flat[0]) if lam.size else 1.0
+        if np.all(lam == first):
+            x_m = np.full(a.shape, (first * kf * (1 - kf)) ** (1 / (2 - kf)))
+        else:
+            x_ms = {v: (v * kf * (1 - kf)) ** (1 / (2 - kf)) for v in set(lam.reshape(-1).tolist())}
+            x_m = np.array([x_ms[v] for v in lam.reshape(-1).tolist()]).reshape(a.shape)
         with np.errstate(divide="ignore"):
             active &= (x_m < a) & (g(x_m) < 0)
         lo = x_m
